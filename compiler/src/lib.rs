@@ -1,0 +1,16 @@
+//! The Writ compiler front end: source text to diagnostics, a checked
+//! program, formatted source, and the analysis the language server queries.
+//!
+//! Invariant: no IO. Callers hand in source text (and the standard library
+//! comes embedded from `writ-stdlib`); nothing here reads files, clocks or
+//! the environment, and no input makes it panic.
+
+pub mod ast;
+pub mod diagnostic;
+pub mod lexer;
+pub mod limits;
+pub mod parser;
+pub mod span;
+
+pub use diagnostic::{Code, Diagnostic, Severity};
+pub use span::{FileId, Span};
