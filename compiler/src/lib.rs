@@ -5,12 +5,17 @@
 //! comes embedded from `writ-stdlib`); nothing here reads files, clocks or
 //! the environment, and no input makes it panic.
 
+pub mod analysis;
 pub mod ast;
+pub mod check;
 pub mod diagnostic;
 pub mod lexer;
 pub mod limits;
 pub mod parser;
+pub mod render;
 pub mod span;
+pub mod types;
 
+pub use analysis::Analysis;
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use span::{FileId, Span};

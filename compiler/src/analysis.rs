@@ -1,0 +1,205 @@
+//! The analysis API: parse and check a set of files together with the
+//! standard library, then answer questions about them (diagnostics, what a
+//! name refers to, its type, its references). The CLI, the tests and the
+//! language server all go through this one entry point.
+//!
+//! Invariant: an `Analysis` is an immutable snapshot; edits make a new one.
+
+use crate::check::{self, CheckOutput, ModuleSource, Reference};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::parser::{self, Parsed};
+use crate::span::{FileId, Span};
+use crate::types::{Def, Tables};
+
+/// One file of the analysis.
+#[derive(Debug)]
+pub struct FileData {
+    pub id: FileId,
+    /// The name shown in diagnostics (a path for user files).
+    pub name: String,
+    /// The module path: the name for user files, `std::…` for the library.
+    pub module: String,
+    pub text: String,
+    pub parsed: Parsed,
+    pub is_library: bool,
+}
+
+/// What the cursor is on, for hover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hover {
+    pub span: Span,
+    /// A signature or `name: Type` line.
+    pub text: String,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Analysis {
+    files: Vec<FileData>,
+    output: CheckOutput,
+}
+
+/// Decodes a file's bytes, reporting the first invalid UTF-8 byte.
+pub fn decode_source(file: FileId, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        Diagnostic::error(
+            Code::InvalidUtf8,
+            Span::new(file, at, at + 1),
+            format!("byte {at} is not valid UTF-8; Writ source files must be UTF-8 text"),
+        )
+    })
+}
+
+impl Analysis {
+    /// Parses and checks `(name, text)` user files with the whole standard library.
+    pub fn new(inputs: Vec<(String, String)>) -> Analysis {
+        let mut files = Vec::new();
+        for (name, text) in inputs {
+            let id = FileId(files.len() as u32);
+            let parsed = parser::parse(id, &text);
+            files.push(FileData { id, module: name.clone(), name, text, parsed, is_library: false });
+        }
+        for (module, text) in writ_stdlib::MODULES {
+            let id = FileId(files.len() as u32);
+            let parsed = parser::parse(id, text);
+            let name = format!("<{}>.writ", module.replace("::", "/"));
+            files.push(FileData { id, name, module: module.to_string(), text: text.to_string(), parsed, is_library: true });
+        }
+        let modules: Vec<ModuleSource<'_>> = files
+            .iter()
+            .map(|f| ModuleSource { path: &f.module, tree: &f.parsed.tree, is_library: f.is_library })
+            .collect();
+        let output = check::check(&modules);
+        Analysis { files, output }
+    }
+
+    /// Convenience for one file.
+    pub fn single(name: &str, text: &str) -> Analysis {
+        Analysis::new(vec![(name.to_string(), text.to_string())])
+    }
+
+    pub fn files(&self) -> &[FileData] {
+        &self.files
+    }
+
+    pub fn file(&self, id: FileId) -> Option<&FileData> {
+        self.files.get(id.0 as usize)
+    }
+
+    pub fn file_id(&self, name: &str) -> Option<FileId> {
+        self.files.iter().find(|f| f.name == name).map(|f| f.id)
+    }
+
+    pub fn tables(&self) -> &Tables {
+        &self.output.tables
+    }
+
+    /// Every diagnostic of one file: lexing and parsing first, then checking.
+    pub fn diagnostics_for(&self, file: FileId) -> Vec<Diagnostic> {
+        let mut out: Vec<Diagnostic> =
+            self.file(file).map(|f| f.parsed.diagnostics.clone()).unwrap_or_default();
+        out.extend(self.output.diagnostics.iter().filter(|d| d.span.file == file).cloned());
+        crate::diagnostic::sort(&mut out);
+        out
+    }
+
+    /// Diagnostics of the user files (library problems are reported too,
+    /// as they are bugs of the library, not of the user).
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for f in &self.files {
+            out.extend(self.diagnostics_for(f.id));
+        }
+        out
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics().iter().any(Diagnostic::is_error)
+    }
+
+    /// `(id, name, text)` of every file, for the renderer.
+    pub fn sources(&self) -> Vec<(FileId, &str, &str)> {
+        self.files.iter().map(|f| (f.id, f.name.as_str(), f.text.as_str())).collect()
+    }
+
+    /// The innermost name at `offset`.
+    pub fn reference_at(&self, file: FileId, offset: u32) -> Option<Reference> {
+        self.output
+            .index
+            .references
+            .iter()
+            .filter(|r| r.span.file == file && r.span.contains(offset))
+            .min_by_key(|r| r.span.len())
+            .copied()
+    }
+
+    /// Where the thing named at `offset` is declared.
+    pub fn definition_at(&self, file: FileId, offset: u32) -> Option<Span> {
+        let reference = self.reference_at(file, offset)?;
+        self.declaration_of(reference.def)
+    }
+
+    pub fn declaration_of(&self, def: Def) -> Option<Span> {
+        self.output
+            .index
+            .references
+            .iter()
+            .find(|r| r.is_declaration && r.def == def)
+            .map(|r| r.span)
+            .or_else(|| match def {
+                Def::Role(cid, 0) => self.tables().contract(cid).map(|c| c.span),
+                _ => None,
+            })
+    }
+
+    /// Every mention of the thing named at `offset`, its declaration included.
+    pub fn references_at(&self, file: FileId, offset: u32) -> Vec<Span> {
+        let Some(reference) = self.reference_at(file, offset) else { return Vec::new() };
+        let mut spans: Vec<Span> = self
+            .output
+            .index
+            .references
+            .iter()
+            .filter(|r| r.def == reference.def)
+            .map(|r| r.span)
+            .collect();
+        spans.sort();
+        spans.dedup();
+        spans
+    }
+
+    /// The type of the innermost named or called expression at `offset`.
+    pub fn type_at(&self, file: FileId, offset: u32) -> Option<String> {
+        self.output
+            .index
+            .expr_types
+            .iter()
+            .filter(|(s, _)| s.file == file && s.contains(offset))
+            .min_by_key(|(s, _)| s.len())
+            .map(|(_, ty)| self.tables().display(ty))
+    }
+
+    /// What to show when hovering at `offset`.
+    pub fn hover_at(&self, file: FileId, offset: u32) -> Option<Hover> {
+        if let Some(reference) = self.reference_at(file, offset)
+            && let Some((text, doc)) = self.tables().describe(reference.def)
+        {
+            return Some(Hover { span: reference.span, text, doc });
+        }
+        let (span, ty) = self
+            .output
+            .index
+            .expr_types
+            .iter()
+            .filter(|(s, _)| s.file == file && s.contains(offset))
+            .min_by_key(|(s, _)| s.len())?;
+        Some(Hover { span: *span, text: self.tables().display(ty), doc: None })
+    }
+
+    /// Every reference recorded in a file (declarations included), for
+    /// semantic highlighting and symbol lists.
+    pub fn references_in(&self, file: FileId) -> impl Iterator<Item = &Reference> {
+        self.output.index.references.iter().filter(move |r| r.span.file == file)
+    }
+}

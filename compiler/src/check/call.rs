@@ -1,0 +1,581 @@
+//! Calls: user functions, enum variant constructors, built-in functions
+//! (contract, pure and test-only), methods of built-in types and of
+//! contract handles in tests.
+//!
+//! Invariant: every built-in is allowed only where it can run: contract
+//! built-ins inside contracts, test built-ins inside tests and properties,
+//! state-changing calls never from a read-only body.
+
+use super::body::{Body, Effect, PlaceRoot};
+use super::expr::{ROUNDING_MODES, plural};
+use super::{BodyKind, Checker, compatible, suggest, with_suggestion};
+use crate::ast::*;
+use crate::diagnostic::Code;
+use crate::span::Span;
+use crate::types::*;
+
+/// Every built-in function name, for suggestions and completion.
+pub const BUILTIN_FUNCTIONS: &[&str] = &[
+    "require", "assert", "assert_eq", "assert_aborts", "assert_emitted", "account", "set_time",
+    "advance_time", "min", "max", "caller", "contract_address", "now", "block_height", "signed_by",
+    "has_role", "grant", "revoke", "sha256", "sm3", "verify_ed25519", "zero_address", "date", "Some",
+];
+
+/// The names `assert_aborts` accepts besides a contract's own errors.
+pub const BUILTIN_ABORTS: &[&str] = &[
+    "Require", "MissingRole", "Overflow", "DivisionByZero", "Conversion", "NoneUnwrapped",
+    "IndexOutOfRange", "MissingKey", "OutOfGas", "ResourceLimit",
+];
+
+/// Where a built-in may be used.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Allowed {
+    Anywhere,
+    Contract,
+    ContractOrTest,
+    Test,
+    Assertions,
+}
+
+impl<'a> Checker<'a> {
+    pub(super) fn call(&mut self, callee: &Expr, args: &[Expr], span: Span, body: &mut Body, hint: Option<&Ty>) -> Ty {
+        let ExprKind::Path(path) = &callee.kind else {
+            self.infer_args(args, body);
+            return Ty::Error;
+        };
+        let name = path.last().name.as_str();
+        if path.is_single() {
+            if body.lookup_local(name).is_some() {
+                self.error(Code::NotCallable, path.span, format!("`{name}` is a variable, not a function"));
+                self.infer_args(args, body);
+                return Ty::Error;
+            }
+            let user = self.lookup_name(name, body.module, body.contract);
+            if user.is_none() && (BUILTIN_FUNCTIONS.contains(&name)) {
+                return self.builtin_call(name, args, span, body, hint);
+            }
+        }
+        if path.segments.len() == 2 && name == "new" && matches!(path.segments[0].name.as_str(), "Map" | "List") {
+            if !args.is_empty() {
+                self.error(Code::ArgumentCount, span, format!("`{}` takes no arguments", path.to_text()));
+            }
+            let kind = path.segments[0].name.as_str();
+            return match hint {
+                Some(t @ Ty::Map(..)) if kind == "Map" => t.clone(),
+                Some(t @ Ty::List(_)) if kind == "List" => t.clone(),
+                _ => {
+                    self.error(
+                        Code::AmbiguousType,
+                        span,
+                        format!("the type of this `{}` is not known; give the binding a type", path.to_text()),
+                    );
+                    Ty::Error
+                }
+            };
+        }
+        match self.lookup_path(path, body.module, body.contract) {
+            Some(Def::Fn(id)) => {
+                self.reference(path.last().span, Def::Fn(id));
+                self.user_call(id, args, span, body)
+            }
+            Some(Def::Variant(eid, index)) => {
+                self.reference(path.last().span, Def::Variant(eid, index));
+                let fields = self
+                    .t
+                    .enum_info(eid)
+                    .and_then(|e| e.variants.get(index as usize))
+                    .map(|v| v.fields.clone())
+                    .unwrap_or_default();
+                self.check_args(&format!("the variant `{}`", path.to_text()), &fields, args, span, body);
+                Ty::Enum(eid)
+            }
+            Some(Def::Struct(_)) => {
+                self.error(Code::NotCallable, path.span, format!("`{name}` is a struct; build it with `{name} {{ field: value }}`"));
+                self.infer_args(args, body);
+                Ty::Error
+            }
+            Some(_) => {
+                self.error(Code::NotCallable, path.span, format!("`{}` is not a function", path.to_text()));
+                self.infer_args(args, body);
+                Ty::Error
+            }
+            None => {
+                self.unknown_value(path, body);
+                self.infer_args(args, body);
+                Ty::Error
+            }
+        }
+    }
+
+    fn user_call(&mut self, id: FnId, args: &[Expr], span: Span, body: &mut Body) -> Ty {
+        let Some(info) = self.t.fn_info(id).cloned() else { return Ty::Error };
+        let params: Vec<Ty> = info.params.iter().map(|p| p.ty.clone()).collect();
+        self.check_args(&format!("`{}`", info.name), &params, args, span, body);
+        if let BodyKind::Fn(caller) = body.kind
+            && let Some(calls) = self.fn_calls.get_mut(caller as usize)
+        {
+            calls.push(id);
+        }
+        if self.read_only(body) {
+            if matches!(info.kind, FnKind::Entry | FnKind::Init) {
+                self.read_only_violation(span, &info.name, body.kind);
+            } else {
+                self.read_only_calls.push((id, span, body.kind));
+            }
+        }
+        info.ret
+    }
+
+    fn read_only(&self, body: &Body) -> bool {
+        match body.kind {
+            BodyKind::Fn(id) => self.t.fn_info(id).is_some_and(|f| f.kind == FnKind::View),
+            BodyKind::Invariant => true,
+            _ => false,
+        }
+    }
+
+    fn read_only_violation(&mut self, span: Span, name: &str, kind: BodyKind) {
+        if kind == BodyKind::Invariant {
+            self.error(Code::InvariantWrites, span, format!("`{name}` can change state, and an invariant only reads"));
+        } else {
+            self.error(Code::NonViewCallInView, span, format!("`{name}` can change state, so a view function cannot call it"));
+        }
+    }
+
+    /// Once every body is known: calls from read-only bodies to functions
+    /// that (directly or through others) write storage or emit.
+    pub(super) fn check_read_only_calls(&mut self) {
+        let mut writes = self.fn_writes.clone();
+        loop {
+            let mut changed = false;
+            for (caller, callees) in self.fn_calls.iter().enumerate() {
+                if writes.get(caller).copied().unwrap_or(false) {
+                    continue;
+                }
+                if callees.iter().any(|c| writes.get(*c as usize).copied().unwrap_or(false)) {
+                    if let Some(w) = writes.get_mut(caller) {
+                        *w = true;
+                    }
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        for (callee, span, kind) in std::mem::take(&mut self.read_only_calls) {
+            if writes.get(callee as usize).copied().unwrap_or(false) {
+                let name = self.t.fn_info(callee).map_or_else(String::new, |f| f.name.clone());
+                self.read_only_violation(span, &name, kind);
+            }
+        }
+    }
+
+    fn allowed(&mut self, name: &str, allowed: Allowed, span: Span, body: &Body) -> bool {
+        let in_contract = body.contract.is_some();
+        let ok = match allowed {
+            Allowed::Anywhere => true,
+            Allowed::Contract => in_contract,
+            Allowed::ContractOrTest => in_contract || body.is_test(),
+            Allowed::Test => body.is_test(),
+            Allowed::Assertions => body.is_test() || body.kind == BodyKind::Invariant,
+        };
+        if !ok {
+            match allowed {
+                Allowed::Test | Allowed::Assertions => {
+                    self.error(Code::TestOnly, span, format!("`{name}` is for tests and properties only"));
+                }
+                _ => {
+                    self.error(Code::ContractOnly, span, format!("`{name}` needs a contract, and there is none here"));
+                }
+            }
+        }
+        ok
+    }
+
+    fn builtin_call(&mut self, name: &str, args: &[Expr], span: Span, body: &mut Body, hint: Option<&Ty>) -> Ty {
+        let u32_ty = Ty::Int(IntTy::U32);
+        let u64_ty = Ty::Int(IntTy::U64);
+        let simple = |allowed: Allowed, params: Vec<Ty>, ret: Ty| Some((allowed, params, ret));
+        let role = body.contract.map_or(Ty::Error, Ty::Role);
+        let signature = match name {
+            "require" => simple(Allowed::Anywhere, vec![Ty::Bool, Ty::String], Ty::Unit),
+            "caller" | "contract_address" => simple(Allowed::Contract, vec![], Ty::Address),
+            "now" => simple(Allowed::ContractOrTest, vec![], Ty::Timestamp),
+            "block_height" => simple(Allowed::ContractOrTest, vec![], u64_ty.clone()),
+            "signed_by" => simple(Allowed::Contract, vec![Ty::Address], Ty::Bool),
+            "has_role" => simple(Allowed::Contract, vec![role, Ty::Address], Ty::Bool),
+            "grant" | "revoke" => simple(Allowed::Contract, vec![role, Ty::Address], Ty::Unit),
+            "sha256" | "sm3" => simple(Allowed::Anywhere, vec![Ty::Bytes], Ty::Hash),
+            "verify_ed25519" => simple(Allowed::Anywhere, vec![Ty::Bytes, Ty::Bytes, Ty::Bytes], Ty::Bool),
+            "zero_address" => simple(Allowed::Anywhere, vec![], Ty::Address),
+            "date" => simple(Allowed::Anywhere, vec![u32_ty.clone(), u32_ty.clone(), u32_ty], Ty::Date),
+            "account" => simple(Allowed::Test, vec![Ty::String], Ty::Address),
+            "set_time" => simple(Allowed::Test, vec![Ty::Timestamp], Ty::Unit),
+            "advance_time" => simple(Allowed::Test, vec![u64_ty], Ty::Unit),
+            _ => None,
+        };
+        if let Some((allowed, params, ret)) = signature {
+            if !self.allowed(name, allowed, span, body) {
+                self.infer_args(args, body);
+                return ret;
+            }
+            if matches!(name, "grant" | "revoke") {
+                self.effect(Effect::Write, span, body);
+            }
+            self.check_args(&format!("`{name}`"), &params, args, span, body);
+            return ret;
+        }
+        match name {
+            "Some" => {
+                let inner_hint = match hint {
+                    Some(Ty::Option(inner)) => Some((**inner).clone()),
+                    _ => None,
+                };
+                if args.len() != 1 {
+                    self.error(Code::ArgumentCount, span, format!("`Some` wraps exactly one value, but {} were given", args.len()));
+                }
+                let inner = match args.first() {
+                    Some(arg) => match &inner_hint {
+                        Some(h) => self.check_expr(arg, body, Some(h)),
+                        None => self.infer_expr(arg, body, None),
+                    },
+                    None => Ty::Error,
+                };
+                self.infer_args(args.get(1..).unwrap_or(&[]), body);
+                Ty::Option(Box::new(inner))
+            }
+            "min" | "max" => self.min_max(name, args, span, body, hint),
+            "assert" => {
+                if self.allowed(name, Allowed::Assertions, span, body) {
+                    if args.is_empty() || args.len() > 2 {
+                        self.error(Code::ArgumentCount, span, format!("`assert` takes a condition and an optional message, but {} argument{} given", args.len(), plural(args.len())));
+                    }
+                    let expected = [Ty::Bool, Ty::String];
+                    for (arg, ty) in args.iter().zip(expected.iter()) {
+                        self.check_expr(arg, body, Some(ty));
+                    }
+                } else {
+                    self.infer_args(args, body);
+                }
+                Ty::Unit
+            }
+            "assert_eq" => {
+                if self.allowed(name, Allowed::Test, span, body) {
+                    if let [a, b] = args {
+                        let (lt, rt) = self.infer_pair(a, b, body, None);
+                        if !compatible(&lt, &rt) {
+                            self.mismatch(b.span, &lt, &rt);
+                        }
+                    } else {
+                        self.error(Code::ArgumentCount, span, format!("`assert_eq` compares two values, but {} were given", args.len()));
+                        self.infer_args(args, body);
+                    }
+                } else {
+                    self.infer_args(args, body);
+                }
+                Ty::Unit
+            }
+            "assert_aborts" => {
+                self.assert_aborts(args, span, body);
+                Ty::Unit
+            }
+            "assert_emitted" => {
+                self.assert_emitted(args, span, body);
+                Ty::Unit
+            }
+            _ => {
+                self.infer_args(args, body);
+                Ty::Error
+            }
+        }
+    }
+
+    fn min_max(&mut self, name: &str, args: &[Expr], span: Span, body: &mut Body, hint: Option<&Ty>) -> Ty {
+        let [a, b] = args else {
+            self.error(Code::ArgumentCount, span, format!("`{name}` takes two values, but {} were given", args.len()));
+            self.infer_args(args, body);
+            return Ty::Error;
+        };
+        let (lt, rt) = self.infer_pair(a, b, body, hint);
+        if !compatible(&lt, &rt) {
+            self.mismatch(b.span, &lt, &rt);
+            return Ty::Error;
+        }
+        if !lt.is_ordered() || matches!(lt, Ty::Bool | Ty::Bytes | Ty::Hash | Ty::Address) {
+            let shown = self.display(&lt);
+            self.error(Code::NotOrdered, span, format!("`{name}` needs values with an order; `{shown}` has none"));
+            return Ty::Error;
+        }
+        lt
+    }
+
+    fn assert_aborts(&mut self, args: &[Expr], span: Span, body: &mut Body) {
+        if !self.allowed("assert_aborts", Allowed::Test, span, body) {
+            self.infer_args(args, body);
+            return;
+        }
+        let Some(call) = args.first() else {
+            self.error(Code::ArgumentCount, span, "`assert_aborts` needs the call that must abort");
+            return;
+        };
+        self.infer_expr(call, body, None);
+        let target = self.handle_of_call(call);
+        if args.len() > 2 {
+            self.error(Code::ArgumentCount, span, "`assert_aborts` takes a call and an optional error name");
+        }
+        let Some(error) = args.get(1) else { return };
+        let ExprKind::Path(path) = &error.kind else {
+            self.error(Code::UnknownError, error.span, "name the expected error, such as `MissingRole` or one of the contract's errors");
+            return;
+        };
+        let name = path.last().name.clone();
+        if path.is_single() && BUILTIN_ABORTS.contains(&name.as_str()) {
+            return;
+        }
+        let found = match (path.is_single(), target) {
+            (true, Some(cid)) => self.t.contract(cid).and_then(|c| c.error(&name)).map(|i| Def::Error(cid, i)),
+            _ => match self.lookup_path(path, body.module, body.contract) {
+                Some(def @ Def::Error(..)) => Some(def),
+                _ => None,
+            },
+        };
+        match found {
+            Some(def) => self.reference(path.last().span, def),
+            None => {
+                let mut names: Vec<String> = BUILTIN_ABORTS.iter().map(|s| s.to_string()).collect();
+                names.extend(self.record_names(target, false));
+                let suggestion = suggest(&name, names.iter().map(String::as_str));
+                let d = self.error(Code::UnknownError, path.span, format!("`{}` is neither a built-in abort nor an error of the called contract", path.to_text()));
+                with_suggestion(d, path.span, suggestion);
+            }
+        }
+    }
+
+    /// The contract a test call goes to: `h.m()` or `h.from(a).m()`.
+    fn handle_of_call(&self, call: &Expr) -> Option<ContractId> {
+        let ExprKind::MethodCall { receiver, .. } = &call.kind else { return None };
+        self.index.expr_types.iter().rev().find(|(s, _)| *s == receiver.span).and_then(|(_, t)| match t {
+            Ty::Handle(cid) => Some(*cid),
+            _ => None,
+        })
+    }
+
+    fn assert_emitted(&mut self, args: &[Expr], span: Span, body: &mut Body) {
+        if !self.allowed("assert_emitted", Allowed::Test, span, body) {
+            self.infer_args(args, body);
+            return;
+        }
+        let [handle, event] = args else {
+            self.error(Code::ArgumentCount, span, "`assert_emitted` takes a contract handle and an event, such as `assert_emitted(token, Sent(a, b, 5))`");
+            self.infer_args(args, body);
+            return;
+        };
+        let handle_ty = self.infer_expr(handle, body, None);
+        let cid = match handle_ty {
+            Ty::Handle(cid) => Some(cid),
+            Ty::Error => None,
+            other => {
+                let shown = self.display(&other);
+                self.error(Code::TypeMismatch, handle.span, format!("expected a deployed contract, found `{shown}`"));
+                None
+            }
+        };
+        let ExprKind::Call { callee, args: event_args } = &event.kind else {
+            self.error(Code::UnknownEvent, event.span, "write the event as it was emitted: `Name(values...)`");
+            return;
+        };
+        let ExprKind::Path(path) = &callee.kind else { return };
+        let Some(cid) = cid else {
+            self.infer_args(event_args, body);
+            return;
+        };
+        let index = if path.is_single() {
+            self.t.contract(cid).and_then(|c| c.event(&path.last().name))
+        } else {
+            match self.lookup_path(path, body.module, body.contract) {
+                Some(Def::Event(c, i)) if c == cid => Some(i),
+                _ => None,
+            }
+        };
+        match index {
+            Some(i) => {
+                self.reference(path.last().span, Def::Event(cid, i));
+                let fields = self
+                    .t
+                    .contract(cid)
+                    .and_then(|c| c.events.get(i as usize))
+                    .map(|r| r.fields.clone())
+                    .unwrap_or_default();
+                self.record_args(path, &fields, event_args, event.span, body);
+            }
+            None => {
+                let names = self.record_names(Some(cid), true);
+                let suggestion = suggest(&path.last().name, names.iter().map(String::as_str));
+                let contract = self.contract_name(cid);
+                let d = self.error(Code::UnknownEvent, path.span, format!("the contract `{contract}` declares no event `{}`", path.to_text()));
+                with_suggestion(d, path.span, suggestion);
+                self.infer_args(event_args, body);
+            }
+        }
+    }
+
+    pub(super) fn method_call(&mut self, receiver: &Expr, method: &Ident, args: &[Expr], span: Span, body: &mut Body) -> Ty {
+        let mutating = matches!(method.name.as_str(), "push" | "insert" | "remove");
+        let (ty, root) = if mutating && is_place(receiver) {
+            self.check_place(receiver, body)
+        } else {
+            (self.infer_expr(receiver, body, None), PlaceRoot::Invalid)
+        };
+        if let Ty::Handle(cid) = ty {
+            return self.handle_method(cid, method, args, span, body);
+        }
+        if mutating && matches!(ty, Ty::List(_) | Ty::Map(..)) {
+            if root == PlaceRoot::Invalid {
+                self.error(Code::MutateImmutable, receiver.span, format!("`{}` would change a temporary value, and the change would be lost", method.name));
+            } else {
+                self.apply_write(root, receiver.span, body, true);
+            }
+        }
+        let u32_ty = Ty::Int(IntTy::U32);
+        let u64_ty = Ty::Int(IntTy::U64);
+        let signature: Option<(Vec<Ty>, Ty)> = match (&ty, method.name.as_str()) {
+            (Ty::Error, _) => {
+                self.infer_args(args, body);
+                return Ty::Error;
+            }
+            (Ty::Decimal, "round") => {
+                return self.round(args, span, body);
+            }
+            (Ty::Decimal, "trunc" | "floor" | "ceil" | "abs") => Some((vec![], Ty::Decimal)),
+            (Ty::String, "len") | (Ty::Bytes, "len") => Some((vec![], u64_ty)),
+            (Ty::String | Ty::Hash, "as_bytes") => Some((vec![], Ty::Bytes)),
+            (Ty::Option(_), "is_some" | "is_none") => Some((vec![], Ty::Bool)),
+            (Ty::Option(inner), "unwrap") => Some((vec![], (**inner).clone())),
+            (Ty::Option(inner), "unwrap_or") => Some((vec![(**inner).clone()], (**inner).clone())),
+            (Ty::List(_), "len") => Some((vec![], u64_ty)),
+            (Ty::List(inner), "push") => Some((vec![(**inner).clone()], Ty::Unit)),
+            (Ty::Map(_, _), "len") => Some((vec![], u64_ty)),
+            (Ty::Map(k, v), "get") => Some((vec![(**k).clone()], Ty::Option(v.clone()))),
+            (Ty::Map(k, _), "contains") => Some((vec![(**k).clone()], Ty::Bool)),
+            (Ty::Map(k, v), "insert") => Some((vec![(**k).clone(), (**v).clone()], Ty::Unit)),
+            (Ty::Map(k, _), "remove") => Some((vec![(**k).clone()], Ty::Unit)),
+            (Ty::Timestamp, "date") => Some((vec![], Ty::Date)),
+            (Ty::Date, "year" | "month" | "day") => Some((vec![], u32_ty)),
+            (Ty::Date, "add_days") => Some((vec![Ty::Int(IntTy::I64)], Ty::Date)),
+            _ => None,
+        };
+        match signature {
+            Some((params, ret)) => {
+                self.check_args(&format!("`{}`", method.name), &params, args, span, body);
+                ret
+            }
+            None => {
+                let names = methods_of(&ty);
+                let suggestion = suggest(&method.name, names.iter().copied());
+                let shown = self.display(&ty);
+                let d = self.error(Code::UnknownMethod, method.span, format!("`{shown}` has no method `{}`", method.name));
+                if !names.is_empty() {
+                    d.notes.push(format!("its methods are {}", names.join(", ")));
+                }
+                with_suggestion(d, method.span, suggestion);
+                self.infer_args(args, body);
+                Ty::Error
+            }
+        }
+    }
+
+    fn round(&mut self, args: &[Expr], span: Span, body: &mut Body) -> Ty {
+        match args {
+            [places] => {
+                self.check_expr(places, body, Some(&Ty::Int(IntTy::U32)));
+            }
+            [places, mode] => {
+                self.check_expr(places, body, Some(&Ty::Int(IntTy::U32)));
+                self.check_expr(mode, body, Some(&Ty::Rounding));
+            }
+            _ => {
+                let d = self.error(Code::ArgumentCount, span, format!("`round` takes the number of places and an optional mode, but {} argument{} given", args.len(), plural(args.len())));
+                d.notes.push(format!("modes: {}", ROUNDING_MODES.iter().map(|m| format!("Rounding::{m}")).collect::<Vec<_>>().join(", ")));
+                self.infer_args(args, body);
+            }
+        }
+        Ty::Decimal
+    }
+
+    fn handle_method(&mut self, cid: ContractId, method: &Ident, args: &[Expr], span: Span, body: &mut Body) -> Ty {
+        if !body.is_test() {
+            self.error(Code::TestOnly, span, "calls through a contract handle are for tests");
+        }
+        let role = Ty::Role(cid);
+        let generated: Option<(Vec<Ty>, Ty)> = match method.name.as_str() {
+            "from" => Some((vec![Ty::Address], Ty::Handle(cid))),
+            "grant_role" | "revoke_role" => Some((vec![role, Ty::Address], Ty::Unit)),
+            "has_role" => Some((vec![role, Ty::Address], Ty::Bool)),
+            _ => None,
+        };
+        if let Some((params, ret)) = generated {
+            self.check_args(&format!("`{}`", method.name), &params, args, span, body);
+            return ret;
+        }
+        let Some(contract) = self.t.contract(cid) else { return Ty::Error };
+        let found = contract.fns.iter().copied().find(|f| self.t.fn_info(*f).is_some_and(|i| i.name == method.name));
+        let entry_names: Vec<String> = contract
+            .fns
+            .iter()
+            .filter_map(|f| self.t.fn_info(*f))
+            .filter(|f| matches!(f.kind, FnKind::Entry | FnKind::View))
+            .map(|f| f.name.clone())
+            .chain(["from", "grant_role", "revoke_role", "has_role"].iter().map(|s| s.to_string()))
+            .collect();
+        let contract_name = contract.name.clone();
+        match found.and_then(|f| self.t.fn_info(f).cloned().map(|i| (f, i))) {
+            Some((id, info)) if matches!(info.kind, FnKind::Entry | FnKind::View) => {
+                self.reference(method.span, Def::Fn(id));
+                let params: Vec<Ty> = info.params.iter().map(|p| p.ty.clone()).collect();
+                self.check_args(&format!("`{}`", info.name), &params, args, span, body);
+                info.ret
+            }
+            Some((_, info)) => {
+                self.error(Code::UnknownMethod, method.span, format!("`{}` is private to `{contract_name}`; only `pub fn` entry points can be called", info.name));
+                self.infer_args(args, body);
+                Ty::Error
+            }
+            None => {
+                let suggestion = suggest(&method.name, entry_names.iter().map(String::as_str));
+                let d = self.error(Code::UnknownMethod, method.span, format!("the contract `{contract_name}` has no entry point `{}`", method.name));
+                with_suggestion(d, method.span, suggestion);
+                self.infer_args(args, body);
+                Ty::Error
+            }
+        }
+    }
+}
+
+/// Whether an expression names storage or a variable (possibly through
+/// fields and indexes), so a mutating method changes it in place.
+fn is_place(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Path(p) => p.is_single(),
+        ExprKind::Paren(inner) => is_place(inner),
+        ExprKind::Field { receiver, .. } => matches!(receiver.kind, ExprKind::SelfValue) || is_place(receiver),
+        ExprKind::TupleField { receiver, .. } | ExprKind::Index { receiver, .. } => is_place(receiver),
+        _ => false,
+    }
+}
+
+/// The methods a built-in type has, for suggestions and completion.
+pub fn methods_of(ty: &Ty) -> Vec<&'static str> {
+    match ty {
+        Ty::Decimal => vec!["round", "trunc", "floor", "ceil", "abs"],
+        Ty::String => vec!["len", "as_bytes"],
+        Ty::Bytes => vec!["len"],
+        Ty::Hash => vec!["as_bytes"],
+        Ty::Option(_) => vec!["is_some", "is_none", "unwrap", "unwrap_or"],
+        Ty::List(_) => vec!["len", "push"],
+        Ty::Map(..) => vec!["get", "contains", "insert", "remove", "len"],
+        Ty::Timestamp => vec!["date"],
+        Ty::Date => vec!["year", "month", "day", "add_days"],
+        _ => vec![],
+    }
+}

@@ -1,0 +1,250 @@
+//! Name resolution and type checking of a set of modules.
+//!
+//! Invariant: checking never stops at the first problem and never panics;
+//! it returns the tables it could build, every diagnostic, and an index of
+//! what each name refers to (for the language server).
+
+mod body;
+mod call;
+mod declare;
+mod expr;
+mod pattern;
+
+use std::collections::HashMap;
+
+use crate::ast::SourceFile;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::limits::SUGGESTION_DISTANCE_MAX;
+use crate::span::Span;
+use crate::types::{ContractId, Def, FnId, LocalId, Tables, Ty};
+
+/// One module to check: a user file or a standard library module.
+#[derive(Debug, Clone, Copy)]
+pub struct ModuleSource<'a> {
+    /// `std::tax` for library modules; the file's name for user files.
+    pub path: &'a str,
+    pub tree: &'a SourceFile,
+    /// Library modules are checked but their warnings are not reported.
+    pub is_library: bool,
+}
+
+/// A use of a name (or its declaration) and what it refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reference {
+    pub span: Span,
+    pub def: Def,
+    pub is_declaration: bool,
+}
+
+/// What the checker learned about the source, for queries.
+#[derive(Debug, Clone, Default)]
+pub struct SemanticIndex {
+    pub references: Vec<Reference>,
+    /// The type of each expression that names something or calls something.
+    pub expr_types: Vec<(Span, Ty)>,
+}
+
+#[derive(Debug, Default)]
+pub struct CheckOutput {
+    pub tables: Tables,
+    pub diagnostics: Vec<Diagnostic>,
+    pub index: SemanticIndex,
+}
+
+/// The names visible at module level.
+#[derive(Debug, Default)]
+struct ModuleScope {
+    items: HashMap<String, Def>,
+    /// Imported names: what they refer to, where imported, whether used.
+    imports: HashMap<String, (Def, Span)>,
+    imports_used: std::collections::HashSet<String>,
+}
+
+/// What kind of body is being checked; decides which built-ins and
+/// effects are allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyKind {
+    /// A function body, with the function's id.
+    Fn(FnId),
+    Test,
+    Property,
+    Invariant,
+    /// A constant's value or a property range bound.
+    Const,
+}
+
+pub(crate) struct Checker<'a> {
+    modules: Vec<ModuleSource<'a>>,
+    scopes: Vec<ModuleScope>,
+    contract_scopes: Vec<HashMap<String, Def>>,
+    contract_module: Vec<usize>,
+    t: Tables,
+    diags: Vec<Diagnostic>,
+    index: SemanticIndex,
+    /// Per local: (used, mutated).
+    local_use: Vec<(bool, bool)>,
+    /// Per function: whether its own body writes storage or emits.
+    fn_writes: Vec<bool>,
+    /// Per function: the functions it calls.
+    fn_calls: Vec<Vec<FnId>>,
+    /// Calls made from read-only contexts, checked once all bodies are done.
+    read_only_calls: Vec<(FnId, Span, BodyKind)>,
+}
+
+/// Checks the modules together (library modules may be used by the others).
+pub fn check(modules: &[ModuleSource<'_>]) -> CheckOutput {
+    let mut checker = Checker {
+        modules: modules.to_vec(),
+        scopes: modules.iter().map(|_| ModuleScope::default()).collect(),
+        contract_scopes: Vec::new(),
+        contract_module: Vec::new(),
+        t: Tables::default(),
+        diags: Vec::new(),
+        index: SemanticIndex::default(),
+        local_use: Vec::new(),
+        fn_writes: Vec::new(),
+        fn_calls: Vec::new(),
+        read_only_calls: Vec::new(),
+    };
+    let work = checker.declare_all();
+    checker.check_bodies(&work);
+    checker.check_read_only_calls();
+    checker.report_unused_imports();
+    let mut diagnostics = checker.diags;
+    let library_files: Vec<_> =
+        modules.iter().filter(|m| m.is_library).map(|m| m.tree.span.file).collect();
+    diagnostics.retain(|d| !(d.severity == crate::Severity::Warning && library_files.contains(&d.span.file)));
+    crate::diagnostic::sort(&mut diagnostics);
+    diagnostics.dedup();
+    CheckOutput { tables: checker.t, diagnostics, index: checker.index }
+}
+
+impl<'a> Checker<'a> {
+    fn error(&mut self, code: Code, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.diags.push(Diagnostic::error(code, span, message));
+        let last = self.diags.len() - 1;
+        &mut self.diags[last]
+    }
+
+    fn warn(&mut self, code: Code, span: Span, message: impl Into<String>) {
+        self.diags.push(Diagnostic::warning(code, span, message));
+    }
+
+    fn push(&mut self, diagnostic: Diagnostic) {
+        self.diags.push(diagnostic);
+    }
+
+    fn reference(&mut self, span: Span, def: Def) {
+        self.index.references.push(Reference { span, def, is_declaration: false });
+    }
+
+    fn declaration(&mut self, span: Span, def: Def) {
+        self.index.references.push(Reference { span, def, is_declaration: true });
+    }
+
+    fn display(&self, ty: &Ty) -> String {
+        self.t.display(ty)
+    }
+
+    fn new_local(&mut self, info: crate::types::LocalInfo) -> LocalId {
+        let id = self.t.locals.len() as LocalId;
+        let span = info.span;
+        self.t.locals.push(info);
+        self.local_use.push((false, false));
+        self.declaration(span, Def::Local(id));
+        id
+    }
+
+    fn contract_name(&self, id: ContractId) -> String {
+        self.t.contract(id).map_or_else(String::new, |c| c.name.clone())
+    }
+
+    /// Reports a type mismatch unless either side is already an error.
+    fn mismatch(&mut self, span: Span, expected: &Ty, found: &Ty) {
+        if expected.fits_anywhere() || found.fits_anywhere() {
+            return;
+        }
+        let message = format!("expected `{}`, found `{}`", self.display(expected), self.display(found));
+        self.error(Code::TypeMismatch, span, message);
+    }
+
+    /// Checks that `found` can be used where `expected` is required.
+    fn expect_type(&mut self, span: Span, expected: &Ty, found: &Ty) {
+        if !compatible(expected, found) {
+            self.mismatch(span, expected, found);
+        }
+    }
+}
+
+/// Whether a value of type `found` fits where `expected` is required. Error
+/// and Never fit anywhere, also inside generic types (`[]` in `List<T>`).
+fn compatible(expected: &Ty, found: &Ty) -> bool {
+    if expected.fits_anywhere() || found.fits_anywhere() {
+        return true;
+    }
+    match (expected, found) {
+        (Ty::Option(a), Ty::Option(b)) | (Ty::List(a), Ty::List(b)) => compatible(a, b),
+        (Ty::Map(ka, va), Ty::Map(kb, vb)) => compatible(ka, kb) && compatible(va, vb),
+        (Ty::Tuple(a), Ty::Tuple(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| compatible(x, y))
+        }
+        _ => expected == found,
+    }
+}
+
+/// The candidate closest to `name` within the suggestion distance.
+fn suggest<'n>(name: &str, candidates: impl IntoIterator<Item = &'n str>) -> Option<String> {
+    let mut best: Option<(usize, &str)> = None;
+    for candidate in candidates {
+        if candidate == name {
+            continue;
+        }
+        let distance = edit_distance(name, candidate);
+        let limit = SUGGESTION_DISTANCE_MAX.min(name.chars().count().max(1) / 2 + 1);
+        if distance <= limit && best.is_none_or(|(d, c)| (distance, candidate) < (d, c)) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, c)| c.to_string())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous.get(j).copied().unwrap_or(0) + usize::from(ca != cb);
+            let delete = previous.get(j + 1).copied().unwrap_or(0) + 1;
+            let insert = current.get(j).copied().unwrap_or(0) + 1;
+            current.push(substitute.min(delete).min(insert));
+        }
+        previous = current;
+    }
+    previous.last().copied().unwrap_or(0)
+}
+
+/// Adds "did you mean" to a diagnostic, with a fix replacing `span`.
+fn with_suggestion(diagnostic: &mut Diagnostic, span: Span, suggestion: Option<String>) {
+    if let Some(s) = suggestion {
+        diagnostic.fix = Some(crate::diagnostic::Fix {
+            message: format!("did you mean `{s}`?"),
+            span,
+            replacement: s,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Suggestions pick the nearest name, and nothing when all are far.
+    #[test]
+    fn suggestions() {
+        assert_eq!(suggest("filngs", ["filings", "payments"]), Some("filings".to_string()));
+        assert_eq!(suggest("x", ["filings"]), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}
