@@ -1,2 +1,128 @@
-//! The `writ` command.
-fn main() {}
+//! The `writ` command: argument parsing and rendering over the library
+//! crates. No language logic lives here.
+//!
+//! Exit codes: 0 success, 1 the user's program failed (diagnostics, failing
+//! tests), 2 bad usage (unknown flags, unreadable paths).
+
+mod files;
+mod fmt_cmd;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use writ_compiler::Analysis;
+use writ_compiler::render::{RenderOptions, render};
+
+/// Writ: contracts for public-sector workflows, their compiler and tools.
+#[derive(Debug, Parser)]
+#[command(name = "writ", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    /// When to colour output: auto, always or never.
+    #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "always", "never"])]
+    color: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check `.writ` files for errors and warnings without building them.
+    ///
+    /// PATHS may be files or folders (searched recursively for `.writ`
+    /// files); the default is the current folder. Exits with 1 if any
+    /// error is found.
+    Check {
+        /// Files or folders to check.
+        paths: Vec<std::path::PathBuf>,
+        /// Print one line per diagnostic instead of source snippets.
+        #[arg(long)]
+        short: bool,
+        /// Treat warnings as errors (exit 1 if there are any).
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Format `.writ` files in place in the one canonical layout.
+    ///
+    /// With `--check`, change nothing and exit 1 if any file is not
+    /// formatted. Files with syntax errors are reported and left alone.
+    Fmt {
+        /// Files or folders to format; default is the current folder.
+        paths: Vec<std::path::PathBuf>,
+        /// Report unformatted files instead of rewriting them.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let color = match cli.color.as_str() {
+        "always" => true,
+        "never" => false,
+        _ => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    // The compiler recurses once per nesting level (bounded by its limits);
+    // a generous stack keeps unoptimised builds comfortable too.
+    let worker = std::thread::Builder::new().stack_size(256 * 1024 * 1024).spawn(move || run(cli.command, color));
+    match worker.map(|handle| handle.join()) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        _ => {
+            eprintln!("error: internal failure; please report this with the input that caused it");
+            ExitCode::from(101)
+        }
+    }
+}
+
+fn run(command: Command, color: bool) -> u8 {
+    match command {
+        Command::Check { paths, short, deny_warnings } => check(&paths, short, deny_warnings, color),
+        Command::Fmt { paths, check } => fmt_cmd::run(&paths, check, color),
+    }
+}
+
+fn check(paths: &[std::path::PathBuf], short: bool, deny_warnings: bool, color: bool) -> u8 {
+    let loaded = match files::load(paths) {
+        Ok(loaded) => loaded,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return 2;
+        }
+    };
+    let count = loaded.sources.len() + loaded.undecodable.len();
+    let analysis = Analysis::new(loaded.sources);
+    let mut diagnostics = analysis.diagnostics();
+    let options = RenderOptions { color, ascii: false };
+    let mut output = String::new();
+    for (name, diagnostic) in &loaded.undecodable {
+        output.push_str(&writ_compiler::render::plain(diagnostic, name, ""));
+        output.push('\n');
+    }
+    if short {
+        for d in &diagnostics {
+            let (name, text) = analysis.file(d.span.file).map_or(("?", ""), |f| (f.name.as_str(), f.text.as_str()));
+            output.push_str(&writ_compiler::render::plain(d, name, text));
+            output.push('\n');
+        }
+    } else {
+        output.push_str(&render(&diagnostics, &analysis.sources(), options));
+    }
+    diagnostics.extend(loaded.undecodable.into_iter().map(|(_, d)| d));
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    eprint!("{output}");
+    eprintln!(
+        "checked {count} file{}: {errors} error{}, {warnings} warning{}",
+        if count == 1 { "" } else { "s" },
+        if errors == 1 { "" } else { "s" },
+        if warnings == 1 { "" } else { "s" },
+    );
+    u8::from(errors > 0 || (deny_warnings && warnings > 0))
+}

@@ -261,7 +261,7 @@ impl<'a> Checker<'a> {
                 Ty::Unit
             }
             "assert_eq" => {
-                if self.allowed(name, Allowed::Test, span, body) {
+                if self.allowed(name, Allowed::Assertions, span, body) {
                     if let [a, b] = args {
                         let (lt, rt) = self.infer_pair(a, b, body, None);
                         if !compatible(&lt, &rt) {
@@ -421,6 +421,9 @@ impl<'a> Checker<'a> {
     }
 
     pub(super) fn method_call(&mut self, receiver: &Expr, method: &Ident, args: &[Expr], span: Span, body: &mut Body) -> Ty {
+        if matches!(receiver.kind, ExprKind::SelfValue) {
+            return self.self_call(receiver.span, method, args, span, body);
+        }
         let mutating = matches!(method.name.as_str(), "push" | "insert" | "remove");
         let (ty, root) = if mutating && is_place(receiver) {
             self.check_place(receiver, body)
@@ -485,6 +488,38 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// `self.name(args)`: a call to another function of the same contract.
+    fn self_call(&mut self, self_span: Span, method: &Ident, args: &[Expr], span: Span, body: &mut Body) -> Ty {
+        let Some(cid) = body.contract else {
+            self.error(Code::SelfOutsideContract, self_span, "`self` is the contract's storage, and there is no contract here");
+            self.infer_args(args, body);
+            return Ty::Error;
+        };
+        let found = self
+            .t
+            .contract(cid)
+            .and_then(|c| c.fns.iter().copied().find(|f| self.t.fn_info(*f).is_some_and(|i| i.name == method.name)));
+        match found {
+            Some(id) => {
+                self.reference(method.span, Def::Fn(id));
+                self.user_call(id, args, span, body)
+            }
+            None => {
+                let names: Vec<String> = self
+                    .t
+                    .contract(cid)
+                    .map(|c| c.fns.iter().filter_map(|f| self.t.fn_info(*f)).map(|f| f.name.clone()).collect())
+                    .unwrap_or_default();
+                let suggestion = suggest(&method.name, names.iter().map(String::as_str));
+                let contract = self.contract_name(cid);
+                let d = self.error(Code::UnknownMethod, method.span, format!("the contract `{contract}` has no function `{}`", method.name));
+                with_suggestion(d, method.span, suggestion);
+                self.infer_args(args, body);
+                Ty::Error
+            }
+        }
+    }
+
     fn round(&mut self, args: &[Expr], span: Span, body: &mut Body) -> Ty {
         match args {
             [places] => {
@@ -509,7 +544,7 @@ impl<'a> Checker<'a> {
         }
         let role = Ty::Role(cid);
         let generated: Option<(Vec<Ty>, Ty)> = match method.name.as_str() {
-            "from" => Some((vec![Ty::Address], Ty::Handle(cid))),
+            "from" | "signed_by" => Some((vec![Ty::Address], Ty::Handle(cid))),
             "grant_role" | "revoke_role" => Some((vec![role, Ty::Address], Ty::Unit)),
             "has_role" => Some((vec![role, Ty::Address], Ty::Bool)),
             _ => None,
@@ -526,7 +561,7 @@ impl<'a> Checker<'a> {
             .filter_map(|f| self.t.fn_info(*f))
             .filter(|f| matches!(f.kind, FnKind::Entry | FnKind::View))
             .map(|f| f.name.clone())
-            .chain(["from", "grant_role", "revoke_role", "has_role"].iter().map(|s| s.to_string()))
+            .chain(["from", "signed_by", "grant_role", "revoke_role", "has_role"].iter().map(|s| s.to_string()))
             .collect();
         let contract_name = contract.name.clone();
         match found.and_then(|f| self.t.fn_info(f).cloned().map(|i| (f, i))) {
