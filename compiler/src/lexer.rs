@@ -556,7 +556,7 @@ fn strip_quotes(slice: &str, front: usize, back: usize) -> &str {
 
 fn hex_digits(slice: &str, span: Span, out: &mut Lexed) -> String {
     let digits: String = slice.chars().skip(2).filter(|c| *c != '_').collect();
-    if digits.is_empty() || digits.len() % 2 != 0 {
+    if digits.is_empty() || !digits.len().is_multiple_of(2) {
         out.diagnostics.push(Diagnostic::error(
             Code::InvalidHexLiteral,
             span,

@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod ast;
 pub mod check;
 pub mod diagnostic;
+pub mod format;
 pub mod lexer;
 pub mod limits;
 pub mod parser;
