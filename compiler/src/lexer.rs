@@ -110,6 +110,9 @@ enum Raw {
     LineComment,
     #[token("/*", block_comment)]
     BlockComment,
+    /// Produced by [`block_comment`] for a comment that runs to the end of
+    /// the file; it has no pattern of its own.
+    UnterminatedComment,
 
     #[token("(")]
     LParen,
@@ -178,9 +181,10 @@ enum Raw {
 }
 
 /// Consumes a (possibly nested) block comment after its opening `/*`.
-/// Returns false when the comment runs to the end of the file, which the
-/// caller reports as unterminated.
-fn block_comment(lex: &mut logos::Lexer<Raw>) -> bool {
+/// A comment that runs to the end of the file becomes `UnterminatedComment`,
+/// which the caller reports (returning `false` here would make logos report
+/// a generic error token, E0003, instead).
+fn block_comment(lex: &mut logos::Lexer<Raw>) -> Raw {
     let rest = lex.remainder().as_bytes();
     let mut depth = 1usize;
     let mut i = 0usize;
@@ -191,7 +195,7 @@ fn block_comment(lex: &mut logos::Lexer<Raw>) -> bool {
                 i += 2;
                 if depth == 0 {
                     lex.bump(i);
-                    return true;
+                    return Raw::BlockComment;
                 }
             }
             (Some(b'/'), Some(b'*')) => {
@@ -202,7 +206,7 @@ fn block_comment(lex: &mut logos::Lexer<Raw>) -> bool {
         }
     }
     lex.bump(rest.len());
-    false
+    Raw::UnterminatedComment
 }
 
 /// A token as the parser sees it. Literals carry their validated value.
@@ -487,10 +491,9 @@ fn convert(raw: Raw, slice: &str, span: Span, out: &mut Lexed) -> Option<Tok> {
         }
         Raw::DocComment => return comment(out, span, CommentKind::Doc, slice),
         Raw::LineComment => return comment(out, span, CommentKind::Line, slice),
-        Raw::BlockComment => {
-            if !slice.ends_with("*/") || slice.len() < 4 {
-                out.diagnostics.push(unterminated(span, "block comment"));
-            }
+        Raw::BlockComment => return comment(out, span, CommentKind::Block, slice),
+        Raw::UnterminatedComment => {
+            out.diagnostics.push(unterminated(span, "block comment"));
             return comment(out, span, CommentKind::Block, slice);
         }
         Raw::LParen => Tok::LParen,
@@ -647,7 +650,12 @@ mod tests {
         assert_eq!(lexed.comments.len(), 1);
         assert!(lexed.diagnostics.is_empty());
         let lexed = lex(FileId(0), "/* a /* b */ c");
-        assert_eq!(lexed.diagnostics.len(), 1);
+        let codes: Vec<Code> = lexed.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, vec![Code::UnterminatedComment]);
+        // Ending in `*/` is not enough when an outer comment is still open.
+        let lexed = lex(FileId(0), "/* a /* b */");
+        let codes: Vec<Code> = lexed.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, vec![Code::UnterminatedComment]);
     }
 
     // Keywords, doc comments and escapes are recognised as such.
