@@ -177,7 +177,11 @@ fn convert_error(file: FileId, end: u32, error: ParseError<u32, Tok, ParseFail>)
 
 /// Turns the generator's list of expected terminals into a short phrase.
 fn describe_expected(expected: &[String]) -> String {
-    let names: Vec<&str> = expected.iter().map(|e| e.trim_matches('"')).collect();
+    let mut names: Vec<&str> = expected.iter().map(|e| e.trim_matches('"')).collect();
+    // `from` is also a name; listing it beside "a name" only confuses.
+    if names.contains(&"identifier") {
+        names.retain(|n| *n != "from");
+    }
     let expression_start = names.contains(&"integer");
     let mut parts: Vec<String> = Vec::new();
     if names.len() <= 4 {

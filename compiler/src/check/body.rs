@@ -85,7 +85,10 @@ impl<'a> Checker<'a> {
         let Some(info) = self.t.fn_info(id).cloned() else { return };
         let mut body = Body::new(m, info.contract, BodyKind::Fn(id), info.ret.clone());
         for (param, p) in info.params.iter().zip(&f.params) {
-            self.bind_local(&mut body, &p.name, param.ty.clone(), false, false);
+            // A repeated parameter was reported by the signature pass.
+            if body.lookup_local(&p.name.name).is_none() {
+                self.bind_local(&mut body, &p.name, param.ty.clone(), false, false);
+            }
         }
         let ty = self.check_block(&f.body, &mut body, Some(&info.ret), false);
         if info.ret != Ty::Unit && ty == Ty::Unit && !info.ret.is_error() {
@@ -209,6 +212,10 @@ impl<'a> Checker<'a> {
         if new_scope {
             body.scopes.push(Vec::new());
         }
+        // A block that failed to parse has no trustworthy value: judging it
+        // would only repeat the syntax error as a type error.
+        let broken = block.stmts.iter().any(|s| s.kind == StmtKind::Error);
+        let expected = if broken { None } else { expected };
         let value_stmt = match (&block.tail, block.stmts.last()) {
             (None, Some(Stmt { kind: StmtKind::Expr { expr, semi: false }, .. })) => Some(expr),
             _ => None,
@@ -388,6 +395,11 @@ impl<'a> Checker<'a> {
     /// Applies the rules for changing a place: locals must be `mut`,
     /// storage may change only outside read-only bodies.
     pub(super) fn apply_write(&mut self, root: PlaceRoot, span: Span, body: &mut Body, reads_too: bool) {
+        self.apply_change(root, span, body, reads_too, Code::AssignToImmutable);
+    }
+
+    /// As `apply_write`, reporting an immutable local with `code`.
+    pub(super) fn apply_change(&mut self, root: PlaceRoot, span: Span, body: &mut Body, reads_too: bool, code: Code) {
         match root {
             PlaceRoot::Local(id) => {
                 if let Some(state) = self.local_use.get_mut(id as usize) {
@@ -397,7 +409,7 @@ impl<'a> Checker<'a> {
                 let Some(info) = self.t.local(id) else { return };
                 if !info.mutable {
                     let (name, decl) = (info.name.clone(), info.span);
-                    let d = self.error(Code::AssignToImmutable, span, format!("`{name}` is not declared `mut`, so it cannot change"));
+                    let d = self.error(code, span, format!("`{name}` is not declared `mut`, so it cannot change"));
                     d.labels.push(Label { span: decl, message: format!("declared here; write `let mut {name}`") });
                 }
             }

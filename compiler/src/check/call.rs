@@ -45,7 +45,10 @@ impl<'a> Checker<'a> {
         };
         let name = path.last().name.as_str();
         if path.is_single() {
-            if body.lookup_local(name).is_some() {
+            if let Some(id) = body.lookup_local(name) {
+                if let Some(state) = self.local_use.get_mut(id as usize) {
+                    state.0 = true;
+                }
                 self.error(Code::NotCallable, path.span, format!("`{name}` is a variable, not a function"));
                 self.infer_args(args, body);
                 return Ty::Error;
@@ -437,7 +440,7 @@ impl<'a> Checker<'a> {
             if root == PlaceRoot::Invalid {
                 self.error(Code::MutateImmutable, receiver.span, format!("`{}` would change a temporary value, and the change would be lost", method.name));
             } else {
-                self.apply_write(root, receiver.span, body, true);
+                self.apply_change(root, receiver.span, body, true, Code::MutateImmutable);
             }
         }
         let u32_ty = Ty::Int(IntTy::U32);

@@ -88,7 +88,14 @@ impl<'a> Checker<'a> {
         }
     }
 
+    fn reserved(&mut self, name: &Ident) {
+        if BUILTIN_TYPES.contains(&name.name.as_str()) {
+            self.error(Code::ReservedName, name.span, format!("`{}` is a built-in type; choose another name", name.name));
+        }
+    }
+
     fn declare_struct(&mut self, s: &StructDef, doc: Option<String>) -> StructId {
+        self.reserved(&s.name);
         let id = self.t.structs.len() as StructId;
         self.t.structs.push(StructInfo { name: s.name.name.clone(), span: s.name.span, fields: Vec::new(), doc });
         self.declaration(s.name.span, Def::Struct(id));
@@ -96,6 +103,7 @@ impl<'a> Checker<'a> {
     }
 
     fn declare_enum(&mut self, e: &EnumDef, doc: Option<String>) -> EnumId {
+        self.reserved(&e.name);
         let id = self.t.enums.len() as EnumId;
         let mut variants: Vec<VariantInfo> = Vec::new();
         for (i, v) in e.variants.iter().enumerate() {

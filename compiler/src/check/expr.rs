@@ -193,10 +193,15 @@ impl<'a> Checker<'a> {
 
     fn unary(&mut self, op: UnOp, operand: &Expr, span: Span, body: &mut Body, hint: Option<&Ty>) -> Ty {
         match op {
-            UnOp::Not => {
-                self.check_expr(operand, body, Some(&Ty::Bool));
-                Ty::Bool
-            }
+            UnOp::Not => match self.infer_expr(operand, body, Some(&Ty::Bool)) {
+                Ty::Bool => Ty::Bool,
+                Ty::Error | Ty::Never => Ty::Bool,
+                other => {
+                    let shown = self.display(&other);
+                    self.error(Code::InvalidOperand, span, format!("`!` negates a bool, not `{shown}`"));
+                    Ty::Error
+                }
+            },
             UnOp::Neg => {
                 if let ExprKind::Lit(lit @ (Lit::Int(_) | Lit::Decimal(_))) = &operand.kind {
                     let ty = self.lit_type(lit, hint, span, true);
@@ -377,6 +382,13 @@ impl<'a> Checker<'a> {
                 self.reference(path.span, Def::Role(*cid, index));
                 return Ty::Role(*cid);
             }
+            if let Some(Ty::Role(cid)) = hint
+                && self.lookup_name(name, body.module, body.contract).is_none()
+            {
+                let role = path.last().clone();
+                self.unknown_role(&role, Some(*cid));
+                return Ty::Error;
+            }
             if name == "None" {
                 return match hint {
                     Some(Ty::Option(inner)) => Ty::Option(inner.clone()),
@@ -449,7 +461,13 @@ impl<'a> Checker<'a> {
                 );
                 Ty::Error
             }
-            Def::Struct(_) | Def::Enum(_) | Def::Contract(_) => {
+            Def::Struct(_) => {
+                self.error(Code::UnknownName, path.span, format!("`{name}` is a type, not a value"))
+                    .notes
+                    .push(format!("build a value with `{name} {{ field: value }}`; in the head of `if`, `while`, `match` or `for`, put it in parentheses"));
+                Ty::Error
+            }
+            Def::Enum(_) | Def::Contract(_) => {
                 self.error(Code::UnknownName, path.span, format!("`{name}` is a type, not a value"));
                 Ty::Error
             }
@@ -642,10 +660,8 @@ impl<'a> Checker<'a> {
     fn if_expr(&mut self, cond: &Expr, then_block: &Block, else_branch: Option<&Expr>, body: &mut Body, hint: Option<&Ty>) -> Ty {
         self.check_expr(cond, body, Some(&Ty::Bool));
         let Some(else_branch) = else_branch else {
-            let then_ty = self.check_block(then_block, body, Some(&Ty::Unit), true);
-            if !compatible(&Ty::Unit, &then_ty) {
-                self.mismatch(then_block.span, &Ty::Unit, &then_ty);
-            }
+            // The block's tail is held to `()` by `check_block` itself.
+            self.check_block(then_block, body, Some(&Ty::Unit), true);
             return Ty::Unit;
         };
         let then_ty = self.check_block(then_block, body, hint, true);
@@ -678,7 +694,9 @@ impl<'a> Checker<'a> {
             }
             self.close_scope(body);
         }
-        self.check_exhaustive(arms, &scrutinee_ty, span);
+        // Point at `match <scrutinee>`, not the whole multi-line match.
+        let head = Span { hi: scrutinee.span.hi, ..span };
+        self.check_exhaustive(arms, &scrutinee_ty, head);
         if all_never {
             return Ty::Never;
         }
@@ -691,6 +709,12 @@ impl<'a> Checker<'a> {
             Some(v) if !in_fn => {
                 self.infer_expr(v, body, None);
                 self.error(Code::ReturnInInvariant, v.span, "tests, properties and invariants end with a plain `return;`");
+            }
+            Some(v) if body.ret == Ty::Unit => {
+                let found = self.infer_expr(v, body, None);
+                if !matches!(found, Ty::Unit | Ty::Never | Ty::Error) {
+                    self.error(Code::ReturnInInvariant, v.span, "this function declares no result (`-> Type`), so `return` takes no value");
+                }
             }
             Some(v) => {
                 let ret = body.ret.clone();
@@ -737,8 +761,11 @@ impl<'a> Checker<'a> {
             Some((_, _, fields)) => self.record_args(error, &fields, args, span, body),
             None => {
                 let is_event = self.contract_record(error, body, true).is_some();
+                let other = self.lookup_path(error, body.module, body.contract).is_some();
                 let name = error.to_text();
-                if is_event {
+                if !is_event && other {
+                    self.error(Code::FailNonError, error.span, format!("`{name}` is not an error; `fail` needs an `error` declared in the contract"));
+                } else if is_event {
                     self.error(Code::FailNonError, error.span, format!("`{name}` is an event; `fail` needs an `error` declared in the contract"));
                 } else {
                     let names = self.record_names(body.contract, false);
@@ -784,11 +811,13 @@ impl<'a> Checker<'a> {
     /// Checks the arguments of an event or error against its fields.
     pub(super) fn record_args(&mut self, path: &Path, fields: &[FieldInfo], args: &[Expr], span: Span, body: &mut Body) {
         if fields.len() != args.len() {
+            self.infer_args(args, body);
             self.error(
                 Code::EventArity,
                 span,
                 format!("`{}` has {} field{}, but {} value{} given", path.to_text(), fields.len(), plural(fields.len()), args.len(), if args.len() == 1 { " is" } else { "s are" }),
             );
+            return;
         }
         for (i, arg) in args.iter().enumerate() {
             let expected = fields.get(i).map(|f| f.ty.clone());
@@ -840,6 +869,8 @@ impl<'a> Checker<'a> {
                 span,
                 format!("{what} takes {} argument{}, but {} {} given", params.len(), plural(params.len()), args.len(), if args.len() == 1 { "was" } else { "were" }),
             );
+            self.infer_args(args, body);
+            return;
         }
         for (i, arg) in args.iter().enumerate() {
             match params.get(i) {

@@ -97,6 +97,13 @@ impl<'a> Checker<'a> {
                     if let Some((name, _)) = inner.first() {
                         self.error(Code::InvalidPattern, name.span, format!("alternatives joined by `|` cannot bind names such as `{}`", name.name));
                     }
+                    // Bind them anyway (as unknown) so their uses do not
+                    // cascade into "unknown name".
+                    for (name, _) in inner {
+                        if !bindings.iter().any(|(n, _)| n.name == name.name) {
+                            bindings.push((name, Ty::Error));
+                        }
+                    }
                 }
             }
         }

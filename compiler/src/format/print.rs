@@ -291,7 +291,7 @@ impl<'a> Printer<'a> {
                 );
                 let body = self.block(&p.body);
                 concat(vec![
-                    text(format!("property {}", str_lit(&p.name.value))),
+                    text(format!("property {} ", str_lit(&p.name.value))),
                     params,
                     text(" "),
                     body,
