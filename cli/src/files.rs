@@ -21,7 +21,8 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let roots = if paths.is_empty() { &default[..] } else { paths };
     let mut out = Vec::new();
     for root in roots {
-        let meta = std::fs::metadata(root).map_err(|e| format!("cannot read `{}`: {}", root.display(), io_reason(&e)))?;
+        let meta = std::fs::metadata(root)
+            .map_err(|e| format!("cannot read `{}`: {}", root.display(), io_reason(&e)))?;
         if meta.is_dir() {
             walk(root, &mut out)?;
         } else {
@@ -34,7 +35,8 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot list `{}`: {}", dir.display(), io_reason(&e)))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot list `{}`: {}", dir.display(), io_reason(&e)))?;
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name();
@@ -53,7 +55,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
 pub fn load(paths: &[PathBuf]) -> Result<Loaded, String> {
     let mut loaded = Loaded { sources: Vec::new(), undecodable: Vec::new() };
     for path in collect(paths)? {
-        let bytes = std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {}", path.display(), io_reason(&e)))?;
+        let bytes = std::fs::read(&path)
+            .map_err(|e| format!("cannot read `{}`: {}", path.display(), io_reason(&e)))?;
         let name = path.display().to_string();
         match writ_compiler::analysis::decode_source(FileId(u32::MAX), bytes) {
             Ok(text) => loaded.sources.push((name, text)),

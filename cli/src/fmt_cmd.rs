@@ -14,7 +14,7 @@ pub fn run(paths: &[PathBuf], check: bool, color: bool) -> u8 {
     let files = match crate::files::collect(paths) {
         Ok(files) => files,
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             return 2;
         }
     };
@@ -25,18 +25,18 @@ pub fn run(paths: &[PathBuf], check: bool, color: bool) -> u8 {
             Ok(true) => changed += 1,
             Ok(false) => {}
             Err(message) => {
-                eprint!("{message}");
+                errout!("{message}");
                 failed = true;
             }
         }
     }
     if check {
         if changed > 0 {
-            eprintln!("{changed} of {} file{} not formatted", files.len(), plural(files.len()));
+            errln!("{changed} of {} file{} not formatted", files.len(), plural(files.len()));
         }
         u8::from(failed || changed > 0)
     } else {
-        eprintln!("formatted {} file{} ({changed} changed)", files.len(), plural(files.len()));
+        errln!("formatted {} file{} ({changed} changed)", files.len(), plural(files.len()));
         u8::from(failed)
     }
 }
@@ -48,18 +48,23 @@ fn plural(n: usize) -> &'static str {
 /// Formats one file; returns whether it was (or, when checking, would be) changed.
 fn format_file(path: &Path, check: bool, color: bool) -> Result<bool, String> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| format!("error: cannot read `{name}`: {}\n", crate::files::io_reason(&e)))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| format!("error: cannot read `{name}`: {}\n", crate::files::io_reason(&e)))?;
     let text = writ_compiler::analysis::decode_source(FileId(0), bytes)
         .map_err(|d| format!("{}\n", writ_compiler::render::plain(&d, &name, "")))?;
     let formatted = writ_compiler::format::format_source(FileId(0), &text).map_err(|diagnostics| {
-        let report = render(&diagnostics, &[(FileId(0), name.as_str(), text.as_str())], RenderOptions { color, ascii: false });
+        let report = render(
+            &diagnostics,
+            &[(FileId(0), name.as_str(), text.as_str())],
+            RenderOptions { color, ascii: false },
+        );
         format!("{report}error: `{name}` has syntax errors and was left unchanged\n")
     })?;
     if formatted == text {
         return Ok(false);
     }
     if check {
-        eprintln!("not formatted: {name}");
+        errln!("not formatted: {name}");
         return Ok(true);
     }
     let temporary = path.with_extension("writ.fmt-tmp");

@@ -4,6 +4,21 @@
 //! Exit codes: 0 success, 1 the user's program failed (diagnostics, failing
 //! tests), 2 bad usage (unknown flags, unreadable paths).
 
+/// Like `eprintln!`/`eprint!`, but a closed stderr is ignored, not a panic.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+macro_rules! errout {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
+mod demo;
 mod files;
 mod fmt_cmd;
 
@@ -53,6 +68,10 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Walk through the three example workflows (tax, evidence, equity).
+    ///
+    /// Checks each example and shows who may call what in each contract.
+    Demo,
 }
 
 fn main() -> ExitCode {
@@ -71,11 +90,12 @@ fn main() -> ExitCode {
     };
     // The compiler recurses once per nesting level (bounded by its limits);
     // a generous stack keeps unoptimised builds comfortable too.
-    let worker = std::thread::Builder::new().stack_size(256 * 1024 * 1024).spawn(move || run(cli.command, color));
+    let worker =
+        std::thread::Builder::new().stack_size(256 * 1024 * 1024).spawn(move || run(cli.command, color));
     match worker.map(|handle| handle.join()) {
         Ok(Ok(code)) => ExitCode::from(code),
         _ => {
-            eprintln!("error: internal failure; please report this with the input that caused it");
+            errln!("error: internal failure; please report this with the input that caused it");
             ExitCode::from(101)
         }
     }
@@ -85,6 +105,7 @@ fn run(command: Command, color: bool) -> u8 {
     match command {
         Command::Check { paths, short, deny_warnings } => check(&paths, short, deny_warnings, color),
         Command::Fmt { paths, check } => fmt_cmd::run(&paths, check, color),
+        Command::Demo => demo::run(color),
     }
 }
 
@@ -92,7 +113,7 @@ fn check(paths: &[std::path::PathBuf], short: bool, deny_warnings: bool, color: 
     let loaded = match files::load(paths) {
         Ok(loaded) => loaded,
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             return 2;
         }
     };
@@ -107,7 +128,8 @@ fn check(paths: &[std::path::PathBuf], short: bool, deny_warnings: bool, color: 
     }
     if short {
         for d in &diagnostics {
-            let (name, text) = analysis.file(d.span.file).map_or(("?", ""), |f| (f.name.as_str(), f.text.as_str()));
+            let (name, text) =
+                analysis.file(d.span.file).map_or(("?", ""), |f| (f.name.as_str(), f.text.as_str()));
             output.push_str(&writ_compiler::render::plain(d, name, text));
             output.push('\n');
         }
@@ -117,8 +139,8 @@ fn check(paths: &[std::path::PathBuf], short: bool, deny_warnings: bool, color: 
     diagnostics.extend(loaded.undecodable.into_iter().map(|(_, d)| d));
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
-    eprint!("{output}");
-    eprintln!(
+    errout!("{output}");
+    errln!(
         "checked {count} file{}: {errors} error{}, {warnings} warning{}",
         if count == 1 { "" } else { "s" },
         if errors == 1 { "" } else { "s" },

@@ -39,7 +39,9 @@ pub struct Analysis {
     output: CheckOutput,
 }
 
-/// Decodes a file's bytes, reporting the first invalid UTF-8 byte.
+/// Decodes a file's bytes, reporting the first invalid UTF-8 byte. The
+/// error is a whole diagnostic on purpose: callers print it with the rest.
+#[allow(clippy::result_large_err)]
 pub fn decode_source(file: FileId, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
@@ -64,7 +66,14 @@ impl Analysis {
             let id = FileId(files.len() as u32);
             let parsed = parser::parse(id, text);
             let name = format!("<{}>.writ", module.replace("::", "/"));
-            files.push(FileData { id, name, module: module.to_string(), text: text.to_string(), parsed, is_library: true });
+            files.push(FileData {
+                id,
+                name,
+                module: module.to_string(),
+                text: text.to_string(),
+                parsed,
+                is_library: true,
+            });
         }
         let modules: Vec<ModuleSource<'_>> = files
             .iter()
@@ -156,14 +165,8 @@ impl Analysis {
     /// Every mention of the thing named at `offset`, its declaration included.
     pub fn references_at(&self, file: FileId, offset: u32) -> Vec<Span> {
         let Some(reference) = self.reference_at(file, offset) else { return Vec::new() };
-        let mut spans: Vec<Span> = self
-            .output
-            .index
-            .references
-            .iter()
-            .filter(|r| r.def == reference.def)
-            .map(|r| r.span)
-            .collect();
+        let mut spans: Vec<Span> =
+            self.output.index.references.iter().filter(|r| r.def == reference.def).map(|r| r.span).collect();
         spans.sort();
         spans.dedup();
         spans

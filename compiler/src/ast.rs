@@ -37,10 +37,8 @@ impl Path {
     }
 }
 
-static EMPTY_IDENT: Ident = Ident {
-    name: String::new(),
-    span: Span { file: crate::span::FileId(0), lo: 0, hi: 0 },
-};
+static EMPTY_IDENT: Ident =
+    Ident { name: String::new(), span: Span { file: crate::span::FileId(0), lo: 0, hi: 0 } };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
@@ -302,13 +300,32 @@ impl AssignOp {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StmtKind {
-    Let { name: Ident, mutable: bool, ty: Option<TypeExpr>, value: Expr },
-    Assign { target: Expr, op: AssignOp, value: Expr },
+    Let {
+        name: Ident,
+        mutable: bool,
+        ty: Option<TypeExpr>,
+        value: Expr,
+    },
+    Assign {
+        target: Expr,
+        op: AssignOp,
+        value: Expr,
+    },
     /// An expression statement. `semi` records whether a `;` followed
     /// (block-like expressions such as `if` and `match` need none).
-    Expr { expr: Expr, semi: bool },
-    While { cond: Expr, body: Block },
-    For { pattern: Pattern, iter: ForIter, body: Block },
+    Expr {
+        expr: Expr,
+        semi: bool,
+    },
+    While {
+        cond: Expr,
+        body: Block,
+    },
+    For {
+        pattern: Pattern,
+        iter: ForIter,
+        body: Block,
+    },
     /// A lone `;`.
     Empty,
     /// A statement that failed to parse; already reported.
@@ -364,11 +381,9 @@ impl ExprKind {
             ExprKind::MethodCall { receiver, args, .. } => of(receiver).max(of_all(args)),
             ExprKind::Field { receiver, .. } | ExprKind::TupleField { receiver, .. } => of(receiver),
             ExprKind::Index { receiver, index } => of(receiver).max(of(index)),
-            ExprKind::StructLit { fields, .. } => fields
-                .iter()
-                .filter_map(|f| f.value.as_ref().map(of))
-                .max()
-                .unwrap_or(0),
+            ExprKind::StructLit { fields, .. } => {
+                fields.iter().filter_map(|f| f.value.as_ref().map(of)).max().unwrap_or(0)
+            }
             ExprKind::Tuple(es) | ExprKind::List(es) => of_all(es),
             ExprKind::Block(b) => b.depth,
             ExprKind::If { cond, then_block, else_branch } => {
@@ -474,29 +489,76 @@ pub enum ExprKind {
     Path(Path),
     SelfValue,
     Paren(Box<Expr>),
-    Unary { op: UnOp, operand: Box<Expr> },
-    Binary { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
-    Cast { expr: Box<Expr>, ty: TypeExpr },
-    Call { callee: Box<Expr>, args: Vec<Expr> },
-    MethodCall { receiver: Box<Expr>, method: Ident, args: Vec<Expr> },
-    Field { receiver: Box<Expr>, name: Ident },
-    TupleField { receiver: Box<Expr>, index: u32, index_span: Span },
-    Index { receiver: Box<Expr>, index: Box<Expr> },
-    StructLit { path: Path, fields: Vec<FieldInit> },
+    Unary {
+        op: UnOp,
+        operand: Box<Expr>,
+    },
+    Binary {
+        op: BinOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Cast {
+        expr: Box<Expr>,
+        ty: TypeExpr,
+    },
+    Call {
+        callee: Box<Expr>,
+        args: Vec<Expr>,
+    },
+    MethodCall {
+        receiver: Box<Expr>,
+        method: Ident,
+        args: Vec<Expr>,
+    },
+    Field {
+        receiver: Box<Expr>,
+        name: Ident,
+    },
+    TupleField {
+        receiver: Box<Expr>,
+        index: u32,
+        index_span: Span,
+    },
+    Index {
+        receiver: Box<Expr>,
+        index: Box<Expr>,
+    },
+    StructLit {
+        path: Path,
+        fields: Vec<FieldInit>,
+    },
     Tuple(Vec<Expr>),
     List(Vec<Expr>),
     Block(Block),
-    If { cond: Box<Expr>, then_block: Block, else_branch: Option<Box<Expr>> },
-    Match { scrutinee: Box<Expr>, arms: Vec<Arm> },
+    If {
+        cond: Box<Expr>,
+        then_block: Block,
+        else_branch: Option<Box<Expr>>,
+    },
+    Match {
+        scrutinee: Box<Expr>,
+        arms: Vec<Arm>,
+    },
     Return(Option<Box<Expr>>),
     Break,
     Continue,
     /// `fail ErrorName(args)`.
-    Fail { error: Path, args: Vec<Expr> },
+    Fail {
+        error: Path,
+        args: Vec<Expr>,
+    },
     /// `emit EventName(args)`.
-    Emit { event: Path, args: Vec<Expr> },
+    Emit {
+        event: Path,
+        args: Vec<Expr>,
+    },
     /// `deploy Contract(args)` or `deploy Contract(args) from addr`, in tests.
-    Deploy { contract: Path, args: Vec<Expr>, from: Option<Box<Expr>> },
+    Deploy {
+        contract: Path,
+        args: Vec<Expr>,
+        from: Option<Box<Expr>>,
+    },
     /// An expression that failed to parse; already reported.
     Error,
 }
@@ -516,7 +578,10 @@ pub enum PatternKind {
     /// A qualified unit variant: `FilingStatus::Paid`.
     Path(Path),
     /// A variant with fields: `Some(x)`, `FilingStatus::Assessed(amount)`.
-    Variant { path: Path, fields: Vec<Pattern> },
+    Variant {
+        path: Path,
+        fields: Vec<Pattern>,
+    },
     Lit(Lit),
     /// A negative numeric literal pattern such as `-1`.
     NegLit(Lit),

@@ -70,7 +70,12 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_fix(mut self, message: impl Into<String>, span: Span, replacement: impl Into<String>) -> Diagnostic {
+    pub fn with_fix(
+        mut self,
+        message: impl Into<String>,
+        span: Span,
+        replacement: impl Into<String>,
+    ) -> Diagnostic {
         self.fix = Some(Fix { message: message.into(), span, replacement: replacement.into() });
         self
     }

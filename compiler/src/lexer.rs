@@ -534,21 +534,13 @@ fn convert(raw: Raw, slice: &str, span: Span, out: &mut Lexed) -> Option<Tok> {
 
 fn comment(out: &mut Lexed, span: Span, kind: CommentKind, slice: &str) -> Option<Tok> {
     // `////` and longer are plain comments, as in Rust.
-    let kind = if kind == CommentKind::Doc && slice.starts_with("////") {
-        CommentKind::Line
-    } else {
-        kind
-    };
+    let kind = if kind == CommentKind::Doc && slice.starts_with("////") { CommentKind::Line } else { kind };
     out.comments.push(Comment { span, kind, text: slice.to_string() });
     None
 }
 
 fn unterminated(span: Span, what: &str) -> Diagnostic {
-    let code = if what == "block comment" {
-        Code::UnterminatedComment
-    } else {
-        Code::UnterminatedString
-    };
+    let code = if what == "block comment" { Code::UnterminatedComment } else { Code::UnterminatedString };
     Diagnostic::error(code, span, format!("this {what} is never closed"))
 }
 
@@ -563,10 +555,7 @@ fn hex_digits(slice: &str, span: Span, out: &mut Lexed) -> String {
         out.diagnostics.push(Diagnostic::error(
             Code::InvalidHexLiteral,
             span,
-            format!(
-                "a hex literal needs a non-zero, even number of digits; this one has {}",
-                digits.len()
-            ),
+            format!("a hex literal needs a non-zero, even number of digits; this one has {}", digits.len()),
         ));
     }
     digits.to_ascii_lowercase()
@@ -632,10 +621,7 @@ mod tests {
     // Integer ranges must not be swallowed by the decimal pattern.
     #[test]
     fn range_after_integer_is_two_tokens() {
-        assert_eq!(
-            kinds("0..10"),
-            vec![Tok::Int("0".into()), Tok::DotDot, Tok::Int("10".into())]
-        );
+        assert_eq!(kinds("0..10"), vec![Tok::Int("0".into()), Tok::DotDot, Tok::Int("10".into())]);
         assert_eq!(
             kinds("0.00..1_000.5"),
             vec![Tok::Decimal("0.00".into()), Tok::DotDot, Tok::Decimal("1000.5".into())]
@@ -664,9 +650,6 @@ mod tests {
         let lexed = lex(FileId(0), "/// doc\nfn from \"a\\n\\u{41}\" b\"x\"");
         assert_eq!(lexed.comments[0].kind, CommentKind::Doc);
         let toks: Vec<Tok> = lexed.tokens.into_iter().map(|(_, t, _)| t).collect();
-        assert_eq!(
-            toks,
-            vec![Tok::Fn, Tok::From, Tok::Str("a\nA".into()), Tok::ByteStr(b"x".to_vec())]
-        );
+        assert_eq!(toks, vec![Tok::Fn, Tok::From, Tok::Str("a\nA".into()), Tok::ByteStr(b"x".to_vec())]);
     }
 }

@@ -54,7 +54,9 @@ pub fn render(diagnostics: &[Diagnostic], files: &[(FileId, &str, &str)], option
                 .iter()
                 .find(|(id, _, _)| *id == label.span.file)
                 .map_or(name.clone(), |(_, n, _)| n.to_string());
-            report = report.with_label(Label::new((label_name, clamp(label.span.lo, label.span.hi))).with_message(&label.message));
+            report = report.with_label(
+                Label::new((label_name, clamp(label.span.lo, label.span.hi))).with_message(&label.message),
+            );
         }
         for note in &d.notes {
             report = report.with_note(note);
@@ -75,7 +77,8 @@ pub fn plain(d: &Diagnostic, name: &str, text: &str) -> String {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    let mut out = format!("{name}:{line}:{col}: {severity}[{}]: {}: {}", d.code.as_str(), d.code.title(), d.message);
+    let mut out =
+        format!("{name}:{line}:{col}: {severity}[{}]: {}: {}", d.code.as_str(), d.code.title(), d.message);
     for note in &d.notes {
         out.push_str(&format!("\n  note: {note}"));
     }

@@ -351,7 +351,8 @@ impl Tables {
                 let e = self.enum_info(id)?;
                 let v = e.variants.get(i as usize)?;
                 let fields: Vec<String> = v.fields.iter().map(|t| self.display(t)).collect();
-                let suffix = if fields.is_empty() { String::new() } else { format!("({})", fields.join(", ")) };
+                let suffix =
+                    if fields.is_empty() { String::new() } else { format!("({})", fields.join(", ")) };
                 (format!("{}::{}{}", e.name, v.name, suffix), None)
             }
             Def::Fn(id) => {

@@ -32,7 +32,8 @@ fn check_file(path: &Path) -> (Vec<Diagnostic>, String, String) {
         Ok(text) => {
             let analysis = Analysis::single(&name, &text);
             let diagnostics = analysis.diagnostics();
-            let report = render(&diagnostics, &analysis.sources(), RenderOptions { color: false, ascii: true });
+            let report =
+                render(&diagnostics, &analysis.sources(), RenderOptions { color: false, ascii: true });
             (diagnostics, text, report)
         }
     }
@@ -89,7 +90,12 @@ fn err_fixtures_report_expected_codes() {
             insta::assert_snapshot!(name, report);
         });
     }
-    assert!(failures.is_empty(), "{} fixture(s) did not report what they expect:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture(s) did not report what they expect:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 // Every diagnostic code is exercised by some fixture, except the two that

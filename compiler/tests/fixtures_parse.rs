@@ -16,9 +16,7 @@ use writ_compiler::{Code, FileId};
 /// Codes that the lexer and parser report; the rest come from later passes.
 /// E1004 (invalid assignment target) is a parse-level code that the parser
 /// does not report: the grammar accepts any expression on the left of `=`.
-const PARSER_CODES: &[&str] = &[
-    "E0003", "E0004", "E0005", "E0006", "E0007", "E1001", "E1002", "E1003",
-];
+const PARSER_CODES: &[&str] = &["E0003", "E0004", "E0005", "E0006", "E0007", "E1001", "E1002", "E1003"];
 
 /// Codes that no fixture needs to cover, with the reason.
 const NOT_COVERED: &[&str] = &[
@@ -27,9 +25,7 @@ const NOT_COVERED: &[&str] = &[
 ];
 
 fn data_dir(kind: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/check")
-        .join(kind)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/check").join(kind)
 }
 
 /// The `.writ` files of a fixture folder, sorted by name.
@@ -49,9 +45,7 @@ fn fixtures(kind: &str) -> Vec<PathBuf> {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 fn read_bytes(path: &Path) -> Vec<u8> {
@@ -77,11 +71,8 @@ fn expected_codes(name: &str, bytes: &[u8]) -> Result<Vec<String>, String> {
 }
 
 fn parser_codes(source: &str) -> Vec<String> {
-    let mut codes: Vec<String> = parse(FileId(0), source)
-        .diagnostics
-        .iter()
-        .map(|d| d.code.as_str().to_string())
-        .collect();
+    let mut codes: Vec<String> =
+        parse(FileId(0), source).diagnostics.iter().map(|d| d.code.as_str().to_string()).collect();
     codes.sort();
     codes
 }
@@ -90,11 +81,7 @@ fn parser_codes(source: &str) -> Vec<String> {
 #[test]
 fn ok_fixtures_parse_without_diagnostics() {
     let paths = fixtures("ok");
-    assert!(
-        paths.len() >= 13,
-        "expected at least 13 ok fixtures, found {}",
-        paths.len()
-    );
+    assert!(paths.len() >= 13, "expected at least 13 ok fixtures, found {}", paths.len());
     let mut failures = Vec::new();
     for path in &paths {
         let name = file_name(path);
@@ -114,11 +101,7 @@ fn ok_fixtures_parse_without_diagnostics() {
             Err(_) => failures.push(format!("{name}: not UTF-8")),
         }
     }
-    assert!(
-        failures.is_empty(),
-        "ok fixtures with parse diagnostics:\n{}",
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "ok fixtures with parse diagnostics:\n{}", failures.join("\n"));
 }
 
 // Each error fixture gets from the parser exactly its lexer and parser
@@ -126,11 +109,7 @@ fn ok_fixtures_parse_without_diagnostics() {
 #[test]
 fn err_fixtures_get_their_parser_codes_and_no_others() {
     let paths = fixtures("err");
-    assert!(
-        paths.len() >= 70,
-        "expected at least 70 err fixtures, found {}",
-        paths.len()
-    );
+    assert!(paths.len() >= 70, "expected at least 70 err fixtures, found {}", paths.len());
     let mut failures = Vec::new();
     for path in &paths {
         let name = file_name(path);
@@ -153,33 +132,18 @@ fn err_fixtures_get_their_parser_codes_and_no_others() {
             failures.push(format!("{name}: not UTF-8 but does not expect E0001"));
             continue;
         };
-        if !source
-            .lines()
-            .nth(1)
-            .is_some_and(|line| line.starts_with("// "))
-        {
-            failures.push(format!(
-                "{name}: second line must be a comment saying what the fixture proves"
-            ));
+        if !source.lines().nth(1).is_some_and(|line| line.starts_with("// ")) {
+            failures.push(format!("{name}: second line must be a comment saying what the fixture proves"));
         }
-        let mut wanted: Vec<String> = expected
-            .iter()
-            .filter(|c| PARSER_CODES.contains(&c.as_str()))
-            .cloned()
-            .collect();
+        let mut wanted: Vec<String> =
+            expected.iter().filter(|c| PARSER_CODES.contains(&c.as_str())).cloned().collect();
         wanted.sort();
         let got = parser_codes(&source);
         if got != wanted {
-            failures.push(format!(
-                "{name}: parser gave {got:?}, fixture expects {wanted:?} from the parser"
-            ));
+            failures.push(format!("{name}: parser gave {got:?}, fixture expects {wanted:?} from the parser"));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "err fixtures that disagree with the parser:\n{}",
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "err fixtures that disagree with the parser:\n{}", failures.join("\n"));
 }
 
 // The error fixtures name only real codes, start their file name with the
@@ -200,13 +164,8 @@ fn err_fixtures_cover_every_code() {
                 failures.push(format!("{name}: unknown code {code}"));
             }
         }
-        if !expected
-            .first()
-            .is_some_and(|first| name.starts_with(&format!("{first}_")))
-        {
-            failures.push(format!(
-                "{name}: the file name must start with its first expected code"
-            ));
+        if !expected.first().is_some_and(|first| name.starts_with(&format!("{first}_"))) {
+            failures.push(format!("{name}: the file name must start with its first expected code"));
         }
         covered.extend(expected);
     }

@@ -21,11 +21,7 @@ fn shape(source: &str) -> String {
             while digit_at(i) {
                 i += 1;
             }
-            if c == '@'
-                && chars.get(i) == Some(&'.')
-                && chars.get(i + 1) == Some(&'.')
-                && digit_at(i + 2)
-            {
+            if c == '@' && chars.get(i) == Some(&'.') && chars.get(i + 1) == Some(&'.') && digit_at(i + 2) {
                 i += 2;
                 while digit_at(i) {
                     i += 1;
@@ -41,11 +37,8 @@ fn shape(source: &str) -> String {
 
 /// Every comment's text (line comments without trailing spaces), sorted.
 fn comments(source: &str) -> Vec<String> {
-    let mut texts: Vec<String> = parse(FileId(0), source)
-        .comments
-        .iter()
-        .map(|c| c.text.trim_end().to_string())
-        .collect();
+    let mut texts: Vec<String> =
+        parse(FileId(0), source).comments.iter().map(|c| c.text.trim_end().to_string()).collect();
     texts.sort();
     texts
 }
@@ -58,16 +51,8 @@ fn round_trip(source: &str) -> Option<String> {
         Ok(text) => text,
         Err(errors) => panic!("formatted text does not parse: {errors:?}\n{once}"),
     };
-    assert_eq!(
-        shape(&once),
-        shape(source),
-        "tree changed by formatting:\n{source}\n---\n{once}"
-    );
-    assert_eq!(
-        comments(&once),
-        comments(source),
-        "comments changed:\n{source}\n---\n{once}"
-    );
+    assert_eq!(shape(&once), shape(source), "tree changed by formatting:\n{source}\n---\n{once}");
+    assert_eq!(comments(&once), comments(source), "comments changed:\n{source}\n---\n{once}");
     assert_eq!(twice, once, "formatting is not idempotent:\n{source}");
     Some(once)
 }
@@ -91,10 +76,7 @@ fn writ_files(dir: &Path, out: &mut Vec<PathBuf>) {
 #[test]
 fn fixtures_round_trip() {
     let mut files = Vec::new();
-    writ_files(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data"),
-        &mut files,
-    );
+    writ_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data"), &mut files);
     files.sort();
     let mut formatted = 0;
     for path in &files {
@@ -103,10 +85,7 @@ fn fixtures_round_trip() {
             formatted += 1;
         }
     }
-    assert!(
-        formatted >= 2,
-        "expected at least the locker and messy fixtures, found {files:?}"
-    );
+    assert!(formatted >= 2, "expected at least the locker and messy fixtures, found {files:?}");
 }
 
 // The canonical layout of a deliberately messy file, input and output together.
@@ -115,30 +94,19 @@ fn messy_snapshot() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/format/messy.writ");
     let source = std::fs::read_to_string(path).unwrap_or_default();
     let formatted = round_trip(&source).unwrap_or_else(|| panic!("messy.writ does not parse"));
-    insta::assert_snapshot!(
-        "messy",
-        format!("{source}\n======== formatted ========\n{formatted}")
-    );
+    insta::assert_snapshot!("messy", format!("{source}\n======== formatted ========\n{formatted}"));
 }
 
 // ---------------------------------------------------------------- random programs
 
 fn ident() -> impl Strategy<Value = String> {
-    prop::sample::select(vec![
-        "a",
-        "b",
-        "total",
-        "from",
-        "x1",
-        "very_long_identifier_name_for_wrapping",
-    ])
-    .prop_map(str::to_string)
+    prop::sample::select(vec!["a", "b", "total", "from", "x1", "very_long_identifier_name_for_wrapping"])
+        .prop_map(str::to_string)
 }
 
 fn string_lit() -> impl Strategy<Value = String> {
-    let piece = prop::sample::select(vec![
-        "a", " ", "\\\"", "\\\\", "\\n", "\\t", "\\u{1}", "é", "\\u{41}", "'",
-    ]);
+    let piece =
+        prop::sample::select(vec!["a", " ", "\\\"", "\\\\", "\\n", "\\t", "\\u{1}", "é", "\\u{41}", "'"]);
     prop::collection::vec(piece, 0..6).prop_map(|parts| format!("\"{}\"", parts.concat()))
 }
 
@@ -165,12 +133,8 @@ fn gap() -> impl Strategy<Value = String> {
 }
 
 fn expr() -> impl Strategy<Value = String> {
-    let leaf = prop_oneof![
-        literal(),
-        ident(),
-        Just("Status::Paid".to_string()),
-        Just("self.count".to_string())
-    ];
+    let leaf =
+        prop_oneof![literal(), ident(), Just("Status::Paid".to_string()), Just("self.count".to_string())];
     leaf.prop_recursive(4, 48, 4, |inner| {
         let op = prop::sample::select(vec!["+", "-", "*", "/", "%", "<", "<=", "==", "!=", "&&", "||"]);
         prop_oneof![
@@ -216,10 +180,7 @@ fn stmt() -> impl Strategy<Value = String> {
 }
 
 fn item() -> impl Strategy<Value = String> {
-    let body = (
-        prop::collection::vec((stmt(), gap()), 0..5),
-        prop::option::of(expr()),
-    );
+    let body = (prop::collection::vec((stmt(), gap()), 0..5), prop::option::of(expr()));
     let params = prop::collection::vec(ident(), 0..6);
     prop_oneof![
         (ident(), params, body, gap()).prop_map(|(name, params, (stmts, tail), g)| {
@@ -242,12 +203,8 @@ fn item() -> impl Strategy<Value = String> {
 
 fn program() -> impl Strategy<Value = String> {
     let doc = prop_oneof![3 => Just(String::new()), 1 => Just("/// Doc line.\n".to_string()), 1 => Just("// plain\n".to_string())];
-    prop::collection::vec((doc, item()), 1..4).prop_map(|items| {
-        items
-            .into_iter()
-            .map(|(d, i)| format!("{d}{i}\n"))
-            .collect::<String>()
-    })
+    prop::collection::vec((doc, item()), 1..4)
+        .prop_map(|items| items.into_iter().map(|(d, i)| format!("{d}{i}\n")).collect::<String>())
 }
 
 proptest! {

@@ -37,15 +37,8 @@ fn shipped_sources_check_cleanly() {
         let analysis = Analysis::single(&path.display().to_string(), &source);
         for d in &analysis.diagnostics() {
             let source = analysis.file(d.span.file).map_or("", |f| f.text.as_str());
-            let (line, col) = writ_compiler::span::line_col(&source, d.span.lo);
-            failures.push(format!(
-                "{}:{}:{}: {} {}",
-                path.display(),
-                line,
-                col,
-                d.code.as_str(),
-                d.message
-            ));
+            let (line, col) = writ_compiler::span::line_col(source, d.span.lo);
+            failures.push(format!("{}:{}:{}: {} {}", path.display(), line, col, d.code.as_str(), d.message));
         }
     }
     assert!(failures.is_empty(), "diagnostics in shipped sources:\n{}", failures.join("\n"));

@@ -5,10 +5,8 @@
 //! looked up by its path (`std::tax`).
 
 /// Every standard library module: its path and its source text.
-pub const MODULES: &[(&str, &str)] = &[
-    ("std::tax", include_str!("../std/tax.writ")),
-    ("std::money", include_str!("../std/money.writ")),
-];
+pub const MODULES: &[(&str, &str)] =
+    &[("std::tax", include_str!("../std/tax.writ")), ("std::money", include_str!("../std/money.writ"))];
 
 /// The source of a standard library module, by path such as `std::tax`.
 pub fn module(path: &str) -> Option<&'static str> {

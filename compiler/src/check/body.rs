@@ -97,7 +97,10 @@ impl<'a> Checker<'a> {
             self.error(
                 Code::MissingReturn,
                 f.name.span,
-                format!("`{}` must return `{ret}`, but its body can end without returning a value", f.name.name),
+                format!(
+                    "`{}` must return `{ret}`, but its body can end without returning a value",
+                    f.name.name
+                ),
             )
             .labels
             .push(Label { span: end, message: "the body can reach its end here".into() });
@@ -158,7 +161,14 @@ impl<'a> Checker<'a> {
 
     /// Declares a local in the innermost scope, refusing a second binding
     /// of the same name in the same block.
-    pub(super) fn bind_local(&mut self, body: &mut Body, name: &Ident, ty: Ty, mutable: bool, inferred: bool) {
+    pub(super) fn bind_local(
+        &mut self,
+        body: &mut Body,
+        name: &Ident,
+        ty: Ty,
+        mutable: bool,
+        inferred: bool,
+    ) {
         if name.name == "_" {
             return;
         }
@@ -169,15 +179,12 @@ impl<'a> Checker<'a> {
             .and_then(|scope| scope.iter().find(|(n, _)| *n == name.name).map(|(_, id)| *id));
         if let Some(previous) = previous {
             let previous_span = self.t.local(previous).map_or(name.span, |l| l.span);
-            self.error(
-                Code::Shadowing,
-                name.span,
-                format!("`{}` is already bound in this block", name.name),
-            )
-            .labels
-            .push(Label { span: previous_span, message: "first bound here".into() });
+            self.error(Code::Shadowing, name.span, format!("`{}` is already bound in this block", name.name))
+                .labels
+                .push(Label { span: previous_span, message: "first bound here".into() });
         }
-        let id = self.new_local(LocalInfo { name: name.name.clone(), ty, span: name.span, mutable, inferred });
+        let id =
+            self.new_local(LocalInfo { name: name.name.clone(), ty, span: name.span, mutable, inferred });
         if let Some(scope) = body.scopes.last_mut() {
             scope.push((name.name.clone(), id));
         }
@@ -201,14 +208,24 @@ impl<'a> Checker<'a> {
                 self.push(d);
             }
             if mutable && !mutated {
-                self.warn(Code::UnusedMut, span, format!("`{name}` is never changed, so it need not be `mut`"));
+                self.warn(
+                    Code::UnusedMut,
+                    span,
+                    format!("`{name}` is never changed, so it need not be `mut`"),
+                );
             }
         }
     }
 
     /// Checks a block; its type is the tail's, `Never` if it cannot finish,
     /// or `()`. `expected` is what the block's value must be.
-    pub(super) fn check_block(&mut self, block: &Block, body: &mut Body, expected: Option<&Ty>, new_scope: bool) -> Ty {
+    pub(super) fn check_block(
+        &mut self,
+        block: &Block,
+        body: &mut Body,
+        expected: Option<&Ty>,
+        new_scope: bool,
+    ) -> Ty {
         if new_scope {
             body.scopes.push(Vec::new());
         }
@@ -293,7 +310,11 @@ impl<'a> Checker<'a> {
                 }
                 if !matches!(lo_ty, Ty::Int(_) | Ty::Error) {
                     let shown = self.display(&lo_ty);
-                    self.error(Code::NotIterable, lo.span.to(hi.span), format!("a range needs integers, found `{shown}`"));
+                    self.error(
+                        Code::NotIterable,
+                        lo.span.to(hi.span),
+                        format!("a range needs integers, found `{shown}`"),
+                    );
                     Ty::Error
                 } else {
                     lo_ty
@@ -316,7 +337,11 @@ impl<'a> Checker<'a> {
         };
         body.scopes.push(Vec::new());
         if !pattern_irrefutable(pattern) {
-            self.error(Code::InvalidPattern, pattern.span, "a `for` loop binds names or tuples of names, never a pattern that can fail");
+            self.error(
+                Code::InvalidPattern,
+                pattern.span,
+                "a `for` loop binds names or tuples of names, never a pattern that can fail",
+            );
         }
         let mut bindings = Vec::new();
         self.check_pattern(pattern, &item_ty, body, &mut bindings);
@@ -338,10 +363,17 @@ impl<'a> Checker<'a> {
             AssignOp::Assign => self.check_expr(value, body, Some(&ty)),
             AssignOp::Add | AssignOp::Sub => {
                 let rhs_expected = if ty == Ty::Timestamp { Ty::Int(IntTy::U64) } else { ty.clone() };
-                let ok = ty.is_numeric() || ty == Ty::Timestamp || ty.is_error() || (ty == Ty::String && op == AssignOp::Add);
+                let ok = ty.is_numeric()
+                    || ty == Ty::Timestamp
+                    || ty.is_error()
+                    || (ty == Ty::String && op == AssignOp::Add);
                 if !ok {
                     let shown = self.display(&ty);
-                    self.error(Code::InvalidOperand, target.span, format!("`{}` needs a number, found `{shown}`", op.text()));
+                    self.error(
+                        Code::InvalidOperand,
+                        target.span,
+                        format!("`{}` needs a number, found `{shown}`", op.text()),
+                    );
                 }
                 self.check_expr(value, body, Some(&rhs_expected))
             }
@@ -364,7 +396,11 @@ impl<'a> Checker<'a> {
                 None => {
                     let ty = self.infer_expr(e, body, None);
                     if !ty.is_error() {
-                        self.error(Code::InvalidAssignTarget, e.span, format!("`{}` is not a variable and cannot be assigned", path.last().name));
+                        self.error(
+                            Code::InvalidAssignTarget,
+                            e.span,
+                            format!("`{}` is not a variable and cannot be assigned", path.last().name),
+                        );
                     }
                     (Ty::Error, PlaceRoot::Invalid)
                 }
@@ -386,7 +422,11 @@ impl<'a> Checker<'a> {
             }
             _ => {
                 self.infer_expr(e, body, None);
-                self.error(Code::InvalidAssignTarget, e.span, "only variables, their fields and elements, and `self.field` can be assigned");
+                self.error(
+                    Code::InvalidAssignTarget,
+                    e.span,
+                    "only variables, their fields and elements, and `self.field` can be assigned",
+                );
                 (Ty::Error, PlaceRoot::Invalid)
             }
         }
@@ -399,7 +439,14 @@ impl<'a> Checker<'a> {
     }
 
     /// As `apply_write`, reporting an immutable local with `code`.
-    pub(super) fn apply_change(&mut self, root: PlaceRoot, span: Span, body: &mut Body, reads_too: bool, code: Code) {
+    pub(super) fn apply_change(
+        &mut self,
+        root: PlaceRoot,
+        span: Span,
+        body: &mut Body,
+        reads_too: bool,
+        code: Code,
+    ) {
         match root {
             PlaceRoot::Local(id) => {
                 if let Some(state) = self.local_use.get_mut(id as usize) {
@@ -409,8 +456,15 @@ impl<'a> Checker<'a> {
                 let Some(info) = self.t.local(id) else { return };
                 if !info.mutable {
                     let (name, decl) = (info.name.clone(), info.span);
-                    let d = self.error(code, span, format!("`{name}` is not declared `mut`, so it cannot change"));
-                    d.labels.push(Label { span: decl, message: format!("declared here; write `let mut {name}`") });
+                    let d = self.error(
+                        code,
+                        span,
+                        format!("`{name}` is not declared `mut`, so it cannot change"),
+                    );
+                    d.labels.push(Label {
+                        span: decl,
+                        message: format!("declared here; write `let mut {name}`"),
+                    });
                 }
             }
             PlaceRoot::Storage => self.effect(Effect::Write, span, body),
@@ -438,7 +492,11 @@ impl<'a> Checker<'a> {
                 }
             }
             BodyKind::Invariant => {
-                self.error(Code::InvariantWrites, span, "an invariant only reads: it cannot change storage or emit");
+                self.error(
+                    Code::InvariantWrites,
+                    span,
+                    "an invariant only reads: it cannot change storage or emit",
+                );
             }
             _ => {}
         }
@@ -447,7 +505,11 @@ impl<'a> Checker<'a> {
     /// `self.name`: a storage field of the current contract.
     pub(super) fn storage_field(&mut self, self_span: Span, name: &Ident, body: &mut Body) -> Ty {
         let Some(cid) = body.contract else {
-            self.error(Code::SelfOutsideContract, self_span, "`self` is the contract's storage, and there is no contract here");
+            self.error(
+                Code::SelfOutsideContract,
+                self_span,
+                "`self` is the contract's storage, and there is no contract here",
+            );
             return Ty::Error;
         };
         let Some(contract) = self.t.contract(cid) else { return Ty::Error };

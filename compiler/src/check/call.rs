@@ -16,15 +16,44 @@ use crate::types::*;
 
 /// Every built-in function name, for suggestions and completion.
 pub const BUILTIN_FUNCTIONS: &[&str] = &[
-    "require", "assert", "assert_eq", "assert_aborts", "assert_emitted", "account", "set_time",
-    "advance_time", "min", "max", "caller", "contract_address", "now", "block_height", "signed_by",
-    "has_role", "grant", "revoke", "sha256", "sm3", "verify_ed25519", "zero_address", "date", "Some",
+    "require",
+    "assert",
+    "assert_eq",
+    "assert_aborts",
+    "assert_emitted",
+    "account",
+    "set_time",
+    "advance_time",
+    "min",
+    "max",
+    "caller",
+    "contract_address",
+    "now",
+    "block_height",
+    "signed_by",
+    "has_role",
+    "grant",
+    "revoke",
+    "sha256",
+    "sm3",
+    "verify_ed25519",
+    "zero_address",
+    "date",
+    "Some",
 ];
 
 /// The names `assert_aborts` accepts besides a contract's own errors.
 pub const BUILTIN_ABORTS: &[&str] = &[
-    "Require", "MissingRole", "Overflow", "DivisionByZero", "Conversion", "NoneUnwrapped",
-    "IndexOutOfRange", "MissingKey", "OutOfGas", "ResourceLimit",
+    "Require",
+    "MissingRole",
+    "Overflow",
+    "DivisionByZero",
+    "Conversion",
+    "NoneUnwrapped",
+    "IndexOutOfRange",
+    "MissingKey",
+    "OutOfGas",
+    "ResourceLimit",
 ];
 
 /// Where a built-in may be used.
@@ -38,7 +67,14 @@ enum Allowed {
 }
 
 impl<'a> Checker<'a> {
-    pub(super) fn call(&mut self, callee: &Expr, args: &[Expr], span: Span, body: &mut Body, hint: Option<&Ty>) -> Ty {
+    pub(super) fn call(
+        &mut self,
+        callee: &Expr,
+        args: &[Expr],
+        span: Span,
+        body: &mut Body,
+        hint: Option<&Ty>,
+    ) -> Ty {
         let ExprKind::Path(path) = &callee.kind else {
             self.infer_args(args, body);
             return Ty::Error;
@@ -58,7 +94,10 @@ impl<'a> Checker<'a> {
                 return self.builtin_call(name, args, span, body, hint);
             }
         }
-        if path.segments.len() == 2 && name == "new" && matches!(path.segments[0].name.as_str(), "Map" | "List") {
+        if path.segments.len() == 2
+            && name == "new"
+            && matches!(path.segments[0].name.as_str(), "Map" | "List")
+        {
             if !args.is_empty() {
                 self.error(Code::ArgumentCount, span, format!("`{}` takes no arguments", path.to_text()));
             }
@@ -70,7 +109,10 @@ impl<'a> Checker<'a> {
                     self.error(
                         Code::AmbiguousType,
                         span,
-                        format!("the type of this `{}` is not known; give the binding a type", path.to_text()),
+                        format!(
+                            "the type of this `{}` is not known; give the binding a type",
+                            path.to_text()
+                        ),
                     );
                     Ty::Error
                 }
@@ -93,7 +135,11 @@ impl<'a> Checker<'a> {
                 Ty::Enum(eid)
             }
             Some(Def::Struct(_)) => {
-                self.error(Code::NotCallable, path.span, format!("`{name}` is a struct; build it with `{name} {{ field: value }}`"));
+                self.error(
+                    Code::NotCallable,
+                    path.span,
+                    format!("`{name}` is a struct; build it with `{name} {{ field: value }}`"),
+                );
                 self.infer_args(args, body);
                 Ty::Error
             }
@@ -139,9 +185,17 @@ impl<'a> Checker<'a> {
 
     fn read_only_violation(&mut self, span: Span, name: &str, kind: BodyKind) {
         if kind == BodyKind::Invariant {
-            self.error(Code::InvariantWrites, span, format!("`{name}` can change state, and an invariant only reads"));
+            self.error(
+                Code::InvariantWrites,
+                span,
+                format!("`{name}` can change state, and an invariant only reads"),
+            );
         } else {
-            self.error(Code::NonViewCallInView, span, format!("`{name}` can change state, so a view function cannot call it"));
+            self.error(
+                Code::NonViewCallInView,
+                span,
+                format!("`{name}` can change state, so a view function cannot call it"),
+            );
         }
     }
 
@@ -189,14 +243,25 @@ impl<'a> Checker<'a> {
                     self.error(Code::TestOnly, span, format!("`{name}` is for tests and properties only"));
                 }
                 _ => {
-                    self.error(Code::ContractOnly, span, format!("`{name}` needs a contract, and there is none here"));
+                    self.error(
+                        Code::ContractOnly,
+                        span,
+                        format!("`{name}` needs a contract, and there is none here"),
+                    );
                 }
             }
         }
         ok
     }
 
-    fn builtin_call(&mut self, name: &str, args: &[Expr], span: Span, body: &mut Body, hint: Option<&Ty>) -> Ty {
+    fn builtin_call(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        span: Span,
+        body: &mut Body,
+        hint: Option<&Ty>,
+    ) -> Ty {
         let u32_ty = Ty::Int(IntTy::U32);
         let u64_ty = Ty::Int(IntTy::U64);
         let simple = |allowed: Allowed, params: Vec<Ty>, ret: Ty| Some((allowed, params, ret));
@@ -236,7 +301,11 @@ impl<'a> Checker<'a> {
                     _ => None,
                 };
                 if args.len() != 1 {
-                    self.error(Code::ArgumentCount, span, format!("`Some` wraps exactly one value, but {} were given", args.len()));
+                    self.error(
+                        Code::ArgumentCount,
+                        span,
+                        format!("`Some` wraps exactly one value, but {} were given", args.len()),
+                    );
                 }
                 let inner = match args.first() {
                     Some(arg) => match &inner_hint {
@@ -252,7 +321,15 @@ impl<'a> Checker<'a> {
             "assert" => {
                 if self.allowed(name, Allowed::Assertions, span, body) {
                     if args.is_empty() || args.len() > 2 {
-                        self.error(Code::ArgumentCount, span, format!("`assert` takes a condition and an optional message, but {} argument{} given", args.len(), plural(args.len())));
+                        self.error(
+                            Code::ArgumentCount,
+                            span,
+                            format!(
+                                "`assert` takes a condition and an optional message, but {} argument{} given",
+                                args.len(),
+                                plural(args.len())
+                            ),
+                        );
                     }
                     let expected = [Ty::Bool, Ty::String];
                     for (arg, ty) in args.iter().zip(expected.iter()) {
@@ -271,7 +348,11 @@ impl<'a> Checker<'a> {
                             self.mismatch(b.span, &lt, &rt);
                         }
                     } else {
-                        self.error(Code::ArgumentCount, span, format!("`assert_eq` compares two values, but {} were given", args.len()));
+                        self.error(
+                            Code::ArgumentCount,
+                            span,
+                            format!("`assert_eq` compares two values, but {} were given", args.len()),
+                        );
                         self.infer_args(args, body);
                     }
                 } else {
@@ -296,7 +377,11 @@ impl<'a> Checker<'a> {
 
     fn min_max(&mut self, name: &str, args: &[Expr], span: Span, body: &mut Body, hint: Option<&Ty>) -> Ty {
         let [a, b] = args else {
-            self.error(Code::ArgumentCount, span, format!("`{name}` takes two values, but {} were given", args.len()));
+            self.error(
+                Code::ArgumentCount,
+                span,
+                format!("`{name}` takes two values, but {} were given", args.len()),
+            );
             self.infer_args(args, body);
             return Ty::Error;
         };
@@ -307,7 +392,11 @@ impl<'a> Checker<'a> {
         }
         if !lt.is_ordered() || matches!(lt, Ty::Bool | Ty::Bytes | Ty::Hash | Ty::Address) {
             let shown = self.display(&lt);
-            self.error(Code::NotOrdered, span, format!("`{name}` needs values with an order; `{shown}` has none"));
+            self.error(
+                Code::NotOrdered,
+                span,
+                format!("`{name}` needs values with an order; `{shown}` has none"),
+            );
             return Ty::Error;
         }
         lt
@@ -329,7 +418,11 @@ impl<'a> Checker<'a> {
         }
         let Some(error) = args.get(1) else { return };
         let ExprKind::Path(path) = &error.kind else {
-            self.error(Code::UnknownError, error.span, "name the expected error, such as `MissingRole` or one of the contract's errors");
+            self.error(
+                Code::UnknownError,
+                error.span,
+                "name the expected error, such as `MissingRole` or one of the contract's errors",
+            );
             return;
         };
         let name = path.last().name.clone();
@@ -337,7 +430,9 @@ impl<'a> Checker<'a> {
             return;
         }
         let found = match (path.is_single(), target) {
-            (true, Some(cid)) => self.t.contract(cid).and_then(|c| c.error(&name)).map(|i| Def::Error(cid, i)),
+            (true, Some(cid)) => {
+                self.t.contract(cid).and_then(|c| c.error(&name)).map(|i| Def::Error(cid, i))
+            }
             _ => match self.lookup_path(path, body.module, body.contract) {
                 Some(def @ Def::Error(..)) => Some(def),
                 _ => None,
@@ -349,7 +444,14 @@ impl<'a> Checker<'a> {
                 let mut names: Vec<String> = BUILTIN_ABORTS.iter().map(|s| s.to_string()).collect();
                 names.extend(self.record_names(target, false));
                 let suggestion = suggest(&name, names.iter().map(String::as_str));
-                let d = self.error(Code::UnknownError, path.span, format!("`{}` is neither a built-in abort nor an error of the called contract", path.to_text()));
+                let d = self.error(
+                    Code::UnknownError,
+                    path.span,
+                    format!(
+                        "`{}` is neither a built-in abort nor an error of the called contract",
+                        path.to_text()
+                    ),
+                );
                 with_suggestion(d, path.span, suggestion);
             }
         }
@@ -380,12 +482,20 @@ impl<'a> Checker<'a> {
             Ty::Error => None,
             other => {
                 let shown = self.display(&other);
-                self.error(Code::TypeMismatch, handle.span, format!("expected a deployed contract, found `{shown}`"));
+                self.error(
+                    Code::TypeMismatch,
+                    handle.span,
+                    format!("expected a deployed contract, found `{shown}`"),
+                );
                 None
             }
         };
         let ExprKind::Call { callee, args: event_args } = &event.kind else {
-            self.error(Code::UnknownEvent, event.span, "write the event as it was emitted: `Name(values...)`");
+            self.error(
+                Code::UnknownEvent,
+                event.span,
+                "write the event as it was emitted: `Name(values...)`",
+            );
             return;
         };
         let ExprKind::Path(path) = &callee.kind else { return };
@@ -416,14 +526,25 @@ impl<'a> Checker<'a> {
                 let names = self.record_names(Some(cid), true);
                 let suggestion = suggest(&path.last().name, names.iter().map(String::as_str));
                 let contract = self.contract_name(cid);
-                let d = self.error(Code::UnknownEvent, path.span, format!("the contract `{contract}` declares no event `{}`", path.to_text()));
+                let d = self.error(
+                    Code::UnknownEvent,
+                    path.span,
+                    format!("the contract `{contract}` declares no event `{}`", path.to_text()),
+                );
                 with_suggestion(d, path.span, suggestion);
                 self.infer_args(event_args, body);
             }
         }
     }
 
-    pub(super) fn method_call(&mut self, receiver: &Expr, method: &Ident, args: &[Expr], span: Span, body: &mut Body) -> Ty {
+    pub(super) fn method_call(
+        &mut self,
+        receiver: &Expr,
+        method: &Ident,
+        args: &[Expr],
+        span: Span,
+        body: &mut Body,
+    ) -> Ty {
         if matches!(receiver.kind, ExprKind::SelfValue) {
             return self.self_call(receiver.span, method, args, span, body);
         }
@@ -438,7 +559,11 @@ impl<'a> Checker<'a> {
         }
         if mutating && matches!(ty, Ty::List(_) | Ty::Map(..)) {
             if root == PlaceRoot::Invalid {
-                self.error(Code::MutateImmutable, receiver.span, format!("`{}` would change a temporary value, and the change would be lost", method.name));
+                self.error(
+                    Code::MutateImmutable,
+                    receiver.span,
+                    format!("`{}` would change a temporary value, and the change would be lost", method.name),
+                );
             } else {
                 self.apply_change(root, receiver.span, body, true, Code::MutateImmutable);
             }
@@ -480,7 +605,11 @@ impl<'a> Checker<'a> {
                 let names = methods_of(&ty);
                 let suggestion = suggest(&method.name, names.iter().copied());
                 let shown = self.display(&ty);
-                let d = self.error(Code::UnknownMethod, method.span, format!("`{shown}` has no method `{}`", method.name));
+                let d = self.error(
+                    Code::UnknownMethod,
+                    method.span,
+                    format!("`{shown}` has no method `{}`", method.name),
+                );
                 if !names.is_empty() {
                     d.notes.push(format!("its methods are {}", names.join(", ")));
                 }
@@ -492,16 +621,26 @@ impl<'a> Checker<'a> {
     }
 
     /// `self.name(args)`: a call to another function of the same contract.
-    fn self_call(&mut self, self_span: Span, method: &Ident, args: &[Expr], span: Span, body: &mut Body) -> Ty {
+    fn self_call(
+        &mut self,
+        self_span: Span,
+        method: &Ident,
+        args: &[Expr],
+        span: Span,
+        body: &mut Body,
+    ) -> Ty {
         let Some(cid) = body.contract else {
-            self.error(Code::SelfOutsideContract, self_span, "`self` is the contract's storage, and there is no contract here");
+            self.error(
+                Code::SelfOutsideContract,
+                self_span,
+                "`self` is the contract's storage, and there is no contract here",
+            );
             self.infer_args(args, body);
             return Ty::Error;
         };
-        let found = self
-            .t
-            .contract(cid)
-            .and_then(|c| c.fns.iter().copied().find(|f| self.t.fn_info(*f).is_some_and(|i| i.name == method.name)));
+        let found = self.t.contract(cid).and_then(|c| {
+            c.fns.iter().copied().find(|f| self.t.fn_info(*f).is_some_and(|i| i.name == method.name))
+        });
         match found {
             Some(id) => {
                 self.reference(method.span, Def::Fn(id));
@@ -511,11 +650,17 @@ impl<'a> Checker<'a> {
                 let names: Vec<String> = self
                     .t
                     .contract(cid)
-                    .map(|c| c.fns.iter().filter_map(|f| self.t.fn_info(*f)).map(|f| f.name.clone()).collect())
+                    .map(|c| {
+                        c.fns.iter().filter_map(|f| self.t.fn_info(*f)).map(|f| f.name.clone()).collect()
+                    })
                     .unwrap_or_default();
                 let suggestion = suggest(&method.name, names.iter().map(String::as_str));
                 let contract = self.contract_name(cid);
-                let d = self.error(Code::UnknownMethod, method.span, format!("the contract `{contract}` has no function `{}`", method.name));
+                let d = self.error(
+                    Code::UnknownMethod,
+                    method.span,
+                    format!("the contract `{contract}` has no function `{}`", method.name),
+                );
                 with_suggestion(d, method.span, suggestion);
                 self.infer_args(args, body);
                 Ty::Error
@@ -533,15 +678,33 @@ impl<'a> Checker<'a> {
                 self.check_expr(mode, body, Some(&Ty::Rounding));
             }
             _ => {
-                let d = self.error(Code::ArgumentCount, span, format!("`round` takes the number of places and an optional mode, but {} argument{} given", args.len(), plural(args.len())));
-                d.notes.push(format!("modes: {}", ROUNDING_MODES.iter().map(|m| format!("Rounding::{m}")).collect::<Vec<_>>().join(", ")));
+                let d = self.error(
+                    Code::ArgumentCount,
+                    span,
+                    format!(
+                        "`round` takes the number of places and an optional mode, but {} argument{} given",
+                        args.len(),
+                        plural(args.len())
+                    ),
+                );
+                d.notes.push(format!(
+                    "modes: {}",
+                    ROUNDING_MODES.iter().map(|m| format!("Rounding::{m}")).collect::<Vec<_>>().join(", ")
+                ));
                 self.infer_args(args, body);
             }
         }
         Ty::Decimal
     }
 
-    fn handle_method(&mut self, cid: ContractId, method: &Ident, args: &[Expr], span: Span, body: &mut Body) -> Ty {
+    fn handle_method(
+        &mut self,
+        cid: ContractId,
+        method: &Ident,
+        args: &[Expr],
+        span: Span,
+        body: &mut Body,
+    ) -> Ty {
         if !body.is_test() {
             self.error(Code::TestOnly, span, "calls through a contract handle are for tests");
         }
@@ -557,14 +720,17 @@ impl<'a> Checker<'a> {
             return ret;
         }
         let Some(contract) = self.t.contract(cid) else { return Ty::Error };
-        let found = contract.fns.iter().copied().find(|f| self.t.fn_info(*f).is_some_and(|i| i.name == method.name));
+        let found =
+            contract.fns.iter().copied().find(|f| self.t.fn_info(*f).is_some_and(|i| i.name == method.name));
         let entry_names: Vec<String> = contract
             .fns
             .iter()
             .filter_map(|f| self.t.fn_info(*f))
             .filter(|f| matches!(f.kind, FnKind::Entry | FnKind::View))
             .map(|f| f.name.clone())
-            .chain(["from", "signed_by", "grant_role", "revoke_role", "has_role"].iter().map(|s| s.to_string()))
+            .chain(
+                ["from", "signed_by", "grant_role", "revoke_role", "has_role"].iter().map(|s| s.to_string()),
+            )
             .collect();
         let contract_name = contract.name.clone();
         match found.and_then(|f| self.t.fn_info(f).cloned().map(|i| (f, i))) {
@@ -575,13 +741,24 @@ impl<'a> Checker<'a> {
                 info.ret
             }
             Some((_, info)) => {
-                self.error(Code::UnknownMethod, method.span, format!("`{}` is private to `{contract_name}`; only `pub fn` entry points can be called", info.name));
+                self.error(
+                    Code::UnknownMethod,
+                    method.span,
+                    format!(
+                        "`{}` is private to `{contract_name}`; only `pub fn` entry points can be called",
+                        info.name
+                    ),
+                );
                 self.infer_args(args, body);
                 Ty::Error
             }
             None => {
                 let suggestion = suggest(&method.name, entry_names.iter().map(String::as_str));
-                let d = self.error(Code::UnknownMethod, method.span, format!("the contract `{contract_name}` has no entry point `{}`", method.name));
+                let d = self.error(
+                    Code::UnknownMethod,
+                    method.span,
+                    format!("the contract `{contract_name}` has no entry point `{}`", method.name),
+                );
                 with_suggestion(d, method.span, suggestion);
                 self.infer_args(args, body);
                 Ty::Error
@@ -596,7 +773,9 @@ fn is_place(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::Path(p) => p.is_single(),
         ExprKind::Paren(inner) => is_place(inner),
-        ExprKind::Field { receiver, .. } => matches!(receiver.kind, ExprKind::SelfValue) || is_place(receiver),
+        ExprKind::Field { receiver, .. } => {
+            matches!(receiver.kind, ExprKind::SelfValue) || is_place(receiver)
+        }
         ExprKind::TupleField { receiver, .. } | ExprKind::Index { receiver, .. } => is_place(receiver),
         _ => false,
     }

@@ -29,8 +29,24 @@ pub(super) struct Work<'a> {
 }
 
 const BUILTIN_TYPES: &[&str] = &[
-    "bool", "u8", "u32", "u64", "u128", "i64", "i128", "Decimal", "String", "Bytes", "Hash",
-    "Address", "Timestamp", "Date", "Option", "List", "Map", "Rounding",
+    "bool",
+    "u8",
+    "u32",
+    "u64",
+    "u128",
+    "i64",
+    "i128",
+    "Decimal",
+    "String",
+    "Bytes",
+    "Hash",
+    "Address",
+    "Timestamp",
+    "Date",
+    "Option",
+    "List",
+    "Map",
+    "Rounding",
 ];
 
 impl<'a> Checker<'a> {
@@ -90,14 +106,23 @@ impl<'a> Checker<'a> {
 
     fn reserved(&mut self, name: &Ident) {
         if BUILTIN_TYPES.contains(&name.name.as_str()) {
-            self.error(Code::ReservedName, name.span, format!("`{}` is a built-in type; choose another name", name.name));
+            self.error(
+                Code::ReservedName,
+                name.span,
+                format!("`{}` is a built-in type; choose another name", name.name),
+            );
         }
     }
 
     fn declare_struct(&mut self, s: &StructDef, doc: Option<String>) -> StructId {
         self.reserved(&s.name);
         let id = self.t.structs.len() as StructId;
-        self.t.structs.push(StructInfo { name: s.name.name.clone(), span: s.name.span, fields: Vec::new(), doc });
+        self.t.structs.push(StructInfo {
+            name: s.name.name.clone(),
+            span: s.name.span,
+            fields: Vec::new(),
+            doc,
+        });
         self.declaration(s.name.span, Def::Struct(id));
         id
     }
@@ -197,12 +222,18 @@ impl<'a> Checker<'a> {
             MemberKind::Event(record) | MemberKind::Error(record) => {
                 let is_event = matches!(member.kind, MemberKind::Event(_));
                 let contract = &self.t.contracts[cid as usize];
-                let taken = contract.event(&record.name.name).is_some() || contract.error(&record.name.name).is_some();
+                let taken = contract.event(&record.name.name).is_some()
+                    || contract.error(&record.name.name).is_some();
                 if taken {
                     self.duplicate(&record.name, if is_event { "event" } else { "error" });
                     return;
                 }
-                let info = RecordInfo { name: record.name.name.clone(), fields: Vec::new(), span: record.name.span, doc };
+                let info = RecordInfo {
+                    name: record.name.name.clone(),
+                    fields: Vec::new(),
+                    span: record.name.span,
+                    doc,
+                };
                 let contract = &mut self.t.contracts[cid as usize];
                 let index = if is_event {
                     contract.events.push(info);
@@ -222,7 +253,10 @@ impl<'a> Checker<'a> {
                         let first_span = self.t.fns[first as usize].span;
                         self.error(Code::DuplicateInit, f.name.span, "a contract has at most one `init`")
                             .labels
-                            .push(crate::diagnostic::Label { span: first_span, message: "first `init` here".into() });
+                            .push(crate::diagnostic::Label {
+                                span: first_span,
+                                message: "first `init` here".into(),
+                            });
                     } else {
                         self.t.contracts[cid as usize].init = Some(id);
                     }
@@ -252,7 +286,11 @@ impl<'a> Checker<'a> {
     }
 
     fn duplicate(&mut self, name: &Ident, what: &str) {
-        self.error(Code::DuplicateDefinition, name.span, format!("the {what} `{}` is defined more than once", name.name));
+        self.error(
+            Code::DuplicateDefinition,
+            name.span,
+            format!("the {what} `{}` is defined more than once", name.name),
+        );
     }
 
     /// Binds a module-level name; reports a duplicate and returns false if taken.
@@ -305,7 +343,9 @@ impl<'a> Checker<'a> {
                 with_suggestion(d, name.span, suggestion);
                 continue;
             };
-            if self.scopes[m].items.contains_key(&name.name) || self.scopes[m].imports.contains_key(&name.name) {
+            if self.scopes[m].items.contains_key(&name.name)
+                || self.scopes[m].imports.contains_key(&name.name)
+            {
                 self.duplicate(name, "name");
                 continue;
             }
@@ -345,7 +385,9 @@ impl<'a> Checker<'a> {
         for &(id, e, m, c) in &work.enums {
             for v in &e.variants {
                 let tys: Vec<Ty> = v.fields.iter().map(|t| self.resolve_type(t, m, c)).collect();
-                if let Some(info) = self.t.enums[id as usize].variants.iter_mut().find(|x| x.span == v.name.span) {
+                if let Some(info) =
+                    self.t.enums[id as usize].variants.iter_mut().find(|x| x.span == v.name.span)
+                {
                     info.fields = tys;
                 }
             }
@@ -355,7 +397,9 @@ impl<'a> Checker<'a> {
         }
         for &(cid, field, m) in &work.storage {
             let ty = self.resolve_type(&field.ty, m, Some(cid));
-            if let Some(slot) = self.t.contracts[cid as usize].storage.iter_mut().find(|s| s.span == field.name.span) {
+            if let Some(slot) =
+                self.t.contracts[cid as usize].storage.iter_mut().find(|s| s.span == field.name.span)
+            {
                 slot.ty = ty;
             }
         }
@@ -402,7 +446,8 @@ impl<'a> Checker<'a> {
             );
         }
         for role in &f.requires {
-            let found = contract.and_then(|cid| self.t.contracts[cid as usize].role(&role.name).map(|i| (cid, i)));
+            let found =
+                contract.and_then(|cid| self.t.contracts[cid as usize].role(&role.name).map(|i| (cid, i)));
             match found {
                 Some((cid, index)) => {
                     self.reference(role.span, Def::Role(cid, index));
@@ -447,7 +492,14 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn resolve_named_type(&mut self, span: Span, path: &Path, args: &[TypeExpr], m: usize, c: Option<ContractId>) -> Ty {
+    fn resolve_named_type(
+        &mut self,
+        span: Span,
+        path: &Path,
+        args: &[TypeExpr],
+        m: usize,
+        c: Option<ContractId>,
+    ) -> Ty {
         let name = path.last().name.as_str();
         let user = self.lookup_path(path, m, c);
         let arity = |this: &mut Self, n: usize| -> bool {
@@ -455,7 +507,11 @@ impl<'a> Checker<'a> {
                 this.error(
                     Code::UnknownType,
                     span,
-                    format!("`{name}` takes {n} type argument{}, found {}", if n == 1 { "" } else { "s" }, args.len()),
+                    format!(
+                        "`{name}` takes {n} type argument{}, found {}",
+                        if n == 1 { "" } else { "s" },
+                        args.len()
+                    ),
                 );
                 return false;
             }
@@ -605,7 +661,8 @@ impl<'a> Checker<'a> {
     /// Reports structs that contain themselves by value (never finite).
     fn check_recursive_structs(&mut self) {
         for id in 0..self.t.structs.len() as StructId {
-            let mut stack: Vec<Ty> = self.t.structs[id as usize].fields.iter().map(|f| f.ty.clone()).collect();
+            let mut stack: Vec<Ty> =
+                self.t.structs[id as usize].fields.iter().map(|f| f.ty.clone()).collect();
             let mut seen = std::collections::HashSet::new();
             let mut recursive = false;
             while let Some(ty) = stack.pop() {
@@ -614,10 +671,8 @@ impl<'a> Checker<'a> {
                         recursive = true;
                         break;
                     }
-                    Ty::Struct(other) => {
-                        if seen.insert(other) {
-                            stack.extend(self.t.structs[other as usize].fields.iter().map(|f| f.ty.clone()));
-                        }
+                    Ty::Struct(other) if seen.insert(other) => {
+                        stack.extend(self.t.structs[other as usize].fields.iter().map(|f| f.ty.clone()));
                     }
                     Ty::Tuple(parts) => stack.extend(parts),
                     _ => {}
@@ -626,9 +681,13 @@ impl<'a> Checker<'a> {
             if recursive {
                 let s = &self.t.structs[id as usize];
                 let (span, name) = (s.span, s.name.clone());
-                self.error(Code::RecursiveType, span, format!("the struct `{name}` contains itself, so no value of it can ever be built"))
-                    .notes
-                    .push("wrap the field in `Option<...>` or `List<...>` to allow an end".into());
+                self.error(
+                    Code::RecursiveType,
+                    span,
+                    format!("the struct `{name}` contains itself, so no value of it can ever be built"),
+                )
+                .notes
+                .push("wrap the field in `Option<...>` or `List<...>` to allow an end".into());
             }
         }
     }

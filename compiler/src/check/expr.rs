@@ -102,7 +102,11 @@ impl<'a> Checker<'a> {
             }
             ExprKind::Break | ExprKind::Continue => {
                 if body.loop_depth == 0 {
-                    self.error(Code::BreakOutsideLoop, e.span, "`break` and `continue` belong inside `while` or `for`");
+                    self.error(
+                        Code::BreakOutsideLoop,
+                        e.span,
+                        "`break` and `continue` belong inside `while` or `for`",
+                    );
                 }
                 Ty::Never
             }
@@ -114,7 +118,9 @@ impl<'a> Checker<'a> {
                 self.emit_expr(event, args, e.span, body);
                 Ty::Unit
             }
-            ExprKind::Deploy { contract, args, from } => self.deploy_expr(contract, args, from.as_deref(), e.span, body),
+            ExprKind::Deploy { contract, args, from } => {
+                self.deploy_expr(contract, args, from.as_deref(), e.span, body)
+            }
             ExprKind::Error => Ty::Error,
         }
     }
@@ -137,7 +143,11 @@ impl<'a> Checker<'a> {
                     );
                 }
                 if whole.parse::<u128>().map_or(true, |w| w > DECIMAL_WHOLE_MAX) {
-                    self.error(Code::IntegerOutOfRange, span, format!("`{text}` is beyond the largest Decimal"));
+                    self.error(
+                        Code::IntegerOutOfRange,
+                        span,
+                        format!("`{text}` is beyond the largest Decimal"),
+                    );
                 }
                 Ty::Decimal
             }
@@ -148,13 +158,21 @@ impl<'a> Checker<'a> {
         match hint {
             Some(Ty::Hash) => {
                 if digits.len() != 64 {
-                    self.error(Code::InvalidLiteral, span, format!("a Hash literal has 64 hex digits; this one has {}", digits.len()));
+                    self.error(
+                        Code::InvalidLiteral,
+                        span,
+                        format!("a Hash literal has 64 hex digits; this one has {}", digits.len()),
+                    );
                 }
                 Ty::Hash
             }
             Some(Ty::Address) => {
                 if digits.len() != 40 {
-                    self.error(Code::InvalidLiteral, span, format!("an Address literal has 40 hex digits; this one has {}", digits.len()));
+                    self.error(
+                        Code::InvalidLiteral,
+                        span,
+                        format!("an Address literal has 40 hex digits; this one has {}", digits.len()),
+                    );
                 }
                 Ty::Address
             }
@@ -208,7 +226,11 @@ impl<'a> Checker<'a> {
                     if let Ty::Int(t) = ty
                         && !t.signed()
                     {
-                        self.error(Code::IntegerOutOfRange, span, format!("`{}` holds no negative values", t.name()));
+                        self.error(
+                            Code::IntegerOutOfRange,
+                            span,
+                            format!("`{}` holds no negative values", t.name()),
+                        );
                     }
                     return ty;
                 }
@@ -218,7 +240,11 @@ impl<'a> Checker<'a> {
                     Ty::Decimal | Ty::Error => ty,
                     _ => {
                         let shown = self.display(&ty);
-                        self.error(Code::InvalidOperand, span, format!("`-` needs a signed integer or a Decimal, found `{shown}`"));
+                        self.error(
+                            Code::InvalidOperand,
+                            span,
+                            format!("`-` needs a signed integer or a Decimal, found `{shown}`"),
+                        );
                         Ty::Error
                     }
                 }
@@ -228,7 +254,13 @@ impl<'a> Checker<'a> {
 
     /// Types two operands that must agree; an untyped literal on the left
     /// takes its type from the right.
-    pub(super) fn infer_pair(&mut self, lhs: &Expr, rhs: &Expr, body: &mut Body, hint: Option<&Ty>) -> (Ty, Ty) {
+    pub(super) fn infer_pair(
+        &mut self,
+        lhs: &Expr,
+        rhs: &Expr,
+        body: &mut Body,
+        hint: Option<&Ty>,
+    ) -> (Ty, Ty) {
         if is_untyped(lhs) && !is_untyped(rhs) {
             let rt = self.infer_expr(rhs, body, hint);
             let lt = self.infer_expr(lhs, body, Some(&rt));
@@ -286,7 +318,8 @@ impl<'a> Checker<'a> {
 
     fn arithmetic(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr, body: &mut Body, hint: Option<&Ty>) -> Ty {
         let hint = hint.filter(|h| h.is_numeric());
-        let lt = if is_untyped(lhs) && !is_untyped(rhs) { None } else { Some(self.infer_expr(lhs, body, hint)) };
+        let lt =
+            if is_untyped(lhs) && !is_untyped(rhs) { None } else { Some(self.infer_expr(lhs, body, hint)) };
         // Times and dates have their own rules: `ts + secs`, `ts - secs`,
         // `t1 - t0`, `d1 - d0`.
         match (&lt, op) {
@@ -351,7 +384,9 @@ impl<'a> Checker<'a> {
         let from = self.infer_expr(expr, body, None);
         let to = self.resolve_type(target, body.module, body.contract);
         let convertible = |t: &Ty| matches!(t, Ty::Int(_) | Ty::Decimal | Ty::Timestamp | Ty::Error);
-        let ok = convertible(&from) && convertible(&to) && !(from == Ty::Timestamp && to == Ty::Decimal)
+        let ok = convertible(&from)
+            && convertible(&to)
+            && !(from == Ty::Timestamp && to == Ty::Decimal)
             && !(from == Ty::Decimal && to == Ty::Timestamp);
         if !ok {
             let message = format!(
@@ -409,7 +444,11 @@ impl<'a> Checker<'a> {
                 return Ty::Rounding;
             }
             let suggestion = suggest(name, ROUNDING_MODES.iter().copied());
-            let d = self.error(Code::UnknownName, path.last().span, format!("there is no rounding mode `{name}`"));
+            let d = self.error(
+                Code::UnknownName,
+                path.last().span,
+                format!("there is no rounding mode `{name}`"),
+            );
             d.notes.push(format!("the modes are {}", ROUNDING_MODES.join(", ")));
             with_suggestion(d, path.last().span, suggestion);
             return Ty::Error;
@@ -430,7 +469,11 @@ impl<'a> Checker<'a> {
             Def::Const(id) => self.t.consts.get(id as usize).map_or(Ty::Error, |c| c.ty.clone()),
             Def::Role(cid, _) => {
                 if body.contract.is_none() && !body.is_test() {
-                    self.error(Code::ContractOnly, path.span, "roles are used inside their contract or with a contract handle");
+                    self.error(
+                        Code::ContractOnly,
+                        path.span,
+                        "roles are used inside their contract or with a contract handle",
+                    );
                 }
                 Ty::Role(cid)
             }
@@ -444,13 +487,21 @@ impl<'a> Checker<'a> {
                     self.error(
                         Code::ArgumentCount,
                         path.span,
-                        format!("the variant `{name}` carries {arity} value{}; write `{}(...)`", plural(arity), path.to_text()),
+                        format!(
+                            "the variant `{name}` carries {arity} value{}; write `{}(...)`",
+                            plural(arity),
+                            path.to_text()
+                        ),
                     );
                 }
                 Ty::Enum(eid)
             }
             Def::Fn(_) => {
-                self.error(Code::NotCallable, path.span, format!("`{name}` is a function; call it with `{name}(...)`"));
+                self.error(
+                    Code::NotCallable,
+                    path.span,
+                    format!("`{name}` is a function; call it with `{name}(...)`"),
+                );
                 Ty::Error
             }
             Def::Event(..) | Def::Error(..) => {
@@ -506,7 +557,11 @@ impl<'a> Checker<'a> {
                 let names: Vec<String> = info.fields.iter().map(|f| f.name.clone()).collect();
                 let struct_name = info.name.clone();
                 let suggestion = suggest(&name.name, names.iter().map(String::as_str));
-                let d = self.error(Code::UnknownField, name.span, format!("`{struct_name}` has no field `{}`", name.name));
+                let d = self.error(
+                    Code::UnknownField,
+                    name.span,
+                    format!("`{struct_name}` has no field `{}`", name.name),
+                );
                 d.notes.push(format!("its fields are {}", names.join(", ")));
                 with_suggestion(d, name.span, suggestion);
                 Ty::Error
@@ -525,14 +580,22 @@ impl<'a> Checker<'a> {
             Ty::Tuple(parts) => match parts.get(index as usize) {
                 Some(t) => t.clone(),
                 None => {
-                    self.error(Code::TupleIndex, span, format!("this tuple has {} elements, numbered from 0", parts.len()));
+                    self.error(
+                        Code::TupleIndex,
+                        span,
+                        format!("this tuple has {} elements, numbered from 0", parts.len()),
+                    );
                     Ty::Error
                 }
             },
             Ty::Error => Ty::Error,
             other => {
                 let shown = self.display(other);
-                self.error(Code::TupleIndex, span, format!("`.{index}` reads a tuple element, and `{shown}` is not a tuple"));
+                self.error(
+                    Code::TupleIndex,
+                    span,
+                    format!("`.{index}` reads a tuple element, and `{shown}` is not a tuple"),
+                );
                 Ty::Error
             }
         }
@@ -555,7 +618,11 @@ impl<'a> Checker<'a> {
             other => {
                 self.infer_expr(index, body, None);
                 let shown = self.display(other);
-                self.error(Code::NotIndexable, receiver_span, format!("`[...]` reads lists and maps; this is `{shown}`"));
+                self.error(
+                    Code::NotIndexable,
+                    receiver_span,
+                    format!("`[...]` reads lists and maps; this is `{shown}`"),
+                );
                 Ty::Error
             }
         }
@@ -586,7 +653,11 @@ impl<'a> Checker<'a> {
             let field = info.fields.iter().position(|x| x.name == f.name.name);
             let expected = field.and_then(|i| info.fields.get(i)).map(|x| x.ty.clone());
             if given.contains(&f.name.name.as_str()) {
-                self.error(Code::DuplicateField, f.name.span, format!("the field `{}` is given twice", f.name.name));
+                self.error(
+                    Code::DuplicateField,
+                    f.name.span,
+                    format!("the field `{}` is given twice", f.name.name),
+                );
             }
             given.push(&f.name.name);
             match (field, &f.value) {
@@ -594,7 +665,11 @@ impl<'a> Checker<'a> {
                 (None, _) => {
                     let names: Vec<String> = info.fields.iter().map(|x| x.name.clone()).collect();
                     let suggestion = suggest(&f.name.name, names.iter().map(String::as_str));
-                    let d = self.error(Code::UnknownField, f.name.span, format!("`{}` has no field `{}`", info.name, f.name.name));
+                    let d = self.error(
+                        Code::UnknownField,
+                        f.name.span,
+                        format!("`{}` has no field `{}`", info.name, f.name.name),
+                    );
                     with_suggestion(d, f.name.span, suggestion);
                 }
             }
@@ -615,11 +690,7 @@ impl<'a> Checker<'a> {
             info.fields.iter().map(|f| f.name.as_str()).filter(|n| !given.contains(n)).collect();
         if !missing.is_empty() {
             let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
-            self.error(
-                Code::MissingField,
-                span,
-                format!("`{}` also needs {list}", info.name),
-            );
+            self.error(Code::MissingField, span, format!("`{}` also needs {list}", info.name));
         }
         Ty::Struct(id)
     }
@@ -657,7 +728,14 @@ impl<'a> Checker<'a> {
         Ty::List(Box::new(elem))
     }
 
-    fn if_expr(&mut self, cond: &Expr, then_block: &Block, else_branch: Option<&Expr>, body: &mut Body, hint: Option<&Ty>) -> Ty {
+    fn if_expr(
+        &mut self,
+        cond: &Expr,
+        then_block: &Block,
+        else_branch: Option<&Expr>,
+        body: &mut Body,
+        hint: Option<&Ty>,
+    ) -> Ty {
         self.check_expr(cond, body, Some(&Ty::Bool));
         let Some(else_branch) = else_branch else {
             // The block's tail is held to `()` by `check_block` itself.
@@ -674,7 +752,14 @@ impl<'a> Checker<'a> {
         join(then_ty, else_ty)
     }
 
-    fn match_expr(&mut self, scrutinee: &Expr, arms: &[Arm], span: Span, body: &mut Body, hint: Option<&Ty>) -> Ty {
+    fn match_expr(
+        &mut self,
+        scrutinee: &Expr,
+        arms: &[Arm],
+        span: Span,
+        body: &mut Body,
+        hint: Option<&Ty>,
+    ) -> Ty {
         let scrutinee_ty = self.infer_expr(scrutinee, body, None);
         let mut result: Option<Ty> = hint.cloned();
         let mut all_never = !arms.is_empty();
@@ -708,12 +793,20 @@ impl<'a> Checker<'a> {
         match value {
             Some(v) if !in_fn => {
                 self.infer_expr(v, body, None);
-                self.error(Code::ReturnInInvariant, v.span, "tests, properties and invariants end with a plain `return;`");
+                self.error(
+                    Code::ReturnInInvariant,
+                    v.span,
+                    "tests, properties and invariants end with a plain `return;`",
+                );
             }
             Some(v) if body.ret == Ty::Unit => {
                 let found = self.infer_expr(v, body, None);
                 if !matches!(found, Ty::Unit | Ty::Never | Ty::Error) {
-                    self.error(Code::ReturnInInvariant, v.span, "this function declares no result (`-> Type`), so `return` takes no value");
+                    self.error(
+                        Code::ReturnInInvariant,
+                        v.span,
+                        "this function declares no result (`-> Type`), so `return` takes no value",
+                    );
                 }
             }
             Some(v) => {
@@ -723,14 +816,23 @@ impl<'a> Checker<'a> {
             None => {
                 if in_fn && body.ret != Ty::Unit && !body.ret.is_error() {
                     let shown = self.display(&body.ret);
-                    self.error(Code::TypeMismatch, span, format!("this function returns `{shown}`, so `return` needs a value"));
+                    self.error(
+                        Code::TypeMismatch,
+                        span,
+                        format!("this function returns `{shown}`, so `return` needs a value"),
+                    );
                 }
             }
         }
     }
 
     /// Finds an event or error of the current contract named by `path`.
-    fn contract_record(&mut self, path: &Path, body: &Body, events: bool) -> Option<(ContractId, u32, Vec<FieldInfo>)> {
+    fn contract_record(
+        &mut self,
+        path: &Path,
+        body: &Body,
+        events: bool,
+    ) -> Option<(ContractId, u32, Vec<FieldInfo>)> {
         let cid = body.contract?;
         let contract = self.t.contract(cid)?;
         let found = if path.is_single() {
@@ -753,7 +855,11 @@ impl<'a> Checker<'a> {
 
     fn fail_expr(&mut self, error: &Path, args: &[Expr], span: Span, body: &mut Body) {
         if body.contract.is_none() {
-            self.error(Code::ContractOnly, span, "`fail` raises a contract's error, and there is no contract here");
+            self.error(
+                Code::ContractOnly,
+                span,
+                "`fail` raises a contract's error, and there is no contract here",
+            );
             self.infer_args(args, body);
             return;
         }
@@ -764,13 +870,25 @@ impl<'a> Checker<'a> {
                 let other = self.lookup_path(error, body.module, body.contract).is_some();
                 let name = error.to_text();
                 if !is_event && other {
-                    self.error(Code::FailNonError, error.span, format!("`{name}` is not an error; `fail` needs an `error` declared in the contract"));
+                    self.error(
+                        Code::FailNonError,
+                        error.span,
+                        format!("`{name}` is not an error; `fail` needs an `error` declared in the contract"),
+                    );
                 } else if is_event {
-                    self.error(Code::FailNonError, error.span, format!("`{name}` is an event; `fail` needs an `error` declared in the contract"));
+                    self.error(
+                        Code::FailNonError,
+                        error.span,
+                        format!("`{name}` is an event; `fail` needs an `error` declared in the contract"),
+                    );
                 } else {
                     let names = self.record_names(body.contract, false);
                     let suggestion = suggest(&name, names.iter().map(String::as_str));
-                    let d = self.error(Code::UnknownError, error.span, format!("the contract declares no error `{name}`"));
+                    let d = self.error(
+                        Code::UnknownError,
+                        error.span,
+                        format!("the contract declares no error `{name}`"),
+                    );
                     with_suggestion(d, error.span, suggestion);
                 }
                 self.infer_args(args, body);
@@ -780,7 +898,11 @@ impl<'a> Checker<'a> {
 
     fn emit_expr(&mut self, event: &Path, args: &[Expr], span: Span, body: &mut Body) {
         if body.contract.is_none() {
-            self.error(Code::ContractOnly, span, "`emit` records a contract's event, and there is no contract here");
+            self.error(
+                Code::ContractOnly,
+                span,
+                "`emit` records a contract's event, and there is no contract here",
+            );
             self.infer_args(args, body);
             return;
         }
@@ -791,7 +913,11 @@ impl<'a> Checker<'a> {
                 let name = event.to_text();
                 let names = self.record_names(body.contract, true);
                 let suggestion = suggest(&name, names.iter().map(String::as_str));
-                let d = self.error(Code::UnknownEvent, event.span, format!("the contract declares no event `{name}`"));
+                let d = self.error(
+                    Code::UnknownEvent,
+                    event.span,
+                    format!("the contract declares no event `{name}`"),
+                );
                 with_suggestion(d, event.span, suggestion);
                 self.infer_args(args, body);
             }
@@ -809,13 +935,27 @@ impl<'a> Checker<'a> {
     }
 
     /// Checks the arguments of an event or error against its fields.
-    pub(super) fn record_args(&mut self, path: &Path, fields: &[FieldInfo], args: &[Expr], span: Span, body: &mut Body) {
+    pub(super) fn record_args(
+        &mut self,
+        path: &Path,
+        fields: &[FieldInfo],
+        args: &[Expr],
+        span: Span,
+        body: &mut Body,
+    ) {
         if fields.len() != args.len() {
             self.infer_args(args, body);
             self.error(
                 Code::EventArity,
                 span,
-                format!("`{}` has {} field{}, but {} value{} given", path.to_text(), fields.len(), plural(fields.len()), args.len(), if args.len() == 1 { " is" } else { "s are" }),
+                format!(
+                    "`{}` has {} field{}, but {} value{} given",
+                    path.to_text(),
+                    fields.len(),
+                    plural(fields.len()),
+                    args.len(),
+                    if args.len() == 1 { " is" } else { "s are" }
+                ),
             );
             return;
         }
@@ -831,9 +971,20 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn deploy_expr(&mut self, contract: &Path, args: &[Expr], from: Option<&Expr>, span: Span, body: &mut Body) -> Ty {
+    fn deploy_expr(
+        &mut self,
+        contract: &Path,
+        args: &[Expr],
+        from: Option<&Expr>,
+        span: Span,
+        body: &mut Body,
+    ) -> Ty {
         if !body.is_test() {
-            self.error(Code::TestOnly, span, "`deploy` is for tests; contracts are deployed with `writ deploy`");
+            self.error(
+                Code::TestOnly,
+                span,
+                "`deploy` is for tests; contracts are deployed with `writ deploy`",
+            );
         }
         if let Some(from) = from {
             self.check_expr(from, body, Some(&Ty::Address));
@@ -843,7 +994,11 @@ impl<'a> Checker<'a> {
             _ => {
                 let names: Vec<String> = self.t.contracts.iter().map(|c| c.name.clone()).collect();
                 let suggestion = suggest(&contract.to_text(), names.iter().map(String::as_str));
-                let d = self.error(Code::UnknownContract, contract.span, format!("there is no contract `{}` to deploy", contract.to_text()));
+                let d = self.error(
+                    Code::UnknownContract,
+                    contract.span,
+                    format!("there is no contract `{}` to deploy", contract.to_text()),
+                );
                 with_suggestion(d, contract.span, suggestion);
                 self.infer_args(args, body);
                 return Ty::Error;
@@ -862,12 +1017,25 @@ impl<'a> Checker<'a> {
     }
 
     /// Checks call arguments against parameter types, reporting a count mismatch.
-    pub(super) fn check_args(&mut self, what: &str, params: &[Ty], args: &[Expr], span: Span, body: &mut Body) {
+    pub(super) fn check_args(
+        &mut self,
+        what: &str,
+        params: &[Ty],
+        args: &[Expr],
+        span: Span,
+        body: &mut Body,
+    ) {
         if params.len() != args.len() {
             self.error(
                 Code::ArgumentCount,
                 span,
-                format!("{what} takes {} argument{}, but {} {} given", params.len(), plural(params.len()), args.len(), if args.len() == 1 { "was" } else { "were" }),
+                format!(
+                    "{what} takes {} argument{}, but {} {} given",
+                    params.len(),
+                    plural(params.len()),
+                    args.len(),
+                    if args.len() == 1 { "was" } else { "were" }
+                ),
             );
             self.infer_args(args, body);
             return;
@@ -885,7 +1053,8 @@ impl<'a> Checker<'a> {
     }
 }
 
-pub(super) const ROUNDING_MODES: &[&str] = &["Down", "Up", "Floor", "Ceiling", "HalfUp", "HalfDown", "HalfEven"];
+pub(super) const ROUNDING_MODES: &[&str] =
+    &["Down", "Up", "Floor", "Ceiling", "HalfUp", "HalfDown", "HalfEven"];
 
 fn int_fits(t: IntTy, value: Option<u128>, negative: bool) -> bool {
     match value {
@@ -922,4 +1091,3 @@ fn join(a: Ty, b: Ty) -> Ty {
 pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
-

@@ -111,8 +111,7 @@ pub fn check(modules: &[ModuleSource<'_>]) -> CheckOutput {
     checker.check_read_only_calls();
     checker.report_unused_imports();
     let mut diagnostics = checker.diags;
-    let library_files: Vec<_> =
-        modules.iter().filter(|m| m.is_library).map(|m| m.tree.span.file).collect();
+    let library_files: Vec<_> = modules.iter().filter(|m| m.is_library).map(|m| m.tree.span.file).collect();
     diagnostics.retain(|d| !(d.severity == crate::Severity::Warning && library_files.contains(&d.span.file)));
     crate::diagnostic::sort(&mut diagnostics);
     diagnostics.dedup();
@@ -185,9 +184,7 @@ fn compatible(expected: &Ty, found: &Ty) -> bool {
     match (expected, found) {
         (Ty::Option(a), Ty::Option(b)) | (Ty::List(a), Ty::List(b)) => compatible(a, b),
         (Ty::Map(ka, va), Ty::Map(kb, vb)) => compatible(ka, kb) && compatible(va, vb),
-        (Ty::Tuple(a), Ty::Tuple(b)) => {
-            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| compatible(x, y))
-        }
+        (Ty::Tuple(a), Ty::Tuple(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| compatible(x, y)),
         _ => expected == found,
     }
 }
@@ -228,11 +225,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// Adds "did you mean" to a diagnostic, with a fix replacing `span`.
 fn with_suggestion(diagnostic: &mut Diagnostic, span: Span, suggestion: Option<String>) {
     if let Some(s) = suggestion {
-        diagnostic.fix = Some(crate::diagnostic::Fix {
-            message: format!("did you mean `{s}`?"),
-            span,
-            replacement: s,
-        });
+        diagnostic.fix =
+            Some(crate::diagnostic::Fix { message: format!("did you mean `{s}`?"), span, replacement: s });
     }
 }
 

@@ -32,13 +32,23 @@ enum Ctor {
 
 impl<'a> Checker<'a> {
     /// Types a pattern against `ty`, collecting the names it binds.
-    pub(super) fn check_pattern(&mut self, p: &Pattern, ty: &Ty, body: &mut Body, bindings: &mut Vec<(Ident, Ty)>) {
+    pub(super) fn check_pattern(
+        &mut self,
+        p: &Pattern,
+        ty: &Ty,
+        body: &mut Body,
+        bindings: &mut Vec<(Ident, Ty)>,
+    ) {
         match &p.kind {
             PatternKind::Wildcard => {}
             PatternKind::Name(name) if name.name == "None" => {
                 if !matches!(ty, Ty::Option(_) | Ty::Error) {
                     let shown = self.display(ty);
-                    self.error(Code::InvalidPattern, p.span, format!("`None` matches an Option, and this value is `{shown}`"));
+                    self.error(
+                        Code::InvalidPattern,
+                        p.span,
+                        format!("`None` matches an Option, and this value is `{shown}`"),
+                    );
                 }
             }
             PatternKind::Name(name) => bindings.push((name.clone(), ty.clone())),
@@ -52,7 +62,11 @@ impl<'a> Checker<'a> {
                         Ty::Error => Ty::Error,
                         other => {
                             let shown = self.display(other);
-                            self.error(Code::InvalidPattern, p.span, format!("`Some(...)` matches an Option, and this value is `{shown}`"));
+                            self.error(
+                                Code::InvalidPattern,
+                                p.span,
+                                format!("`Some(...)` matches an Option, and this value is `{shown}`"),
+                            );
                             Ty::Error
                         }
                     };
@@ -87,7 +101,11 @@ impl<'a> Checker<'a> {
                 }
                 other => {
                     let shown = self.display(other);
-                    self.error(Code::TypeMismatch, p.span, format!("this tuple pattern has {} parts, and the value is `{shown}`", parts.len()));
+                    self.error(
+                        Code::TypeMismatch,
+                        p.span,
+                        format!("this tuple pattern has {} parts, and the value is `{shown}`", parts.len()),
+                    );
                 }
             },
             PatternKind::Or(alternatives) => {
@@ -95,7 +113,11 @@ impl<'a> Checker<'a> {
                     let mut inner = Vec::new();
                     self.check_pattern(alternative, ty, body, &mut inner);
                     if let Some((name, _)) = inner.first() {
-                        self.error(Code::InvalidPattern, name.span, format!("alternatives joined by `|` cannot bind names such as `{}`", name.name));
+                        self.error(
+                            Code::InvalidPattern,
+                            name.span,
+                            format!("alternatives joined by `|` cannot bind names such as `{}`", name.name),
+                        );
                     }
                     // Bind them anyway (as unknown) so their uses do not
                     // cascade into "unknown name".
@@ -109,12 +131,24 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn variant_pattern(&mut self, path: &Path, fields: &[Pattern], span: Span, ty: &Ty, body: &mut Body, bindings: &mut Vec<(Ident, Ty)>) {
+    fn variant_pattern(
+        &mut self,
+        path: &Path,
+        fields: &[Pattern],
+        span: Span,
+        ty: &Ty,
+        body: &mut Body,
+        bindings: &mut Vec<(Ident, Ty)>,
+    ) {
         let def = self.lookup_path(path, body.module, body.contract);
         let Some(Def::Variant(eid, index)) = def else {
             let d_path = path.clone();
             if def.is_some() {
-                self.error(Code::InvalidPattern, path.span, format!("`{}` is not an enum variant", path.to_text()));
+                self.error(
+                    Code::InvalidPattern,
+                    path.span,
+                    format!("`{}` is not an enum variant", path.to_text()),
+                );
             } else {
                 self.unknown_value(&d_path, body);
             }
@@ -137,7 +171,13 @@ impl<'a> Checker<'a> {
             self.error(
                 Code::ArgumentCount,
                 span,
-                format!("the variant `{}` has {} field{}, and the pattern gives {}", path.to_text(), field_tys.len(), super::expr::plural(field_tys.len()), fields.len()),
+                format!(
+                    "the variant `{}` has {} field{}, and the pattern gives {}",
+                    path.to_text(),
+                    field_tys.len(),
+                    super::expr::plural(field_tys.len()),
+                    fields.len()
+                ),
             );
         }
         for (i, f) in fields.iter().enumerate() {
@@ -156,14 +196,22 @@ impl<'a> Checker<'a> {
             let pat = self.lower(&arm.pattern, ty);
             let row = vec![pat];
             if !self.useful(&rows, &row, std::slice::from_ref(ty)) {
-                self.warn(Code::UnreachablePattern, arm.pattern.span, "no value can reach this arm: earlier arms match everything it would");
+                self.warn(
+                    Code::UnreachablePattern,
+                    arm.pattern.span,
+                    "no value can reach this arm: earlier arms match everything it would",
+                );
             }
             rows.push(row);
         }
         if self.useful(&rows, &[Pat::Wild], std::slice::from_ref(ty)) {
             let shown = self.display(ty);
             let missing = self.missing_example(&rows, ty);
-            let d = self.error(Code::NonExhaustiveMatch, span, format!("this `match` on `{shown}` does not cover every value"));
+            let d = self.error(
+                Code::NonExhaustiveMatch,
+                span,
+                format!("this `match` on `{shown}` does not cover every value"),
+            );
             if let Some(example) = missing {
                 d.notes.push(format!("not covered: {example}"));
             }
@@ -193,7 +241,10 @@ impl<'a> Checker<'a> {
             Ctor::Variant(i) => {
                 let (enum_name, variant) = match ty {
                     Ty::Enum(id) => self.t.enum_info(*id).map_or((String::new(), String::new()), |e| {
-                        (e.name.clone(), e.variants.get(*i as usize).map_or(String::new(), |v| v.name.clone()))
+                        (
+                            e.name.clone(),
+                            e.variants.get(*i as usize).map_or(String::new(), |v| v.name.clone()),
+                        )
                     }),
                     _ => (String::new(), String::new()),
                 };
@@ -246,7 +297,9 @@ impl<'a> Checker<'a> {
                 let subs = parts.iter().zip(tys.iter()).map(|(part, t)| self.lower(part, t)).collect();
                 Pat::Ctor(Ctor::Tuple, subs)
             }
-            PatternKind::Or(alternatives) => Pat::Or(alternatives.iter().map(|a| self.lower(a, ty)).collect()),
+            PatternKind::Or(alternatives) => {
+                Pat::Or(alternatives.iter().map(|a| self.lower(a, ty)).collect())
+            }
         }
     }
 
@@ -258,7 +311,13 @@ impl<'a> Checker<'a> {
             Ty::Option(_) => Some(vec![(Ctor::None, 0), (Ctor::Some, 1)]),
             Ty::Enum(id) => {
                 let info = self.t.enum_info(*id)?;
-                Some(info.variants.iter().enumerate().map(|(i, v)| (Ctor::Variant(i as u32), v.fields.len())).collect())
+                Some(
+                    info.variants
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (Ctor::Variant(i as u32), v.fields.len()))
+                        .collect(),
+                )
             }
             Ty::Tuple(parts) => Some(vec![(Ctor::Tuple, parts.len())]),
             _ => None,

@@ -130,16 +130,12 @@ pub fn render(doc: &Doc, width: usize) -> String {
             }
             Doc::Nest(inner) => stack.push((indent + INDENT_COLUMNS, mode, inner)),
             Doc::Group(inner, forced) => {
-                let flat = mode == Mode::Flat
-                    || (!forced && fits(inner, width.saturating_sub(column), &stack));
+                let flat =
+                    mode == Mode::Flat || (!forced && fits(inner, width.saturating_sub(column), &stack));
                 stack.push((indent, if flat { Mode::Flat } else { Mode::Break }, inner));
             }
             Doc::IfBreak(broken, flat) => {
-                stack.push((
-                    indent,
-                    mode,
-                    if mode == Mode::Break { broken } else { flat },
-                ));
+                stack.push((indent, mode, if mode == Mode::Break { broken } else { flat }));
             }
         }
     }
@@ -224,22 +220,14 @@ mod tests {
             inner.push(text(*item));
         }
         inner.push(if_break(text(","), Doc::Nil));
-        group(concat(vec![
-            text("f("),
-            nest(concat(inner)),
-            Doc::SoftLine,
-            text(")"),
-        ]))
+        group(concat(vec![text("f("), nest(concat(inner)), Doc::SoftLine, text(")")]))
     }
 
     // A group stays flat when it fits and breaks one element per line when not.
     #[test]
     fn groups_break_only_when_too_wide() {
         assert_eq!(render(&list(&["a", "b"]), 10), "f(a, b)");
-        assert_eq!(
-            render(&list(&["aaaa", "bbbb"]), 10),
-            "f(\n    aaaa,\n    bbbb,\n)"
-        );
+        assert_eq!(render(&list(&["aaaa", "bbbb"]), 10), "f(\n    aaaa,\n    bbbb,\n)");
     }
 
     // Text after the group up to the next break counts against the width.

@@ -29,37 +29,24 @@ impl<'a> Printer<'a> {
                 let rhs = self.expr(rhs);
                 concat(vec![lhs, text(format!(" {} ", op.text())), rhs])
             }
-            ExprKind::Cast { expr, ty } => concat(vec![
-                self.expr(expr),
-                text(format!(" as {}", type_text(ty))),
-            ]),
+            ExprKind::Cast { expr, ty } => {
+                concat(vec![self.expr(expr), text(format!(" as {}", type_text(ty)))])
+            }
             ExprKind::Call { callee, args } => {
                 let callee = self.expr(callee);
                 concat(vec![callee, self.args(args, end)])
             }
-            ExprKind::MethodCall {
-                receiver,
-                method,
-                args,
-            } => {
+            ExprKind::MethodCall { receiver, method, args } => {
                 let receiver = self.expr(receiver);
-                concat(vec![
-                    receiver,
-                    text(format!(".{}", method.name)),
-                    self.args(args, end),
-                ])
+                concat(vec![receiver, text(format!(".{}", method.name)), self.args(args, end)])
             }
             ExprKind::Field { receiver, name } => {
                 concat(vec![self.expr(receiver), text(format!(".{}", name.name))])
             }
-            ExprKind::TupleField {
-                receiver, index, ..
-            } => {
+            ExprKind::TupleField { receiver, index, .. } => {
                 // `t.0.1` would lex `0.1` as a decimal, and `5.0` is one too.
-                let spaced = matches!(
-                    receiver.kind,
-                    ExprKind::TupleField { .. } | ExprKind::Lit(Lit::Int(_))
-                );
+                let spaced =
+                    matches!(receiver.kind, ExprKind::TupleField { .. } | ExprKind::Lit(Lit::Int(_)));
                 let dot = if spaced { " ." } else { "." };
                 concat(vec![self.expr(receiver), text(format!("{dot}{index}"))])
             }
@@ -68,37 +55,17 @@ impl<'a> Printer<'a> {
                 concat(vec![receiver, text("["), self.expr(index), text("]")])
             }
             ExprKind::StructLit { path, fields } => {
-                let fields = self.list(
-                    BRACES,
-                    fields,
-                    |f| (f.span.lo, f.span.hi),
-                    Self::field_init,
-                    end,
-                );
+                let fields = self.list(BRACES, fields, |f| (f.span.lo, f.span.hi), Self::field_init, end);
                 concat(vec![text(format!("{} ", path.to_text())), fields])
             }
             ExprKind::Tuple(items) => {
-                let style = super::print::ListStyle {
-                    comma_after_single: true,
-                    ..PARENS
-                };
+                let style = super::print::ListStyle { comma_after_single: true, ..PARENS };
                 self.list(style, items, |x| (x.span.lo, x.span.hi), Self::expr, end)
             }
-            ExprKind::List(items) => {
-                self.list(BRACKETS, items, |x| (x.span.lo, x.span.hi), Self::expr, end)
-            }
+            ExprKind::List(items) => self.list(BRACKETS, items, |x| (x.span.lo, x.span.hi), Self::expr, end),
             ExprKind::Block(block) => self.block(block),
-            ExprKind::If {
-                cond,
-                then_block,
-                else_branch,
-            } => {
-                let mut parts = vec![
-                    text("if "),
-                    self.expr(cond),
-                    text(" "),
-                    self.block(then_block),
-                ];
+            ExprKind::If { cond, then_block, else_branch } => {
+                let mut parts = vec![text("if "), self.expr(cond), text(" "), self.block(then_block)];
                 if let Some(branch) = else_branch {
                     parts.push(text(" else "));
                     parts.push(self.expr(branch));
@@ -110,24 +77,16 @@ impl<'a> Printer<'a> {
             ExprKind::Return(Some(value)) => concat(vec![text("return "), self.expr(value)]),
             ExprKind::Break => text("break"),
             ExprKind::Continue => text("continue"),
-            ExprKind::Fail { error, args } => concat(vec![
-                text(format!("fail {}", error.to_text())),
-                self.args(args, end),
-            ]),
-            ExprKind::Emit { event, args } => concat(vec![
-                text(format!("emit {}", event.to_text())),
-                self.args(args, end),
-            ]),
-            ExprKind::Deploy {
-                contract,
-                args,
-                from,
-            } => {
+            ExprKind::Fail { error, args } => {
+                concat(vec![text(format!("fail {}", error.to_text())), self.args(args, end)])
+            }
+            ExprKind::Emit { event, args } => {
+                concat(vec![text(format!("emit {}", event.to_text())), self.args(args, end)])
+            }
+            ExprKind::Deploy { contract, args, from } => {
                 let args_end = from.as_ref().map_or(e.span.hi, |f| f.span.lo);
-                let mut parts = vec![
-                    text(format!("deploy {}", contract.to_text())),
-                    self.args(args, Some(args_end)),
-                ];
+                let mut parts =
+                    vec![text(format!("deploy {}", contract.to_text())), self.args(args, Some(args_end))];
                 if let Some(from) = from {
                     parts.push(text(" from "));
                     parts.push(self.expr(from));
@@ -145,10 +104,7 @@ impl<'a> Printer<'a> {
     fn field_init(&mut self, field: &FieldInit) -> Doc {
         match &field.value {
             None => text(field.name.name.clone()),
-            Some(value) => concat(vec![
-                text(format!("{}: ", field.name.name)),
-                self.expr(value),
-            ]),
+            Some(value) => concat(vec![text(format!("{}: ", field.name.name)), self.expr(value)]),
         }
     }
 
@@ -158,26 +114,15 @@ impl<'a> Printer<'a> {
         let mut prev = None;
         for arm in arms {
             let span = (arm.span.lo, arm.span.hi);
-            self.element(
-                &mut lines,
-                prev,
-                Blank::Keep,
-                span,
-                Leftovers::Prepend,
-                |p| {
-                    let block_like = matches!(
-                        arm.body.kind,
-                        ExprKind::Block(_) | ExprKind::If { .. } | ExprKind::Match { .. }
-                    );
-                    let body = p.expr(&arm.body);
-                    let comma = text(if block_like { "" } else { "," });
-                    concat(vec![
-                        text(format!("{} => ", pattern_text(&arm.pattern))),
-                        body,
-                        comma,
-                    ])
-                },
-            );
+            self.element(&mut lines, prev, Blank::Keep, span, Leftovers::Prepend, |p| {
+                let block_like = matches!(
+                    arm.body.kind,
+                    ExprKind::Block(_) | ExprKind::If { .. } | ExprKind::Match { .. }
+                );
+                let body = p.expr(&arm.body);
+                let comma = text(if block_like { "" } else { "," });
+                concat(vec![text(format!("{} => ", pattern_text(&arm.pattern))), body, comma])
+            });
             prev = Some(arm.span.hi);
         }
         self.trivia.close(&mut lines, prev, Blank::Keep, end);

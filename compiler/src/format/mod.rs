@@ -22,12 +22,7 @@ pub const LINE_COLUMNS_MAX: usize = 100;
 /// diagnostics when it does not parse (broken code is never reformatted).
 pub fn format_source(file: FileId, source: &str) -> Result<String, Vec<Diagnostic>> {
     let parsed = parse(file, source);
-    let errors: Vec<Diagnostic> = parsed
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .cloned()
-        .collect();
+    let errors: Vec<Diagnostic> = parsed.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -57,10 +52,7 @@ mod tests {
     /// Formats, then checks idempotency and that the result is canonical.
     fn check(src: &str, expected: &str) {
         let once = fmt(src);
-        assert_eq!(
-            once, expected,
-            "\n--- got ---\n{once}\n--- want ---\n{expected}"
-        );
+        assert_eq!(once, expected, "\n--- got ---\n{once}\n--- want ---\n{expected}");
         assert_eq!(fmt(&once), once, "not idempotent");
     }
 
@@ -86,10 +78,7 @@ mod tests {
             "/// Doc.\n/// More.\nfn f() {} // trailing\n// between\nfn g() {\n    // inside empty\n}\n",
             "/// Doc.\n/// More.\nfn f() {} // trailing\n\n// between\nfn g() {\n    // inside empty\n}\n",
         );
-        check(
-            "const X: u64 = f(/* c */);",
-            "const X: u64 = f(\n    /* c */\n);\n",
-        );
+        check("const X: u64 = f(/* c */);", "const X: u64 = f(\n    /* c */\n);\n");
     }
 
     // A comment inside an item with no statement to attach to is kept and
@@ -129,10 +118,7 @@ mod tests {
             r#"const S: String = "a\"b\\c\nd\te\r\0\u{1b}\u{41}é";"#,
             "const S: String = \"a\\\"b\\\\c\\nd\\te\\r\\0\\u{1b}Aé\";\n",
         );
-        check(
-            "const B: Bytes = b\"x\\n\";",
-            "const B: Bytes = b\"x\\n\";\n",
-        );
+        check("const B: Bytes = b\"x\\n\";", "const B: Bytes = b\"x\\n\";\n");
         check("const H: Bytes = 0xAB_cd;", "const H: Bytes = 0xabcd;\n");
     }
 

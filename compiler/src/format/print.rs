@@ -25,31 +25,13 @@ pub struct ListStyle {
     pub comma_after_single: bool,
 }
 
-pub const PARENS: ListStyle = ListStyle {
-    open: "(",
-    close: ")",
-    spaced: false,
-    comma_after_single: false,
-};
-pub const BRACKETS: ListStyle = ListStyle {
-    open: "[",
-    close: "]",
-    spaced: false,
-    comma_after_single: false,
-};
-pub const BRACES: ListStyle = ListStyle {
-    open: "{",
-    close: "}",
-    spaced: true,
-    comma_after_single: false,
-};
+pub const PARENS: ListStyle = ListStyle { open: "(", close: ")", spaced: false, comma_after_single: false };
+pub const BRACKETS: ListStyle = ListStyle { open: "[", close: "]", spaced: false, comma_after_single: false };
+pub const BRACES: ListStyle = ListStyle { open: "{", close: "}", spaced: true, comma_after_single: false };
 
 impl<'a> Printer<'a> {
     pub fn new(source: &'a str, comments: &'a [Comment]) -> Printer<'a> {
-        Printer {
-            source,
-            trivia: Trivia::new(source, comments),
-        }
+        Printer { source, trivia: Trivia::new(source, comments) }
     }
 
     /// The source text of a span, for nodes that failed to parse.
@@ -111,14 +93,9 @@ impl<'a> Printer<'a> {
             } else {
                 if_break(text(","), Doc::Nil)
             };
-            self.element(
-                &mut lines,
-                prev,
-                Blank::Never,
-                span,
-                Leftovers::Prepend,
-                |p| concat(vec![build(p, elem), comma]),
-            );
+            self.element(&mut lines, prev, Blank::Never, span, Leftovers::Prepend, |p| {
+                concat(vec![build(p, elem), comma])
+            });
             prev = Some(span.1);
         }
         if let Some(end) = end {
@@ -127,11 +104,7 @@ impl<'a> Printer<'a> {
         if lines.is_empty() {
             return text(format!("{}{}", style.open, style.close));
         }
-        let edge = if style.spaced {
-            Doc::Line
-        } else {
-            Doc::SoftLine
-        };
+        let edge = if style.spaced { Doc::Line } else { Doc::SoftLine };
         let mut inner = vec![edge.clone()];
         for (i, (_, doc)) in lines.into_iter().enumerate() {
             if i > 0 {
@@ -139,12 +112,7 @@ impl<'a> Printer<'a> {
             }
             inner.push(doc);
         }
-        group(concat(vec![
-            text(style.open),
-            nest(concat(inner)),
-            edge,
-            text(style.close),
-        ]))
+        group(concat(vec![text(style.open), nest(concat(inner)), edge, text(style.close)]))
     }
 
     /// A braced block; empty blocks print as `{}`.
@@ -153,41 +121,21 @@ impl<'a> Printer<'a> {
         let mut prev = None;
         for stmt in &block.stmts {
             let span = (stmt.span.lo, stmt.span.hi);
-            self.element(
-                &mut lines,
-                prev,
-                Blank::Keep,
-                span,
-                Leftovers::Prepend,
-                |p| p.stmt(stmt),
-            );
+            self.element(&mut lines, prev, Blank::Keep, span, Leftovers::Prepend, |p| p.stmt(stmt));
             prev = Some(stmt.span.hi);
         }
         if let Some(tail) = &block.tail {
             let span = (tail.span.lo, tail.span.hi);
-            self.element(
-                &mut lines,
-                prev,
-                Blank::Keep,
-                span,
-                Leftovers::Prepend,
-                |p| p.expr(tail),
-            );
+            self.element(&mut lines, prev, Blank::Keep, span, Leftovers::Prepend, |p| p.expr(tail));
             prev = Some(tail.span.hi);
         }
-        self.trivia
-            .close(&mut lines, prev, Blank::Keep, block.span.hi);
+        self.trivia.close(&mut lines, prev, Blank::Keep, block.span.hi);
         braced_lines(lines)
     }
 
     fn stmt(&mut self, stmt: &Stmt) -> Doc {
         match &stmt.kind {
-            StmtKind::Let {
-                name,
-                mutable,
-                ty,
-                value,
-            } => {
+            StmtKind::Let { name, mutable, ty, value } => {
                 let mut parts = vec![text(if *mutable { "let mut " } else { "let " })];
                 parts.push(text(name.name.clone()));
                 if let Some(ty) = ty {
@@ -201,12 +149,7 @@ impl<'a> Printer<'a> {
             StmtKind::Assign { target, op, value } => {
                 let target = self.expr(target);
                 let value = self.expr(value);
-                concat(vec![
-                    target,
-                    text(format!(" {} ", op.text())),
-                    value,
-                    text(";"),
-                ])
+                concat(vec![target, text(format!(" {} ", op.text())), value, text(";")])
             }
             StmtKind::Expr { expr, semi } => {
                 let expr = self.expr(expr);
@@ -217,11 +160,7 @@ impl<'a> Printer<'a> {
                 let body = self.block(body);
                 concat(vec![text("while "), cond, text(" "), body])
             }
-            StmtKind::For {
-                pattern,
-                iter,
-                body,
-            } => {
+            StmtKind::For { pattern, iter, body } => {
                 let mut parts = vec![text(format!("for {} in ", pattern_text(pattern)))];
                 match iter {
                     ForIter::Range(from, to) => {
@@ -248,9 +187,7 @@ impl<'a> Printer<'a> {
         for item in &file.items {
             let first_line = lines.len();
             let span = (item.span.lo, item.span.hi);
-            self.element(&mut lines, prev, Blank::Keep, span, Leftovers::Carry, |p| {
-                p.item(item)
-            });
+            self.element(&mut lines, prev, Blank::Keep, span, Leftovers::Carry, |p| p.item(item));
             if let (Some(line), Some(before)) = (lines.get_mut(first_line), prev_kind) {
                 line.0 |= item_needs_blank(before, &item.kind);
             }
@@ -274,39 +211,22 @@ impl<'a> Printer<'a> {
             ItemKind::Contract(c) => self.contract(c, item.span.hi),
             ItemKind::Test(t) => {
                 let body = self.block(&t.body);
-                concat(vec![
-                    text(format!("test {} ", str_lit(&t.name.value))),
-                    body,
-                ])
+                concat(vec![text(format!("test {} ", str_lit(&t.name.value))), body])
             }
             ItemKind::Property(p) => {
                 let from = p.params.last().map_or(p.name.span.hi, |q| q.span.hi);
                 let end = self.trivia.closing_after(from, b')');
-                let params = self.list(
-                    PARENS,
-                    &p.params,
-                    |q| (q.span.lo, q.span.hi),
-                    Self::property_param,
-                    end,
-                );
+                let params =
+                    self.list(PARENS, &p.params, |q| (q.span.lo, q.span.hi), Self::property_param, end);
                 let body = self.block(&p.body);
-                concat(vec![
-                    text(format!("property {} ", str_lit(&p.name.value))),
-                    params,
-                    text(" "),
-                    body,
-                ])
+                concat(vec![text(format!("property {} ", str_lit(&p.name.value))), params, text(" "), body])
             }
             ItemKind::Error => self.verbatim(item.span),
         }
     }
 
     fn property_param(&mut self, param: &PropertyParam) -> Doc {
-        let mut parts = vec![text(format!(
-            "{}: {}",
-            param.name.name,
-            type_text(&param.ty)
-        ))];
+        let mut parts = vec![text(format!("{}: {}", param.name.name, type_text(&param.ty)))];
         if let Some((from, to)) = &param.range {
             parts.push(text(" in "));
             parts.push(self.expr(from));
@@ -320,11 +240,7 @@ impl<'a> Printer<'a> {
         let module = u.module.to_text();
         if !u.braced {
             let names: Vec<&str> = u.names.iter().map(|n| n.name.as_str()).collect();
-            let prefix = if module.is_empty() {
-                String::new()
-            } else {
-                format!("{module}::")
-            };
+            let prefix = if module.is_empty() { String::new() } else { format!("{module}::") };
             return text(format!("use {prefix}{};", names.join("::")));
         }
         let names = self.list(
@@ -348,14 +264,9 @@ impl<'a> Printer<'a> {
         let mut prev = None;
         for field in fields {
             let span = (field.span.lo, field.span.hi);
-            self.element(
-                &mut lines,
-                prev,
-                Blank::Keep,
-                span,
-                Leftovers::Prepend,
-                |_| text(format!("{}: {},", field.name.name, type_text(&field.ty))),
-            );
+            self.element(&mut lines, prev, Blank::Keep, span, Leftovers::Prepend, |_| {
+                text(format!("{}: {},", field.name.name, type_text(&field.ty)))
+            });
             prev = Some(field.span.hi);
         }
         self.trivia.close(&mut lines, prev, Blank::Keep, end);
@@ -363,23 +274,14 @@ impl<'a> Printer<'a> {
     }
 
     fn enum_def(&mut self, e: &EnumDef, end: u32) -> Doc {
-        let variants = self.list(
-            BRACES,
-            &e.variants,
-            |v| (v.span.lo, v.span.hi),
-            |_, v| variant_text(v),
-            Some(end),
-        );
+        let variants =
+            self.list(BRACES, &e.variants, |v| (v.span.lo, v.span.hi), |_, v| variant_text(v), Some(end));
         concat(vec![text(format!("enum {} ", e.name.name)), variants])
     }
 
     fn const_def(&mut self, c: &ConstDef) -> Doc {
         let value = self.expr(&c.value);
-        concat(vec![
-            text(format!("const {}: {} = ", c.name.name, type_text(&c.ty))),
-            value,
-            text(";"),
-        ])
+        concat(vec![text(format!("const {}: {} = ", c.name.name, type_text(&c.ty))), value, text(";")])
     }
 
     fn fn_def(&mut self, f: &FnDef) -> Doc {
@@ -391,13 +293,7 @@ impl<'a> Printer<'a> {
         };
         let from = f.params.last().map_or(f.name.span.hi, |q| q.span.hi);
         let end = self.trivia.closing_after(from, b')');
-        let params = self.list(
-            PARENS,
-            &f.params,
-            |q| (q.span.lo, q.span.hi),
-            |_, q| param_text(q),
-            end,
-        );
+        let params = self.list(PARENS, &f.params, |q| (q.span.lo, q.span.hi), |_, q| param_text(q), end);
         let mut tail = String::new();
         if let Some(ret) = &f.ret {
             tail.push_str(&format!(" -> {}", type_text(ret)));
@@ -417,25 +313,16 @@ impl<'a> Printer<'a> {
         for member in &c.members {
             let first_line = lines.len();
             let span = (member.span.lo, member.span.hi);
-            self.element(
-                &mut lines,
-                prev.map(|p| p.0),
-                Blank::Keep,
-                span,
-                Leftovers::Carry,
-                |p| p.member(member),
-            );
+            self.element(&mut lines, prev.map(|p| p.0), Blank::Keep, span, Leftovers::Carry, |p| {
+                p.member(member)
+            });
             if let (Some(line), Some((_, before))) = (lines.get_mut(first_line), prev) {
                 line.0 |= needs_blank(before, &member.kind);
             }
             prev = Some((member.span.hi, &member.kind));
         }
-        self.trivia
-            .close(&mut lines, prev.map(|p| p.0), Blank::Keep, end);
-        concat(vec![
-            text(format!("contract {} ", c.name.name)),
-            braced_lines(lines),
-        ])
+        self.trivia.close(&mut lines, prev.map(|p| p.0), Blank::Keep, end);
+        concat(vec![text(format!("contract {} ", c.name.name)), braced_lines(lines)])
     }
 
     fn member(&mut self, member: &Member) -> Doc {
@@ -463,10 +350,7 @@ impl<'a> Printer<'a> {
             MemberKind::Const(c) => self.const_def(c),
             MemberKind::Invariant(inv) => {
                 let body = self.block(&inv.body);
-                concat(vec![
-                    text(format!("invariant {} ", str_lit(&inv.name.value))),
-                    body,
-                ])
+                concat(vec![text(format!("invariant {} ", str_lit(&inv.name.value))), body])
             }
             MemberKind::Broken => self.verbatim(member.span),
         }
@@ -479,34 +363,20 @@ impl<'a> Printer<'a> {
             // Comments inside `event E()` are left for the member to carry.
             return concat(vec![head, text(";")]);
         }
-        let params = self.list(
-            PARENS,
-            &record.fields,
-            |q| (q.span.lo, q.span.hi),
-            |_, q| param_text(q),
-            Some(end),
-        );
+        let params =
+            self.list(PARENS, &record.fields, |q| (q.span.lo, q.span.hi), |_, q| param_text(q), Some(end));
         concat(vec![head, params, text(";")])
     }
 }
 
 /// `use a::{b, c};` lists stay tight inside their braces.
-const BRACES_FLAT_TIGHT: ListStyle = ListStyle {
-    spaced: false,
-    ..BRACES
-};
+const BRACES_FLAT_TIGHT: ListStyle = ListStyle { spaced: false, ..BRACES };
 
 /// Contract members of these kinds are short declarations that may sit in
 /// runs without blank lines; every other pair is separated by one.
 fn needs_blank(before: &MemberKind, after: &MemberKind) -> bool {
     let small = |k: &MemberKind| {
-        matches!(
-            k,
-            MemberKind::Roles(_)
-                | MemberKind::Event(_)
-                | MemberKind::Error(_)
-                | MemberKind::Const(_)
-        )
+        matches!(k, MemberKind::Roles(_) | MemberKind::Event(_) | MemberKind::Error(_) | MemberKind::Const(_))
     };
     !(small(before) && std::mem::discriminant(before) == std::mem::discriminant(after))
 }
@@ -526,12 +396,7 @@ pub fn braced_lines(lines: Vec<Line>) -> Doc {
     if lines.is_empty() {
         return text("{}");
     }
-    concat(vec![
-        text("{"),
-        nest(concat(vec![Doc::HardLine, join_hard(lines)])),
-        Doc::HardLine,
-        text("}"),
-    ])
+    concat(vec![text("{"), nest(concat(vec![Doc::HardLine, join_hard(lines)])), Doc::HardLine, text("}")])
 }
 
 fn param_text(param: &Param) -> Doc {

@@ -41,12 +41,7 @@ pub struct Trivia<'a> {
 
 impl<'a> Trivia<'a> {
     pub fn new(source: &'a str, comments: &'a [Comment]) -> Trivia<'a> {
-        Trivia {
-            source,
-            comments,
-            next: 0,
-            carried: Vec::new(),
-        }
+        Trivia { source, comments, next: 0, carried: Vec::new() }
     }
 
     /// Takes every comment not yet placed that starts before `offset`,
@@ -97,10 +92,8 @@ impl<'a> Trivia<'a> {
         let mut from = offset;
         while let Some(comment) = self.comments.get(self.next) {
             let between = self.source.get(from as usize..comment.span.lo as usize);
-            let same_line = between.is_some_and(|gap| {
-                gap.chars()
-                    .all(|c| c == ' ' || c == '\t' || c == ',' || c == ';')
-            });
+            let same_line =
+                between.is_some_and(|gap| gap.chars().all(|c| c == ' ' || c == '\t' || c == ',' || c == ';'));
             if !same_line {
                 break;
             }
@@ -123,19 +116,14 @@ impl<'a> Trivia<'a> {
         };
         let segments: Vec<&str> = gap.split('\n').collect();
         let interior = segments.len().saturating_sub(1);
-        segments
-            .iter()
-            .take(interior)
-            .skip(1)
-            .any(|s| s.trim().is_empty())
+        segments.iter().take(interior).skip(1).any(|s| s.trim().is_empty())
     }
 
     /// Pushes the comments left before a container's closing offset.
     pub fn close(&mut self, lines: &mut Vec<Line>, prev: Option<u32>, blank: Blank, end: u32) {
         let mut last = prev;
         for comment in self.take_before(end) {
-            let gap = last
-                .is_some_and(|p| blank == Blank::Keep && self.blank_between(p, comment.span.lo));
+            let gap = last.is_some_and(|p| blank == Blank::Keep && self.blank_between(p, comment.span.lo));
             lines.push((gap, comment_line(comment)));
             last = Some(comment.span.hi);
         }
