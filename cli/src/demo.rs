@@ -38,7 +38,11 @@ fn walk(color: bool, out: &mut String) -> u8 {
         }
         let tests = text.matches("\ntest \"").count();
         let properties = text.matches("\nproperty \"").count();
-        let _ = writeln!(out, "      checked: {} diagnostics, {tests} tests, {properties} properties", diagnostics.len());
+        let _ = writeln!(
+            out,
+            "      checked: {} diagnostics, {tests} tests, {properties} properties",
+            diagnostics.len()
+        );
         let tables = analysis.tables();
         for contract in tables.contracts.iter().filter(|c| c.span.file.0 == 0) {
             print_contract(tables, contract, out);

@@ -100,6 +100,7 @@ pub fn parse(file: FileId, source: &str) -> Parsed {
     let mut diagnostics = lexed.diagnostics;
     if let Some(span) = too_deep_brackets(file, &lexed.tokens) {
         diagnostics.push(too_deep(span));
+        truncate(&mut diagnostics, file);
         return Parsed { tree: empty, comments: lexed.comments, diagnostics };
     }
     let end = u32::try_from(source.len()).unwrap_or(u32::MAX);

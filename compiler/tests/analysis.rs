@@ -1,0 +1,141 @@
+//! The analysis API answers "what is at this offset" exactly: definition,
+//! references, hover text and type, across contracts, tests and the
+//! standard library. Fixtures mark the cursor with `$0` and, for
+//! definitions, the expected target with `$1`.
+
+use writ_compiler::{Analysis, FileId};
+
+/// Removes the markers, returning the text and the offsets of `$0`, `$1`.
+fn parse_markers(marked: &str) -> (String, u32, Option<u32>) {
+    let mut text = String::new();
+    let mut cursor = None;
+    let mut target = None;
+    let mut rest = marked;
+    while let Some(i) = rest.find('$') {
+        text.push_str(&rest[..i]);
+        let marker = &rest[i..i + 2];
+        match marker {
+            "$0" => cursor = Some(text.len() as u32),
+            "$1" => target = Some(text.len() as u32),
+            _ => panic!("unknown marker {marker}"),
+        }
+        rest = &rest[i + 2..];
+    }
+    text.push_str(rest);
+    (text, cursor.unwrap_or_else(|| panic!("no $0 in fixture")), target)
+}
+
+fn check_definition(marked: &str) {
+    let (text, cursor, target) = parse_markers(marked);
+    let analysis = Analysis::single("t.writ", &text);
+    let errors: Vec<_> = analysis.diagnostics().into_iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "fixture has errors: {errors:?}");
+    let span = analysis.definition_at(FileId(0), cursor);
+    assert_eq!(span.map(|s| s.lo), target, "definition from {cursor} in:\n{text}");
+}
+
+const DEFINITIONS: &[&str] = &[
+    // A local variable.
+    "fn f() -> u64 { let $1total = 1; return to$0tal; }",
+    // A parameter.
+    "fn f($1amount: u64) -> u64 { return amo$0unt + 1; }",
+    // A storage field through `self`.
+    "contract C { storage { $1count: u64 } pub fn f() { self.cou$0nt += 1; } }",
+    // A struct field.
+    "struct P { $1x: u64 } fn f(p: P) -> u64 { return p.$0x; }",
+    // A struct in a type annotation.
+    "struct $1P { x: u64 } fn f(p: P$0) -> u64 { return p.x; }",
+    // An enum variant in a pattern.
+    "enum S { $1Open, Shut } fn f(s: S) -> bool { return match s { S::Op$0en => true, S::Shut => false }; }",
+    // A role in `requires`.
+    "contract C { roles { $1Clerk } init() {} pub fn f() requires Cl$0erk {} }",
+    // An event in `emit`.
+    "contract C { event $1Done(n: u64); init() {} pub fn f() { emit Do$0ne(1); } }",
+    // A contract in `deploy`, and an entry point called through a handle.
+    "contract $1C { init() {} pub fn g() {} } test \"t\" { let c = deploy C$0(); c.g(); }",
+    "contract C { init() {} pub fn $1g() {} } test \"t\" { let c = deploy C(); c.g$0(); }",
+    // A role named bare in a test, resolved through the handle's contract.
+    "contract C { roles { $1Clerk } init() {} } test \"t\" { let c = deploy C(); c.grant_role(Cle$0rk, account(\"a\")); }",
+    // A private function called from an entry point.
+    "contract C { init() {} fn $1helper() -> u64 { return 1; } pub fn f() -> u64 { return help$0er(); } }",
+    // The innermost binding wins in nested blocks.
+    "fn f() -> u64 { let x = 1; { let $1y = x; return y$0; } }",
+];
+
+// Go to definition lands on the declaring name for every kind of name.
+#[test]
+fn definitions() {
+    for fixture in DEFINITIONS {
+        check_definition(fixture);
+    }
+}
+
+// Definitions reach into the standard library's own file.
+#[test]
+fn definition_into_the_standard_library() {
+    let (text, cursor, _) =
+        parse_markers("use std::tax::flat;\nfn f() -> Decimal { return fl$0at(100.00, 0.10); }");
+    let analysis = Analysis::single("t.writ", &text);
+    let span = analysis.definition_at(FileId(0), cursor).unwrap_or_else(|| panic!("no definition"));
+    let file = analysis.file(span.file).unwrap_or_else(|| panic!("no file"));
+    assert!(file.is_library && file.module == "std::tax", "{}", file.module);
+    assert_eq!(&file.text[span.range()], "flat");
+}
+
+// References list the declaration and every use, and nothing else.
+#[test]
+fn references() {
+    let (text, cursor, _) = parse_markers(
+        "contract C { storage { n: u64, m: u64 } init() {} pub fn f() { self.n = self.n + self.m; } pub view fn g() -> u64 { return self.$0n; } }",
+    );
+    let analysis = Analysis::single("t.writ", &text);
+    let spans = analysis.references_at(FileId(0), cursor);
+    let texts: Vec<&str> = spans.iter().map(|s| &text[s.range()]).collect();
+    assert_eq!(texts, vec!["n", "n", "n", "n"]);
+}
+
+// Hover shows signatures with roles, types of locals, and doc comments.
+#[test]
+fn hover() {
+    let cases = [
+        (
+            "contract C { roles { Clerk } init() {} /// Records a payment.\npub fn pay(amount: Decimal) -> bool requires Clerk { return true; } } test \"t\" { let c = deploy C(); c.p$0ay(1.00); }",
+            "pub fn pay(amount: Decimal) -> bool requires Clerk",
+            Some("Records a payment."),
+        ),
+        ("fn f() -> u64 { let xs = [1, 2]; return x$0s.len(); }", "let xs: List<u64>", None),
+        (
+            "contract C { storage { m: Map<Address, Decimal> } init() {} pub fn f() { self.$0m[caller()] = 1.00; } }",
+            "storage m: Map<Address, Decimal>",
+            None,
+        ),
+        ("use std::tax::Bracket;\nfn f(b: Bra$0cket) -> Decimal { return b.rate; }", "struct Bracket", None),
+    ];
+    for (marked, want, doc) in cases {
+        let (text, cursor, _) = parse_markers(marked);
+        let analysis = Analysis::single("t.writ", &text);
+        let hover = analysis.hover_at(FileId(0), cursor).unwrap_or_else(|| panic!("no hover in {text}"));
+        assert_eq!(hover.text, want);
+        if let Some(doc) = doc {
+            assert_eq!(hover.doc.as_deref(), Some(doc));
+        }
+    }
+}
+
+// The type of a called or named expression at the cursor.
+#[test]
+fn types_at_cursor() {
+    let (text, cursor, _) =
+        parse_markers("fn f(m: Map<u64, String>) -> bool { return m.g$0et(1).is_some(); }");
+    let analysis = Analysis::single("t.writ", &text);
+    assert_eq!(analysis.type_at(FileId(0), cursor).as_deref(), Some("Option<String>"));
+}
+
+// Queries on broken code still answer for the parts that parsed.
+#[test]
+fn queries_survive_syntax_errors() {
+    let (text, cursor, target) = parse_markers("fn f() -> u64 { let $1x = 1; let y = ; return x$0; }");
+    let analysis = Analysis::single("t.writ", &text);
+    assert!(analysis.has_errors());
+    assert_eq!(analysis.definition_at(FileId(0), cursor).map(|s| s.lo), target);
+}

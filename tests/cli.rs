@@ -1,0 +1,159 @@
+//! End-to-end tests of the real `writ` binary: exit codes, output, and bad
+//! input of every kind (empty, binary, huge, deeply nested, unterminated,
+//! invalid UTF-8, missing paths, unknown flags) never crashing it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn writ(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_writ"))
+        .args(args)
+        .arg("--color=never")
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run writ: {e}"))
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A scratch folder holding one file with the given bytes.
+fn with_file(name: &str, bytes: &[u8]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    std::fs::write(dir.path().join(name), bytes).unwrap_or_else(|e| panic!("write: {e}"));
+    dir
+}
+
+// The shipped examples and library check clean: exit 0 and a summary line.
+#[test]
+fn check_examples_is_clean() {
+    let out = writ(&["check", "examples", "stdlib/std"], &repo());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("0 errors, 0 warnings"), "{}", stderr(&out));
+}
+
+// A program with errors exits 1 and names the code, place and fix.
+#[test]
+fn check_reports_errors_with_exit_1() {
+    let src = "contract C {\n    storage { filings: u64 }\n    pub fn f() { self.filngs = 1; }\n}\n";
+    let dir = with_file("c.writ", src.as_bytes());
+    let out = writ(&["check", "c.writ", "--short"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("c.writ:3:23: error[E2006]"), "{err}");
+    assert!(err.contains("did you mean `filings`?"), "{err}");
+}
+
+// Warnings alone pass, unless `--deny-warnings` is given.
+#[test]
+fn warnings_pass_unless_denied() {
+    let dir = with_file("w.writ", b"fn f() { let x = 1; }\n");
+    assert_eq!(writ(&["check", "w.writ"], dir.path()).status.code(), Some(0));
+    assert_eq!(writ(&["check", "--deny-warnings", "w.writ"], dir.path()).status.code(), Some(1));
+}
+
+// Usage errors exit 2 with a message: unknown command, flag, missing path.
+#[test]
+fn bad_usage_exits_2() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    for args in [&["frobnicate"][..], &["check", "--no-such-flag"], &["check", "missing.writ"]] {
+        let out = writ(args, dir.path());
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).is_empty());
+    }
+}
+
+// Hostile files get diagnostics and exit 1: never a crash (101) or a signal.
+#[test]
+fn bad_input_never_crashes() {
+    let deep_parens = format!("fn f() {{ let x = {}1{}; }}", "(".repeat(10_000), ")".repeat(10_000));
+    let deep_ops = format!("fn f() {{ let x = 1{}; }}", " + 1".repeat(10_000));
+    let deep_unary = format!("fn f() {{ let x = {}1; }}", "-".repeat(10_000));
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("binary", (0u8..=255).cycle().take(4096).collect(), "E0001"),
+        ("invalid_utf8", b"fn f() {}\n\xff\xfe".to_vec(), "E0001"),
+        ("unterminated_string", b"fn f() { let s = \"abc; }".to_vec(), "E0004"),
+        ("unterminated_comment", b"fn f() {} /* never closed".to_vec(), "E0005"),
+        ("deep_parens", deep_parens.into_bytes(), "E1003"),
+        ("deep_operators", deep_ops.into_bytes(), "E1003"),
+        ("deep_unary", deep_unary.into_bytes(), "E1003"),
+        ("garbage", "@#$ fn ( { [ ".repeat(2000).into_bytes(), "E1005"),
+        ("huge", vec![b' '; 9 * 1024 * 1024], "E0002"),
+    ];
+    for (name, bytes, code) in cases {
+        let file = format!("{name}.writ");
+        let dir = with_file(&file, &bytes);
+        let out = writ(&["check", &file, "--short"], dir.path());
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", stderr(&out));
+        assert!(stderr(&out).contains(code), "{name}: expected {code} in {}", stderr(&out));
+    }
+}
+
+// An empty file and an empty folder are fine: nothing to report.
+#[test]
+fn empty_inputs_are_clean() {
+    let dir = with_file("empty.writ", b"");
+    assert_eq!(writ(&["check", "empty.writ"], dir.path()).status.code(), Some(0));
+    let empty = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let out = writ(&["check"], empty.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("checked 0 files"));
+}
+
+// `fmt --check` flags an unformatted file without touching it; `fmt`
+// rewrites it, after which `--check` passes; broken files are left alone.
+#[test]
+fn fmt_rewrites_and_checks() {
+    let messy = b"fn  f( a:u64 )->u64{return a+1;}\n";
+    let dir = with_file("m.writ", messy);
+    let path = dir.path().join("m.writ");
+    assert_eq!(writ(&["fmt", "--check", "m.writ"], dir.path()).status.code(), Some(1));
+    assert_eq!(std::fs::read(&path).unwrap_or_default(), messy.to_vec());
+    assert_eq!(writ(&["fmt", "m.writ"], dir.path()).status.code(), Some(0));
+    let formatted = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(formatted, "fn f(a: u64) -> u64 {\n    return a + 1;\n}\n");
+    assert_eq!(writ(&["fmt", "--check", "m.writ"], dir.path()).status.code(), Some(0));
+
+    let broken = b"fn f( {\n";
+    let dir = with_file("b.writ", broken);
+    let out = writ(&["fmt", "b.writ"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("left unchanged"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(dir.path().join("b.writ")).unwrap_or_default(), broken.to_vec());
+}
+
+// The shipped sources are in canonical layout.
+#[test]
+fn shipped_sources_are_formatted() {
+    let out = writ(&["fmt", "--check", "examples", "stdlib/std"], &repo());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+// The demo walks the three examples and shows who may call what.
+#[test]
+fn demo_shows_the_examples() {
+    let out = writ(&["demo"], &repo());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in
+        ["contract TaxOffice", "contract EvidenceRegister", "contract ShareRegister", "requires Registrar"]
+    {
+        assert!(text.contains(needle), "missing {needle} in:\n{text}");
+    }
+}
+
+// `--help` explains every command, and exits 0.
+#[test]
+fn help_lists_commands() {
+    let out = writ(&["--help"], &repo());
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for command in ["check", "fmt", "demo"] {
+        assert!(text.contains(command), "{text}");
+    }
+}
