@@ -137,6 +137,9 @@ fn bench(c: &mut Criterion) {
     group.bench_function("lex", |b| b.iter(|| writ_compiler::lexer::lex(FileId(0), black_box(&source))));
     group.bench_function("parse", |b| b.iter(|| writ_compiler::parser::parse(FileId(0), black_box(&source))));
     group.bench_function("check", |b| b.iter(|| Analysis::single("bench.writ", black_box(&source))));
+    group.bench_function("format", |b| {
+        b.iter(|| writ_compiler::format::format_source(FileId(0), black_box(&source)))
+    });
     group.finish();
 }
 
