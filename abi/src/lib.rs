@@ -8,6 +8,7 @@
 pub mod date;
 pub mod decimal;
 pub mod encode;
+pub mod host;
 pub mod limits;
 pub mod value;
 

@@ -1,0 +1,210 @@
+//! The host ABI: how a compiled contract (a WebAssembly module) and the VM
+//! talk. Import names and signatures, export names, the calling convention,
+//! storage key layout and abort codes. The compiler emits exactly this and
+//! the VM accepts exactly this; `docs/host-abi.md` explains it in prose.
+//!
+//! Invariant: this file is the single source of these names and numbers.
+//! Changing any of them changes what deployed code means, so it goes with
+//! a new `HOST_ABI_VERSION`.
+
+/// Version of everything in this file, recorded in every artifact.
+pub const HOST_ABI_VERSION: u32 = 1;
+
+/// The only module name a contract may import from.
+pub const IMPORT_MODULE: &str = "writ";
+
+/// A WebAssembly value type in an import or export signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WasmType {
+    I32,
+    I64,
+}
+
+/// One host function: its name and signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostFn {
+    pub name: &'static str,
+    pub params: &'static [WasmType],
+    pub results: &'static [WasmType],
+}
+
+use WasmType::{I32, I64};
+
+/// Reads storage. Params: key pointer, key length. Result: the value's
+/// length, or -1 if the key is absent. The value waits in the host's
+/// return buffer for `return_copy`.
+pub const STORAGE_READ: HostFn = HostFn { name: "storage_read", params: &[I32, I32], results: &[I32] };
+/// Writes storage. Params: key pointer, key length, value pointer, value length.
+pub const STORAGE_WRITE: HostFn =
+    HostFn { name: "storage_write", params: &[I32, I32, I32, I32], results: &[] };
+/// Removes a key (absent keys are fine). Params: key pointer, key length.
+pub const STORAGE_REMOVE: HostFn = HostFn { name: "storage_remove", params: &[I32, I32], results: &[] };
+/// Finds the first key that starts with a prefix and sorts strictly after
+/// a given key (or is the first with the prefix when the after-length is
+/// -1). Params: prefix pointer, prefix length, after pointer, after length.
+/// Result: -1 if there is none, else the length of the return buffer,
+/// which holds `u32 big-endian key length ++ key ++ value`.
+pub const STORAGE_NEXT: HostFn =
+    HostFn { name: "storage_next", params: &[I32, I32, I32, I32], results: &[I32] };
+/// Copies the return buffer to guest memory. Param: destination pointer
+/// (the guest has allocated the length the previous call returned).
+pub const RETURN_COPY: HostFn = HostFn { name: "return_copy", params: &[I32], results: &[] };
+/// Records an event. Params: event index (declaration order), pointer and
+/// length of the canonical encoding of its fields as a tuple.
+pub const EMIT: HostFn = HostFn { name: "emit", params: &[I32, I32, I32], results: &[] };
+/// Writes the 20-byte address of the immediate caller. Param: destination.
+pub const CALLER: HostFn = HostFn { name: "caller", params: &[I32], results: &[] };
+/// Writes the 20-byte address of the running contract. Param: destination.
+pub const CONTRACT_ADDRESS: HostFn = HostFn { name: "contract_address", params: &[I32], results: &[] };
+/// Whether the 20-byte address at the pointer signed the transaction (1 or 0).
+pub const SIGNED_BY: HostFn = HostFn { name: "signed_by", params: &[I32], results: &[I32] };
+/// The block's time, seconds since 1970-01-01 UTC.
+pub const NOW: HostFn = HostFn { name: "now", params: &[], results: &[I64] };
+/// The block's height.
+pub const BLOCK_HEIGHT: HostFn = HostFn { name: "block_height", params: &[], results: &[I64] };
+/// SHA-256 of bytes. Params: data pointer, data length, 32-byte destination.
+pub const SHA256: HostFn = HostFn { name: "sha256", params: &[I32, I32, I32], results: &[] };
+/// SM3 of bytes. Params: data pointer, data length, 32-byte destination.
+pub const SM3: HostFn = HostFn { name: "sm3", params: &[I32, I32, I32], results: &[] };
+/// Ed25519 verification (1 valid, 0 not). Params: public key pointer and
+/// length, message pointer and length, signature pointer and length.
+pub const VERIFY_ED25519: HostFn =
+    HostFn { name: "verify_ed25519", params: &[I32, I32, I32, I32, I32, I32], results: &[I32] };
+/// Ends the call with an abort; never returns. Params: abort code (below),
+/// pointer and length of its data.
+pub const ABORT: HostFn = HostFn { name: "abort", params: &[I32, I32, I32], results: &[] };
+
+/// Every host function, in a fixed order.
+pub const HOST_FUNCTIONS: &[HostFn] = &[
+    STORAGE_READ,
+    STORAGE_WRITE,
+    STORAGE_REMOVE,
+    STORAGE_NEXT,
+    RETURN_COPY,
+    EMIT,
+    CALLER,
+    CONTRACT_ADDRESS,
+    SIGNED_BY,
+    NOW,
+    BLOCK_HEIGHT,
+    SHA256,
+    SM3,
+    VERIFY_ED25519,
+    ABORT,
+];
+
+pub fn host_function(name: &str) -> Option<&'static HostFn> {
+    HOST_FUNCTIONS.iter().find(|f| f.name == name)
+}
+
+/// The guest's linear memory export.
+pub const EXPORT_MEMORY: &str = "memory";
+/// `(size: i32) -> i32`: allocates `size` bytes in the guest, 8-aligned,
+/// for the host to place arguments.
+pub const EXPORT_ALLOC: &str = "writ_alloc";
+/// `() -> ()`: forgets every allocation and resets globals, so the same
+/// instance can serve the next call as if freshly made.
+pub const EXPORT_RESET: &str = "writ_reset";
+/// Prefix of entry point exports: `entry.register`. `init` is `entry.init`.
+/// Signature `(args_ptr: i32, args_len: i32) -> i64`: the arguments are the
+/// canonical encoding of a tuple of the parameters; the result packs the
+/// pointer (high 32 bits) and length (low 32 bits) of the canonical
+/// encoding of the returned value (`()` encodes to zero bytes).
+pub const ENTRY_PREFIX: &str = "entry.";
+/// The custom section holding the artifact's ABI document (JSON).
+pub const ABI_SECTION: &str = "writ.abi";
+
+/// The export name of an entry point.
+pub fn entry_export(name: &str) -> String {
+    format!("{ENTRY_PREFIX}{name}")
+}
+
+/// Why generated code aborts a call (the first parameter of `abort`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(i32)]
+pub enum AbortCode {
+    /// A failed `require`; data: the message, UTF-8.
+    Require = 0,
+    /// `requires` was not met; data: the required role indexes, `u32` big-endian each.
+    MissingRole = 1,
+    /// Integer or Decimal out of range; no data.
+    Overflow = 2,
+    DivisionByZero = 3,
+    /// A failed `as`; no data.
+    Conversion = 4,
+    /// `unwrap()` on `None`; no data.
+    NoneUnwrapped = 5,
+    IndexOutOfRange = 6,
+    /// `m[k]` on an absent key; no data.
+    MissingKey = 7,
+    /// `fail E(...)`; data: the error's index `u32` big-endian, then the
+    /// canonical encoding of its fields as a tuple.
+    ContractError = 8,
+    /// A failed `assert` (tests and invariants); data: the message.
+    AssertionFailed = 9,
+    /// The guest could not get memory (its allocator's `memory.grow`
+    /// failed at the VM's memory limit); no data.
+    ResourceLimit = 10,
+}
+
+impl AbortCode {
+    pub fn from_i32(code: i32) -> Option<AbortCode> {
+        Some(match code {
+            0 => AbortCode::Require,
+            1 => AbortCode::MissingRole,
+            2 => AbortCode::Overflow,
+            3 => AbortCode::DivisionByZero,
+            4 => AbortCode::Conversion,
+            5 => AbortCode::NoneUnwrapped,
+            6 => AbortCode::IndexOutOfRange,
+            7 => AbortCode::MissingKey,
+            8 => AbortCode::ContractError,
+            9 => AbortCode::AssertionFailed,
+            10 => AbortCode::ResourceLimit,
+            _ => return None,
+        })
+    }
+
+    /// The name used in receipts and in `assert_aborts`.
+    pub fn name(self) -> &'static str {
+        match self {
+            AbortCode::Require => "Require",
+            AbortCode::MissingRole => "MissingRole",
+            AbortCode::Overflow => "Overflow",
+            AbortCode::DivisionByZero => "DivisionByZero",
+            AbortCode::Conversion => "Conversion",
+            AbortCode::NoneUnwrapped => "NoneUnwrapped",
+            AbortCode::IndexOutOfRange => "IndexOutOfRange",
+            AbortCode::MissingKey => "MissingKey",
+            AbortCode::ContractError => "ContractError",
+            AbortCode::AssertionFailed => "AssertionFailed",
+            AbortCode::ResourceLimit => "ResourceLimit",
+        }
+    }
+}
+
+/// Storage key prefixes. The rest of a key follows the prefix.
+pub mod keys {
+    /// Reserved for the VM and ledger (code hash, metadata).
+    pub const SYSTEM: u8 = 0x00;
+    /// `0x01 ++ u32 field index`: a storage field's whole value; for a
+    /// `Map` field, `0x01 ++ u32 field index ++ key form of the map key`
+    /// holds one entry (a map field has no whole-value key).
+    pub const FIELD: u8 = 0x01;
+    /// `0x02 ++ u32 role index ++ 20-byte address`: present (empty value)
+    /// when the address holds the role. Role 0 is `Admin`.
+    pub const ROLE: u8 = 0x02;
+
+    pub fn field(index: u32) -> Vec<u8> {
+        let mut key = vec![FIELD];
+        key.extend(index.to_be_bytes());
+        key
+    }
+
+    pub fn role(index: u32, address: &[u8; 20]) -> Vec<u8> {
+        let mut key = vec![ROLE];
+        key.extend(index.to_be_bytes());
+        key.extend(address);
+        key
+    }
+}
