@@ -7,6 +7,7 @@
 
 pub mod date;
 pub mod decimal;
+pub mod document;
 pub mod encode;
 pub mod host;
 pub mod limits;

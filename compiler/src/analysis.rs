@@ -200,6 +200,16 @@ impl Analysis {
         Some(Hover { span: *span, text: self.tables().display(ty), doc: None })
     }
 
+    /// The checked type of the expression with exactly this span.
+    pub fn type_of(&self, span: Span) -> Option<&crate::types::Ty> {
+        self.output.index.types.get(&span)
+    }
+
+    /// What the name with exactly this span refers to.
+    pub fn def_at(&self, span: Span) -> Option<Def> {
+        self.output.index.references.iter().find(|r| r.span == span).map(|r| r.def)
+    }
+
     /// Every reference recorded in a file (declarations included), for
     /// semantic highlighting and symbol lists.
     pub fn references_in(&self, file: FileId) -> impl Iterator<Item = &Reference> {

@@ -88,7 +88,8 @@ impl Diagnostic {
 macro_rules! codes {
     ($($variant:ident = $code:literal, $title:literal;)*) => {
         /// Every diagnostic the compiler can report. `E0xxx` lexing,
-        /// `E1xxx` parsing, `E2xxx` names and types, `W0xxx` warnings.
+        /// `E1xxx` parsing, `E2xxx` names and types, `E3xxx` code generation,
+        /// `W0xxx` warnings.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Code {
             $($variant,)*
@@ -180,6 +181,8 @@ codes! {
     AmbiguousType = "E2049", "type cannot be inferred";
     MutateImmutable = "E2050", "mutating method on an immutable binding";
     ReservedName = "E2051", "reserved name";
+
+    NotYetCompiled = "E3001", "not supported by code generation yet";
 
     UnusedVariable = "W0001", "unused variable";
     UnreachableCode = "W0002", "unreachable code";

@@ -8,6 +8,7 @@
 pub mod analysis;
 pub mod ast;
 pub mod check;
+pub mod codegen;
 pub mod diagnostic;
 pub mod format;
 pub mod lexer;

@@ -110,6 +110,9 @@ fn every_code_has_a_fixture() {
     let missing: Vec<&str> = Code::ALL
         .iter()
         .filter(|c| !covered.contains(c) && !matches!(c, Code::SourceTooLarge | Code::TooManyErrors))
+        // Code generation diagnostics come from `writ build`; the back
+        // end's own tests cover them.
+        .filter(|c| !c.as_str().starts_with("E3"))
         .map(|c| c.as_str())
         .collect();
     assert!(missing.is_empty(), "codes without a fixture: {missing:?}");

@@ -384,6 +384,12 @@ impl<'a> Checker<'a> {
     /// Resolves an assignment target (or the receiver of a mutating
     /// method) without judging whether it may be written.
     pub(super) fn check_place(&mut self, e: &Expr, body: &mut Body) -> (Ty, PlaceRoot) {
+        let (ty, root) = self.check_place_kind(e, body);
+        self.index.types.insert(e.span, ty.clone());
+        (ty, root)
+    }
+
+    fn check_place_kind(&mut self, e: &Expr, body: &mut Body) -> (Ty, PlaceRoot) {
         match &e.kind {
             ExprKind::Paren(inner) => self.check_place(inner, body),
             ExprKind::Path(path) if path.is_single() => match body.lookup_local(&path.last().name) {

@@ -42,6 +42,9 @@ pub struct SemanticIndex {
     pub references: Vec<Reference>,
     /// The type of each expression that names something or calls something.
     pub expr_types: Vec<(Span, Ty)>,
+    /// The type of every expression, by its span (expression spans are
+    /// distinct within a file): the back end's typed view of the tree.
+    pub types: HashMap<Span, Ty>,
 }
 
 #[derive(Debug, Default)]

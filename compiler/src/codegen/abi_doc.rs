@@ -1,0 +1,122 @@
+//! The ABI document of a contract, built from the checker's tables.
+//!
+//! Invariant: only types the back end can encode appear; anything else is
+//! reported by the caller before a document is made.
+
+use writ_abi::document::{ContractAbi, EntryKind, EntryPoint, Field, Record};
+use writ_abi::{AbiType, TypeDefs};
+
+use crate::ast::FnKind;
+use crate::types::{ContractId, FieldInfo, IntTy, Tables, Ty};
+
+/// The ABI spelling of a type, if it has one.
+pub fn abi_type(tables: &Tables, ty: &Ty) -> Option<AbiType> {
+    Some(match ty {
+        Ty::Bool => AbiType::Bool,
+        Ty::Int(IntTy::U8) => AbiType::U8,
+        Ty::Int(IntTy::U32) => AbiType::U32,
+        Ty::Int(IntTy::U64) => AbiType::U64,
+        Ty::Int(IntTy::U128) => AbiType::U128,
+        Ty::Int(IntTy::I64) => AbiType::I64,
+        Ty::Int(IntTy::I128) => AbiType::I128,
+        Ty::Decimal => AbiType::Decimal,
+        Ty::String => AbiType::String,
+        Ty::Bytes => AbiType::Bytes,
+        Ty::Hash => AbiType::Hash,
+        Ty::Address => AbiType::Address,
+        Ty::Timestamp => AbiType::Timestamp,
+        Ty::Date => AbiType::Date,
+        Ty::Unit => AbiType::Unit,
+        Ty::Option(t) => AbiType::Option(Box::new(abi_type(tables, t)?)),
+        Ty::List(t) => AbiType::List(Box::new(abi_type(tables, t)?)),
+        Ty::Map(k, v) => AbiType::Map(Box::new(abi_type(tables, k)?), Box::new(abi_type(tables, v)?)),
+        Ty::Tuple(parts) => AbiType::Tuple(parts.iter().map(|p| abi_type(tables, p)).collect::<Option<_>>()?),
+        Ty::Struct(id) => AbiType::Named(tables.struct_info(*id)?.name.clone()),
+        Ty::Enum(id) => AbiType::Named(tables.enum_info(*id)?.name.clone()),
+        Ty::Role(_) => AbiType::U32,
+        Ty::Never | Ty::Rounding | Ty::Handle(_) | Ty::Error => return None,
+    })
+}
+
+fn fields(tables: &Tables, list: &[FieldInfo]) -> Vec<Field> {
+    list.iter()
+        .map(|f| Field { name: f.name.clone(), ty: abi_type(tables, &f.ty).unwrap_or(AbiType::Unit) })
+        .collect()
+}
+
+/// The document for contract `cid`.
+pub fn document(tables: &Tables, cid: ContractId, source_hash: &str) -> Option<ContractAbi> {
+    let contract = tables.contract(cid)?;
+    let role_names = |indexes: &[u32]| -> Vec<String> {
+        indexes.iter().filter_map(|i| contract.roles.get(*i as usize).map(|r| r.name.clone())).collect()
+    };
+    let mut entry_points = Vec::new();
+    for id in contract.init.iter().chain(contract.fns.iter()) {
+        let f = tables.fn_info(*id)?;
+        let kind = match f.kind {
+            FnKind::Init => EntryKind::Init,
+            FnKind::Entry => EntryKind::Call,
+            FnKind::View => EntryKind::View,
+            FnKind::Private => continue,
+        };
+        entry_points.push(EntryPoint {
+            name: f.name.clone(),
+            kind,
+            params: fields(tables, &f.params),
+            returns: abi_type(tables, &f.ret).unwrap_or(AbiType::Unit),
+            requires: role_names(&f.requires),
+            generated: false,
+        });
+    }
+    if contract.init.is_none() {
+        entry_points.insert(0, generated("init", EntryKind::Init, vec![], AbiType::Unit, vec![]));
+    }
+    let role_param = |name: &str| Field { name: name.into(), ty: AbiType::U32 };
+    let addr = Field { name: "account".into(), ty: AbiType::Address };
+    let admin = vec!["Admin".to_string()];
+    entry_points.push(generated(
+        "grant_role",
+        EntryKind::Call,
+        vec![role_param("role"), addr.clone()],
+        AbiType::Unit,
+        admin.clone(),
+    ));
+    entry_points.push(generated(
+        "revoke_role",
+        EntryKind::Call,
+        vec![role_param("role"), addr.clone()],
+        AbiType::Unit,
+        admin,
+    ));
+    entry_points.push(generated(
+        "has_role",
+        EntryKind::View,
+        vec![role_param("role"), addr],
+        AbiType::Bool,
+        vec![],
+    ));
+    let record =
+        |r: &crate::types::RecordInfo| Record { name: r.name.clone(), fields: fields(tables, &r.fields) };
+    Some(ContractAbi {
+        name: contract.name.clone(),
+        host_abi_version: writ_abi::host::HOST_ABI_VERSION,
+        compiler_version: super::COMPILER_VERSION.to_string(),
+        source_hash: source_hash.to_string(),
+        roles: contract.roles.iter().map(|r| r.name.clone()).collect(),
+        entry_points,
+        events: contract.events.iter().map(record).collect(),
+        errors: contract.errors.iter().map(record).collect(),
+        storage: fields(tables, &contract.storage),
+        types: TypeDefs::default(),
+    })
+}
+
+fn generated(
+    name: &str,
+    kind: EntryKind,
+    params: Vec<Field>,
+    returns: AbiType,
+    requires: Vec<String>,
+) -> EntryPoint {
+    EntryPoint { name: name.into(), kind, params, returns, requires, generated: true }
+}

@@ -1,0 +1,109 @@
+//! Code generation: a checked contract to a WebAssembly module that follows
+//! the host ABI (`writ_abi::host`), with its ABI document embedded.
+//!
+//! Invariant: the output is a function of the source and the compiler
+//! version (same input, same bytes), contains no floating point, and never
+//! silently mistranslates: a construct the back end does not support yet
+//! is reported (E3001) and no artifact is produced for that contract.
+
+mod abi_doc;
+mod func;
+mod module;
+mod repr;
+
+use std::collections::HashMap;
+
+use writ_abi::document::ContractAbi;
+
+use crate::analysis::Analysis;
+use crate::ast::{ItemKind, MemberKind};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::span::{FileId, Span};
+use crate::types::{ContractId, Def, Ty};
+
+/// The version recorded in artifacts: same source and version, same bytes.
+pub const COMPILER_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// One compiled contract.
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    pub contract: String,
+    /// The module, with the ABI document in its `writ.abi` custom section.
+    pub wasm: Vec<u8>,
+    pub abi: ContractAbi,
+}
+
+#[derive(Debug, Default)]
+pub struct BuildOutput {
+    pub artifacts: Vec<Artifact>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Compiles every contract declared in `file`. The caller has checked the
+/// analysis has no errors; contracts using constructs the back end does not
+/// support yet get E3001 diagnostics instead of artifacts.
+pub fn build_file(analysis: &Analysis, file: FileId) -> BuildOutput {
+    let mut output = BuildOutput::default();
+    let Some(data) = analysis.file(file) else { return output };
+    let source_hash = sha256_hex(data.text.as_bytes());
+    let typed = Typed::new(analysis);
+    for item in &data.parsed.tree.items {
+        let ItemKind::Contract(contract) = &item.kind else { continue };
+        let Some(cid) = analysis.tables().contracts.iter().position(|c| c.span == contract.name.span) else {
+            continue;
+        };
+        let cid = cid as ContractId;
+        let bodies = contract
+            .members
+            .iter()
+            .filter_map(|m| match &m.kind {
+                MemberKind::Fn(f) => Some(f),
+                _ => None,
+            })
+            .collect::<Vec<_>>();
+        match module::compile_contract(analysis, &typed, cid, &bodies, &source_hash) {
+            Ok(artifact) => output.artifacts.push(artifact),
+            Err(mut diagnostics) => output.diagnostics.append(&mut diagnostics),
+        }
+    }
+    output
+}
+
+/// The checker's results, indexed for the back end: the type of every
+/// expression and what every name refers to, by span.
+pub(crate) struct Typed<'a> {
+    pub analysis: &'a Analysis,
+    pub defs: HashMap<Span, Def>,
+}
+
+impl<'a> Typed<'a> {
+    fn new(analysis: &'a Analysis) -> Typed<'a> {
+        let mut defs = HashMap::new();
+        for f in analysis.files() {
+            for r in analysis.references_in(f.id) {
+                defs.insert(r.span, r.def);
+            }
+        }
+        Typed { analysis, defs }
+    }
+
+    pub fn ty(&self, span: Span) -> Ty {
+        self.analysis.type_of(span).cloned().unwrap_or(Ty::Error)
+    }
+
+    pub fn def(&self, span: Span) -> Option<Def> {
+        self.defs.get(&span).copied()
+    }
+}
+
+/// A construct the back end cannot translate yet.
+pub(crate) fn unsupported(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::error(Code::NotYetCompiled, span, format!("{what} cannot be compiled yet"))
+        .with_note("`writ check` accepts it; code generation for it is still being built")
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}

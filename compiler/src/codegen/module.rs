@@ -1,0 +1,794 @@
+//! Assembling a contract's WebAssembly module: host imports, runtime
+//! helpers, compiled functions, entry-point wrappers (role checks, argument
+//! decoding, result encoding), static data, and the ABI custom section.
+//!
+//! Invariant: function and data layout depend only on the program, in
+//! source order, so the same source gives the same bytes.
+
+use std::collections::HashMap;
+
+use wasm_encoder::{
+    BlockType, CodeSection, ConstExpr, CustomSection, DataSection, EntityType, ExportKind, ExportSection,
+    Function, FunctionSection, GlobalSection, GlobalType, ImportSection, Instruction as I, MemorySection,
+    MemoryType, Module, TypeSection, ValType,
+};
+use writ_abi::host::{self, AbortCode, HOST_FUNCTIONS, WasmType};
+
+use super::func::{FnCompiler, mem};
+use super::repr::{Repr, repr, scalar_size};
+use super::{Artifact, Typed, abi_doc, unsupported};
+use crate::analysis::Analysis;
+use crate::ast::{ExprKind, FnDef, FnKind, ItemKind, MemberKind};
+use crate::diagnostic::Diagnostic;
+use crate::types::{ConstId, ContractId, FnId, LocalId, Tables, Ty};
+
+/// Where static data starts; the first bytes stay zero so that pointer 0
+/// never names real data (it is `None`).
+const DATA_BASE: u32 = 16;
+/// The memory a contract may grow to, in 64 KiB pages (64 MiB); the VM may
+/// impose a lower limit.
+const MEMORY_PAGES_MAX: u64 = 1024;
+
+/// Helper functions every module carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum Runtime {
+    Alloc,
+    Reset,
+    Trap,
+    Bswap32,
+    Bswap64,
+    MemEq,
+    Copy,
+    HasRole,
+    SetRole,
+}
+
+const RUNTIME: [Runtime; 9] = [
+    Runtime::Alloc,
+    Runtime::Reset,
+    Runtime::Trap,
+    Runtime::Bswap32,
+    Runtime::Bswap64,
+    Runtime::MemEq,
+    Runtime::Copy,
+    Runtime::HasRole,
+    Runtime::SetRole,
+];
+
+/// The heap pointer global.
+const HEAP: u32 = 0;
+
+/// State shared by the functions of one module.
+pub(super) struct Ctx<'a> {
+    pub typed: &'a Typed<'a>,
+    tables: &'a Tables,
+    data: Vec<u8>,
+    data_index: HashMap<Vec<u8>, u32>,
+    user_order: Vec<FnId>,
+    user_index: HashMap<FnId, u32>,
+    fn_asts: HashMap<FnId, &'a FnDef>,
+    consts: HashMap<ConstId, &'a crate::ast::Expr>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn display(&self, ty: &Ty) -> String {
+        self.tables.display(ty)
+    }
+
+    pub fn local_ty(&self, local: LocalId) -> Ty {
+        self.tables.local(local).map_or(Ty::Error, |l| l.ty.clone())
+    }
+
+    pub fn host(&self, name: &str) -> u32 {
+        HOST_FUNCTIONS.iter().position(|f| f.name == name).unwrap_or(0) as u32
+    }
+
+    pub fn runtime(&self, f: Runtime) -> u32 {
+        (HOST_FUNCTIONS.len() + RUNTIME.iter().position(|r| *r == f).unwrap_or(0)) as u32
+    }
+
+    /// The function index of a user function, queuing it for compilation.
+    pub fn user_fn(&mut self, id: FnId) -> u32 {
+        if let Some(index) = self.user_index.get(&id) {
+            return *index;
+        }
+        let index = (HOST_FUNCTIONS.len() + RUNTIME.len() + self.user_order.len()) as u32;
+        self.user_order.push(id);
+        self.user_index.insert(id, index);
+        index
+    }
+
+    /// The address of static bytes (deduplicated).
+    pub fn data(&mut self, bytes: &[u8]) -> u32 {
+        if let Some(at) = self.data_index.get(bytes) {
+            return *at;
+        }
+        while !self.data.len().is_multiple_of(8) {
+            self.data.push(0);
+        }
+        let at = DATA_BASE + self.data.len() as u32;
+        self.data.extend_from_slice(bytes);
+        self.data_index.insert(bytes.to_vec(), at);
+        at
+    }
+
+    /// The address of the storage key `0x01 ++ field index`.
+    pub fn field_key(&mut self, field: u32) -> u32 {
+        self.data(&host::keys::field(field))
+    }
+
+    pub fn const_value(&self, id: ConstId) -> Option<&'a crate::ast::Expr> {
+        self.consts.get(&id).copied()
+    }
+}
+
+fn val(t: WasmType) -> ValType {
+    match t {
+        WasmType::I32 => ValType::I32,
+        WasmType::I64 => ValType::I64,
+    }
+}
+
+/// Interns function signatures into the type section.
+#[derive(Default)]
+struct Types {
+    list: Vec<(Vec<ValType>, Vec<ValType>)>,
+}
+
+impl Types {
+    fn index(&mut self, params: &[ValType], results: &[ValType]) -> u32 {
+        if let Some(i) = self.list.iter().position(|(p, r)| p == params && r == results) {
+            return i as u32;
+        }
+        self.list.push((params.to_vec(), results.to_vec()));
+        (self.list.len() - 1) as u32
+    }
+}
+
+/// A finished function: its signature and body.
+struct Compiled {
+    params: Vec<ValType>,
+    results: Vec<ValType>,
+    body: Function,
+}
+
+fn finish(f: FnCompiler<'_, '_>, results: Vec<ValType>) -> Compiled {
+    let mut body = Function::new(f.locals.iter().map(|t| (1, *t)));
+    for instruction in &f.code {
+        body.instruction(instruction);
+    }
+    body.instruction(&I::End);
+    Compiled { params: f.params, results, body }
+}
+
+pub(super) fn compile_contract(
+    analysis: &Analysis,
+    typed: &Typed<'_>,
+    cid: ContractId,
+    bodies: &[&FnDef],
+    source_hash: &str,
+) -> Result<Artifact, Vec<Diagnostic>> {
+    let tables = analysis.tables();
+    let mut ctx = Ctx {
+        typed,
+        tables,
+        data: Vec::new(),
+        data_index: HashMap::new(),
+        user_order: Vec::new(),
+        user_index: HashMap::new(),
+        fn_asts: collect_fns(analysis, tables),
+        consts: collect_consts(analysis, tables),
+    };
+    let contract = tables.contract(cid).ok_or_else(Vec::new)?;
+    let mut diagnostics = Vec::new();
+    let mut wrappers: Vec<(String, Compiled)> = Vec::new();
+    // Entry points in declaration order: init first, then the others.
+    for id in contract.init.iter().chain(contract.fns.iter()) {
+        let Some(info) = tables.fn_info(*id) else { continue };
+        if info.kind == FnKind::Private {
+            continue;
+        }
+        match entry_wrapper(&mut ctx, *id) {
+            Ok(c) => wrappers.push((host::entry_export(&info.name), c)),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    if contract.init.is_none() {
+        wrappers.insert(0, (host::entry_export("init"), default_init(&mut ctx)));
+    }
+    let role_count = contract.roles.len() as u32;
+    for name in ["grant_role", "revoke_role", "has_role"] {
+        wrappers.push((host::entry_export(name), role_entry(&mut ctx, name, role_count)));
+    }
+    // Compile user functions reached from the entry points (and from each other).
+    let mut compiled_users = Vec::new();
+    let mut next = 0;
+    while let Some(id) = ctx.user_order.get(next).copied() {
+        next += 1;
+        match user_function(&mut ctx, id) {
+            Ok(c) => compiled_users.push(c),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    let _ = bodies;
+    if !diagnostics.is_empty() {
+        diagnostics.sort_by_key(|d| d.span);
+        diagnostics.dedup_by_key(|d| d.span);
+        return Err(diagnostics);
+    }
+    let abi = abi_doc::document(tables, cid, source_hash).ok_or_else(Vec::new)?;
+    let abi_json = serde_json::to_vec(&abi).unwrap_or_default();
+    let runtime: Vec<Compiled> = RUNTIME.iter().map(|r| runtime_function(&mut ctx, *r)).collect();
+    let wasm = assemble(&ctx, runtime, compiled_users, wrappers, &abi_json);
+    Ok(Artifact { contract: contract.name.clone(), wasm, abi })
+}
+
+fn collect_fns<'a>(analysis: &'a Analysis, tables: &Tables) -> HashMap<FnId, &'a FnDef> {
+    let mut out = HashMap::new();
+    let mut add = |f: &'a FnDef| {
+        if let Some(id) = tables.fns.iter().position(|x| x.span == f.name.span) {
+            out.insert(id as FnId, f);
+        }
+    };
+    for file in analysis.files() {
+        for item in &file.parsed.tree.items {
+            match &item.kind {
+                ItemKind::Fn(f) => add(f),
+                ItemKind::Contract(c) => {
+                    for m in &c.members {
+                        if let MemberKind::Fn(f) = &m.kind {
+                            add(f);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+fn collect_consts<'a>(analysis: &'a Analysis, tables: &Tables) -> HashMap<ConstId, &'a crate::ast::Expr> {
+    let mut out = HashMap::new();
+    let mut add = |c: &'a crate::ast::ConstDef| {
+        if let Some(id) = tables.consts.iter().position(|x| x.span == c.name.span) {
+            out.insert(id as ConstId, &c.value);
+        }
+    };
+    for file in analysis.files() {
+        for item in &file.parsed.tree.items {
+            match &item.kind {
+                ItemKind::Const(c) => add(c),
+                ItemKind::Contract(contract) => {
+                    for m in &contract.members {
+                        if let MemberKind::Const(c) = &m.kind {
+                            add(c);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// A user function: parameters and result in their representations.
+fn user_function(ctx: &mut Ctx<'_>, id: FnId) -> Result<Compiled, Diagnostic> {
+    let ast =
+        *ctx.fn_asts.get(&id).ok_or_else(|| unsupported(crate::span::Span::default(), "this function"))?;
+    let info = ctx.tables.fn_info(id).cloned().ok_or_else(|| unsupported(ast.name.span, "this function"))?;
+    let ret = repr(&info.ret).ok_or_else(|| {
+        unsupported(ast.name.span, &format!("a result of type `{}`", ctx.display(&info.ret)))
+    })?;
+    let mut f = FnCompiler::new(ctx);
+    for (p, param) in ast.params.iter().zip(&info.params) {
+        let vt = repr(&param.ty).and_then(Repr::val_type).ok_or_else(|| {
+            unsupported(p.ty.span, &format!("a parameter of type `{}`", f.ctx.display(&param.ty)))
+        })?;
+        let Some(crate::types::Def::Local(local)) = f.ctx.typed.def(p.name.span) else { continue };
+        f.param(local, vt);
+    }
+    f.block(&ast.body)?;
+    let results = ret.val_type().into_iter().collect();
+    Ok(finish(f, results))
+}
+
+/// `entry.<name>(args_ptr, args_len) -> i64`: checks roles, decodes the
+/// arguments, calls the function and encodes its result.
+fn entry_wrapper(ctx: &mut Ctx<'_>, id: FnId) -> Result<Compiled, Diagnostic> {
+    let info = ctx
+        .tables
+        .fn_info(id)
+        .cloned()
+        .ok_or_else(|| unsupported(crate::span::Span::default(), "this entry point"))?;
+    let inner = ctx.user_fn(id);
+    let mut f = FnCompiler::new(ctx);
+    f.params = vec![ValType::I32, ValType::I32];
+    let (args, args_len) = (0u32, 1u32);
+    if info.kind == FnKind::Init {
+        // The deployer is the first Admin.
+        grant_admin_to_caller(&mut f);
+    }
+    if !info.requires.is_empty() {
+        require_roles(&mut f, &info.requires);
+    }
+    // Arguments: a tuple of fixed-size scalars, one after another.
+    let mut offset = 0u32;
+    let mut sizes = Vec::new();
+    for p in &info.params {
+        let size = scalar_size(&p.ty).ok_or_else(|| {
+            unsupported(info.span, &format!("an entry point parameter of type `{}`", f.ctx.display(&p.ty)))
+        })?;
+        sizes.push(size);
+    }
+    let total: u32 = sizes.iter().sum();
+    f.emit(I::LocalGet(args_len));
+    f.emit(I::I32Const(total as i32));
+    f.emit(I::I32Ne);
+    f.emit(I::If(BlockType::Empty));
+    f.emit(I::Unreachable);
+    f.emit(I::End);
+    for (p, size) in info.params.iter().zip(sizes) {
+        f.emit(I::LocalGet(args));
+        f.emit(I::I32Const(offset as i32));
+        f.emit(I::I32Add);
+        f.load_encoded(&p.ty, info.span)?;
+        offset += size;
+    }
+    f.emit(I::Call(inner));
+    encode_result(&mut f, &info.ret, info.span)?;
+    Ok(finish(f, vec![ValType::I64]))
+}
+
+/// With the result on the stack, leaves `(ptr << 32) | len` of its encoding.
+fn encode_result(f: &mut FnCompiler<'_, '_>, ty: &Ty, span: crate::span::Span) -> Result<(), Diagnostic> {
+    if *ty == Ty::Unit {
+        f.emit(I::I64Const(0));
+        return Ok(());
+    }
+    let (inner, optional) = match ty {
+        Ty::Option(inner) => ((**inner).clone(), true),
+        other => (other.clone(), false),
+    };
+    let size = scalar_size(&inner).ok_or_else(|| {
+        unsupported(span, &format!("an entry point result of type `{}`", f.ctx.display(ty)))
+    })?;
+    let vt = repr(ty).and_then(Repr::val_type).ok_or_else(|| unsupported(span, "this result"))?;
+    let value = f.temp(vt);
+    let out = f.temp(ValType::I32);
+    let len = f.temp(ValType::I32);
+    f.emit(I::LocalSet(value));
+    if optional {
+        // `None` is `00`; `Some(v)` is `01` then v (the payload is already encoded).
+        f.emit(I::LocalGet(value));
+        f.emit(I::If(BlockType::Empty));
+        f.emit(I::I32Const(1 + size as i32));
+        f.emit(I::LocalSet(len));
+        f.emit(I::LocalGet(len));
+        f.call_rt(Runtime::Alloc);
+        f.emit(I::LocalTee(out));
+        f.emit(I::I32Const(1));
+        f.emit(I::I32Store8(mem(0, 0)));
+        f.emit(I::LocalGet(out));
+        f.emit(I::I32Const(1));
+        f.emit(I::I32Add);
+        f.emit(I::LocalGet(value));
+        f.emit(I::I32Const(size as i32));
+        f.call_rt(Runtime::Copy);
+        f.emit(I::Else);
+        f.emit(I::I32Const(1));
+        f.emit(I::LocalSet(len));
+        f.emit(I::I32Const(1));
+        f.call_rt(Runtime::Alloc);
+        f.emit(I::LocalTee(out));
+        f.emit(I::I32Const(0));
+        f.emit(I::I32Store8(mem(0, 0)));
+        f.emit(I::End);
+    } else {
+        f.emit(I::I32Const(size as i32));
+        f.emit(I::LocalSet(len));
+        f.emit(I::I32Const(size as i32));
+        f.call_rt(Runtime::Alloc);
+        f.emit(I::LocalTee(out));
+        f.emit(I::LocalGet(value));
+        f.store_encoded(&inner);
+    }
+    pack(f, out, len);
+    Ok(())
+}
+
+fn pack(f: &mut FnCompiler<'_, '_>, ptr: u32, len: u32) {
+    f.emit(I::LocalGet(ptr));
+    f.emit(I::I64ExtendI32U);
+    f.emit(I::I64Const(32));
+    f.emit(I::I64Shl);
+    f.emit(I::LocalGet(len));
+    f.emit(I::I64ExtendI32U);
+    f.emit(I::I64Or);
+}
+
+fn caller_address(f: &mut FnCompiler<'_, '_>) -> u32 {
+    f.emit(I::I32Const(20));
+    f.call_rt(Runtime::Alloc);
+    let p = f.temp(ValType::I32);
+    f.emit(I::LocalTee(p));
+    f.call_host("caller");
+    p
+}
+
+fn grant_admin_to_caller(f: &mut FnCompiler<'_, '_>) {
+    let p = caller_address(f);
+    f.emit(I::I32Const(0));
+    f.emit(I::LocalGet(p));
+    f.emit(I::I32Const(1));
+    f.call_rt(Runtime::SetRole);
+}
+
+/// Aborts with `MissingRole` (data: the role indexes) unless the caller
+/// holds one of `roles`.
+fn require_roles(f: &mut FnCompiler<'_, '_>, roles: &[u32]) {
+    let p = caller_address(f);
+    f.emit(I::I32Const(0));
+    for role in roles {
+        f.emit(I::I32Const(*role as i32));
+        f.emit(I::LocalGet(p));
+        f.call_rt(Runtime::HasRole);
+        f.emit(I::I32Or);
+    }
+    f.emit(I::I32Eqz);
+    f.emit(I::If(BlockType::Empty));
+    let mut data = Vec::new();
+    for role in roles {
+        data.extend(role.to_be_bytes());
+    }
+    let at = f.ctx.data(&data);
+    f.emit(I::I32Const(AbortCode::MissingRole as i32));
+    f.emit(I::I32Const(at as i32));
+    f.emit(I::I32Const(data.len() as i32));
+    f.call_host("abort");
+    f.emit(I::Unreachable);
+    f.emit(I::End);
+}
+
+fn default_init(ctx: &mut Ctx<'_>) -> Compiled {
+    let mut f = FnCompiler::new(ctx);
+    f.params = vec![ValType::I32, ValType::I32];
+    grant_admin_to_caller(&mut f);
+    f.emit(I::I64Const(0));
+    finish(f, vec![ValType::I64])
+}
+
+/// The generated `grant_role`, `revoke_role` (Admin only) and `has_role`.
+fn role_entry(ctx: &mut Ctx<'_>, name: &str, role_count: u32) -> Compiled {
+    let mut f = FnCompiler::new(ctx);
+    f.params = vec![ValType::I32, ValType::I32];
+    if name != "has_role" {
+        require_roles(&mut f, &[0]);
+    }
+    // Arguments: u32 role index, 20-byte address.
+    f.emit(I::LocalGet(1));
+    f.emit(I::I32Const(24));
+    f.emit(I::I32Ne);
+    f.emit(I::If(BlockType::Empty));
+    f.emit(I::Unreachable);
+    f.emit(I::End);
+    let role = f.temp(ValType::I32);
+    f.emit(I::LocalGet(0));
+    f.load_encoded(&Ty::Int(crate::types::IntTy::U32), crate::span::Span::default()).ok();
+    f.emit(I::LocalTee(role));
+    f.emit(I::I32Const(role_count as i32));
+    f.emit(I::I32GeU);
+    f.emit(I::If(BlockType::Empty));
+    let message = b"no such role";
+    let at = f.ctx.data(message);
+    f.emit(I::I32Const(AbortCode::Require as i32));
+    f.emit(I::I32Const(at as i32));
+    f.emit(I::I32Const(message.len() as i32));
+    f.call_host("abort");
+    f.emit(I::Unreachable);
+    f.emit(I::End);
+    f.emit(I::LocalGet(role));
+    f.emit(I::LocalGet(0));
+    f.emit(I::I32Const(4));
+    f.emit(I::I32Add);
+    if name == "has_role" {
+        f.call_rt(Runtime::HasRole);
+        let _ = encode_result(&mut f, &Ty::Bool, crate::span::Span::default());
+    } else {
+        f.emit(I::I32Const(i32::from(name == "grant_role")));
+        f.call_rt(Runtime::SetRole);
+        f.emit(I::I64Const(0));
+    }
+    finish(f, vec![ValType::I64])
+}
+
+/// The body of a runtime helper.
+fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
+    let mut f = FnCompiler::new(ctx);
+    let results = match r {
+        Runtime::Alloc => {
+            f.params = vec![ValType::I32];
+            let (ptr, end) = (f.temp(ValType::I32), f.temp(ValType::I32));
+            f.emit(I::GlobalGet(HEAP));
+            f.emit(I::I32Const(7));
+            f.emit(I::I32Add);
+            f.emit(I::I32Const(-8));
+            f.emit(I::I32And);
+            f.emit(I::LocalTee(ptr));
+            f.emit(I::LocalGet(0));
+            f.emit(I::I32Add);
+            f.emit(I::LocalTee(end));
+            // Past the memory this module may ever have (or wrapped): out of memory.
+            f.emit(I::I32Const((MEMORY_PAGES_MAX * 65536) as i32));
+            f.emit(I::I32GtU);
+            f.emit(I::LocalGet(end));
+            f.emit(I::LocalGet(ptr));
+            f.emit(I::I32LtU);
+            f.emit(I::I32Or);
+            f.abort_if(AbortCode::ResourceLimit);
+            f.emit(I::LocalGet(end));
+            f.emit(I::MemorySize(0));
+            f.emit(I::I32Const(16));
+            f.emit(I::I32Shl);
+            f.emit(I::I32GtU);
+            f.emit(I::If(BlockType::Empty));
+            f.emit(I::LocalGet(end));
+            f.emit(I::I32Const(65535));
+            f.emit(I::I32Add);
+            f.emit(I::I32Const(16));
+            f.emit(I::I32ShrU);
+            f.emit(I::MemorySize(0));
+            f.emit(I::I32Sub);
+            f.emit(I::MemoryGrow(0));
+            f.emit(I::I32Const(-1));
+            f.emit(I::I32Eq);
+            f.abort_if(AbortCode::ResourceLimit);
+            f.emit(I::End);
+            f.emit(I::LocalGet(end));
+            f.emit(I::GlobalSet(HEAP));
+            f.emit(I::LocalGet(ptr));
+            vec![ValType::I32]
+        }
+        Runtime::Reset => {
+            // Patched with the real heap base when the module is assembled.
+            f.emit(I::I32Const(0));
+            f.emit(I::GlobalSet(HEAP));
+            vec![]
+        }
+        Runtime::Trap => {
+            f.params = vec![ValType::I32];
+            f.emit(I::LocalGet(0));
+            f.emit(I::I32Const(0));
+            f.emit(I::I32Const(0));
+            f.call_host("abort");
+            f.emit(I::Unreachable);
+            vec![]
+        }
+        Runtime::Bswap32 => {
+            f.params = vec![ValType::I32];
+            for (shift, mask, left) in
+                [(24u32, 0xFFu32, false), (8, 0xFF00, false), (8, 0xFF_0000, true), (24, 0xFF00_0000, true)]
+            {
+                f.emit(I::LocalGet(0));
+                f.emit(I::I32Const(shift as i32));
+                f.emit(if left { I::I32Shl } else { I::I32ShrU });
+                f.emit(I::I32Const(mask as i32));
+                f.emit(I::I32And);
+            }
+            f.emit(I::I32Or);
+            f.emit(I::I32Or);
+            f.emit(I::I32Or);
+            vec![ValType::I32]
+        }
+        Runtime::Bswap64 => {
+            f.params = vec![ValType::I64];
+            let parts: [(i64, u64, bool); 8] = [
+                (56, 0xFF, false),
+                (40, 0xFF00, false),
+                (24, 0xFF_0000, false),
+                (8, 0xFF00_0000, false),
+                (8, 0xFF_0000_0000, true),
+                (24, 0xFF00_0000_0000, true),
+                (40, 0xFF_0000_0000_0000, true),
+                (56, 0xFF00_0000_0000_0000, true),
+            ];
+            for (shift, mask, left) in parts {
+                f.emit(I::LocalGet(0));
+                f.emit(I::I64Const(shift));
+                f.emit(if left { I::I64Shl } else { I::I64ShrU });
+                f.emit(I::I64Const(mask as i64));
+                f.emit(I::I64And);
+            }
+            for _ in 0..7 {
+                f.emit(I::I64Or);
+            }
+            vec![ValType::I64]
+        }
+        Runtime::MemEq => {
+            // (a, b, len) -> 1 if the bytes are equal.
+            f.params = vec![ValType::I32, ValType::I32, ValType::I32];
+            let i = f.temp(ValType::I32);
+            f.emit(I::Block(BlockType::Empty));
+            f.emit(I::Loop(BlockType::Empty));
+            f.emit(I::LocalGet(i));
+            f.emit(I::LocalGet(2));
+            f.emit(I::I32GeU);
+            f.emit(I::BrIf(1));
+            f.emit(I::LocalGet(0));
+            f.emit(I::LocalGet(i));
+            f.emit(I::I32Add);
+            f.emit(I::I32Load8U(mem(0, 0)));
+            f.emit(I::LocalGet(1));
+            f.emit(I::LocalGet(i));
+            f.emit(I::I32Add);
+            f.emit(I::I32Load8U(mem(0, 0)));
+            f.emit(I::I32Ne);
+            f.emit(I::If(BlockType::Empty));
+            f.emit(I::I32Const(0));
+            f.emit(I::Return);
+            f.emit(I::End);
+            f.emit(I::LocalGet(i));
+            f.emit(I::I32Const(1));
+            f.emit(I::I32Add);
+            f.emit(I::LocalSet(i));
+            f.emit(I::Br(0));
+            f.emit(I::End);
+            f.emit(I::End);
+            f.emit(I::I32Const(1));
+            vec![ValType::I32]
+        }
+        Runtime::Copy => {
+            // (dst, src, len)
+            f.params = vec![ValType::I32, ValType::I32, ValType::I32];
+            f.emit(I::LocalGet(0));
+            f.emit(I::LocalGet(1));
+            f.emit(I::LocalGet(2));
+            f.emit(I::MemoryCopy { src_mem: 0, dst_mem: 0 });
+            vec![]
+        }
+        Runtime::HasRole | Runtime::SetRole => {
+            // (role, address ptr[, present]) builds `0x02 ++ role ++ address`.
+            f.params = if r == Runtime::HasRole {
+                vec![ValType::I32, ValType::I32]
+            } else {
+                vec![ValType::I32, ValType::I32, ValType::I32]
+            };
+            let key = f.temp(ValType::I32);
+            f.emit(I::I32Const(25));
+            f.call_rt(Runtime::Alloc);
+            f.emit(I::LocalTee(key));
+            f.emit(I::I32Const(i32::from(host::keys::ROLE)));
+            f.emit(I::I32Store8(mem(0, 0)));
+            f.emit(I::LocalGet(key));
+            f.emit(I::LocalGet(0));
+            f.call_rt(Runtime::Bswap32);
+            f.emit(I::I32Store(mem(1, 0)));
+            f.emit(I::LocalGet(key));
+            f.emit(I::I32Const(5));
+            f.emit(I::I32Add);
+            f.emit(I::LocalGet(1));
+            f.emit(I::I32Const(20));
+            f.call_rt(Runtime::Copy);
+            if r == Runtime::HasRole {
+                f.emit(I::LocalGet(key));
+                f.emit(I::I32Const(25));
+                f.call_host("storage_read");
+                f.emit(I::I32Const(-1));
+                f.emit(I::I32Ne);
+                vec![ValType::I32]
+            } else {
+                // Present: an empty value under the key; absent: no key.
+                f.emit(I::LocalGet(2));
+                f.emit(I::If(BlockType::Empty));
+                f.emit(I::LocalGet(key));
+                f.emit(I::I32Const(25));
+                f.emit(I::LocalGet(key));
+                f.emit(I::I32Const(0));
+                f.call_host("storage_write");
+                f.emit(I::Else);
+                f.emit(I::LocalGet(key));
+                f.emit(I::I32Const(25));
+                f.call_host("storage_remove");
+                f.emit(I::End);
+                vec![]
+            }
+        }
+    };
+    finish(f, results)
+}
+
+fn assemble(
+    ctx: &Ctx<'_>,
+    runtime: Vec<Compiled>,
+    users: Vec<Compiled>,
+    wrappers: Vec<(String, Compiled)>,
+    abi_json: &[u8],
+) -> Vec<u8> {
+    let mut types = Types::default();
+    let mut imports = ImportSection::new();
+    for h in HOST_FUNCTIONS {
+        let params: Vec<ValType> = h.params.iter().map(|t| val(*t)).collect();
+        let results: Vec<ValType> = h.results.iter().map(|t| val(*t)).collect();
+        let ty = types.index(&params, &results);
+        imports.import(host::IMPORT_MODULE, h.name, EntityType::Function(ty));
+    }
+    let heap_base = (DATA_BASE + ctx.data.len() as u32).next_multiple_of(8);
+    let mut functions = FunctionSection::new();
+    let mut code = CodeSection::new();
+    let mut exports = ExportSection::new();
+    let first_defined = HOST_FUNCTIONS.len() as u32;
+    let all = runtime.into_iter().chain(users).chain(wrappers.iter().map(|(_, c)| c).cloned_compiled());
+    let mut index = first_defined;
+    let mut wrapper_indices = Vec::new();
+    let runtime_count = RUNTIME.len() as u32;
+    for (n, c) in all.enumerate() {
+        let ty = types.index(&c.params, &c.results);
+        functions.function(ty);
+        if n as u32 == RUNTIME.iter().position(|r| *r == Runtime::Reset).unwrap_or(0) as u32 {
+            // The reset helper sets the heap pointer to the real base.
+            let mut body = Function::new([]);
+            body.instruction(&I::I32Const(heap_base as i32));
+            body.instruction(&I::GlobalSet(HEAP));
+            body.instruction(&I::End);
+            code.function(&body);
+        } else {
+            code.function(&c.body);
+        }
+        if n as u32 >= runtime_count + ctx.user_order.len() as u32 {
+            wrapper_indices.push(index);
+        }
+        index += 1;
+    }
+    exports.export(host::EXPORT_MEMORY, ExportKind::Memory, 0);
+    exports.export(host::EXPORT_ALLOC, ExportKind::Func, first_defined);
+    exports.export(host::EXPORT_RESET, ExportKind::Func, first_defined + 1);
+    for ((name, _), at) in wrappers.iter().zip(wrapper_indices) {
+        exports.export(name, ExportKind::Func, at);
+    }
+    let mut type_section = TypeSection::new();
+    for (params, results) in &types.list {
+        type_section.ty().function(params.iter().copied(), results.iter().copied());
+    }
+    let mut memory = MemorySection::new();
+    let pages = u64::from(heap_base).div_ceil(65536).max(1);
+    memory.memory(MemoryType {
+        minimum: pages,
+        maximum: Some(MEMORY_PAGES_MAX),
+        memory64: false,
+        shared: false,
+        page_size_log2: None,
+    });
+    let mut globals = GlobalSection::new();
+    globals.global(
+        GlobalType { val_type: ValType::I32, mutable: true, shared: false },
+        &ConstExpr::i32_const(heap_base as i32),
+    );
+    let mut data = DataSection::new();
+    data.active(0, &ConstExpr::i32_const(DATA_BASE as i32), ctx.data.iter().copied());
+    let mut module = Module::new();
+    module.section(&type_section);
+    module.section(&imports);
+    module.section(&functions);
+    module.section(&memory);
+    module.section(&globals);
+    module.section(&exports);
+    module.section(&code);
+    module.section(&data);
+    module.section(&CustomSection { name: host::ABI_SECTION.into(), data: abi_json.into() });
+    let _ = ExprKind::Break;
+    module.finish()
+}
+
+/// Iterating wrappers by reference while the section builders own copies.
+trait ClonedCompiled<'a> {
+    fn cloned_compiled(self) -> std::vec::IntoIter<Compiled>;
+}
+
+impl<'a, T: Iterator<Item = &'a Compiled>> ClonedCompiled<'a> for T {
+    fn cloned_compiled(self) -> std::vec::IntoIter<Compiled> {
+        self.map(|c| Compiled { params: c.params.clone(), results: c.results.clone(), body: c.body.clone() })
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+}

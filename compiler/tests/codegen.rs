@@ -1,0 +1,162 @@
+//! The back end produces valid, float-free WebAssembly that follows the
+//! host ABI, carries its ABI document, is byte-for-byte reproducible, and
+//! refuses (E3001) what it cannot compile yet instead of mistranslating it.
+//! Executing the code is tested on the VM, which depends on this crate.
+
+use std::path::Path;
+
+use wasmparser::{Parser, Payload, Validator, WasmFeatures};
+use writ_abi::document::{ContractAbi, EntryKind};
+use writ_abi::host;
+use writ_compiler::codegen::{Artifact, build_file};
+use writ_compiler::{Analysis, Code, FileId};
+
+fn build(name: &str, source: &str) -> (Vec<Artifact>, Vec<writ_compiler::Diagnostic>) {
+    let analysis = Analysis::single(name, source);
+    let errors: Vec<_> = analysis.diagnostics().into_iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "{name} has errors: {errors:?}");
+    let output = build_file(&analysis, FileId(0));
+    (output.artifacts, output.diagnostics)
+}
+
+fn token() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/build/token.writ");
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// Validates with MVP features plus bulk memory, and nothing that could be
+/// non-deterministic: no floats (the validator cannot switch them off, so
+/// they are checked by walking the code), no SIMD, no threads.
+fn validate(wasm: &[u8]) {
+    let features = WasmFeatures::MUTABLE_GLOBAL
+        | WasmFeatures::BULK_MEMORY
+        | WasmFeatures::MULTI_VALUE
+        | WasmFeatures::SIGN_EXTENSION;
+    let mut validator = Validator::new_with_features(features);
+    validator.validate_all(wasm).unwrap_or_else(|e| panic!("invalid module: {e}"));
+    for payload in Parser::new(0).parse_all(wasm) {
+        if let Ok(Payload::CodeSectionEntry(body)) = payload {
+            let mut reader = body.get_operators_reader().unwrap_or_else(|e| panic!("{e}"));
+            while !reader.eof() {
+                let op = reader.read().unwrap_or_else(|e| panic!("{e}"));
+                let text = format!("{op:?}");
+                assert!(!text.starts_with("F32") && !text.starts_with("F64"), "float instruction {text}");
+            }
+        }
+    }
+}
+
+fn exports(wasm: &[u8]) -> Vec<String> {
+    let mut names = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        if let Ok(Payload::ExportSection(reader)) = payload {
+            for export in reader.into_iter().flatten() {
+                names.push(export.name.to_string());
+            }
+        }
+    }
+    names
+}
+
+fn imports(wasm: &[u8]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        if let Ok(Payload::ImportSection(reader)) = payload {
+            for import in reader.into_imports().flatten() {
+                out.push((import.module.to_string(), import.name.to_string()));
+            }
+        }
+    }
+    out
+}
+
+fn abi_section(wasm: &[u8]) -> Option<ContractAbi> {
+    for payload in Parser::new(0).parse_all(wasm) {
+        if let Ok(Payload::CustomSection(section)) = payload
+            && section.name() == host::ABI_SECTION
+        {
+            return serde_json::from_slice(section.data()).ok();
+        }
+    }
+    None
+}
+
+// The token contract compiles to a valid module with the host ABI's shape.
+#[test]
+fn token_compiles_to_a_valid_module() {
+    let (artifacts, diagnostics) = build("token.writ", &token());
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let [artifact] = &artifacts[..] else { panic!("expected one artifact, got {}", artifacts.len()) };
+    validate(&artifact.wasm);
+    let names = exports(&artifact.wasm);
+    for expected in [
+        "memory",
+        "writ_alloc",
+        "writ_reset",
+        "entry.init",
+        "entry.transfer",
+        "entry.mint",
+        "entry.pause",
+        "entry.balance",
+        "entry.supply",
+        "entry.find",
+        "entry.sum_to",
+        "entry.grant_role",
+        "entry.revoke_role",
+        "entry.has_role",
+    ] {
+        assert!(names.iter().any(|n| n == expected), "missing export {expected} in {names:?}");
+    }
+    for (module, name) in imports(&artifact.wasm) {
+        assert_eq!(module, host::IMPORT_MODULE);
+        assert!(host::host_function(&name).is_some(), "unknown import {name}");
+    }
+}
+
+// The embedded ABI says who may call what, with which types.
+#[test]
+fn abi_document_is_embedded() {
+    let (artifacts, _) = build("token.writ", &token());
+    let artifact = &artifacts[0];
+    let abi = abi_section(&artifact.wasm).unwrap_or_else(|| panic!("no ABI section"));
+    assert_eq!(abi, artifact.abi);
+    assert_eq!(abi.name, "Token");
+    assert_eq!(abi.roles, vec!["Admin", "Minter"]);
+    let mint = abi.entry("mint").unwrap_or_else(|| panic!("no mint"));
+    assert_eq!(mint.kind, EntryKind::Call);
+    assert_eq!(mint.requires, vec!["Minter"]);
+    assert_eq!(mint.params.iter().map(|p| p.ty.to_string()).collect::<Vec<_>>(), vec!["Address", "u64"]);
+    let find = abi.entry("find").unwrap_or_else(|| panic!("no find"));
+    assert_eq!((find.kind, find.returns.to_string()), (EntryKind::View, "Option<u64>".to_string()));
+    assert_eq!(abi.events[0].name, "Transferred");
+    assert_eq!(abi.errors[0].name, "Insufficient");
+    assert_eq!(
+        abi.storage.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+        vec!["balances", "supply", "paused"]
+    );
+    assert_eq!(abi.source_hash.len(), 64);
+}
+
+// Same source, same bytes.
+#[test]
+fn builds_are_reproducible() {
+    let (first, _) = build("token.writ", &token());
+    let (second, _) = build("token.writ", &token());
+    assert_eq!(first[0].wasm, second[0].wasm);
+}
+
+// Constructs the back end does not handle yet are refused with E3001.
+#[test]
+fn unsupported_constructs_are_refused() {
+    let source = r#"
+contract Notes {
+    storage { notes: Map<u64, String> }
+    init() {}
+    pub fn add(id: u64, text: String) { self.notes[id] = text; }
+}
+"#;
+    let (artifacts, diagnostics) = build("notes.writ", source);
+    assert!(artifacts.is_empty());
+    assert!(!diagnostics.is_empty());
+    assert!(diagnostics.iter().all(|d| d.code == Code::NotYetCompiled), "{diagnostics:?}");
+}
