@@ -157,3 +157,45 @@ fn help_lists_commands() {
         assert!(text.contains(command), "{text}");
     }
 }
+
+// `writ build` writes one artifact per contract; `writ abi` reads its ABI
+// back; building twice gives the same bytes.
+#[test]
+fn build_and_abi() {
+    let source = std::fs::read(repo().join("compiler/tests/data/build/token.writ")).unwrap_or_default();
+    let dir = with_file("token.writ", &source);
+    let out = writ(&["build", "token.writ", "-o", "out"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("built Token -> out/Token.wasm"), "{}", stderr(&out));
+    let first = std::fs::read(dir.path().join("out/Token.wasm")).unwrap_or_default();
+    assert!(first.starts_with(b"\0asm"));
+    assert_eq!(writ(&["build", "token.writ", "-o", "out"], dir.path()).status.code(), Some(0));
+    assert_eq!(std::fs::read(dir.path().join("out/Token.wasm")).unwrap_or_default(), first);
+
+    let abi = writ(&["abi", "out/Token.wasm"], dir.path());
+    assert_eq!(abi.status.code(), Some(0), "{}", stderr(&abi));
+    let json: serde_json::Value = serde_json::from_slice(&abi.stdout).unwrap_or_default();
+    assert_eq!(json["name"], "Token");
+    assert_eq!(json["roles"][1], "Minter");
+
+    // Not an artifact: exit 1 with a reason; missing file: exit 2.
+    let bad = with_file("x.wasm", b"not wasm");
+    let out = writ(&["abi", "x.wasm"], bad.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("not a WebAssembly module"), "{}", stderr(&out));
+    assert_eq!(writ(&["abi", "missing.wasm"], bad.path()).status.code(), Some(2));
+}
+
+// A contract the back end cannot compile yet is refused with E3001 and
+// nothing is written.
+#[test]
+fn build_refuses_unsupported_code() {
+    let dir = with_file(
+        "n.writ",
+        b"contract N { storage { s: String } init() {} pub fn f(x: String) { self.s = x; } }\n",
+    );
+    let out = writ(&["build", "n.writ", "-o", "out"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("E3001"), "{}", stderr(&out));
+    assert!(!dir.path().join("out/N.wasm").exists());
+}

@@ -75,3 +75,60 @@ impl ContractAbi {
         self.entry_points.iter().find(|e| e.name == name)
     }
 }
+
+/// Why an artifact's ABI document could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadAbiError {
+    #[error("not a WebAssembly module (bad magic number or version)")]
+    NotWasm,
+    #[error("the module is truncated or malformed at byte {0}")]
+    Malformed(usize),
+    #[error("the module has no `writ.abi` section: it was not built by `writ build`")]
+    Missing,
+    #[error("the `writ.abi` section is not a valid ABI document: {0}")]
+    Invalid(String),
+}
+
+/// Reads the ABI document from a module's `writ.abi` custom section.
+/// Walks only the section headers; hostile bytes give an error.
+pub fn read_from_module(wasm: &[u8]) -> Result<ContractAbi, ReadAbiError> {
+    if wasm.get(..8) != Some(b"\0asm\x01\0\0\0".as_slice()) {
+        return Err(ReadAbiError::NotWasm);
+    }
+    let mut at = 8usize;
+    while at < wasm.len() {
+        let id = *wasm.get(at).ok_or(ReadAbiError::Malformed(at))?;
+        let (size, after) = leb_u32(wasm, at + 1).ok_or(ReadAbiError::Malformed(at))?;
+        let end = after
+            .checked_add(size as usize)
+            .filter(|e| *e <= wasm.len())
+            .ok_or(ReadAbiError::Malformed(at))?;
+        if id == 0 {
+            let (name_len, name_at) = leb_u32(wasm, after).ok_or(ReadAbiError::Malformed(after))?;
+            let name_end = name_at
+                .checked_add(name_len as usize)
+                .filter(|e| *e <= end)
+                .ok_or(ReadAbiError::Malformed(after))?;
+            if wasm.get(name_at..name_end) == Some(crate::host::ABI_SECTION.as_bytes()) {
+                let body = wasm.get(name_end..end).ok_or(ReadAbiError::Malformed(name_end))?;
+                return serde_json::from_slice(body).map_err(|e| ReadAbiError::Invalid(e.to_string()));
+            }
+        }
+        at = end;
+    }
+    Err(ReadAbiError::Missing)
+}
+
+/// An unsigned LEB128 `u32` at `at`: its value and the offset after it.
+fn leb_u32(bytes: &[u8], mut at: usize) -> Option<(u32, usize)> {
+    let mut value = 0u32;
+    for shift in (0..35).step_by(7) {
+        let byte = *bytes.get(at)?;
+        at += 1;
+        value |= u32::from(byte & 0x7F).checked_shl(shift)?;
+        if byte & 0x80 == 0 {
+            return Some((value, at));
+        }
+    }
+    None
+}

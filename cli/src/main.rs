@@ -18,6 +18,7 @@ macro_rules! errout {
     }};
 }
 
+mod build_cmd;
 mod demo;
 mod files;
 mod fmt_cmd;
@@ -68,6 +69,22 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Compile contracts to WebAssembly artifacts with their ABI embedded.
+    ///
+    /// Writes one `<Contract>.wasm` per contract into DIR. The same source
+    /// and compiler version always give the same bytes.
+    Build {
+        /// Files or folders to build; default is the current folder.
+        paths: Vec<std::path::PathBuf>,
+        /// Where to write the artifacts.
+        #[arg(short = 'o', long = "out", default_value = "build")]
+        out: std::path::PathBuf,
+    },
+    /// Print the ABI document of a built artifact as JSON.
+    Abi {
+        /// A `.wasm` file written by `writ build`.
+        file: std::path::PathBuf,
+    },
     /// Walk through the three example workflows (tax, evidence, equity).
     ///
     /// Checks each example and shows who may call what in each contract.
@@ -106,6 +123,8 @@ fn run(command: Command, color: bool) -> u8 {
         Command::Check { paths, short, deny_warnings } => check(&paths, short, deny_warnings, color),
         Command::Fmt { paths, check } => fmt_cmd::run(&paths, check, color),
         Command::Demo => demo::run(color),
+        Command::Build { paths, out } => build_cmd::build(&paths, &out, color),
+        Command::Abi { file } => build_cmd::abi(&file),
     }
 }
 

@@ -7,7 +7,11 @@
 //! is reported (E3001) and no artifact is produced for that contract.
 
 mod abi_doc;
+// Translation fails rarely (only on constructs not supported yet), and then
+// with a full diagnostic; boxing it on every `?` would buy nothing.
+#[allow(clippy::result_large_err)]
 mod func;
+#[allow(clippy::result_large_err)]
 mod module;
 mod repr;
 
@@ -16,7 +20,7 @@ use std::collections::HashMap;
 use writ_abi::document::ContractAbi;
 
 use crate::analysis::Analysis;
-use crate::ast::{ItemKind, MemberKind};
+use crate::ast::ItemKind;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{FileId, Span};
 use crate::types::{ContractId, Def, Ty};
@@ -31,6 +35,13 @@ pub struct Artifact {
     /// The module, with the ABI document in its `writ.abi` custom section.
     pub wasm: Vec<u8>,
     pub abi: ContractAbi,
+}
+
+impl Artifact {
+    /// SHA-256 of the module bytes, hex: the code hash a node reports.
+    pub fn code_hash(&self) -> String {
+        sha256_hex(&self.wasm)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -53,15 +64,7 @@ pub fn build_file(analysis: &Analysis, file: FileId) -> BuildOutput {
             continue;
         };
         let cid = cid as ContractId;
-        let bodies = contract
-            .members
-            .iter()
-            .filter_map(|m| match &m.kind {
-                MemberKind::Fn(f) => Some(f),
-                _ => None,
-            })
-            .collect::<Vec<_>>();
-        match module::compile_contract(analysis, &typed, cid, &bodies, &source_hash) {
+        match module::compile_contract(analysis, &typed, cid, &source_hash) {
             Ok(artifact) => output.artifacts.push(artifact),
             Err(mut diagnostics) => output.diagnostics.append(&mut diagnostics),
         }

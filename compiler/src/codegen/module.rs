@@ -18,7 +18,7 @@ use super::func::{FnCompiler, mem};
 use super::repr::{Repr, repr, scalar_size};
 use super::{Artifact, Typed, abi_doc, unsupported};
 use crate::analysis::Analysis;
-use crate::ast::{ExprKind, FnDef, FnKind, ItemKind, MemberKind};
+use crate::ast::{FnDef, FnKind, ItemKind, MemberKind};
 use crate::diagnostic::Diagnostic;
 use crate::types::{ConstId, ContractId, FnId, LocalId, Tables, Ty};
 
@@ -165,7 +165,6 @@ pub(super) fn compile_contract(
     analysis: &Analysis,
     typed: &Typed<'_>,
     cid: ContractId,
-    bodies: &[&FnDef],
     source_hash: &str,
 ) -> Result<Artifact, Vec<Diagnostic>> {
     let tables = analysis.tables();
@@ -210,7 +209,6 @@ pub(super) fn compile_contract(
             Err(d) => diagnostics.push(d),
         }
     }
-    let _ = bodies;
     if !diagnostics.is_empty() {
         diagnostics.sort_by_key(|d| d.span);
         diagnostics.dedup_by_key(|d| d.span);
@@ -718,15 +716,21 @@ fn assemble(
     let mut code = CodeSection::new();
     let mut exports = ExportSection::new();
     let first_defined = HOST_FUNCTIONS.len() as u32;
-    let all = runtime.into_iter().chain(users).chain(wrappers.iter().map(|(_, c)| c).cloned_compiled());
-    let mut index = first_defined;
-    let mut wrapper_indices = Vec::new();
-    let runtime_count = RUNTIME.len() as u32;
-    for (n, c) in all.enumerate() {
+    let reset_index = first_defined + RUNTIME.iter().position(|r| *r == Runtime::Reset).unwrap_or(0) as u32;
+    let wrapper_start = first_defined + (runtime.len() + users.len()) as u32;
+    let mut names = Vec::new();
+    let mut all = runtime;
+    all.extend(users);
+    for (name, compiled) in wrappers {
+        names.push(name);
+        all.push(compiled);
+    }
+    for (index, c) in (first_defined..).zip(&all) {
         let ty = types.index(&c.params, &c.results);
         functions.function(ty);
-        if n as u32 == RUNTIME.iter().position(|r| *r == Runtime::Reset).unwrap_or(0) as u32 {
-            // The reset helper sets the heap pointer to the real base.
+        if index == reset_index {
+            // The reset helper sets the heap pointer to the real base,
+            // known only now that all static data is laid out.
             let mut body = Function::new([]);
             body.instruction(&I::I32Const(heap_base as i32));
             body.instruction(&I::GlobalSet(HEAP));
@@ -735,16 +739,12 @@ fn assemble(
         } else {
             code.function(&c.body);
         }
-        if n as u32 >= runtime_count + ctx.user_order.len() as u32 {
-            wrapper_indices.push(index);
-        }
-        index += 1;
     }
     exports.export(host::EXPORT_MEMORY, ExportKind::Memory, 0);
     exports.export(host::EXPORT_ALLOC, ExportKind::Func, first_defined);
-    exports.export(host::EXPORT_RESET, ExportKind::Func, first_defined + 1);
-    for ((name, _), at) in wrappers.iter().zip(wrapper_indices) {
-        exports.export(name, ExportKind::Func, at);
+    exports.export(host::EXPORT_RESET, ExportKind::Func, reset_index);
+    for (name, index) in names.iter().zip(wrapper_start..) {
+        exports.export(name, ExportKind::Func, index);
     }
     let mut type_section = TypeSection::new();
     for (params, results) in &types.list {
@@ -776,19 +776,5 @@ fn assemble(
     module.section(&code);
     module.section(&data);
     module.section(&CustomSection { name: host::ABI_SECTION.into(), data: abi_json.into() });
-    let _ = ExprKind::Break;
     module.finish()
-}
-
-/// Iterating wrappers by reference while the section builders own copies.
-trait ClonedCompiled<'a> {
-    fn cloned_compiled(self) -> std::vec::IntoIter<Compiled>;
-}
-
-impl<'a, T: Iterator<Item = &'a Compiled>> ClonedCompiled<'a> for T {
-    fn cloned_compiled(self) -> std::vec::IntoIter<Compiled> {
-        self.map(|c| Compiled { params: c.params.clone(), results: c.results.clone(), body: c.body.clone() })
-            .collect::<Vec<_>>()
-            .into_iter()
-    }
 }
