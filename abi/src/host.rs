@@ -74,6 +74,30 @@ pub const VERIFY_ED25519: HostFn =
 /// pointer and length of its data.
 pub const ABORT: HostFn = HostFn { name: "abort", params: &[I32, I32, I32], results: &[] };
 
+/// Decimal values cross as pointers to 16 bytes holding the raw `i128`
+/// (the value times 10^18), little-endian. The host computes with the
+/// reference `Decimal`, so every node rounds identically.
+///
+/// `a * b` rounded half to even. Params: pointers to a, b, destination.
+/// Aborts the call with `Overflow`.
+pub const DECIMAL_MUL: HostFn = HostFn { name: "decimal_mul", params: &[I32, I32, I32], results: &[] };
+/// `a / b` rounded half to even. Params: pointers to a, b, destination.
+/// Aborts with `DivisionByZero` or `Overflow`.
+pub const DECIMAL_DIV: HostFn = HostFn { name: "decimal_div", params: &[I32, I32, I32], results: &[] };
+/// Rounds to a number of places. Params: source pointer, places, mode (the
+/// index in `Rounding::ALL`: Down, Up, Floor, Ceiling, HalfUp, HalfDown,
+/// HalfEven), destination. Aborts with `Overflow`.
+pub const DECIMAL_ROUND: HostFn =
+    HostFn { name: "decimal_round", params: &[I32, I32, I32, I32], results: &[] };
+/// An integer as a Decimal. Params: the value, whether it is signed (1) or
+/// unsigned (0), destination. Never aborts: every 64-bit integer fits.
+pub const DECIMAL_FROM_INT: HostFn =
+    HostFn { name: "decimal_from_int", params: &[I64, I32, I32], results: &[] };
+/// A whole Decimal as an integer. Params: source pointer, target (0 u64,
+/// 1 i64, 2 u32, 3 u8, 4 Timestamp). Result: the value. Aborts with
+/// `Conversion` unless the Decimal is whole and in the target's range.
+pub const DECIMAL_TO_INT: HostFn = HostFn { name: "decimal_to_int", params: &[I32, I32], results: &[I64] };
+
 /// Every host function, in a fixed order.
 pub const HOST_FUNCTIONS: &[HostFn] = &[
     STORAGE_READ,
@@ -91,6 +115,11 @@ pub const HOST_FUNCTIONS: &[HostFn] = &[
     SM3,
     VERIFY_ED25519,
     ABORT,
+    DECIMAL_MUL,
+    DECIMAL_DIV,
+    DECIMAL_ROUND,
+    DECIMAL_FROM_INT,
+    DECIMAL_TO_INT,
 ];
 
 pub fn host_function(name: &str) -> Option<&'static HostFn> {

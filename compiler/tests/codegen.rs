@@ -113,6 +113,20 @@ fn token_compiles_to_a_valid_module() {
     }
 }
 
+// A contract computing in Decimal throughout compiles to a valid module.
+#[test]
+fn decimal_contract_compiles() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/build/levy.writ");
+    let source = std::fs::read_to_string(path).unwrap_or_default();
+    let (artifacts, diagnostics) = build("levy.writ", &source);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    validate(&artifacts[0].wasm);
+    let abi = &artifacts[0].abi;
+    assert_eq!(abi.entry("quote").map(|e| e.returns.to_string()), Some("Decimal".to_string()));
+    let names = imports(&artifacts[0].wasm);
+    assert!(names.iter().any(|(_, n)| n == "decimal_mul"));
+}
+
 // The embedded ABI says who may call what, with which types.
 #[test]
 fn abi_document_is_embedded() {

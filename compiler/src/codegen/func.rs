@@ -347,6 +347,13 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 if let ExprKind::Lit(lit) = &operand.kind {
                     return self.literal(lit, &ty, e.span, true);
                 }
+                if ty == Ty::Decimal {
+                    let zero = self.decimal_zero();
+                    self.emit(I::I32Const(zero as i32));
+                    self.expr(operand)?;
+                    self.call_rt(Runtime::DecSub);
+                    return Ok(());
+                }
                 // 0 - x, checked.
                 let t = self.temp(ValType::I64);
                 self.expr(operand)?;
@@ -433,6 +440,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     }
 
     fn literal(&mut self, lit: &Lit, ty: &Ty, span: Span, negative: bool) -> Out {
+        if *ty == Ty::Decimal {
+            return self.decimal_literal(lit, span, negative);
+        }
         match (lit, repr(ty)) {
             (Lit::Bool(b), _) => self.emit(I::I32Const(i32::from(*b))),
             (Lit::Int(digits), Some(Repr::I32)) => {
@@ -454,7 +464,79 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         Ok(())
     }
 
+    /// A Decimal literal (or an integer literal where a Decimal is
+    /// expected) as static raw bytes.
+    fn decimal_literal(&mut self, lit: &Lit, span: Span, negative: bool) -> Out {
+        let text = match lit {
+            Lit::Decimal(text) | Lit::Int(text) => text,
+            _ => return Err(unsupported(span, "this literal")),
+        };
+        let sign = if negative { "-" } else { "" };
+        let value: writ_abi::Decimal =
+            format!("{sign}{text}").parse().map_err(|_| unsupported(span, "this Decimal literal"))?;
+        let at = self.ctx.data(&value.raw().to_le_bytes());
+        self.emit(I::I32Const(at as i32));
+        Ok(())
+    }
+
+    fn decimal_zero(&mut self) -> u32 {
+        self.ctx.data(&[0u8; 16])
+    }
+
+    /// `[a, b]` of Decimals on the stack: leaves a fresh `a op b`.
+    fn decimal_arith(&mut self, op: BinOp, span: Span) -> Out {
+        match op {
+            BinOp::Add => self.call_rt(Runtime::DecAdd),
+            BinOp::Sub => self.call_rt(Runtime::DecSub),
+            BinOp::Mul | BinOp::Div => {
+                let (a, b, out) = (self.temp(ValType::I32), self.temp(ValType::I32), self.temp(ValType::I32));
+                self.emit(I::LocalSet(b));
+                self.emit(I::LocalSet(a));
+                self.emit(I::I32Const(16));
+                self.call_rt(Runtime::Alloc);
+                self.emit(I::LocalSet(out));
+                self.emit(I::LocalGet(a));
+                self.emit(I::LocalGet(b));
+                self.emit(I::LocalGet(out));
+                self.call_host(if op == BinOp::Mul { "decimal_mul" } else { "decimal_div" });
+                self.emit(I::LocalGet(out));
+            }
+            _ => return Err(unsupported(span, "this Decimal operation")),
+        }
+        Ok(())
+    }
+
+    /// `[src, places, mode]` on the stack: leaves a fresh rounded Decimal.
+    fn decimal_round(&mut self) {
+        let (src, places, mode, out) = (
+            self.temp(ValType::I32),
+            self.temp(ValType::I32),
+            self.temp(ValType::I32),
+            self.temp(ValType::I32),
+        );
+        self.emit(I::LocalSet(mode));
+        self.emit(I::LocalSet(places));
+        self.emit(I::LocalSet(src));
+        self.emit(I::I32Const(16));
+        self.call_rt(Runtime::Alloc);
+        self.emit(I::LocalSet(out));
+        for l in [src, places, mode, out] {
+            self.emit(I::LocalGet(l));
+        }
+        self.call_host("decimal_round");
+        self.emit(I::LocalGet(out));
+    }
+
     fn path(&mut self, path: &Path, ty: &Ty, span: Span) -> Out {
+        if *ty == Ty::Rounding {
+            let modes = ["Down", "Up", "Floor", "Ceiling", "HalfUp", "HalfDown", "HalfEven"];
+            let index = modes
+                .iter()
+                .position(|m| *m == path.last().name)
+                .ok_or_else(|| unsupported(span, "this rounding mode"))?;
+            self.emit(I::I32Const(index as i32));
+            return Ok(());
+        }
         if path.is_single() && path.last().name == "None" && self.ctx.typed.def(path.last().span).is_none() {
             self.emit(I::I32Const(0));
             return Ok(());
@@ -520,6 +602,19 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     }
 
     fn compare(&mut self, op: BinOp, ty: &Ty, span: Span) -> Out {
+        if *ty == Ty::Decimal {
+            self.call_rt(Runtime::DecCmp);
+            self.emit(I::I32Const(0));
+            self.emit(match op {
+                BinOp::Eq => I::I32Eq,
+                BinOp::Ne => I::I32Ne,
+                BinOp::Lt => I::I32LtS,
+                BinOp::Le => I::I32LeS,
+                BinOp::Gt => I::I32GtS,
+                _ => I::I32GeS,
+            });
+            return Ok(());
+        }
         match (repr(ty), ty) {
             (Some(Repr::Ptr), Ty::Address | Ty::Hash) => {
                 if !matches!(op, BinOp::Eq | BinOp::Ne) {
@@ -561,6 +656,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
 
     /// Checked arithmetic on the two operands on the stack.
     fn arith(&mut self, op: BinOp, lt: &Ty, rt: &Ty, span: Span) -> Out {
+        if *lt == Ty::Decimal {
+            return self.decimal_arith(op, span);
+        }
         let (a, b) = match repr(lt) {
             Some(Repr::I64) => (self.temp(ValType::I64), self.temp(ValType::I64)),
             Some(Repr::I32) => (self.temp(ValType::I32), self.temp(ValType::I32)),
@@ -755,6 +853,43 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     fn cast(&mut self, inner: &Expr, to: &Ty, span: Span) -> Out {
         let from = self.ty(inner);
         self.expr(inner)?;
+        if from == Ty::Decimal && *to == Ty::Decimal {
+            return Ok(());
+        }
+        if from == Ty::Decimal {
+            let target = match to {
+                Ty::Int(IntTy::U64) => 0,
+                Ty::Int(IntTy::I64) => 1,
+                Ty::Int(IntTy::U32) => 2,
+                Ty::Int(IntTy::U8) => 3,
+                Ty::Timestamp => 4,
+                _ => return Err(unsupported(span, "this conversion")),
+            };
+            self.emit(I::I32Const(target));
+            self.call_host("decimal_to_int");
+            if repr(to) == Some(Repr::I32) {
+                self.emit(I::I32WrapI64);
+            }
+            return Ok(());
+        }
+        if *to == Ty::Decimal {
+            match repr(&from) {
+                Some(Repr::I32) => self.emit(I::I64ExtendI32U),
+                Some(Repr::I64) => {}
+                _ => return Err(unsupported(span, "this conversion")),
+            }
+            let (v, out) = (self.temp(ValType::I64), self.temp(ValType::I32));
+            self.emit(I::LocalSet(v));
+            self.emit(I::I32Const(16));
+            self.call_rt(Runtime::Alloc);
+            self.emit(I::LocalSet(out));
+            self.emit(I::LocalGet(v));
+            self.emit(I::I32Const(i32::from(signed(&from))));
+            self.emit(I::LocalGet(out));
+            self.call_host("decimal_from_int");
+            self.emit(I::LocalGet(out));
+            return Ok(());
+        }
         let bound = |ty: &Ty| -> Option<(i64, bool)> {
             Some(match ty {
                 Ty::Int(IntTy::U8) => (u8::MAX as i64, false),
@@ -937,6 +1072,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             };
         }
         let receiver_ty = self.ty(receiver);
+        if receiver_ty == Ty::Decimal {
+            return self.decimal_method(receiver, method, args, span);
+        }
         match (&receiver_ty, method.name.as_str(), args) {
             (Ty::Option(inner), "is_some" | "is_none", []) => {
                 self.expr(receiver)?;
@@ -974,6 +1112,55 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             }
             _ => Err(unsupported(span, &format!("the method `{}` here", method.name))),
         }
+    }
+
+    fn decimal_method(&mut self, receiver: &Expr, method: &Ident, args: &[Expr], span: Span) -> Out {
+        self.expr(receiver)?;
+        // Rounding modes by index: Down 0, Up 1, Floor 2, Ceiling 3, HalfUp 4, HalfDown 5, HalfEven 6.
+        let fixed = |places: i32, mode: i32| Some((places, mode));
+        let preset = match method.name.as_str() {
+            "trunc" => fixed(0, 0),
+            "floor" => fixed(0, 2),
+            "ceil" => fixed(0, 3),
+            _ => None,
+        };
+        if let Some((places, mode)) = preset {
+            self.emit(I::I32Const(places));
+            self.emit(I::I32Const(mode));
+            self.decimal_round();
+            return Ok(());
+        }
+        match (method.name.as_str(), args) {
+            ("round", [places]) => {
+                self.expr(places)?;
+                self.emit(I::I32Const(6));
+                self.decimal_round();
+            }
+            ("round", [places, mode]) => {
+                self.expr(places)?;
+                self.expr(mode)?;
+                self.decimal_round();
+            }
+            ("abs", []) => {
+                // Negative values are negated (which fails only for the minimum).
+                let a = self.temp(ValType::I32);
+                self.emit(I::LocalTee(a));
+                let zero = self.decimal_zero();
+                self.emit(I::I32Const(zero as i32));
+                self.call_rt(Runtime::DecCmp);
+                self.emit(I::I32Const(0));
+                self.emit(I::I32LtS);
+                self.emit(I::If(BlockType::Result(ValType::I32)));
+                self.emit(I::I32Const(zero as i32));
+                self.emit(I::LocalGet(a));
+                self.call_rt(Runtime::DecSub);
+                self.emit(I::Else);
+                self.emit(I::LocalGet(a));
+                self.emit(I::End);
+            }
+            _ => return Err(unsupported(span, &format!("the Decimal method `{}`", method.name))),
+        }
+        Ok(())
     }
 
     // ------------------------------------------------------------ records
@@ -1209,6 +1396,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.emit(I::I32Const(scalar_size(ty).unwrap_or(0) as i32));
                 self.call_rt(Runtime::Copy);
             }
+            Ty::Decimal => self.call_rt(Runtime::DecEncode),
             _ => {
                 self.emit(I::Drop);
                 self.emit(I::Drop);
@@ -1236,6 +1424,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             }
             // Addresses and hashes are used where they lie.
             Ty::Address | Ty::Hash => {}
+            Ty::Decimal => self.call_rt(Runtime::DecDecode),
             _ => return Err(unsupported(span, "loading this type")),
         }
         Ok(())

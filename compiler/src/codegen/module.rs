@@ -41,9 +41,14 @@ pub(super) enum Runtime {
     Copy,
     HasRole,
     SetRole,
+    DecAdd,
+    DecSub,
+    DecCmp,
+    DecEncode,
+    DecDecode,
 }
 
-const RUNTIME: [Runtime; 9] = [
+const RUNTIME: [Runtime; 14] = [
     Runtime::Alloc,
     Runtime::Reset,
     Runtime::Trap,
@@ -53,6 +58,11 @@ const RUNTIME: [Runtime; 9] = [
     Runtime::Copy,
     Runtime::HasRole,
     Runtime::SetRole,
+    Runtime::DecAdd,
+    Runtime::DecSub,
+    Runtime::DecCmp,
+    Runtime::DecEncode,
+    Runtime::DecDecode,
 ];
 
 /// The heap pointer global.
@@ -645,6 +655,9 @@ fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
             f.emit(I::MemoryCopy { src_mem: 0, dst_mem: 0 });
             vec![]
         }
+        Runtime::DecAdd | Runtime::DecSub | Runtime::DecCmp | Runtime::DecEncode | Runtime::DecDecode => {
+            decimal_runtime(&mut f, r)
+        }
         Runtime::HasRole | Runtime::SetRole => {
             // (role, address ptr[, present]) builds `0x02 ++ role ++ address`.
             f.params = if r == Runtime::HasRole {
@@ -694,6 +707,135 @@ fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
         }
     };
     finish(f, results)
+}
+
+/// The 128-bit helpers for Decimals held as 16 little-endian bytes.
+fn decimal_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
+    let lo = |f: &mut FnCompiler<'_, '_>, p: u32| {
+        f.emit(I::LocalGet(p));
+        f.emit(I::I64Load(mem(0, 0)));
+    };
+    let hi = |f: &mut FnCompiler<'_, '_>, p: u32| {
+        f.emit(I::LocalGet(p));
+        f.emit(I::I64Load(mem(8, 0)));
+    };
+    match r {
+        Runtime::DecAdd | Runtime::DecSub => {
+            // (a, b) -> fresh a ± b; aborts on overflow.
+            f.params = vec![ValType::I32, ValType::I32];
+            let (l, h, out) = (f.temp(ValType::I64), f.temp(ValType::I64), f.temp(ValType::I32));
+            let add = r == Runtime::DecAdd;
+            lo(f, 0);
+            lo(f, 1);
+            f.emit(if add { I::I64Add } else { I::I64Sub });
+            f.emit(I::LocalSet(l));
+            hi(f, 0);
+            hi(f, 1);
+            f.emit(if add { I::I64Add } else { I::I64Sub });
+            // Carry: the low sum wrapped below a; borrow: a's low part was smaller.
+            if add {
+                f.emit(I::LocalGet(l));
+                lo(f, 0);
+                f.emit(I::I64LtU);
+            } else {
+                lo(f, 0);
+                lo(f, 1);
+                f.emit(I::I64LtU);
+            }
+            f.emit(I::I64ExtendI32U);
+            f.emit(if add { I::I64Add } else { I::I64Sub });
+            f.emit(I::LocalSet(h));
+            // Signed overflow of the high word, as for 64-bit integers.
+            hi(f, 0);
+            if add {
+                f.emit(I::LocalGet(h));
+                f.emit(I::I64Xor);
+                hi(f, 1);
+                f.emit(I::LocalGet(h));
+            } else {
+                hi(f, 1);
+                f.emit(I::I64Xor);
+                hi(f, 0);
+                f.emit(I::LocalGet(h));
+            }
+            f.emit(I::I64Xor);
+            f.emit(I::I64And);
+            f.emit(I::I64Const(0));
+            f.emit(I::I64LtS);
+            f.abort_if(AbortCode::Overflow);
+            f.emit(I::I32Const(16));
+            f.call_rt(Runtime::Alloc);
+            f.emit(I::LocalTee(out));
+            f.emit(I::LocalGet(l));
+            f.emit(I::I64Store(mem(0, 0)));
+            f.emit(I::LocalGet(out));
+            f.emit(I::LocalGet(h));
+            f.emit(I::I64Store(mem(8, 0)));
+            f.emit(I::LocalGet(out));
+            vec![ValType::I32]
+        }
+        Runtime::DecCmp => {
+            // (a, b) -> -1, 0 or 1.
+            f.params = vec![ValType::I32, ValType::I32];
+            hi(f, 0);
+            hi(f, 1);
+            f.emit(I::I64GtS);
+            hi(f, 0);
+            hi(f, 1);
+            f.emit(I::I64LtS);
+            f.emit(I::I32Sub);
+            let c = f.temp(ValType::I32);
+            f.emit(I::LocalTee(c));
+            f.emit(I::If(BlockType::Result(ValType::I32)));
+            f.emit(I::LocalGet(c));
+            f.emit(I::Else);
+            lo(f, 0);
+            lo(f, 1);
+            f.emit(I::I64GtU);
+            lo(f, 0);
+            lo(f, 1);
+            f.emit(I::I64LtU);
+            f.emit(I::I32Sub);
+            f.emit(I::End);
+            vec![ValType::I32]
+        }
+        Runtime::DecEncode => {
+            // (dst, src): 16 bytes big-endian with the sign bit flipped.
+            f.params = vec![ValType::I32, ValType::I32];
+            f.emit(I::LocalGet(0));
+            hi(f, 1);
+            f.emit(I::I64Const(i64::MIN));
+            f.emit(I::I64Xor);
+            f.call_rt(Runtime::Bswap64);
+            f.emit(I::I64Store(mem(0, 0)));
+            f.emit(I::LocalGet(0));
+            lo(f, 1);
+            f.call_rt(Runtime::Bswap64);
+            f.emit(I::I64Store(mem(8, 0)));
+            vec![]
+        }
+        _ => {
+            // DecDecode: (src) -> fresh Decimal from its canonical encoding.
+            f.params = vec![ValType::I32];
+            let out = f.temp(ValType::I32);
+            f.emit(I::I32Const(16));
+            f.call_rt(Runtime::Alloc);
+            f.emit(I::LocalTee(out));
+            f.emit(I::LocalGet(0));
+            f.emit(I::I64Load(mem(8, 0)));
+            f.call_rt(Runtime::Bswap64);
+            f.emit(I::I64Store(mem(0, 0)));
+            f.emit(I::LocalGet(out));
+            f.emit(I::LocalGet(0));
+            f.emit(I::I64Load(mem(0, 0)));
+            f.call_rt(Runtime::Bswap64);
+            f.emit(I::I64Const(i64::MIN));
+            f.emit(I::I64Xor);
+            f.emit(I::I64Store(mem(8, 0)));
+            f.emit(I::LocalGet(out));
+            vec![ValType::I32]
+        }
+    }
 }
 
 fn assemble(

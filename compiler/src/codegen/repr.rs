@@ -16,8 +16,10 @@ pub enum Repr {
     None,
     I32,
     I64,
-    /// A pointer (i32) to an immutable value in linear memory: addresses,
-    /// hashes, and `Option`s (0 is `None`, else a pointer to the payload).
+    /// A pointer (i32) to an immutable value in linear memory: addresses
+    /// and hashes (their bytes), Decimals (the raw `i128`, 16 bytes
+    /// little-endian), and `Option`s (0 is `None`, else a pointer to the
+    /// payload's canonical encoding).
     Ptr,
 }
 
@@ -35,9 +37,9 @@ impl Repr {
 pub fn repr(ty: &Ty) -> Option<Repr> {
     Some(match ty {
         Ty::Unit | Ty::Never => Repr::None,
-        Ty::Bool | Ty::Int(IntTy::U8 | IntTy::U32) | Ty::Role(_) => Repr::I32,
+        Ty::Bool | Ty::Int(IntTy::U8 | IntTy::U32) | Ty::Role(_) | Ty::Rounding => Repr::I32,
         Ty::Int(IntTy::U64 | IntTy::I64) | Ty::Timestamp => Repr::I64,
-        Ty::Address | Ty::Hash => Repr::Ptr,
+        Ty::Address | Ty::Hash | Ty::Decimal => Repr::Ptr,
         Ty::Option(inner) if scalar_size(inner).is_some() => Repr::Ptr,
         _ => return None,
     })
@@ -52,6 +54,7 @@ pub fn scalar_size(ty: &Ty) -> Option<u32> {
         Ty::Int(IntTy::U64 | IntTy::I64) | Ty::Timestamp => 8,
         Ty::Address => 20,
         Ty::Hash => 32,
+        Ty::Decimal => 16,
         _ => return None,
     })
 }
