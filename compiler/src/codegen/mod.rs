@@ -10,10 +10,17 @@ mod abi_doc;
 // Translation fails rarely (only on constructs not supported yet), and then
 // with a full diagnostic; boxing it on every `?` would buy nothing.
 #[allow(clippy::result_large_err)]
+mod calls;
+#[allow(clippy::result_large_err)]
 mod func;
 #[allow(clippy::result_large_err)]
 mod module;
+#[allow(clippy::result_large_err)]
+mod ops;
 mod repr;
+mod runtime;
+#[allow(clippy::result_large_err)]
+mod storage;
 
 use std::collections::HashMap;
 

@@ -1,0 +1,472 @@
+//! Operators in generated code: literals, checked integer arithmetic,
+//! Decimal arithmetic, comparisons and checked conversions.
+//!
+//! Invariant: integer arithmetic never wraps silently: overflow, underflow
+//! and division by zero abort with their codes.
+
+use wasm_encoder::{BlockType, Instruction as I, ValType};
+use writ_abi::host::AbortCode;
+
+use super::func::{FnCompiler, hex_bytes};
+use super::module::Runtime;
+use super::repr::{Repr, repr, scalar_size, signed};
+use super::unsupported;
+use crate::ast::*;
+use crate::diagnostic::Diagnostic;
+use crate::span::Span;
+use crate::types::{IntTy, Ty};
+
+type Out = Result<(), Diagnostic>;
+
+impl<'c, 'a> FnCompiler<'c, 'a> {
+    pub(super) fn literal(&mut self, lit: &Lit, ty: &Ty, span: Span, negative: bool) -> Out {
+        if *ty == Ty::Decimal {
+            return self.decimal_literal(lit, span, negative);
+        }
+        match (lit, repr(ty)) {
+            (Lit::Bool(b), _) => self.emit(I::I32Const(i32::from(*b))),
+            (Lit::Int(digits), Some(Repr::I32)) => {
+                let v: u32 = digits.parse().map_err(|_| unsupported(span, "this literal"))?;
+                self.emit(I::I32Const(v as i32));
+            }
+            (Lit::Int(digits), Some(Repr::I64)) => {
+                let v: u128 = digits.parse().map_err(|_| unsupported(span, "this literal"))?;
+                let v = if negative { (v as i128).wrapping_neg() as i64 } else { v as u64 as i64 };
+                self.emit(I::I64Const(v));
+            }
+            (Lit::Hex(digits), Some(Repr::Ptr)) => {
+                let bytes = hex_bytes(digits);
+                let at = self.ctx.data(&bytes);
+                self.emit(I::I32Const(at as i32));
+            }
+            _ => return Err(unsupported(span, "this literal")),
+        }
+        Ok(())
+    }
+
+    /// A Decimal literal (or an integer literal where a Decimal is
+    /// expected) as static raw bytes.
+    pub(super) fn decimal_literal(&mut self, lit: &Lit, span: Span, negative: bool) -> Out {
+        let text = match lit {
+            Lit::Decimal(text) | Lit::Int(text) => text,
+            _ => return Err(unsupported(span, "this literal")),
+        };
+        let sign = if negative { "-" } else { "" };
+        let value: writ_abi::Decimal =
+            format!("{sign}{text}").parse().map_err(|_| unsupported(span, "this Decimal literal"))?;
+        let at = self.ctx.data(&value.raw().to_le_bytes());
+        self.emit(I::I32Const(at as i32));
+        Ok(())
+    }
+
+    pub(super) fn decimal_zero(&mut self) -> u32 {
+        self.ctx.data(&[0u8; 16])
+    }
+
+    /// `[a, b]` of Decimals on the stack: leaves a fresh `a op b`.
+    pub(super) fn decimal_arith(&mut self, op: BinOp, span: Span) -> Out {
+        match op {
+            BinOp::Add => self.call_rt(Runtime::DecAdd),
+            BinOp::Sub => self.call_rt(Runtime::DecSub),
+            BinOp::Mul | BinOp::Div => {
+                let (a, b, out) = (self.temp(ValType::I32), self.temp(ValType::I32), self.temp(ValType::I32));
+                self.emit(I::LocalSet(b));
+                self.emit(I::LocalSet(a));
+                self.emit(I::I32Const(16));
+                self.call_rt(Runtime::Alloc);
+                self.emit(I::LocalSet(out));
+                self.emit(I::LocalGet(a));
+                self.emit(I::LocalGet(b));
+                self.emit(I::LocalGet(out));
+                self.call_host(if op == BinOp::Mul { "decimal_mul" } else { "decimal_div" });
+                self.emit(I::LocalGet(out));
+            }
+            _ => return Err(unsupported(span, "this Decimal operation")),
+        }
+        Ok(())
+    }
+
+    /// `[src, places, mode]` on the stack: leaves a fresh rounded Decimal.
+    pub(super) fn decimal_round(&mut self) {
+        let (src, places, mode, out) = (
+            self.temp(ValType::I32),
+            self.temp(ValType::I32),
+            self.temp(ValType::I32),
+            self.temp(ValType::I32),
+        );
+        self.emit(I::LocalSet(mode));
+        self.emit(I::LocalSet(places));
+        self.emit(I::LocalSet(src));
+        self.emit(I::I32Const(16));
+        self.call_rt(Runtime::Alloc);
+        self.emit(I::LocalSet(out));
+        for l in [src, places, mode, out] {
+            self.emit(I::LocalGet(l));
+        }
+        self.call_host("decimal_round");
+        self.emit(I::LocalGet(out));
+    }
+
+    // ------------------------------------------------------------ operators
+    pub(super) fn binary(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr, span: Span) -> Out {
+        let lt = self.ty(lhs);
+        let rt = self.ty(rhs);
+        match op {
+            BinOp::And | BinOp::Or => {
+                // Short-circuit: `a && b` is `if a { b } else { false }`.
+                self.expr(lhs)?;
+                self.emit(I::If(BlockType::Result(ValType::I32)));
+                if op == BinOp::And {
+                    self.expr(rhs)?;
+                    self.emit(I::Else);
+                    self.emit(I::I32Const(0));
+                } else {
+                    self.emit(I::I32Const(1));
+                    self.emit(I::Else);
+                    self.expr(rhs)?;
+                }
+                self.emit(I::End);
+                Ok(())
+            }
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                self.expr(lhs)?;
+                self.expr(rhs)?;
+                self.compare(op, &lt, span)
+            }
+            _ => {
+                self.expr(lhs)?;
+                self.expr(rhs)?;
+                self.arith(op, &lt, &rt, span)
+            }
+        }
+    }
+
+    pub(super) fn compare(&mut self, op: BinOp, ty: &Ty, span: Span) -> Out {
+        if *ty == Ty::Decimal {
+            self.call_rt(Runtime::DecCmp);
+            self.emit(I::I32Const(0));
+            self.emit(match op {
+                BinOp::Eq => I::I32Eq,
+                BinOp::Ne => I::I32Ne,
+                BinOp::Lt => I::I32LtS,
+                BinOp::Le => I::I32LeS,
+                BinOp::Gt => I::I32GtS,
+                _ => I::I32GeS,
+            });
+            return Ok(());
+        }
+        match (repr(ty), ty) {
+            (Some(Repr::Ptr), Ty::Address | Ty::Hash) => {
+                if !matches!(op, BinOp::Eq | BinOp::Ne) {
+                    return Err(unsupported(span, "ordering of addresses"));
+                }
+                self.emit(I::I32Const(scalar_size(ty).unwrap_or(0) as i32));
+                self.call_rt(Runtime::MemEq);
+                if op == BinOp::Ne {
+                    self.emit(I::I32Eqz);
+                }
+            }
+            (Some(Repr::I32), _) => self.emit(match op {
+                BinOp::Eq => I::I32Eq,
+                BinOp::Ne => I::I32Ne,
+                BinOp::Lt => I::I32LtU,
+                BinOp::Le => I::I32LeU,
+                BinOp::Gt => I::I32GtU,
+                _ => I::I32GeU,
+            }),
+            (Some(Repr::I64), _) => {
+                let s = signed(ty);
+                self.emit(match (op, s) {
+                    (BinOp::Eq, _) => I::I64Eq,
+                    (BinOp::Ne, _) => I::I64Ne,
+                    (BinOp::Lt, true) => I::I64LtS,
+                    (BinOp::Lt, false) => I::I64LtU,
+                    (BinOp::Le, true) => I::I64LeS,
+                    (BinOp::Le, false) => I::I64LeU,
+                    (BinOp::Gt, true) => I::I64GtS,
+                    (BinOp::Gt, false) => I::I64GtU,
+                    (_, true) => I::I64GeS,
+                    (_, false) => I::I64GeU,
+                })
+            }
+            _ => return Err(unsupported(span, "comparing these values")),
+        }
+        Ok(())
+    }
+
+    /// Checked arithmetic on the two operands on the stack.
+    pub(super) fn arith(&mut self, op: BinOp, lt: &Ty, rt: &Ty, span: Span) -> Out {
+        if *lt == Ty::Decimal {
+            return self.decimal_arith(op, span);
+        }
+        let (a, b) = match repr(lt) {
+            Some(Repr::I64) => (self.temp(ValType::I64), self.temp(ValType::I64)),
+            Some(Repr::I32) => (self.temp(ValType::I32), self.temp(ValType::I32)),
+            _ => return Err(unsupported(span, "arithmetic on these values")),
+        };
+        self.emit(I::LocalSet(b));
+        self.emit(I::LocalSet(a));
+        let rt_is_time = *rt == Ty::Timestamp;
+        match (lt, op) {
+            (Ty::Int(IntTy::I64), _) => self.arith_i64(op, a, b),
+            (Ty::Int(IntTy::U64), _) | (Ty::Timestamp, BinOp::Add | BinOp::Sub) => {
+                let _ = rt_is_time;
+                self.arith_u64(op, a, b);
+            }
+            (Ty::Int(IntTy::U32), _) => self.arith_u32(op, a, b, u32::MAX as i64),
+            (Ty::Int(IntTy::U8), _) => self.arith_u32(op, a, b, u8::MAX as i64),
+            _ => return Err(unsupported(span, "arithmetic on these values")),
+        }
+        Ok(())
+    }
+
+    pub(super) fn arith_u64(&mut self, op: BinOp, a: u32, b: u32) {
+        let get = |s: &mut Self, l: u32| s.emit(I::LocalGet(l));
+        match op {
+            BinOp::Add => {
+                get(self, a);
+                get(self, b);
+                self.emit(I::I64Add);
+                let r = self.temp(ValType::I64);
+                self.emit(I::LocalTee(r));
+                get(self, a);
+                self.emit(I::I64LtU);
+                self.abort_if(AbortCode::Overflow);
+                get(self, r);
+            }
+            BinOp::Sub => {
+                get(self, a);
+                get(self, b);
+                self.emit(I::I64LtU);
+                self.abort_if(AbortCode::Overflow);
+                get(self, a);
+                get(self, b);
+                self.emit(I::I64Sub);
+            }
+            BinOp::Mul => {
+                // Overflow iff a != 0 and (a * b) / a != b.
+                get(self, a);
+                get(self, b);
+                self.emit(I::I64Mul);
+                let r = self.temp(ValType::I64);
+                self.emit(I::LocalSet(r));
+                get(self, a);
+                self.emit(I::I64Const(0));
+                self.emit(I::I64Ne);
+                self.emit(I::If(BlockType::Empty));
+                get(self, r);
+                get(self, a);
+                self.emit(I::I64DivU);
+                get(self, b);
+                self.emit(I::I64Ne);
+                self.abort_if(AbortCode::Overflow);
+                self.emit(I::End);
+                get(self, r);
+            }
+            _ => {
+                get(self, b);
+                self.emit(I::I64Eqz);
+                self.abort_if(AbortCode::DivisionByZero);
+                get(self, a);
+                get(self, b);
+                self.emit(if op == BinOp::Div { I::I64DivU } else { I::I64RemU });
+            }
+        }
+    }
+
+    pub(super) fn arith_i64(&mut self, op: BinOp, a: u32, b: u32) {
+        let get = |s: &mut Self, l: u32| s.emit(I::LocalGet(l));
+        let r = self.temp(ValType::I64);
+        match op {
+            BinOp::Add | BinOp::Sub => {
+                get(self, a);
+                get(self, b);
+                self.emit(if op == BinOp::Add { I::I64Add } else { I::I64Sub });
+                self.emit(I::LocalSet(r));
+                // add: (a ^ r) & (b ^ r) < 0; sub: (a ^ b) & (a ^ r) < 0.
+                get(self, a);
+                if op == BinOp::Add {
+                    get(self, r);
+                    self.emit(I::I64Xor);
+                    get(self, b);
+                    get(self, r);
+                } else {
+                    get(self, b);
+                    self.emit(I::I64Xor);
+                    get(self, a);
+                    get(self, r);
+                }
+                self.emit(I::I64Xor);
+                self.emit(I::I64And);
+                self.emit(I::I64Const(0));
+                self.emit(I::I64LtS);
+                self.abort_if(AbortCode::Overflow);
+                get(self, r);
+            }
+            BinOp::Mul => {
+                // MIN * -1 and -1 * MIN overflow; otherwise check by division.
+                get(self, a);
+                self.emit(I::I64Const(-1));
+                self.emit(I::I64Eq);
+                get(self, b);
+                self.emit(I::I64Const(i64::MIN));
+                self.emit(I::I64Eq);
+                self.emit(I::I32And);
+                get(self, b);
+                self.emit(I::I64Const(-1));
+                self.emit(I::I64Eq);
+                get(self, a);
+                self.emit(I::I64Const(i64::MIN));
+                self.emit(I::I64Eq);
+                self.emit(I::I32And);
+                self.emit(I::I32Or);
+                self.abort_if(AbortCode::Overflow);
+                get(self, a);
+                get(self, b);
+                self.emit(I::I64Mul);
+                self.emit(I::LocalSet(r));
+                get(self, a);
+                self.emit(I::I64Const(0));
+                self.emit(I::I64Ne);
+                self.emit(I::If(BlockType::Empty));
+                get(self, r);
+                get(self, a);
+                self.emit(I::I64DivS);
+                get(self, b);
+                self.emit(I::I64Ne);
+                self.abort_if(AbortCode::Overflow);
+                self.emit(I::End);
+                get(self, r);
+            }
+            _ => {
+                get(self, b);
+                self.emit(I::I64Eqz);
+                self.abort_if(AbortCode::DivisionByZero);
+                if op == BinOp::Div {
+                    get(self, a);
+                    self.emit(I::I64Const(i64::MIN));
+                    self.emit(I::I64Eq);
+                    get(self, b);
+                    self.emit(I::I64Const(-1));
+                    self.emit(I::I64Eq);
+                    self.emit(I::I32And);
+                    self.abort_if(AbortCode::Overflow);
+                }
+                get(self, a);
+                get(self, b);
+                self.emit(if op == BinOp::Div { I::I64DivS } else { I::I64RemS });
+            }
+        }
+    }
+
+    /// u8 and u32 arithmetic, computed in 64 bits and range-checked.
+    pub(super) fn arith_u32(&mut self, op: BinOp, a: u32, b: u32, max: i64) {
+        let get = |s: &mut Self, l: u32| s.emit(I::LocalGet(l));
+        if matches!(op, BinOp::Div | BinOp::Rem) {
+            get(self, b);
+            self.emit(I::I32Eqz);
+            self.abort_if(AbortCode::DivisionByZero);
+            get(self, a);
+            get(self, b);
+            self.emit(if op == BinOp::Div { I::I32DivU } else { I::I32RemU });
+            return;
+        }
+        let r = self.temp(ValType::I64);
+        get(self, a);
+        self.emit(I::I64ExtendI32U);
+        get(self, b);
+        self.emit(I::I64ExtendI32U);
+        self.emit(match op {
+            BinOp::Add => I::I64Add,
+            BinOp::Sub => I::I64Sub,
+            _ => I::I64Mul,
+        });
+        self.emit(I::LocalTee(r));
+        // Out of range (including below zero, which wraps high) aborts.
+        self.emit(I::I64Const(max));
+        self.emit(I::I64GtU);
+        self.abort_if(AbortCode::Overflow);
+        get(self, r);
+        self.emit(I::I32WrapI64);
+    }
+
+    pub(super) fn cast(&mut self, inner: &Expr, to: &Ty, span: Span) -> Out {
+        let from = self.ty(inner);
+        self.expr(inner)?;
+        if from == Ty::Decimal && *to == Ty::Decimal {
+            return Ok(());
+        }
+        if from == Ty::Decimal {
+            let target = match to {
+                Ty::Int(IntTy::U64) => 0,
+                Ty::Int(IntTy::I64) => 1,
+                Ty::Int(IntTy::U32) => 2,
+                Ty::Int(IntTy::U8) => 3,
+                Ty::Timestamp => 4,
+                _ => return Err(unsupported(span, "this conversion")),
+            };
+            self.emit(I::I32Const(target));
+            self.call_host("decimal_to_int");
+            if repr(to) == Some(Repr::I32) {
+                self.emit(I::I32WrapI64);
+            }
+            return Ok(());
+        }
+        if *to == Ty::Decimal {
+            match repr(&from) {
+                Some(Repr::I32) => self.emit(I::I64ExtendI32U),
+                Some(Repr::I64) => {}
+                _ => return Err(unsupported(span, "this conversion")),
+            }
+            let (v, out) = (self.temp(ValType::I64), self.temp(ValType::I32));
+            self.emit(I::LocalSet(v));
+            self.emit(I::I32Const(16));
+            self.call_rt(Runtime::Alloc);
+            self.emit(I::LocalSet(out));
+            self.emit(I::LocalGet(v));
+            self.emit(I::I32Const(i32::from(signed(&from))));
+            self.emit(I::LocalGet(out));
+            self.call_host("decimal_from_int");
+            self.emit(I::LocalGet(out));
+            return Ok(());
+        }
+        let bound = |ty: &Ty| -> Option<(i64, bool)> {
+            Some(match ty {
+                Ty::Int(IntTy::U8) => (u8::MAX as i64, false),
+                Ty::Int(IntTy::U32) => (u32::MAX as i64, false),
+                Ty::Int(IntTy::U64) | Ty::Timestamp => (-1, false),
+                Ty::Int(IntTy::I64) => (i64::MAX, true),
+                _ => return None,
+            })
+        };
+        let (Some(_), Some((to_max, to_signed))) = (bound(&from), bound(to)) else {
+            return Err(unsupported(span, "this conversion"));
+        };
+        // Widen to i64 first.
+        if repr(&from) == Some(Repr::I32) {
+            self.emit(I::I64ExtendI32U);
+        }
+        let t = self.temp(ValType::I64);
+        self.emit(I::LocalSet(t));
+        let from_signed = signed(&from);
+        // Negative values fit no unsigned type.
+        if from_signed && !to_signed {
+            self.emit(I::LocalGet(t));
+            self.emit(I::I64Const(0));
+            self.emit(I::I64LtS);
+            self.abort_if(AbortCode::Conversion);
+        }
+        // Too large for the target.
+        if to_max != -1 {
+            self.emit(I::LocalGet(t));
+            self.emit(I::I64Const(to_max));
+            self.emit(if from_signed { I::I64GtS } else { I::I64GtU });
+            self.abort_if(AbortCode::Conversion);
+        }
+        self.emit(I::LocalGet(t));
+        if repr(to) == Some(Repr::I32) {
+            self.emit(I::I32WrapI64);
+        }
+        Ok(())
+    }
+}

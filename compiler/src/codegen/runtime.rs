@@ -1,0 +1,375 @@
+//! The runtime helpers every compiled module carries: the bump allocator
+//! and its reset, aborts, byte swaps for big-endian encodings, byte
+//! comparison and copy, role keys, and 128-bit Decimal arithmetic.
+//!
+//! Invariant: helpers never read memory they did not allocate or receive,
+//! and out-of-memory ends the call with `ResourceLimit`, never a wrap.
+
+use wasm_encoder::{BlockType, Instruction as I, ValType};
+use writ_abi::host::{self, AbortCode};
+
+use super::func::{FnCompiler, mem};
+use super::module::{Compiled, Ctx, HEAP, MEMORY_PAGES_MAX, finish};
+
+/// Helper functions every module carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum Runtime {
+    Alloc,
+    Reset,
+    Trap,
+    Bswap32,
+    Bswap64,
+    MemEq,
+    Copy,
+    HasRole,
+    SetRole,
+    DecAdd,
+    DecSub,
+    DecCmp,
+    DecEncode,
+    DecDecode,
+}
+
+pub(super) const RUNTIME: [Runtime; 14] = [
+    Runtime::Alloc,
+    Runtime::Reset,
+    Runtime::Trap,
+    Runtime::Bswap32,
+    Runtime::Bswap64,
+    Runtime::MemEq,
+    Runtime::Copy,
+    Runtime::HasRole,
+    Runtime::SetRole,
+    Runtime::DecAdd,
+    Runtime::DecSub,
+    Runtime::DecCmp,
+    Runtime::DecEncode,
+    Runtime::DecDecode,
+];
+
+/// The body of a runtime helper.
+pub(super) fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
+    let mut f = FnCompiler::new(ctx);
+    let results = match r {
+        Runtime::Alloc => {
+            f.params = vec![ValType::I32];
+            let (ptr, end) = (f.temp(ValType::I32), f.temp(ValType::I32));
+            f.emit(I::GlobalGet(HEAP));
+            f.emit(I::I32Const(7));
+            f.emit(I::I32Add);
+            f.emit(I::I32Const(-8));
+            f.emit(I::I32And);
+            f.emit(I::LocalTee(ptr));
+            f.emit(I::LocalGet(0));
+            f.emit(I::I32Add);
+            f.emit(I::LocalTee(end));
+            // Past the memory this module may ever have (or wrapped): out of memory.
+            f.emit(I::I32Const((MEMORY_PAGES_MAX * 65536) as i32));
+            f.emit(I::I32GtU);
+            f.emit(I::LocalGet(end));
+            f.emit(I::LocalGet(ptr));
+            f.emit(I::I32LtU);
+            f.emit(I::I32Or);
+            f.abort_if(AbortCode::ResourceLimit);
+            f.emit(I::LocalGet(end));
+            f.emit(I::MemorySize(0));
+            f.emit(I::I32Const(16));
+            f.emit(I::I32Shl);
+            f.emit(I::I32GtU);
+            f.emit(I::If(BlockType::Empty));
+            f.emit(I::LocalGet(end));
+            f.emit(I::I32Const(65535));
+            f.emit(I::I32Add);
+            f.emit(I::I32Const(16));
+            f.emit(I::I32ShrU);
+            f.emit(I::MemorySize(0));
+            f.emit(I::I32Sub);
+            f.emit(I::MemoryGrow(0));
+            f.emit(I::I32Const(-1));
+            f.emit(I::I32Eq);
+            f.abort_if(AbortCode::ResourceLimit);
+            f.emit(I::End);
+            f.emit(I::LocalGet(end));
+            f.emit(I::GlobalSet(HEAP));
+            f.emit(I::LocalGet(ptr));
+            vec![ValType::I32]
+        }
+        Runtime::Reset => {
+            // Patched with the real heap base when the module is assembled.
+            f.emit(I::I32Const(0));
+            f.emit(I::GlobalSet(HEAP));
+            vec![]
+        }
+        Runtime::Trap => {
+            f.params = vec![ValType::I32];
+            f.emit(I::LocalGet(0));
+            f.emit(I::I32Const(0));
+            f.emit(I::I32Const(0));
+            f.call_host("abort");
+            f.emit(I::Unreachable);
+            vec![]
+        }
+        Runtime::Bswap32 => {
+            f.params = vec![ValType::I32];
+            for (shift, mask, left) in
+                [(24u32, 0xFFu32, false), (8, 0xFF00, false), (8, 0xFF_0000, true), (24, 0xFF00_0000, true)]
+            {
+                f.emit(I::LocalGet(0));
+                f.emit(I::I32Const(shift as i32));
+                f.emit(if left { I::I32Shl } else { I::I32ShrU });
+                f.emit(I::I32Const(mask as i32));
+                f.emit(I::I32And);
+            }
+            f.emit(I::I32Or);
+            f.emit(I::I32Or);
+            f.emit(I::I32Or);
+            vec![ValType::I32]
+        }
+        Runtime::Bswap64 => {
+            f.params = vec![ValType::I64];
+            let parts: [(i64, u64, bool); 8] = [
+                (56, 0xFF, false),
+                (40, 0xFF00, false),
+                (24, 0xFF_0000, false),
+                (8, 0xFF00_0000, false),
+                (8, 0xFF_0000_0000, true),
+                (24, 0xFF00_0000_0000, true),
+                (40, 0xFF_0000_0000_0000, true),
+                (56, 0xFF00_0000_0000_0000, true),
+            ];
+            for (shift, mask, left) in parts {
+                f.emit(I::LocalGet(0));
+                f.emit(I::I64Const(shift));
+                f.emit(if left { I::I64Shl } else { I::I64ShrU });
+                f.emit(I::I64Const(mask as i64));
+                f.emit(I::I64And);
+            }
+            for _ in 0..7 {
+                f.emit(I::I64Or);
+            }
+            vec![ValType::I64]
+        }
+        Runtime::MemEq => {
+            // (a, b, len) -> 1 if the bytes are equal.
+            f.params = vec![ValType::I32, ValType::I32, ValType::I32];
+            let i = f.temp(ValType::I32);
+            f.emit(I::Block(BlockType::Empty));
+            f.emit(I::Loop(BlockType::Empty));
+            f.emit(I::LocalGet(i));
+            f.emit(I::LocalGet(2));
+            f.emit(I::I32GeU);
+            f.emit(I::BrIf(1));
+            f.emit(I::LocalGet(0));
+            f.emit(I::LocalGet(i));
+            f.emit(I::I32Add);
+            f.emit(I::I32Load8U(mem(0, 0)));
+            f.emit(I::LocalGet(1));
+            f.emit(I::LocalGet(i));
+            f.emit(I::I32Add);
+            f.emit(I::I32Load8U(mem(0, 0)));
+            f.emit(I::I32Ne);
+            f.emit(I::If(BlockType::Empty));
+            f.emit(I::I32Const(0));
+            f.emit(I::Return);
+            f.emit(I::End);
+            f.emit(I::LocalGet(i));
+            f.emit(I::I32Const(1));
+            f.emit(I::I32Add);
+            f.emit(I::LocalSet(i));
+            f.emit(I::Br(0));
+            f.emit(I::End);
+            f.emit(I::End);
+            f.emit(I::I32Const(1));
+            vec![ValType::I32]
+        }
+        Runtime::Copy => {
+            // (dst, src, len)
+            f.params = vec![ValType::I32, ValType::I32, ValType::I32];
+            f.emit(I::LocalGet(0));
+            f.emit(I::LocalGet(1));
+            f.emit(I::LocalGet(2));
+            f.emit(I::MemoryCopy { src_mem: 0, dst_mem: 0 });
+            vec![]
+        }
+        Runtime::DecAdd | Runtime::DecSub | Runtime::DecCmp | Runtime::DecEncode | Runtime::DecDecode => {
+            decimal_runtime(&mut f, r)
+        }
+        Runtime::HasRole | Runtime::SetRole => {
+            // (role, address ptr[, present]) builds `0x02 ++ role ++ address`.
+            f.params = if r == Runtime::HasRole {
+                vec![ValType::I32, ValType::I32]
+            } else {
+                vec![ValType::I32, ValType::I32, ValType::I32]
+            };
+            let key = f.temp(ValType::I32);
+            f.emit(I::I32Const(25));
+            f.call_rt(Runtime::Alloc);
+            f.emit(I::LocalTee(key));
+            f.emit(I::I32Const(i32::from(host::keys::ROLE)));
+            f.emit(I::I32Store8(mem(0, 0)));
+            f.emit(I::LocalGet(key));
+            f.emit(I::LocalGet(0));
+            f.call_rt(Runtime::Bswap32);
+            f.emit(I::I32Store(mem(1, 0)));
+            f.emit(I::LocalGet(key));
+            f.emit(I::I32Const(5));
+            f.emit(I::I32Add);
+            f.emit(I::LocalGet(1));
+            f.emit(I::I32Const(20));
+            f.call_rt(Runtime::Copy);
+            if r == Runtime::HasRole {
+                f.emit(I::LocalGet(key));
+                f.emit(I::I32Const(25));
+                f.call_host("storage_read");
+                f.emit(I::I32Const(-1));
+                f.emit(I::I32Ne);
+                vec![ValType::I32]
+            } else {
+                // Present: an empty value under the key; absent: no key.
+                f.emit(I::LocalGet(2));
+                f.emit(I::If(BlockType::Empty));
+                f.emit(I::LocalGet(key));
+                f.emit(I::I32Const(25));
+                f.emit(I::LocalGet(key));
+                f.emit(I::I32Const(0));
+                f.call_host("storage_write");
+                f.emit(I::Else);
+                f.emit(I::LocalGet(key));
+                f.emit(I::I32Const(25));
+                f.call_host("storage_remove");
+                f.emit(I::End);
+                vec![]
+            }
+        }
+    };
+    finish(f, results)
+}
+
+/// The 128-bit helpers for Decimals held as 16 little-endian bytes.
+fn decimal_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
+    let lo = |f: &mut FnCompiler<'_, '_>, p: u32| {
+        f.emit(I::LocalGet(p));
+        f.emit(I::I64Load(mem(0, 0)));
+    };
+    let hi = |f: &mut FnCompiler<'_, '_>, p: u32| {
+        f.emit(I::LocalGet(p));
+        f.emit(I::I64Load(mem(8, 0)));
+    };
+    match r {
+        Runtime::DecAdd | Runtime::DecSub => {
+            // (a, b) -> fresh a ± b; aborts on overflow.
+            f.params = vec![ValType::I32, ValType::I32];
+            let (l, h, out) = (f.temp(ValType::I64), f.temp(ValType::I64), f.temp(ValType::I32));
+            let add = r == Runtime::DecAdd;
+            lo(f, 0);
+            lo(f, 1);
+            f.emit(if add { I::I64Add } else { I::I64Sub });
+            f.emit(I::LocalSet(l));
+            hi(f, 0);
+            hi(f, 1);
+            f.emit(if add { I::I64Add } else { I::I64Sub });
+            // Carry: the low sum wrapped below a; borrow: a's low part was smaller.
+            if add {
+                f.emit(I::LocalGet(l));
+                lo(f, 0);
+                f.emit(I::I64LtU);
+            } else {
+                lo(f, 0);
+                lo(f, 1);
+                f.emit(I::I64LtU);
+            }
+            f.emit(I::I64ExtendI32U);
+            f.emit(if add { I::I64Add } else { I::I64Sub });
+            f.emit(I::LocalSet(h));
+            // Signed overflow of the high word, as for 64-bit integers.
+            hi(f, 0);
+            if add {
+                f.emit(I::LocalGet(h));
+                f.emit(I::I64Xor);
+                hi(f, 1);
+                f.emit(I::LocalGet(h));
+            } else {
+                hi(f, 1);
+                f.emit(I::I64Xor);
+                hi(f, 0);
+                f.emit(I::LocalGet(h));
+            }
+            f.emit(I::I64Xor);
+            f.emit(I::I64And);
+            f.emit(I::I64Const(0));
+            f.emit(I::I64LtS);
+            f.abort_if(AbortCode::Overflow);
+            f.emit(I::I32Const(16));
+            f.call_rt(Runtime::Alloc);
+            f.emit(I::LocalTee(out));
+            f.emit(I::LocalGet(l));
+            f.emit(I::I64Store(mem(0, 0)));
+            f.emit(I::LocalGet(out));
+            f.emit(I::LocalGet(h));
+            f.emit(I::I64Store(mem(8, 0)));
+            f.emit(I::LocalGet(out));
+            vec![ValType::I32]
+        }
+        Runtime::DecCmp => {
+            // (a, b) -> -1, 0 or 1.
+            f.params = vec![ValType::I32, ValType::I32];
+            hi(f, 0);
+            hi(f, 1);
+            f.emit(I::I64GtS);
+            hi(f, 0);
+            hi(f, 1);
+            f.emit(I::I64LtS);
+            f.emit(I::I32Sub);
+            let c = f.temp(ValType::I32);
+            f.emit(I::LocalTee(c));
+            f.emit(I::If(BlockType::Result(ValType::I32)));
+            f.emit(I::LocalGet(c));
+            f.emit(I::Else);
+            lo(f, 0);
+            lo(f, 1);
+            f.emit(I::I64GtU);
+            lo(f, 0);
+            lo(f, 1);
+            f.emit(I::I64LtU);
+            f.emit(I::I32Sub);
+            f.emit(I::End);
+            vec![ValType::I32]
+        }
+        Runtime::DecEncode => {
+            // (dst, src): 16 bytes big-endian with the sign bit flipped.
+            f.params = vec![ValType::I32, ValType::I32];
+            f.emit(I::LocalGet(0));
+            hi(f, 1);
+            f.emit(I::I64Const(i64::MIN));
+            f.emit(I::I64Xor);
+            f.call_rt(Runtime::Bswap64);
+            f.emit(I::I64Store(mem(0, 0)));
+            f.emit(I::LocalGet(0));
+            lo(f, 1);
+            f.call_rt(Runtime::Bswap64);
+            f.emit(I::I64Store(mem(8, 0)));
+            vec![]
+        }
+        _ => {
+            // DecDecode: (src) -> fresh Decimal from its canonical encoding.
+            f.params = vec![ValType::I32];
+            let out = f.temp(ValType::I32);
+            f.emit(I::I32Const(16));
+            f.call_rt(Runtime::Alloc);
+            f.emit(I::LocalTee(out));
+            f.emit(I::LocalGet(0));
+            f.emit(I::I64Load(mem(8, 0)));
+            f.call_rt(Runtime::Bswap64);
+            f.emit(I::I64Store(mem(0, 0)));
+            f.emit(I::LocalGet(out));
+            f.emit(I::LocalGet(0));
+            f.emit(I::I64Load(mem(0, 0)));
+            f.call_rt(Runtime::Bswap64);
+            f.emit(I::I64Const(i64::MIN));
+            f.emit(I::I64Xor);
+            f.emit(I::I64Store(mem(8, 0)));
+            f.emit(I::LocalGet(out));
+            vec![ValType::I32]
+        }
+    }
+}
