@@ -127,6 +127,16 @@ fn decimal_contract_compiles() {
     assert!(names.iter().any(|(_, n)| n == "decimal_mul"));
 }
 
+// Text, bytes and hashes: map keys and values, events, hashing.
+#[test]
+fn text_contract_compiles() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/build/registry.writ");
+    let source = std::fs::read_to_string(path).unwrap_or_default();
+    let (artifacts, diagnostics) = build("registry.writ", &source);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    validate(&artifacts[0].wasm);
+}
+
 // The embedded ABI says who may call what, with which types.
 #[test]
 fn abi_document_is_embedded() {
@@ -163,10 +173,12 @@ fn builds_are_reproducible() {
 #[test]
 fn unsupported_constructs_are_refused() {
     let source = r#"
+struct Note { text: String, at: Timestamp }
+
 contract Notes {
-    storage { notes: Map<u64, String> }
+    storage { notes: Map<u64, Note> }
     init() {}
-    pub fn add(id: u64, text: String) { self.notes[id] = text; }
+    pub fn add(id: u64, text: String) { self.notes[id] = Note { text, at: now() }; }
 }
 "#;
     let (artifacts, diagnostics) = build("notes.writ", source);

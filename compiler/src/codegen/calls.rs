@@ -7,7 +7,7 @@
 use wasm_encoder::{BlockType, Instruction as I, ValType};
 use writ_abi::host::AbortCode;
 
-use super::func::FnCompiler;
+use super::func::{FnCompiler, mem};
 use super::module::Runtime;
 use super::repr::{Repr, repr, scalar_size};
 use super::unsupported;
@@ -58,6 +58,29 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 }
             }
             ("now" | "block_height", []) => self.call_host(name),
+            ("sha256" | "sm3", [data]) => {
+                let (d, out) = (self.temp(ValType::I32), self.temp(ValType::I32));
+                self.expr(data)?;
+                self.emit(I::LocalSet(d));
+                self.emit(I::I32Const(32));
+                self.call_rt(Runtime::Alloc);
+                self.emit(I::LocalSet(out));
+                self.bytes_args(d);
+                self.emit(I::LocalGet(out));
+                self.call_host(name);
+                self.emit(I::LocalGet(out));
+            }
+            ("verify_ed25519", [key, message, signature]) => {
+                let locals: Vec<u32> = (0..3).map(|_| self.temp(ValType::I32)).collect();
+                for (arg, local) in [key, message, signature].into_iter().zip(&locals) {
+                    self.expr(arg)?;
+                    self.emit(I::LocalSet(*local));
+                }
+                for local in locals {
+                    self.bytes_args(local);
+                }
+                self.call_host("verify_ed25519");
+            }
             ("signed_by", [addr]) => {
                 self.expr(addr)?;
                 self.call_host("signed_by");
@@ -98,8 +121,22 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         Ok(())
     }
 
+    /// Pushes (pointer to the bytes, their length) of held bytes in `local`.
+    fn bytes_args(&mut self, local: u32) {
+        self.emit(I::LocalGet(local));
+        self.emit(I::I32Const(4));
+        self.emit(I::I32Add);
+        self.emit(I::LocalGet(local));
+        self.emit(I::I32Load(mem(0, 0)));
+        self.call_rt(Runtime::Bswap32);
+    }
+
     /// Evaluates `value` and leaves a pointer to its canonical encoding.
     pub(super) fn boxed(&mut self, value: &Expr, ty: &Ty) -> Out {
+        if matches!(ty, Ty::String | Ty::Bytes) {
+            // Held as their encoding already: the option points at it.
+            return self.expr(value);
+        }
         let size = scalar_size(ty).ok_or_else(|| unsupported(value.span, "this value in an `Option`"))?;
         let vt = repr(ty).and_then(Repr::val_type).ok_or_else(|| unsupported(value.span, "this value"))?;
         let v = self.temp(vt);
@@ -140,27 +177,20 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             && let Ty::Map(key_ty, value_ty) = self.ty(receiver)
         {
             let field = self.storage_index(name)?;
-            let key_len = 5 + scalar_size(&key_ty).ok_or_else(|| unsupported(span, "this map key type"))?;
             let Some(key_expr) = args.first() else { return Err(unsupported(span, "this call")) };
             let key = self.map_key(field, key_expr, &key_ty)?;
             return match (method.name.as_str(), args) {
-                ("get", [_]) => self.storage_get_option(key, key_len, &value_ty, span),
+                ("get", [_]) => self.storage_get(key, &value_ty, span),
                 ("contains", [_]) => {
-                    self.emit(I::LocalGet(key));
-                    self.emit(I::I32Const(key_len as i32));
-                    self.call_host("storage_read");
-                    self.emit(I::I32Const(-1));
-                    self.emit(I::I32Ne);
+                    self.storage_contains(key);
                     Ok(())
                 }
                 ("insert", [_, value]) => {
                     self.expr(value)?;
-                    self.storage_write_scalar_dyn(key, key_len, &value_ty, span)
+                    self.storage_write(key, &value_ty, span)
                 }
                 ("remove", [_]) => {
-                    self.emit(I::LocalGet(key));
-                    self.emit(I::I32Const(key_len as i32));
-                    self.call_host("storage_remove");
+                    self.storage_remove(key);
                     Ok(())
                 }
                 _ => Err(unsupported(span, &format!("the map method `{}`", method.name))),
@@ -169,6 +199,37 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         let receiver_ty = self.ty(receiver);
         if receiver_ty == Ty::Decimal {
             return self.decimal_method(receiver, method, args, span);
+        }
+        match (&receiver_ty, method.name.as_str(), args) {
+            (Ty::String | Ty::Bytes, "len", []) => {
+                self.expr(receiver)?;
+                self.emit(I::I32Load(mem(0, 0)));
+                self.call_rt(Runtime::Bswap32);
+                self.emit(I::I64ExtendI32U);
+                return Ok(());
+            }
+            // Text is held exactly as bytes are.
+            (Ty::String, "as_bytes", []) => return self.expr(receiver),
+            (Ty::Hash, "as_bytes", []) => {
+                let (h, out) = (self.temp(ValType::I32), self.temp(ValType::I32));
+                self.expr(receiver)?;
+                self.emit(I::LocalSet(h));
+                self.emit(I::I32Const(36));
+                self.call_rt(Runtime::Alloc);
+                self.emit(I::LocalTee(out));
+                self.emit(I::I32Const(32));
+                self.call_rt(Runtime::Bswap32);
+                self.emit(I::I32Store(mem(0, 0)));
+                self.emit(I::LocalGet(out));
+                self.emit(I::I32Const(4));
+                self.emit(I::I32Add);
+                self.emit(I::LocalGet(h));
+                self.emit(I::I32Const(32));
+                self.call_rt(Runtime::Copy);
+                self.emit(I::LocalGet(out));
+                return Ok(());
+            }
+            _ => {}
         }
         match (&receiver_ty, method.name.as_str(), args) {
             (Ty::Option(inner), "is_some" | "is_none", []) => {
@@ -188,8 +249,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.emit(I::LocalTee(p));
                 self.emit(I::I32Eqz);
                 self.abort_if(AbortCode::NoneUnwrapped);
-                self.emit(I::LocalGet(p));
-                self.load_encoded(inner, span)
+                self.decode_value(p, inner, span)
             }
             (Ty::Option(inner), "unwrap_or", [default]) => {
                 let vt =
@@ -198,8 +258,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.expr(receiver)?;
                 self.emit(I::LocalTee(p));
                 self.emit(I::If(BlockType::Result(vt)));
-                self.emit(I::LocalGet(p));
-                self.load_encoded(inner, span)?;
+                self.decode_value(p, inner, span)?;
                 self.emit(I::Else);
                 self.expr(default)?;
                 self.emit(I::End);
@@ -265,42 +324,48 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     }
 
     // ------------------------------------------------------------ records
-    /// Encodes record fields (event or error) into fresh memory; leaves
-    /// nothing on the stack and returns (pointer local, length).
+    /// Encodes record fields (an event's or error's) one after another,
+    /// after an optional `u32` prefix; returns (pointer local, length local).
     pub(super) fn encode_fields(
         &mut self,
         prefix: Option<u32>,
         args: &[Expr],
         span: Span,
     ) -> Result<(u32, u32), Diagnostic> {
-        let mut sizes = Vec::new();
+        let mut parts = Vec::new();
         for arg in args {
             let ty = self.ty(arg);
-            sizes.push((
-                scalar_size(&ty)
-                    .ok_or_else(|| unsupported(arg.span, "this field's type in an event or error"))?,
-                ty,
-            ));
+            self.expr(arg)?;
+            parts.push(self.encode_value(&ty, arg.span)?);
         }
-        let head = if prefix.is_some() { 4 } else { 0 };
-        let total = head + sizes.iter().map(|(s, _)| s).sum::<u32>();
-        self.emit(I::I32Const(total as i32));
+        let (p, total, at) = (self.temp(ValType::I32), self.temp(ValType::I32), self.temp(ValType::I32));
+        self.emit(I::I32Const(if prefix.is_some() { 4 } else { 0 }));
+        for (_, len) in &parts {
+            self.emit(I::LocalGet(*len));
+            self.emit(I::I32Add);
+        }
+        self.emit(I::LocalTee(total));
         self.call_rt(Runtime::Alloc);
-        let p = self.temp(ValType::I32);
-        self.emit(I::LocalSet(p));
+        self.emit(I::LocalTee(p));
+        self.emit(I::LocalSet(at));
         if let Some(index) = prefix {
             self.emit(I::LocalGet(p));
             self.emit(I::I32Const(index as i32));
             self.store_encoded(&Ty::Int(IntTy::U32));
-        }
-        let mut offset = head;
-        for (arg, (size, ty)) in args.iter().zip(sizes) {
-            self.emit(I::LocalGet(p));
-            self.emit(I::I32Const(offset as i32));
+            self.emit(I::LocalGet(at));
+            self.emit(I::I32Const(4));
             self.emit(I::I32Add);
-            self.expr(arg)?;
-            self.store_encoded(&ty);
-            offset += size;
+            self.emit(I::LocalSet(at));
+        }
+        for (ptr, len) in parts {
+            self.emit(I::LocalGet(at));
+            self.emit(I::LocalGet(ptr));
+            self.emit(I::LocalGet(len));
+            self.call_rt(Runtime::Copy);
+            self.emit(I::LocalGet(at));
+            self.emit(I::LocalGet(len));
+            self.emit(I::I32Add);
+            self.emit(I::LocalSet(at));
         }
         let _ = span;
         Ok((p, total))
@@ -318,7 +383,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         let (p, len) = self.encode_fields(Some(index), args, span)?;
         self.emit(I::I32Const(AbortCode::ContractError as i32));
         self.emit(I::LocalGet(p));
-        self.emit(I::I32Const(len as i32));
+        self.emit(I::LocalGet(len));
         self.call_host("abort");
         self.emit(I::Unreachable);
         Ok(())
@@ -329,7 +394,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         let (p, len) = self.encode_fields(None, args, span)?;
         self.emit(I::I32Const(index as i32));
         self.emit(I::LocalGet(p));
-        self.emit(I::I32Const(len as i32));
+        self.emit(I::LocalGet(len));
         self.call_host("emit");
         Ok(())
     }

@@ -13,7 +13,7 @@ use wasm_encoder::{BlockType, Instruction as I, MemArg, ValType};
 use writ_abi::host::AbortCode;
 
 use super::module::{Ctx, Runtime};
-use super::repr::{Repr, repr, scalar_size, signed};
+use super::repr::{Repr, repr, signed};
 use super::unsupported;
 use crate::ast::*;
 use crate::diagnostic::Diagnostic;
@@ -110,6 +110,16 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.emit(I::If(BlockType::Empty));
         self.abort(code);
         self.emit(I::End);
+    }
+
+    /// The storage map a `self.m[k]` indexes.
+    fn storage_map_field(&self, receiver: &Expr, span: Span) -> Result<u32, Diagnostic> {
+        match &receiver.kind {
+            ExprKind::Field { receiver: inner, name } if matches!(inner.kind, ExprKind::SelfValue) => {
+                self.storage_index(name)
+            }
+            _ => Err(unsupported(span, "indexing a collection held in a variable")),
+        }
     }
 
     pub(super) fn ty(&self, e: &Expr) -> Ty {
@@ -281,39 +291,26 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             }
             ExprKind::Field { receiver, name } if matches!(receiver.kind, ExprKind::SelfValue) => {
                 let field = self.storage_index(name)?;
-                let key = self.ctx.field_key(field);
+                let key = self.field_key_local(field);
                 if op != AssignOp::Assign {
-                    self.storage_read_scalar(key, 5, &target_ty, target.span, AbsentIs::Zero)?;
+                    self.storage_read(key, &target_ty, target.span, AbsentIs::Zero)?;
                     compound(self)?;
                 } else {
                     self.expr(value)?;
                 }
-                self.storage_write_scalar_static(key, &target_ty, target.span)
+                self.storage_write(key, &target_ty, target.span)
             }
             ExprKind::Index { receiver, index } => {
-                let ExprKind::Field { receiver: inner, name } = &receiver.kind else {
-                    return Err(unsupported(target.span, "assigning into a collection held in a variable"));
-                };
-                if !matches!(inner.kind, ExprKind::SelfValue) {
-                    return Err(unsupported(target.span, "assigning into a collection held in a variable"));
-                }
-                let field = self.storage_index(name)?;
+                let field = self.storage_map_field(receiver, target.span)?;
                 let key_ty = self.ty(index);
                 let key = self.map_key(field, index, &key_ty)?;
-                let key_len = 5 + scalar_size(&key_ty).unwrap_or(0);
                 if op != AssignOp::Assign {
-                    self.storage_read_scalar_dyn(
-                        key,
-                        key_len,
-                        &target_ty,
-                        target.span,
-                        AbsentIs::MissingKey,
-                    )?;
+                    self.storage_read(key, &target_ty, target.span, AbsentIs::MissingKey)?;
                     compound(self)?;
                 } else {
                     self.expr(value)?;
                 }
-                self.storage_write_scalar_dyn(key, key_len, &target_ty, target.span)
+                self.storage_write(key, &target_ty, target.span)
             }
             _ => Err(unsupported(target.span, "this kind of assignment target")),
         }
@@ -365,21 +362,14 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             }
             ExprKind::Field { receiver, name } if matches!(receiver.kind, ExprKind::SelfValue) => {
                 let field = self.storage_index(name)?;
-                let key = self.ctx.field_key(field);
-                self.storage_read_scalar(key, 5, &ty, e.span, AbsentIs::Zero)
+                let key = self.field_key_local(field);
+                self.storage_read(key, &ty, e.span, AbsentIs::Zero)
             }
             ExprKind::Index { receiver, index } => {
-                let ExprKind::Field { receiver: inner, name } = &receiver.kind else {
-                    return Err(unsupported(e.span, "indexing a collection held in a variable"));
-                };
-                if !matches!(inner.kind, ExprKind::SelfValue) {
-                    return Err(unsupported(e.span, "indexing a collection held in a variable"));
-                }
-                let field = self.storage_index(name)?;
+                let field = self.storage_map_field(receiver, e.span)?;
                 let key_ty = self.ty(index);
                 let key = self.map_key(field, index, &key_ty)?;
-                let key_len = 5 + scalar_size(&key_ty).unwrap_or(0);
-                self.storage_read_scalar_dyn(key, key_len, &ty, e.span, AbsentIs::MissingKey)
+                self.storage_read(key, &ty, e.span, AbsentIs::MissingKey)
             }
             ExprKind::Block(block) => self.block(block),
             ExprKind::If { cond, then_block, else_branch } => {

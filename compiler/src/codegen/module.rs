@@ -14,8 +14,8 @@ use wasm_encoder::{
 };
 use writ_abi::host::{self, AbortCode, HOST_FUNCTIONS, WasmType};
 
-use super::func::{FnCompiler, mem};
-use super::repr::{Repr, repr, scalar_size};
+use super::func::FnCompiler;
+use super::repr::{Repr, repr};
 use super::runtime::runtime_function;
 pub(super) use super::runtime::{RUNTIME, Runtime};
 use super::{Artifact, Typed, abi_doc, unsupported};
@@ -287,28 +287,47 @@ fn entry_wrapper(ctx: &mut Ctx<'_>, id: FnId) -> Result<Compiled, Diagnostic> {
     if !info.requires.is_empty() {
         require_roles(&mut f, &info.requires);
     }
-    // Arguments: a tuple of fixed-size scalars, one after another.
-    let mut offset = 0u32;
-    let mut sizes = Vec::new();
+    // Arguments: the encoding of a tuple of the parameters. A cursor walks
+    // it; a length that does not match what the parameters use traps.
+    let cursor = f.temp(ValType::I32);
+    let at = f.temp(ValType::I32);
+    let mut values = Vec::new();
     for p in &info.params {
-        let size = scalar_size(&p.ty).ok_or_else(|| {
-            unsupported(info.span, &format!("an entry point parameter of type `{}`", f.ctx.display(&p.ty)))
-        })?;
-        sizes.push(size);
+        if !super::storage::encodable(&p.ty) {
+            return Err(unsupported(
+                info.span,
+                &format!("an entry point parameter of type `{}`", f.ctx.display(&p.ty)),
+            ));
+        }
+        let vt = repr(&p.ty).and_then(Repr::val_type);
+        f.emit(I::LocalGet(args));
+        f.emit(I::LocalGet(cursor));
+        f.emit(I::I32Add);
+        f.emit(I::LocalSet(at));
+        if let Some(vt) = vt {
+            let value = f.temp(vt);
+            f.decode_value(at, &p.ty, info.span)?;
+            f.emit(I::LocalSet(value));
+            values.push(value);
+        }
+        f.encoded_len_at(at, &p.ty, info.span)?;
+        f.emit(I::LocalGet(cursor));
+        f.emit(I::I32Add);
+        f.emit(I::LocalTee(cursor));
+        f.emit(I::LocalGet(args_len));
+        f.emit(I::I32GtU);
+        f.emit(I::If(BlockType::Empty));
+        f.emit(I::Unreachable);
+        f.emit(I::End);
     }
-    let total: u32 = sizes.iter().sum();
+    f.emit(I::LocalGet(cursor));
     f.emit(I::LocalGet(args_len));
-    f.emit(I::I32Const(total as i32));
     f.emit(I::I32Ne);
     f.emit(I::If(BlockType::Empty));
     f.emit(I::Unreachable);
     f.emit(I::End);
-    for (p, size) in info.params.iter().zip(sizes) {
-        f.emit(I::LocalGet(args));
-        f.emit(I::I32Const(offset as i32));
-        f.emit(I::I32Add);
-        f.load_encoded(&p.ty, info.span)?;
-        offset += size;
+    for value in values {
+        f.emit(I::LocalGet(value));
     }
     f.emit(I::Call(inner));
     encode_result(&mut f, &info.ret, info.span)?;
@@ -321,53 +340,10 @@ fn encode_result(f: &mut FnCompiler<'_, '_>, ty: &Ty, span: crate::span::Span) -
         f.emit(I::I64Const(0));
         return Ok(());
     }
-    let (inner, optional) = match ty {
-        Ty::Option(inner) => ((**inner).clone(), true),
-        other => (other.clone(), false),
-    };
-    let size = scalar_size(&inner).ok_or_else(|| {
-        unsupported(span, &format!("an entry point result of type `{}`", f.ctx.display(ty)))
-    })?;
-    let vt = repr(ty).and_then(Repr::val_type).ok_or_else(|| unsupported(span, "this result"))?;
-    let value = f.temp(vt);
-    let out = f.temp(ValType::I32);
-    let len = f.temp(ValType::I32);
-    f.emit(I::LocalSet(value));
-    if optional {
-        // `None` is `00`; `Some(v)` is `01` then v (the payload is already encoded).
-        f.emit(I::LocalGet(value));
-        f.emit(I::If(BlockType::Empty));
-        f.emit(I::I32Const(1 + size as i32));
-        f.emit(I::LocalSet(len));
-        f.emit(I::LocalGet(len));
-        f.call_rt(Runtime::Alloc);
-        f.emit(I::LocalTee(out));
-        f.emit(I::I32Const(1));
-        f.emit(I::I32Store8(mem(0, 0)));
-        f.emit(I::LocalGet(out));
-        f.emit(I::I32Const(1));
-        f.emit(I::I32Add);
-        f.emit(I::LocalGet(value));
-        f.emit(I::I32Const(size as i32));
-        f.call_rt(Runtime::Copy);
-        f.emit(I::Else);
-        f.emit(I::I32Const(1));
-        f.emit(I::LocalSet(len));
-        f.emit(I::I32Const(1));
-        f.call_rt(Runtime::Alloc);
-        f.emit(I::LocalTee(out));
-        f.emit(I::I32Const(0));
-        f.emit(I::I32Store8(mem(0, 0)));
-        f.emit(I::End);
-    } else {
-        f.emit(I::I32Const(size as i32));
-        f.emit(I::LocalSet(len));
-        f.emit(I::I32Const(size as i32));
-        f.call_rt(Runtime::Alloc);
-        f.emit(I::LocalTee(out));
-        f.emit(I::LocalGet(value));
-        f.store_encoded(&inner);
+    if !super::storage::encodable(ty) {
+        return Err(unsupported(span, &format!("an entry point result of type `{}`", f.ctx.display(ty))));
     }
+    let (out, len) = f.encode_value(ty, span)?;
     pack(f, out, len);
     Ok(())
 }

@@ -23,6 +23,20 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         if *ty == Ty::Decimal {
             return self.decimal_literal(lit, span, negative);
         }
+        let text_bytes = match lit {
+            Lit::Str(text) => Some(text.as_bytes().to_vec()),
+            Lit::Bytes(bytes) => Some(bytes.clone()),
+            Lit::Hex(digits) if *ty == Ty::Bytes => Some(hex_bytes(digits)),
+            _ => None,
+        };
+        if let Some(bytes) = text_bytes {
+            // Static data in the held form: length, then the bytes.
+            let mut held = (bytes.len() as u32).to_be_bytes().to_vec();
+            held.extend(bytes);
+            let at = self.ctx.data(&held);
+            self.emit(I::I32Const(at as i32));
+            return Ok(());
+        }
         match (lit, repr(ty)) {
             (Lit::Bool(b), _) => self.emit(I::I32Const(i32::from(*b))),
             (Lit::Int(digits), Some(Repr::I32)) => {
@@ -142,8 +156,15 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     }
 
     pub(super) fn compare(&mut self, op: BinOp, ty: &Ty, span: Span) -> Out {
-        if *ty == Ty::Decimal {
-            self.call_rt(Runtime::DecCmp);
+        if matches!(ty, Ty::String | Ty::Bytes) && matches!(op, BinOp::Eq | BinOp::Ne) {
+            self.call_rt(Runtime::BytesEq);
+            if op == BinOp::Ne {
+                self.emit(I::I32Eqz);
+            }
+            return Ok(());
+        }
+        if *ty == Ty::Decimal || matches!(ty, Ty::String | Ty::Bytes) {
+            self.call_rt(if *ty == Ty::Decimal { Runtime::DecCmp } else { Runtime::BytesCmp });
             self.emit(I::I32Const(0));
             self.emit(match op {
                 BinOp::Eq => I::I32Eq,
@@ -198,6 +219,10 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     pub(super) fn arith(&mut self, op: BinOp, lt: &Ty, rt: &Ty, span: Span) -> Out {
         if *lt == Ty::Decimal {
             return self.decimal_arith(op, span);
+        }
+        if matches!(lt, Ty::String | Ty::Bytes) && op == BinOp::Add {
+            self.call_rt(Runtime::Concat);
+            return Ok(());
         }
         let (a, b) = match repr(lt) {
             Some(Repr::I64) => (self.temp(ValType::I64), self.temp(ValType::I64)),

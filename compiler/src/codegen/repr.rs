@@ -19,7 +19,8 @@ pub enum Repr {
     /// A pointer (i32) to an immutable value in linear memory: addresses
     /// and hashes (their bytes), Decimals (the raw `i128`, 16 bytes
     /// little-endian), and `Option`s (0 is `None`, else a pointer to the
-    /// payload's canonical encoding).
+    /// payload's canonical encoding), text and bytes (their canonical
+    /// encoding: a big-endian `u32` length, then the bytes).
     Ptr,
 }
 
@@ -39,8 +40,10 @@ pub fn repr(ty: &Ty) -> Option<Repr> {
         Ty::Unit | Ty::Never => Repr::None,
         Ty::Bool | Ty::Int(IntTy::U8 | IntTy::U32) | Ty::Role(_) | Ty::Rounding => Repr::I32,
         Ty::Int(IntTy::U64 | IntTy::I64) | Ty::Timestamp => Repr::I64,
-        Ty::Address | Ty::Hash | Ty::Decimal => Repr::Ptr,
-        Ty::Option(inner) if scalar_size(inner).is_some() => Repr::Ptr,
+        Ty::Address | Ty::Hash | Ty::Decimal | Ty::String | Ty::Bytes => Repr::Ptr,
+        Ty::Option(inner) if scalar_size(inner).is_some() || matches!(**inner, Ty::String | Ty::Bytes) => {
+            Repr::Ptr
+        }
         _ => return None,
     })
 }

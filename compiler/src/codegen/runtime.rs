@@ -28,9 +28,13 @@ pub(super) enum Runtime {
     DecCmp,
     DecEncode,
     DecDecode,
+    KeyEscape,
+    BytesEq,
+    BytesCmp,
+    Concat,
 }
 
-pub(super) const RUNTIME: [Runtime; 14] = [
+pub(super) const RUNTIME: [Runtime; 18] = [
     Runtime::Alloc,
     Runtime::Reset,
     Runtime::Trap,
@@ -45,6 +49,10 @@ pub(super) const RUNTIME: [Runtime; 14] = [
     Runtime::DecCmp,
     Runtime::DecEncode,
     Runtime::DecDecode,
+    Runtime::KeyEscape,
+    Runtime::BytesEq,
+    Runtime::BytesCmp,
+    Runtime::Concat,
 ];
 
 /// The body of a runtime helper.
@@ -193,6 +201,9 @@ pub(super) fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
         }
         Runtime::DecAdd | Runtime::DecSub | Runtime::DecCmp | Runtime::DecEncode | Runtime::DecDecode => {
             decimal_runtime(&mut f, r)
+        }
+        Runtime::KeyEscape | Runtime::BytesEq | Runtime::BytesCmp | Runtime::Concat => {
+            bytes_runtime(&mut f, r)
         }
         Runtime::HasRole | Runtime::SetRole => {
             // (role, address ptr[, present]) builds `0x02 ++ role ++ address`.
@@ -368,6 +379,242 @@ fn decimal_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
             f.emit(I::I64Const(i64::MIN));
             f.emit(I::I64Xor);
             f.emit(I::I64Store(mem(8, 0)));
+            f.emit(I::LocalGet(out));
+            vec![ValType::I32]
+        }
+    }
+}
+
+/// Pushes the length held (big-endian) in the first 4 bytes at local `p`.
+fn length_of(f: &mut FnCompiler<'_, '_>, p: u32) {
+    f.emit(I::LocalGet(p));
+    f.emit(I::I32Load(mem(0, 0)));
+    f.call_rt(Runtime::Bswap32);
+}
+
+/// Pushes `local + offset`.
+fn offset(f: &mut FnCompiler<'_, '_>, local: u32, by: u32) {
+    f.emit(I::LocalGet(local));
+    f.emit(I::LocalGet(by));
+    f.emit(I::I32Add);
+}
+
+/// Helpers for text and bytes, held as `u32 big-endian length ++ bytes`.
+fn bytes_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
+    match r {
+        Runtime::KeyEscape => {
+            // (src) -> [u32 native length][key form]: each 0x00 written as
+            // 0x00 0xFF, then the terminator 0x00 0x00.
+            f.params = vec![ValType::I32];
+            let (n, i, extra, out, w, b) = (
+                f.temp(ValType::I32),
+                f.temp(ValType::I32),
+                f.temp(ValType::I32),
+                f.temp(ValType::I32),
+                f.temp(ValType::I32),
+                f.temp(ValType::I32),
+            );
+            length_of(f, 0);
+            f.emit(I::LocalSet(n));
+            // Count the zero bytes.
+            f.emit(I::Block(BlockType::Empty));
+            f.emit(I::Loop(BlockType::Empty));
+            f.emit(I::LocalGet(i));
+            f.emit(I::LocalGet(n));
+            f.emit(I::I32GeU);
+            f.emit(I::BrIf(1));
+            offset(f, 0, i);
+            f.emit(I::I32Load8U(mem(4, 0)));
+            f.emit(I::I32Eqz);
+            f.emit(I::LocalGet(extra));
+            f.emit(I::I32Add);
+            f.emit(I::LocalSet(extra));
+            f.emit(I::LocalGet(i));
+            f.emit(I::I32Const(1));
+            f.emit(I::I32Add);
+            f.emit(I::LocalSet(i));
+            f.emit(I::Br(0));
+            f.emit(I::End);
+            f.emit(I::End);
+            // Allocate and write.
+            f.emit(I::LocalGet(n));
+            f.emit(I::LocalGet(extra));
+            f.emit(I::I32Add);
+            f.emit(I::I32Const(6));
+            f.emit(I::I32Add);
+            f.call_rt(Runtime::Alloc);
+            f.emit(I::LocalTee(out));
+            f.emit(I::LocalGet(n));
+            f.emit(I::LocalGet(extra));
+            f.emit(I::I32Add);
+            f.emit(I::I32Const(2));
+            f.emit(I::I32Add);
+            f.emit(I::I32Store(mem(0, 0)));
+            f.emit(I::LocalGet(out));
+            f.emit(I::I32Const(4));
+            f.emit(I::I32Add);
+            f.emit(I::LocalSet(w));
+            f.emit(I::I32Const(0));
+            f.emit(I::LocalSet(i));
+            f.emit(I::Block(BlockType::Empty));
+            f.emit(I::Loop(BlockType::Empty));
+            f.emit(I::LocalGet(i));
+            f.emit(I::LocalGet(n));
+            f.emit(I::I32GeU);
+            f.emit(I::BrIf(1));
+            offset(f, 0, i);
+            f.emit(I::I32Load8U(mem(4, 0)));
+            f.emit(I::LocalSet(b));
+            f.emit(I::LocalGet(w));
+            f.emit(I::LocalGet(b));
+            f.emit(I::I32Store8(mem(0, 0)));
+            f.emit(I::LocalGet(w));
+            f.emit(I::I32Const(1));
+            f.emit(I::I32Add);
+            f.emit(I::LocalSet(w));
+            f.emit(I::LocalGet(b));
+            f.emit(I::I32Eqz);
+            f.emit(I::If(BlockType::Empty));
+            f.emit(I::LocalGet(w));
+            f.emit(I::I32Const(0xFF));
+            f.emit(I::I32Store8(mem(0, 0)));
+            f.emit(I::LocalGet(w));
+            f.emit(I::I32Const(1));
+            f.emit(I::I32Add);
+            f.emit(I::LocalSet(w));
+            f.emit(I::End);
+            f.emit(I::LocalGet(i));
+            f.emit(I::I32Const(1));
+            f.emit(I::I32Add);
+            f.emit(I::LocalSet(i));
+            f.emit(I::Br(0));
+            f.emit(I::End);
+            f.emit(I::End);
+            f.emit(I::LocalGet(w));
+            f.emit(I::I32Const(0));
+            f.emit(I::I32Store16(mem(0, 0)));
+            f.emit(I::LocalGet(out));
+            vec![ValType::I32]
+        }
+        Runtime::BytesEq => {
+            // (a, b) -> 1 when lengths and bytes are equal.
+            f.params = vec![ValType::I32, ValType::I32];
+            f.emit(I::LocalGet(0));
+            f.emit(I::I32Load(mem(0, 0)));
+            f.emit(I::LocalGet(1));
+            f.emit(I::I32Load(mem(0, 0)));
+            f.emit(I::I32Ne);
+            f.emit(I::If(BlockType::Empty));
+            f.emit(I::I32Const(0));
+            f.emit(I::Return);
+            f.emit(I::End);
+            f.emit(I::LocalGet(0));
+            f.emit(I::I32Const(4));
+            f.emit(I::I32Add);
+            f.emit(I::LocalGet(1));
+            f.emit(I::I32Const(4));
+            f.emit(I::I32Add);
+            length_of(f, 0);
+            f.call_rt(Runtime::MemEq);
+            vec![ValType::I32]
+        }
+        Runtime::BytesCmp => {
+            // (a, b) -> -1, 0, 1 bytewise, a prefix first.
+            f.params = vec![ValType::I32, ValType::I32];
+            let (na, nb, i, ca, cb) = (
+                f.temp(ValType::I32),
+                f.temp(ValType::I32),
+                f.temp(ValType::I32),
+                f.temp(ValType::I32),
+                f.temp(ValType::I32),
+            );
+            length_of(f, 0);
+            f.emit(I::LocalSet(na));
+            length_of(f, 1);
+            f.emit(I::LocalSet(nb));
+            f.emit(I::Block(BlockType::Empty));
+            f.emit(I::Loop(BlockType::Empty));
+            f.emit(I::LocalGet(i));
+            f.emit(I::LocalGet(na));
+            f.emit(I::I32GeU);
+            f.emit(I::LocalGet(i));
+            f.emit(I::LocalGet(nb));
+            f.emit(I::I32GeU);
+            f.emit(I::I32Or);
+            f.emit(I::BrIf(1));
+            offset(f, 0, i);
+            f.emit(I::I32Load8U(mem(4, 0)));
+            f.emit(I::LocalSet(ca));
+            offset(f, 1, i);
+            f.emit(I::I32Load8U(mem(4, 0)));
+            f.emit(I::LocalSet(cb));
+            f.emit(I::LocalGet(ca));
+            f.emit(I::LocalGet(cb));
+            f.emit(I::I32Ne);
+            f.emit(I::If(BlockType::Empty));
+            f.emit(I::LocalGet(ca));
+            f.emit(I::LocalGet(cb));
+            f.emit(I::I32GtU);
+            f.emit(I::LocalGet(ca));
+            f.emit(I::LocalGet(cb));
+            f.emit(I::I32LtU);
+            f.emit(I::I32Sub);
+            f.emit(I::Return);
+            f.emit(I::End);
+            f.emit(I::LocalGet(i));
+            f.emit(I::I32Const(1));
+            f.emit(I::I32Add);
+            f.emit(I::LocalSet(i));
+            f.emit(I::Br(0));
+            f.emit(I::End);
+            f.emit(I::End);
+            f.emit(I::LocalGet(na));
+            f.emit(I::LocalGet(nb));
+            f.emit(I::I32GtU);
+            f.emit(I::LocalGet(na));
+            f.emit(I::LocalGet(nb));
+            f.emit(I::I32LtU);
+            f.emit(I::I32Sub);
+            vec![ValType::I32]
+        }
+        _ => {
+            // Concat: (a, b) -> fresh a ++ b.
+            f.params = vec![ValType::I32, ValType::I32];
+            let (na, nb, out) = (f.temp(ValType::I32), f.temp(ValType::I32), f.temp(ValType::I32));
+            length_of(f, 0);
+            f.emit(I::LocalSet(na));
+            length_of(f, 1);
+            f.emit(I::LocalSet(nb));
+            f.emit(I::LocalGet(na));
+            f.emit(I::LocalGet(nb));
+            f.emit(I::I32Add);
+            f.emit(I::I32Const(4));
+            f.emit(I::I32Add);
+            f.call_rt(Runtime::Alloc);
+            f.emit(I::LocalTee(out));
+            f.emit(I::LocalGet(na));
+            f.emit(I::LocalGet(nb));
+            f.emit(I::I32Add);
+            f.call_rt(Runtime::Bswap32);
+            f.emit(I::I32Store(mem(0, 0)));
+            f.emit(I::LocalGet(out));
+            f.emit(I::I32Const(4));
+            f.emit(I::I32Add);
+            f.emit(I::LocalGet(0));
+            f.emit(I::I32Const(4));
+            f.emit(I::I32Add);
+            f.emit(I::LocalGet(na));
+            f.call_rt(Runtime::Copy);
+            f.emit(I::LocalGet(out));
+            f.emit(I::I32Const(4));
+            f.emit(I::I32Add);
+            f.emit(I::LocalGet(na));
+            f.emit(I::I32Add);
+            f.emit(I::LocalGet(1));
+            f.emit(I::I32Const(4));
+            f.emit(I::I32Add);
+            f.emit(I::LocalGet(nb));
+            f.call_rt(Runtime::Copy);
             f.emit(I::LocalGet(out));
             vec![ValType::I32]
         }

@@ -16,6 +16,13 @@ use crate::diagnostic::Diagnostic;
 use crate::span::Span;
 use crate::types::{Def, IntTy, Ty};
 
+/// A storage key in memory: locals holding its pointer and length.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Key {
+    pub ptr: u32,
+    pub len: u32,
+}
+
 type Out = Result<(), Diagnostic>;
 
 impl<'c, 'a> FnCompiler<'c, 'a> {
@@ -26,57 +33,76 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         }
     }
 
-    // ------------------------------------------------------------ storage
-    /// Builds `0x01 ++ field ++ key` in fresh memory; returns its local.
-    pub(super) fn map_key(&mut self, field: u32, key: &Expr, key_ty: &Ty) -> Result<u32, Diagnostic> {
-        let size = scalar_size(key_ty).ok_or_else(|| unsupported(key.span, "this map key type"))?;
-        self.emit(I::I32Const((5 + size) as i32));
+    /// The key of a whole storage field, `0x01 ++ field index`.
+    pub(super) fn field_key_local(&mut self, field: u32) -> Key {
+        let at = self.ctx.field_key(field);
+        let (ptr, len) = (self.temp(ValType::I32), self.temp(ValType::I32));
+        self.emit(I::I32Const(at as i32));
+        self.emit(I::LocalSet(ptr));
+        self.emit(I::I32Const(5));
+        self.emit(I::LocalSet(len));
+        Key { ptr, len }
+    }
+
+    /// The key of a map entry: `0x01 ++ field index ++ key form of the key`.
+    pub(super) fn map_key(&mut self, field: u32, key: &Expr, key_ty: &Ty) -> Result<Key, Diagnostic> {
+        self.expr(key)?;
+        let (form, form_len) = self.key_form(key_ty, key.span)?;
+        let (ptr, len) = (self.temp(ValType::I32), self.temp(ValType::I32));
+        self.emit(I::LocalGet(form_len));
+        self.emit(I::I32Const(5));
+        self.emit(I::I32Add);
+        self.emit(I::LocalTee(len));
         self.call_rt(Runtime::Alloc);
-        let p = self.temp(ValType::I32);
-        self.emit(I::LocalTee(p));
+        self.emit(I::LocalTee(ptr));
         let prefix = self.ctx.field_key(field);
         self.emit(I::I32Const(prefix as i32));
         self.emit(I::I32Const(5));
         self.call_rt(Runtime::Copy);
-        self.emit(I::LocalGet(p));
+        self.emit(I::LocalGet(ptr));
         self.emit(I::I32Const(5));
         self.emit(I::I32Add);
-        self.expr(key)?;
-        self.store_encoded(key_ty);
-        Ok(p)
+        self.emit(I::LocalGet(form));
+        self.emit(I::LocalGet(form_len));
+        self.call_rt(Runtime::Copy);
+        Ok(Key { ptr, len })
     }
 
-    pub(super) fn storage_read_scalar(
-        &mut self,
-        key_at: u32,
-        key_len: u32,
-        ty: &Ty,
-        span: Span,
-        absent: AbsentIs,
-    ) -> Out {
-        let k = self.temp(ValType::I32);
-        self.emit(I::I32Const(key_at as i32));
-        self.emit(I::LocalSet(k));
-        self.storage_read_scalar_dyn(k, key_len, ty, span, absent)
-    }
-
-    /// Reads the value at the key in local `key` and decodes it.
-    pub(super) fn storage_read_scalar_dyn(
-        &mut self,
-        key: u32,
-        key_len: u32,
-        ty: &Ty,
-        span: Span,
-        absent: AbsentIs,
-    ) -> Out {
-        let vt = repr(ty).and_then(Repr::val_type).ok_or_else(|| unsupported(span, "this storage type"))?;
-        if scalar_size(ty).is_none() {
-            return Err(unsupported(span, "storage of this type"));
+    /// The key form of the value on the stack: fixed-size values as their
+    /// encoding, text and bytes escaped and terminated.
+    fn key_form(&mut self, ty: &Ty, span: Span) -> Result<(u32, u32), Diagnostic> {
+        if matches!(ty, Ty::String | Ty::Bytes) {
+            let (ptr, len) = (self.temp(ValType::I32), self.temp(ValType::I32));
+            self.call_rt(Runtime::KeyEscape);
+            self.emit(I::LocalTee(ptr));
+            self.emit(I::I32Load(mem(0, 0)));
+            self.emit(I::LocalSet(len));
+            self.emit(I::LocalGet(ptr));
+            self.emit(I::I32Const(4));
+            self.emit(I::I32Add);
+            self.emit(I::LocalSet(ptr));
+            return Ok((ptr, len));
         }
-        let len = self.temp(ValType::I32);
-        self.emit(I::LocalGet(key));
-        self.emit(I::I32Const(key_len as i32));
-        self.call_host("storage_read");
+        if scalar_size(ty).is_none() {
+            return Err(unsupported(span, &format!("a map key of type `{}`", self.ctx.display(ty))));
+        }
+        self.encode_value(ty, span)
+    }
+
+    fn call_with_key(&mut self, key: Key, host: &str) {
+        self.emit(I::LocalGet(key.ptr));
+        self.emit(I::LocalGet(key.len));
+        self.call_host(host);
+    }
+
+    /// Reads and decodes the value under `key`.
+    pub(super) fn storage_read(&mut self, key: Key, ty: &Ty, span: Span, absent: AbsentIs) -> Out {
+        let vt = repr(ty).and_then(Repr::val_type).ok_or_else(|| unsupported(span, "this storage type"))?;
+        if !encodable(ty) {
+            return Err(unsupported(span, &format!("storage of `{}`", self.ctx.display(ty))));
+        }
+        let (len, p) = (self.temp(ValType::I32), self.temp(ValType::I32));
+        self.call_with_key(key, "storage_read");
         self.emit(I::LocalTee(len));
         self.emit(I::I32Const(-1));
         self.emit(I::I32Eq);
@@ -88,23 +114,20 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.emit(I::Else);
         self.emit(I::LocalGet(len));
         self.call_rt(Runtime::Alloc);
-        let p = self.temp(ValType::I32);
         self.emit(I::LocalTee(p));
         self.call_host("return_copy");
-        self.emit(I::LocalGet(p));
-        self.load_encoded(ty, span)?;
+        self.decode_value(p, ty, span)?;
         self.emit(I::End);
         Ok(())
     }
 
-    pub(super) fn storage_get_option(&mut self, key: u32, key_len: u32, value_ty: &Ty, span: Span) -> Out {
-        if scalar_size(value_ty).is_none() {
-            return Err(unsupported(span, "a map value of this type"));
+    /// `m.get(k)` on a storage map: `None` (0) or a pointer to the encoding.
+    pub(super) fn storage_get(&mut self, key: Key, value_ty: &Ty, span: Span) -> Out {
+        if !encodable(value_ty) {
+            return Err(unsupported(span, &format!("a map value of type `{}`", self.ctx.display(value_ty))));
         }
-        let len = self.temp(ValType::I32);
-        self.emit(I::LocalGet(key));
-        self.emit(I::I32Const(key_len as i32));
-        self.call_host("storage_read");
+        let (len, p) = (self.temp(ValType::I32), self.temp(ValType::I32));
+        self.call_with_key(key, "storage_read");
         self.emit(I::LocalTee(len));
         self.emit(I::I32Const(-1));
         self.emit(I::I32Eq);
@@ -113,7 +136,6 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.emit(I::Else);
         self.emit(I::LocalGet(len));
         self.call_rt(Runtime::Alloc);
-        let p = self.temp(ValType::I32);
         self.emit(I::LocalTee(p));
         self.call_host("return_copy");
         self.emit(I::LocalGet(p));
@@ -121,30 +143,154 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         Ok(())
     }
 
-    pub(super) fn storage_write_scalar_static(&mut self, key_at: u32, ty: &Ty, span: Span) -> Out {
-        let k = self.temp(ValType::I32);
-        self.emit(I::I32Const(key_at as i32));
-        self.emit(I::LocalSet(k));
-        self.storage_write_scalar_dyn(k, 5, ty, span)
+    pub(super) fn storage_contains(&mut self, key: Key) {
+        self.call_with_key(key, "storage_read");
+        self.emit(I::I32Const(-1));
+        self.emit(I::I32Ne);
     }
 
-    /// Writes the value on the stack at the key in local `key`.
-    pub(super) fn storage_write_scalar_dyn(&mut self, key: u32, key_len: u32, ty: &Ty, span: Span) -> Out {
-        let size = scalar_size(ty).ok_or_else(|| unsupported(span, "storage of this type"))?;
-        let vt = repr(ty).and_then(Repr::val_type).ok_or_else(|| unsupported(span, "this storage type"))?;
-        let v = self.temp(vt);
-        self.emit(I::LocalSet(v));
-        self.emit(I::I32Const(size as i32));
-        self.call_rt(Runtime::Alloc);
-        let p = self.temp(ValType::I32);
-        self.emit(I::LocalTee(p));
-        self.emit(I::LocalGet(v));
-        self.store_encoded(ty);
-        self.emit(I::LocalGet(key));
-        self.emit(I::I32Const(key_len as i32));
+    pub(super) fn storage_remove(&mut self, key: Key) {
+        self.call_with_key(key, "storage_remove");
+    }
+
+    /// Writes the value on the stack under `key`.
+    pub(super) fn storage_write(&mut self, key: Key, ty: &Ty, span: Span) -> Out {
+        let (p, len) = self.encode_value(ty, span)?;
+        self.emit(I::LocalGet(key.ptr));
+        self.emit(I::LocalGet(key.len));
         self.emit(I::LocalGet(p));
-        self.emit(I::I32Const(size as i32));
+        self.emit(I::LocalGet(len));
         self.call_host("storage_write");
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ encoding
+
+    /// Encodes the value on the stack; returns locals holding a pointer to
+    /// its canonical encoding and the encoding's length.
+    pub(super) fn encode_value(&mut self, ty: &Ty, span: Span) -> Result<(u32, u32), Diagnostic> {
+        let (p, len) = (self.temp(ValType::I32), self.temp(ValType::I32));
+        match ty {
+            Ty::Unit => {
+                self.emit(I::I32Const(0));
+                self.emit(I::LocalTee(p));
+                self.emit(I::LocalSet(len));
+            }
+            // Text and bytes are held as their encoding already.
+            Ty::String | Ty::Bytes => {
+                self.emit(I::LocalSet(p));
+                self.encoded_len_at(p, ty, span)?;
+                self.emit(I::LocalSet(len));
+            }
+            Ty::Option(inner) => {
+                // `00`, or `01` followed by the payload's encoding (which the
+                // option's pointer already points at).
+                let v = self.temp(ValType::I32);
+                let payload = self.temp(ValType::I32);
+                self.emit(I::LocalSet(v));
+                self.emit(I::LocalGet(v));
+                self.emit(I::If(BlockType::Empty));
+                self.encoded_len_at(v, inner, span)?;
+                self.emit(I::LocalTee(payload));
+                self.emit(I::I32Const(1));
+                self.emit(I::I32Add);
+                self.emit(I::LocalTee(len));
+                self.call_rt(Runtime::Alloc);
+                self.emit(I::LocalTee(p));
+                self.emit(I::I32Const(1));
+                self.emit(I::I32Store8(mem(0, 0)));
+                self.emit(I::LocalGet(p));
+                self.emit(I::I32Const(1));
+                self.emit(I::I32Add);
+                self.emit(I::LocalGet(v));
+                self.emit(I::LocalGet(payload));
+                self.call_rt(Runtime::Copy);
+                self.emit(I::Else);
+                self.emit(I::I32Const(1));
+                self.emit(I::LocalTee(len));
+                self.call_rt(Runtime::Alloc);
+                self.emit(I::LocalTee(p));
+                self.emit(I::I32Const(0));
+                self.emit(I::I32Store8(mem(0, 0)));
+                self.emit(I::End);
+            }
+            _ => {
+                let size = scalar_size(ty).ok_or_else(|| {
+                    unsupported(span, &format!("encoding a value of type `{}`", self.ctx.display(ty)))
+                })?;
+                let vt = repr(ty).and_then(Repr::val_type).ok_or_else(|| unsupported(span, "this value"))?;
+                let v = self.temp(vt);
+                self.emit(I::LocalSet(v));
+                self.emit(I::I32Const(size as i32));
+                self.emit(I::LocalTee(len));
+                self.call_rt(Runtime::Alloc);
+                self.emit(I::LocalTee(p));
+                self.emit(I::LocalGet(v));
+                self.store_encoded(ty);
+            }
+        }
+        Ok((p, len))
+    }
+
+    /// Pushes the length of the encoding of a `ty` that starts at `ptr`.
+    pub(super) fn encoded_len_at(&mut self, ptr: u32, ty: &Ty, span: Span) -> Out {
+        match ty {
+            Ty::String | Ty::Bytes => {
+                self.emit(I::LocalGet(ptr));
+                self.emit(I::I32Load(mem(0, 0)));
+                self.call_rt(Runtime::Bswap32);
+                self.emit(I::I32Const(4));
+                self.emit(I::I32Add);
+            }
+            Ty::Unit => self.emit(I::I32Const(0)),
+            Ty::Option(inner) => {
+                let payload = self.temp(ValType::I32);
+                self.emit(I::LocalGet(ptr));
+                self.emit(I::I32Load8U(mem(0, 0)));
+                self.emit(I::If(BlockType::Result(ValType::I32)));
+                self.emit(I::LocalGet(ptr));
+                self.emit(I::I32Const(1));
+                self.emit(I::I32Add);
+                self.emit(I::LocalSet(payload));
+                self.encoded_len_at(payload, inner, span)?;
+                self.emit(I::I32Const(1));
+                self.emit(I::I32Add);
+                self.emit(I::Else);
+                self.emit(I::I32Const(1));
+                self.emit(I::End);
+            }
+            _ => {
+                let size = scalar_size(ty).ok_or_else(|| {
+                    unsupported(span, &format!("decoding a value of type `{}`", self.ctx.display(ty)))
+                })?;
+                self.emit(I::I32Const(size as i32));
+            }
+        }
+        Ok(())
+    }
+
+    /// Pushes the value whose encoding starts at `ptr`.
+    pub(super) fn decode_value(&mut self, ptr: u32, ty: &Ty, span: Span) -> Out {
+        match ty {
+            Ty::String | Ty::Bytes => self.emit(I::LocalGet(ptr)),
+            Ty::Unit => {}
+            Ty::Option(_) => {
+                // Tag 0 is `None` (0); else a pointer just past the tag.
+                self.emit(I::LocalGet(ptr));
+                self.emit(I::I32Load8U(mem(0, 0)));
+                self.emit(I::If(BlockType::Result(ValType::I32)));
+                self.emit(I::LocalGet(ptr));
+                self.emit(I::I32Const(1));
+                self.emit(I::I32Add);
+                self.emit(I::Else);
+                self.emit(I::I32Const(0));
+                self.emit(I::End);
+            }
+            _ => {
+                self.emit(I::LocalGet(ptr));
+                self.load_encoded(ty, span)?;
+            }
+        }
         Ok(())
     }
 
@@ -154,6 +300,10 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             Some(Repr::I32) => self.emit(I::I32Const(0)),
             Some(Repr::I64) => self.emit(I::I64Const(0)),
             Some(Repr::Ptr) if matches!(ty, Ty::Option(_)) => self.emit(I::I32Const(0)),
+            Some(Repr::Ptr) if matches!(ty, Ty::String | Ty::Bytes) => {
+                let at = self.ctx.data(&[0u8; 4]);
+                self.emit(I::I32Const(at as i32));
+            }
             Some(Repr::Ptr) => {
                 let zeros = vec![0u8; scalar_size(ty).unwrap_or(0) as usize];
                 let at = self.ctx.data(&zeros);
@@ -219,5 +369,14 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             _ => return Err(unsupported(span, "loading this type")),
         }
         Ok(())
+    }
+}
+
+/// Types whose values the back end can encode and decode.
+pub(super) fn encodable(ty: &Ty) -> bool {
+    match ty {
+        Ty::String | Ty::Bytes | Ty::Unit => true,
+        Ty::Option(inner) => encodable(inner),
+        other => scalar_size(other).is_some(),
     }
 }
