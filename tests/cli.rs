@@ -192,7 +192,7 @@ fn build_and_abi() {
 fn build_refuses_unsupported_code() {
     let dir = with_file(
         "n.writ",
-        b"struct P { x: u64 }\ncontract N { storage { s: Map<u64, P> } init() {} pub fn f(x: u64) { self.s[x] = P { x }; } }\n",
+        b"contract N { storage { s: Map<u64, List<u64>> } init() {} pub fn f(x: u64) { self.s[x] = [x]; } }\n",
     );
     let out = writ(&["build", "n.writ", "-o", "out"], dir.path());
     assert_eq!(out.status.code(), Some(1));

@@ -173,12 +173,10 @@ fn builds_are_reproducible() {
 #[test]
 fn unsupported_constructs_are_refused() {
     let source = r#"
-struct Note { text: String, at: Timestamp }
-
 contract Notes {
-    storage { notes: Map<u64, Note> }
+    storage { notes: Map<u64, List<String>> }
     init() {}
-    pub fn add(id: u64, text: String) { self.notes[id] = Note { text, at: now() }; }
+    pub fn add(id: u64, text: String) { self.notes[id] = [text]; }
 }
 "#;
     let (artifacts, diagnostics) = build("notes.writ", source);

@@ -22,6 +22,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     // ------------------------------------------------------------ calls
     pub(super) fn call(&mut self, callee: &Expr, args: &[Expr], ty: &Ty, span: Span) -> Out {
         let ExprKind::Path(path) = &callee.kind else { return Err(unsupported(span, "this call")) };
+        if let Some(Def::Variant(_, index)) = self.ctx.typed.def(path.last().span) {
+            return self.enum_value(index, args, span);
+        }
         if let Some(Def::Fn(id)) = self.ctx.typed.def(path.last().span) {
             for arg in args {
                 self.expr(arg)?;
@@ -136,6 +139,12 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         if matches!(ty, Ty::String | Ty::Bytes) {
             // Held as their encoding already: the option points at it.
             return self.expr(value);
+        }
+        if matches!(ty, Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) | Ty::Option(_)) {
+            self.expr(value)?;
+            let (p, _) = self.encode_value(ty, value.span)?;
+            self.emit(I::LocalGet(p));
+            return Ok(());
         }
         let size = scalar_size(ty).ok_or_else(|| unsupported(value.span, "this value in an `Option`"))?;
         let vt = repr(ty).and_then(Repr::val_type).ok_or_else(|| unsupported(value.span, "this value"))?;

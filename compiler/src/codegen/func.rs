@@ -41,6 +41,8 @@ pub(super) struct FnCompiler<'c, 'a> {
     local_map: HashMap<LocalId, u32>,
     depth: u32,
     loops: Vec<LoopLabels>,
+    /// How many record types encoding code is nested in (recursion guard).
+    pub record_depth: u32,
 }
 
 impl<'c, 'a> FnCompiler<'c, 'a> {
@@ -53,6 +55,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             local_map: HashMap::new(),
             depth: 0,
             loops: Vec::new(),
+            record_depth: 0,
         }
     }
 
@@ -69,6 +72,24 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     pub fn temp(&mut self, ty: ValType) -> u32 {
         self.locals.push(ty);
         (self.params.len() + self.locals.len() - 1) as u32
+    }
+
+    pub(super) fn depth(&self) -> u32 {
+        self.depth
+    }
+
+    pub(super) fn local_index(&self, local: LocalId) -> Option<u32> {
+        self.local_map.get(&local).copied()
+    }
+
+    /// A fresh local for a pattern binding.
+    pub(super) fn bind_local(
+        &mut self,
+        local: LocalId,
+        ty: &Ty,
+        span: Span,
+    ) -> Result<Option<u32>, Diagnostic> {
+        self.bind(local, ty, span)
     }
 
     pub fn param(&mut self, local: LocalId, ty: ValType) -> u32 {
@@ -312,6 +333,25 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 }
                 self.storage_write(key, &target_ty, target.span)
             }
+            ExprKind::Field { .. } | ExprKind::TupleField { .. } => {
+                let place_ty = self.ty(target);
+                let vt = repr(&place_ty)
+                    .and_then(Repr::val_type)
+                    .ok_or_else(|| unsupported(target.span, "this assignment"))?;
+                if op == AssignOp::Assign {
+                    self.expr(value)?;
+                } else {
+                    self.expr(target)?;
+                    compound(self)?;
+                }
+                let v = self.temp(vt);
+                self.emit(I::LocalSet(v));
+                if self.assign_field_path(target, v)? {
+                    Ok(())
+                } else {
+                    Err(unsupported(target.span, "assigning to a field of this value"))
+                }
+            }
             _ => Err(unsupported(target.span, "this kind of assignment target")),
         }
     }
@@ -414,8 +454,21 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             }
             ExprKind::Fail { error, args } => self.fail(error, args, e.span),
             ExprKind::Emit { event, args } => self.emit_event(event, args, e.span),
-            ExprKind::Match { .. } => Err(unsupported(e.span, "`match`")),
+            ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms, &ty, e.span),
             ExprKind::Tuple(items) if items.is_empty() => Ok(()),
+            ExprKind::Tuple(items) => self.tuple_literal(items, e.span),
+            ExprKind::StructLit { fields, .. } => self.struct_literal(fields, &ty, e.span),
+            ExprKind::Field { receiver, name } => {
+                let receiver_ty = self.ty(receiver);
+                let slot =
+                    self.field_slot(&receiver_ty, name).ok_or_else(|| unsupported(e.span, "this field"))?;
+                self.expr(receiver)?;
+                self.load_slot(slot, &ty, e.span)
+            }
+            ExprKind::TupleField { receiver, index, .. } => {
+                self.expr(receiver)?;
+                self.load_slot(*index, &ty, e.span)
+            }
             _ => Err(unsupported(e.span, "this expression")),
         }
     }
@@ -444,6 +497,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.emit(I::I32Const(index as i32));
                 Ok(())
             }
+            Some(Def::Variant(_, index)) => self.enum_value(index, &[], span),
             Some(Def::Const(id)) => {
                 let value = self.ctx.const_value(id).ok_or_else(|| unsupported(span, "this constant"))?;
                 match &value.kind {

@@ -14,9 +14,13 @@ mod calls;
 #[allow(clippy::result_large_err)]
 mod func;
 #[allow(clippy::result_large_err)]
+mod matching;
+#[allow(clippy::result_large_err)]
 mod module;
 #[allow(clippy::result_large_err)]
 mod ops;
+#[allow(clippy::result_large_err)]
+mod records;
 mod repr;
 mod runtime;
 #[allow(clippy::result_large_err)]

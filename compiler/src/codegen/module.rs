@@ -47,6 +47,10 @@ pub(super) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    pub fn tables(&self) -> &'a Tables {
+        self.tables
+    }
+
     pub fn display(&self, ty: &Ty) -> String {
         self.tables.display(ty)
     }
@@ -293,7 +297,7 @@ fn entry_wrapper(ctx: &mut Ctx<'_>, id: FnId) -> Result<Compiled, Diagnostic> {
     let at = f.temp(ValType::I32);
     let mut values = Vec::new();
     for p in &info.params {
-        if !super::storage::encodable(&p.ty) {
+        if !super::records::encodable(f.ctx.tables(), &p.ty, 0) {
             return Err(unsupported(
                 info.span,
                 &format!("an entry point parameter of type `{}`", f.ctx.display(&p.ty)),
@@ -340,7 +344,7 @@ fn encode_result(f: &mut FnCompiler<'_, '_>, ty: &Ty, span: crate::span::Span) -
         f.emit(I::I64Const(0));
         return Ok(());
     }
-    if !super::storage::encodable(ty) {
+    if !super::records::encodable(f.ctx.tables(), ty, 0) {
         return Err(unsupported(span, &format!("an entry point result of type `{}`", f.ctx.display(ty))));
     }
     let (out, len) = f.encode_value(ty, span)?;

@@ -41,9 +41,8 @@ pub fn repr(ty: &Ty) -> Option<Repr> {
         Ty::Bool | Ty::Int(IntTy::U8 | IntTy::U32) | Ty::Role(_) | Ty::Rounding => Repr::I32,
         Ty::Int(IntTy::U64 | IntTy::I64) | Ty::Timestamp => Repr::I64,
         Ty::Address | Ty::Hash | Ty::Decimal | Ty::String | Ty::Bytes => Repr::Ptr,
-        Ty::Option(inner) if scalar_size(inner).is_some() || matches!(**inner, Ty::String | Ty::Bytes) => {
-            Repr::Ptr
-        }
+        Ty::Tuple(parts) if parts.is_empty() => Repr::None,
+        Ty::Option(_) | Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) => Repr::Ptr,
         _ => return None,
     })
 }

@@ -98,7 +98,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     /// Reads and decodes the value under `key`.
     pub(super) fn storage_read(&mut self, key: Key, ty: &Ty, span: Span, absent: AbsentIs) -> Out {
         let vt = repr(ty).and_then(Repr::val_type).ok_or_else(|| unsupported(span, "this storage type"))?;
-        if !encodable(ty) {
+        if !super::records::encodable(self.ctx.tables(), ty, 0) {
             return Err(unsupported(span, &format!("storage of `{}`", self.ctx.display(ty))));
         }
         let (len, p) = (self.temp(ValType::I32), self.temp(ValType::I32));
@@ -123,7 +123,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
 
     /// `m.get(k)` on a storage map: `None` (0) or a pointer to the encoding.
     pub(super) fn storage_get(&mut self, key: Key, value_ty: &Ty, span: Span) -> Out {
-        if !encodable(value_ty) {
+        if !super::records::encodable(self.ctx.tables(), value_ty, 0) {
             return Err(unsupported(span, &format!("a map value of type `{}`", self.ctx.display(value_ty))));
         }
         let (len, p) = (self.temp(ValType::I32), self.temp(ValType::I32));
@@ -214,6 +214,15 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.emit(I::I32Store8(mem(0, 0)));
                 self.emit(I::End);
             }
+            Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) => {
+                let v = self.temp(ValType::I32);
+                self.emit(I::LocalSet(v));
+                let (rp, rlen) = self.encode_record(v, ty, span)?;
+                self.emit(I::LocalGet(rp));
+                self.emit(I::LocalSet(p));
+                self.emit(I::LocalGet(rlen));
+                self.emit(I::LocalSet(len));
+            }
             _ => {
                 let size = scalar_size(ty).ok_or_else(|| {
                     unsupported(span, &format!("encoding a value of type `{}`", self.ctx.display(ty)))
@@ -243,6 +252,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.emit(I::I32Add);
             }
             Ty::Unit => self.emit(I::I32Const(0)),
+            Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) => self.record_len_at(ptr, ty, span)?,
             Ty::Option(inner) => {
                 let payload = self.temp(ValType::I32);
                 self.emit(I::LocalGet(ptr));
@@ -274,6 +284,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         match ty {
             Ty::String | Ty::Bytes => self.emit(I::LocalGet(ptr)),
             Ty::Unit => {}
+            Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) => self.decode_record(ptr, ty, span)?,
             Ty::Option(_) => {
                 // Tag 0 is `None` (0); else a pointer just past the tag.
                 self.emit(I::LocalGet(ptr));
@@ -369,14 +380,5 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             _ => return Err(unsupported(span, "loading this type")),
         }
         Ok(())
-    }
-}
-
-/// Types whose values the back end can encode and decode.
-pub(super) fn encodable(ty: &Ty) -> bool {
-    match ty {
-        Ty::String | Ty::Bytes | Ty::Unit => true,
-        Ty::Option(inner) => encodable(inner),
-        other => scalar_size(other).is_some(),
     }
 }
