@@ -61,6 +61,12 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 }
             }
             ("now" | "block_height", []) => self.call_host(name),
+            ("date", [y, m, d]) => {
+                self.expr(y)?;
+                self.expr(m)?;
+                self.expr(d)?;
+                self.call_rt(Runtime::DateFromYmd);
+            }
             ("sha256" | "sm3", [data]) => {
                 let (d, out) = (self.temp(ValType::I32), self.temp(ValType::I32));
                 self.expr(data)?;
@@ -215,6 +221,63 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.emit(I::I32Load(mem(0, 0)));
                 self.call_rt(Runtime::Bswap32);
                 self.emit(I::I64ExtendI32U);
+                return Ok(());
+            }
+            (Ty::Timestamp, "date", []) => {
+                // Whole days since 1970; beyond year 9999 is no date.
+                let t = self.temp(ValType::I64);
+                self.expr(receiver)?;
+                self.emit(I::I64Const(86_400));
+                self.emit(I::I64DivU);
+                self.emit(I::LocalTee(t));
+                self.emit(I::I64Const(i64::from(super::runtime::DAY_MAX)));
+                self.emit(I::I64GtU);
+                self.abort_if(AbortCode::Conversion);
+                self.emit(I::LocalGet(t));
+                self.emit(I::I32WrapI64);
+                return Ok(());
+            }
+            (Ty::Date, "year" | "month" | "day", []) => {
+                self.expr(receiver)?;
+                let which = match method.name.as_str() {
+                    "year" => 0,
+                    "month" => 1,
+                    _ => 2,
+                };
+                self.emit(I::I32Const(which));
+                self.call_rt(Runtime::DateParts);
+                return Ok(());
+            }
+            (Ty::Date, "add_days", [days]) => {
+                let t = self.temp(ValType::I64);
+                self.expr(receiver)?;
+                self.emit(I::I64ExtendI32S);
+                self.expr(days)?;
+                // |days| is at most 2^63; adding a date (under 2^22) to it
+                // could only wrap for the very extremes, which the range
+                // check after catches as long as no wrap occurs: check the
+                // operand first.
+                let n = self.temp(ValType::I64);
+                self.emit(I::LocalTee(n));
+                self.emit(I::I64Const(i64::from(i32::MIN)));
+                self.emit(I::I64LtS);
+                self.emit(I::LocalGet(n));
+                self.emit(I::I64Const(i64::from(i32::MAX)));
+                self.emit(I::I64GtS);
+                self.emit(I::I32Or);
+                self.abort_if(AbortCode::Overflow);
+                self.emit(I::LocalGet(n));
+                self.emit(I::I64Add);
+                self.emit(I::LocalTee(t));
+                self.emit(I::I64Const(i64::from(super::runtime::DAY_MIN)));
+                self.emit(I::I64LtS);
+                self.emit(I::LocalGet(t));
+                self.emit(I::I64Const(i64::from(super::runtime::DAY_MAX)));
+                self.emit(I::I64GtS);
+                self.emit(I::I32Or);
+                self.abort_if(AbortCode::Overflow);
+                self.emit(I::LocalGet(t));
+                self.emit(I::I32WrapI64);
                 return Ok(());
             }
             // Text is held exactly as bytes are.

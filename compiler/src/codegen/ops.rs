@@ -194,14 +194,21 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                     self.emit(I::I32Eqz);
                 }
             }
-            (Some(Repr::I32), _) => self.emit(match op {
-                BinOp::Eq => I::I32Eq,
-                BinOp::Ne => I::I32Ne,
-                BinOp::Lt => I::I32LtU,
-                BinOp::Le => I::I32LeU,
-                BinOp::Gt => I::I32GtU,
-                _ => I::I32GeU,
-            }),
+            (Some(Repr::I32), _) => {
+                let s = signed(ty);
+                self.emit(match (op, s) {
+                    (BinOp::Eq, _) => I::I32Eq,
+                    (BinOp::Ne, _) => I::I32Ne,
+                    (BinOp::Lt, true) => I::I32LtS,
+                    (BinOp::Lt, false) => I::I32LtU,
+                    (BinOp::Le, true) => I::I32LeS,
+                    (BinOp::Le, false) => I::I32LeU,
+                    (BinOp::Gt, true) => I::I32GtS,
+                    (BinOp::Gt, false) => I::I32GtU,
+                    (_, true) => I::I32GeS,
+                    (_, false) => I::I32GeU,
+                })
+            }
             (Some(Repr::I64), _) => {
                 let s = signed(ty);
                 self.emit(match (op, s) {
@@ -226,6 +233,17 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     pub(super) fn arith(&mut self, op: BinOp, lt: &Ty, rt: &Ty, span: Span) -> Out {
         if *lt == Ty::Decimal {
             return self.decimal_arith(op, span);
+        }
+        if *lt == Ty::Date && op == BinOp::Sub {
+            // Days between two dates: both fit in 32 bits, so the 64-bit
+            // difference cannot overflow.
+            let b = self.temp(ValType::I32);
+            self.emit(I::LocalSet(b));
+            self.emit(I::I64ExtendI32S);
+            self.emit(I::LocalGet(b));
+            self.emit(I::I64ExtendI32S);
+            self.emit(I::I64Sub);
+            return Ok(());
         }
         if matches!(lt, Ty::String | Ty::Bytes) && op == BinOp::Add {
             self.call_rt(Runtime::Concat);

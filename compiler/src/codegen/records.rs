@@ -283,7 +283,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
 
     /// Writes an optional big-endian `u32` and the parts, one after another,
     /// into fresh memory; sets `p` and `len`.
-    fn concat_parts(&mut self, parts: &[(u32, u32)], head: Option<u32>, p: u32, len: u32) {
+    pub(super) fn concat_parts(&mut self, parts: &[(u32, u32)], head: Option<u32>, p: u32, len: u32) {
         let at = self.temp(ValType::I32);
         self.emit(I::I32Const(if head.is_some() { 4 } else { 0 }));
         for (_, l) in parts {

@@ -38,7 +38,7 @@ impl Repr {
 pub fn repr(ty: &Ty) -> Option<Repr> {
     Some(match ty {
         Ty::Unit | Ty::Never => Repr::None,
-        Ty::Bool | Ty::Int(IntTy::U8 | IntTy::U32) | Ty::Role(_) | Ty::Rounding => Repr::I32,
+        Ty::Bool | Ty::Int(IntTy::U8 | IntTy::U32) | Ty::Role(_) | Ty::Rounding | Ty::Date => Repr::I32,
         Ty::Int(IntTy::U64 | IntTy::I64) | Ty::Timestamp => Repr::I64,
         Ty::Address | Ty::Hash | Ty::Decimal | Ty::String | Ty::Bytes => Repr::Ptr,
         Ty::Tuple(parts) if parts.is_empty() => Repr::None,
@@ -52,7 +52,7 @@ pub fn repr(ty: &Ty) -> Option<Repr> {
 pub fn scalar_size(ty: &Ty) -> Option<u32> {
     Some(match ty {
         Ty::Bool | Ty::Int(IntTy::U8) => 1,
-        Ty::Int(IntTy::U32) | Ty::Role(_) => 4,
+        Ty::Int(IntTy::U32) | Ty::Role(_) | Ty::Date => 4,
         Ty::Int(IntTy::U64 | IntTy::I64) | Ty::Timestamp => 8,
         Ty::Address => 20,
         Ty::Hash => 32,
@@ -63,5 +63,5 @@ pub fn scalar_size(ty: &Ty) -> Option<u32> {
 
 /// Whether integer comparisons and arithmetic on the type are signed.
 pub fn signed(ty: &Ty) -> bool {
-    matches!(ty, Ty::Int(IntTy::I64))
+    matches!(ty, Ty::Int(IntTy::I64) | Ty::Date)
 }

@@ -32,9 +32,11 @@ pub(super) enum Runtime {
     BytesEq,
     BytesCmp,
     Concat,
+    DateFromYmd,
+    DateParts,
 }
 
-pub(super) const RUNTIME: [Runtime; 18] = [
+pub(super) const RUNTIME: [Runtime; 20] = [
     Runtime::Alloc,
     Runtime::Reset,
     Runtime::Trap,
@@ -53,6 +55,8 @@ pub(super) const RUNTIME: [Runtime; 18] = [
     Runtime::BytesEq,
     Runtime::BytesCmp,
     Runtime::Concat,
+    Runtime::DateFromYmd,
+    Runtime::DateParts,
 ];
 
 /// The body of a runtime helper.
@@ -202,6 +206,7 @@ pub(super) fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
         Runtime::DecAdd | Runtime::DecSub | Runtime::DecCmp | Runtime::DecEncode | Runtime::DecDecode => {
             decimal_runtime(&mut f, r)
         }
+        Runtime::DateFromYmd | Runtime::DateParts => date_runtime(&mut f, r),
         Runtime::KeyEscape | Runtime::BytesEq | Runtime::BytesCmp | Runtime::Concat => {
             bytes_runtime(&mut f, r)
         }
@@ -619,4 +624,104 @@ fn bytes_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
             vec![ValType::I32]
         }
     }
+}
+
+/// Days since 1970-01-01 of the first and last supported days
+/// (0001-01-01 and 9999-12-31).
+pub(super) const DAY_MIN: i32 = -719_162;
+pub(super) const DAY_MAX: i32 = 2_932_896;
+
+/// Emits a sequence of simple instructions.
+fn seq(f: &mut FnCompiler<'_, '_>, code: &[I<'static>]) {
+    for i in code {
+        f.emit(i.clone());
+    }
+}
+
+/// Calendar helpers: the days-from-civil and civil-from-days algorithms on
+/// 400-year eras (the same as `writ_abi::Date`), in 32-bit integers; every
+/// intermediate is non-negative for years 1 to 9999.
+fn date_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
+    use I::*;
+    if r == Runtime::DateFromYmd {
+        // (year, month, day) -> days; aborts `Conversion` for a day that does not exist.
+        f.params = vec![ValType::I32, ValType::I32, ValType::I32];
+        let (y, m, d) = (0, 1, 2);
+        let (dim, yy, era, yoe, doy) = (
+            f.temp(ValType::I32),
+            f.temp(ValType::I32),
+            f.temp(ValType::I32),
+            f.temp(ValType::I32),
+            f.temp(ValType::I32),
+        );
+        // Days in the month: February 28 + leap, else 31 less one for the 30-day months.
+        seq(f, &[LocalGet(m), I32Const(2), I32Eq, If(BlockType::Result(ValType::I32))]);
+        seq(
+            f,
+            &[I32Const(28), LocalGet(y), I32Const(4), I32RemU, I32Eqz, LocalGet(y), I32Const(100), I32RemU],
+        );
+        seq(
+            f,
+            &[I32Const(0), I32Ne, I32And, LocalGet(y), I32Const(400), I32RemU, I32Eqz, I32Or, I32Add, Else],
+        );
+        f.emit(I32Const(31));
+        for month in [4, 6, 9, 11] {
+            seq(f, &[LocalGet(m), I32Const(month), I32Eq, I32Sub]);
+        }
+        seq(f, &[End, LocalSet(dim)]);
+        // Range checks (unsigned compares also refuse negative values).
+        seq(f, &[LocalGet(y), I32Const(1), I32LtU, LocalGet(y), I32Const(9999), I32GtU, I32Or]);
+        seq(f, &[LocalGet(m), I32Const(1), I32LtU, I32Or, LocalGet(m), I32Const(12), I32GtU, I32Or]);
+        seq(f, &[LocalGet(d), I32Const(1), I32LtU, I32Or, LocalGet(d), LocalGet(dim), I32GtU, I32Or]);
+        f.abort_if(AbortCode::Conversion);
+        // yy = y - (m <= 2); era = yy / 400; yoe = yy - era * 400
+        seq(
+            f,
+            &[LocalGet(y), LocalGet(m), I32Const(2), I32LeU, I32Sub, LocalTee(yy), I32Const(400), I32DivU],
+        );
+        seq(f, &[LocalSet(era), LocalGet(yy), LocalGet(era), I32Const(400), I32Mul, I32Sub, LocalSet(yoe)]);
+        // doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
+        seq(f, &[I32Const(153), LocalGet(m), I32Const(3), I32Sub, LocalGet(m), I32Const(9), I32Add]);
+        seq(
+            f,
+            &[LocalGet(m), I32Const(2), I32GtU, Select, I32Mul, I32Const(2), I32Add, I32Const(5), I32DivU],
+        );
+        seq(f, &[LocalGet(d), I32Add, I32Const(1), I32Sub, LocalSet(doy)]);
+        // era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468
+        seq(f, &[LocalGet(era), I32Const(146_097), I32Mul, LocalGet(yoe), I32Const(365), I32Mul, I32Add]);
+        seq(f, &[LocalGet(yoe), I32Const(4), I32DivU, I32Add, LocalGet(yoe), I32Const(100), I32DivU, I32Sub]);
+        seq(f, &[LocalGet(doy), I32Add, I32Const(719_468), I32Sub]);
+        return vec![ValType::I32];
+    }
+    // DateParts: (days, which) -> year (0), month (1) or day (2).
+    f.params = vec![ValType::I32, ValType::I32];
+    let [z, era, doe, yoe, doy, mp, m] = [0; 7].map(|_| f.temp(ValType::I32));
+    seq(f, &[LocalGet(0), I32Const(719_468), I32Add, LocalTee(z), I32Const(146_097), I32DivU, LocalSet(era)]);
+    seq(f, &[LocalGet(z), LocalGet(era), I32Const(146_097), I32Mul, I32Sub, LocalSet(doe)]);
+    // yoe = (doe - doe/1460 + doe/36524 - doe/146096) / 365
+    seq(f, &[LocalGet(doe), LocalGet(doe), I32Const(1460), I32DivU, I32Sub, LocalGet(doe), I32Const(36_524)]);
+    seq(f, &[I32DivU, I32Add, LocalGet(doe), I32Const(146_096), I32DivU, I32Sub, I32Const(365), I32DivU]);
+    f.emit(LocalSet(yoe));
+    // doy = doe - (365*yoe + yoe/4 - yoe/100)
+    seq(
+        f,
+        &[LocalGet(doe), LocalGet(yoe), I32Const(365), I32Mul, LocalGet(yoe), I32Const(4), I32DivU, I32Add],
+    );
+    seq(f, &[LocalGet(yoe), I32Const(100), I32DivU, I32Sub, I32Sub, LocalSet(doy)]);
+    // mp = (5*doy + 2) / 153; m = mp < 10 ? mp + 3 : mp - 9
+    seq(f, &[LocalGet(doy), I32Const(5), I32Mul, I32Const(2), I32Add, I32Const(153), I32DivU, LocalSet(mp)]);
+    seq(
+        f,
+        &[LocalGet(mp), I32Const(3), I32Add, LocalGet(mp), I32Const(9), I32Sub, LocalGet(mp), I32Const(10)],
+    );
+    seq(f, &[I32LtU, Select, LocalSet(m)]);
+    seq(f, &[LocalGet(1), If(BlockType::Result(ValType::I32)), LocalGet(1), I32Const(1), I32Eq]);
+    seq(f, &[If(BlockType::Result(ValType::I32)), LocalGet(m), Else]);
+    // day = doy - (153*mp + 2)/5 + 1
+    seq(f, &[LocalGet(doy), LocalGet(mp), I32Const(153), I32Mul, I32Const(2), I32Add, I32Const(5), I32DivU]);
+    seq(f, &[I32Sub, I32Const(1), I32Add, End, Else]);
+    // year = yoe + era*400 + (m <= 2)
+    seq(f, &[LocalGet(yoe), LocalGet(era), I32Const(400), I32Mul, I32Add, LocalGet(m), I32Const(2), I32LeU]);
+    seq(f, &[I32Add, End]);
+    vec![ValType::I32]
 }
