@@ -34,6 +34,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             return Ok(());
         }
         let name = path.last().name.as_str();
+        if path.segments.len() == 2 && name == "new" && path.segments[0].name == "List" {
+            return self.list_literal(&[], span);
+        }
         match (name, args) {
             ("require", [cond, message]) => {
                 let ExprKind::Lit(Lit::Str(text)) = &message.kind else {
@@ -130,6 +133,49 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         Ok(())
     }
 
+    /// `place.push(value)`: the list at a variable or in storage is
+    /// replaced by a copy with the value appended.
+    fn push_into_place(&mut self, place: &Expr, value: &Expr, elem: &Ty, span: Span) -> Out {
+        let list_ty = self.ty(place);
+        match &place.kind {
+            ExprKind::Path(path) if path.is_single() => {
+                let Some(Def::Local(local)) = self.ctx.typed.def(path.span) else {
+                    return Err(unsupported(span, "this `push`"));
+                };
+                let index = self.local_index(local).ok_or_else(|| unsupported(span, "this `push`"))?;
+                self.emit(I::LocalGet(index));
+                self.list_pushed(value, elem, span)?;
+                self.emit(I::LocalSet(index));
+                Ok(())
+            }
+            ExprKind::Field { receiver, name } if matches!(receiver.kind, ExprKind::SelfValue) => {
+                let field = self.storage_index(name)?;
+                let key = self.field_key_local(field);
+                self.storage_read(key, &list_ty, span, super::func::AbsentIs::Zero)?;
+                self.list_pushed(value, elem, span)?;
+                self.storage_write(key, &list_ty, span)
+            }
+            ExprKind::Index { receiver, index } => {
+                let field = match &receiver.kind {
+                    ExprKind::Field { receiver: inner, name }
+                        if matches!(inner.kind, ExprKind::SelfValue) =>
+                    {
+                        self.storage_index(name)?
+                    }
+                    _ => {
+                        return Err(unsupported(span, "pushing into a list held in a variable's collection"));
+                    }
+                };
+                let key_ty = self.ty(index);
+                let key = self.map_key(field, index, &key_ty)?;
+                self.storage_read(key, &list_ty, span, super::func::AbsentIs::MissingKey)?;
+                self.list_pushed(value, elem, span)?;
+                self.storage_write(key, &list_ty, span)
+            }
+            _ => Err(unsupported(span, "this `push`")),
+        }
+    }
+
     /// Pushes (pointer to the bytes, their length) of held bytes in `local`.
     fn bytes_args(&mut self, local: u32) {
         self.emit(I::LocalGet(local));
@@ -216,6 +262,12 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             return self.decimal_method(receiver, method, args, span);
         }
         match (&receiver_ty, method.name.as_str(), args) {
+            (Ty::List(_), "len", []) => {
+                self.expr(receiver)?;
+                self.list_len();
+                return Ok(());
+            }
+            (Ty::List(elem), "push", [value]) => return self.push_into_place(receiver, value, elem, span),
             (Ty::String | Ty::Bytes, "len", []) => {
                 self.expr(receiver)?;
                 self.emit(I::I32Load(mem(0, 0)));

@@ -233,9 +233,55 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         Ok(())
     }
 
+    /// Binds a loop pattern (a name, `_`, or a tuple of those) to a value.
+    pub(super) fn bind_pattern_value(&mut self, pattern: &Pattern, value: u32, ty: &Ty) -> Out {
+        match &pattern.kind {
+            PatternKind::Wildcard => Ok(()),
+            PatternKind::Name(name) => {
+                if let Some(Def::Local(local)) = self.ctx.typed.def(name.span)
+                    && let Some(index) = self.bind(local, ty, name.span)?
+                {
+                    self.emit(I::LocalGet(value));
+                    self.emit(I::LocalSet(index));
+                }
+                Ok(())
+            }
+            PatternKind::Tuple(parts) => {
+                let tys = super::records::field_types(self.ctx.tables(), ty).unwrap_or_default();
+                for (slot, (part, part_ty)) in parts.iter().zip(tys).enumerate() {
+                    let vt = repr(&part_ty)
+                        .and_then(Repr::val_type)
+                        .ok_or_else(|| unsupported(part.span, "this pattern"))?;
+                    let local = self.temp(vt);
+                    self.emit(I::LocalGet(value));
+                    self.load_slot(slot as u32, &part_ty, part.span)?;
+                    self.emit(I::LocalSet(local));
+                    self.bind_pattern_value(part, local, &part_ty)?;
+                }
+                Ok(())
+            }
+            _ => Err(unsupported(pattern.span, "this loop pattern")),
+        }
+    }
+
+    /// A loop body with `break` and `continue` labels in place.
+    pub(super) fn loop_body(&mut self, body: &Block, break_depth: u32, continue_depth: u32) -> Out {
+        self.loops.push(LoopLabels { break_depth, continue_depth });
+        self.block(body)?;
+        self.drop_block_value(body)?;
+        self.loops.pop();
+        Ok(())
+    }
+
     fn for_loop(&mut self, pattern: &Pattern, iter: &ForIter, body: &Block, span: Span) -> Out {
-        let ForIter::Range(lo, hi) = iter else {
-            return Err(unsupported(span, "a `for` loop over a list or map"));
+        let (lo, hi) = match iter {
+            ForIter::Range(lo, hi) => (lo, hi),
+            ForIter::Expr(e) => {
+                return match self.ty(e) {
+                    Ty::List(elem) => self.list_loop(pattern, e, &elem, body, span),
+                    _ => Err(unsupported(span, "a `for` loop over a map")),
+                };
+            }
         };
         let PatternKind::Name(name) = &pattern.kind else {
             return Err(unsupported(pattern.span, "this loop pattern"));
@@ -321,6 +367,31 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 }
                 self.storage_write(key, &target_ty, target.span)
             }
+            ExprKind::Index { receiver, index } if matches!(self.ty(receiver), Ty::List(_)) => {
+                let ExprKind::Path(path) = &receiver.kind else {
+                    return Err(unsupported(target.span, "assigning into this list"));
+                };
+                let Some(Def::Local(local)) = self.ctx.typed.def(path.span) else {
+                    return Err(unsupported(target.span, "assigning into this list"));
+                };
+                let list_index =
+                    self.local_index(local).ok_or_else(|| unsupported(target.span, "this list"))?;
+                let vt = repr(&target_ty)
+                    .and_then(Repr::val_type)
+                    .ok_or_else(|| unsupported(target.span, "this element"))?;
+                if op == AssignOp::Assign {
+                    self.expr(value)?;
+                } else {
+                    self.expr(target)?;
+                    compound(self)?;
+                }
+                let v = self.temp(vt);
+                self.emit(I::LocalSet(v));
+                self.emit(I::LocalGet(list_index));
+                self.list_replaced(index, v, &target_ty, target.span)?;
+                self.emit(I::LocalSet(list_index));
+                Ok(())
+            }
             ExprKind::Index { receiver, index } => {
                 let field = self.storage_map_field(receiver, target.span)?;
                 let key_ty = self.ty(index);
@@ -405,6 +476,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 let key = self.field_key_local(field);
                 self.storage_read(key, &ty, e.span, AbsentIs::Zero)
             }
+            ExprKind::Index { receiver, index } if matches!(self.ty(receiver), Ty::List(_)) => {
+                self.list_index(receiver, index, &ty, e.span)
+            }
             ExprKind::Index { receiver, index } => {
                 let field = self.storage_map_field(receiver, e.span)?;
                 let key_ty = self.ty(index);
@@ -457,6 +531,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms, &ty, e.span),
             ExprKind::Tuple(items) if items.is_empty() => Ok(()),
             ExprKind::Tuple(items) => self.tuple_literal(items, e.span),
+            ExprKind::List(items) => self.list_literal(items, e.span),
             ExprKind::StructLit { fields, .. } => self.struct_literal(fields, &ty, e.span),
             ExprKind::Field { receiver, name } => {
                 let receiver_ty = self.ty(receiver);

@@ -14,6 +14,8 @@ mod calls;
 #[allow(clippy::result_large_err)]
 mod func;
 #[allow(clippy::result_large_err)]
+mod lists;
+#[allow(clippy::result_large_err)]
 mod matching;
 #[allow(clippy::result_large_err)]
 mod module;

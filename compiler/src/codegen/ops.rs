@@ -156,7 +156,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     }
 
     pub(super) fn compare(&mut self, op: BinOp, ty: &Ty, span: Span) -> Out {
-        if matches!(ty, Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_)) && matches!(op, BinOp::Eq | BinOp::Ne) {
+        if matches!(ty, Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) | Ty::List(_))
+            && matches!(op, BinOp::Eq | BinOp::Ne)
+        {
             self.record_eq(ty, span)?;
             if op == BinOp::Ne {
                 self.emit(I::I32Eqz);

@@ -51,7 +51,7 @@ pub(super) fn encodable(tables: &Tables, ty: &Ty, depth: u32) -> bool {
     }
     match ty {
         Ty::String | Ty::Bytes | Ty::Unit => true,
-        Ty::Option(inner) => encodable(tables, inner, depth + 1),
+        Ty::Option(inner) | Ty::List(inner) => encodable(tables, inner, depth + 1),
         Ty::Struct(_) | Ty::Tuple(_) => field_types(tables, ty)
             .is_some_and(|fields| fields.iter().all(|f| encodable(tables, f, depth + 1))),
         Ty::Enum(_) => variants(tables, ty)

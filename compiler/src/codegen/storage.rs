@@ -255,10 +255,13 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.emit(I::I32Store8(mem(0, 0)));
                 self.emit(I::End);
             }
-            Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) => {
+            Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) | Ty::List(_) => {
                 let v = self.temp(ValType::I32);
                 self.emit(I::LocalSet(v));
-                let (rp, rlen) = self.encode_record(v, ty, span)?;
+                let (rp, rlen) = match ty {
+                    Ty::List(elem) => self.encode_list(v, elem, span)?,
+                    _ => self.encode_record(v, ty, span)?,
+                };
                 self.emit(I::LocalGet(rp));
                 self.emit(I::LocalSet(p));
                 self.emit(I::LocalGet(rlen));
@@ -294,6 +297,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             }
             Ty::Unit => self.emit(I::I32Const(0)),
             Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) => self.record_len_at(ptr, ty, span)?,
+            Ty::List(elem) => {
+                self.walk_list(ptr, elem, false, span)?;
+            }
             Ty::Option(inner) => {
                 let payload = self.temp(ValType::I32);
                 self.emit(I::LocalGet(ptr));
@@ -326,6 +332,10 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             Ty::String | Ty::Bytes => self.emit(I::LocalGet(ptr)),
             Ty::Unit => {}
             Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) => self.decode_record(ptr, ty, span)?,
+            Ty::List(elem) => {
+                let block = self.walk_list(ptr, elem, true, span)?;
+                self.emit(I::LocalGet(block));
+            }
             Ty::Option(_) => {
                 // Tag 0 is `None` (0); else a pointer just past the tag.
                 self.emit(I::LocalGet(ptr));
