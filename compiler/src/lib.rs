@@ -10,6 +10,7 @@ pub mod ast;
 pub mod check;
 pub mod diagnostic;
 pub mod format;
+pub mod ide;
 pub mod lexer;
 pub mod limits;
 pub mod parser;

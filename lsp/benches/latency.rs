@@ -1,0 +1,2 @@
+//! Latency benchmark placeholder.
+fn main() {}
