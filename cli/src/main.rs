@@ -72,6 +72,10 @@ enum Command {
     ///
     /// Checks each example and shows who may call what in each contract.
     Demo,
+    /// Run the language server over stdin and stdout (for editors).
+    ///
+    /// Speaks the Language Server Protocol; see docs/lsp.md for editor setup.
+    Lsp,
 }
 
 fn main() -> ExitCode {
@@ -106,6 +110,13 @@ fn run(command: Command, color: bool) -> u8 {
         Command::Check { paths, short, deny_warnings } => check(&paths, short, deny_warnings, color),
         Command::Fmt { paths, check } => fmt_cmd::run(&paths, check, color),
         Command::Demo => demo::run(color),
+        Command::Lsp => match writ_lsp::run_stdio() {
+            Ok(clean) => u8::from(!clean),
+            Err(e) => {
+                errln!("error: cannot start the language server: {e}");
+                1
+            }
+        },
     }
 }
 
