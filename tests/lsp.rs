@@ -418,7 +418,12 @@ fn structure_queries() {
     assert_eq!(labels_of(&found, "name"), vec!["bump"]);
     let tokens = client.result("textDocument/semanticTokens/full", doc.clone());
     let data = tokens["data"].as_array().map(Vec::len).unwrap_or(0);
-    assert!(data > 0 && data % 5 == 0, "{tokens}");
+    assert!(data > 0 && data.is_multiple_of(5), "{tokens}");
+    // The first token is the keyword `use` (legend index 0) at 0:0, three long.
+    assert_eq!(
+        tokens["data"].as_array().map(|d| d[..5].to_vec()),
+        Some(vec![json!(0), json!(0), json!(3), json!(0), json!(0)])
+    );
     let hints = client.result(
         "textDocument/inlayHint",
         json!({ "textDocument": { "uri": URI }, "range": range(0, 0, 99, 0) }),

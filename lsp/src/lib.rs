@@ -17,6 +17,16 @@ use tower_lsp::{LspService, Server};
 /// nesting level, bounded by its limits, and unoptimised builds need room.
 const THREAD_STACK_BYTES: usize = 64 * 1024 * 1024;
 
+/// Serves LSP over any byte streams (stdio, or in-memory pipes in the
+/// benchmark) until the input ends. `input` must carry well-formed frames;
+/// `transport::checked_input` makes them so.
+pub async fn serve(input: impl tokio::io::AsyncRead + Unpin, output: impl tokio::io::AsyncWrite + Unpin) {
+    let (service, socket) = LspService::build(server::Backend::new)
+        .custom_method(transport::BAD_MESSAGE_METHOD, server::Backend::bad_message)
+        .finish();
+    Server::new(input, output, socket).serve(service).await;
+}
+
 /// Serves LSP on stdin/stdout until the client sends `exit` or closes
 /// the stream. Returns whether the session ended cleanly (`shutdown`
 /// before `exit`, as the protocol asks); an error only when the runtime
@@ -28,11 +38,8 @@ pub fn run_stdio() -> std::io::Result<bool> {
         .enable_all()
         .build()?;
     let clean = runtime.block_on(async {
-        let (service, socket) = LspService::build(server::Backend::new)
-            .custom_method(transport::BAD_MESSAGE_METHOD, server::Backend::bad_message)
-            .finish();
         let (input, ending) = transport::checked_input(std::io::stdin());
-        Server::new(input, tokio::io::stdout(), socket).serve(service).await;
+        serve(input, tokio::io::stdout()).await;
         ending.shutdown.load(std::sync::atomic::Ordering::SeqCst)
     });
     // The stdin thread may still be blocked in a read after `exit`; do not

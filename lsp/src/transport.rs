@@ -153,7 +153,7 @@ mod tests {
     fn bad_messages_are_replaced() {
         let good = r#"{"jsonrpc":"2.0","id":1,"method":"shutdown"}"#;
         let input = format!(
-            "Content-Length: {}\r\n\r\n{good}Content-Length: 3\r\n\r\n{{x}}X-Other: 1\r\n\r\nContent-Length: 11\r\n\r\n{{\"id\":\"a\"}}",
+            "Content-Length: {}\r\n\r\n{good}Content-Length: 3\r\n\r\n{{x}}X-Other: 1\r\n\r\nContent-Length: 10\r\n\r\n{{\"id\":\"a\"}}",
             good.len()
         );
         let out = frames(&input);
