@@ -89,6 +89,10 @@ enum Command {
     ///
     /// Checks each example and shows who may call what in each contract.
     Demo,
+    /// Run the language server over stdin and stdout (for editors).
+    ///
+    /// Speaks the Language Server Protocol; see docs/lsp.md for editor setup.
+    Lsp,
 }
 
 fn main() -> ExitCode {
@@ -125,6 +129,13 @@ fn run(command: Command, color: bool) -> u8 {
         Command::Demo => demo::run(color),
         Command::Build { paths, out } => build_cmd::build(&paths, &out, color),
         Command::Abi { file } => build_cmd::abi(&file),
+        Command::Lsp => match writ_lsp::run_stdio() {
+            Ok(clean) => u8::from(!clean),
+            Err(e) => {
+                errln!("error: cannot start the language server: {e}");
+                1
+            }
+        },
     }
 }
 

@@ -210,6 +210,11 @@ impl Analysis {
         self.output.index.references.iter().find(|r| r.span == span).map(|r| r.def)
     }
 
+    /// The type of every checked expression that names or calls something.
+    pub fn expr_types(&self) -> &[(Span, crate::types::Ty)] {
+        &self.output.index.expr_types
+    }
+
     /// Every reference recorded in a file (declarations included), for
     /// semantic highlighting and symbol lists.
     pub fn references_in(&self, file: FileId) -> impl Iterator<Item = &Reference> {

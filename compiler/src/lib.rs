@@ -11,6 +11,7 @@ pub mod check;
 pub mod codegen;
 pub mod diagnostic;
 pub mod format;
+pub mod ide;
 pub mod lexer;
 pub mod limits;
 pub mod parser;

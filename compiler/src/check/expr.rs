@@ -1054,8 +1054,7 @@ impl<'a> Checker<'a> {
     }
 }
 
-pub(super) const ROUNDING_MODES: &[&str] =
-    &["Down", "Up", "Floor", "Ceiling", "HalfUp", "HalfDown", "HalfEven"];
+pub const ROUNDING_MODES: &[&str] = &["Down", "Up", "Floor", "Ceiling", "HalfUp", "HalfDown", "HalfEven"];
 
 fn int_fits(t: IntTy, value: Option<u128>, negative: bool) -> bool {
     match value {

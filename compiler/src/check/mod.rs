@@ -12,6 +12,9 @@ mod pattern;
 
 use std::collections::HashMap;
 
+pub use call::{BUILTIN_FUNCTIONS, methods_of};
+pub use expr::ROUNDING_MODES;
+
 use crate::ast::SourceFile;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::limits::SUGGESTION_DISTANCE_MAX;

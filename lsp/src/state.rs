@@ -1,0 +1,152 @@
+//! The open documents and the analysis snapshot built from them.
+//!
+//! Invariant: all open documents are checked together in one `Analysis`
+//! (sorted by URI, so file ids are stable for a given set of documents);
+//! a snapshot is immutable and rebuilt lazily after any change. Standard
+//! library modules are written once to a cache folder so that go to
+//! definition can open them as ordinary files; an open document inside
+//! that folder is the library module itself, not a new user file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tower_lsp::lsp_types::Url;
+use writ_compiler::{Analysis, FileId};
+
+use crate::line_index::LineIndex;
+
+/// One open document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub text: String,
+    pub version: i32,
+}
+
+/// A file of a snapshot: where it lives and how to convert positions.
+#[derive(Debug)]
+pub struct SnapshotFile {
+    pub uri: Option<Url>,
+    pub index: LineIndex,
+    /// The version of the open document, for user files.
+    pub version: Option<i32>,
+}
+
+/// An analysis of every open document, with the URI of each file.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub analysis: Analysis,
+    /// Indexed by `FileId`.
+    pub files: Vec<SnapshotFile>,
+    /// Open documents that are library modules, mapped to their file.
+    pub library_docs: Vec<(Url, FileId)>,
+    /// The change counter this snapshot reflects.
+    pub generation: u64,
+}
+
+impl Snapshot {
+    pub fn file_id(&self, uri: &Url) -> Option<FileId> {
+        if let Some(position) = self.files.iter().position(|f| f.uri.as_ref() == Some(uri)) {
+            return Some(FileId(position as u32));
+        }
+        self.library_docs.iter().find(|(u, _)| u == uri).map(|(_, id)| *id)
+    }
+
+    pub fn file(&self, id: FileId) -> Option<&SnapshotFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    /// The user files: open documents that are not library modules.
+    pub fn user_files(&self) -> impl Iterator<Item = (FileId, &SnapshotFile)> {
+        self.analysis
+            .files()
+            .iter()
+            .filter(|f| !f.is_library)
+            .filter_map(|f| self.file(f.id).map(|s| (f.id, s)))
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct State {
+    pub docs: BTreeMap<Url, Document>,
+    pub generation: u64,
+    snapshot: Option<Arc<Snapshot>>,
+    library_dir: Option<Option<PathBuf>>,
+}
+
+impl State {
+    /// Records a change: the next query rebuilds the snapshot.
+    pub fn changed(&mut self) -> u64 {
+        self.generation += 1;
+        self.snapshot = None;
+        self.generation
+    }
+
+    /// The snapshot of the current documents, built if needed.
+    pub fn snapshot(&mut self) -> Arc<Snapshot> {
+        if let Some(snapshot) = &self.snapshot {
+            return snapshot.clone();
+        }
+        let library_dir =
+            self.library_dir.get_or_insert_with(|| write_library(&Analysis::new(Vec::new()))).clone();
+        let snapshot = Arc::new(build(&self.docs, library_dir.as_deref(), self.generation));
+        self.snapshot = Some(snapshot.clone());
+        snapshot
+    }
+}
+
+/// The file in the cache folder holding library module `module` (`std::tax`).
+fn library_path(dir: &Path, module: &str) -> PathBuf {
+    let mut path = dir.to_path_buf();
+    for part in module.split("::") {
+        path.push(part);
+    }
+    path.set_extension("writ");
+    path
+}
+
+/// Writes the library modules to a per-version cache folder (once; files
+/// already holding the right text are left alone). `None` when the folder
+/// cannot be written, in which case definitions in the library are not
+/// offered.
+fn write_library(analysis: &Analysis) -> Option<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("writ-lsp-{}", env!("CARGO_PKG_VERSION"))).join("stdlib");
+    for file in analysis.files().iter().filter(|f| f.is_library) {
+        let path = library_path(&dir, &file.module);
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(file.text.as_str()) {
+            continue;
+        }
+        std::fs::create_dir_all(path.parent()?).ok()?;
+        std::fs::write(&path, &file.text).ok()?;
+    }
+    Some(dir)
+}
+
+fn build(docs: &BTreeMap<Url, Document>, library_dir: Option<&Path>, generation: u64) -> Snapshot {
+    let is_library_doc = |uri: &Url| {
+        let (Some(dir), Ok(path)) = (library_dir, uri.to_file_path()) else { return false };
+        path.starts_with(dir)
+    };
+    let user: Vec<(&Url, &Document)> = docs.iter().filter(|(uri, _)| !is_library_doc(uri)).collect();
+    let inputs = user.iter().map(|(uri, doc)| (uri.to_string(), doc.text.clone())).collect();
+    let analysis = Analysis::new(inputs);
+    let mut files = Vec::new();
+    for file in analysis.files() {
+        let (uri, version) = match user.get(file.id.0 as usize) {
+            Some((uri, doc)) if !file.is_library => (Some((*uri).clone()), Some(doc.version)),
+            _ => {
+                (library_dir.and_then(|dir| Url::from_file_path(library_path(dir, &file.module)).ok()), None)
+            }
+        };
+        files.push(SnapshotFile { uri, index: LineIndex::new(&file.text), version });
+    }
+    let library_docs = docs
+        .keys()
+        .filter(|uri| is_library_doc(uri))
+        .filter_map(|uri| {
+            let position = files.iter().position(|f| f.uri.as_ref() == Some(uri))?;
+            Some((uri.clone(), FileId(position as u32)))
+        })
+        .collect();
+    Snapshot { analysis, files, library_docs, generation }
+}

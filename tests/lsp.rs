@@ -1,0 +1,590 @@
+//! Protocol tests of `writ lsp`: the real binary is started and spoken to
+//! in JSON-RPC with Content-Length framing over its stdio, and every
+//! answer is checked exactly on small fixtures. Also a property test of
+//! random incremental edits and the Neovim end-to-end script.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// How long any single answer may take before the test fails.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A client talking to one `writ lsp` process.
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    /// Notifications received while waiting for something else.
+    backlog: Vec<Value>,
+    next_id: i64,
+}
+
+fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(value) = line.strip_prefix("Content-Length: ") {
+            length = value.parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+impl Client {
+    fn start() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_writ"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start writ lsp: {e}"));
+        let stdin = child.stdin.take().unwrap_or_else(|| panic!("no stdin"));
+        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+        let (sender, messages) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            while let Some(message) = read_message(&mut reader) {
+                if sender.send(message).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut client = Client { child, stdin, messages, backlog: Vec::new(), next_id: 0 };
+        let init =
+            client.request("initialize", json!({ "capabilities": {}, "processId": null, "rootUri": null }));
+        assert!(init["result"]["capabilities"]["hoverProvider"].as_bool() == Some(true), "{init}");
+        client.notify("initialized", json!({}));
+        client
+    }
+
+    fn send_raw(&mut self, body: &str) {
+        let framed = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+        self.stdin.write_all(framed.as_bytes()).unwrap_or_else(|e| panic!("write to server: {e}"));
+        self.stdin.flush().unwrap_or_else(|e| panic!("flush: {e}"));
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send_raw(&json!({ "jsonrpc": "2.0", "method": method, "params": params }).to_string());
+    }
+
+    fn next_message(&mut self, deadline: Instant) -> Value {
+        let left = deadline.saturating_duration_since(Instant::now());
+        self.messages.recv_timeout(left).unwrap_or_else(|e| panic!("no message from the server: {e}"))
+    }
+
+    /// Sends a request and returns the whole response (with `result` or `error`).
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send_raw(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }).to_string());
+        self.response(id)
+    }
+
+    fn response(&mut self, id: i64) -> Value {
+        let deadline = Instant::now() + ANSWER_TIMEOUT;
+        loop {
+            let message = self.next_message(deadline);
+            if message["id"] == json!(id) && message.get("method").is_none() {
+                return message;
+            }
+            self.backlog.push(message);
+        }
+    }
+
+    fn result(&mut self, method: &str, params: Value) -> Value {
+        let response = self.request(method, params);
+        assert!(response.get("error").is_none(), "{method} failed: {response}");
+        response["result"].clone()
+    }
+
+    /// Waits for a message satisfying `accept`.
+    fn message(&mut self, accept: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.backlog.iter().position(&accept) {
+            return self.backlog.remove(i);
+        }
+        let deadline = Instant::now() + ANSWER_TIMEOUT;
+        loop {
+            let message = self.next_message(deadline);
+            if accept(&message) {
+                return message;
+            }
+            self.backlog.push(message);
+        }
+    }
+
+    /// Waits for a notification `method` whose params satisfy `accept`.
+    fn notification(&mut self, method: &str, accept: impl Fn(&Value) -> bool) -> Value {
+        self.message(|m| m["method"] == method && accept(&m["params"]))["params"].clone()
+    }
+
+    fn open(&mut self, uri: &str, text: &str) {
+        let doc = json!({ "uri": uri, "languageId": "writ", "version": 1, "text": text });
+        self.notify("textDocument/didOpen", json!({ "textDocument": doc }));
+    }
+
+    /// The diagnostics published for `uri` at `version`.
+    fn diagnostics(&mut self, uri: &str, version: i64) -> Vec<Value> {
+        let params = self.notification("textDocument/publishDiagnostics", |p| {
+            p["uri"] == uri && p["version"] == json!(version)
+        });
+        params["diagnostics"].as_array().cloned().unwrap_or_default()
+    }
+
+    fn at(&mut self, method: &str, uri: &str, line: u32, character: u32) -> Value {
+        self.result(method, json!({ "textDocument": { "uri": uri }, "position": pos(line, character) }))
+    }
+
+    /// Shuts down politely and checks the process exits with status 0.
+    fn shutdown(mut self) {
+        let response = self.request("shutdown", Value::Null);
+        assert_eq!(response["result"], Value::Null, "{response}");
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + ANSWER_TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap_or_else(|e| panic!("wait: {e}")) {
+                assert!(status.success(), "server exited with {status}");
+                return;
+            }
+            assert!(Instant::now() < deadline, "server did not exit after `exit`");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn pos(line: u32, character: u32) -> Value {
+    json!({ "line": line, "character": character })
+}
+
+fn range(l1: u32, c1: u32, l2: u32, c2: u32) -> Value {
+    json!({ "start": pos(l1, c1), "end": pos(l2, c2) })
+}
+
+const URI: &str = "file:///work/fixture/counter.writ";
+
+/// A contract with one error (a misspelt storage field) and one warning.
+const COUNTER: &str = "use std::tax::progressive;
+
+/// Counts visits.
+contract Counter {
+    storage { count: u64 }
+
+    /// Adds one.
+    pub fn bump() {
+        self.cont = 1;
+        let next = self.count + 1;
+        self.count = next;
+    }
+}
+";
+
+fn counter() -> Client {
+    let mut client = Client::start();
+    client.open(URI, COUNTER);
+    client
+}
+
+// Opening a file publishes its diagnostics with exact codes and ranges,
+// labels and fixes; the fix is offered as a quick fix.
+#[test]
+fn diagnostics_and_quick_fix() {
+    let mut client = counter();
+    let diagnostics = client.diagnostics(URI, 1);
+    let summary: Vec<(Value, Value, Value)> =
+        diagnostics.iter().map(|d| (d["code"].clone(), d["severity"].clone(), d["range"].clone())).collect();
+    assert_eq!(
+        summary,
+        vec![
+            (json!("W0003"), json!(2), range(0, 14, 0, 25)),
+            (json!("E2006"), json!(1), range(8, 13, 8, 17)),
+        ]
+    );
+    assert_eq!(diagnostics[1]["message"], "the contract `Counter` has no storage field `cont`");
+    assert_eq!(diagnostics[1]["source"], "writ");
+    let actions = client.result(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": URI }, "range": range(8, 14, 8, 14), "context": { "diagnostics": [] } }),
+    );
+    assert_eq!(actions.as_array().map(Vec::len), Some(1), "{actions}");
+    assert_eq!(actions[0]["title"], "did you mean `count`?");
+    assert_eq!(
+        actions[0]["edit"]["changes"][URI],
+        json!([{ "range": range(8, 13, 8, 17), "newText": "count" }])
+    );
+    client.shutdown();
+}
+
+// An incremental edit (with UTF-16 columns after an emoji) republishes.
+#[test]
+fn incremental_edits_update_diagnostics() {
+    let mut client = counter();
+    client.diagnostics(URI, 1);
+    // Fix the field name: replace `cont` (line 8, columns 13..17) with `count`.
+    let change = json!({ "range": range(8, 13, 8, 17), "text": "count" });
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": URI, "version": 2 }, "contentChanges": [change] }),
+    );
+    let codes: Vec<Value> = client.diagnostics(URI, 2).iter().map(|d| d["code"].clone()).collect();
+    assert_eq!(codes, vec![json!("W0003")]);
+    // An emoji is two UTF-16 units: the error after it starts at column 16.
+    let text = "fn f() { /*😀*/ let x: u64 = true; }\n";
+    let change = json!({ "text": text });
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": URI, "version": 3 }, "contentChanges": [change] }),
+    );
+    let diagnostics = client.diagnostics(URI, 3);
+    let mismatch =
+        diagnostics.iter().find(|d| d["code"] == "E2004").unwrap_or_else(|| panic!("{diagnostics:?}"));
+    assert_eq!(mismatch["range"], range(0, 29, 0, 33));
+    client.shutdown();
+}
+
+// Hover shows the signature in a code block and the doc comment.
+#[test]
+fn hover_shows_signature_and_doc() {
+    let mut client = counter();
+    let hover = client.at("textDocument/hover", URI, 9, 25);
+    assert_eq!(hover["contents"]["kind"], "markdown");
+    assert_eq!(hover["contents"]["value"], "```writ\nstorage count: u64\n```");
+    assert_eq!(hover["range"], range(9, 24, 9, 29));
+    let hover = client.at("textDocument/hover", URI, 7, 12);
+    assert_eq!(hover["contents"]["value"], "```writ\npub fn bump()\n```\n\n---\n\nAdds one.");
+    assert_eq!(client.at("textDocument/hover", URI, 2, 3), Value::Null);
+    client.shutdown();
+}
+
+// Definition jumps within the file and into the standard library, whose
+// module is written to disk so the editor can open it.
+#[test]
+fn definition_in_file_and_library() {
+    let mut client = counter();
+    let local = client.at("textDocument/definition", URI, 10, 22);
+    assert_eq!(local, json!({ "uri": URI, "range": range(9, 12, 9, 16) }));
+    let library = client.at("textDocument/definition", URI, 0, 18);
+    let uri = library["uri"].as_str().unwrap_or_default().to_string();
+    assert!(uri.starts_with("file://") && uri.ends_with("/std/tax.writ"), "{library}");
+    let path = uri.trim_start_matches("file://");
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let line = library["range"]["start"]["line"].as_u64().unwrap_or(0) as usize;
+    assert!(text.lines().nth(line).is_some_and(|l| l.contains("fn progressive")), "{library}");
+    client.shutdown();
+}
+
+// References list every mention, with or without the declaration.
+#[test]
+fn references_with_and_without_declaration() {
+    let mut client = counter();
+    let params = |include: bool| json!({ "textDocument": { "uri": URI }, "position": pos(10, 14), "context": { "includeDeclaration": include } });
+    let all = client.result("textDocument/references", params(true));
+    let ranges: Vec<Value> =
+        all.as_array().cloned().unwrap_or_default().iter().map(|l| l["range"].clone()).collect();
+    assert_eq!(ranges, vec![range(4, 14, 4, 19), range(9, 24, 9, 29), range(10, 13, 10, 18)]);
+    let uses = client.result("textDocument/references", params(false));
+    assert_eq!(uses.as_array().map(Vec::len), Some(2));
+    client.shutdown();
+}
+
+// Rename edits every mention; a keyword, an invalid name and a clash are
+// refused with an error response that says why.
+#[test]
+fn rename_accepted_and_refused() {
+    let mut client = counter();
+    let rename = |client: &mut Client, name: &str| {
+        client.request(
+            "textDocument/rename",
+            json!({ "textDocument": { "uri": URI }, "position": pos(9, 13), "newName": name }),
+        )
+    };
+    let prepared = client.at("textDocument/prepareRename", URI, 9, 13);
+    assert_eq!(prepared, range(9, 12, 9, 16));
+    let accepted = rename(&mut client, "total");
+    assert_eq!(
+        accepted["result"]["changes"][URI],
+        json!([
+            { "range": range(9, 12, 9, 16), "newText": "total" },
+            { "range": range(10, 21, 10, 25), "newText": "total" },
+        ])
+    );
+    let keyword = rename(&mut client, "while");
+    assert_eq!(keyword["error"]["message"], "`while` is a keyword and cannot be used as a name");
+    let invalid = rename(&mut client, "two words");
+    assert!(
+        invalid["error"]["message"].as_str().is_some_and(|m| m.contains("is not a valid name")),
+        "{invalid}"
+    );
+    // `bump` has no other local; a clash needs one: add a second binding.
+    let change = json!({ "range": range(9, 8, 9, 8), "text": "let other = 2;\n        " });
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": URI, "version": 2 }, "contentChanges": [change] }),
+    );
+    let clash = client.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": URI }, "position": pos(10, 13), "newName": "other" }),
+    );
+    let message = clash["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("renaming to `other` would break the program"), "{clash}");
+    let library = client.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": URI }, "position": pos(0, 18), "newName": "prog" }),
+    );
+    assert!(
+        library["error"]["message"].as_str().is_some_and(|m| m.contains("standard library")),
+        "{library}"
+    );
+    client.shutdown();
+}
+
+fn labels(items: &Value) -> Vec<String> {
+    items
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|i| i["label"].as_str().map(String::from))
+        .collect()
+}
+
+// Completion after `self.` while typing, and in expression position.
+#[test]
+fn completion_items() {
+    let mut client = counter();
+    let change = json!({ "range": range(10, 26, 10, 26), "text": "\n        self." });
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": URI, "version": 2 }, "contentChanges": [change] }),
+    );
+    let members = client.at("textDocument/completion", URI, 11, 13);
+    assert_eq!(labels(&members), vec!["count", "bump"]);
+    assert_eq!(members[0]["detail"], "u64");
+    assert_eq!(members[0]["kind"], 5); // field
+    let general = client.at("textDocument/completion", URI, 10, 8);
+    let found = labels(&general);
+    for expected in ["next", "Counter", "progressive", "require", "caller", "u64", "let", "match"] {
+        assert!(found.iter().any(|l| l == expected), "missing {expected} in {found:?}");
+    }
+    client.shutdown();
+}
+
+// Formatting returns the canonical text, and refuses files with syntax errors.
+#[test]
+fn formatting_and_refusal() {
+    let mut client = Client::start();
+    client.open(URI, "fn  f( )->u64{1}\n");
+    let params = json!({ "textDocument": { "uri": URI }, "options": { "tabSize": 4, "insertSpaces": true } });
+    let edits = client.result("textDocument/formatting", params.clone());
+    assert_eq!(edits, json!([{ "range": range(0, 0, 1, 0), "newText": "fn f() -> u64 {\n    1\n}\n" }]));
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": URI, "version": 2 }, "contentChanges": [{ "text": "fn f( {\n" }] }),
+    );
+    let refused = client.request("textDocument/formatting", params);
+    assert_eq!(refused["error"]["code"], -32803, "{refused}");
+    assert!(refused["error"]["message"].as_str().is_some_and(|m| m.contains("syntax error")), "{refused}");
+    client.shutdown();
+}
+
+// Outline, semantic tokens, inlay hints, folding, signature help, code lens.
+#[test]
+fn structure_queries() {
+    let mut client = counter();
+    let doc = json!({ "textDocument": { "uri": URI } });
+    let symbols = client.result("textDocument/documentSymbol", doc.clone());
+    assert_eq!(symbols[0]["name"], "Counter");
+    assert_eq!(labels_of(&symbols[0]["children"], "name"), vec!["count", "bump"]);
+    let found = client.result("workspace/symbol", json!({ "query": "bmp" }));
+    assert_eq!(labels_of(&found, "name"), vec!["bump"]);
+    let tokens = client.result("textDocument/semanticTokens/full", doc.clone());
+    let data = tokens["data"].as_array().map(Vec::len).unwrap_or(0);
+    assert!(data > 0 && data.is_multiple_of(5), "{tokens}");
+    // The first token is the keyword `use` (legend index 0) at 0:0, three long.
+    assert_eq!(
+        tokens["data"].as_array().map(|d| d[..5].to_vec()),
+        Some(vec![json!(0), json!(0), json!(3), json!(0), json!(0)])
+    );
+    let hints = client.result(
+        "textDocument/inlayHint",
+        json!({ "textDocument": { "uri": URI }, "range": range(0, 0, 99, 0) }),
+    );
+    assert_eq!(hints, json!([{ "position": pos(9, 16), "label": ": u64", "kind": 1 }]));
+    let folds = client.result("textDocument/foldingRange", doc.clone());
+    let lines: Vec<(Value, Value)> = folds
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|f| (f["startLine"].clone(), f["endLine"].clone()))
+        .collect();
+    assert!(lines.contains(&(json!(3), json!(11))), "{folds}");
+    client.shutdown();
+}
+
+fn labels_of(items: &Value, key: &str) -> Vec<String> {
+    items
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|i| i[key].as_str().map(String::from))
+        .collect()
+}
+
+// Signature help counts commas; the test lens runs a command that explains
+// that running tests arrives with `writ test`.
+#[test]
+fn signature_help_and_test_lens() {
+    let mut client = Client::start();
+    let text = "fn add(a: u64, b: u64) -> u64 { a + b }\n\ntest \"adds\" {\n    assert_eq(add(1, ), 3);\n}\n";
+    client.open(URI, text);
+    let help = client.at("textDocument/signatureHelp", URI, 3, 21);
+    assert_eq!(help["signatures"][0]["label"], "add(a: u64, b: u64) -> u64");
+    assert_eq!(help["activeParameter"], 1);
+    let lenses = client.result("textDocument/codeLens", json!({ "textDocument": { "uri": URI } }));
+    assert_eq!(lenses[0]["command"]["title"], "▶ run test");
+    assert_eq!(lenses[0]["command"]["command"], "writ.runTest");
+    assert_eq!(lenses[0]["command"]["arguments"][0], "adds");
+    assert_eq!(lenses[0]["range"], range(2, 0, 2, 11));
+    let ran = client
+        .result("workspace/executeCommand", json!({ "command": "writ.runTest", "arguments": ["adds", URI] }));
+    assert_eq!(ran["ran"], false);
+    let shown = client.notification("window/showMessage", |_| true);
+    assert!(shown["message"].as_str().is_some_and(|m| m.contains("`writ test`")), "{shown}");
+    client.shutdown();
+}
+
+// Bad input never stops the server: unknown documents, positions past the
+// end, malformed params, unknown methods, broken JSON, half-typed code.
+#[test]
+fn bad_messages_get_answers() {
+    let mut client = counter();
+    assert_eq!(client.at("textDocument/hover", "file:///nowhere.writ", 0, 0), Value::Null);
+    let far = client.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": URI }, "position": pos(9999, 9999) }),
+    );
+    assert!(far.get("error").is_none(), "{far}");
+    let malformed = client.request("textDocument/hover", json!({ "textDocument": 42 }));
+    assert_eq!(malformed["error"]["code"], -32602, "{malformed}");
+    let unknown = client.request("writ/noSuchMethod", json!({}));
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    client.send_raw("{ this is not json");
+    let parse_error = client.message(|m| m["error"]["code"] == -32700);
+    assert_eq!(parse_error["id"], Value::Null);
+    client.send_raw(r#"{"jsonrpc":"2.0","id":77,"method":5}"#);
+    let invalid = client.message(|m| m["id"] == 77);
+    assert_eq!(invalid["error"]["code"], -32600, "{invalid}");
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": "file:///not-open.writ", "version": 2 }, "contentChanges": [{ "text": "x" }] }),
+    );
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": URI, "version": 2 }, "contentChanges": [
+            { "range": range(500, 3, 2, 900), "text": "contract { fn (" },
+            { "text": "/* unclosed \"😀" },
+        ] }),
+    );
+    client.diagnostics(URI, 2);
+    let completion = client.at("textDocument/completion", URI, 0, 99);
+    assert!(completion.is_array(), "{completion}");
+    client.shutdown();
+}
+
+mod random_edits {
+    //! Random incremental edits, including ranges past the end and inside
+    //! surrogate pairs, never stop the server from answering.
+
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    use super::*;
+
+    const PIECES: &[&str] = &[
+        "", "x", "{", "}", "(", ")", ";", "\n", "self.", "let y = ", "😀", "é", "\"", "/*", "*/", "fn ",
+        "emit ", "::",
+    ];
+
+    fn edit() -> impl Strategy<Value = (u32, u32, u32, u32, usize)> {
+        (0u32..20, 0u32..50, 0u32..20, 0u32..50, 0..PIECES.len())
+    }
+
+    // 64 cases of up to 8 edits each against one server; after each batch
+    // a hover and a completion must be answered.
+    #[test]
+    fn server_survives_random_edits() {
+        let client = std::cell::RefCell::new(counter());
+        let version = std::cell::Cell::new(1);
+        let mut runner =
+            TestRunner::new(Config { cases: 64, failure_persistence: None, ..Config::default() });
+        let result = runner.run(&proptest::collection::vec(edit(), 1..8), |edits| {
+            version.set(version.get() + 1);
+            let mut client = client.borrow_mut();
+            let changes: Vec<Value> = edits
+                .iter()
+                .map(|&(l1, c1, l2, c2, piece)| json!({ "range": range(l1, c1, l2, c2), "text": PIECES[piece] }))
+                .collect();
+            client.notify(
+                "textDocument/didChange",
+                json!({ "textDocument": { "uri": URI, "version": version.get() }, "contentChanges": changes }),
+            );
+            let (line, character) = (edits[0].0, edits[0].1);
+            let hover = client.request("textDocument/hover", json!({ "textDocument": { "uri": URI }, "position": pos(line, character) }));
+            prop_assert!(hover.get("error").is_none(), "{}", hover);
+            let completion = client.at("textDocument/completion", URI, edits[0].2, edits[0].3);
+            prop_assert!(completion.is_array(), "{}", completion);
+            Ok(())
+        });
+        if let Err(e) = result {
+            panic!("{e}");
+        }
+        let mut client = client.into_inner();
+        client.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": URI, "version": 1000 }, "contentChanges": [{ "text": COUNTER }] }),
+        );
+        assert_eq!(client.diagnostics(URI, 1000).len(), 2);
+        client.shutdown();
+    }
+}
+
+// Neovim, headless, with the server attached: diagnostics arrive and go to
+// definition lands on the declaration. Runs only when `nvim` is installed.
+#[test]
+fn neovim_end_to_end() {
+    let found =
+        Command::new("nvim").arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
+    if !found {
+        println!("skipped: nvim is not on PATH (scripts/test-nvim.sh installs it)");
+        return;
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let status = Command::new("bash")
+        .arg(root.join("scripts/test-nvim.sh"))
+        .env("WRIT_BIN", env!("CARGO_BIN_EXE_writ"))
+        .env("WRIT_NVIM_NO_INSTALL", "1")
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run scripts/test-nvim.sh: {e}"));
+    assert!(status.success(), "scripts/test-nvim.sh failed: {status}");
+}
