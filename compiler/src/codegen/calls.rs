@@ -37,6 +37,10 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         if path.segments.len() == 2 && name == "new" && path.segments[0].name == "List" {
             return self.list_literal(&[], span);
         }
+        if path.segments.len() == 2 && name == "new" && path.segments[0].name == "Map" {
+            self.map_empty();
+            return Ok(());
+        }
         match (name, args) {
             ("require", [cond, message]) => {
                 let ExprKind::Lit(Lit::Str(text)) = &message.kind else {
@@ -260,6 +264,32 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         let receiver_ty = self.ty(receiver);
         if receiver_ty == Ty::Decimal {
             return self.decimal_method(receiver, method, args, span);
+        }
+        if let Ty::Map(k, v) = &receiver_ty {
+            return match (method.name.as_str(), args) {
+                ("get" | "contains", [key]) => self.map_query(receiver, &method.name, Some(key), k, v, span),
+                ("len", []) => self.map_query(receiver, "len", None, k, v, span),
+                ("insert", [key, value]) => {
+                    let vt = repr(v)
+                        .and_then(Repr::val_type)
+                        .ok_or_else(|| unsupported(span, "this map value"))?;
+                    let (value_local, rebuilt) = (self.temp(vt), self.temp(ValType::I32));
+                    self.expr(value)?;
+                    self.emit(I::LocalSet(value_local));
+                    self.expr(receiver)?;
+                    self.map_inserted(key, value_local, k, v, span)?;
+                    self.emit(I::LocalSet(rebuilt));
+                    self.store_to_place(receiver, rebuilt)
+                }
+                ("remove", [key]) => {
+                    let rebuilt = self.temp(ValType::I32);
+                    self.expr(receiver)?;
+                    self.map_removed(key, k)?;
+                    self.emit(I::LocalSet(rebuilt));
+                    self.store_to_place(receiver, rebuilt)
+                }
+                _ => Err(unsupported(span, &format!("the map method `{}`", method.name))),
+            };
         }
         match (&receiver_ty, method.name.as_str(), args) {
             (Ty::List(_), "len", []) => {

@@ -279,12 +279,23 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             ForIter::Expr(e) => {
                 return match self.ty(e) {
                     Ty::List(elem) => self.list_loop(pattern, e, &elem, body, span),
-                    _ => Err(unsupported(span, "a `for` loop over a map")),
+                    Ty::Map(k, v) => match &e.kind {
+                        ExprKind::Field { receiver, name }
+                            if matches!(receiver.kind, ExprKind::SelfValue) =>
+                        {
+                            let field = self.storage_index(name)?;
+                            self.storage_map_loop(pattern, field, &k, &v, body, span)
+                        }
+                        _ => self.map_loop(pattern, e, &k, &v, body, span),
+                    },
+                    _ => Err(unsupported(span, "this loop")),
                 };
             }
         };
-        let PatternKind::Name(name) = &pattern.kind else {
-            return Err(unsupported(pattern.span, "this loop pattern"));
+        let name = match &pattern.kind {
+            PatternKind::Name(name) => Some(name),
+            PatternKind::Wildcard => None,
+            _ => return Err(unsupported(pattern.span, "this loop pattern")),
         };
         let ty = self.ty(lo);
         let Some(Repr::I32 | Repr::I64) = repr(&ty) else {
@@ -292,8 +303,8 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         };
         let wide = repr(&ty) == Some(Repr::I64);
         let vt = if wide { ValType::I64 } else { ValType::I32 };
-        let counter = match self.ctx.typed.def(name.span) {
-            Some(Def::Local(local)) => self.bind(local, &ty, name.span)?.unwrap_or(0),
+        let counter = match name.and_then(|n| self.ctx.typed.def(n.span).map(|d| (d, n.span))) {
+            Some((Def::Local(local), span)) => self.bind(local, &ty, span)?.unwrap_or(0),
             _ => self.temp(vt),
         };
         let end = self.temp(vt);
@@ -366,6 +377,14 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                     self.expr(value)?;
                 }
                 self.storage_write(key, &target_ty, target.span)
+            }
+            ExprKind::Index { receiver, .. } if !is_storage_field(receiver) => {
+                let compound_op = match op {
+                    AssignOp::Assign => None,
+                    AssignOp::Add => Some(BinOp::Add),
+                    AssignOp::Sub => Some(BinOp::Sub),
+                };
+                self.assign_to_place(target, compound_op, value)
             }
             ExprKind::Index { receiver, index } if matches!(self.ty(receiver), Ty::List(_)) => {
                 let ExprKind::Path(path) = &receiver.kind else {
@@ -478,6 +497,10 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             }
             ExprKind::Index { receiver, index } if matches!(self.ty(receiver), Ty::List(_)) => {
                 self.list_index(receiver, index, &ty, e.span)
+            }
+            ExprKind::Index { receiver, index } if !is_storage_field(receiver) => {
+                let Ty::Map(k, v) = self.ty(receiver) else { return Err(unsupported(e.span, "this index")) };
+                self.map_query(receiver, "index", Some(index), &k, &v, e.span)
             }
             ExprKind::Index { receiver, index } => {
                 let field = self.storage_map_field(receiver, e.span)?;
@@ -607,4 +630,9 @@ pub(super) fn hex_bytes(digits: &str) -> Vec<u8> {
             u8::from_str_radix(text, 16).unwrap_or(0)
         })
         .collect()
+}
+
+/// Whether an expression is `self.field`.
+pub(super) fn is_storage_field(e: &Expr) -> bool {
+    matches!(&e.kind, ExprKind::Field { receiver, .. } if matches!(receiver.kind, ExprKind::SelfValue))
 }

@@ -16,11 +16,15 @@ mod func;
 #[allow(clippy::result_large_err)]
 mod lists;
 #[allow(clippy::result_large_err)]
+mod maps;
+#[allow(clippy::result_large_err)]
 mod matching;
 #[allow(clippy::result_large_err)]
 mod module;
 #[allow(clippy::result_large_err)]
 mod ops;
+#[allow(clippy::result_large_err)]
+mod place;
 #[allow(clippy::result_large_err)]
 mod records;
 mod repr;

@@ -156,7 +156,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     }
 
     pub(super) fn compare(&mut self, op: BinOp, ty: &Ty, span: Span) -> Out {
-        if matches!(ty, Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) | Ty::List(_))
+        if matches!(ty, Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) | Ty::List(_) | Ty::Map(..))
             && matches!(op, BinOp::Eq | BinOp::Ne)
         {
             self.record_eq(ty, span)?;

@@ -52,6 +52,7 @@ pub(super) fn encodable(tables: &Tables, ty: &Ty, depth: u32) -> bool {
     match ty {
         Ty::String | Ty::Bytes | Ty::Unit => true,
         Ty::Option(inner) | Ty::List(inner) => encodable(tables, inner, depth + 1),
+        Ty::Map(k, v) => encodable(tables, k, depth + 1) && encodable(tables, v, depth + 1),
         Ty::Struct(_) | Ty::Tuple(_) => field_types(tables, ty)
             .is_some_and(|fields| fields.iter().all(|f| encodable(tables, f, depth + 1))),
         Ty::Enum(_) => variants(tables, ty)
@@ -172,6 +173,16 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     /// Rebuilds the records along `target` with `value_local` stored at its
     /// end, and stores the new outermost value back into its variable.
     /// Returns false if `target` is not a path of fields from a variable.
+    /// A copy of the record `receiver` evaluates to; returns its local.
+    pub(super) fn copy_record(&mut self, receiver: &Expr, slots: u32) -> Result<u32, Diagnostic> {
+        let copy = self.alloc_slots(slots);
+        self.emit(I::LocalGet(copy));
+        self.expr(receiver)?;
+        self.emit(I::I32Const((slots.max(1) * 8) as i32));
+        self.call_rt(Runtime::Copy);
+        Ok(copy)
+    }
+
     pub(super) fn assign_field_path(&mut self, target: &Expr, value_local: u32) -> Result<bool, Diagnostic> {
         let (receiver, slot) = match &target.kind {
             ExprKind::Field { receiver, name } if !matches!(receiver.kind, ExprKind::SelfValue) => {

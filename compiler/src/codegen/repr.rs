@@ -42,7 +42,7 @@ pub fn repr(ty: &Ty) -> Option<Repr> {
         Ty::Int(IntTy::U64 | IntTy::I64) | Ty::Timestamp => Repr::I64,
         Ty::Address | Ty::Hash | Ty::Decimal | Ty::String | Ty::Bytes => Repr::Ptr,
         Ty::Tuple(parts) if parts.is_empty() => Repr::None,
-        Ty::Option(_) | Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) | Ty::List(_) => Repr::Ptr,
+        Ty::Option(_) | Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) | Ty::List(_) | Ty::Map(..) => Repr::Ptr,
         _ => return None,
     })
 }

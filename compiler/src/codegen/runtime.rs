@@ -34,9 +34,11 @@ pub(super) enum Runtime {
     Concat,
     DateFromYmd,
     DateParts,
+    MemCmp,
+    KeyUnescape,
 }
 
-pub(super) const RUNTIME: [Runtime; 20] = [
+pub(super) const RUNTIME: [Runtime; 22] = [
     Runtime::Alloc,
     Runtime::Reset,
     Runtime::Trap,
@@ -57,6 +59,8 @@ pub(super) const RUNTIME: [Runtime; 20] = [
     Runtime::Concat,
     Runtime::DateFromYmd,
     Runtime::DateParts,
+    Runtime::MemCmp,
+    Runtime::KeyUnescape,
 ];
 
 /// The body of a runtime helper.
@@ -207,6 +211,7 @@ pub(super) fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
             decimal_runtime(&mut f, r)
         }
         Runtime::DateFromYmd | Runtime::DateParts => date_runtime(&mut f, r),
+        Runtime::MemCmp | Runtime::KeyUnescape => key_runtime(&mut f, r),
         Runtime::KeyEscape | Runtime::BytesEq | Runtime::BytesCmp | Runtime::Concat => {
             bytes_runtime(&mut f, r)
         }
@@ -724,4 +729,71 @@ fn date_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
     seq(f, &[LocalGet(yoe), LocalGet(era), I32Const(400), I32Mul, I32Add, LocalGet(m), I32Const(2), I32LeU]);
     seq(f, &[I32Add, End]);
     vec![ValType::I32]
+}
+
+/// Byte-order comparison and key-form decoding, for maps.
+fn key_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
+    use I::*;
+    if r == Runtime::MemCmp {
+        // (a, a_len, b, b_len) -> -1, 0, 1: bytewise, a prefix first.
+        f.params = vec![ValType::I32, ValType::I32, ValType::I32, ValType::I32];
+        let [i, ca, cb] = [0; 3].map(|_| f.temp(ValType::I32));
+        seq(f, &[Block(BlockType::Empty), Loop(BlockType::Empty)]);
+        seq(f, &[LocalGet(i), LocalGet(1), I32GeU, LocalGet(i), LocalGet(3), I32GeU, I32Or, BrIf(1)]);
+        seq(f, &[LocalGet(0), LocalGet(i), I32Add, I32Load8U(mem(0, 0)), LocalSet(ca)]);
+        seq(f, &[LocalGet(2), LocalGet(i), I32Add, I32Load8U(mem(0, 0)), LocalSet(cb)]);
+        seq(f, &[LocalGet(ca), LocalGet(cb), I32Ne, If(BlockType::Empty)]);
+        seq(
+            f,
+            &[LocalGet(ca), LocalGet(cb), I32GtU, LocalGet(ca), LocalGet(cb), I32LtU, I32Sub, Return, End],
+        );
+        seq(f, &[LocalGet(i), I32Const(1), I32Add, LocalSet(i), Br(0), End, End]);
+        seq(f, &[LocalGet(1), LocalGet(3), I32GtU, LocalGet(1), LocalGet(3), I32LtU, I32Sub]);
+        return vec![ValType::I32];
+    }
+    // KeyUnescape: (src) -> (consumed << 32) | fresh held bytes: reads an
+    // escaped key form (`00 FF` is a zero byte, `00 00` ends it).
+    f.params = vec![ValType::I32];
+    let [n, i, out, w, b] = [0; 5].map(|_| f.temp(ValType::I32));
+    // First pass: the decoded length n and the consumed length i.
+    seq(f, &[Block(BlockType::Empty), Loop(BlockType::Empty)]);
+    seq(f, &[LocalGet(0), LocalGet(i), I32Add, I32Load8U(mem(0, 0)), I32Eqz, If(BlockType::Empty)]);
+    seq(f, &[LocalGet(0), LocalGet(i), I32Add, I32Load8U(mem(1, 0)), I32Eqz, BrIf(2)]);
+    seq(f, &[LocalGet(i), I32Const(1), I32Add, LocalSet(i), End]);
+    seq(f, &[LocalGet(n), I32Const(1), I32Add, LocalSet(n), LocalGet(i), I32Const(1), I32Add, LocalSet(i)]);
+    seq(f, &[Br(0), End, End]);
+    // Second pass: copy, turning `00 FF` into `00`.
+    f.emit(LocalGet(n));
+    f.emit(I32Const(4));
+    f.emit(I32Add);
+    f.call_rt(Runtime::Alloc);
+    f.emit(LocalTee(out));
+    f.emit(LocalGet(n));
+    f.call_rt(Runtime::Bswap32);
+    seq(f, &[I32Store(mem(0, 0)), LocalGet(out), I32Const(4), I32Add, LocalSet(w), I32Const(0), LocalSet(i)]);
+    seq(f, &[Block(BlockType::Empty), Loop(BlockType::Empty)]);
+    seq(
+        f,
+        &[LocalGet(0), LocalGet(i), I32Add, I32Load8U(mem(0, 0)), LocalTee(b), I32Eqz, If(BlockType::Empty)],
+    );
+    seq(f, &[LocalGet(0), LocalGet(i), I32Add, I32Load8U(mem(1, 0)), I32Eqz, BrIf(2)]);
+    seq(f, &[LocalGet(i), I32Const(1), I32Add, LocalSet(i), End]);
+    seq(f, &[LocalGet(w), LocalGet(b), I32Store8(mem(0, 0)), LocalGet(w), I32Const(1), I32Add, LocalSet(w)]);
+    seq(f, &[LocalGet(i), I32Const(1), I32Add, LocalSet(i), Br(0), End, End]);
+    // consumed = i + 2 (the terminator)
+    seq(
+        f,
+        &[
+            LocalGet(i),
+            I32Const(2),
+            I32Add,
+            I64ExtendI32U,
+            I64Const(32),
+            I64Shl,
+            LocalGet(out),
+            I64ExtendI32U,
+            I64Or,
+        ],
+    );
+    vec![ValType::I64]
 }

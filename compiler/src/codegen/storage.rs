@@ -108,6 +108,11 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         Ok((p, len))
     }
 
+    /// The key form of the value on the stack, as (pointer, length) locals.
+    pub(super) fn key_form_of_stack(&mut self, ty: &Ty, span: Span) -> Result<(u32, u32), Diagnostic> {
+        self.key_form(ty, span)
+    }
+
     fn key_form(&mut self, ty: &Ty, span: Span) -> Result<(u32, u32), Diagnostic> {
         if matches!(ty, Ty::String | Ty::Bytes) {
             let (ptr, len) = (self.temp(ValType::I32), self.temp(ValType::I32));
@@ -255,11 +260,12 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.emit(I::I32Store8(mem(0, 0)));
                 self.emit(I::End);
             }
-            Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) | Ty::List(_) => {
+            Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) | Ty::List(_) | Ty::Map(..) => {
                 let v = self.temp(ValType::I32);
                 self.emit(I::LocalSet(v));
                 let (rp, rlen) = match ty {
                     Ty::List(elem) => self.encode_list(v, elem, span)?,
+                    Ty::Map(_, value_ty) => self.encode_map(v, value_ty, span)?,
                     _ => self.encode_record(v, ty, span)?,
                 };
                 self.emit(I::LocalGet(rp));
@@ -300,6 +306,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             Ty::List(elem) => {
                 self.walk_list(ptr, elem, false, span)?;
             }
+            Ty::Map(k, v) => {
+                self.walk_map(ptr, k, v, false, span)?;
+            }
             Ty::Option(inner) => {
                 let payload = self.temp(ValType::I32);
                 self.emit(I::LocalGet(ptr));
@@ -334,6 +343,10 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) => self.decode_record(ptr, ty, span)?,
             Ty::List(elem) => {
                 let block = self.walk_list(ptr, elem, true, span)?;
+                self.emit(I::LocalGet(block));
+            }
+            Ty::Map(k, v) => {
+                let block = self.walk_map(ptr, k, v, true, span)?;
                 self.emit(I::LocalGet(block));
             }
             Ty::Option(_) => {

@@ -1,0 +1,719 @@
+//! Maps held as values, and iteration over storage maps.
+//!
+//! Layout: a pointer to a `u32` entry count, four bytes of padding, then
+//! 24-byte entries in ascending order of their keys' key forms: the key
+//! form's pointer and length (two `i32`s), the key's slot, the value's slot.
+//!
+//! Invariant: a map value is never changed after it is built (`insert` and
+//! `remove` build a new map), entries stay sorted by key form, so iteration
+//! order is the language's key order and the encoding is canonical.
+
+use wasm_encoder::{BlockType, Instruction as I, ValType};
+use writ_abi::host::AbortCode;
+
+use super::func::{FnCompiler, mem};
+use super::module::Runtime;
+use super::repr::{Repr, repr, scalar_size};
+use super::unsupported;
+use crate::ast::*;
+use crate::diagnostic::Diagnostic;
+use crate::span::Span;
+use crate::types::Ty;
+
+type Out = Result<(), Diagnostic>;
+
+const ENTRY: i32 = 24;
+
+impl<'c, 'a> FnCompiler<'c, 'a> {
+    pub(super) fn map_empty(&mut self) {
+        let at = self.ctx.data(&[0u8; 8]);
+        self.emit(I::I32Const(at as i32));
+    }
+
+    /// Pushes the address of entry `index` (a local) of the map in `map`.
+    fn entry_address(&mut self, map: u32, index: u32) {
+        self.emit(I::LocalGet(map));
+        self.emit(I::I32Const(8));
+        self.emit(I::I32Add);
+        self.emit(I::LocalGet(index));
+        self.emit(I::I32Const(ENTRY));
+        self.emit(I::I32Mul);
+        self.emit(I::I32Add);
+    }
+
+    /// Scans the map for the first entry whose key form is not below the
+    /// given one. Leaves in locals: its index (the count if none) and
+    /// whether it is equal.
+    fn map_position(&mut self, map: u32, kf: u32, kf_len: u32) -> (u32, u32) {
+        let (count, i, found, entry) = (
+            self.temp(ValType::I32),
+            self.temp(ValType::I32),
+            self.temp(ValType::I32),
+            self.temp(ValType::I32),
+        );
+        self.emit(I::LocalGet(map));
+        self.emit(I::I32Load(mem(0, 0)));
+        self.emit(I::LocalSet(count));
+        self.emit(I::Block(BlockType::Empty));
+        let out = self.depth();
+        self.emit(I::Loop(BlockType::Empty));
+        let top = self.depth();
+        self.emit(I::LocalGet(i));
+        self.emit(I::LocalGet(count));
+        self.emit(I::I32GeU);
+        self.emit(I::BrIf(self.depth() - out));
+        self.entry_address(map, i);
+        self.emit(I::LocalTee(entry));
+        self.emit(I::I32Load(mem(0, 0)));
+        self.emit(I::LocalGet(entry));
+        self.emit(I::I32Load(mem(4, 0)));
+        self.emit(I::LocalGet(kf));
+        self.emit(I::LocalGet(kf_len));
+        self.call_rt(Runtime::MemCmp);
+        self.emit(I::LocalTee(found));
+        self.emit(I::I32Const(0));
+        self.emit(I::I32GeS);
+        self.emit(I::BrIf(self.depth() - out));
+        self.emit(I::LocalGet(i));
+        self.emit(I::I32Const(1));
+        self.emit(I::I32Add);
+        self.emit(I::LocalSet(i));
+        self.emit(I::Br(self.depth() - top));
+        self.emit(I::End);
+        self.emit(I::End);
+        // found: 1 when the key forms are equal (the comparison gave 0 and
+        // the scan stopped before the end).
+        let equal = self.temp(ValType::I32);
+        self.emit(I::LocalGet(i));
+        self.emit(I::LocalGet(count));
+        self.emit(I::I32LtU);
+        self.emit(I::LocalGet(found));
+        self.emit(I::I32Eqz);
+        self.emit(I::I32And);
+        self.emit(I::LocalSet(equal));
+        (i, equal)
+    }
+
+    /// Evaluates `key` and returns locals with its value and key form.
+    fn map_key_value(&mut self, key: &Expr, key_ty: &Ty) -> Result<(u32, u32, u32), Diagnostic> {
+        let vt = repr(key_ty).and_then(Repr::val_type).ok_or_else(|| unsupported(key.span, "this key"))?;
+        let value = self.temp(vt);
+        self.expr(key)?;
+        self.emit(I::LocalTee(value));
+        let (kf, kf_len) = self.key_form_of_stack(key_ty, key.span)?;
+        Ok((value, kf, kf_len))
+    }
+
+    /// `m.get(k)`, `m.contains(k)`, `m.len()`, `m[k]` on a map value; the
+    /// map is evaluated from `receiver`.
+    pub(super) fn map_query(
+        &mut self,
+        receiver: &Expr,
+        method: &str,
+        key: Option<&Expr>,
+        key_ty: &Ty,
+        value_ty: &Ty,
+        span: Span,
+    ) -> Out {
+        let map = self.temp(ValType::I32);
+        self.expr(receiver)?;
+        self.emit(I::LocalSet(map));
+        if method == "len" {
+            self.emit(I::LocalGet(map));
+            self.emit(I::I32Load(mem(0, 0)));
+            self.emit(I::I64ExtendI32U);
+            return Ok(());
+        }
+        let key = key.ok_or_else(|| unsupported(span, "this map operation"))?;
+        let (_, kf, kf_len) = self.map_key_value(key, key_ty)?;
+        let (i, equal) = self.map_position(map, kf, kf_len);
+        match method {
+            "contains" => self.emit(I::LocalGet(equal)),
+            "get" => {
+                self.emit(I::LocalGet(equal));
+                self.emit(I::If(BlockType::Result(ValType::I32)));
+                self.entry_address(map, i);
+                self.load_slot(2, value_ty, span)?;
+                let (p, _) = self.encode_value(value_ty, span)?;
+                self.emit(I::LocalGet(p));
+                self.emit(I::Else);
+                self.emit(I::I32Const(0));
+                self.emit(I::End);
+            }
+            _ => {
+                // m[k]
+                self.emit(I::LocalGet(equal));
+                self.emit(I::I32Eqz);
+                self.abort_if(AbortCode::MissingKey);
+                self.entry_address(map, i);
+                self.load_slot(2, value_ty, span)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// With a map on the stack: the map with `key` set to the value in
+    /// `value_local` (replacing an existing entry).
+    pub(super) fn map_inserted(
+        &mut self,
+        key: &Expr,
+        value_local: u32,
+        key_ty: &Ty,
+        value_ty: &Ty,
+        span: Span,
+    ) -> Out {
+        let map = self.temp(ValType::I32);
+        self.emit(I::LocalSet(map));
+        let (key_value, kf, kf_len) = self.map_key_value(key, key_ty)?;
+        let (i, equal) = self.map_position(map, kf, kf_len);
+        let [count, new_count, block, entry] = [0; 4].map(|_| self.temp(ValType::I32));
+        self.emit(I::LocalGet(map));
+        self.emit(I::I32Load(mem(0, 0)));
+        self.emit(I::LocalTee(count));
+        self.emit(I::I32Const(1));
+        self.emit(I::I32Add);
+        self.emit(I::LocalGet(count));
+        self.emit(I::LocalGet(equal));
+        self.emit(I::Select);
+        self.emit(I::LocalTee(new_count));
+        self.emit(I::I32Const(ENTRY));
+        self.emit(I::I32Mul);
+        self.emit(I::I32Const(8));
+        self.emit(I::I32Add);
+        self.call_rt(Runtime::Alloc);
+        self.emit(I::LocalTee(block));
+        self.emit(I::LocalGet(new_count));
+        self.emit(I::I32Store(mem(0, 0)));
+        // Entries before the position.
+        self.copy_entries(block, 0, map, 0, i);
+        // The new entry at the position.
+        self.entry_address(block, i);
+        self.emit(I::LocalTee(entry));
+        self.emit(I::LocalGet(kf));
+        self.emit(I::I32Store(mem(0, 0)));
+        self.emit(I::LocalGet(entry));
+        self.emit(I::LocalGet(kf_len));
+        self.emit(I::I32Store(mem(4, 0)));
+        self.emit(I::LocalGet(key_value));
+        self.store_slot(entry, 1, key_ty, span)?;
+        self.emit(I::LocalGet(value_local));
+        self.store_slot(entry, 2, value_ty, span)?;
+        // Entries after it (skipping a replaced one).
+        let (from, to, rest) = (self.temp(ValType::I32), self.temp(ValType::I32), self.temp(ValType::I32));
+        self.emit(I::LocalGet(i));
+        self.emit(I::LocalGet(equal));
+        self.emit(I::I32Add);
+        self.emit(I::LocalSet(from));
+        self.emit(I::LocalGet(i));
+        self.emit(I::I32Const(1));
+        self.emit(I::I32Add);
+        self.emit(I::LocalSet(to));
+        self.emit(I::LocalGet(count));
+        self.emit(I::LocalGet(from));
+        self.emit(I::I32Sub);
+        self.emit(I::LocalSet(rest));
+        self.copy_entries_dyn(block, to, map, from, rest);
+        self.emit(I::LocalGet(block));
+        Ok(())
+    }
+
+    /// With a map on the stack: the map without `key` (the same map if absent).
+    pub(super) fn map_removed(&mut self, key: &Expr, key_ty: &Ty) -> Out {
+        let map = self.temp(ValType::I32);
+        self.emit(I::LocalSet(map));
+        let (_, kf, kf_len) = self.map_key_value(key, key_ty)?;
+        let (i, equal) = self.map_position(map, kf, kf_len);
+        let [count, block, after, rest] = [0; 4].map(|_| self.temp(ValType::I32));
+        self.emit(I::LocalGet(equal));
+        self.emit(I::If(BlockType::Result(ValType::I32)));
+        self.emit(I::LocalGet(map));
+        self.emit(I::I32Load(mem(0, 0)));
+        self.emit(I::I32Const(1));
+        self.emit(I::I32Sub);
+        self.emit(I::LocalTee(count));
+        self.emit(I::I32Const(ENTRY));
+        self.emit(I::I32Mul);
+        self.emit(I::I32Const(8));
+        self.emit(I::I32Add);
+        self.call_rt(Runtime::Alloc);
+        self.emit(I::LocalTee(block));
+        self.emit(I::LocalGet(count));
+        self.emit(I::I32Store(mem(0, 0)));
+        self.copy_entries(block, 0, map, 0, i);
+        self.emit(I::LocalGet(i));
+        self.emit(I::I32Const(1));
+        self.emit(I::I32Add);
+        self.emit(I::LocalSet(after));
+        self.emit(I::LocalGet(count));
+        self.emit(I::LocalGet(i));
+        self.emit(I::I32Sub);
+        self.emit(I::LocalSet(rest));
+        self.copy_entries_dyn(block, i, map, after, rest);
+        self.emit(I::LocalGet(block));
+        self.emit(I::Else);
+        self.emit(I::LocalGet(map));
+        self.emit(I::End);
+        Ok(())
+    }
+
+    /// Copies `count` (a local) entries from the start of `src` to the start of `dst`.
+    fn copy_entries(&mut self, dst: u32, _dst_index: i32, src: u32, _src_index: i32, count: u32) {
+        self.emit(I::LocalGet(dst));
+        self.emit(I::I32Const(8));
+        self.emit(I::I32Add);
+        self.emit(I::LocalGet(src));
+        self.emit(I::I32Const(8));
+        self.emit(I::I32Add);
+        self.emit(I::LocalGet(count));
+        self.emit(I::I32Const(ENTRY));
+        self.emit(I::I32Mul);
+        self.call_rt(Runtime::Copy);
+    }
+
+    /// Copies `count` entries from index `from` of `src` to index `to` of `dst` (all locals).
+    fn copy_entries_dyn(&mut self, dst: u32, to: u32, src: u32, from: u32, count: u32) {
+        self.entry_address(dst, to);
+        self.entry_address(src, from);
+        self.emit(I::LocalGet(count));
+        self.emit(I::I32Const(ENTRY));
+        self.emit(I::I32Mul);
+        self.call_rt(Runtime::Copy);
+    }
+
+    /// `for (k, v) in m` over a map value.
+    pub(super) fn map_loop(
+        &mut self,
+        pattern: &Pattern,
+        map_expr: &Expr,
+        key_ty: &Ty,
+        value_ty: &Ty,
+        body: &Block,
+        span: Span,
+    ) -> Out {
+        let (map, count, i, entry) = (
+            self.temp(ValType::I32),
+            self.temp(ValType::I32),
+            self.temp(ValType::I32),
+            self.temp(ValType::I32),
+        );
+        self.expr(map_expr)?;
+        self.emit(I::LocalTee(map));
+        self.emit(I::I32Load(mem(0, 0)));
+        self.emit(I::LocalSet(count));
+        self.emit(I::Block(BlockType::Empty));
+        let break_depth = self.depth();
+        self.emit(I::Loop(BlockType::Empty));
+        let top = self.depth();
+        self.emit(I::LocalGet(i));
+        self.emit(I::LocalGet(count));
+        self.emit(I::I32GeU);
+        self.emit(I::BrIf(self.depth() - break_depth));
+        self.entry_address(map, i);
+        self.emit(I::LocalSet(entry));
+        self.bind_entry(pattern, entry, 1, 2, key_ty, value_ty, span)?;
+        self.emit(I::LocalGet(i));
+        self.emit(I::I32Const(1));
+        self.emit(I::I32Add);
+        self.emit(I::LocalSet(i));
+        self.emit(I::Block(BlockType::Empty));
+        let continue_depth = self.depth();
+        self.loop_body(body, break_depth, continue_depth)?;
+        self.emit(I::End);
+        self.emit(I::Br(self.depth() - top));
+        self.emit(I::End);
+        self.emit(I::End);
+        Ok(())
+    }
+
+    /// Binds `(k, v)` from two slots of the block in `entry`.
+    #[allow(clippy::too_many_arguments)]
+    fn bind_entry(
+        &mut self,
+        pattern: &Pattern,
+        entry: u32,
+        key_slot: u32,
+        value_slot: u32,
+        key_ty: &Ty,
+        value_ty: &Ty,
+        span: Span,
+    ) -> Out {
+        let PatternKind::Tuple(parts) = &pattern.kind else {
+            return Err(unsupported(pattern.span, "this loop pattern"));
+        };
+        for (part, (slot, ty)) in parts.iter().zip([(key_slot, key_ty), (value_slot, value_ty)]) {
+            if matches!(part.kind, PatternKind::Wildcard) {
+                continue;
+            }
+            let vt = repr(ty).and_then(Repr::val_type).ok_or_else(|| unsupported(span, "this loop"))?;
+            let local = self.temp(vt);
+            self.emit(I::LocalGet(entry));
+            self.load_slot(slot, ty, span)?;
+            self.emit(I::LocalSet(local));
+            self.bind_pattern_value(part, local, ty)?;
+        }
+        Ok(())
+    }
+
+    /// `for (k, v) in self.m` over a storage map, in key order, through the
+    /// host's ordered iteration.
+    pub(super) fn storage_map_loop(
+        &mut self,
+        pattern: &Pattern,
+        field: u32,
+        key_ty: &Ty,
+        value_ty: &Ty,
+        body: &Block,
+        span: Span,
+    ) -> Out {
+        let [prefix, after, after_len, len, buf, key_len, slots] = [0; 7].map(|_| self.temp(ValType::I32));
+        let at = self.ctx.field_key(field);
+        self.emit(I::I32Const(at as i32));
+        self.emit(I::LocalSet(prefix));
+        self.emit(I::I32Const(-1));
+        self.emit(I::LocalSet(after_len));
+        // Two slots to hold the decoded key and value for binding.
+        self.emit(I::I32Const(16));
+        self.call_rt(Runtime::Alloc);
+        self.emit(I::LocalSet(slots));
+        self.emit(I::Block(BlockType::Empty));
+        let break_depth = self.depth();
+        self.emit(I::Loop(BlockType::Empty));
+        let top = self.depth();
+        self.emit(I::LocalGet(prefix));
+        self.emit(I::I32Const(5));
+        self.emit(I::LocalGet(after));
+        self.emit(I::LocalGet(after_len));
+        self.call_host("storage_next");
+        self.emit(I::LocalTee(len));
+        self.emit(I::I32Const(-1));
+        self.emit(I::I32Eq);
+        self.emit(I::BrIf(self.depth() - break_depth));
+        self.emit(I::LocalGet(len));
+        self.call_rt(Runtime::Alloc);
+        self.emit(I::LocalTee(buf));
+        self.call_host("return_copy");
+        // buf: u32 key length, the key (prefix ++ key form), the value.
+        self.emit(I::LocalGet(buf));
+        self.emit(I::I32Load(mem(0, 0)));
+        self.call_rt(Runtime::Bswap32);
+        self.emit(I::LocalSet(key_len));
+        let (key_form, value_at) = (self.temp(ValType::I32), self.temp(ValType::I32));
+        self.emit(I::LocalGet(buf));
+        self.emit(I::I32Const(4 + 5));
+        self.emit(I::I32Add);
+        self.emit(I::LocalSet(key_form));
+        self.emit(I::LocalGet(buf));
+        self.emit(I::I32Const(4));
+        self.emit(I::I32Add);
+        self.emit(I::LocalGet(key_len));
+        self.emit(I::I32Add);
+        self.emit(I::LocalSet(value_at));
+        // The next search starts after this key.
+        self.emit(I::LocalGet(buf));
+        self.emit(I::I32Const(4));
+        self.emit(I::I32Add);
+        self.emit(I::LocalSet(after));
+        self.emit(I::LocalGet(key_len));
+        self.emit(I::LocalSet(after_len));
+        self.decode_key_at(key_form, key_ty, span)?;
+        self.store_slot(slots, 0, key_ty, span)?;
+        self.decode_value(value_at, value_ty, span)?;
+        self.store_slot(slots, 1, value_ty, span)?;
+        self.bind_entry(pattern, slots, 0, 1, key_ty, value_ty, span)?;
+        self.emit(I::Block(BlockType::Empty));
+        let continue_depth = self.depth();
+        self.loop_body(body, break_depth, continue_depth)?;
+        self.emit(I::End);
+        self.emit(I::Br(self.depth() - top));
+        self.emit(I::End);
+        self.emit(I::End);
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ encoding
+
+    /// The map in local `v`: a big-endian count, then key forms and value encodings.
+    pub(super) fn encode_map(&mut self, v: u32, value_ty: &Ty, span: Span) -> Result<(u32, u32), Diagnostic> {
+        let [count, i, total, p, at, entry] = [0; 6].map(|_| self.temp(ValType::I32));
+        self.emit(I::LocalGet(v));
+        self.emit(I::I32Load(mem(0, 0)));
+        self.emit(I::LocalTee(count));
+        // A table of (pointer, length) of each value's encoding.
+        let pairs = self.temp(ValType::I32);
+        self.emit(I::I32Const(8));
+        self.emit(I::I32Mul);
+        self.call_rt(Runtime::Alloc);
+        self.emit(I::LocalSet(pairs));
+        self.emit(I::I32Const(4));
+        self.emit(I::LocalSet(total));
+        let cell = self.temp(ValType::I32);
+        self.each_entry(v, count, i, entry, |f| {
+            f.emit(I::LocalGet(entry));
+            f.load_slot(2, value_ty, span)?;
+            let (ep, el) = f.encode_value(value_ty, span)?;
+            f.emit(I::LocalGet(pairs));
+            f.emit(I::LocalGet(i));
+            f.emit(I::I32Const(8));
+            f.emit(I::I32Mul);
+            f.emit(I::I32Add);
+            f.emit(I::LocalTee(cell));
+            f.emit(I::LocalGet(ep));
+            f.emit(I::I32Store(mem(0, 0)));
+            f.emit(I::LocalGet(cell));
+            f.emit(I::LocalGet(el));
+            f.emit(I::I32Store(mem(4, 0)));
+            f.emit(I::LocalGet(total));
+            f.emit(I::LocalGet(el));
+            f.emit(I::I32Add);
+            f.emit(I::LocalGet(entry));
+            f.emit(I::I32Load(mem(4, 0)));
+            f.emit(I::I32Add);
+            f.emit(I::LocalSet(total));
+            Ok(())
+        })?;
+        self.emit(I::LocalGet(total));
+        self.call_rt(Runtime::Alloc);
+        self.emit(I::LocalTee(p));
+        self.emit(I::LocalGet(count));
+        self.call_rt(Runtime::Bswap32);
+        self.emit(I::I32Store(mem(0, 0)));
+        self.emit(I::LocalGet(p));
+        self.emit(I::I32Const(4));
+        self.emit(I::I32Add);
+        self.emit(I::LocalSet(at));
+        let j = self.temp(ValType::I32);
+        self.each_entry(v, count, j, entry, |f| {
+            for (ptr_offset, len_of) in [(None, None), (Some(()), Some(()))] {
+                let _ = len_of;
+                if ptr_offset.is_none() {
+                    // The key form.
+                    f.emit(I::LocalGet(at));
+                    f.emit(I::LocalGet(entry));
+                    f.emit(I::I32Load(mem(0, 0)));
+                    f.emit(I::LocalGet(entry));
+                    f.emit(I::I32Load(mem(4, 0)));
+                    f.call_rt(Runtime::Copy);
+                    f.emit(I::LocalGet(at));
+                    f.emit(I::LocalGet(entry));
+                    f.emit(I::I32Load(mem(4, 0)));
+                } else {
+                    // The value's encoding.
+                    f.emit(I::LocalGet(pairs));
+                    f.emit(I::LocalGet(j));
+                    f.emit(I::I32Const(8));
+                    f.emit(I::I32Mul);
+                    f.emit(I::I32Add);
+                    f.emit(I::LocalSet(cell));
+                    f.emit(I::LocalGet(at));
+                    f.emit(I::LocalGet(cell));
+                    f.emit(I::I32Load(mem(0, 0)));
+                    f.emit(I::LocalGet(cell));
+                    f.emit(I::I32Load(mem(4, 0)));
+                    f.call_rt(Runtime::Copy);
+                    f.emit(I::LocalGet(at));
+                    f.emit(I::LocalGet(cell));
+                    f.emit(I::I32Load(mem(4, 0)));
+                }
+                f.emit(I::I32Add);
+                f.emit(I::LocalSet(at));
+            }
+            Ok(())
+        })?;
+        Ok((p, total))
+    }
+
+    fn each_entry(
+        &mut self,
+        map: u32,
+        count: u32,
+        i: u32,
+        entry: u32,
+        body: impl FnOnce(&mut Self) -> Out,
+    ) -> Out {
+        self.emit(I::I32Const(0));
+        self.emit(I::LocalSet(i));
+        self.emit(I::Block(BlockType::Empty));
+        let out = self.depth();
+        self.emit(I::Loop(BlockType::Empty));
+        let top = self.depth();
+        self.emit(I::LocalGet(i));
+        self.emit(I::LocalGet(count));
+        self.emit(I::I32GeU);
+        self.emit(I::BrIf(self.depth() - out));
+        self.entry_address(map, i);
+        self.emit(I::LocalSet(entry));
+        body(self)?;
+        self.emit(I::LocalGet(i));
+        self.emit(I::I32Const(1));
+        self.emit(I::I32Add);
+        self.emit(I::LocalSet(i));
+        self.emit(I::Br(self.depth() - top));
+        self.emit(I::End);
+        self.emit(I::End);
+        Ok(())
+    }
+
+    /// Walks a map encoding at `ptr`; pushes its length, or (with `decode`)
+    /// builds the map and returns it in a local.
+    pub(super) fn walk_map(
+        &mut self,
+        ptr: u32,
+        key_ty: &Ty,
+        value_ty: &Ty,
+        decode: bool,
+        span: Span,
+    ) -> Result<u32, Diagnostic> {
+        let [count, i, cursor, block, entry, key_len] = [0; 6].map(|_| self.temp(ValType::I32));
+        self.emit(I::LocalGet(ptr));
+        self.emit(I::I32Load(mem(0, 0)));
+        self.call_rt(Runtime::Bswap32);
+        self.emit(I::LocalSet(count));
+        if decode {
+            self.emit(I::LocalGet(count));
+            self.emit(I::I32Const(ENTRY));
+            self.emit(I::I32Mul);
+            self.emit(I::I32Const(8));
+            self.emit(I::I32Add);
+            self.call_rt(Runtime::Alloc);
+            self.emit(I::LocalTee(block));
+            self.emit(I::LocalGet(count));
+            self.emit(I::I32Store(mem(0, 0)));
+        }
+        self.emit(I::LocalGet(ptr));
+        self.emit(I::I32Const(4));
+        self.emit(I::I32Add);
+        self.emit(I::LocalSet(cursor));
+        self.each_entry(block, count, i, entry, |f| {
+            f.key_len_at(cursor, key_ty, span)?;
+            f.emit(I::LocalSet(key_len));
+            if decode {
+                // The key form stays where it is in the (immutable) input.
+                f.emit(I::LocalGet(entry));
+                f.emit(I::LocalGet(cursor));
+                f.emit(I::I32Store(mem(0, 0)));
+                f.emit(I::LocalGet(entry));
+                f.emit(I::LocalGet(key_len));
+                f.emit(I::I32Store(mem(4, 0)));
+                f.decode_key_at(cursor, key_ty, span)?;
+                f.store_slot(entry, 1, key_ty, span)?;
+            }
+            f.emit(I::LocalGet(cursor));
+            f.emit(I::LocalGet(key_len));
+            f.emit(I::I32Add);
+            f.emit(I::LocalSet(cursor));
+            if decode {
+                f.decode_value(cursor, value_ty, span)?;
+                f.store_slot(entry, 2, value_ty, span)?;
+            }
+            f.encoded_len_at(cursor, value_ty, span)?;
+            f.emit(I::LocalGet(cursor));
+            f.emit(I::I32Add);
+            f.emit(I::LocalSet(cursor));
+            Ok(())
+        })?;
+        if !decode {
+            self.emit(I::LocalGet(cursor));
+            self.emit(I::LocalGet(ptr));
+            self.emit(I::I32Sub);
+        }
+        Ok(block)
+    }
+
+    /// Pushes the length of the key form of a `ty` at `ptr`.
+    pub(super) fn key_len_at(&mut self, ptr: u32, ty: &Ty, span: Span) -> Out {
+        match ty {
+            Ty::String | Ty::Bytes => {
+                self.emit(I::LocalGet(ptr));
+                self.call_rt(Runtime::KeyUnescape);
+                self.emit(I::I64Const(32));
+                self.emit(I::I64ShrU);
+                self.emit(I::I32WrapI64);
+            }
+            Ty::Tuple(_) | Ty::Enum(_) => {
+                let (value, len) = self.record_key_at(ptr, ty, false, span)?;
+                let _ = value;
+                self.emit(I::LocalGet(len));
+            }
+            _ => {
+                let size = scalar_size(ty).ok_or_else(|| unsupported(span, "this key type"))?;
+                self.emit(I::I32Const(size as i32));
+            }
+        }
+        Ok(())
+    }
+
+    /// Pushes the key whose key form starts at `ptr`.
+    pub(super) fn decode_key_at(&mut self, ptr: u32, ty: &Ty, span: Span) -> Out {
+        match ty {
+            Ty::String | Ty::Bytes => {
+                self.emit(I::LocalGet(ptr));
+                self.call_rt(Runtime::KeyUnescape);
+                self.emit(I::I32WrapI64);
+            }
+            Ty::Tuple(_) | Ty::Enum(_) => {
+                let (value, _) = self.record_key_at(ptr, ty, true, span)?;
+                self.emit(I::LocalGet(value));
+            }
+            _ => self.decode_value(ptr, ty, span)?,
+        }
+        Ok(())
+    }
+
+    /// Walks the key form of a tuple or enum at `ptr`; returns locals with
+    /// the decoded value (when `decode`) and the key form's length.
+    fn record_key_at(
+        &mut self,
+        ptr: u32,
+        ty: &Ty,
+        decode: bool,
+        span: Span,
+    ) -> Result<(u32, u32), Diagnostic> {
+        let (cursor, block, len) =
+            (self.temp(ValType::I32), self.temp(ValType::I32), self.temp(ValType::I32));
+        self.emit(I::LocalGet(ptr));
+        self.emit(I::LocalSet(cursor));
+        let parts: Vec<(u32, Ty)> = if let Some(tys) = super::records::field_types(self.ctx.tables(), ty) {
+            if decode {
+                self.emit(I::I32Const((tys.len().max(1) * 8) as i32));
+                self.call_rt(Runtime::Alloc);
+                self.emit(I::LocalSet(block));
+            }
+            tys.into_iter().enumerate().map(|(i, t)| (i as u32, t)).collect()
+        } else {
+            // Enum keys: variant index, then the variant's fields.
+            let variants = super::records::variants(self.ctx.tables(), ty).unwrap_or_default();
+            if variants.iter().any(|v| !v.is_empty()) {
+                return Err(unsupported(span, "reading back enum keys with fields"));
+            }
+            if decode {
+                self.emit(I::I32Const(8));
+                self.call_rt(Runtime::Alloc);
+                self.emit(I::LocalTee(block));
+                self.emit(I::LocalGet(cursor));
+                self.emit(I::I32Load(mem(0, 0)));
+                self.call_rt(Runtime::Bswap32);
+                self.emit(I::I32Store(mem(0, 0)));
+            }
+            self.emit(I::LocalGet(cursor));
+            self.emit(I::I32Const(4));
+            self.emit(I::I32Add);
+            self.emit(I::LocalSet(cursor));
+            Vec::new()
+        };
+        for (slot, part) in &parts {
+            if decode {
+                self.decode_key_at(cursor, part, span)?;
+                self.store_slot(block, *slot, part, span)?;
+            }
+            self.key_len_at(cursor, part, span)?;
+            self.emit(I::LocalGet(cursor));
+            self.emit(I::I32Add);
+            self.emit(I::LocalSet(cursor));
+        }
+        self.emit(I::LocalGet(cursor));
+        self.emit(I::LocalGet(ptr));
+        self.emit(I::I32Sub);
+        self.emit(I::LocalSet(len));
+        Ok((block, len))
+    }
+}
