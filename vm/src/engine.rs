@@ -5,7 +5,9 @@
 //! Invariant: two engines built by `engine_config` on the same architecture
 //! run the same module to the same result, gas and abort.
 
-use wasmtime::{Config, WasmFeatures, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig, Strategy};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig, Strategy, WasmFeatures,
+};
 
 use crate::limits;
 

@@ -74,7 +74,12 @@ pub(crate) struct Limiter {
 }
 
 impl ResourceLimiter for Limiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         let allowed = desired as u64 <= limits::MEMORY_BYTES_MAX;
         if !allowed {
             self.memory_refused = true;
@@ -82,7 +87,12 @@ impl ResourceLimiter for Limiter {
         Ok(allowed)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired as u64 <= limits::TABLE_ELEMENTS_MAX)
     }
 }
@@ -143,7 +153,8 @@ fn length(caller: &mut Ctx<'_>, len: i32, max: u32, what: Resource) -> HostResul
 fn read_guest(caller: &mut Ctx<'_>, ptr: i32, len: u32) -> HostResult<Vec<u8>> {
     let start = ptr as u32 as usize;
     let end = start.saturating_add(len as usize);
-    let bytes = caller.data().memory.and_then(|memory| memory.data(&*caller).get(start..end).map(<[u8]>::to_vec));
+    let bytes =
+        caller.data().memory.and_then(|memory| memory.data(&*caller).get(start..end).map(<[u8]>::to_vec));
     match bytes {
         Some(bytes) => Ok(bytes),
         None => Err(trap(caller, GuestTrap::HostPointerOutOfBounds)),
@@ -205,9 +216,16 @@ fn storage_read(mut caller: Ctx<'_>, key_ptr: i32, key_len: i32) -> HostResult<i
     Ok(set_return(&mut caller, value))
 }
 
-fn storage_write(mut caller: Ctx<'_>, key_ptr: i32, key_len: i32, value_ptr: i32, value_len: i32) -> HostResult<()> {
+fn storage_write(
+    mut caller: Ctx<'_>,
+    key_ptr: i32,
+    key_len: i32,
+    value_ptr: i32,
+    value_len: i32,
+) -> HostResult<()> {
     let key_len = length(&mut caller, key_len, limits::STORAGE_KEY_BYTES_MAX, Resource::StorageKeyBytes)?;
-    let value_len = length(&mut caller, value_len, limits::STORAGE_VALUE_BYTES_MAX, Resource::StorageValueBytes)?;
+    let value_len =
+        length(&mut caller, value_len, limits::STORAGE_VALUE_BYTES_MAX, Resource::StorageValueBytes)?;
     charge_for(&mut caller, |s| s.storage_write, u64::from(key_len) + u64::from(value_len))?;
     let key = read_guest(&mut caller, key_ptr, key_len)?;
     let value = read_guest(&mut caller, value_ptr, value_len)?;
@@ -227,8 +245,15 @@ fn storage_remove(mut caller: Ctx<'_>, key_ptr: i32, key_len: i32) -> HostResult
     Ok(())
 }
 
-fn storage_next(mut caller: Ctx<'_>, prefix_ptr: i32, prefix_len: i32, after_ptr: i32, after_len: i32) -> HostResult<i32> {
-    let prefix_len = length(&mut caller, prefix_len, limits::STORAGE_PREFIX_BYTES_MAX, Resource::StorageKeyBytes)?;
+fn storage_next(
+    mut caller: Ctx<'_>,
+    prefix_ptr: i32,
+    prefix_len: i32,
+    after_ptr: i32,
+    after_len: i32,
+) -> HostResult<i32> {
+    let prefix_len =
+        length(&mut caller, prefix_len, limits::STORAGE_PREFIX_BYTES_MAX, Resource::StorageKeyBytes)?;
     let after_len = if after_len == -1 {
         None
     } else {
@@ -295,11 +320,9 @@ fn write_address(mut caller: Ctx<'_>, dest: i32, pick: fn(&CallContext) -> [u8; 
 fn signed_by(mut caller: Ctx<'_>, ptr: i32) -> HostResult<i32> {
     charge_for(&mut caller, |s| s.signed_by, 0)?;
     let address = read_guest(&mut caller, ptr, 20)?;
-    let signed = caller
-        .data()
-        .call
-        .as_ref()
-        .is_some_and(|call| call.context.signers.iter().any(|signer| signer.as_slice() == address.as_slice()));
+    let signed = caller.data().call.as_ref().is_some_and(|call| {
+        call.context.signers.iter().any(|signer| signer.as_slice() == address.as_slice())
+    });
     Ok(i32::from(signed))
 }
 
@@ -330,7 +353,8 @@ fn sm3_digest(data: &[u8]) -> [u8; 32] {
 
 fn verify_ed25519(mut caller: Ctx<'_>, args: [i32; 6]) -> HostResult<i32> {
     let [key_ptr, key_len, message_ptr, message_len, signature_ptr, signature_len] = args;
-    let message_len = length(&mut caller, message_len, limits::HASH_INPUT_BYTES_MAX, Resource::HashInputBytes)?;
+    let message_len =
+        length(&mut caller, message_len, limits::HASH_INPUT_BYTES_MAX, Resource::HashInputBytes)?;
     charge_for(&mut caller, |s| s.verify_ed25519, u64::from(message_len))?;
     // Wrong lengths are an invalid signature, not a fault: read at most
     // what a real key or signature holds.
@@ -373,7 +397,9 @@ pub(crate) fn linker(engine: &wasmtime::Engine) -> Result<Linker<HostState>, was
     linker.func_wrap(m, host::STORAGE_NEXT.name, storage_next)?;
     linker.func_wrap(m, host::RETURN_COPY.name, return_copy)?;
     linker.func_wrap(m, host::EMIT.name, emit)?;
-    linker.func_wrap(m, host::CALLER.name, |caller: Ctx<'_>, dest: i32| write_address(caller, dest, |c| c.caller))?;
+    linker.func_wrap(m, host::CALLER.name, |caller: Ctx<'_>, dest: i32| {
+        write_address(caller, dest, |c| c.caller)
+    })?;
     linker.func_wrap(m, host::CONTRACT_ADDRESS.name, |caller: Ctx<'_>, dest: i32| {
         write_address(caller, dest, |c| c.contract)
     })?;
@@ -391,13 +417,19 @@ pub(crate) fn linker(engine: &wasmtime::Engine) -> Result<Linker<HostState>, was
     linker.func_wrap(
         m,
         host::VERIFY_ED25519.name,
-        |caller: Ctx<'_>, a: i32, b: i32, c: i32, d: i32, e: i32, f: i32| verify_ed25519(caller, [a, b, c, d, e, f]),
+        |caller: Ctx<'_>, a: i32, b: i32, c: i32, d: i32, e: i32, f: i32| {
+            verify_ed25519(caller, [a, b, c, d, e, f])
+        },
     )?;
     linker.func_wrap(m, host::ABORT.name, abort)?;
     Ok(linker)
 }
 
 /// Per-call data for a call reading `state`.
-pub(crate) fn call_data_for(state: Arc<dyn State>, context: CallContext, schedule: &'static GasSchedule) -> CallData {
+pub(crate) fn call_data_for(
+    state: Arc<dyn State>,
+    context: CallContext,
+    schedule: &'static GasSchedule,
+) -> CallData {
     CallData { overlay: Overlay::new(state), events: Vec::new(), return_buffer: None, context, schedule }
 }

@@ -20,6 +20,9 @@ pub struct StateError {
     pub message: String,
 }
 
+/// A key and its value.
+pub type Entry = (Vec<u8>, Vec<u8>);
+
 /// One contract's storage, read-only, as of the start of a call.
 pub trait State: Send + Sync {
     /// The value stored under `key`, if any.
@@ -27,7 +30,7 @@ pub trait State: Send + Sync {
 
     /// The first entry whose key starts with `prefix` and sorts strictly
     /// after `after` (or, with `after` `None`, the first with the prefix).
-    fn next(&self, prefix: &[u8], after: Option<&[u8]>) -> Result<Option<(Vec<u8>, Vec<u8>)>, StateError>;
+    fn next(&self, prefix: &[u8], after: Option<&[u8]>) -> Result<Option<Entry>, StateError>;
 }
 
 /// A `State` kept in memory: tests, the test runner, tools.
@@ -61,13 +64,17 @@ impl State for MemoryState {
         Ok(self.entries.get(key).cloned())
     }
 
-    fn next(&self, prefix: &[u8], after: Option<&[u8]>) -> Result<Option<(Vec<u8>, Vec<u8>)>, StateError> {
+    fn next(&self, prefix: &[u8], after: Option<&[u8]>) -> Result<Option<Entry>, StateError> {
         Ok(first_after(&self.entries, prefix, after).map(|(key, value)| (key.clone(), value.clone())))
     }
 }
 
 /// The first entry of `map` with `prefix` strictly after `after`.
-fn first_after<'a, V>(map: &'a BTreeMap<Vec<u8>, V>, prefix: &[u8], after: Option<&[u8]>) -> Option<(&'a Vec<u8>, &'a V)> {
+fn first_after<'a, V>(
+    map: &'a BTreeMap<Vec<u8>, V>,
+    prefix: &[u8],
+    after: Option<&[u8]>,
+) -> Option<(&'a Vec<u8>, &'a V)> {
     let lower = match after {
         Some(after) if after >= prefix => Bound::Excluded(after),
         _ => Bound::Included(prefix),
@@ -98,7 +105,7 @@ impl Overlay {
     /// overlay (which wins, and whose removals hide state entries) with the
     /// state. Also returns how many removed keys were stepped over, so the
     /// caller can charge for them.
-    pub fn next(&self, prefix: &[u8], after: Option<&[u8]>) -> Result<(Option<(Vec<u8>, Vec<u8>)>, u64), StateError> {
+    pub fn next(&self, prefix: &[u8], after: Option<&[u8]>) -> Result<(Option<Entry>, u64), StateError> {
         let mut cursor: Option<Vec<u8>> = after.map(<[u8]>::to_vec);
         let mut skipped = 0u64;
         loop {

@@ -7,8 +7,8 @@
 //! what was wrong and where.
 
 use wasmparser::{
-    BlockType, CompositeInnerType, ExternalKind, FuncValidatorAllocations, FunctionBody, Parser, Payload, TypeRef,
-    ValType, Validator, WasmFeatures,
+    BlockType, CompositeInnerType, ExternalKind, FuncValidatorAllocations, FunctionBody, Parser, Payload,
+    TypeRef, ValType, Validator, WasmFeatures,
 };
 use writ_abi::host::{self, WasmType};
 
@@ -55,7 +55,9 @@ pub enum ValidationError {
     FloatLocal { func: u32, found: String },
     #[error("global {global} has type {found}; floating point is not allowed")]
     FloatGlobal { global: u32, found: String },
-    #[error("function {func} uses instruction `{instruction}` at byte {offset}; floating point and vectors are not allowed")]
+    #[error(
+        "function {func} uses instruction `{instruction}` at byte {offset}; floating point and vectors are not allowed"
+    )]
     FloatInstruction { func: u32, offset: usize, instruction: String },
     #[error("module has a start function ({func}); contracts run only through entry points")]
     StartFunction { func: u32 },
@@ -185,7 +187,8 @@ fn check_payload(payload: &Payload<'_>, facts: &mut Facts) -> Result<(), Validat
                         facts.types.push(Signature { params: vec![], results: vec![] });
                         continue;
                     };
-                    let signature = Signature { params: func.params().to_vec(), results: func.results().to_vec() };
+                    let signature =
+                        Signature { params: func.params().to_vec(), results: func.results().to_vec() };
                     if signature.params.iter().chain(&signature.results).any(|t| is_float(*t)) {
                         return Err(ValidationError::FloatType { type_index, found: signature.render() });
                     }
@@ -204,7 +207,10 @@ fn check_payload(payload: &Payload<'_>, facts: &mut Facts) -> Result<(), Validat
             }
             let count = facts.func_types.len();
             if count > limits::FUNCTIONS_MAX as usize {
-                return Err(ValidationError::TooManyFunctions { count: count as u32, max: limits::FUNCTIONS_MAX });
+                return Err(ValidationError::TooManyFunctions {
+                    count: count as u32,
+                    max: limits::FUNCTIONS_MAX,
+                });
             }
         }
         Payload::MemorySection(reader) => {
@@ -216,7 +222,11 @@ fn check_payload(payload: &Payload<'_>, facts: &mut Facts) -> Result<(), Validat
                 }
                 let max = limits::MEMORY_PAGES_MAX;
                 if memory.initial > max {
-                    return Err(ValidationError::MemoryTooLarge { what: "minimum", pages: memory.initial, max });
+                    return Err(ValidationError::MemoryTooLarge {
+                        what: "minimum",
+                        pages: memory.initial,
+                        max,
+                    });
                 }
                 // No maximum is accepted: the VM's limit applies at run time.
                 if let Some(pages) = memory.maximum.filter(|pages| *pages > max) {
@@ -246,7 +256,10 @@ fn check_payload(payload: &Payload<'_>, facts: &mut Facts) -> Result<(), Validat
                 facts.globals += 1;
             }
             if facts.globals > limits::GLOBALS_MAX {
-                return Err(ValidationError::TooManyGlobals { count: facts.globals, max: limits::GLOBALS_MAX });
+                return Err(ValidationError::TooManyGlobals {
+                    count: facts.globals,
+                    max: limits::GLOBALS_MAX,
+                });
             }
         }
         Payload::DataSection(reader) => {
@@ -288,7 +301,10 @@ fn check_import(import: &wasmparser::Import<'_>, facts: &mut Facts) -> Result<()
         });
     }
     if import.module != host::IMPORT_MODULE {
-        return Err(ValidationError::ImportModule { module: import.module.to_string(), name: import.name.to_string() });
+        return Err(ValidationError::ImportModule {
+            module: import.module.to_string(),
+            name: import.name.to_string(),
+        });
     }
     let Some(expected) = host::host_function(import.name) else {
         return Err(ValidationError::UnknownImport { name: import.name.to_string() });
@@ -296,7 +312,11 @@ fn check_import(import: &wasmparser::Import<'_>, facts: &mut Facts) -> Result<()
     let (TypeRef::Func(type_index) | TypeRef::FuncExact(type_index)) = import.ty else {
         return Ok(());
     };
-    let found = facts.types.get(type_index as usize).cloned().unwrap_or(Signature { params: vec![], results: vec![] });
+    let found = facts
+        .types
+        .get(type_index as usize)
+        .cloned()
+        .unwrap_or(Signature { params: vec![], results: vec![] });
     if !found.matches(expected.params, expected.results) {
         return Err(ValidationError::ImportSignature {
             name: import.name.to_string(),
@@ -352,7 +372,8 @@ fn float_instruction(operator: &wasmparser::Operator<'_>) -> Option<String> {
     };
     let text = format!("{operator:?}");
     let name: String = text.chars().take_while(|c| c.is_alphanumeric()).collect();
-    let named_float = ["F32", "F64", "V128", "I8x16", "I16x8", "I32x4", "I64x2"].iter().any(|part| name.contains(part));
+    let named_float =
+        ["F32", "F64", "V128", "I8x16", "I16x8", "I32x4", "I64x2"].iter().any(|part| name.contains(part));
     (typed_float || named_float).then_some(name)
 }
 
@@ -417,7 +438,8 @@ fn check_exports(facts: &Facts) -> Result<(), ValidationError> {
                 found: kind_name(*kind),
             });
         }
-        let found = facts.signature_of_func(*index).cloned().unwrap_or(Signature { params: vec![], results: vec![] });
+        let found =
+            facts.signature_of_func(*index).cloned().unwrap_or(Signature { params: vec![], results: vec![] });
         if !found.matches(params, results) {
             return Err(ValidationError::ExportSignature {
                 name: name.clone(),

@@ -175,8 +175,10 @@ impl Vm {
         let instance = contract.pre.instantiate(&mut store).map_err(engine_error)?;
         let memory = instance.get_memory(&mut store, host::EXPORT_MEMORY);
         store.data_mut().memory = memory;
-        let reset = instance.get_typed_func::<(), ()>(&mut store, host::EXPORT_RESET).map_err(engine_error)?;
-        let alloc = instance.get_typed_func::<i32, i32>(&mut store, host::EXPORT_ALLOC).map_err(engine_error)?;
+        let reset =
+            instance.get_typed_func::<(), ()>(&mut store, host::EXPORT_RESET).map_err(engine_error)?;
+        let alloc =
+            instance.get_typed_func::<i32, i32>(&mut store, host::EXPORT_ALLOC).map_err(engine_error)?;
         Ok(Live { store, instance, reset, alloc, entries: HashMap::new() })
     }
 }
@@ -257,7 +259,11 @@ fn refuse_early(contract: &Contract, call: &Call<'_>) -> Option<CallReport> {
 }
 
 /// Runs a call on `live`; also says whether the instance may be reused.
-fn run(live: &mut Live, schedule: &'static GasSchedule, call: Call<'_>) -> Result<(CallReport, bool), VmError> {
+fn run(
+    live: &mut Live,
+    schedule: &'static GasSchedule,
+    call: Call<'_>,
+) -> Result<(CallReport, bool), VmError> {
     let gas_limit = call.context.gas_limit;
     let data = call_data_for(call.state, call.context, schedule);
     {
@@ -275,10 +281,13 @@ fn run(live: &mut Live, schedule: &'static GasSchedule, call: Call<'_>) -> Resul
             let Some(mut call_data) = call_data else {
                 return Err(VmError::Engine { message: "call data vanished".to_string() });
             };
-            let success = Success { result, events: call_data.events, writes: call_data.overlay.take_writes() };
+            let success =
+                Success { result, events: call_data.events, writes: call_data.overlay.take_writes() };
             return Ok((CallReport { gas_used, outcome: Outcome::Success(success) }, true));
         }
-        Err(Failure::Abort(Abort::OutOfGas)) => CallReport { gas_used: gas_limit, outcome: Outcome::Aborted(Abort::OutOfGas) },
+        Err(Failure::Abort(Abort::OutOfGas)) => {
+            CallReport { gas_used: gas_limit, outcome: Outcome::Aborted(Abort::OutOfGas) }
+        }
         Err(Failure::Abort(abort)) => CallReport { gas_used, outcome: Outcome::Aborted(abort) },
         Err(Failure::Reset) => CallReport {
             gas_used: 0,
@@ -301,7 +310,13 @@ impl From<VmError> for Failure {
     }
 }
 
-fn run_steps(live: &mut Live, schedule: &GasSchedule, entry: &str, args: &[u8], gas_limit: u64) -> Result<Vec<u8>, Failure> {
+fn run_steps(
+    live: &mut Live,
+    schedule: &GasSchedule,
+    entry: &str,
+    args: &[u8],
+    gas_limit: u64,
+) -> Result<Vec<u8>, Failure> {
     let store = &mut live.store;
     // Reset runs on its own fixed budget, outside the call's gas.
     store.set_fuel(limits::RESET_FUEL_MAX).map_err(engine_error)?;
@@ -314,7 +329,8 @@ fn run_steps(live: &mut Live, schedule: &GasSchedule, entry: &str, args: &[u8], 
         Some(func) => func.clone(),
         None => {
             let name = host::entry_export(entry);
-            let func = live.instance.get_typed_func::<(i32, i32), i64>(&mut *store, &name).map_err(engine_error)?;
+            let func =
+                live.instance.get_typed_func::<(i32, i32), i64>(&mut *store, &name).map_err(engine_error)?;
             live.entries.insert(entry.to_string(), func.clone());
             func
         }
@@ -322,15 +338,18 @@ fn run_steps(live: &mut Live, schedule: &GasSchedule, entry: &str, args: &[u8], 
     let args_len = args.len() as u32;
     charge(store, schedule.args_copy.for_bytes(u64::from(args_len)))?;
     let args_ptr = live.alloc.call(&mut *store, args_len as i32).map_err(|error| classify(store, error))?;
-    write_memory(store, args_ptr as u32, args).ok_or(Failure::Abort(Abort::GuestTrap { what: GuestTrap::AllocationOutOfBounds }))?;
-    let packed = entry_func.call(&mut *store, (args_ptr, args_len as i32)).map_err(|error| classify(store, error))?;
+    write_memory(store, args_ptr as u32, args)
+        .ok_or(Failure::Abort(Abort::GuestTrap { what: GuestTrap::AllocationOutOfBounds }))?;
+    let packed =
+        entry_func.call(&mut *store, (args_ptr, args_len as i32)).map_err(|error| classify(store, error))?;
     let result_ptr = (packed as u64 >> 32) as u32;
     let result_len = packed as u64 as u32;
     if result_len > limits::RESULT_BYTES_MAX {
         return Err(Failure::Abort(Abort::ResourceLimit { what: Resource::ResultBytes }));
     }
     charge(store, schedule.result_copy.for_bytes(u64::from(result_len)))?;
-    read_memory(store, result_ptr, result_len).ok_or(Failure::Abort(Abort::GuestTrap { what: GuestTrap::ResultOutOfBounds }))
+    read_memory(store, result_ptr, result_len)
+        .ok_or(Failure::Abort(Abort::GuestTrap { what: GuestTrap::ResultOutOfBounds }))
 }
 
 /// Takes host-side gas (argument and result copies) from the fuel.

@@ -9,7 +9,14 @@ use proptest::prelude::*;
 use writ_vm::{Call, CallContext, MemoryState, Vm, VmOptions, validate};
 
 fn context(gas_limit: u64) -> CallContext {
-    CallContext { contract: [1; 20], caller: [2; 20], signers: vec![], block_time: 0, block_height: 0, gas_limit }
+    CallContext {
+        contract: [1; 20],
+        caller: [2; 20],
+        signers: vec![],
+        block_time: 0,
+        block_height: 0,
+        gas_limit,
+    }
 }
 
 proptest! {

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use writ_abi::host::AbortCode;
 use writ_vm::{
-    Abort, ArgumentsProblem, Call, CallContext, CallReport, Contract, GuestTrap, MemoryState, Outcome, Resource, Vm,
-    VmOptions, Write,
+    Abort, ArgumentsProblem, Call, CallContext, CallReport, Contract, GuestTrap, MemoryState, Outcome,
+    Resource, Vm, VmOptions, Write,
 };
 
 const COUNTER: &str = include_str!("data/counter.wat");
@@ -34,7 +34,14 @@ fn context(gas_limit: u64) -> CallContext {
     }
 }
 
-fn call_with(vm: &Vm, contract: &Contract, entry: &str, args: &[u8], state: &MemoryState, gas: u64) -> CallReport {
+fn call_with(
+    vm: &Vm,
+    contract: &Contract,
+    entry: &str,
+    args: &[u8],
+    state: &MemoryState,
+    gas: u64,
+) -> CallReport {
     let state = Arc::new(state.clone());
     vm.call(contract, Call { entry, args, context: context(gas), state }).unwrap()
 }
@@ -96,7 +103,10 @@ fn an_abort_keeps_no_write_and_no_event_and_carries_its_data() {
     let vm = vm();
     let counter = contract(&vm, COUNTER);
     let report = call(&vm, &counter, "write_then_fail", &[], &MemoryState::new());
-    assert_eq!(aborted(&report), &Abort::ContractAbort { code: AbortCode::Require, data: b"too big".to_vec() });
+    assert_eq!(
+        aborted(&report),
+        &Abort::ContractAbort { code: AbortCode::Require, data: b"too big".to_vec() }
+    );
     assert!(report.gas_used > 0);
 }
 
@@ -184,7 +194,9 @@ fn storage_next_iterates_the_overlay_merged_with_state_in_key_order() {
     let vm = vm();
     let counter = contract(&vm, COUNTER);
     let mut state = MemoryState::new();
-    for (key, value) in [(b"\x02a", b"A"), (b"\x02b", b"B"), (b"\x02c", b"C"), (b"\x02d", b"D"), (b"\x03a", b"Z")] {
+    for (key, value) in
+        [(b"\x02a", b"A"), (b"\x02b", b"B"), (b"\x02c", b"C"), (b"\x02d", b"D"), (b"\x03a", b"Z")]
+    {
         state.entries.insert(key.to_vec(), value.to_vec());
     }
     state.entries.insert(b"\x01".to_vec(), b"before".to_vec());
@@ -246,7 +258,10 @@ fn token_transfer_moves_balance_and_refuses_overdraft() {
     let balance = call(&vm, &token, "balance", &[2; 20], &state);
     assert_eq!(success(&balance).result, 30u64.to_be_bytes());
     let overdraft = call(&vm, &token, "transfer", &transfer_args(1, 2, 71), &state);
-    assert_eq!(aborted(&overdraft), &Abort::ContractAbort { code: AbortCode::Require, data: b"insufficient".to_vec() });
+    assert_eq!(
+        aborted(&overdraft),
+        &Abort::ContractAbort { code: AbortCode::Require, data: b"insufficient".to_vec() }
+    );
 }
 
 #[test]
@@ -271,7 +286,9 @@ fn same_call_same_report_across_calls_sessions_and_fresh_engines() {
     // On a fresh engine.
     let second = vm();
     for ((c, entry, args), report) in runs.iter().zip(&reports) {
-        let again = second.prepare(&wat::parse_str(if c.code_hash == counter.code_hash { COUNTER } else { TOKEN }).unwrap());
+        let again = second.prepare(
+            &wat::parse_str(if c.code_hash == counter.code_hash { COUNTER } else { TOKEN }).unwrap(),
+        );
         assert_eq!(&call(&second, &again.unwrap(), entry, args, &state), report, "{entry} on a fresh engine");
     }
     // In a session reusing instances, twice over.

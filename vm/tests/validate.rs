@@ -44,13 +44,17 @@ fn the_minimal_module_is_valid() {
 
 #[test]
 fn float_instructions_are_refused_with_function_and_instruction() {
-    let err = Module { body: "(drop (f64.add (f64.const 1) (f64.const 2))) (i64.const 0)", ..BASE }.check().unwrap_err();
+    let err = Module { body: "(drop (f64.add (f64.const 1) (f64.const 2))) (i64.const 0)", ..BASE }
+        .check()
+        .unwrap_err();
     match err {
         // Function 0 is the import, 1 and 2 the allocator and reset.
         ValidationError::FloatInstruction { func: 3, instruction, .. } => assert_eq!(instruction, "F64Const"),
         other => panic!("{other:?}"),
     }
-    let err = Module { body: "(i64.extend_i32_s (i32.reinterpret_f32 (f32.const 0)))", ..BASE }.check().unwrap_err();
+    let err = Module { body: "(i64.extend_i32_s (i32.reinterpret_f32 (f32.const 0)))", ..BASE }
+        .check()
+        .unwrap_err();
     assert!(matches!(err, ValidationError::FloatInstruction { func: 3, .. }), "{err:?}");
     let err = Module { body: "(i64.trunc_f64_s (f64.const 1))", ..BASE }.check().unwrap_err();
     assert!(matches!(err, ValidationError::FloatInstruction { .. }), "{err:?}");
@@ -74,22 +78,30 @@ fn float_locals_params_globals_and_vectors_are_refused() {
 fn imports_must_be_host_functions_with_exact_signatures() {
     let err = Module { imports: r#"(import "writ" "launch" (func))"#, ..BASE }.check().unwrap_err();
     assert_eq!(err, ValidationError::UnknownImport { name: "launch".into() });
-    let err = Module { imports: r#"(import "env" "storage_read" (func (param i32 i32) (result i32)))"#, ..BASE }
-        .check()
-        .unwrap_err();
+    let err =
+        Module { imports: r#"(import "env" "storage_read" (func (param i32 i32) (result i32)))"#, ..BASE }
+            .check()
+            .unwrap_err();
     assert!(matches!(err, ValidationError::ImportModule { .. }), "{err:?}");
     let err = Module { imports: r#"(import "writ" "storage_read" (func (param i32) (result i32)))"#, ..BASE }
         .check()
         .unwrap_err();
     match err {
         ValidationError::ImportSignature { name, expected, found } => {
-            assert_eq!((name.as_str(), expected.as_str(), found.as_str()), ("storage_read", "(i32, i32) -> (i32)", "(i32) -> (i32)"));
+            assert_eq!(
+                (name.as_str(), expected.as_str(), found.as_str()),
+                ("storage_read", "(i32, i32) -> (i32)", "(i32) -> (i32)")
+            );
         }
         other => panic!("{other:?}"),
     }
-    let err = Module { imports: r#"(import "writ" "memory" (memory 1))"#, memory: r#"(export "memory" (memory 0))"#, ..BASE }
-        .check()
-        .unwrap_err();
+    let err = Module {
+        imports: r#"(import "writ" "memory" (memory 1))"#,
+        memory: r#"(export "memory" (memory 0))"#,
+        ..BASE
+    }
+    .check()
+    .unwrap_err();
     assert!(matches!(err, ValidationError::NonFunctionImport { kind: "memory", .. }), "{err:?}");
     let err = Module { imports: r#"(import "writ" "g" (global i32))"#, ..BASE }.check().unwrap_err();
     assert!(matches!(err, ValidationError::NonFunctionImport { kind: "global", .. }), "{err:?}");
@@ -97,15 +109,17 @@ fn imports_must_be_host_functions_with_exact_signatures() {
 
 #[test]
 fn exports_follow_the_abi() {
-    let err = Module { exports: r#"(func (export "writ_alloc") (param i32) (result i32) (i32.const 0))"#, ..BASE }
-        .check()
-        .unwrap_err();
+    let err =
+        Module { exports: r#"(func (export "writ_alloc") (param i32) (result i32) (i32.const 0))"#, ..BASE }
+            .check()
+            .unwrap_err();
     assert_eq!(err, ValidationError::MissingExport { name: "writ_reset" });
     let err = Module { memory: "(memory 1)", ..BASE }.check().unwrap_err();
     assert_eq!(err, ValidationError::MissingExport { name: "memory" });
-    let err = Module { extra: r#"(func (export "entry.bad") (param i32) (result i64) (i64.const 0))"#, ..BASE }
-        .check()
-        .unwrap_err();
+    let err =
+        Module { extra: r#"(func (export "entry.bad") (param i32) (result i64) (i64.const 0))"#, ..BASE }
+            .check()
+            .unwrap_err();
     assert!(matches!(err, ValidationError::ExportSignature { .. }), "{err:?}");
     let err = Module { extra: r#"(global (export "g") i32 (i32.const 0))"#, ..BASE }.check().unwrap_err();
     assert_eq!(err, ValidationError::UnexpectedExport { name: "g".into() });
@@ -124,7 +138,9 @@ fn memory_and_size_limits() {
     assert!(err.is_ok());
     let huge = vec![0u8; writ_vm::limits::MODULE_BYTES_MAX + 1];
     assert!(matches!(validate(&huge), Err(ValidationError::ModuleTooLarge { .. })));
-    let err = Module { extra: "(data (i32.const 0) \"\")", memory: r#"(memory (export "memory") 1)"#, ..BASE }.check();
+    let err =
+        Module { extra: "(data (i32.const 0) \"\")", memory: r#"(memory (export "memory") 1)"#, ..BASE }
+            .check();
     assert!(err.is_ok());
 }
 
