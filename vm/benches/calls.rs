@@ -55,7 +55,10 @@ fn balance_key(owner: u8) -> Vec<u8> {
 
 /// The native baseline of the transfer: same reads, writes and event
 /// through the same `State` and a `BTreeMap` overlay.
-fn native_transfer(state: &MemoryState, args: &[u8]) -> (BTreeMap<Vec<u8>, Vec<u8>>, Vec<Vec<u8>>) {
+/// Writes and events of the native transfer.
+type Effects = (BTreeMap<Vec<u8>, Vec<u8>>, Vec<Vec<u8>>);
+
+fn native_transfer(state: &MemoryState, args: &[u8]) -> Effects {
     let mut from_key = vec![1, 0, 0, 0, 0];
     from_key.extend(&args[..20]);
     let mut to_key = vec![1, 0, 0, 0, 0];
