@@ -1,4 +1,27 @@
-//! The deterministic, gas-metered WebAssembly VM (wasmtime with Cranelift).
+//! The deterministic, gas-metered WebAssembly VM (wasmtime with Cranelift):
+//! deploy-time validation, compilation once per code hash, calls with gas,
+//! the host functions of `writ_abi::host`, and call outcomes.
 //!
 //! Boundary: depends on `writ-abi` only; never on the compiler or the ledger.
-//! Built by the code generation and VM work (issue #3); nothing here yet.
+//! Invariant: the VM reads no clock, no randomness and no environment; a
+//! call's report is a function of module, arguments, context and state.
+//! `unsafe` appears once, in `cache.rs`, with its justification.
+#![deny(unsafe_code)]
+
+mod cache;
+pub mod engine;
+pub mod gas;
+mod host;
+pub mod limits;
+pub mod outcome;
+pub mod state;
+pub mod validate;
+mod vm;
+
+pub use engine::InstanceAllocation;
+pub use gas::{GAS_SCHEDULE_V1, GasSchedule, HostCharge};
+pub use host::CallContext;
+pub use outcome::{Abort, ArgumentsProblem, CallReport, Event, GuestTrap, Outcome, Resource, Success, Write};
+pub use state::{MemoryState, State, StateError};
+pub use validate::{ValidationError, validate};
+pub use vm::{Call, CodeHash, Contract, DeployError, Session, Vm, VmError, VmOptions};

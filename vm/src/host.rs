@@ -1,0 +1,435 @@
+//! The host functions of `writ_abi::host`, linked into every instance, and
+//! the per-call data they work on.
+//!
+//! Invariant: every host function charges its gas before its side effect
+//! (writing guest memory, storage, the event list or the return buffer),
+//! from the same fuel counter Wasm code burns; a charge the call cannot pay
+//! ends it with `OutOfGas` and leaves nothing behind.
+
+use std::sync::Arc;
+
+use sha2::Digest;
+use wasmtime::{Caller, Linker, Memory, ResourceLimiter};
+use writ_abi::host::{self, AbortCode};
+
+use crate::gas::{GasSchedule, HostCharge};
+use crate::limits;
+use crate::outcome::{Abort, Event, GuestTrap, Resource};
+use crate::state::{Overlay, State, StateError};
+
+/// Who is calling what, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallContext {
+    /// The running contract's address.
+    pub contract: [u8; 20],
+    /// The immediate caller's address.
+    pub caller: [u8; 20],
+    /// Every address that signed the transaction.
+    pub signers: Vec<[u8; 20]>,
+    /// The block's time, seconds since 1970-01-01 UTC.
+    pub block_time: i64,
+    pub block_height: u64,
+    /// Most gas the call may use; at most `limits::CALL_GAS_LIMIT_MAX`.
+    pub gas_limit: u64,
+}
+
+/// Why a host function stopped the call. Kept in the store so the error
+/// wasmtime hands back is only a signal; this is the meaning.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    OutOfGas,
+    Abort(Abort),
+    State(StateError),
+}
+
+/// What one call carries while it runs.
+pub(crate) struct CallData {
+    pub overlay: Overlay,
+    pub events: Vec<Event>,
+    pub return_buffer: Option<Vec<u8>>,
+    pub context: CallContext,
+    pub schedule: &'static GasSchedule,
+}
+
+/// The store's data: the instance's memory handle, the current call, and
+/// the memory limiter.
+pub(crate) struct HostState {
+    pub memory: Option<Memory>,
+    pub call: Option<CallData>,
+    pub stop: Option<Stop>,
+    pub limiter: Limiter,
+}
+
+impl HostState {
+    pub fn new() -> HostState {
+        HostState { memory: None, call: None, stop: None, limiter: Limiter { memory_refused: false } }
+    }
+}
+
+/// Refuses memory past `MEMORY_BYTES_MAX` (the guest sees `memory.grow`
+/// return -1) and tables past `TABLE_ELEMENTS_MAX`, and remembers a refusal
+/// so a trap that follows is reported as `MemoryLimit`.
+pub(crate) struct Limiter {
+    pub memory_refused: bool,
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let allowed = desired as u64 <= limits::MEMORY_BYTES_MAX;
+        if !allowed {
+            self.memory_refused = true;
+        }
+        Ok(allowed)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired as u64 <= limits::TABLE_ELEMENTS_MAX)
+    }
+}
+
+type HostResult<T> = Result<T, wasmtime::Error>;
+type Ctx<'a> = Caller<'a, HostState>;
+
+/// Records why the call stops and returns the error that unwinds it.
+fn stop(caller: &mut Ctx<'_>, reason: Stop) -> wasmtime::Error {
+    caller.data_mut().stop = Some(reason);
+    wasmtime::Error::msg("writ host stop")
+}
+
+fn trap(caller: &mut Ctx<'_>, what: GuestTrap) -> wasmtime::Error {
+    stop(caller, Stop::Abort(Abort::GuestTrap { what }))
+}
+
+fn resource(caller: &mut Ctx<'_>, what: Resource) -> wasmtime::Error {
+    stop(caller, Stop::Abort(Abort::ResourceLimit { what }))
+}
+
+/// Takes `gas` from the call's fuel, or ends the call with `OutOfGas`.
+fn charge(caller: &mut Ctx<'_>, gas: u64) -> HostResult<()> {
+    let fuel = caller.get_fuel()?;
+    match fuel.checked_sub(gas) {
+        Some(left) => caller.set_fuel(left),
+        None => {
+            caller.set_fuel(0)?;
+            Err(stop(caller, Stop::OutOfGas))
+        }
+    }
+}
+
+fn charge_of(caller: &Ctx<'_>, pick: fn(&GasSchedule) -> HostCharge) -> HostCharge {
+    match &caller.data().call {
+        Some(call) => pick(call.schedule),
+        // No call is running (cannot happen: the VM sets one first); charge
+        // the most that any schedule entry could, which is safe.
+        None => HostCharge { base: u64::MAX, per_byte: 0 },
+    }
+}
+
+fn charge_for(caller: &mut Ctx<'_>, pick: fn(&GasSchedule) -> HostCharge, bytes: u64) -> HostResult<()> {
+    let gas = charge_of(caller, pick).for_bytes(bytes);
+    charge(caller, gas)
+}
+
+/// A length argument, refused above `max` with `what`.
+fn length(caller: &mut Ctx<'_>, len: i32, max: u32, what: Resource) -> HostResult<u32> {
+    let len = len as u32;
+    if len > max {
+        return Err(resource(caller, what));
+    }
+    Ok(len)
+}
+
+/// Copies `len` bytes at `ptr` out of guest memory.
+fn read_guest(caller: &mut Ctx<'_>, ptr: i32, len: u32) -> HostResult<Vec<u8>> {
+    let start = ptr as u32 as usize;
+    let end = start.saturating_add(len as usize);
+    let bytes =
+        caller.data().memory.and_then(|memory| memory.data(&*caller).get(start..end).map(<[u8]>::to_vec));
+    match bytes {
+        Some(bytes) => Ok(bytes),
+        None => Err(trap(caller, GuestTrap::HostPointerOutOfBounds)),
+    }
+}
+
+/// Copies `bytes` into guest memory at `ptr`.
+fn write_guest(caller: &mut Ctx<'_>, ptr: i32, bytes: &[u8]) -> HostResult<()> {
+    let start = ptr as u32 as usize;
+    let end = start.saturating_add(bytes.len());
+    let written = match caller.data().memory {
+        Some(memory) => match memory.data_mut(&mut *caller).get_mut(start..end) {
+            Some(target) => {
+                target.copy_from_slice(bytes);
+                true
+            }
+            None => false,
+        },
+        None => false,
+    };
+    if written { Ok(()) } else { Err(trap(caller, GuestTrap::HostPointerOutOfBounds)) }
+}
+
+/// The running call's data, or a trap if there is none.
+fn call_data<'c>(caller: &'c mut Ctx<'_>) -> Option<&'c mut CallData> {
+    caller.data_mut().call.as_mut()
+}
+
+fn state_error(caller: &mut Ctx<'_>, error: StateError) -> wasmtime::Error {
+    stop(caller, Stop::State(error))
+}
+
+/// Puts `bytes` in the return buffer and returns its length.
+fn set_return(caller: &mut Ctx<'_>, bytes: Vec<u8>) -> i32 {
+    let len = bytes.len() as i32;
+    if let Some(call) = call_data(caller) {
+        call.return_buffer = Some(bytes);
+    }
+    len
+}
+
+fn storage_read(mut caller: Ctx<'_>, key_ptr: i32, key_len: i32) -> HostResult<i32> {
+    let key_len = length(&mut caller, key_len, limits::STORAGE_KEY_BYTES_MAX, Resource::StorageKeyBytes)?;
+    charge_for(&mut caller, |s| s.storage_read, u64::from(key_len))?;
+    let key = read_guest(&mut caller, key_ptr, key_len)?;
+    let found = match &caller.data().call {
+        Some(call) => call.overlay.get(&key),
+        None => Ok(None),
+    };
+    let value = match found {
+        Ok(value) => value,
+        Err(error) => return Err(state_error(&mut caller, error)),
+    };
+    let Some(value) = value else {
+        return Ok(-1);
+    };
+    let per_byte = charge_of(&caller, |s| s.storage_read).per_byte;
+    charge(&mut caller, per_byte.saturating_mul(value.len() as u64))?;
+    Ok(set_return(&mut caller, value))
+}
+
+fn storage_write(
+    mut caller: Ctx<'_>,
+    key_ptr: i32,
+    key_len: i32,
+    value_ptr: i32,
+    value_len: i32,
+) -> HostResult<()> {
+    let key_len = length(&mut caller, key_len, limits::STORAGE_KEY_BYTES_MAX, Resource::StorageKeyBytes)?;
+    let value_len =
+        length(&mut caller, value_len, limits::STORAGE_VALUE_BYTES_MAX, Resource::StorageValueBytes)?;
+    charge_for(&mut caller, |s| s.storage_write, u64::from(key_len) + u64::from(value_len))?;
+    let key = read_guest(&mut caller, key_ptr, key_len)?;
+    let value = read_guest(&mut caller, value_ptr, value_len)?;
+    if let Some(call) = call_data(&mut caller) {
+        call.overlay.writes.insert(key, Some(value));
+    }
+    Ok(())
+}
+
+fn storage_remove(mut caller: Ctx<'_>, key_ptr: i32, key_len: i32) -> HostResult<()> {
+    let key_len = length(&mut caller, key_len, limits::STORAGE_KEY_BYTES_MAX, Resource::StorageKeyBytes)?;
+    charge_for(&mut caller, |s| s.storage_remove, u64::from(key_len))?;
+    let key = read_guest(&mut caller, key_ptr, key_len)?;
+    if let Some(call) = call_data(&mut caller) {
+        call.overlay.writes.insert(key, None);
+    }
+    Ok(())
+}
+
+fn storage_next(
+    mut caller: Ctx<'_>,
+    prefix_ptr: i32,
+    prefix_len: i32,
+    after_ptr: i32,
+    after_len: i32,
+) -> HostResult<i32> {
+    let prefix_len =
+        length(&mut caller, prefix_len, limits::STORAGE_PREFIX_BYTES_MAX, Resource::StorageKeyBytes)?;
+    let after_len = if after_len == -1 {
+        None
+    } else {
+        Some(length(&mut caller, after_len, limits::STORAGE_KEY_BYTES_MAX, Resource::StorageKeyBytes)?)
+    };
+    let asked = u64::from(prefix_len) + u64::from(after_len.unwrap_or(0));
+    charge_for(&mut caller, |s| s.storage_next, asked)?;
+    let prefix = read_guest(&mut caller, prefix_ptr, prefix_len)?;
+    let after = match after_len {
+        Some(len) => Some(read_guest(&mut caller, after_ptr, len)?),
+        None => None,
+    };
+    let found = match &caller.data().call {
+        Some(call) => call.overlay.next(&prefix, after.as_deref()),
+        None => Ok((None, 0)),
+    };
+    let (entry, skipped) = match found {
+        Ok(found) => found,
+        Err(error) => return Err(state_error(&mut caller, error)),
+    };
+    let step = charge_of(&caller, |s| s.storage_next_step).for_bytes(0);
+    charge(&mut caller, step.saturating_mul(skipped))?;
+    let Some((key, value)) = entry else {
+        return Ok(-1);
+    };
+    let per_byte = charge_of(&caller, |s| s.storage_next).per_byte;
+    charge(&mut caller, per_byte.saturating_mul((key.len() + value.len()) as u64))?;
+    let mut buffer = Vec::with_capacity(4 + key.len() + value.len());
+    buffer.extend((key.len() as u32).to_be_bytes());
+    buffer.extend(key);
+    buffer.extend(value);
+    Ok(set_return(&mut caller, buffer))
+}
+
+fn return_copy(mut caller: Ctx<'_>, dest: i32) -> HostResult<()> {
+    let buffer = call_data(&mut caller).and_then(|call| call.return_buffer.take());
+    let Some(buffer) = buffer else {
+        return Err(trap(&mut caller, GuestTrap::NothingToCopy));
+    };
+    charge_for(&mut caller, |s| s.return_copy, buffer.len() as u64)?;
+    write_guest(&mut caller, dest, &buffer)
+}
+
+fn emit(mut caller: Ctx<'_>, index: i32, ptr: i32, len: i32) -> HostResult<()> {
+    let len = length(&mut caller, len, limits::EVENT_BYTES_MAX, Resource::EventBytes)?;
+    let count = call_data(&mut caller).map_or(0, |call| call.events.len());
+    if count >= limits::EVENTS_PER_CALL_MAX as usize {
+        return Err(resource(&mut caller, Resource::EventsPerCall));
+    }
+    charge_for(&mut caller, |s| s.emit, u64::from(len))?;
+    let data = read_guest(&mut caller, ptr, len)?;
+    if let Some(call) = call_data(&mut caller) {
+        call.events.push(Event { index: index as u32, data });
+    }
+    Ok(())
+}
+
+fn write_address(mut caller: Ctx<'_>, dest: i32, pick: fn(&CallContext) -> [u8; 20]) -> HostResult<()> {
+    charge_for(&mut caller, |s| s.address, 0)?;
+    let address = caller.data().call.as_ref().map_or([0; 20], |call| pick(&call.context));
+    write_guest(&mut caller, dest, &address)
+}
+
+fn signed_by(mut caller: Ctx<'_>, ptr: i32) -> HostResult<i32> {
+    charge_for(&mut caller, |s| s.signed_by, 0)?;
+    let address = read_guest(&mut caller, ptr, 20)?;
+    let signed = caller.data().call.as_ref().is_some_and(|call| {
+        call.context.signers.iter().any(|signer| signer.as_slice() == address.as_slice())
+    });
+    Ok(i32::from(signed))
+}
+
+fn block_info(mut caller: Ctx<'_>, pick: fn(&CallContext) -> i64) -> HostResult<i64> {
+    charge_for(&mut caller, |s| s.block_info, 0)?;
+    Ok(caller.data().call.as_ref().map_or(0, |call| pick(&call.context)))
+}
+
+fn hash(
+    mut caller: Ctx<'_>,
+    (ptr, len, dest): (i32, i32, i32),
+    pick: fn(&GasSchedule) -> HostCharge,
+    digest: fn(&[u8]) -> [u8; 32],
+) -> HostResult<()> {
+    let len = length(&mut caller, len, limits::HASH_INPUT_BYTES_MAX, Resource::HashInputBytes)?;
+    charge_for(&mut caller, pick, u64::from(len))?;
+    let data = read_guest(&mut caller, ptr, len)?;
+    write_guest(&mut caller, dest, &digest(&data))
+}
+
+fn sha256_digest(data: &[u8]) -> [u8; 32] {
+    sha2::Sha256::digest(data).into()
+}
+
+fn sm3_digest(data: &[u8]) -> [u8; 32] {
+    sm3::Sm3::digest(data).into()
+}
+
+fn verify_ed25519(mut caller: Ctx<'_>, args: [i32; 6]) -> HostResult<i32> {
+    let [key_ptr, key_len, message_ptr, message_len, signature_ptr, signature_len] = args;
+    let message_len =
+        length(&mut caller, message_len, limits::HASH_INPUT_BYTES_MAX, Resource::HashInputBytes)?;
+    charge_for(&mut caller, |s| s.verify_ed25519, u64::from(message_len))?;
+    // Wrong lengths are an invalid signature, not a fault: read at most
+    // what a real key or signature holds.
+    let key_len = (key_len as u32).min(33);
+    let signature_len = (signature_len as u32).min(65);
+    let key = read_guest(&mut caller, key_ptr, key_len)?;
+    let message = read_guest(&mut caller, message_ptr, message_len)?;
+    let signature = read_guest(&mut caller, signature_ptr, signature_len)?;
+    Ok(i32::from(ed25519_valid(&key, &message, &signature)))
+}
+
+/// Strict Ed25519 verification (no malleable signatures, no small-order keys).
+fn ed25519_valid(key: &[u8], message: &[u8], signature: &[u8]) -> bool {
+    let Ok(key) = <[u8; 32]>::try_from(key) else { return false };
+    let Ok(signature) = <[u8; 64]>::try_from(signature) else { return false };
+    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&key) else { return false };
+    let signature = ed25519_dalek::Signature::from_bytes(&signature);
+    key.verify_strict(message, &signature).is_ok()
+}
+
+fn abort(mut caller: Ctx<'_>, code: i32, ptr: i32, len: i32) -> HostResult<()> {
+    let len = length(&mut caller, len, limits::ABORT_DATA_BYTES_MAX, Resource::AbortDataBytes)?;
+    charge_for(&mut caller, |s| s.abort, u64::from(len))?;
+    let data = read_guest(&mut caller, ptr, len)?;
+    let reason = match AbortCode::from_i32(code) {
+        Some(AbortCode::ResourceLimit) => Abort::ResourceLimit { what: Resource::Memory },
+        Some(code) => Abort::ContractAbort { code, data },
+        None => Abort::GuestTrap { what: GuestTrap::UnknownAbortCode },
+    };
+    Err(stop(&mut caller, Stop::Abort(reason)))
+}
+
+/// A linker with every host function of the ABI under module `writ`.
+pub(crate) fn linker(engine: &wasmtime::Engine) -> Result<Linker<HostState>, wasmtime::Error> {
+    let mut linker = Linker::new(engine);
+    let m = host::IMPORT_MODULE;
+    linker.func_wrap(m, host::STORAGE_READ.name, storage_read)?;
+    linker.func_wrap(m, host::STORAGE_WRITE.name, storage_write)?;
+    linker.func_wrap(m, host::STORAGE_REMOVE.name, storage_remove)?;
+    linker.func_wrap(m, host::STORAGE_NEXT.name, storage_next)?;
+    linker.func_wrap(m, host::RETURN_COPY.name, return_copy)?;
+    linker.func_wrap(m, host::EMIT.name, emit)?;
+    linker.func_wrap(m, host::CALLER.name, |caller: Ctx<'_>, dest: i32| {
+        write_address(caller, dest, |c| c.caller)
+    })?;
+    linker.func_wrap(m, host::CONTRACT_ADDRESS.name, |caller: Ctx<'_>, dest: i32| {
+        write_address(caller, dest, |c| c.contract)
+    })?;
+    linker.func_wrap(m, host::SIGNED_BY.name, signed_by)?;
+    linker.func_wrap(m, host::NOW.name, |caller: Ctx<'_>| block_info(caller, |c| c.block_time))?;
+    linker.func_wrap(m, host::BLOCK_HEIGHT.name, |caller: Ctx<'_>| {
+        block_info(caller, |c| c.block_height as i64)
+    })?;
+    linker.func_wrap(m, host::SHA256.name, |caller: Ctx<'_>, ptr: i32, len: i32, dest: i32| {
+        hash(caller, (ptr, len, dest), |s| s.sha256, sha256_digest)
+    })?;
+    linker.func_wrap(m, host::SM3.name, |caller: Ctx<'_>, ptr: i32, len: i32, dest: i32| {
+        hash(caller, (ptr, len, dest), |s| s.sm3, sm3_digest)
+    })?;
+    linker.func_wrap(
+        m,
+        host::VERIFY_ED25519.name,
+        |caller: Ctx<'_>, a: i32, b: i32, c: i32, d: i32, e: i32, f: i32| {
+            verify_ed25519(caller, [a, b, c, d, e, f])
+        },
+    )?;
+    linker.func_wrap(m, host::ABORT.name, abort)?;
+    Ok(linker)
+}
+
+/// Per-call data for a call reading `state`.
+pub(crate) fn call_data_for(
+    state: Arc<dyn State>,
+    context: CallContext,
+    schedule: &'static GasSchedule,
+) -> CallData {
+    CallData { overlay: Overlay::new(state), events: Vec::new(), return_buffer: None, context, schedule }
+}
