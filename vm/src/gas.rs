@@ -50,6 +50,9 @@ pub struct GasSchedule {
     /// Base is the signature check; per byte of message.
     pub verify_ed25519: HostCharge,
     pub abort: HostCharge,
+    /// `decimal_mul`, `decimal_div`, `decimal_round`, `decimal_from_int`,
+    /// `decimal_to_int`: 256-bit arithmetic on 16-byte operands.
+    pub decimal: HostCharge,
 }
 
 /// Version 1 of the schedule. One unit of wasmtime fuel (about one Wasm
@@ -73,4 +76,5 @@ pub const GAS_SCHEDULE_V1: GasSchedule = GasSchedule {
     sm3: HostCharge { base: 100, per_byte: 4 },
     verify_ed25519: HostCharge { base: 20_000, per_byte: 4 },
     abort: HostCharge { base: 20, per_byte: 1 },
+    decimal: HostCharge { base: 60, per_byte: 0 },
 };

@@ -387,6 +387,74 @@ fn abort(mut caller: Ctx<'_>, code: i32, ptr: i32, len: i32) -> HostResult<()> {
     Err(stop(&mut caller, Stop::Abort(reason)))
 }
 
+/// A Decimal operand: 16 little-endian bytes of its raw `i128`.
+fn read_decimal(caller: &mut Ctx<'_>, ptr: i32) -> HostResult<writ_abi::Decimal> {
+    let bytes = read_guest(caller, ptr, 16)?;
+    let mut raw = [0u8; 16];
+    raw.copy_from_slice(bytes.get(..16).unwrap_or(&[0u8; 16]));
+    Ok(writ_abi::Decimal::from_raw(i128::from_le_bytes(raw)))
+}
+
+/// Ends the call with a contract abort that carries no data.
+fn arithmetic_abort(caller: &mut Ctx<'_>, code: AbortCode) -> wasmtime::Error {
+    stop(caller, Stop::Abort(Abort::ContractAbort { code, data: Vec::new() }))
+}
+
+fn decimal_result(
+    mut caller: Ctx<'_>,
+    result: Result<writ_abi::Decimal, writ_abi::ArithError>,
+    dest: i32,
+) -> HostResult<()> {
+    match result {
+        Ok(value) => write_guest(&mut caller, dest, &value.raw().to_le_bytes()),
+        Err(writ_abi::ArithError::Overflow) => Err(arithmetic_abort(&mut caller, AbortCode::Overflow)),
+        Err(writ_abi::ArithError::DivisionByZero) => {
+            Err(arithmetic_abort(&mut caller, AbortCode::DivisionByZero))
+        }
+    }
+}
+
+fn decimal_binary(mut caller: Ctx<'_>, a: i32, b: i32, dest: i32, multiply: bool) -> HostResult<()> {
+    charge_for(&mut caller, |s| s.decimal, 0)?;
+    let (x, y) = (read_decimal(&mut caller, a)?, read_decimal(&mut caller, b)?);
+    let result = if multiply { x.checked_mul(y) } else { x.checked_div(y) };
+    decimal_result(caller, result, dest)
+}
+
+fn decimal_round(mut caller: Ctx<'_>, src: i32, places: i32, mode: i32, dest: i32) -> HostResult<()> {
+    charge_for(&mut caller, |s| s.decimal, 0)?;
+    let value = read_decimal(&mut caller, src)?;
+    let Some(mode) = usize::try_from(mode).ok().and_then(|m| writ_abi::Rounding::ALL.get(m).copied()) else {
+        return Err(arithmetic_abort(&mut caller, AbortCode::Conversion));
+    };
+    // Places arrive as a `u32`; anything from 18 up changes nothing.
+    let places = (places as u32).min(writ_abi::decimal::DECIMAL_PLACES);
+    decimal_result(caller, value.round(places, mode), dest)
+}
+
+fn decimal_from_int(mut caller: Ctx<'_>, value: i64, signed: i32, dest: i32) -> HostResult<()> {
+    charge_for(&mut caller, |s| s.decimal, 0)?;
+    let whole = if signed != 0 { i128::from(value) } else { i128::from(value as u64) };
+    decimal_result(caller, writ_abi::Decimal::from_int(whole), dest)
+}
+
+fn decimal_to_int(mut caller: Ctx<'_>, src: i32, target: i32) -> HostResult<i64> {
+    charge_for(&mut caller, |s| s.decimal, 0)?;
+    let value = read_decimal(&mut caller, src)?;
+    let range: (i128, i128) = match target {
+        0 | 4 => (0, i128::from(u64::MAX)),
+        1 => (i128::from(i64::MIN), i128::from(i64::MAX)),
+        2 => (0, i128::from(u32::MAX)),
+        3 => (0, i128::from(u8::MAX)),
+        _ => (1, 0),
+    };
+    match value.to_int_exact() {
+        // u64 values travel as their bit pattern in an i64.
+        Some(n) if n >= range.0 && n <= range.1 => Ok(n as i64),
+        _ => Err(arithmetic_abort(&mut caller, AbortCode::Conversion)),
+    }
+}
+
 /// A linker with every host function of the ABI under module `writ`.
 pub(crate) fn linker(engine: &wasmtime::Engine) -> Result<Linker<HostState>, wasmtime::Error> {
     let mut linker = Linker::new(engine);
@@ -422,6 +490,15 @@ pub(crate) fn linker(engine: &wasmtime::Engine) -> Result<Linker<HostState>, was
         },
     )?;
     linker.func_wrap(m, host::ABORT.name, abort)?;
+    linker.func_wrap(m, host::DECIMAL_MUL.name, |caller: Ctx<'_>, a: i32, b: i32, dest: i32| {
+        decimal_binary(caller, a, b, dest, true)
+    })?;
+    linker.func_wrap(m, host::DECIMAL_DIV.name, |caller: Ctx<'_>, a: i32, b: i32, dest: i32| {
+        decimal_binary(caller, a, b, dest, false)
+    })?;
+    linker.func_wrap(m, host::DECIMAL_ROUND.name, decimal_round)?;
+    linker.func_wrap(m, host::DECIMAL_FROM_INT.name, decimal_from_int)?;
+    linker.func_wrap(m, host::DECIMAL_TO_INT.name, decimal_to_int)?;
     Ok(linker)
 }
 

@@ -1,0 +1,249 @@
+//! Contracts compiled from Writ source by the real compiler run on the
+//! real VM and do what the source says: storage, events, roles, errors,
+//! arithmetic checks, Decimal money, text, and the same gas every run.
+
+use std::sync::Arc;
+
+use writ_abi::host::AbortCode;
+use writ_abi::{AbiType, Decimal, TypeDefs, Value};
+use writ_compiler::codegen::build_file;
+use writ_compiler::{Analysis, FileId};
+use writ_vm::{Abort, Call, CallContext, CallReport, Contract, MemoryState, Outcome, Vm, VmOptions};
+
+const GAS: u64 = 50_000_000;
+
+fn compile(path: &str) -> Vec<u8> {
+    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
+    let source = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()));
+    let analysis = Analysis::single(path, &source);
+    let output = build_file(&analysis, FileId(0));
+    assert!(output.diagnostics.is_empty(), "{path}: {:?}", output.diagnostics);
+    output.artifacts.into_iter().next().unwrap_or_else(|| panic!("no artifact")).wasm
+}
+
+fn account(n: u8) -> [u8; 20] {
+    [n; 20]
+}
+
+/// A contract on an in-memory chain: successful calls' writes are kept.
+struct Chain {
+    vm: Vm,
+    contract: Arc<Contract>,
+    state: MemoryState,
+    time: i64,
+}
+
+impl Chain {
+    fn deploy(path: &str) -> Chain {
+        let vm = Vm::new(VmOptions::in_memory()).unwrap_or_else(|e| panic!("{e}"));
+        let contract = vm.prepare(&compile(path)).unwrap_or_else(|e| panic!("{e}"));
+        Chain { vm, contract, state: MemoryState::new(), time: 1_700_000_000 }
+    }
+
+    fn call(&mut self, from: u8, entry: &str, args: &[(AbiType, Value)]) -> CallReport {
+        let (types, values): (Vec<AbiType>, Vec<Value>) = args.iter().cloned().unzip();
+        let encoded =
+            writ_abi::encode_value(&AbiType::Tuple(types), &Value::Tuple(values), &TypeDefs::default())
+                .unwrap_or_else(|e| panic!("{e}"));
+        let context = CallContext {
+            contract: account(0xC0),
+            caller: account(from),
+            signers: vec![account(from)],
+            block_time: self.time,
+            block_height: 1,
+            gas_limit: GAS,
+        };
+        let call = Call { entry, args: &encoded, context, state: Arc::new(self.state.clone()) };
+        let report = self.vm.call(&self.contract, call).unwrap_or_else(|e| panic!("{e}"));
+        if let Outcome::Success(success) = &report.outcome {
+            self.state.apply(&success.writes);
+        }
+        report
+    }
+
+    /// Calls and decodes the result, failing the test on an abort.
+    fn ok(&mut self, from: u8, entry: &str, args: &[(AbiType, Value)], returns: AbiType) -> Value {
+        let report = self.call(from, entry, args);
+        match report.outcome {
+            Outcome::Success(s) => writ_abi::decode_value(&returns, &s.result, &TypeDefs::default())
+                .unwrap_or_else(|e| panic!("{entry}: result does not decode: {e}")),
+            Outcome::Aborted(a) => panic!("{entry} aborted: {a:?}"),
+        }
+    }
+
+    fn aborted(&mut self, from: u8, entry: &str, args: &[(AbiType, Value)]) -> Abort {
+        match self.call(from, entry, args).outcome {
+            Outcome::Aborted(a) => a,
+            Outcome::Success(_) => panic!("{entry} should have aborted"),
+        }
+    }
+}
+
+fn addr(n: u8) -> (AbiType, Value) {
+    (AbiType::Address, Value::Address(account(n)))
+}
+
+fn u64v(n: u64) -> (AbiType, Value) {
+    (AbiType::U64, Value::U64(n))
+}
+
+fn dec(text: &str) -> (AbiType, Value) {
+    (AbiType::Decimal, Value::Decimal(text.parse().unwrap_or_else(|e| panic!("{e}"))))
+}
+
+// A token: init mints to the deployer, transfers move balances and emit,
+// overdrafts fail with the contract's error, roles guard minting.
+#[test]
+fn token_end_to_end() {
+    let mut chain = Chain::deploy("compiler/tests/data/build/token.writ");
+    chain.ok(1, "init", &[u64v(1000)], AbiType::Unit);
+    assert_eq!(chain.ok(1, "balance", &[addr(1)], AbiType::U64), Value::U64(1000));
+
+    let report = chain.call(1, "transfer", &[addr(2), u64v(300)]);
+    let Outcome::Success(success) = &report.outcome else { panic!("transfer aborted: {report:?}") };
+    assert_eq!(success.events.len(), 1);
+    let event = writ_abi::decode_value(
+        &AbiType::Tuple(vec![AbiType::Address, AbiType::Address, AbiType::U64]),
+        &success.events[0].data,
+        &TypeDefs::default(),
+    );
+    assert_eq!(
+        event,
+        Ok(Value::Tuple(vec![Value::Address(account(1)), Value::Address(account(2)), Value::U64(300)]))
+    );
+    assert_eq!(chain.ok(1, "balance", &[addr(1)], AbiType::U64), Value::U64(700));
+    assert_eq!(chain.ok(1, "balance", &[addr(2)], AbiType::U64), Value::U64(300));
+
+    // Overdraft: the contract's error 0, `Insufficient(needed, available)`.
+    let abort = chain.aborted(2, "transfer", &[addr(3), u64v(1000)]);
+    let mut expected = 0u32.to_be_bytes().to_vec();
+    expected.extend(1000u64.to_be_bytes());
+    expected.extend(300u64.to_be_bytes());
+    assert_eq!(abort, Abort::ContractAbort { code: AbortCode::ContractError, data: expected });
+    assert_eq!(
+        chain.ok(1, "balance", &[addr(2)], AbiType::U64),
+        Value::U64(300),
+        "the failed call kept nothing"
+    );
+
+    // Minting needs the Minter role (index 1), which the Admin can grant.
+    let abort = chain.aborted(2, "mint", &[addr(2), u64v(5)]);
+    assert_eq!(
+        abort,
+        Abort::ContractAbort { code: AbortCode::MissingRole, data: 1u32.to_be_bytes().to_vec() }
+    );
+    chain.ok(1, "grant_role", &[(AbiType::U32, Value::U32(1)), addr(2)], AbiType::Unit);
+    chain.ok(2, "mint", &[addr(2), u64v(5)], AbiType::Unit);
+    assert_eq!(chain.ok(1, "supply", &[], AbiType::U64), Value::U64(1005));
+    assert_eq!(
+        chain.ok(9, "has_role", &[(AbiType::U32, Value::U32(1)), addr(2)], AbiType::Bool),
+        Value::Bool(true)
+    );
+
+    // Options, loops, `require`.
+    assert_eq!(chain.ok(1, "find", &[addr(9)], AbiType::Option(Box::new(AbiType::U64))), Value::Option(None));
+    assert_eq!(
+        chain.ok(1, "find", &[addr(2)], AbiType::Option(Box::new(AbiType::U64))),
+        Value::Option(Some(Box::new(Value::U64(305))))
+    );
+    assert_eq!(chain.ok(1, "sum_to", &[u64v(10)], AbiType::U64), Value::U64(1 + 3 + 5 + 7 + 9 + 3));
+    chain.ok(1, "pause", &[(AbiType::Bool, Value::Bool(true))], AbiType::Unit);
+    let abort = chain.aborted(1, "transfer", &[addr(2), u64v(1)]);
+    assert_eq!(
+        abort,
+        Abort::ContractAbort { code: AbortCode::Require, data: b"transfers are paused".to_vec() }
+    );
+}
+
+// Decimal money: brackets, rounding modes, division, conversions.
+#[test]
+fn levy_decimal_end_to_end() {
+    let mut chain = Chain::deploy("compiler/tests/data/build/levy.writ");
+    chain.ok(1, "init", &[dec("0.45")], AbiType::Unit);
+    let quote = |chain: &mut Chain, income: &str| chain.ok(1, "quote", &[dec(income)], AbiType::Decimal);
+    // The same figures as the quick-deduction form: 100000 -> 7480.
+    assert_eq!(quote(&mut chain, "100000"), Value::Decimal("7480".parse().unwrap_or(Decimal::ZERO)));
+    assert_eq!(quote(&mut chain, "30000"), Value::Decimal("900".parse().unwrap_or(Decimal::ZERO)));
+    assert_eq!(quote(&mut chain, "200000.50"), Value::Decimal("23080.1".parse().unwrap_or(Decimal::ZERO)));
+    assert_eq!(
+        chain.ok(1, "per_person", &[dec("100"), u64v(3)], AbiType::Decimal),
+        Value::Decimal("33.33".parse().unwrap_or(Decimal::ZERO))
+    );
+    assert_eq!(chain.ok(1, "whole_units", &[dec("41.99")], AbiType::U64), Value::U64(41));
+    assert_eq!(
+        chain.ok(1, "magnitude", &[dec("-2.5")], AbiType::Decimal),
+        Value::Decimal("-2.5".parse().unwrap_or(Decimal::ZERO))
+    );
+    let abort = chain.aborted(1, "per_person", &[dec("1"), u64v(0)]);
+    assert_eq!(abort, Abort::ContractAbort { code: AbortCode::DivisionByZero, data: vec![] });
+
+    // Assessment needs the Assessor role; payments reduce what is owed.
+    chain.ok(1, "grant_role", &[(AbiType::U32, Value::U32(1)), addr(1)], AbiType::Unit);
+    chain.ok(1, "assess", &[addr(2), dec("100000")], AbiType::Unit);
+    assert_eq!(
+        chain.ok(1, "owed", &[addr(2)], AbiType::Decimal),
+        Value::Decimal("7480".parse().unwrap_or(Decimal::ZERO))
+    );
+    chain.ok(2, "pay", &[dec("480.25")], AbiType::Unit);
+    assert_eq!(
+        chain.ok(1, "owed", &[addr(2)], AbiType::Decimal),
+        Value::Decimal("6999.75".parse().unwrap_or(Decimal::ZERO))
+    );
+    let abort = chain.aborted(2, "pay", &[dec("7000")]);
+    assert_eq!(
+        abort,
+        Abort::ContractAbort { code: AbortCode::Require, data: b"paying more than is owed".to_vec() }
+    );
+}
+
+// Text keys and values, hashing, concatenation and ordering.
+#[test]
+fn registry_text_end_to_end() {
+    let text = |s: &str| (AbiType::String, Value::String(s.to_string()));
+    let bytes = |b: &[u8]| (AbiType::Bytes, Value::Bytes(b.to_vec()));
+    let mut chain = Chain::deploy("compiler/tests/data/build/registry.writ");
+    chain.ok(1, "init", &[], AbiType::Unit);
+    chain.ok(1, "grant_role", &[(AbiType::U32, Value::U32(1)), addr(1)], AbiType::Unit);
+    chain.ok(1, "file", &[text("2024-XJ-017"), text("photo"), bytes(b"exhibit bytes")], AbiType::Unit);
+    let abort = chain.aborted(1, "file", &[text("2024-XJ-017"), text("again"), bytes(b"x")]);
+    let AbortCode::ContractError = (match &abort {
+        Abort::ContractAbort { code, .. } => *code,
+        other => panic!("{other:?}"),
+    }) else {
+        panic!("expected the Duplicate error, got {abort:?}");
+    };
+    let option_string = AbiType::Option(Box::new(AbiType::String));
+    assert_eq!(
+        chain.ok(1, "title", &[text("2024-XJ-017")], option_string.clone()),
+        Value::Option(Some(Box::new(Value::String("photo".into()))))
+    );
+    assert_eq!(chain.ok(1, "title", &[text("nope")], option_string), Value::Option(None));
+    assert_eq!(chain.ok(1, "label", &[text("A")], AbiType::String), Value::String("A: untitled".into()));
+    assert_eq!(
+        chain.ok(1, "matches", &[text("2024-XJ-017"), bytes(b"exhibit bytes")], AbiType::Bool),
+        Value::Bool(true)
+    );
+    assert_eq!(
+        chain.ok(1, "matches", &[text("2024-XJ-017"), bytes(b"other")], AbiType::Bool),
+        Value::Bool(false)
+    );
+    assert_eq!(chain.ok(1, "before", &[text("ab"), text("abc")], AbiType::Bool), Value::Bool(true));
+    assert_eq!(chain.ok(1, "before", &[text("b"), text("abc")], AbiType::Bool), Value::Bool(false));
+}
+
+// Same calls, same results, events, writes and gas: on a fresh VM too.
+#[test]
+fn compiled_code_is_deterministic() {
+    let run = || {
+        let mut chain = Chain::deploy("compiler/tests/data/build/token.writ");
+        let mut reports = vec![chain.call(1, "init", &[u64v(1000)])];
+        for i in 0..5u8 {
+            reports.push(chain.call(1, "transfer", &[addr(10 + i), u64v(u64::from(i) * 7)]));
+        }
+        reports.push(chain.call(3, "transfer", &[addr(1), u64v(1)]));
+        reports
+    };
+    let first = run();
+    assert_eq!(first, run());
+    assert!(first.iter().all(|r| r.gas_used > 0));
+}
