@@ -104,7 +104,7 @@ fn token_end_to_end() {
     assert_eq!(success.events.len(), 1);
     let event = writ_abi::decode_value(
         &AbiType::Tuple(vec![AbiType::Address, AbiType::Address, AbiType::U64]),
-        &success.events[0].data,
+        &success.events.first().map(|e| e.data.clone()).unwrap_or_default(),
         &TypeDefs::default(),
     );
     assert_eq!(
