@@ -130,9 +130,18 @@ pub fn host_function(name: &str) -> Option<&'static HostFn> {
 pub const EXPORT_MEMORY: &str = "memory";
 /// `(size: i32) -> i32`: allocates `size` bytes in the guest, 8-aligned,
 /// for the host to place arguments.
+///
+/// Rules the VM applies (see docs/host-abi.md): `return_copy` empties the
+/// return buffer, and calling it with nothing pending is a guest trap;
+/// `verify_ed25519` with a key or signature of the wrong length answers 0;
+/// `now` returns the block time as an `i64` (never negative), which
+/// generated code treats as the `u64` a `Timestamp` is; an `abort` with
+/// `ResourceLimit` is reported as the memory limit, not a contract abort.
 pub const EXPORT_ALLOC: &str = "writ_alloc";
-/// `() -> ()`: forgets every allocation and resets globals, so the same
-/// instance can serve the next call as if freshly made.
+/// `() -> ()`: forgets every allocation and resets globals. Memory beyond
+/// the allocator and the memory's size are not restored, so an instance is
+/// reused only within one block's session, over the same calls in the same
+/// order on every node.
 pub const EXPORT_RESET: &str = "writ_reset";
 /// Prefix of entry point exports: `entry.register`. `init` is `entry.init`.
 /// Signature `(args_ptr: i32, args_len: i32) -> i64`: the arguments are the
