@@ -3,6 +3,7 @@
 //! `Decimal` (itself tested against exact big-integer arithmetic), and
 //! `u64`/`i64` operations against Rust's checked operations. Overflow,
 //! division by zero and failed conversions must abort with their codes.
+#![allow(clippy::indexing_slicing)]
 
 use std::sync::{Arc, OnceLock};
 
