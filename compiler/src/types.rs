@@ -246,6 +246,8 @@ pub struct LocalInfo {
     pub mutable: bool,
     /// Whether the `let` had no type annotation (for inlay hints).
     pub inferred: bool,
+    /// Whether it is a function's, test's or property's parameter.
+    pub param: bool,
 }
 
 /// Every declared thing a name can refer to; the analysis maps uses to these.
@@ -389,7 +391,12 @@ impl Tables {
             Def::Local(id) => {
                 let l = self.local(id)?;
                 let m = if l.mutable { "mut " } else { "" };
-                (format!("let {m}{}: {}", l.name, self.display(&l.ty)), None)
+                let text = if l.param {
+                    format!("parameter {}: {}", l.name, self.display(&l.ty))
+                } else {
+                    format!("let {m}{}: {}", l.name, self.display(&l.ty))
+                };
+                (text, None)
             }
         };
         Some(out)

@@ -87,7 +87,7 @@ impl<'a> Checker<'a> {
         for (param, p) in info.params.iter().zip(&f.params) {
             // A repeated parameter was reported by the signature pass.
             if body.lookup_local(&p.name.name).is_none() {
-                self.bind_local(&mut body, &p.name, param.ty.clone(), false, false);
+                self.bind_param(&mut body, &p.name, param.ty.clone());
             }
         }
         let ty = self.check_block(&f.body, &mut body, Some(&info.ret), false);
@@ -153,7 +153,7 @@ impl<'a> Checker<'a> {
                     self.check_expr(hi, &mut bounds, Some(&ty));
                 }
             }
-            self.bind_local(&mut body, &param.name, ty, false, false);
+            self.bind_param(&mut body, &param.name, ty);
         }
         self.check_block(&prop.body, &mut body, Some(&Ty::Unit), false);
         self.close_scope(&mut body);
@@ -161,6 +161,16 @@ impl<'a> Checker<'a> {
 
     /// Declares a local in the innermost scope, refusing a second binding
     /// of the same name in the same block.
+    /// Declares a parameter.
+    fn bind_param(&mut self, body: &mut Body, name: &Ident, ty: Ty) {
+        self.bind_local(body, name, ty, false, false);
+        if let Some(last) = self.t.locals.last_mut()
+            && last.span == name.span
+        {
+            last.param = true;
+        }
+    }
+
     pub(super) fn bind_local(
         &mut self,
         body: &mut Body,
@@ -183,8 +193,14 @@ impl<'a> Checker<'a> {
                 .labels
                 .push(Label { span: previous_span, message: "first bound here".into() });
         }
-        let id =
-            self.new_local(LocalInfo { name: name.name.clone(), ty, span: name.span, mutable, inferred });
+        let id = self.new_local(LocalInfo {
+            name: name.name.clone(),
+            ty,
+            span: name.span,
+            mutable,
+            inferred,
+            param: false,
+        });
         if let Some(scope) = body.scopes.last_mut() {
             scope.push((name.name.clone(), id));
         }
