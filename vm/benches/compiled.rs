@@ -58,22 +58,30 @@ fn native_spin(n: u64) -> u64 {
     x
 }
 
+/// A whole number or hundredths as a Decimal, at compile time.
+const fn units(whole: i128, hundredths: i128) -> Decimal {
+    Decimal::from_raw(whole * 1_000_000_000_000_000_000 + hundredths * 10_000_000_000_000_000)
+}
+
+const UPPERS: [Decimal; 6] =
+    [units(36_000, 0), units(144_000, 0), units(300_000, 0), units(420_000, 0), units(660_000, 0), units(960_000, 0)];
+const RATES: [Decimal; 6] = [units(0, 3), units(0, 10), units(0, 20), units(0, 25), units(0, 30), units(0, 35)];
+const TOP_RATE: Decimal = units(0, 45);
+
+/// The same algorithm as `tax` in workloads.writ, on the reference Decimal.
 fn native_tax(income: Decimal) -> Decimal {
-    let d = |s: &str| s.parse::<Decimal>().unwrap();
-    let uppers = [d("36000"), d("144000"), d("300000"), d("420000"), d("660000"), d("960000")];
-    let rates = [d("0.03"), d("0.10"), d("0.20"), d("0.25"), d("0.30"), d("0.35")];
     let mut due = Decimal::ZERO;
     let mut lower = Decimal::ZERO;
     for i in 0..6 {
-        let upper = uppers[i];
+        let upper = UPPERS[i];
         if income > lower {
-            let part = income.min(upper).checked_sub(lower).unwrap().checked_mul(rates[i]).unwrap();
+            let part = income.min(upper).checked_sub(lower).unwrap().checked_mul(RATES[i]).unwrap();
             due = due.checked_add(part).unwrap();
         }
         lower = upper;
     }
     if income > lower {
-        due = due.checked_add(income.checked_sub(lower).unwrap().checked_mul(d("0.45")).unwrap()).unwrap();
+        due = due.checked_add(income.checked_sub(lower).unwrap().checked_mul(TOP_RATE).unwrap()).unwrap();
     }
     due.round(2, Rounding::HalfEven).unwrap()
 }
