@@ -63,9 +63,16 @@ const fn units(whole: i128, hundredths: i128) -> Decimal {
     Decimal::from_raw(whole * 1_000_000_000_000_000_000 + hundredths * 10_000_000_000_000_000)
 }
 
-const UPPERS: [Decimal; 6] =
-    [units(36_000, 0), units(144_000, 0), units(300_000, 0), units(420_000, 0), units(660_000, 0), units(960_000, 0)];
-const RATES: [Decimal; 6] = [units(0, 3), units(0, 10), units(0, 20), units(0, 25), units(0, 30), units(0, 35)];
+const UPPERS: [Decimal; 6] = [
+    units(36_000, 0),
+    units(144_000, 0),
+    units(300_000, 0),
+    units(420_000, 0),
+    units(660_000, 0),
+    units(960_000, 0),
+];
+const RATES: [Decimal; 6] =
+    [units(0, 3), units(0, 10), units(0, 20), units(0, 25), units(0, 30), units(0, 35)];
 const TOP_RATE: Decimal = units(0, 45);
 
 /// The same algorithm as `tax` in workloads.writ, on the reference Decimal.

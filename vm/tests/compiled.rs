@@ -247,3 +247,29 @@ fn compiled_code_is_deterministic() {
     assert_eq!(first, run());
     assert!(first.iter().all(|r| r.gas_used > 0));
 }
+
+// Gas of a fixed sequence of calls, kept as a snapshot: a change to the
+// generated code or the gas schedule shows up in review.
+#[test]
+fn gas_snapshot() {
+    let mut lines = Vec::new();
+    let mut record = |chain: &mut Chain, from: u8, entry: &str, args: &[(AbiType, Value)]| {
+        let report = chain.call(from, entry, args);
+        let status = match &report.outcome {
+            Outcome::Success(_) => "ok".to_string(),
+            Outcome::Aborted(a) => format!("aborted: {a:?}"),
+        };
+        lines.push(format!("{entry:<12} {:>8} gas  {status}", report.gas_used));
+    };
+    let mut token = Chain::deploy("compiler/tests/data/build/token.writ");
+    record(&mut token, 1, "init", &[u64v(1000)]);
+    record(&mut token, 1, "transfer", &[addr(2), u64v(300)]);
+    record(&mut token, 2, "transfer", &[addr(3), u64v(1000)]);
+    record(&mut token, 1, "balance", &[addr(1)]);
+    record(&mut token, 1, "sum_to", &[u64v(100)]);
+    let mut levy = Chain::deploy("compiler/tests/data/build/levy.writ");
+    record(&mut levy, 1, "init", &[dec("0.45")]);
+    record(&mut levy, 1, "quote", &[dec("200000.50")]);
+    record(&mut levy, 1, "per_person", &[dec("100"), u64v(3)]);
+    insta::assert_snapshot!(lines.join("\n"));
+}
