@@ -273,3 +273,107 @@ fn gas_snapshot() {
     record(&mut levy, 1, "per_person", &[dec("100"), u64v(3)]);
     insta::assert_snapshot!(lines.join("\n"));
 }
+
+// The shipped tax office example, compiled and run: registration, filing,
+// assessment with a late penalty (on the stdlib's progressive schedule),
+// payment, refund, and an audit that reassesses.
+#[test]
+fn tax_example_workflow() {
+    let mut chain = Chain::deploy("examples/tax/tax.writ");
+    let decimal = |text: &str| Value::Decimal(text.parse().unwrap_or(Decimal::ZERO));
+    let year = (AbiType::U32, Value::U32(2022));
+    chain.ok(1, "init", &[dec("60000.00"), dec("0.0005")], AbiType::Unit);
+    for role in [1u32, 2] {
+        chain.ok(1, "grant_role", &[(AbiType::U32, Value::U32(role)), addr(1)], AbiType::Unit);
+    }
+    chain.ok(1, "register", &[addr(5), (AbiType::String, Value::String("TAX-5".into()))], AbiType::Unit);
+    // Only registered taxpayers may file.
+    let abort = chain.aborted(6, "file_return", &[year.clone(), dec("1"), dec("0")]);
+    assert!(matches!(abort, Abort::ContractAbort { code: AbortCode::MissingRole, .. }), "{abort:?}");
+    chain.ok(5, "file_return", &[year.clone(), dec("100000.00"), dec("5000.00")], AbiType::Unit);
+    let abort = chain.aborted(5, "file_return", &[year.clone(), dec("1.00"), dec("0.00")]);
+    assert!(matches!(abort, Abort::ContractAbort { code: AbortCode::ContractError, .. }), "{abort:?}");
+
+    chain.ok(1, "assess", &[addr(5), year.clone()], AbiType::Unit);
+    // 35 000 taxable at 3 % = 1 050.00; 137 days late at 0.05 % a day = 71.93.
+    assert_eq!(chain.ok(1, "balance", &[addr(5), year.clone()], AbiType::Decimal), decimal("1121.93"));
+
+    chain.ok(5, "pay", &[year.clone(), dec("1200.00")], AbiType::Unit);
+    assert_eq!(chain.ok(1, "balance", &[addr(5), year.clone()], AbiType::Decimal), decimal("-78.07"));
+    assert_eq!(chain.ok(1, "collected", &[], AbiType::Decimal), decimal("1200"));
+    chain.ok(1, "refund", &[addr(5), year.clone()], AbiType::Unit);
+    assert_eq!(chain.ok(1, "collected", &[], AbiType::Decimal), decimal("1121.93"));
+    assert_eq!(chain.ok(1, "balance", &[addr(5), year.clone()], AbiType::Decimal), decimal("0"));
+
+    // An audit finds 10 000 more income: 45 000 taxable = 1 080 + 900.
+    chain.ok(
+        1,
+        "open_audit",
+        &[addr(5), year.clone(), (AbiType::String, Value::String("bank records".into()))],
+        AbiType::Unit,
+    );
+    chain.ok(
+        1,
+        "close_audit",
+        &[
+            addr(5),
+            year.clone(),
+            dec("10000.00"),
+            dec("0.00"),
+            (AbiType::String, Value::String("undeclared".into())),
+        ],
+        AbiType::Unit,
+    );
+    assert_eq!(chain.ok(1, "balance", &[addr(5), year.clone()], AbiType::Decimal), decimal("930"));
+}
+
+// The shipped share register, compiled and run: classes, issuing with
+// lock-ups, a transfer, and a dividend split in cents that add up exactly
+// (the stdlib's `pro_rata`), then claimed.
+#[test]
+fn equity_example_workflow() {
+    let mut chain = Chain::deploy("examples/equity/equity.writ");
+    let text = |s: &str| (AbiType::String, Value::String(s.into()));
+    let date = |y, m, d| {
+        (AbiType::Date, Value::Date(writ_abi::Date::from_ymd(y, m, d).unwrap_or_else(|| panic!("date"))))
+    };
+    let decimal = |t: &str| Value::Decimal(t.parse().unwrap_or(Decimal::ZERO));
+    chain.ok(1, "init", &[text("Acme")], AbiType::Unit);
+    chain.ok(1, "grant_role", &[(AbiType::U32, Value::U32(1)), addr(1)], AbiType::Unit);
+    chain.ok(1, "create_class", &[text("A"), u64v(1000)], AbiType::Unit);
+    chain.ok(1, "issue", &[text("A"), addr(2), u64v(600), date(2023, 1, 1)], AbiType::Unit);
+    chain.ok(1, "issue", &[text("A"), addr(3), u64v(300), date(2023, 1, 1)], AbiType::Unit);
+    // Issuing past the authorized 1 000 shares is the contract's error.
+    let abort = chain.aborted(1, "issue", &[text("A"), addr(4), u64v(101), date(2023, 1, 1)]);
+    assert!(matches!(abort, Abort::ContractAbort { code: AbortCode::ContractError, .. }), "{abort:?}");
+
+    chain.ok(2, "transfer", &[text("A"), addr(3), u64v(100)], AbiType::Unit);
+    assert_eq!(chain.ok(9, "balance_of", &[text("A"), addr(2)], AbiType::U64), Value::U64(500));
+    assert_eq!(chain.ok(9, "balance_of", &[text("A"), addr(3)], AbiType::U64), Value::U64(400));
+
+    // 100.00 over 500 and 400 shares: 55.56 and 44.44, adding up exactly.
+    chain.ok(1, "declare_dividend", &[text("A"), dec("100.00")], AbiType::Unit);
+    assert_eq!(chain.ok(9, "dividend_owed", &[addr(2)], AbiType::Decimal), decimal("55.56"));
+    assert_eq!(chain.ok(9, "dividend_owed", &[addr(3)], AbiType::Decimal), decimal("44.44"));
+    assert_eq!(chain.ok(2, "claim_dividend", &[], AbiType::Decimal), decimal("55.56"));
+    assert_eq!(chain.ok(9, "dividend_owed", &[addr(2)], AbiType::Decimal), decimal("0"));
+    let abort = chain.aborted(2, "claim_dividend", &[]);
+    assert!(matches!(abort, Abort::ContractAbort { code: AbortCode::ContractError, .. }), "{abort:?}");
+}
+
+// Maps held as values, alone and inside storage map entries.
+#[test]
+fn nested_maps() {
+    let text = |s: &str| (AbiType::String, Value::String(s.into()));
+    let mut chain = Chain::deploy("compiler/tests/data/build/nested.writ");
+    chain.ok(1, "init", &[], AbiType::Unit);
+    assert_eq!(chain.ok(1, "local", &[addr(2), addr(3), u64v(5)], AbiType::U64), Value::U64(15 * 1000 + 2));
+    chain.ok(1, "open", &[text("A")], AbiType::Unit);
+    assert_eq!(chain.ok(1, "count", &[text("A")], AbiType::U64), Value::U64(0));
+    chain.ok(1, "put", &[text("A"), addr(2), u64v(600)], AbiType::Unit);
+    assert_eq!(chain.ok(1, "count", &[text("A")], AbiType::U64), Value::U64(1));
+    assert_eq!(chain.ok(1, "get", &[text("A"), addr(2)], AbiType::U64), Value::U64(600));
+    chain.ok(1, "put", &[text("A"), addr(1), u64v(5)], AbiType::Unit);
+    assert_eq!(chain.ok(1, "get", &[text("A"), addr(2)], AbiType::U64), Value::U64(600));
+    assert_eq!(chain.ok(1, "get", &[text("A"), addr(1)], AbiType::U64), Value::U64(5));
+}

@@ -167,12 +167,13 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         let (key_value, kf, kf_len) = self.map_key_value(key, key_ty)?;
         let (i, equal) = self.map_position(map, kf, kf_len);
         let [count, new_count, block, entry] = [0; 4].map(|_| self.temp(ValType::I32));
+        // A replaced key keeps the count; a new one adds an entry.
         self.emit(I::LocalGet(map));
         self.emit(I::I32Load(mem(0, 0)));
         self.emit(I::LocalTee(count));
+        self.emit(I::LocalGet(count));
         self.emit(I::I32Const(1));
         self.emit(I::I32Add);
-        self.emit(I::LocalGet(count));
         self.emit(I::LocalGet(equal));
         self.emit(I::Select);
         self.emit(I::LocalTee(new_count));
