@@ -41,6 +41,17 @@ impl Chain {
     }
 
     fn call(&mut self, from: u8, entry: &str, args: &[(AbiType, Value)]) -> CallReport {
+        self.call_signed(from, &[], entry, args)
+    }
+
+    /// A call signed by its caller and by `cosigners`.
+    fn call_signed(
+        &mut self,
+        from: u8,
+        cosigners: &[u8],
+        entry: &str,
+        args: &[(AbiType, Value)],
+    ) -> CallReport {
         let (types, values): (Vec<AbiType>, Vec<Value>) = args.iter().cloned().unzip();
         let encoded =
             writ_abi::encode_value(&AbiType::Tuple(types), &Value::Tuple(values), &TypeDefs::default())
@@ -48,7 +59,7 @@ impl Chain {
         let context = CallContext {
             contract: account(0xC0),
             caller: account(from),
-            signers: vec![account(from)],
+            signers: std::iter::once(from).chain(cosigners.iter().copied()).map(account).collect(),
             block_time: self.time,
             block_height: 1,
             gas_limit: GAS,
@@ -376,4 +387,70 @@ fn nested_maps() {
     chain.ok(1, "put", &[text("A"), addr(1), u64v(5)], AbiType::Unit);
     assert_eq!(chain.ok(1, "get", &[text("A"), addr(2)], AbiType::U64), Value::U64(600));
     assert_eq!(chain.ok(1, "get", &[text("A"), addr(1)], AbiType::U64), Value::U64(5));
+}
+
+// The shipped evidence register, compiled and run: registration by a
+// clerk, a hand-over that needs both custodians' signatures, sealing, and
+// the custody history as a list of records.
+#[test]
+fn evidence_example_workflow() {
+    let text = |s: &str| (AbiType::String, Value::String(s.into()));
+    let digest = (AbiType::Hash, Value::Hash([0xAB; 32]));
+    let mut chain = Chain::deploy("examples/evidence/evidence.writ");
+    chain.ok(1, "init", &[], AbiType::Unit);
+    // Roles: Clerk 1, Custodian 2, Judge 3.
+    for (role, who) in [(1u32, 1u8), (2, 5), (2, 6), (3, 7)] {
+        chain.ok(1, "grant_role", &[(AbiType::U32, Value::U32(role)), addr(who)], AbiType::Unit);
+    }
+    chain.ok(1, "register", &[digest.clone(), text("2024-XJ-017"), text("photo"), addr(5)], AbiType::Unit);
+    let custodian = AbiType::Option(Box::new(AbiType::Address));
+    assert_eq!(
+        chain.ok(9, "custodian", &[digest.clone()], custodian.clone()),
+        Value::Option(Some(Box::new(Value::Address(account(5)))))
+    );
+
+    // Without the receiver's signature the hand-over is refused.
+    let abort = chain.aborted(5, "hand_over", &[digest.clone(), addr(6), text("to the lab")]);
+    assert!(matches!(abort, Abort::ContractAbort { code: AbortCode::ContractError, .. }), "{abort:?}");
+    let report = chain.call_signed(5, &[6], "hand_over", &[digest.clone(), addr(6), text("to the lab")]);
+    assert!(matches!(report.outcome, Outcome::Success(_)), "{report:?}");
+    assert_eq!(
+        chain.ok(9, "custodian", &[digest.clone()], custodian),
+        Value::Option(Some(Box::new(Value::Address(account(6)))))
+    );
+
+    // The history holds both records; it decodes as a list of tuples of
+    // the record's fields (from, to, at, reason).
+    let history = AbiType::List(Box::new(AbiType::Tuple(vec![
+        AbiType::Address,
+        AbiType::Address,
+        AbiType::Timestamp,
+        AbiType::String,
+    ])));
+    let Value::List(items) = chain.ok(9, "history", &[digest.clone()], history) else { panic!("not a list") };
+    assert_eq!(items.len(), 2);
+    assert_eq!(
+        items.last(),
+        Some(&Value::Tuple(vec![
+            Value::Address(account(5)),
+            Value::Address(account(6)),
+            Value::Timestamp(1_700_000_000),
+            Value::String("to the lab".into()),
+        ]))
+    );
+
+    chain.ok(7, "seal", &[digest.clone(), text("order 12")], AbiType::Unit);
+    assert_eq!(chain.ok(9, "is_sealed", &[digest.clone()], AbiType::Bool), Value::Bool(true));
+    let report = chain.call_signed(6, &[5], "hand_over", &[digest.clone(), addr(5), text("back")]);
+    assert!(
+        matches!(
+            report.outcome,
+            Outcome::Aborted(Abort::ContractAbort { code: AbortCode::ContractError, .. })
+        ),
+        "{report:?}"
+    );
+    assert_eq!(
+        chain.ok(9, "case_exhibits", &[text("2024-XJ-017")], AbiType::List(Box::new(AbiType::Hash))),
+        Value::List(vec![Value::Hash([0xAB; 32])])
+    );
 }
