@@ -405,7 +405,7 @@ fn evidence_example_workflow() {
     chain.ok(1, "register", &[digest.clone(), text("2024-XJ-017"), text("photo"), addr(5)], AbiType::Unit);
     let custodian = AbiType::Option(Box::new(AbiType::Address));
     assert_eq!(
-        chain.ok(9, "custodian", &[digest.clone()], custodian.clone()),
+        chain.ok(9, "custodian", std::slice::from_ref(&digest), custodian.clone()),
         Value::Option(Some(Box::new(Value::Address(account(5)))))
     );
 
@@ -415,7 +415,7 @@ fn evidence_example_workflow() {
     let report = chain.call_signed(5, &[6], "hand_over", &[digest.clone(), addr(6), text("to the lab")]);
     assert!(matches!(report.outcome, Outcome::Success(_)), "{report:?}");
     assert_eq!(
-        chain.ok(9, "custodian", &[digest.clone()], custodian),
+        chain.ok(9, "custodian", std::slice::from_ref(&digest), custodian),
         Value::Option(Some(Box::new(Value::Address(account(6)))))
     );
 
@@ -427,7 +427,9 @@ fn evidence_example_workflow() {
         AbiType::Timestamp,
         AbiType::String,
     ])));
-    let Value::List(items) = chain.ok(9, "history", &[digest.clone()], history) else { panic!("not a list") };
+    let Value::List(items) = chain.ok(9, "history", std::slice::from_ref(&digest), history) else {
+        panic!("not a list")
+    };
     assert_eq!(items.len(), 2);
     assert_eq!(
         items.last(),
@@ -440,7 +442,7 @@ fn evidence_example_workflow() {
     );
 
     chain.ok(7, "seal", &[digest.clone(), text("order 12")], AbiType::Unit);
-    assert_eq!(chain.ok(9, "is_sealed", &[digest.clone()], AbiType::Bool), Value::Bool(true));
+    assert_eq!(chain.ok(9, "is_sealed", std::slice::from_ref(&digest), AbiType::Bool), Value::Bool(true));
     let report = chain.call_signed(6, &[5], "hand_over", &[digest.clone(), addr(5), text("back")]);
     assert!(
         matches!(
