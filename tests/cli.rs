@@ -134,17 +134,30 @@ fn shipped_sources_are_formatted() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
-// The demo walks the three examples and shows who may call what.
+// The demo walks the three examples, shows who may call what, and runs each
+// workflow on the VM; the run is the same every time.
 #[test]
 fn demo_shows_the_examples() {
     let out = writ(&["demo"], &repo());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
-    for needle in
-        ["contract TaxOffice", "contract EvidenceRegister", "contract ShareRegister", "requires Registrar"]
-    {
+    for needle in [
+        "contract TaxOffice",
+        "contract EvidenceRegister",
+        "contract ShareRegister",
+        "requires Registrar",
+        // The workflows really ran: the assessment, the refused hand-over,
+        // the exact dividend part.
+        "event Assessed(",
+        "1050, 71.93)",
+        "aborted: error MissingConsent",
+        "ok -> 55.56",
+    ] {
         assert!(text.contains(needle), "missing {needle} in:\n{text}");
     }
+    assert!(!text.contains("(unexpected)"), "{text}");
+    let again = writ(&["demo"], &repo());
+    assert_eq!(again.stdout, out.stdout, "the demo is deterministic");
 }
 
 // `--help` explains every command, and exits 0.

@@ -20,6 +20,7 @@ macro_rules! errout {
 
 mod build_cmd;
 mod demo;
+mod demo_run;
 mod files;
 mod fmt_cmd;
 
