@@ -313,6 +313,29 @@ fn tax_example_workflow() {
     assert_eq!(chain.ok(1, "balance", &[addr(5), year.clone()], AbiType::Decimal), decimal("-78.07"));
     assert_eq!(chain.ok(1, "collected", &[], AbiType::Decimal), decimal("1200"));
     chain.ok(1, "refund", &[addr(5), year.clone()], AbiType::Unit);
+    // A struct result decodes with the definitions the ABI document carries.
+    let analysis = Analysis::single(
+        "tax.writ",
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/tax/tax.writ"),
+        )
+        .unwrap_or_default(),
+    );
+    let abi = build_file(&analysis, FileId(0))
+        .artifacts
+        .into_iter()
+        .next()
+        .map(|a| a.abi)
+        .unwrap_or_else(|| panic!("no artifact"));
+    let returns = abi.entry("tax_return").map(|e| e.returns.clone()).unwrap_or(AbiType::Unit);
+    let report = chain.call(9, "tax_return", &[addr(5), year.clone()]);
+    let Outcome::Success(success) = report.outcome else { panic!("tax_return aborted") };
+    let Ok(Value::Option(Some(record))) = writ_abi::decode_value(&returns, &success.result, &abi.types)
+    else {
+        panic!("tax_return does not decode with the ABI's types: {:?}", abi.types)
+    };
+    let Value::Struct(fields) = *record else { panic!("not a struct") };
+    assert_eq!(fields.get(3), Some(&decimal("1050")), "the tax field");
     assert_eq!(chain.ok(1, "collected", &[], AbiType::Decimal), decimal("1121.93"));
     assert_eq!(chain.ok(1, "balance", &[addr(5), year.clone()], AbiType::Decimal), decimal("0"));
 

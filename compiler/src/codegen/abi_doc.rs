@@ -107,8 +107,61 @@ pub fn document(tables: &Tables, cid: ContractId, source_hash: &str) -> Option<C
         events: contract.events.iter().map(record).collect(),
         errors: contract.errors.iter().map(record).collect(),
         storage: fields(tables, &contract.storage),
-        types: TypeDefs::default(),
+        types: type_defs(tables, contract),
     })
+}
+
+/// The definitions of every struct and enum the document mentions, found
+/// by walking the types of entry points, events, errors and storage.
+fn type_defs(tables: &Tables, contract: &crate::types::ContractInfo) -> TypeDefs {
+    let mut defs = TypeDefs::default();
+    let mut pending: Vec<Ty> = Vec::new();
+    for id in contract.init.iter().chain(contract.fns.iter()) {
+        if let Some(f) = tables.fn_info(*id).filter(|f| f.kind != FnKind::Private) {
+            pending.extend(f.params.iter().map(|p| p.ty.clone()));
+            pending.push(f.ret.clone());
+        }
+    }
+    for record in contract.events.iter().chain(contract.errors.iter()) {
+        pending.extend(record.fields.iter().map(|f| f.ty.clone()));
+    }
+    pending.extend(contract.storage.iter().map(|f| f.ty.clone()));
+    while let Some(ty) = pending.pop() {
+        match &ty {
+            Ty::Option(t) | Ty::List(t) => pending.push((**t).clone()),
+            Ty::Map(k, v) => pending.extend([(**k).clone(), (**v).clone()]),
+            Ty::Tuple(parts) => pending.extend(parts.iter().cloned()),
+            Ty::Struct(id) => {
+                if let Some(info) = tables.struct_info(*id)
+                    && !defs.structs.contains_key(&info.name)
+                {
+                    defs.structs.insert(info.name.clone(), fields_of(tables, &info.fields));
+                    pending.extend(info.fields.iter().map(|f| f.ty.clone()));
+                }
+            }
+            Ty::Enum(id) => {
+                if let Some(info) = tables.enum_info(*id)
+                    && !defs.enums.contains_key(&info.name)
+                {
+                    let variants = info
+                        .variants
+                        .iter()
+                        .map(|v| {
+                            (v.name.clone(), v.fields.iter().filter_map(|t| abi_type(tables, t)).collect())
+                        })
+                        .collect();
+                    defs.enums.insert(info.name.clone(), variants);
+                    pending.extend(info.variants.iter().flat_map(|v| v.fields.iter().cloned()));
+                }
+            }
+            _ => {}
+        }
+    }
+    defs
+}
+
+fn fields_of(tables: &Tables, list: &[FieldInfo]) -> Vec<(String, AbiType)> {
+    list.iter().map(|f| (f.name.clone(), abi_type(tables, &f.ty).unwrap_or(AbiType::Unit))).collect()
 }
 
 fn generated(
