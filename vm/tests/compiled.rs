@@ -479,3 +479,40 @@ fn evidence_example_workflow() {
         Value::List(vec![Value::Hash([0xAB; 32])])
     );
 }
+
+// Control flow: nested loops with break and continue, early returns from
+// loops and matches, if/match values, enum payloads, text built in loops,
+// map iteration (in memory and in storage) with break.
+#[test]
+fn control_flow() {
+    let text = |s: &str| Value::String(s.into());
+    let list_u64 = |xs: &[u64]| {
+        (AbiType::List(Box::new(AbiType::U64)), Value::List(xs.iter().map(|x| Value::U64(*x)).collect()))
+    };
+    let mut chain = Chain::deploy("compiler/tests/data/build/flow.writ");
+    chain.ok(1, "init", &[], AbiType::Unit);
+    // Even i in 0..7 are 0, 2, 4, 6: 0 + 2 + 4 + 6 inner steps.
+    assert_eq!(chain.ok(1, "pairs", &[u64v(7)], AbiType::U64), Value::U64(12));
+    let option_u64 = AbiType::Option(Box::new(AbiType::U64));
+    assert_eq!(
+        chain.ok(1, "first_over", &[u64v(5), list_u64(&[1, 9, 7])], option_u64.clone()),
+        Value::Option(Some(Box::new(Value::U64(9))))
+    );
+    assert_eq!(chain.ok(1, "first_over", &[u64v(50), list_u64(&[1, 9, 7])], option_u64), Value::Option(None));
+    assert_eq!(chain.ok(1, "area", &[u64v(0), u64v(3), u64v(4)], AbiType::U64), Value::U64(0));
+    assert_eq!(chain.ok(1, "area", &[u64v(1), u64v(3), u64v(4)], AbiType::U64), Value::U64(3));
+    assert_eq!(chain.ok(1, "area", &[u64v(2), u64v(30), u64v(4)], AbiType::U64), Value::U64(121));
+    let words = (
+        AbiType::List(Box::new(AbiType::String)),
+        Value::List(vec![text("b"), text("a"), text("b"), text("c")]),
+    );
+    assert_eq!(
+        chain.ok(1, "count_words", std::slice::from_ref(&words), AbiType::String),
+        text("b;a;c;total=few")
+    );
+    assert_eq!(chain.ok(1, "count_words", &[words], AbiType::String), text("b;a;c;total=few"));
+    assert_eq!(chain.ok(1, "tally", &[(AbiType::String, text("b"))], AbiType::U64), Value::U64(4));
+    // Storage order is key order: a = 2, b = 4, c = 2; stop once sum >= 3.
+    assert_eq!(chain.ok(1, "sum_until", &[u64v(3)], AbiType::U64), Value::U64(6));
+    assert_eq!(chain.ok(1, "sum_until", &[u64v(100)], AbiType::U64), Value::U64(8));
+}
