@@ -49,6 +49,8 @@ pub(crate) struct CallData {
     pub return_buffer: Option<Vec<u8>>,
     pub context: CallContext,
     pub schedule: &'static GasSchedule,
+    /// The entry point is a view: writes, removals and events are refused.
+    pub read_only: bool,
 }
 
 /// The store's data: the instance's memory handle, the current call, and
@@ -223,6 +225,7 @@ fn storage_write(
     value_ptr: i32,
     value_len: i32,
 ) -> HostResult<()> {
+    refuse_in_view(&mut caller)?;
     let key_len = length(&mut caller, key_len, limits::STORAGE_KEY_BYTES_MAX, Resource::StorageKeyBytes)?;
     let value_len =
         length(&mut caller, value_len, limits::STORAGE_VALUE_BYTES_MAX, Resource::StorageValueBytes)?;
@@ -236,6 +239,7 @@ fn storage_write(
 }
 
 fn storage_remove(mut caller: Ctx<'_>, key_ptr: i32, key_len: i32) -> HostResult<()> {
+    refuse_in_view(&mut caller)?;
     let key_len = length(&mut caller, key_len, limits::STORAGE_KEY_BYTES_MAX, Resource::StorageKeyBytes)?;
     charge_for(&mut caller, |s| s.storage_remove, u64::from(key_len))?;
     let key = read_guest(&mut caller, key_ptr, key_len)?;
@@ -298,6 +302,7 @@ fn return_copy(mut caller: Ctx<'_>, dest: i32) -> HostResult<()> {
 }
 
 fn emit(mut caller: Ctx<'_>, index: i32, ptr: i32, len: i32) -> HostResult<()> {
+    refuse_in_view(&mut caller)?;
     let len = length(&mut caller, len, limits::EVENT_BYTES_MAX, Resource::EventBytes)?;
     let count = call_data(&mut caller).map_or(0, |call| call.events.len());
     if count >= limits::EVENTS_PER_CALL_MAX as usize {
@@ -507,6 +512,23 @@ pub(crate) fn call_data_for(
     state: Arc<dyn State>,
     context: CallContext,
     schedule: &'static GasSchedule,
+    read_only: bool,
 ) -> CallData {
-    CallData { overlay: Overlay::new(state), events: Vec::new(), return_buffer: None, context, schedule }
+    CallData {
+        overlay: Overlay::new(state),
+        events: Vec::new(),
+        return_buffer: None,
+        context,
+        schedule,
+        read_only,
+    }
+}
+
+/// Stops a view that tries to change state. Checked before any charge, so
+/// the refusal costs no more gas than the instructions that led to it.
+fn refuse_in_view(caller: &mut Ctx<'_>) -> HostResult<()> {
+    if caller.data().call.as_ref().is_some_and(|call| call.read_only) {
+        return Err(trap(caller, GuestTrap::StateChangeInView));
+    }
+    Ok(())
 }

@@ -147,6 +147,10 @@ pub enum GuestTrap {
     /// `writ_reset` trapped or needed more than its fixed budget.
     #[error("writ_reset failed")]
     ResetFailed,
+    /// A view entry point (as the module's ABI document declares it) tried
+    /// to write or remove storage or emit an event.
+    #[error("a view tried to change state")]
+    StateChangeInView,
     /// A trap of a kind a validated module cannot raise.
     #[error("other trap")]
     Other,

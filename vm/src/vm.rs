@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 use wasmtime::{Engine, Instance, InstancePre, Linker, Module, Store, Trap, TypedFunc};
+use writ_abi::document::{EntryKind, ReadAbiError, read_from_module};
 use writ_abi::host;
 
 use crate::cache::DiskCache;
@@ -64,6 +65,10 @@ pub enum DeployError {
     /// contract's; the message is for the node's log only.
     #[error("compilation failed: {message}")]
     Compile { message: String },
+    /// The module carries a `writ.abi` section that is not a valid ABI
+    /// document. A module without the section is accepted (with no views).
+    #[error("{0}")]
+    Abi(ReadAbiError),
 }
 
 /// Failures of the node rather than of the call; never in a receipt.
@@ -86,12 +91,19 @@ pub struct Contract {
     pub code_hash: CodeHash,
     pre: InstancePre<HostState>,
     entries: BTreeSet<String>,
+    views: BTreeSet<String>,
 }
 
 impl Contract {
     /// Entry point names (without the `entry.` prefix), sorted.
     pub fn entry_points(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(String::as_str)
+    }
+
+    /// Whether the module's ABI document declares `entry` a view. Views
+    /// run read-only: a write, removal or event aborts the call.
+    pub fn is_view(&self, entry: &str) -> bool {
+        self.views.contains(entry)
     }
 }
 
@@ -126,6 +138,16 @@ impl Vm {
             return Ok(contract);
         }
         validate(bytes)?;
+        let views = match read_from_module(bytes) {
+            Ok(abi) => abi
+                .entry_points
+                .iter()
+                .filter(|entry| entry.kind == EntryKind::View)
+                .map(|entry| entry.name.clone())
+                .collect(),
+            Err(ReadAbiError::Missing) => BTreeSet::new(),
+            Err(error) => return Err(DeployError::Abi(error)),
+        };
         let compile = |error: wasmtime::Error| DeployError::Compile { message: error.to_string() };
         let from_disk = self.disk.as_ref().and_then(|disk| disk.load(&self.engine, &code_hash));
         let module = match from_disk {
@@ -143,7 +165,7 @@ impl Vm {
             .filter_map(|export| export.name().strip_prefix(host::ENTRY_PREFIX).map(str::to_string))
             .collect();
         let pre = self.linker.instantiate_pre(&module).map_err(compile)?;
-        let contract = Arc::new(Contract { code_hash, pre, entries });
+        let contract = Arc::new(Contract { code_hash, pre, entries, views });
         let mut compiled = self.compiled.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         compiled.insert(code_hash, Arc::clone(&contract));
         Ok(contract)
@@ -161,7 +183,7 @@ impl Vm {
             return Ok(report);
         }
         let mut live = self.instantiate(contract)?;
-        Ok(run(&mut live, self.schedule, call)?.0)
+        Ok(run(&mut live, self.schedule, contract.is_view(call.entry), call)?.0)
     }
 
     /// A scope in which instances are reused between calls.
@@ -227,7 +249,7 @@ impl Session<'_> {
             Some(live) => live,
             None => self.vm.instantiate(contract)?,
         };
-        let (report, reusable) = run(&mut live, self.vm.schedule, call)?;
+        let (report, reusable) = run(&mut live, self.vm.schedule, contract.is_view(call.entry), call)?;
         if reusable {
             if !self.order.contains(&key) {
                 self.order.push_back(key);
@@ -262,10 +284,11 @@ fn refuse_early(contract: &Contract, call: &Call<'_>) -> Option<CallReport> {
 fn run(
     live: &mut Live,
     schedule: &'static GasSchedule,
+    read_only: bool,
     call: Call<'_>,
 ) -> Result<(CallReport, bool), VmError> {
     let gas_limit = call.context.gas_limit;
-    let data = call_data_for(call.state, call.context, schedule);
+    let data = call_data_for(call.state, call.context, schedule, read_only);
     {
         let state = live.store.data_mut();
         state.call = Some(data);

@@ -325,3 +325,78 @@ fn disk_cache_round_trips_and_survives_corruption() {
     let recompiled = third.prepare(&bytes).unwrap();
     assert_eq!(call(&third, &recompiled, "increment", &1u64.to_be_bytes(), &MemoryState::new()), expected);
 }
+
+/// `wasm` with a `writ.abi` custom section holding `json` appended.
+fn with_abi_section(mut wasm: Vec<u8>, json: &str) -> Vec<u8> {
+    fn leb(mut n: usize, out: &mut Vec<u8>) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+    let name = writ_abi::host::ABI_SECTION.as_bytes();
+    let mut body = Vec::new();
+    leb(name.len(), &mut body);
+    body.extend_from_slice(name);
+    body.extend_from_slice(json.as_bytes());
+    wasm.push(0);
+    leb(body.len(), &mut wasm);
+    wasm.extend(body);
+    wasm
+}
+
+/// An ABI document for the counter declaring `increment` and `get` views.
+fn counter_abi(increment_kind: &str) -> String {
+    format!(
+        r#"{{"name":"Counter","host_abi_version":{v},"compiler_version":"test","source_hash":"",
+        "roles":["Admin"],"entry_points":[
+          {{"name":"increment","kind":"{increment_kind}","params":[{{"name":"by","type":"u64"}}],"returns":"u64","requires":[]}},
+          {{"name":"get","kind":"view","params":[],"returns":"u64","requires":[]}},
+          {{"name":"unit","kind":"call","params":[],"returns":"()","requires":[]}}],
+        "events":[],"errors":[],"storage":[],"types":{{"structs":{{}},"enums":{{}}}}}}"#,
+        v = writ_abi::host::HOST_ABI_VERSION
+    )
+}
+
+// The VM itself keeps views read-only, whatever the code does: the
+// compiler forbids writes in views, but deployed bytes may come from
+// anywhere.
+#[test]
+fn a_view_that_writes_or_emits_is_refused_by_the_vm() {
+    let vm = vm();
+    let wasm = wat::parse_str(COUNTER).unwrap();
+    let honest = vm.prepare(&with_abi_section(wasm.clone(), &counter_abi("call"))).unwrap();
+    let lying = vm.prepare(&with_abi_section(wasm, &counter_abi("view"))).unwrap();
+    assert!(!honest.is_view("increment") && honest.is_view("get") && !honest.is_view("unit"));
+    assert!(lying.is_view("increment"));
+
+    let state = MemoryState::new();
+    let ok = call(&vm, &honest, "increment", &5u64.to_be_bytes(), &state);
+    assert_eq!(success(&ok).writes.len(), 1);
+    let refused = call(&vm, &lying, "increment", &5u64.to_be_bytes(), &state);
+    assert_eq!(aborted(&refused), &Abort::GuestTrap { what: GuestTrap::StateChangeInView });
+    // Refused before the write's charge: cheaper than the honest call.
+    assert!(refused.gas_used < ok.gas_used, "{} vs {}", refused.gas_used, ok.gas_used);
+    // Reading is what views are for.
+    let mut state = MemoryState::new();
+    state.apply(&success(&ok).writes);
+    assert_eq!(success(&call(&vm, &lying, "get", &[], &state)).result, 5u64.to_be_bytes());
+}
+
+#[test]
+fn a_malformed_abi_section_is_refused_at_deploy() {
+    let vm = vm();
+    let wasm = with_abi_section(wat::parse_str(COUNTER).unwrap(), "{not json");
+    match vm.prepare(&wasm) {
+        Err(writ_vm::DeployError::Abi(writ_abi::document::ReadAbiError::Invalid(why))) => {
+            assert!(!why.is_empty());
+        }
+        Err(other) => panic!("wrong refusal: {other}"),
+        Ok(_) => panic!("a malformed ABI document was accepted"),
+    }
+}
