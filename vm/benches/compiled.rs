@@ -180,6 +180,30 @@ fn main() {
     });
     report("income tax, 7 brackets, Decimal", "computation", vm_ns, native_ns);
 
+    // 3b. The same tax, 1 000 assessments inside one call: the compute
+    // figure, without the per-call overhead the native loop does not pay.
+    let batch: u64 = 1_000;
+    let native_batch = |n: u64| {
+        let mut total = Decimal::ZERO;
+        for i in 0..n {
+            let income = Decimal::from_int(i128::from(i * 19_937 + 1_234)).unwrap();
+            total = total.checked_add(native_tax(black_box(income))).unwrap();
+        }
+        total
+    };
+    let batch_args = args(vec![(AbiType::U64, Value::U64(batch))]);
+    let got =
+        writ_abi::decode_value(&AbiType::Decimal, &call("tax_batch", &batch_args, 1), &TypeDefs::default())
+            .unwrap();
+    assert_eq!(got, Value::Decimal(native_batch(batch)), "batch tax differs");
+    let vm_ns = measure(50, || {
+        black_box(call("tax_batch", &batch_args, 1));
+    }) / batch as f64;
+    let native_ns = measure(50, || {
+        black_box(native_batch(black_box(batch)));
+    }) / batch as f64;
+    report("income tax, 1 000 per call", "computation", vm_ns, native_ns);
+
     // 4. Warm view call: one storage read.
     let view_args = args(vec![(AbiType::Address, Value::Address([1; 20]))]);
     let vm_ns = measure(50_000, || {
