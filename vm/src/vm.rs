@@ -348,15 +348,16 @@ fn run_steps(
         return Err(Failure::Reset);
     }
     store.set_fuel(gas_limit).map_err(engine_error)?;
-    let entry_func = match live.entries.get(entry) {
-        Some(func) => func.clone(),
-        None => {
-            let name = host::entry_export(entry);
-            let func =
-                live.instance.get_typed_func::<(i32, i32), i64>(&mut *store, &name).map_err(engine_error)?;
-            live.entries.insert(entry.to_string(), func.clone());
-            func
-        }
+    if !live.entries.contains_key(entry) {
+        let name = host::entry_export(entry);
+        let func =
+            live.instance.get_typed_func::<(i32, i32), i64>(&mut *store, &name).map_err(engine_error)?;
+        live.entries.insert(entry.to_string(), func);
+    }
+    // Borrowed, not cloned: cloning a typed function clones its registered
+    // type, which showed in the per-call profile.
+    let Some(entry_func) = live.entries.get(entry) else {
+        return Err(Failure::Node(VmError::Engine { message: "entry point vanished".to_string() }));
     };
     let args_len = args.len() as u32;
     charge(store, schedule.args_copy.for_bytes(u64::from(args_len)))?;
