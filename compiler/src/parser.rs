@@ -262,7 +262,8 @@ fn attach_docs(source: &str, comments: &[Comment], tree: &mut SourceFile) {
 }
 
 /// The doc comment block that ends just before `offset`, separated from it
-/// (and line from line) by whitespace only.
+/// (and line from line) by a single line break: an empty line detaches a
+/// doc comment from what follows.
 pub fn doc_before(source: &str, comments: &[Comment], offset: u32) -> Option<String> {
     let mut index = comments.partition_point(|c| c.span.hi <= offset);
     let mut next_lo = offset;
@@ -271,7 +272,8 @@ pub fn doc_before(source: &str, comments: &[Comment], offset: u32) -> Option<Str
         index -= 1;
         let comment = comments.get(index)?;
         let between = source.get(comment.span.hi as usize..next_lo as usize)?;
-        if comment.kind != CommentKind::Doc || !between.trim().is_empty() {
+        if comment.kind != CommentKind::Doc || !between.trim().is_empty() || between.matches('\n').count() > 1
+        {
             break;
         }
         let text = comment.text.strip_prefix("///").unwrap_or(&comment.text);

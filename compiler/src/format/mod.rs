@@ -89,6 +89,14 @@ mod tests {
             "const X: u64 = 1 /* one */ + 2;\n/// Doc.\nfn f() {}",
             "const X: u64 = 1 + 2;\n\n/* one */\n/// Doc.\nfn f() {}\n",
         );
+        // A carried `///` keeps an empty line after it, so it documents
+        // nothing rather than the next item (which keeps its own doc).
+        let src = "const X: u64 = 1 +\n    /// stray\n    2;\n/// Doc.\nfn f() {}";
+        let out = "const X: u64 = 1 + 2;\n\n/// stray\n\n/// Doc.\nfn f() {}\n";
+        check(src, out);
+        let docs: Vec<Option<String>> =
+            crate::parser::parse(FileId(0), out).tree.items.into_iter().map(|item| item.doc).collect();
+        assert_eq!(docs, vec![None, Some("Doc.".to_string())]);
     }
 
     // Lists that do not fit break one element per line with trailing commas.

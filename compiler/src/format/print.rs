@@ -7,7 +7,7 @@
 use super::doc::{Doc, concat, group, if_break, nest, text};
 use super::trivia::{Blank, Leftovers, Line, Trivia, comment_line, join_hard};
 use crate::ast::*;
-use crate::lexer::Comment;
+use crate::lexer::{Comment, CommentKind};
 
 pub struct Printer<'a> {
     pub source: &'a str,
@@ -52,12 +52,16 @@ impl<'a> Printer<'a> {
     ) {
         let keep = blank == Blank::Keep;
         let mut last = prev;
+        // A `///` carried out of the previous element is followed by an
+        // empty line, so it cannot become this element's doc comment.
+        let mut detach = false;
         for comment in self.trivia.take_before(lo) {
-            let gap = keep && last.is_some_and(|p| self.trivia.blank_between(p, comment.span.lo));
+            let gap = detach || (keep && last.is_some_and(|p| self.trivia.blank_between(p, comment.span.lo)));
             lines.push((gap, comment_line(comment)));
+            detach = comment.kind == CommentKind::Doc && prev.is_some_and(|p| comment.span.hi <= p);
             last = Some(comment.span.hi);
         }
-        let mut gap = keep && last.is_some_and(|p| self.trivia.blank_between(p, lo));
+        let mut gap = detach || (keep && last.is_some_and(|p| self.trivia.blank_between(p, lo)));
         let body = build(self);
         let inner = self.trivia.take_before(hi);
         match leftovers {
