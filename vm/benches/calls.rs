@@ -4,6 +4,8 @@
 //! per call, calls per second and the ratio to native.
 //!
 //! Run: `cargo bench -p writ-vm --bench calls` (release profile).
+// A benchmark harness over fixed, known-good workloads: a setup or result
+// that fails is a bug in the harness, best stopped at once, never user input.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::collections::BTreeMap;

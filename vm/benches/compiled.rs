@@ -5,6 +5,8 @@
 //! to native.
 //!
 //! Run: `cargo bench -p writ-vm --bench compiled` (release profile).
+// A benchmark harness over fixed, known-good workloads: a setup or result
+// that fails is a bug in the harness, best stopped at once, never user input.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::collections::BTreeMap;

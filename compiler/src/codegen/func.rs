@@ -344,10 +344,19 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
 
     fn assign(&mut self, target: &Expr, op: AssignOp, value: &Expr) -> Out {
         let target_ty = self.ty(target);
-        let compound = |this: &mut Self| -> Out {
-            // The new value: old (already on the stack) op value.
+        let compound_op = match op {
+            AssignOp::Assign => None,
+            AssignOp::Add => Some(BinOp::Add),
+            AssignOp::Sub => Some(BinOp::Sub),
+        };
+        // Pushes the value to store: `value`, or `old op value` where `old`
+        // pushes the target's current value.
+        let new_value = |this: &mut Self, old: &mut dyn FnMut(&mut Self) -> Out| -> Out {
+            let Some(bin) = compound_op else {
+                return this.expr(value);
+            };
+            old(this)?;
             this.expr(value)?;
-            let bin = if op == AssignOp::Add { BinOp::Add } else { BinOp::Sub };
             let value_ty = this.ty(value);
             this.arith(bin, &target_ty, &value_ty, target.span)
         };
@@ -358,32 +367,20 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 };
                 let index =
                     *self.local_map.get(&local).ok_or_else(|| unsupported(target.span, "this assignment"))?;
-                if op == AssignOp::Assign {
-                    self.expr(value)?;
-                } else {
-                    self.emit(I::LocalGet(index));
-                    compound(self)?;
-                }
+                new_value(self, &mut |this| {
+                    this.emit(I::LocalGet(index));
+                    Ok(())
+                })?;
                 self.emit(I::LocalSet(index));
                 Ok(())
             }
             ExprKind::Field { receiver, name } if matches!(receiver.kind, ExprKind::SelfValue) => {
                 let field = self.storage_index(name)?;
                 let key = self.field_key_local(field);
-                if op != AssignOp::Assign {
-                    self.storage_read(key, &target_ty, target.span, AbsentIs::Zero)?;
-                    compound(self)?;
-                } else {
-                    self.expr(value)?;
-                }
+                new_value(self, &mut |this| this.storage_read(key, &target_ty, target.span, AbsentIs::Zero))?;
                 self.storage_write(key, &target_ty, target.span)
             }
             ExprKind::Index { receiver, .. } if !is_storage_field(receiver) => {
-                let compound_op = match op {
-                    AssignOp::Assign => None,
-                    AssignOp::Add => Some(BinOp::Add),
-                    AssignOp::Sub => Some(BinOp::Sub),
-                };
                 self.assign_to_place(target, compound_op, value)
             }
             ExprKind::Index { receiver, index } if matches!(self.ty(receiver), Ty::List(_)) => {
@@ -398,12 +395,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 let vt = repr(&target_ty)
                     .and_then(Repr::val_type)
                     .ok_or_else(|| unsupported(target.span, "this element"))?;
-                if op == AssignOp::Assign {
-                    self.expr(value)?;
-                } else {
-                    self.expr(target)?;
-                    compound(self)?;
-                }
+                new_value(self, &mut |this| this.expr(target))?;
                 let v = self.temp(vt);
                 self.emit(I::LocalSet(v));
                 self.emit(I::LocalGet(list_index));
@@ -415,12 +407,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 let field = self.storage_map_field(receiver, target.span)?;
                 let key_ty = self.ty(index);
                 let key = self.map_key(field, index, &key_ty)?;
-                if op != AssignOp::Assign {
-                    self.storage_read(key, &target_ty, target.span, AbsentIs::MissingKey)?;
-                    compound(self)?;
-                } else {
-                    self.expr(value)?;
-                }
+                new_value(self, &mut |this| {
+                    this.storage_read(key, &target_ty, target.span, AbsentIs::MissingKey)
+                })?;
                 self.storage_write(key, &target_ty, target.span)
             }
             ExprKind::Field { .. } | ExprKind::TupleField { .. } => {
@@ -428,12 +417,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 let vt = repr(&place_ty)
                     .and_then(Repr::val_type)
                     .ok_or_else(|| unsupported(target.span, "this assignment"))?;
-                if op == AssignOp::Assign {
-                    self.expr(value)?;
-                } else {
-                    self.expr(target)?;
-                    compound(self)?;
-                }
+                new_value(self, &mut |this| this.expr(target))?;
                 let v = self.temp(vt);
                 self.emit(I::LocalSet(v));
                 if self.assign_field_path(target, v)? {
