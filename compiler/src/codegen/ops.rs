@@ -297,23 +297,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             }
             BinOp::Mul => {
                 // Overflow iff a != 0 and (a * b) / a != b.
-                get(self, a);
-                get(self, b);
-                self.emit(I::I64Mul);
-                let r = self.temp(ValType::I64);
-                self.emit(I::LocalSet(r));
-                get(self, a);
-                self.emit(I::I64Const(0));
-                self.emit(I::I64Ne);
-                self.emit(I::If(BlockType::Empty));
-                get(self, r);
-                get(self, a);
-                self.emit(I::I64DivU);
-                get(self, b);
-                self.emit(I::I64Ne);
-                self.abort_if(AbortCode::Overflow);
-                self.emit(I::End);
-                get(self, r);
+                self.mul_checked_by_division(a, b, false);
             }
             _ => {
                 get(self, b);
@@ -324,6 +308,28 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.emit(if op == BinOp::Div { I::I64DivU } else { I::I64RemU });
             }
         }
+    }
+
+    /// Leaves `a * b` of two 64-bit locals, aborting on overflow: it
+    /// overflowed iff `a != 0` and `(a * b) / a != b`.
+    fn mul_checked_by_division(&mut self, a: u32, b: u32, signed: bool) {
+        let r = self.temp(ValType::I64);
+        self.emit(I::LocalGet(a));
+        self.emit(I::LocalGet(b));
+        self.emit(I::I64Mul);
+        self.emit(I::LocalSet(r));
+        self.emit(I::LocalGet(a));
+        self.emit(I::I64Const(0));
+        self.emit(I::I64Ne);
+        self.emit(I::If(BlockType::Empty));
+        self.emit(I::LocalGet(r));
+        self.emit(I::LocalGet(a));
+        self.emit(if signed { I::I64DivS } else { I::I64DivU });
+        self.emit(I::LocalGet(b));
+        self.emit(I::I64Ne);
+        self.abort_if(AbortCode::Overflow);
+        self.emit(I::End);
+        self.emit(I::LocalGet(r));
     }
 
     pub(super) fn arith_i64(&mut self, op: BinOp, a: u32, b: u32) {
@@ -373,22 +379,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.emit(I::I32And);
                 self.emit(I::I32Or);
                 self.abort_if(AbortCode::Overflow);
-                get(self, a);
-                get(self, b);
-                self.emit(I::I64Mul);
-                self.emit(I::LocalSet(r));
-                get(self, a);
-                self.emit(I::I64Const(0));
-                self.emit(I::I64Ne);
-                self.emit(I::If(BlockType::Empty));
-                get(self, r);
-                get(self, a);
-                self.emit(I::I64DivS);
-                get(self, b);
-                self.emit(I::I64Ne);
-                self.abort_if(AbortCode::Overflow);
-                self.emit(I::End);
-                get(self, r);
+                self.mul_checked_by_division(a, b, true);
             }
             _ => {
                 get(self, b);
