@@ -246,3 +246,72 @@ pub mod keys {
         key
     }
 }
+
+/// The interface between a compiled test harness and the test runner
+/// (`writ test`). Only harness modules may import it: the VM refuses these
+/// imports in contracts, so nothing here is reachable on a node.
+///
+/// A harness has one import besides the host functions: `writ_test.op`
+/// `(code: i32, input_ptr: i32, input_len: i32) -> i32`. The input is the
+/// canonical encoding of a tuple whose parts depend on the operation (see
+/// [`TestOp`]); the result is the length of the operation's output, which
+/// waits in the return buffer for `return_copy` like a storage value. When
+/// a test fails (an assertion, an unexpected abort) the runner records why
+/// and stops the harness; the op does not return.
+pub mod test {
+    use super::{HostFn, I32};
+
+    pub const IMPORT_MODULE: &str = "writ_test";
+    pub const OP: HostFn = HostFn { name: "op", params: &[I32, I32, I32], results: &[I32] };
+
+    /// Export prefix of a test body: `test.<index>`, entry signature, no arguments.
+    pub const TEST_PREFIX: &str = "test.";
+    /// Export prefix of a property: `property.<index>`, its parameters as arguments.
+    pub const PROPERTY_PREFIX: &str = "property.";
+
+    /// The operations, by code. `Handle` below is the runner's opaque
+    /// description of a deployed contract and who calls it, held by
+    /// generated code as `Bytes`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[repr(i32)]
+    pub enum TestOp {
+        /// `(name: String)` → the account's 20 address bytes.
+        Account = 1,
+        /// `(site: u32, contract: u32, from: Option<Address>, args…)` → a
+        /// `Handle` (value form of `Bytes`). `contract` is the index of the
+        /// contract among the harness's contracts.
+        Deploy = 2,
+        /// `(site: u32, handle: Bytes, method: String, args…)` → the
+        /// canonical encoding of the result.
+        Call = 3,
+        /// `(site: u32, expected: String, handle: Bytes, method: String,
+        /// args…)` → nothing; the call must abort, with the named error
+        /// or built-in abort unless `expected` is empty.
+        CallAborts = 4,
+        /// `(handle: Bytes, caller: Address)` → the handle calling as `caller`.
+        From = 5,
+        /// `(handle: Bytes, signer: Address)` → the handle with one more co-signer.
+        SignedBy = 6,
+        /// `(site: u32, handle: Bytes, event: u32, fields…)` → nothing;
+        /// the last call through this contract emitted that event.
+        Emitted = 7,
+        /// `(site: u32, left, right)` → nothing; both sides have the
+        /// site's type and must encode to the same bytes.
+        AssertEq = 8,
+        /// `(site: u32, message: String)` → never returns: `assert` failed.
+        Fail = 9,
+        /// `(time: Timestamp)` → nothing.
+        SetTime = 10,
+        /// `(seconds: u64)` → nothing.
+        AdvanceTime = 11,
+    }
+
+    impl TestOp {
+        pub fn from_i32(code: i32) -> Option<TestOp> {
+            use TestOp::*;
+            [Account, Deploy, Call, CallAborts, From, SignedBy, Emitted, AssertEq, Fail, SetTime, AdvanceTime]
+                .into_iter()
+                .find(|op| *op as i32 == code)
+        }
+    }
+}

@@ -254,3 +254,173 @@ impl<'de> serde::Deserialize<'de> for AbiType {
         text.parse().map_err(serde::de::Error::custom)
     }
 }
+
+/// A value in Writ's own notation, for people reading test failures and
+/// tool output: `Some(12.50)`, `[1, 2]`, `{"a": 1}`, `Status::Paid(3.00)`,
+/// `Point { x: 1, y: 2 }`, addresses and hashes as `0x` and full hex.
+/// `ty` names struct and enum fields and variants (from `defs`); a value
+/// that does not fit its type is shown as well as it can be, never refused.
+pub fn render(value: &Value, ty: &AbiType, defs: &TypeDefs) -> String {
+    let mut out = String::new();
+    render_into(&mut out, value, Some(ty), defs, 0);
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn render_into(out: &mut String, value: &Value, ty: Option<&AbiType>, defs: &TypeDefs, depth: usize) {
+    use std::fmt::Write as _;
+    // Types nest at most as deep as encodings allow; this is a backstop.
+    if depth > 64 {
+        out.push('…');
+        return;
+    }
+    let list = |out: &mut String, items: &[Value], tys: &dyn Fn(usize) -> Option<AbiType>| {
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            render_into(out, item, tys(i).as_ref(), defs, depth + 1);
+        }
+    };
+    match value {
+        Value::Bool(b) => {
+            let _ = write!(out, "{b}");
+        }
+        Value::U8(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::U32(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::U64(n) | Value::Timestamp(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::U128(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::I64(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::I128(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::Decimal(d) => {
+            let _ = write!(out, "{d}");
+        }
+        Value::Date(d) => {
+            let _ = write!(out, "{d}");
+        }
+        Value::String(s) => {
+            let _ = write!(out, "{s:?}");
+        }
+        Value::Bytes(b) => {
+            let _ = write!(out, "b\"{}\"", b.escape_ascii());
+        }
+        Value::Hash(h) => {
+            let _ = write!(out, "0x{}", hex(h));
+        }
+        Value::Address(a) => {
+            let _ = write!(out, "0x{}", hex(a));
+        }
+        Value::Unit => out.push_str("()"),
+        Value::Option(None) => out.push_str("None"),
+        Value::Option(Some(inner)) => {
+            let inner_ty = match ty {
+                Some(AbiType::Option(t)) => Some(&**t),
+                _ => None,
+            };
+            out.push_str("Some(");
+            render_into(out, inner, inner_ty, defs, depth + 1);
+            out.push(')');
+        }
+        Value::List(items) => {
+            let elem = match ty {
+                Some(AbiType::List(t)) => Some((**t).clone()),
+                _ => None,
+            };
+            out.push('[');
+            list(out, items, &|_| elem.clone());
+            out.push(']');
+        }
+        Value::Tuple(items) => {
+            let parts = match ty {
+                Some(AbiType::Tuple(parts)) => parts.clone(),
+                _ => Vec::new(),
+            };
+            out.push('(');
+            list(out, items, &|i| parts.get(i).cloned());
+            if items.len() == 1 {
+                out.push(',');
+            }
+            out.push(')');
+        }
+        Value::Map(entries) => {
+            let (k_ty, v_ty) = match ty {
+                Some(AbiType::Map(k, v)) => (Some(&**k), Some(&**v)),
+                _ => (None, None),
+            };
+            out.push('{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                render_into(out, k, k_ty, defs, depth + 1);
+                out.push_str(": ");
+                render_into(out, v, v_ty, defs, depth + 1);
+            }
+            out.push('}');
+        }
+        Value::Struct(fields) => {
+            let (name, declared) = match ty {
+                Some(AbiType::Named(name)) => match defs.get(name) {
+                    Some(Defined::Struct(declared)) => (name.as_str(), declared),
+                    _ => (name.as_str(), &[][..]),
+                },
+                _ => ("", &[][..]),
+            };
+            let _ = write!(out, "{name} {{ ");
+            for (i, field) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                match declared.get(i) {
+                    Some((field_name, field_ty)) => {
+                        let _ = write!(out, "{field_name}: ");
+                        render_into(out, field, Some(field_ty), defs, depth + 1);
+                    }
+                    None => render_into(out, field, None, defs, depth + 1),
+                }
+            }
+            out.push_str(" }");
+        }
+        Value::Enum { variant, fields } => {
+            let found = match ty {
+                Some(AbiType::Named(name)) => match defs.get(name) {
+                    Some(Defined::Enum(variants)) => {
+                        variants.get(*variant as usize).map(|(v, tys)| (name.as_str(), v.as_str(), tys.clone()))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            let tys = match found {
+                Some((enum_name, variant_name, tys)) => {
+                    let _ = write!(out, "{enum_name}::{variant_name}");
+                    tys
+                }
+                None => {
+                    let _ = write!(out, "#{variant}");
+                    Vec::new()
+                }
+            };
+            if !fields.is_empty() {
+                out.push('(');
+                list(out, fields, &|i| tys.get(i).cloned());
+                out.push(')');
+            }
+        }
+    }
+}

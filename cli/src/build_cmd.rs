@@ -10,12 +10,14 @@ use writ_compiler::Analysis;
 use writ_compiler::codegen::build_file;
 use writ_compiler::render::{RenderOptions, render};
 
-pub fn build(paths: &[PathBuf], out: &Path, color: bool) -> u8 {
+/// Loads and checks the files for a command that runs the back end:
+/// diagnostics are printed; `Err(exit code)` when there are errors.
+pub fn load_checked(paths: &[PathBuf], color: bool, what: &str) -> Result<Analysis, u8> {
     let loaded = match crate::files::load(paths) {
         Ok(loaded) => loaded,
         Err(message) => {
             errln!("error: {message}");
-            return 2;
+            return Err(2);
         }
     };
     for (name, diagnostic) in &loaded.undecodable {
@@ -23,14 +25,22 @@ pub fn build(paths: &[PathBuf], out: &Path, color: bool) -> u8 {
     }
     let analysis = Analysis::new(loaded.sources);
     let diagnostics = analysis.diagnostics();
-    let options = RenderOptions { color, ascii: false };
     if !diagnostics.is_empty() {
-        errout!("{}", render(&diagnostics, &analysis.sources(), options));
+        errout!("{}", render(&diagnostics, &analysis.sources(), RenderOptions { color, ascii: false }));
     }
     if !loaded.undecodable.is_empty() || diagnostics.iter().any(|d| d.is_error()) {
-        errln!("error: not built, because of the errors above");
-        return 1;
+        errln!("error: {what}, because of the errors above");
+        return Err(1);
     }
+    Ok(analysis)
+}
+
+pub fn build(paths: &[PathBuf], out: &Path, color: bool) -> u8 {
+    let analysis = match load_checked(paths, color, "not built") {
+        Ok(analysis) => analysis,
+        Err(code) => return code,
+    };
+    let options = RenderOptions { color, ascii: false };
     let mut artifacts = Vec::new();
     let mut failed = Vec::new();
     for file in analysis.files().iter().filter(|f| !f.is_library) {

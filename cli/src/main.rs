@@ -23,6 +23,7 @@ mod demo;
 mod demo_run;
 mod files;
 mod fmt_cmd;
+mod test_cmd;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -81,6 +82,31 @@ enum Command {
         #[arg(short = 'o', long = "out", default_value = "build")]
         out: std::path::PathBuf,
     },
+    /// Run the `test` and `property` blocks of `.writ` files.
+    ///
+    /// Each test runs on a fresh in-memory ledger through the same VM a
+    /// node uses; every contract call has a gas limit. Properties run
+    /// generated cases and shrink a failure to a small one. Exits with 1
+    /// if any test fails. See docs/testing.md.
+    Test {
+        /// Files or folders to test; default is the current folder.
+        paths: Vec<std::path::PathBuf>,
+        /// Run only tests whose name contains this text.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Run only the test with exactly this name.
+        #[arg(long)]
+        exact: Option<String>,
+        /// Gas limit of every contract call a test makes.
+        #[arg(long, default_value_t = writ_runner::DEFAULT_GAS_LIMIT)]
+        gas_limit: u64,
+        /// Generated cases per property.
+        #[arg(long, default_value_t = writ_runner::DEFAULT_CASES)]
+        cases: u32,
+        /// Seed for generated inputs (a failure report prints the one it used).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// Print the ABI document of a built artifact as JSON.
     Abi {
         /// A `.wasm` file written by `writ build`.
@@ -130,6 +156,10 @@ fn run(command: Command, color: bool) -> u8 {
         Command::Demo => demo::run(color),
         Command::Build { paths, out } => build_cmd::build(&paths, &out, color),
         Command::Abi { file } => build_cmd::abi(&file),
+        Command::Test { paths, filter, exact, gas_limit, cases, seed } => {
+            let options = writ_runner::RunOptions { filter, exact, gas_limit, cases, seed };
+            test_cmd::run(&paths, &options, color)
+        }
         Command::Lsp => match writ_lsp::run_stdio() {
             Ok(clean) => u8::from(!clean),
             Err(e) => {

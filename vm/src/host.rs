@@ -60,13 +60,36 @@ pub(crate) struct HostState {
     pub call: Option<CallData>,
     pub stop: Option<Stop>,
     pub limiter: Limiter,
+    /// Only in a test harness's store: the runner answering `writ_test.op`.
+    pub test_host: Option<Box<dyn TestHost>>,
 }
 
 impl HostState {
     pub fn new() -> HostState {
-        HostState { memory: None, call: None, stop: None, limiter: Limiter { memory_refused: false } }
+        HostState {
+            memory: None,
+            call: None,
+            stop: None,
+            limiter: Limiter { memory_refused: false },
+            test_host: None,
+        }
     }
 }
+
+/// The test runner's side of `writ_abi::host::test`: it answers a test
+/// harness's operations (deploy, call, assert…). `writ test` implements
+/// it; a node never links it, and contracts cannot import it.
+pub trait TestHost: Send {
+    /// Performs operation `code` (a `writ_abi::host::test::TestOp`) on
+    /// `input`. The output goes to the return buffer. `Err` stops the
+    /// harness: the runner has recorded why. `context` is the harness's
+    /// own call context, so moving the test clock shows in its `now()`.
+    fn op(&mut self, code: i32, input: &[u8], context: &mut CallContext) -> Result<Vec<u8>, TestStop>;
+}
+
+/// Returned by a [`TestHost`] to stop the harness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TestStop;
 
 /// Refuses memory past `MEMORY_BYTES_MAX` (the guest sees `memory.grow`
 /// return -1) and tables past `TABLE_ELEMENTS_MAX`, and remembers a refusal
@@ -510,6 +533,33 @@ pub(crate) fn linker(engine: &wasmtime::Engine) -> Result<Linker<HostState>, was
     linker.func_wrap(m, host::DECIMAL_ROUND.name, decimal_round)?;
     linker.func_wrap(m, host::DECIMAL_FROM_INT.name, decimal_from_int)?;
     linker.func_wrap(m, host::DECIMAL_TO_INT.name, decimal_to_int)?;
+    Ok(linker)
+}
+
+/// `writ_test.op`: hands the input to the runner. Not metered: the
+/// harness's own instructions are, and every contract call it makes runs
+/// under its own gas limit.
+fn test_op(mut caller: Ctx<'_>, code: i32, ptr: i32, len: i32) -> HostResult<i32> {
+    let len = length(&mut caller, len, limits::ARGS_BYTES_MAX, Resource::ResultBytes)?;
+    let input = read_guest(&mut caller, ptr, len)?;
+    let Some(mut runner) = caller.data_mut().test_host.take() else {
+        return Err(trap(&mut caller, GuestTrap::Other));
+    };
+    let result = match call_data(&mut caller) {
+        Some(call) => runner.op(code, &input, &mut call.context),
+        None => Err(TestStop),
+    };
+    caller.data_mut().test_host = Some(runner);
+    match result {
+        Ok(output) => Ok(set_return(&mut caller, output)),
+        Err(TestStop) => Err(stop(&mut caller, Stop::Abort(Abort::TestStopped))),
+    }
+}
+
+/// The contract linker plus `writ_test.op`, for test harnesses only.
+pub(crate) fn harness_linker(engine: &wasmtime::Engine) -> Result<Linker<HostState>, wasmtime::Error> {
+    let mut linker = linker(engine)?;
+    linker.func_wrap(host::test::IMPORT_MODULE, host::test::OP.name, test_op)?;
     Ok(linker)
 }
 

@@ -79,6 +79,10 @@ pub enum Abort {
     /// The guest broke the machine's or the ABI's rules.
     #[error("guest trap: {what}")]
     GuestTrap { what: GuestTrap },
+    /// Only in `writ test`: the test runner stopped a harness (a failed
+    /// assertion, an unexpected abort). Contracts cannot cause it.
+    #[error("stopped by the test runner")]
+    TestStopped,
 }
 
 /// Which VM bound a call exceeded.

@@ -134,6 +134,8 @@ struct Facts {
     data_bytes: usize,
     exports: Vec<(String, ExternalKind, u32)>,
     next_body: u32,
+    /// A test harness may also import `writ_test.op`; contracts may not.
+    harness: bool,
 }
 
 impl Facts {
@@ -149,11 +151,21 @@ fn malformed(error: wasmparser::BinaryReaderError) -> ValidationError {
 
 /// Validates a module for deployment.
 pub fn validate(bytes: &[u8]) -> Result<(), ValidationError> {
+    validate_module(bytes, false)
+}
+
+/// Validates a test harness (`writ test`): the rules of a contract, plus
+/// the one import of `writ_abi::host::test`. Never used for deployments.
+pub fn validate_harness(bytes: &[u8]) -> Result<(), ValidationError> {
+    validate_module(bytes, true)
+}
+
+fn validate_module(bytes: &[u8], harness: bool) -> Result<(), ValidationError> {
     if bytes.len() > limits::MODULE_BYTES_MAX {
         return Err(ValidationError::ModuleTooLarge { bytes: bytes.len(), max: limits::MODULE_BYTES_MAX });
     }
     let mut validator = Validator::new_with_features(features());
-    let mut facts = Facts::default();
+    let mut facts = Facts { harness, ..Facts::default() };
     let mut allocations = FuncValidatorAllocations::default();
     for payload in Parser::new(0).parse_all(bytes) {
         let payload = payload.map_err(malformed)?;
@@ -300,13 +312,15 @@ fn check_import(import: &wasmparser::Import<'_>, facts: &mut Facts) -> Result<()
             kind,
         });
     }
-    if import.module != host::IMPORT_MODULE {
+    let test_op = facts.harness && import.module == host::test::IMPORT_MODULE && import.name == host::test::OP.name;
+    if import.module != host::IMPORT_MODULE && !test_op {
         return Err(ValidationError::ImportModule {
             module: import.module.to_string(),
             name: import.name.to_string(),
         });
     }
-    let Some(expected) = host::host_function(import.name) else {
+    let expected = if test_op { Some(&host::test::OP) } else { host::host_function(import.name) };
+    let Some(expected) = expected else {
         return Err(ValidationError::UnknownImport { name: import.name.to_string() });
     };
     let (TypeRef::Func(type_index) | TypeRef::FuncExact(type_index)) = import.ty else {

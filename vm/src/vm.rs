@@ -19,11 +19,11 @@ use writ_abi::host;
 use crate::cache::DiskCache;
 use crate::engine::{self, InstanceAllocation};
 use crate::gas::{GAS_SCHEDULE_V1, GasSchedule};
-use crate::host::{CallContext, HostState, Stop, call_data_for, linker};
+use crate::host::{CallContext, HostState, Stop, TestHost, call_data_for, harness_linker, linker};
 use crate::limits;
 use crate::outcome::{Abort, ArgumentsProblem, CallReport, GuestTrap, Outcome, Resource, Success};
 use crate::state::{State, StateError};
-use crate::validate::{ValidationError, validate};
+use crate::validate::{ValidationError, validate, validate_harness};
 
 /// SHA-256 of a module's bytes: the name of deployed code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -111,6 +111,7 @@ impl Contract {
 pub struct Vm {
     engine: Engine,
     linker: Linker<HostState>,
+    harness_linker: Linker<HostState>,
     schedule: &'static GasSchedule,
     compiled: Mutex<HashMap<CodeHash, Arc<Contract>>>,
     disk: Option<DiskCache>,
@@ -121,9 +122,11 @@ impl Vm {
         let setup = |error: wasmtime::Error| VmError::Setup { message: error.to_string() };
         let engine = engine::engine(options.allocation).map_err(setup)?;
         let linker = linker(&engine).map_err(setup)?;
+        let harness_linker = harness_linker(&engine).map_err(setup)?;
         Ok(Vm {
             engine,
             linker,
+            harness_linker,
             schedule: options.schedule,
             compiled: Mutex::new(HashMap::new()),
             disk: options.disk_cache.map(|dir| DiskCache { dir }),
@@ -169,6 +172,38 @@ impl Vm {
         let mut compiled = self.compiled.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         compiled.insert(code_hash, Arc::clone(&contract));
         Ok(contract)
+    }
+
+    /// Validates and compiles a test harness (`writ test`): contract rules
+    /// plus the `writ_test` import. Harnesses are never cached with
+    /// contracts, so deployable code can never be linked to the runner.
+    pub fn prepare_harness(&self, bytes: &[u8]) -> Result<Arc<Contract>, DeployError> {
+        validate_harness(bytes)?;
+        let compile = |error: wasmtime::Error| DeployError::Compile { message: error.to_string() };
+        let module = Module::from_binary(&self.engine, bytes).map_err(compile)?;
+        let entries = module
+            .exports()
+            .filter_map(|export| export.name().strip_prefix(host::ENTRY_PREFIX).map(str::to_string))
+            .collect();
+        let pre = self.harness_linker.instantiate_pre(&module).map_err(compile)?;
+        Ok(Arc::new(Contract { code_hash: CodeHash::of(bytes), pre, entries, views: BTreeSet::new() }))
+    }
+
+    /// Runs one entry point of a harness on a fresh instance, with `runner`
+    /// answering its `writ_test.op` calls. Contract calls the runner makes
+    /// meanwhile go through `call` as usual.
+    pub fn run_harness(
+        &self,
+        harness: &Contract,
+        call: Call<'_>,
+        runner: Box<dyn TestHost>,
+    ) -> Result<CallReport, VmError> {
+        if let Some(report) = refuse_early(harness, &call) {
+            return Ok(report);
+        }
+        let mut live = self.instantiate(harness)?;
+        live.store.data_mut().test_host = Some(runner);
+        Ok(run(&mut live, self.schedule, false, call)?.0)
     }
 
     /// The compiled contract for a code hash, if this VM has it.

@@ -114,7 +114,6 @@ pub fn document(tables: &Tables, cid: ContractId, source_hash: &str) -> Option<C
 /// The definitions of every struct and enum the document mentions, found
 /// by walking the types of entry points, events, errors and storage.
 fn type_defs(tables: &Tables, contract: &crate::types::ContractInfo) -> TypeDefs {
-    let mut defs = TypeDefs::default();
     let mut pending: Vec<Ty> = Vec::new();
     for id in contract.init.iter().chain(contract.fns.iter()) {
         if let Some(f) = tables.fn_info(*id).filter(|f| f.kind != FnKind::Private) {
@@ -126,6 +125,12 @@ fn type_defs(tables: &Tables, contract: &crate::types::ContractInfo) -> TypeDefs
         pending.extend(record.fields.iter().map(|f| f.ty.clone()));
     }
     pending.extend(contract.storage.iter().map(|f| f.ty.clone()));
+    type_defs_of(tables, pending)
+}
+
+/// The definitions of every struct and enum reachable from `pending`.
+pub fn type_defs_of(tables: &Tables, mut pending: Vec<Ty>) -> TypeDefs {
+    let mut defs = TypeDefs::default();
     while let Some(ty) = pending.pop() {
         match &ty {
             Ty::Option(t) | Ty::List(t) => pending.push((**t).clone()),

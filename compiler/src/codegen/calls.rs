@@ -41,6 +41,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             self.map_empty();
             return Ok(());
         }
+        if self.ctx.harness.is_some() && self.test_builtin(name, args, span)? {
+            return Ok(());
+        }
         match (name, args) {
             ("require", [cond, message]) => {
                 let ExprKind::Lit(Lit::Str(text)) = &message.kind else {
@@ -225,6 +228,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         ty: &Ty,
         span: Span,
     ) -> Out {
+        if let Ty::Handle(_) = self.ty(receiver) {
+            return self.handle_method(receiver, method, args, ty, span);
+        }
         if matches!(receiver.kind, ExprKind::SelfValue) {
             let Some(Def::Fn(id)) = self.ctx.typed.def(method.span) else {
                 return Err(unsupported(span, "this call"));

@@ -92,6 +92,11 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.bind(local, ty, span)
     }
 
+    /// Makes `local` name the existing Wasm local `index`.
+    pub(super) fn alias_local(&mut self, local: LocalId, index: u32) {
+        self.local_map.insert(local, index);
+    }
+
     pub fn param(&mut self, local: LocalId, ty: ValType) -> u32 {
         self.params.push(ty);
         let index = (self.params.len() - 1) as u32;
@@ -551,6 +556,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.expr(receiver)?;
                 self.load_slot(*index, &ty, e.span)
             }
+            ExprKind::Deploy { args, from, .. } => self.deploy(args, from.as_deref(), &ty, e.span),
             _ => Err(unsupported(e.span, "this expression")),
         }
     }

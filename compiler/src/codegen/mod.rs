@@ -31,6 +31,10 @@ mod repr;
 mod runtime;
 #[allow(clippy::result_large_err)]
 mod storage;
+#[allow(clippy::result_large_err)]
+mod tests;
+
+pub use tests::{PropertyParam, Site, TestCase, TestHarness, build_tests};
 
 use std::collections::HashMap;
 

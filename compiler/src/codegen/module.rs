@@ -37,6 +37,11 @@ pub(super) const HEAP: u32 = 0;
 /// State shared by the functions of one module.
 pub(super) struct Ctx<'a> {
     pub typed: &'a Typed<'a>,
+    /// Imported functions: the host functions, plus `writ_test.op` in a
+    /// test harness (right after them).
+    imports: u32,
+    /// Set when compiling a test harness.
+    pub harness: Option<super::tests::HarnessCtx>,
     tables: &'a Tables,
     data: Vec<u8>,
     data_index: HashMap<Vec<u8>, u32>,
@@ -64,7 +69,12 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn runtime(&self, f: Runtime) -> u32 {
-        (HOST_FUNCTIONS.len() + RUNTIME.iter().position(|r| *r == f).unwrap_or(0)) as u32
+        self.imports + RUNTIME.iter().position(|r| *r == f).unwrap_or(0) as u32
+    }
+
+    /// The function index of `writ_test.op` (harnesses only).
+    pub fn test_op(&self) -> u32 {
+        HOST_FUNCTIONS.len() as u32
     }
 
     /// The function index of a user function, queuing it for compilation.
@@ -72,7 +82,7 @@ impl<'a> Ctx<'a> {
         if let Some(index) = self.user_index.get(&id) {
             return *index;
         }
-        let index = (HOST_FUNCTIONS.len() + RUNTIME.len() + self.user_order.len()) as u32;
+        let index = self.imports + (RUNTIME.len() + self.user_order.len()) as u32;
         self.user_order.push(id);
         self.user_index.insert(id, index);
         index
@@ -148,16 +158,7 @@ pub(super) fn compile_contract(
     source_hash: &str,
 ) -> Result<Artifact, Vec<Diagnostic>> {
     let tables = analysis.tables();
-    let mut ctx = Ctx {
-        typed,
-        tables,
-        data: Vec::new(),
-        data_index: HashMap::new(),
-        user_order: Vec::new(),
-        user_index: HashMap::new(),
-        fn_asts: collect_fns(analysis, tables),
-        consts: collect_consts(analysis, tables),
-    };
+    let mut ctx = Ctx::new(analysis, typed, None);
     let contract = tables.contract(cid).ok_or_else(Vec::new)?;
     let mut diagnostics = Vec::new();
     let mut wrappers: Vec<(String, Compiled)> = Vec::new();
@@ -180,15 +181,7 @@ pub(super) fn compile_contract(
         wrappers.push((host::entry_export(name), role_entry(&mut ctx, name, role_count)));
     }
     // Compile user functions reached from the entry points (and from each other).
-    let mut compiled_users = Vec::new();
-    let mut next = 0;
-    while let Some(id) = ctx.user_order.get(next).copied() {
-        next += 1;
-        match user_function(&mut ctx, id) {
-            Ok(c) => compiled_users.push(c),
-            Err(d) => diagnostics.push(d),
-        }
-    }
+    let compiled_users = ctx.compile_queued(&mut diagnostics);
     if !diagnostics.is_empty() {
         diagnostics.sort_by_key(|d| d.span);
         diagnostics.dedup_by_key(|d| d.span);
@@ -197,8 +190,45 @@ pub(super) fn compile_contract(
     let abi = abi_doc::document(tables, cid, source_hash).ok_or_else(Vec::new)?;
     let abi_json = serde_json::to_vec(&abi).unwrap_or_default();
     let runtime: Vec<Compiled> = RUNTIME.iter().map(|r| runtime_function(&mut ctx, *r)).collect();
-    let wasm = assemble(&ctx, runtime, compiled_users, wrappers, &abi_json);
+    let wasm = assemble(&ctx, runtime, compiled_users, wrappers, Some(&abi_json));
     Ok(Artifact { contract: contract.name.clone(), wasm, abi })
+}
+
+impl<'a> Ctx<'a> {
+    pub(super) fn new(
+        analysis: &'a Analysis,
+        typed: &'a Typed<'a>,
+        harness: Option<super::tests::HarnessCtx>,
+    ) -> Ctx<'a> {
+        let tables = analysis.tables();
+        let imports = HOST_FUNCTIONS.len() as u32 + u32::from(harness.is_some());
+        Ctx {
+            typed,
+            imports,
+            harness,
+            tables,
+            data: Vec::new(),
+            data_index: HashMap::new(),
+            user_order: Vec::new(),
+            user_index: HashMap::new(),
+            fn_asts: collect_fns(analysis, tables),
+            consts: collect_consts(analysis, tables),
+        }
+    }
+
+    /// Compiles every user function queued so far (and those they reach).
+    pub(super) fn compile_queued(&mut self, diagnostics: &mut Vec<Diagnostic>) -> Vec<Compiled> {
+        let mut compiled = Vec::new();
+        let mut next = 0;
+        while let Some(id) = self.user_order.get(next).copied() {
+            next += 1;
+            match user_function(self, id) {
+                Ok(c) => compiled.push(c),
+                Err(d) => diagnostics.push(d),
+            }
+        }
+        compiled
+    }
 }
 
 fn collect_fns<'a>(analysis: &'a Analysis, tables: &Tables) -> HashMap<FnId, &'a FnDef> {
@@ -283,7 +313,6 @@ fn entry_wrapper(ctx: &mut Ctx<'_>, id: FnId) -> Result<Compiled, Diagnostic> {
     let inner = ctx.user_fn(id);
     let mut f = FnCompiler::new(ctx);
     f.params = vec![ValType::I32, ValType::I32];
-    let (args, args_len) = (0u32, 1u32);
     if info.kind == FnKind::Init {
         // The deployer is the first Admin.
         grant_admin_to_caller(&mut f);
@@ -291,30 +320,49 @@ fn entry_wrapper(ctx: &mut Ctx<'_>, id: FnId) -> Result<Compiled, Diagnostic> {
     if !info.requires.is_empty() {
         require_roles(&mut f, &info.requires);
     }
-    // Arguments: the encoding of a tuple of the parameters. A cursor walks
-    // it; a length that does not match what the parameters use traps.
+    let types: Vec<Ty> = info.params.iter().map(|p| p.ty.clone()).collect();
+    let values = decode_args(&mut f, &types, "an entry point parameter", info.span)?;
+    for value in values.into_iter().flatten() {
+        f.emit(I::LocalGet(value));
+    }
+    f.emit(I::Call(inner));
+    encode_result(&mut f, &info.ret, info.span)?;
+    Ok(finish(f, vec![ValType::I64]))
+}
+
+/// Decodes the arguments of an entry point (params 0 and 1: pointer and
+/// length of the encoding of a tuple of `types`) into fresh locals, one
+/// per argument (`None` for `()`). A cursor walks the encoding; a length
+/// that does not match what the types use traps.
+pub(super) fn decode_args(
+    f: &mut FnCompiler<'_, '_>,
+    types: &[Ty],
+    what: &str,
+    span: crate::span::Span,
+) -> Result<Vec<Option<u32>>, Diagnostic> {
+    let (args, args_len) = (0u32, 1u32);
     let cursor = f.temp(ValType::I32);
     let at = f.temp(ValType::I32);
     let mut values = Vec::new();
-    for p in &info.params {
-        if !super::records::encodable(f.ctx.tables(), &p.ty, 0) {
-            return Err(unsupported(
-                info.span,
-                &format!("an entry point parameter of type `{}`", f.ctx.display(&p.ty)),
-            ));
+    for ty in types {
+        if !super::records::encodable(f.ctx.tables(), ty, 0) {
+            return Err(unsupported(span, &format!("{what} of type `{}`", f.ctx.display(ty))));
         }
-        let vt = repr(&p.ty).and_then(Repr::val_type);
+        let vt = repr(ty).and_then(Repr::val_type);
         f.emit(I::LocalGet(args));
         f.emit(I::LocalGet(cursor));
         f.emit(I::I32Add);
         f.emit(I::LocalSet(at));
-        if let Some(vt) = vt {
-            let value = f.temp(vt);
-            f.decode_value(at, &p.ty, info.span)?;
-            f.emit(I::LocalSet(value));
-            values.push(value);
+        match vt {
+            Some(vt) => {
+                let value = f.temp(vt);
+                f.decode_value(at, ty, span)?;
+                f.emit(I::LocalSet(value));
+                values.push(Some(value));
+            }
+            None => values.push(None),
         }
-        f.encoded_len_at(at, &p.ty, info.span)?;
+        f.encoded_len_at(at, ty, span)?;
         f.emit(I::LocalGet(cursor));
         f.emit(I::I32Add);
         f.emit(I::LocalTee(cursor));
@@ -330,16 +378,11 @@ fn entry_wrapper(ctx: &mut Ctx<'_>, id: FnId) -> Result<Compiled, Diagnostic> {
     f.emit(I::If(BlockType::Empty));
     f.emit(I::Unreachable);
     f.emit(I::End);
-    for value in values {
-        f.emit(I::LocalGet(value));
-    }
-    f.emit(I::Call(inner));
-    encode_result(&mut f, &info.ret, info.span)?;
-    Ok(finish(f, vec![ValType::I64]))
+    Ok(values)
 }
 
 /// With the result on the stack, leaves `(ptr << 32) | len` of its encoding.
-fn encode_result(f: &mut FnCompiler<'_, '_>, ty: &Ty, span: crate::span::Span) -> Result<(), Diagnostic> {
+pub(super) fn encode_result(f: &mut FnCompiler<'_, '_>, ty: &Ty, span: crate::span::Span) -> Result<(), Diagnostic> {
     if *ty == Ty::Unit {
         f.emit(I::I64Const(0));
         return Ok(());
@@ -457,12 +500,12 @@ fn role_entry(ctx: &mut Ctx<'_>, name: &str, role_count: u32) -> Compiled {
     finish(f, vec![ValType::I64])
 }
 
-fn assemble(
+pub(super) fn assemble(
     ctx: &Ctx<'_>,
     runtime: Vec<Compiled>,
     users: Vec<Compiled>,
     wrappers: Vec<(String, Compiled)>,
-    abi_json: &[u8],
+    abi_json: Option<&[u8]>,
 ) -> Vec<u8> {
     let mut types = Types::default();
     let mut imports = ImportSection::new();
@@ -472,11 +515,18 @@ fn assemble(
         let ty = types.index(&params, &results);
         imports.import(host::IMPORT_MODULE, h.name, EntityType::Function(ty));
     }
+    if ctx.harness.is_some() {
+        let op = host::test::OP;
+        let params: Vec<ValType> = op.params.iter().map(|t| val(*t)).collect();
+        let results: Vec<ValType> = op.results.iter().map(|t| val(*t)).collect();
+        let ty = types.index(&params, &results);
+        imports.import(host::test::IMPORT_MODULE, op.name, EntityType::Function(ty));
+    }
     let heap_base = (DATA_BASE + ctx.data.len() as u32).next_multiple_of(8);
     let mut functions = FunctionSection::new();
     let mut code = CodeSection::new();
     let mut exports = ExportSection::new();
-    let first_defined = HOST_FUNCTIONS.len() as u32;
+    let first_defined = ctx.imports;
     let reset_index = first_defined + RUNTIME.iter().position(|r| *r == Runtime::Reset).unwrap_or(0) as u32;
     let wrapper_start = first_defined + (runtime.len() + users.len()) as u32;
     let mut names = Vec::new();
@@ -536,6 +586,8 @@ fn assemble(
     module.section(&exports);
     module.section(&code);
     module.section(&data);
-    module.section(&CustomSection { name: host::ABI_SECTION.into(), data: abi_json.into() });
+    if let Some(abi_json) = abi_json {
+        module.section(&CustomSection { name: host::ABI_SECTION.into(), data: abi_json.into() });
+    }
     module.finish()
 }

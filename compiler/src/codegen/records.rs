@@ -50,7 +50,7 @@ pub(super) fn encodable(tables: &Tables, ty: &Ty, depth: u32) -> bool {
         return false;
     }
     match ty {
-        Ty::String | Ty::Bytes | Ty::Unit => true,
+        Ty::String | Ty::Bytes | Ty::Handle(_) | Ty::Unit => true,
         Ty::Option(inner) | Ty::List(inner) => encodable(tables, inner, depth + 1),
         Ty::Map(k, v) => encodable(tables, k, depth + 1) && encodable(tables, v, depth + 1),
         Ty::Struct(_) | Ty::Tuple(_) => field_types(tables, ty)

@@ -40,7 +40,9 @@ pub fn repr(ty: &Ty) -> Option<Repr> {
         Ty::Unit | Ty::Never => Repr::None,
         Ty::Bool | Ty::Int(IntTy::U8 | IntTy::U32) | Ty::Role(_) | Ty::Rounding | Ty::Date => Repr::I32,
         Ty::Int(IntTy::U64 | IntTy::I64) | Ty::Timestamp => Repr::I64,
-        Ty::Address | Ty::Hash | Ty::Decimal | Ty::String | Ty::Bytes => Repr::Ptr,
+        // A test's contract handle is held like `Bytes`: the runner's opaque
+        // description of the contract and who calls it.
+        Ty::Address | Ty::Hash | Ty::Decimal | Ty::String | Ty::Bytes | Ty::Handle(_) => Repr::Ptr,
         Ty::Tuple(parts) if parts.is_empty() => Repr::None,
         Ty::Option(_) | Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) | Ty::List(_) | Ty::Map(..) => Repr::Ptr,
         _ => return None,

@@ -223,7 +223,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.emit(I::LocalSet(len));
             }
             // Text and bytes are held as their encoding already.
-            Ty::String | Ty::Bytes => {
+            Ty::String | Ty::Bytes | Ty::Handle(_) => {
                 self.emit(I::LocalSet(p));
                 self.encoded_len_at(p, ty, span)?;
                 self.emit(I::LocalSet(len));
@@ -294,7 +294,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     /// Pushes the length of the encoding of a `ty` that starts at `ptr`.
     pub(super) fn encoded_len_at(&mut self, ptr: u32, ty: &Ty, span: Span) -> Out {
         match ty {
-            Ty::String | Ty::Bytes => {
+            Ty::String | Ty::Bytes | Ty::Handle(_) => {
                 self.emit(I::LocalGet(ptr));
                 self.emit(I::I32Load(mem(0, 0)));
                 self.call_rt(Runtime::Bswap32);
@@ -338,7 +338,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     /// Pushes the value whose encoding starts at `ptr`.
     pub(super) fn decode_value(&mut self, ptr: u32, ty: &Ty, span: Span) -> Out {
         match ty {
-            Ty::String | Ty::Bytes => self.emit(I::LocalGet(ptr)),
+            Ty::String | Ty::Bytes | Ty::Handle(_) => self.emit(I::LocalGet(ptr)),
             Ty::Unit => {}
             Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) => self.decode_record(ptr, ty, span)?,
             Ty::List(elem) => {

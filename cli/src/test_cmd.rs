@@ -1,0 +1,50 @@
+//! `writ test`: runs the tests and properties of `.writ` files and prints
+//! the results the way `cargo test` does. The running is `writ_runner`'s.
+//!
+//! Exit codes: 0 all passed, 1 a test failed or a file did not compile,
+//! 2 bad usage.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use writ_compiler::render::{RenderOptions, render};
+use writ_runner::report::{Totals, render_file, render_summary};
+use writ_runner::{RunError, RunOptions, run_file};
+
+pub fn run(paths: &[PathBuf], options: &RunOptions, color: bool) -> u8 {
+    let analysis = match crate::build_cmd::load_checked(paths, color, "tests not run") {
+        Ok(analysis) => analysis,
+        Err(code) => return code,
+    };
+    let vm = match writ_vm::Vm::new(writ_vm::VmOptions::in_memory()) {
+        Ok(vm) => Arc::new(vm),
+        Err(e) => {
+            errln!("error: cannot start the VM: {e}");
+            return 1;
+        }
+    };
+    let mut totals = Totals::default();
+    let mut broken = 0;
+    let mut stdout = std::io::stdout().lock();
+    for file in analysis.files().iter().filter(|f| !f.is_library) {
+        match run_file(&analysis, file.id, &vm, options) {
+            Ok(report) if report.results.is_empty() => totals.add(&report),
+            Ok(report) => {
+                totals.add(&report);
+                let _ = writeln!(stdout, "{}", render_file(&report));
+            }
+            Err(RunError::Compile(diagnostics)) => {
+                broken += 1;
+                errout!("{}", render(&diagnostics, &analysis.sources(), RenderOptions { color, ascii: false }));
+                errln!("error: the tests of `{}` cannot run, because of the errors above", file.name);
+            }
+            Err(RunError::Prepare(message)) => {
+                broken += 1;
+                errln!("error: the tests of `{}` cannot run: {message}", file.name);
+            }
+        }
+    }
+    let _ = writeln!(stdout, "{}", render_summary(&totals));
+    u8::from(totals.failed > 0 || broken > 0)
+}

@@ -1,0 +1,592 @@
+//! The in-memory ledger a test runs against, and the runner's answers to
+//! the harness's `writ_test.op` calls: test accounts, deployments, calls
+//! as a chosen caller with co-signers, the clock, and the assertions that
+//! need the contracts' ABI (`assert_eq`, `assert_emitted`, `assert_aborts`).
+//!
+//! Invariant: every contract call goes through `Vm::call` with the same
+//! context a node would give it (caller, signers, block time and height,
+//! gas limit); state changes only by applying a successful call's writes.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use writ_abi::document::ContractAbi;
+use writ_abi::host::AbortCode;
+use writ_abi::host::test::TestOp;
+use writ_abi::value::render;
+use writ_abi::{AbiType, TypeDefs, Value};
+use writ_compiler::codegen::Site;
+use writ_vm::{Abort, Call, CallContext, CallReport, Contract, Event, MemoryState, Outcome, TestHost, TestStop, Vm};
+
+/// The test clock's start: 2024-01-01 00:00:00 UTC.
+pub const START_TIME: i64 = 1_704_067_200;
+
+/// What does not change while a file's tests run.
+pub(crate) struct Env {
+    pub vm: Arc<Vm>,
+    pub contracts: Vec<(Arc<Contract>, ContractAbi)>,
+    pub sites: Vec<Site>,
+    pub types: TypeDefs,
+    /// Gas limit of every contract call a test makes.
+    pub gas_limit: u64,
+}
+
+/// Why a test failed, as the runner found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The site (index into the harness's sites) where it happened.
+    pub site: Option<u32>,
+    pub message: String,
+}
+
+/// One deployed contract.
+struct Deployed {
+    address: [u8; 20],
+    /// Index into `Env::contracts`.
+    code: usize,
+    /// `Token#1`: the name traces use.
+    label: String,
+    state: Arc<MemoryState>,
+    /// The events of the last call that could change state (views cannot
+    /// emit, so they leave this alone; an aborted call empties it).
+    last_events: Vec<Event>,
+}
+
+/// One call a test made, for the trace shown when it fails.
+pub(crate) struct TraceEntry {
+    pub line: String,
+}
+
+/// Gas used by one successful call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GasRecord {
+    pub contract: String,
+    pub entry: String,
+    pub gas: u64,
+}
+
+/// A test's ledger: fresh for every test and every property case.
+#[derive(Default)]
+pub(crate) struct Ledger {
+    time: i64,
+    height: u64,
+    deployed: Vec<Deployed>,
+    names: BTreeMap<[u8; 20], String>,
+    pub failure: Option<Failure>,
+    pub trace: Vec<TraceEntry>,
+    pub gas: Vec<GasRecord>,
+}
+
+impl Ledger {
+    pub fn new() -> Ledger {
+        let mut ledger = Ledger { time: START_TIME, height: 1, ..Ledger::default() };
+        ledger.names.insert(account("admin"), "admin".to_string());
+        ledger
+    }
+
+    /// `text` with every address of a known account or contract replaced
+    /// by its name: traces and failures read `alice`, not 40 hex digits.
+    fn named(&self, text: String) -> String {
+        let mut text = text;
+        for (address, name) in &self.names {
+            let hex = format!("0x{}", address.iter().map(|b| format!("{b:02x}")).collect::<String>());
+            if text.contains(&hex) {
+                text = text.replace(&hex, name);
+            }
+        }
+        text
+    }
+
+    pub fn time(&self) -> i64 {
+        self.time
+    }
+
+    pub fn height(&self) -> u64 {
+        self.height
+    }
+}
+
+/// The address of test account `name`: the first 20 bytes of the SHA-256
+/// of the public key of an Ed25519 key whose seed is the SHA-256 of
+/// `writ-test-account:` and the name. Deterministic, so traces and
+/// failures read the same on every run.
+pub fn account(name: &str) -> [u8; 20] {
+    use sha2::Digest;
+    let seed: [u8; 32] = sha2::Sha256::digest(format!("writ-test-account:{name}").as_bytes()).into();
+    let key = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key();
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    let mut address = [0u8; 20];
+    address.copy_from_slice(digest.get(..20).unwrap_or(&[0u8; 20]));
+    address
+}
+
+/// A contract handle: the contract, who calls through it, and co-signers.
+/// Generated code holds it as `Bytes` and never looks inside.
+struct Handle {
+    contract: [u8; 20],
+    caller: [u8; 20],
+    cosigners: Vec<[u8; 20]>,
+}
+
+impl Handle {
+    fn encode(&self) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(40 + 20 * self.cosigners.len());
+        bytes.extend_from_slice(&self.contract);
+        bytes.extend_from_slice(&self.caller);
+        for signer in &self.cosigners {
+            bytes.extend_from_slice(signer);
+        }
+        let mut out = (bytes.len() as u32).to_be_bytes().to_vec();
+        out.extend(bytes);
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Handle> {
+        let contract = bytes.get(..20)?.try_into().ok()?;
+        let caller = bytes.get(20..40)?.try_into().ok()?;
+        let rest = bytes.get(40..)?;
+        if !rest.len().is_multiple_of(20) {
+            return None;
+        }
+        let cosigners = rest.chunks(20).filter_map(|c| c.try_into().ok()).collect();
+        Some(Handle { contract, caller, cosigners })
+    }
+}
+
+/// Reads the parts of an operation's input.
+struct Input<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Input<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, tail) = self.bytes.split_at_checked(n)?;
+        self.bytes = tail;
+        Some(head)
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_be_bytes(self.take(4)?.try_into().ok()?))
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_be_bytes(self.take(8)?.try_into().ok()?))
+    }
+
+    fn address(&mut self) -> Option<[u8; 20]> {
+        self.take(20)?.try_into().ok()
+    }
+
+    /// The value form of `Bytes` or `String`.
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let len = self.u32()? as usize;
+        self.take(len)
+    }
+
+    fn string(&mut self) -> Option<String> {
+        String::from_utf8(self.bytes()?.to_vec()).ok()
+    }
+
+    fn rest(self) -> &'a [u8] {
+        self.bytes
+    }
+}
+
+/// The runner's side of the harness: a test's ledger plus the fixed data.
+pub(crate) struct Runner {
+    pub ledger: Arc<Mutex<Ledger>>,
+    pub env: Arc<Env>,
+}
+
+impl TestHost for Runner {
+    fn op(&mut self, code: i32, input: &[u8], context: &mut CallContext) -> Result<Vec<u8>, TestStop> {
+        let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
+        let result = match TestOp::from_i32(code) {
+            Some(op) => perform(&mut ledger, &self.env, op, Input { bytes: input }, context),
+            None => Err(Failure { site: None, message: format!("the harness used unknown test operation {code}") }),
+        };
+        result.map_err(|failure| {
+            // The first failure is the one to report.
+            if ledger.failure.is_none() {
+                let message = ledger.named(failure.message);
+                ledger.failure = Some(Failure { message, ..failure });
+            }
+            TestStop
+        })
+    }
+}
+
+fn malformed(op: TestOp) -> Failure {
+    Failure { site: None, message: format!("the harness sent a malformed {op:?} operation (a compiler defect)") }
+}
+
+fn perform(
+    ledger: &mut Ledger,
+    env: &Env,
+    op: TestOp,
+    mut input: Input<'_>,
+    context: &mut CallContext,
+) -> Result<Vec<u8>, Failure> {
+    let bad = || malformed(op);
+    match op {
+        TestOp::Account => {
+            let name = input.string().ok_or_else(bad)?;
+            let address = account(&name);
+            ledger.names.insert(address, name);
+            Ok(address.to_vec())
+        }
+        TestOp::SetTime => {
+            ledger.time = input.u64().ok_or_else(bad)? as i64;
+            context.block_time = ledger.time;
+            Ok(Vec::new())
+        }
+        TestOp::AdvanceTime => {
+            let seconds = input.u64().ok_or_else(bad)?;
+            let time = i64::try_from(seconds).ok().and_then(|s| ledger.time.checked_add(s)).ok_or_else(|| {
+                Failure { site: None, message: format!("advance_time({seconds}) moves the clock past its end") }
+            })?;
+            ledger.time = time;
+            context.block_time = time;
+            Ok(Vec::new())
+        }
+        TestOp::From | TestOp::SignedBy => {
+            let mut handle = Handle::decode(input.bytes().ok_or_else(bad)?).ok_or_else(bad)?;
+            let who = input.address().ok_or_else(bad)?;
+            if op == TestOp::From {
+                handle.caller = who;
+            } else {
+                handle.cosigners.push(who);
+            }
+            Ok(handle.encode())
+        }
+        TestOp::Deploy => {
+            let site = input.u32().ok_or_else(bad)?;
+            let code = input.u32().ok_or_else(bad)? as usize;
+            let caller = match input.take(1).ok_or_else(bad)? {
+                [0] => account("admin"),
+                _ => input.address().ok_or_else(bad)?,
+            };
+            let args = input.rest();
+            deploy(ledger, env, site, code, caller, args)
+        }
+        TestOp::Call | TestOp::CallAborts => {
+            let site = input.u32().ok_or_else(bad)?;
+            let expected = if op == TestOp::CallAborts { Some(input.string().ok_or_else(bad)?) } else { None };
+            let handle = Handle::decode(input.bytes().ok_or_else(bad)?).ok_or_else(bad)?;
+            let method = input.string().ok_or_else(bad)?;
+            let args = input.rest();
+            let fail = |message: String| Failure { site: Some(site), message };
+            let (report, abi) = call(ledger, env, &handle, &method, args)?;
+            match (report.outcome, expected) {
+                (Outcome::Success(success), None) => Ok(success.result),
+                (Outcome::Aborted(abort), None) => {
+                    Err(fail(format!("the call aborted: {}", describe_abort(&abort, abi))))
+                }
+                (Outcome::Success(success), Some(expected)) => {
+                    let returns = abi.entry(&method).map_or(AbiType::Unit, |e| e.returns.clone());
+                    let shown = match writ_abi::decode_value(&returns, &success.result, &abi.types) {
+                        Ok(Value::Unit) | Err(_) => String::new(),
+                        Ok(value) => format!(" and returned {}", render(&value, &returns, &abi.types)),
+                    };
+                    let wanted = if expected.is_empty() { String::new() } else { format!(" with {expected}") };
+                    Err(fail(format!("expected the call to abort{wanted}, but it succeeded{shown}")))
+                }
+                (Outcome::Aborted(abort), Some(expected)) => {
+                    let name = abort_name(&abort, abi);
+                    if expected.is_empty() || expected == name {
+                        Ok(Vec::new())
+                    } else {
+                        Err(fail(format!(
+                            "expected the call to abort with {expected}, but it aborted with {}",
+                            describe_abort(&abort, abi)
+                        )))
+                    }
+                }
+            }
+        }
+        TestOp::Emitted => {
+            let site = input.u32().ok_or_else(bad)?;
+            let handle = Handle::decode(input.bytes().ok_or_else(bad)?).ok_or_else(bad)?;
+            let index = input.u32().ok_or_else(bad)?;
+            let data = input.rest();
+            let deployed = find(ledger, &handle, site)?;
+            if deployed.last_events.iter().any(|e| e.index == index && e.data == data) {
+                return Ok(Vec::new());
+            }
+            let abi = env.contracts.get(deployed.code).map(|(_, abi)| abi).ok_or_else(bad)?;
+            let wanted = show_event(abi, index, data);
+            let emitted: Vec<String> = deployed.last_events.iter().map(|e| show_event(abi, e.index, &e.data)).collect();
+            let emitted = if emitted.is_empty() {
+                "no events".to_string()
+            } else {
+                format!("these events:\n      {}", emitted.join("\n      "))
+            };
+            Err(Failure {
+                site: Some(site),
+                message: format!("expected event {wanted}\n  the last call to {} emitted {emitted}", deployed.label),
+            })
+        }
+        TestOp::AssertEq => {
+            let site = input.u32().ok_or_else(bad)?;
+            let ty = env.sites.get(site as usize).and_then(|s| s.ty.clone()).ok_or_else(bad)?;
+            let pair = AbiType::Tuple(vec![ty.clone(), ty.clone()]);
+            let Ok(Value::Tuple(values)) = writ_abi::decode_value(&pair, input.rest(), &env.types) else {
+                return Err(bad());
+            };
+            let [left, right] = values.as_slice() else { return Err(bad()) };
+            if left == right {
+                return Ok(Vec::new());
+            }
+            let text = env.sites.get(site as usize).map_or("assert_eq", |s| s.text.as_str());
+            Err(Failure {
+                site: Some(site),
+                message: format!(
+                    "{text} failed: the values differ\n  left:  {}\n  right: {}",
+                    render(left, &ty, &env.types),
+                    render(right, &ty, &env.types)
+                ),
+            })
+        }
+        TestOp::Fail => {
+            let site = input.u32().ok_or_else(bad)?;
+            let message = input.string().ok_or_else(bad)?;
+            let text = env.sites.get(site as usize).map_or("", |s| s.text.as_str());
+            let message = if message.is_empty() {
+                format!("assertion failed: {text}")
+            } else {
+                format!("assertion failed: {message}\n  condition: {text}")
+            };
+            Err(Failure { site: Some(site), message })
+        }
+    }
+}
+
+fn find<'l>(ledger: &'l mut Ledger, handle: &Handle, site: u32) -> Result<&'l mut Deployed, Failure> {
+    ledger.deployed.iter_mut().find(|d| d.address == handle.contract).ok_or(Failure {
+        site: Some(site),
+        message: "the handle names no deployed contract (a compiler defect)".to_string(),
+    })
+}
+
+fn context(ledger: &Ledger, env: &Env, contract: [u8; 20], caller: [u8; 20], cosigners: &[[u8; 20]]) -> CallContext {
+    let mut signers = vec![caller];
+    signers.extend(cosigners.iter().filter(|s| **s != caller));
+    CallContext {
+        contract,
+        caller,
+        signers,
+        block_time: ledger.time,
+        block_height: ledger.height,
+        gas_limit: env.gas_limit,
+    }
+}
+
+fn deploy(
+    ledger: &mut Ledger,
+    env: &Env,
+    site: u32,
+    code: usize,
+    caller: [u8; 20],
+    args: &[u8],
+) -> Result<Vec<u8>, Failure> {
+    let (contract, abi) = env.contracts.get(code).ok_or_else(|| malformed(TestOp::Deploy))?;
+    let number = ledger.deployed.len() + 1;
+    let address = contract_address(number);
+    let label = format!("{}#{number}", abi.name);
+    let state = Arc::new(MemoryState::new());
+    let call = Call {
+        entry: "init",
+        args,
+        context: context(ledger, env, address, caller, &[]),
+        state: Arc::clone(&state) as Arc<dyn writ_vm::State>,
+    };
+    let report = run(env, contract, call)?;
+    let shown_args = show_args(abi, "init", args);
+    record(ledger, format!("deploy {}({shown_args}) as {}", abi.name, who(ledger, &caller)), &report, abi);
+    ledger.height += 1;
+    match report.outcome {
+        Outcome::Success(success) => {
+            let mut state = MemoryState::new();
+            state.apply(&success.writes);
+            ledger.gas.push(GasRecord { contract: abi.name.clone(), entry: "init".into(), gas: report.gas_used });
+            ledger.names.insert(address, label.clone());
+            ledger.deployed.push(Deployed {
+                address,
+                code,
+                label,
+                state: Arc::new(state),
+                last_events: success.events,
+            });
+            Ok(Handle { contract: address, caller: account("admin"), cosigners: Vec::new() }.encode())
+        }
+        Outcome::Aborted(abort) => Err(Failure {
+            site: Some(site),
+            message: format!("deploying {} aborted: {}", abi.name, describe_abort(&abort, abi)),
+        }),
+    }
+}
+
+/// Runs a call through `handle`; applies a success. Returns the report and
+/// the called contract's ABI.
+fn call<'e>(
+    ledger: &mut Ledger,
+    env: &'e Env,
+    handle: &Handle,
+    method: &str,
+    args: &[u8],
+) -> Result<(CallReport, &'e ContractAbi), Failure> {
+    let position = ledger.deployed.iter().position(|d| d.address == handle.contract).ok_or_else(|| Failure {
+        site: None,
+        message: "the handle names no deployed contract (a compiler defect)".to_string(),
+    })?;
+    let (code, label, state) = match ledger.deployed.get(position) {
+        Some(d) => (d.code, d.label.clone(), Arc::clone(&d.state)),
+        None => return Err(malformed(TestOp::Call)),
+    };
+    let (contract, abi) = env.contracts.get(code).ok_or_else(|| malformed(TestOp::Call))?;
+    let call = Call {
+        entry: method,
+        args,
+        context: context(ledger, env, handle.contract, handle.caller, &handle.cosigners),
+        state: state as Arc<dyn writ_vm::State>,
+    };
+    let report = run(env, contract, call)?;
+    let mut line = format!("{label}.{method}({})", show_args(abi, method, args));
+    line.push_str(&format!(" as {}", who(ledger, &handle.caller)));
+    for signer in &handle.cosigners {
+        line.push_str(&format!(", signed by {}", who(ledger, signer)));
+    }
+    record(ledger, line, &report, abi);
+    ledger.height += 1;
+    if let Some(deployed) = ledger.deployed.get_mut(position) {
+        let view = abi.entry(method).is_some_and(|e| e.kind == writ_abi::document::EntryKind::View);
+        match &report.outcome {
+            Outcome::Success(success) => {
+                Arc::make_mut(&mut deployed.state).apply(&success.writes);
+                if !view {
+                    deployed.last_events = success.events.clone();
+                }
+                ledger.gas.push(GasRecord {
+                    contract: abi.name.clone(),
+                    entry: method.to_string(),
+                    gas: report.gas_used,
+                });
+            }
+            Outcome::Aborted(_) if !view => deployed.last_events.clear(),
+            Outcome::Aborted(_) => {}
+        }
+    }
+    Ok((report, abi))
+}
+
+fn run(env: &Env, contract: &Contract, call: Call<'_>) -> Result<CallReport, Failure> {
+    env.vm
+        .call(contract, call)
+        .map_err(|error| Failure { site: None, message: format!("the VM failed: {error}") })
+}
+
+/// Adds a trace line: the call and how it ended.
+fn record(ledger: &mut Ledger, call: String, report: &CallReport, abi: &ContractAbi) {
+    let end = match &report.outcome {
+        Outcome::Success(success) => {
+            let events: Vec<String> = success.events.iter().map(|e| show_event(abi, e.index, &e.data)).collect();
+            if events.is_empty() { "ok".to_string() } else { format!("ok, emitted {}", events.join(", ")) }
+        }
+        Outcome::Aborted(abort) => format!("aborted: {}", describe_abort(abort, abi)),
+    };
+    let line = ledger.named(format!("{call} -> {end} (gas {})", report.gas_used));
+    ledger.trace.push(TraceEntry { line });
+}
+
+/// A test account's name, a contract's label, or the address in hex.
+fn who(ledger: &Ledger, address: &[u8; 20]) -> String {
+    match ledger.names.get(address) {
+        Some(name) => name.clone(),
+        None => format!("0x{}", address.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+    }
+}
+
+/// The address of the `n`th contract a test deploys.
+fn contract_address(n: usize) -> [u8; 20] {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("writ-test-contract:{n}").as_bytes());
+    let mut address = [0u8; 20];
+    address.copy_from_slice(digest.get(..20).unwrap_or(&[0u8; 20]));
+    address
+}
+
+fn show_args(abi: &ContractAbi, method: &str, args: &[u8]) -> String {
+    let Some(entry) = abi.entry(method) else { return "…".to_string() };
+    let types: Vec<AbiType> = entry.params.iter().map(|p| p.ty.clone()).collect();
+    show_tuple(&types, args, &abi.types)
+}
+
+fn show_tuple(types: &[AbiType], bytes: &[u8], defs: &TypeDefs) -> String {
+    match writ_abi::decode_value(&AbiType::Tuple(types.to_vec()), bytes, defs) {
+        Ok(Value::Tuple(values)) => {
+            values.iter().zip(types).map(|(v, t)| render(v, t, defs)).collect::<Vec<_>>().join(", ")
+        }
+        _ => "…".to_string(),
+    }
+}
+
+fn show_event(abi: &ContractAbi, index: u32, data: &[u8]) -> String {
+    match abi.events.get(index as usize) {
+        Some(record) => {
+            let types: Vec<AbiType> = record.fields.iter().map(|f| f.ty.clone()).collect();
+            format!("{}({})", record.name, show_tuple(&types, data, &abi.types))
+        }
+        None => format!("event #{index}"),
+    }
+}
+
+/// The name `assert_aborts` matches: a contract error's name, or the
+/// built-in abort's.
+pub(crate) fn abort_name(abort: &Abort, abi: &ContractAbi) -> String {
+    match abort {
+        Abort::ContractAbort { code: AbortCode::ContractError, data } => {
+            let index = data.get(..4).and_then(|b| b.try_into().ok()).map_or(u32::MAX, u32::from_be_bytes);
+            abi.errors.get(index as usize).map_or_else(|| "ContractError".to_string(), |e| e.name.clone())
+        }
+        Abort::ContractAbort { code, .. } => code.name().to_string(),
+        Abort::OutOfGas => "OutOfGas".to_string(),
+        Abort::ResourceLimit { .. } | Abort::MemoryLimit => "ResourceLimit".to_string(),
+        Abort::StackLimit => "StackLimit".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// An abort as a sentence part: `error InsufficientFunds(…)`,
+/// `Require: "amount must be positive"`, `MissingRole (Clerk)`.
+pub(crate) fn describe_abort(abort: &Abort, abi: &ContractAbi) -> String {
+    match abort {
+        Abort::ContractAbort { code: AbortCode::ContractError, data } => {
+            let index = data.get(..4).and_then(|b| b.try_into().ok()).map_or(u32::MAX, u32::from_be_bytes);
+            match abi.errors.get(index as usize) {
+                Some(record) => {
+                    let types: Vec<AbiType> = record.fields.iter().map(|f| f.ty.clone()).collect();
+                    let fields = data.get(4..).unwrap_or(&[]);
+                    if types.is_empty() {
+                        record.name.clone()
+                    } else {
+                        format!("{}({})", record.name, show_tuple(&types, fields, &abi.types))
+                    }
+                }
+                None => "an unknown contract error".to_string(),
+            }
+        }
+        Abort::ContractAbort { code: AbortCode::Require | AbortCode::AssertionFailed, data } => {
+            format!("{}: {:?}", abort_name(abort, abi), String::from_utf8_lossy(data))
+        }
+        Abort::ContractAbort { code: AbortCode::MissingRole, data } => {
+            let roles: Vec<String> = data
+                .chunks(4)
+                .filter_map(|c| c.try_into().ok().map(u32::from_be_bytes))
+                .map(|i| abi.roles.get(i as usize).cloned().unwrap_or_else(|| format!("role #{i}")))
+                .collect();
+            format!("MissingRole (needs {})", roles.join(" or "))
+        }
+        Abort::OutOfGas => "OutOfGas (the call used its whole gas limit)".to_string(),
+        other => abort_name(other, abi),
+    }
+}

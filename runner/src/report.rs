@@ -1,0 +1,91 @@
+//! Test results as text, in the shape of `cargo test`: one line per test,
+//! then each failure with its location, message, inputs and call trace,
+//! then a summary whose last words are `N passed, N failed`.
+
+use std::fmt::Write as _;
+
+use crate::{CaseOutcome, FileReport};
+
+/// How many of a failing test's last calls the report shows.
+const TRACE_SHOWN: usize = 12;
+
+/// Totals over any number of files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub passed: usize,
+    pub failed: usize,
+    pub filtered_out: usize,
+}
+
+impl Totals {
+    pub fn add(&mut self, report: &FileReport) {
+        for result in &report.results {
+            match result.outcome {
+                CaseOutcome::Passed { .. } => self.passed += 1,
+                CaseOutcome::Failed(_) => self.failed += 1,
+            }
+        }
+        self.filtered_out += report.filtered_out;
+    }
+}
+
+/// The block for one file: `running N tests in FILE`, a line per test, and
+/// the failures in full.
+pub fn render_file(report: &FileReport) -> String {
+    let mut out = String::new();
+    let n = report.results.len();
+    let _ = writeln!(out, "running {n} test{} in {}", if n == 1 { "" } else { "s" }, report.file);
+    for result in &report.results {
+        let kind = if result.property { "property" } else { "test" };
+        let status = match &result.outcome {
+            CaseOutcome::Passed { cases } if result.property => format!("ok ({cases} cases)"),
+            CaseOutcome::Passed { .. } => "ok".to_string(),
+            CaseOutcome::Failed(_) => "FAILED".to_string(),
+        };
+        let _ = writeln!(out, "{kind} \"{}\" ... {status}", result.name);
+    }
+    let failures: Vec<_> = report
+        .results
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            CaseOutcome::Failed(f) => Some((r, f)),
+            CaseOutcome::Passed { .. } => None,
+        })
+        .collect();
+    if !failures.is_empty() {
+        let _ = writeln!(out, "\nfailures:");
+    }
+    for (result, failure) in failures {
+        let _ = writeln!(out, "\n---- \"{}\" ({}:{}:{}) ----", result.name, report.file, result.line, result.column);
+        if let Some(location) = &failure.location {
+            let _ = write!(out, "{location}: ");
+        }
+        let _ = writeln!(out, "{}", failure.message);
+        if let Some(inputs) = &failure.inputs {
+            let _ = writeln!(out, "  smallest failing input: {inputs}");
+        }
+        if let Some(seed) = failure.seed {
+            let _ = writeln!(
+                out,
+                "  reproduce: writ test {} --exact \"{}\" --seed {seed}",
+                report.file,
+                result.name.replace('"', "\\\"")
+            );
+        }
+        if !failure.trace.is_empty() {
+            let skipped = failure.trace.len().saturating_sub(TRACE_SHOWN);
+            let _ = writeln!(out, "  calls{}:", if skipped > 0 { format!(" (last {TRACE_SHOWN})") } else { String::new() });
+            for line in failure.trace.iter().skip(skipped) {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+    }
+    out
+}
+
+/// The summary line: `test result: ok. 3 passed, 0 failed`.
+pub fn render_summary(totals: &Totals) -> String {
+    let verdict = if totals.failed == 0 { "ok" } else { "FAILED" };
+    let filtered = if totals.filtered_out > 0 { format!(" ({} filtered out)", totals.filtered_out) } else { String::new() };
+    format!("test result: {verdict}.{filtered} {} passed, {} failed", totals.passed, totals.failed)
+}
