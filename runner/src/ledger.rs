@@ -517,6 +517,15 @@ fn contract_address(n: usize) -> [u8; 20] {
 
 fn show_args(abi: &ContractAbi, method: &str, args: &[u8]) -> String {
     let Some(entry) = abi.entry(method) else { return "…".to_string() };
+    if entry.generated {
+        // `grant_role(Clerk, alice)`: the role by name, not its index.
+        let role = args.get(..4).and_then(|b| b.try_into().ok()).map(u32::from_be_bytes);
+        let name = role.and_then(|i| abi.roles.get(i as usize));
+        let rest = args.get(4..).unwrap_or(&[]);
+        if let Some(name) = name {
+            return format!("{name}, {}", show_tuple(&[AbiType::Address], rest, &abi.types));
+        }
+    }
     let types: Vec<AbiType> = entry.params.iter().map(|p| p.ty.clone()).collect();
     show_tuple(&types, args, &abi.types)
 }

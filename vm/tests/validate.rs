@@ -3,7 +3,7 @@
 //! `ValidationError` variant, naming what and where.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use writ_vm::{ValidationError, validate};
+use writ_vm::{ValidationError, validate, validate_harness};
 
 /// A minimal valid module with places to break it.
 struct Module {
@@ -25,12 +25,38 @@ const BASE: Module = Module {
 
 impl Module {
     fn check(&self) -> Result<(), ValidationError> {
+        validate(&self.bytes())
+    }
+
+    fn bytes(&self) -> Vec<u8> {
         let text = format!(
             "(module {} {} {} (func (export \"entry.run\") (param i32 i32) (result i64) {}) {})",
             self.imports, self.memory, self.exports, self.body, self.extra
         );
-        validate(&wat::parse_str(text).unwrap())
+        wat::parse_str(text).unwrap()
     }
+}
+
+#[test]
+fn only_test_harnesses_may_import_the_test_runner() {
+    let harness = Module {
+        imports: r#"(import "writ" "storage_read" (func (param i32 i32) (result i32)))
+                    (import "writ_test" "op" (func (param i32 i32 i32) (result i32)))"#,
+        ..BASE
+    };
+    // A contract that imports the runner's operation is refused at deploy…
+    let err = harness.check().unwrap_err();
+    assert_eq!(err, ValidationError::ImportModule { module: "writ_test".into(), name: "op".into() });
+    // …while a harness may, with the exact signature and nothing else from that module.
+    validate_harness(&harness.bytes()).unwrap();
+    let wrong = Module { imports: r#"(import "writ_test" "op" (func (param i32) (result i32)))"#, ..BASE };
+    assert!(matches!(validate_harness(&wrong.bytes()), Err(ValidationError::ImportSignature { .. })));
+    let other = Module { imports: r#"(import "writ_test" "deploy" (func))"#, ..BASE };
+    assert!(matches!(validate_harness(&other.bytes()), Err(ValidationError::ImportModule { .. })));
+    // A VM refuses a harness deployed as a contract.
+    let vm = writ_vm::Vm::new(writ_vm::VmOptions::in_memory()).unwrap();
+    assert!(matches!(vm.prepare(&harness.bytes()), Err(writ_vm::DeployError::Invalid(_))));
+    assert!(vm.prepare_harness(&harness.bytes()).is_ok());
 }
 
 #[test]

@@ -1,0 +1,94 @@
+//! The execution fixture suite: Writ programs with tests, run by the real
+//! runner on the real VM.
+//!
+//! - `exec/pass/*.writ`: every test and property must pass.
+//! - `exec/fail/*.writ`: every test and property must fail; the report
+//!   (messages, locations, traces, shrunk inputs) is snapshot-tested.
+//!
+//! A fixture with no tests is an error, so a fixture cannot silently stop
+//! testing anything.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use writ_compiler::Analysis;
+use writ_runner::report::render_file;
+use writ_runner::{CaseOutcome, FileReport, RunOptions, run_file};
+
+fn fixtures(kind: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/exec").join(kind);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "writ"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no fixtures in {}", dir.display());
+    files
+}
+
+fn run(path: &Path, vm: &Arc<writ_vm::Vm>) -> FileReport {
+    let name = format!("exec/{}", path.strip_prefix(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/exec")).unwrap().display());
+    let text = std::fs::read_to_string(path).unwrap();
+    let analysis = Analysis::new(vec![(name.clone(), text)]);
+    let errors: Vec<_> = analysis.diagnostics().into_iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "{name} does not check: {errors:#?}");
+    let file = analysis.file_id(&name).unwrap();
+    // Fewer property cases than the default keep the suite quick; the
+    // seed is fixed by the property names, so results are stable.
+    let options = RunOptions { cases: 64, ..RunOptions::default() };
+    let report = match run_file(&analysis, file, vm, &options) {
+        Ok(report) => report,
+        Err(writ_runner::RunError::Compile(d)) => panic!("{name} does not compile: {d:#?}"),
+        Err(writ_runner::RunError::Prepare(m)) => panic!("{name}: {m}"),
+    };
+    assert!(!report.results.is_empty(), "{name} has no tests");
+    report
+}
+
+fn vm() -> Arc<writ_vm::Vm> {
+    Arc::new(writ_vm::Vm::new(writ_vm::VmOptions::in_memory()).unwrap())
+}
+
+#[test]
+fn passing_fixtures_pass() {
+    let vm = vm();
+    let mut problems = Vec::new();
+    for path in fixtures("pass") {
+        let report = run(&path, &vm);
+        if report.results.iter().any(|r| matches!(r.outcome, CaseOutcome::Failed(_))) {
+            problems.push(render_file(&report));
+        }
+    }
+    assert!(problems.is_empty(), "fixtures that should pass failed:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn failing_fixtures_fail_with_the_expected_report() {
+    let vm = vm();
+    for path in fixtures("fail") {
+        let report = run(&path, &vm);
+        let passed: Vec<&str> = report
+            .results
+            .iter()
+            .filter(|r| matches!(r.outcome, CaseOutcome::Passed { .. }))
+            .map(|r| r.name.as_str())
+            .collect();
+        assert!(passed.is_empty(), "{}: these tests should fail but passed: {passed:?}", report.file);
+        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        insta::with_settings!({ snapshot_suffix => stem, prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!("fail", render_file(&report));
+        });
+    }
+}
+
+#[test]
+fn runs_are_deterministic() {
+    // The same file twice, and on a second VM: identical reports, gas included.
+    let path = fixtures("pass").into_iter().next().unwrap();
+    let first = run(&path, &vm());
+    let again = run(&path, &vm());
+    assert_eq!(first, again);
+    assert!(first.results.iter().any(|r| !r.gas.is_empty()), "the fixture should record gas");
+}
