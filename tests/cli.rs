@@ -212,3 +212,67 @@ fn build_refuses_unsupported_code() {
     assert!(stderr(&out).contains("E3001"), "{}", stderr(&out));
     assert!(!dir.path().join("out/N.wasm").exists());
 }
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+// The examples' and the standard library's own tests pass on the VM.
+#[test]
+fn test_runs_the_shipped_suites() {
+    let out = writ(&["test", "examples", "stdlib/std"], &repo());
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("running 6 tests in examples/tax/tax.writ"), "{text}");
+    assert!(text.contains("ok (256 cases)"), "{text}");
+    assert!(text.trim_end().ends_with("26 passed, 0 failed"), "{text}");
+}
+
+// A failing test exits 1; the report names the place, both values and the
+// calls made; `--filter` and `--exact` pick tests; a bad gas limit is usage.
+#[test]
+fn test_reports_failures_and_filters() {
+    let src = r#"contract Box {
+    storage { value: u64 }
+    pub fn put(v: u64) { self.value = v; }
+    pub view fn get() -> u64 { self.value }
+}
+
+test "put then get" {
+    let b = deploy Box();
+    b.from(account("ann")).put(7);
+    assert_eq(b.get(), 8);
+}
+
+test "empty box" {
+    let b = deploy Box();
+    assert_eq(b.get(), 0);
+}
+"#;
+    let dir = with_file("box.writ", src.as_bytes());
+    let out = writ(&["test", "box.writ"], dir.path());
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("test \"put then get\" ... FAILED"), "{text}");
+    assert!(text.contains("test \"empty box\" ... ok"), "{text}");
+    assert!(text.contains("box.writ:10:5: assert_eq(b.get(), 8) failed"), "{text}");
+    assert!(text.contains("left:  7\n  right: 8"), "{text}");
+    assert!(text.contains("Box#1.put(7) as ann -> ok"), "{text}");
+    assert!(text.trim_end().ends_with("test result: FAILED. 1 passed, 1 failed"), "{text}");
+
+    let out = writ(&["test", "box.writ", "--filter", "empty"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("(1 filtered out) 1 passed, 0 failed"), "{}", stdout(&out));
+    let out = writ(&["test", "box.writ", "--exact", "put then get"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(writ(&["test", "box.writ", "--gas-limit", "lots"], dir.path()).status.code(), Some(2));
+}
+
+// A file that does not check is reported, not run.
+#[test]
+fn test_refuses_files_with_errors() {
+    let dir = with_file("bad.writ", b"test \"t\" { assert(1); }\n");
+    let out = writ(&["test", "bad.writ"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("tests not run"), "{}", stderr(&out));
+}

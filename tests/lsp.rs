@@ -131,6 +131,15 @@ impl Client {
         self.message(|m| m["method"] == method && accept(&m["params"]))["params"].clone()
     }
 
+    /// Replaces the whole text of `uri` (a full-sync change).
+    fn change_full(&mut self, uri: &str, version: i64, text: &str) {
+        let change = json!({ "text": text });
+        self.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [change] }),
+        );
+    }
+
     fn open(&mut self, uri: &str, text: &str) {
         let doc = json!({ "uri": uri, "languageId": "writ", "version": 1, "text": text });
         self.notify("textDocument/didOpen", json!({ "textDocument": doc }));
@@ -451,8 +460,8 @@ fn labels_of(items: &Value, key: &str) -> Vec<String> {
         .collect()
 }
 
-// Signature help counts commas; the test lens runs a command that explains
-// that running tests arrives with `writ test`.
+// Signature help counts commas; the test lens runs the test as the editor
+// holds it (unsaved edits included), refusing a file with errors.
 #[test]
 fn signature_help_and_test_lens() {
     let mut client = Client::start();
@@ -466,11 +475,30 @@ fn signature_help_and_test_lens() {
     assert_eq!(lenses[0]["command"]["command"], "writ.runTest");
     assert_eq!(lenses[0]["command"]["arguments"][0], "adds");
     assert_eq!(lenses[0]["range"], range(2, 0, 2, 11));
+    // The file has an error (a missing argument): the lens refuses to run.
+    let refused = client
+        .result("workspace/executeCommand", json!({ "command": "writ.runTest", "arguments": ["adds", URI] }));
+    assert_eq!(refused["ran"], false, "{refused}");
+    let shown = client.notification("window/showMessage", |_| true);
+    assert!(shown["message"].as_str().is_some_and(|m| m.contains("has errors")), "{shown}");
+    // Fixed in the editor (not saved): the test runs and fails, with the values.
+    client.change_full(URI, 2, &text.replace("add(1, )", "add(1, 1)"));
     let ran = client
         .result("workspace/executeCommand", json!({ "command": "writ.runTest", "arguments": ["adds", URI] }));
-    assert_eq!(ran["ran"], false);
-    let shown = client.notification("window/showMessage", |_| true);
-    assert!(shown["message"].as_str().is_some_and(|m| m.contains("`writ test`")), "{shown}");
+    assert_eq!((ran["ran"].clone(), ran["passed"].clone()), (json!(true), json!(false)), "{ran}");
+    assert!(ran["report"].as_str().is_some_and(|r| r.contains("left:  2\n  right: 3")), "{ran}");
+    let shown = client.notification("window/showMessage", |m| m["type"] == 1);
+    assert!(shown["message"].as_str().is_some_and(|m| m.starts_with("✗ \"adds\" failed")), "{shown}");
+    // And passes once the expectation is right.
+    client.change_full(URI, 3, &text.replace("add(1, )", "add(1, 2)"));
+    let ran = client
+        .result("workspace/executeCommand", json!({ "command": "writ.runTest", "arguments": ["adds", URI] }));
+    assert_eq!(ran["passed"], true, "{ran}");
+    let missing = client
+        .result("workspace/executeCommand", json!({ "command": "writ.runTest", "arguments": ["nope", URI] }));
+    assert_eq!(missing["ran"], false, "{missing}");
+    let malformed = client.request("workspace/executeCommand", json!({ "command": "writ.runTest", "arguments": [] }));
+    assert_eq!(malformed["error"]["code"], -32602, "{malformed}");
     client.shutdown();
 }
 

@@ -100,6 +100,55 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Runs a query, turning a panic into `None`.
+/// What running a test from the editor gave.
+enum TestRun {
+    /// Not run: the reason, for the user.
+    Refused(String),
+    Ran { passed: bool, summary: String, report: String },
+}
+
+/// Runs test `name` of `file` on a thread of its own (compiling and
+/// running may take a while and recurse deeply), off the async runtime.
+async fn run_test(snapshot: Arc<Snapshot>, file: FileId, name: String) -> TestRun {
+    if snapshot.analysis.diagnostics_for(file).iter().any(|d| d.is_error()) {
+        return TestRun::Refused(format!("Cannot run \"{name}\": the file has errors; fix them first."));
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let worker = std::thread::Builder::new().stack_size(256 * 1024 * 1024).spawn(move || {
+        let run = guard(|| {
+            let vm = writ_vm::Vm::new(writ_vm::VmOptions::in_memory()).map_err(|e| e.to_string())?;
+            let options = writ_runner::RunOptions { exact: Some(name.clone()), ..Default::default() };
+            writ_runner::run_file(&snapshot.analysis, file, &Arc::new(vm), &options).map_err(|e| match e {
+                writ_runner::RunError::Compile(d) => {
+                    d.first().map_or_else(|| "the tests do not compile".to_string(), |d| d.message.clone())
+                }
+                writ_runner::RunError::Prepare(m) => m,
+            })
+        });
+        let outcome = match run {
+            None => TestRun::Refused(format!("Running \"{name}\" failed inside the server; please report it.")),
+            Some(Err(why)) => TestRun::Refused(format!("Cannot run \"{name}\": {why}")),
+            Some(Ok(report)) => match report.results.first() {
+                None => TestRun::Refused(format!("There is no test \"{name}\" in this file.")),
+                Some(result) => {
+                    let (passed, summary) = match &result.outcome {
+                        writ_runner::CaseOutcome::Passed { .. } => (true, format!("✓ \"{name}\" passed")),
+                        writ_runner::CaseOutcome::Failed(f) => {
+                            (false, format!("✗ \"{name}\" failed: {}", f.message.lines().next().unwrap_or("")))
+                        }
+                    };
+                    TestRun::Ran { passed, summary, report: writ_runner::report::render_file(&report) }
+                }
+            },
+        };
+        let _ = tx.send(outcome);
+    });
+    if worker.is_err() {
+        return TestRun::Refused("Cannot start a thread to run the test.".to_string());
+    }
+    rx.await.unwrap_or_else(|_| TestRun::Refused("The test run stopped unexpectedly.".to_string()))
+}
+
 fn guard<T>(f: impl FnOnce() -> T) -> Option<T> {
     catch_unwind(AssertUnwindSafe(f)).ok()
 }
@@ -502,16 +551,18 @@ impl LanguageServer for Backend {
             .items
             .iter()
             .filter_map(|item| match &item.kind {
-                ItemKind::Test(test) => Some(CodeLens {
-                    range: index.range(item.span.lo, test.name.span.hi),
-                    command: Some(Command {
-                        title: "▶ run test".into(),
-                        command: RUN_TEST_COMMAND.into(),
-                        arguments: Some(vec![json!(test.name.value), json!(uri)]),
-                    }),
-                    data: None,
-                }),
+                ItemKind::Test(test) => Some((item.span.lo, "▶ run test", &test.name)),
+                ItemKind::Property(property) => Some((item.span.lo, "▶ run property", &property.name)),
                 _ => None,
+            })
+            .map(|(start, title, name)| CodeLens {
+                range: index.range(start, name.span.hi),
+                command: Some(Command {
+                    title: title.into(),
+                    command: RUN_TEST_COMMAND.into(),
+                    arguments: Some(vec![json!(name.value), json!(uri)]),
+                }),
+                data: None,
             })
             .collect();
         Ok(Some(lenses))
@@ -543,15 +594,30 @@ impl LanguageServer for Backend {
         Ok(Some(actions))
     }
 
+    /// `writ.runTest [name, uri]`: runs that test of the open document, as
+    /// it is in the editor (unsaved changes included), with `writ test`'s
+    /// runner; shows the verdict and logs the full report.
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
         if params.command != RUN_TEST_COMMAND {
             return Err(Error::invalid_params(format!("unknown command `{}`", params.command)));
         }
-        let name = params.arguments.first().and_then(Value::as_str).unwrap_or("?");
-        let message = format!(
-            "Cannot run test \"{name}\" yet: running tests arrives with `writ test`, which is not built yet."
-        );
-        self.client.show_message(MessageType::INFO, message.clone()).await;
-        Ok(Some(json!({ "ran": false, "message": message })))
+        let name = params.arguments.first().and_then(Value::as_str).map(str::to_string);
+        let uri = params.arguments.get(1).and_then(Value::as_str).and_then(|u| Url::parse(u).ok());
+        let (Some(name), Some(uri)) = (name, uri) else {
+            return Err(Error::invalid_params("`writ.runTest` takes the test's name and the document's URI"));
+        };
+        let snapshot = self.snapshot().ok_or_else(|| failed("the server has no analysis"))?;
+        let file = snapshot.file_id(&uri).ok_or_else(|| Error::invalid_params(format!("`{uri}` is not open")))?;
+        let outcome = run_test(snapshot, file, name.clone()).await;
+        let (kind, message, value) = match outcome {
+            TestRun::Refused(why) => (MessageType::WARNING, why.clone(), json!({ "ran": false, "message": why })),
+            TestRun::Ran { passed, summary, report } => {
+                self.client.log_message(MessageType::INFO, report.clone()).await;
+                let kind = if passed { MessageType::INFO } else { MessageType::ERROR };
+                (kind, summary.clone(), json!({ "ran": true, "passed": passed, "message": summary, "report": report }))
+            }
+        };
+        self.client.show_message(kind, message).await;
+        Ok(Some(value))
     }
 }
