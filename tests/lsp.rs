@@ -497,7 +497,8 @@ fn signature_help_and_test_lens() {
     let missing = client
         .result("workspace/executeCommand", json!({ "command": "writ.runTest", "arguments": ["nope", URI] }));
     assert_eq!(missing["ran"], false, "{missing}");
-    let malformed = client.request("workspace/executeCommand", json!({ "command": "writ.runTest", "arguments": [] }));
+    let malformed =
+        client.request("workspace/executeCommand", json!({ "command": "writ.runTest", "arguments": [] }));
     assert_eq!(malformed["error"]["code"], -32602, "{malformed}");
     client.shutdown();
 }

@@ -399,9 +399,9 @@ fn render_into(out: &mut String, value: &Value, ty: Option<&AbiType>, defs: &Typ
         Value::Enum { variant, fields } => {
             let found = match ty {
                 Some(AbiType::Named(name)) => match defs.get(name) {
-                    Some(Defined::Enum(variants)) => {
-                        variants.get(*variant as usize).map(|(v, tys)| (name.as_str(), v.as_str(), tys.clone()))
-                    }
+                    Some(Defined::Enum(variants)) => variants
+                        .get(*variant as usize)
+                        .map(|(v, tys)| (name.as_str(), v.as_str(), tys.clone())),
                     _ => None,
                 },
                 _ => None,

@@ -36,7 +36,10 @@ pub fn run(paths: &[PathBuf], options: &RunOptions, color: bool) -> u8 {
             }
             Err(RunError::Compile(diagnostics)) => {
                 broken += 1;
-                errout!("{}", render(&diagnostics, &analysis.sources(), RenderOptions { color, ascii: false }));
+                errout!(
+                    "{}",
+                    render(&diagnostics, &analysis.sources(), RenderOptions { color, ascii: false })
+                );
                 errln!("error: the tests of `{}` cannot run, because of the errors above", file.name);
             }
             Err(RunError::Prepare(message)) => {

@@ -104,7 +104,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 enum TestRun {
     /// Not run: the reason, for the user.
     Refused(String),
-    Ran { passed: bool, summary: String, report: String },
+    Ran {
+        passed: bool,
+        summary: String,
+        report: String,
+    },
 }
 
 /// Runs test `name` of `file` on a thread of its own (compiling and
@@ -126,16 +130,19 @@ async fn run_test(snapshot: Arc<Snapshot>, file: FileId, name: String) -> TestRu
             })
         });
         let outcome = match run {
-            None => TestRun::Refused(format!("Running \"{name}\" failed inside the server; please report it.")),
+            None => {
+                TestRun::Refused(format!("Running \"{name}\" failed inside the server; please report it."))
+            }
             Some(Err(why)) => TestRun::Refused(format!("Cannot run \"{name}\": {why}")),
             Some(Ok(report)) => match report.results.first() {
                 None => TestRun::Refused(format!("There is no test \"{name}\" in this file.")),
                 Some(result) => {
                     let (passed, summary) = match &result.outcome {
                         writ_runner::CaseOutcome::Passed { .. } => (true, format!("✓ \"{name}\" passed")),
-                        writ_runner::CaseOutcome::Failed(f) => {
-                            (false, format!("✗ \"{name}\" failed: {}", f.message.lines().next().unwrap_or("")))
-                        }
+                        writ_runner::CaseOutcome::Failed(f) => (
+                            false,
+                            format!("✗ \"{name}\" failed: {}", f.message.lines().next().unwrap_or("")),
+                        ),
                     };
                     TestRun::Ran { passed, summary, report: writ_runner::report::render_file(&report) }
                 }
@@ -607,14 +614,21 @@ impl LanguageServer for Backend {
             return Err(Error::invalid_params("`writ.runTest` takes the test's name and the document's URI"));
         };
         let snapshot = self.snapshot().ok_or_else(|| failed("the server has no analysis"))?;
-        let file = snapshot.file_id(&uri).ok_or_else(|| Error::invalid_params(format!("`{uri}` is not open")))?;
+        let file =
+            snapshot.file_id(&uri).ok_or_else(|| Error::invalid_params(format!("`{uri}` is not open")))?;
         let outcome = run_test(snapshot, file, name.clone()).await;
         let (kind, message, value) = match outcome {
-            TestRun::Refused(why) => (MessageType::WARNING, why.clone(), json!({ "ran": false, "message": why })),
+            TestRun::Refused(why) => {
+                (MessageType::WARNING, why.clone(), json!({ "ran": false, "message": why }))
+            }
             TestRun::Ran { passed, summary, report } => {
                 self.client.log_message(MessageType::INFO, report.clone()).await;
                 let kind = if passed { MessageType::INFO } else { MessageType::ERROR };
-                (kind, summary.clone(), json!({ "ran": true, "passed": passed, "message": summary, "report": report }))
+                (
+                    kind,
+                    summary.clone(),
+                    json!({ "ran": true, "passed": passed, "message": summary, "report": report }),
+                )
             }
         };
         self.client.show_message(kind, message).await;

@@ -16,7 +16,9 @@ use writ_abi::host::test::TestOp;
 use writ_abi::value::render;
 use writ_abi::{AbiType, TypeDefs, Value};
 use writ_compiler::codegen::Site;
-use writ_vm::{Abort, Call, CallContext, CallReport, Contract, Event, MemoryState, Outcome, TestHost, TestStop, Vm};
+use writ_vm::{
+    Abort, Call, CallContext, CallReport, Contract, Event, MemoryState, Outcome, TestHost, TestStop, Vm,
+};
 
 /// The test clock's start: 2024-01-01 00:00:00 UTC.
 pub const START_TIME: i64 = 1_704_067_200;
@@ -203,7 +205,10 @@ impl TestHost for Runner {
         let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
         let result = match TestOp::from_i32(code) {
             Some(op) => perform(&mut ledger, &self.env, op, Input { bytes: input }, context),
-            None => Err(Failure { site: None, message: format!("the harness used unknown test operation {code}") }),
+            None => Err(Failure {
+                site: None,
+                message: format!("the harness used unknown test operation {code}"),
+            }),
         };
         result.map_err(|failure| {
             // The first failure is the one to report.
@@ -217,7 +222,10 @@ impl TestHost for Runner {
 }
 
 fn malformed(op: TestOp) -> Failure {
-    Failure { site: None, message: format!("the harness sent a malformed {op:?} operation (a compiler defect)") }
+    Failure {
+        site: None,
+        message: format!("the harness sent a malformed {op:?} operation (a compiler defect)"),
+    }
 }
 
 fn perform(
@@ -242,9 +250,13 @@ fn perform(
         }
         TestOp::AdvanceTime => {
             let seconds = input.u64().ok_or_else(bad)?;
-            let time = i64::try_from(seconds).ok().and_then(|s| ledger.time.checked_add(s)).ok_or_else(|| {
-                Failure { site: None, message: format!("advance_time({seconds}) moves the clock past its end") }
-            })?;
+            let time =
+                i64::try_from(seconds).ok().and_then(|s| ledger.time.checked_add(s)).ok_or_else(|| {
+                    Failure {
+                        site: None,
+                        message: format!("advance_time({seconds}) moves the clock past its end"),
+                    }
+                })?;
             ledger.time = time;
             context.block_time = time;
             Ok(Vec::new())
@@ -271,7 +283,8 @@ fn perform(
         }
         TestOp::Call | TestOp::CallAborts => {
             let site = input.u32().ok_or_else(bad)?;
-            let expected = if op == TestOp::CallAborts { Some(input.string().ok_or_else(bad)?) } else { None };
+            let expected =
+                if op == TestOp::CallAborts { Some(input.string().ok_or_else(bad)?) } else { None };
             let handle = Handle::decode(input.bytes().ok_or_else(bad)?).ok_or_else(bad)?;
             let method = input.string().ok_or_else(bad)?;
             let args = input.rest();
@@ -288,7 +301,8 @@ fn perform(
                         Ok(Value::Unit) | Err(_) => String::new(),
                         Ok(value) => format!(" and returned {}", render(&value, &returns, &abi.types)),
                     };
-                    let wanted = if expected.is_empty() { String::new() } else { format!(" with {expected}") };
+                    let wanted =
+                        if expected.is_empty() { String::new() } else { format!(" with {expected}") };
                     Err(fail(format!("expected the call to abort{wanted}, but it succeeded{shown}")))
                 }
                 (Outcome::Aborted(abort), Some(expected)) => {
@@ -315,7 +329,8 @@ fn perform(
             }
             let abi = env.contracts.get(deployed.code).map(|(_, abi)| abi).ok_or_else(bad)?;
             let wanted = show_event(abi, index, data);
-            let emitted: Vec<String> = deployed.last_events.iter().map(|e| show_event(abi, e.index, &e.data)).collect();
+            let emitted: Vec<String> =
+                deployed.last_events.iter().map(|e| show_event(abi, e.index, &e.data)).collect();
             let emitted = if emitted.is_empty() {
                 "no events".to_string()
             } else {
@@ -323,7 +338,10 @@ fn perform(
             };
             Err(Failure {
                 site: Some(site),
-                message: format!("expected event {wanted}\n  the last call to {} emitted {emitted}", deployed.label),
+                message: format!(
+                    "expected event {wanted}\n  the last call to {} emitted {emitted}",
+                    deployed.label
+                ),
             })
         }
         TestOp::AssertEq => {
@@ -368,7 +386,13 @@ fn find<'l>(ledger: &'l mut Ledger, handle: &Handle, site: u32) -> Result<&'l mu
     })
 }
 
-fn context(ledger: &Ledger, env: &Env, contract: [u8; 20], caller: [u8; 20], cosigners: &[[u8; 20]]) -> CallContext {
+fn context(
+    ledger: &Ledger,
+    env: &Env,
+    contract: [u8; 20],
+    caller: [u8; 20],
+    cosigners: &[[u8; 20]],
+) -> CallContext {
     let mut signers = vec![caller];
     signers.extend(cosigners.iter().filter(|s| **s != caller));
     CallContext {
@@ -408,7 +432,11 @@ fn deploy(
         Outcome::Success(success) => {
             let mut state = MemoryState::new();
             state.apply(&success.writes);
-            ledger.gas.push(GasRecord { contract: abi.name.clone(), entry: "init".into(), gas: report.gas_used });
+            ledger.gas.push(GasRecord {
+                contract: abi.name.clone(),
+                entry: "init".into(),
+                gas: report.gas_used,
+            });
             ledger.names.insert(address, label.clone());
             ledger.deployed.push(Deployed {
                 address,
@@ -435,10 +463,11 @@ fn call<'e>(
     method: &str,
     args: &[u8],
 ) -> Result<(CallReport, &'e ContractAbi), Failure> {
-    let position = ledger.deployed.iter().position(|d| d.address == handle.contract).ok_or_else(|| Failure {
-        site: None,
-        message: "the handle names no deployed contract (a compiler defect)".to_string(),
-    })?;
+    let position =
+        ledger.deployed.iter().position(|d| d.address == handle.contract).ok_or_else(|| Failure {
+            site: None,
+            message: "the handle names no deployed contract (a compiler defect)".to_string(),
+        })?;
     let (code, label, state) = match ledger.deployed.get(position) {
         Some(d) => (d.code, d.label.clone(), Arc::clone(&d.state)),
         None => return Err(malformed(TestOp::Call)),
@@ -489,7 +518,8 @@ fn run(env: &Env, contract: &Contract, call: Call<'_>) -> Result<CallReport, Fai
 fn record(ledger: &mut Ledger, call: String, report: &CallReport, abi: &ContractAbi) {
     let end = match &report.outcome {
         Outcome::Success(success) => {
-            let events: Vec<String> = success.events.iter().map(|e| show_event(abi, e.index, &e.data)).collect();
+            let events: Vec<String> =
+                success.events.iter().map(|e| show_event(abi, e.index, &e.data)).collect();
             if events.is_empty() { "ok".to_string() } else { format!("ok, emitted {}", events.join(", ")) }
         }
         Outcome::Aborted(abort) => format!("aborted: {}", describe_abort(abort, abi)),

@@ -48,7 +48,13 @@ pub struct RunOptions {
 
 impl Default for RunOptions {
     fn default() -> RunOptions {
-        RunOptions { filter: None, exact: None, gas_limit: DEFAULT_GAS_LIMIT, cases: DEFAULT_CASES, seed: None }
+        RunOptions {
+            filter: None,
+            exact: None,
+            gas_limit: DEFAULT_GAS_LIMIT,
+            cases: DEFAULT_CASES,
+            seed: None,
+        }
     }
 }
 
@@ -69,7 +75,9 @@ pub struct CaseResult {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaseOutcome {
     /// `cases`: how many generated cases a property ran (1 for a test).
-    Passed { cases: u32 },
+    Passed {
+        cases: u32,
+    },
     Failed(Box<CaseFailure>),
 }
 
@@ -106,7 +114,12 @@ pub enum RunError {
 
 /// Compiles and runs the tests of `file`. The caller has checked that the
 /// analysis has no errors.
-pub fn run_file(analysis: &Analysis, file: FileId, vm: &Arc<Vm>, options: &RunOptions) -> Result<FileReport, RunError> {
+pub fn run_file(
+    analysis: &Analysis,
+    file: FileId,
+    vm: &Arc<Vm>,
+    options: &RunOptions,
+) -> Result<FileReport, RunError> {
     let name = analysis.file(file).map_or_else(String::new, |f| f.name.clone());
     let harness = match build_tests(analysis, file) {
         Ok(Some(harness)) => harness,
@@ -130,13 +143,22 @@ pub fn run_file(analysis: &Analysis, file: FileId, vm: &Arc<Vm>, options: &RunOp
                 let run = prepared.run_case(&case.entry, &[]);
                 let outcome = match run.failure {
                     None => CaseOutcome::Passed { cases: 1 },
-                    Some(failure) => CaseOutcome::Failed(Box::new(prepared.explain(&name, source, failure, run.trace))),
+                    Some(failure) => {
+                        CaseOutcome::Failed(Box::new(prepared.explain(&name, source, failure, run.trace)))
+                    }
                 };
                 (outcome, run.gas)
             }
             Some(params) => property::run(&prepared, case, params, options, &name, source),
         };
-        results.push(CaseResult { name: case.name.clone(), property: case.params.is_some(), line, column, outcome, gas });
+        results.push(CaseResult {
+            name: case.name.clone(),
+            property: case.params.is_some(),
+            line,
+            column,
+            outcome,
+            gas,
+        });
     }
     Ok(FileReport { file: name, results, filtered_out })
 }
@@ -157,11 +179,14 @@ pub(crate) struct CaseRun {
 
 impl Prepared {
     fn new(vm: &Arc<Vm>, harness: &TestHarness, gas_limit: u64) -> Result<Prepared, RunError> {
-        let compiled = vm.prepare_harness(&harness.wasm).map_err(|e| RunError::Prepare(format!("the test harness: {e}")))?;
+        let compiled = vm
+            .prepare_harness(&harness.wasm)
+            .map_err(|e| RunError::Prepare(format!("the test harness: {e}")))?;
         let mut contracts = Vec::new();
         for artifact in &harness.contracts {
-            let contract =
-                vm.prepare(&artifact.wasm).map_err(|e| RunError::Prepare(format!("contract {}: {e}", artifact.contract)))?;
+            let contract = vm
+                .prepare(&artifact.wasm)
+                .map_err(|e| RunError::Prepare(format!("contract {}: {e}", artifact.contract)))?;
             contracts.push((contract, artifact.abi.clone()));
         }
         let env = Env {
@@ -214,7 +239,13 @@ impl Prepared {
     }
 
     /// A failure with its location and trace.
-    pub(crate) fn explain(&self, file: &str, source: &str, failure: Failure, trace: Vec<String>) -> CaseFailure {
+    pub(crate) fn explain(
+        &self,
+        file: &str,
+        source: &str,
+        failure: Failure,
+        trace: Vec<String>,
+    ) -> CaseFailure {
         let location = failure.site.and_then(|s| self.env.sites.get(s as usize)).map(|site| {
             let (line, column) = writ_compiler::span::line_col(source, site.span.lo);
             format!("{file}:{line}:{column}")

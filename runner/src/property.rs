@@ -27,13 +27,21 @@ const ONE: i128 = 1_000_000_000_000_000_000;
 fn strategy(ty: &AbiType, range: Option<&(Value, Value)>) -> Option<BoxedStrategy<Value>> {
     Some(match (ty, range) {
         (AbiType::Bool, _) => any::<bool>().prop_map(Value::Bool).boxed(),
-        (AbiType::U8, Some((Value::U8(lo), Value::U8(hi)))) if lo < hi => (*lo..*hi).prop_map(Value::U8).boxed(),
+        (AbiType::U8, Some((Value::U8(lo), Value::U8(hi)))) if lo < hi => {
+            (*lo..*hi).prop_map(Value::U8).boxed()
+        }
         (AbiType::U8, _) => any::<u8>().prop_map(Value::U8).boxed(),
-        (AbiType::U32, Some((Value::U32(lo), Value::U32(hi)))) if lo < hi => (*lo..*hi).prop_map(Value::U32).boxed(),
+        (AbiType::U32, Some((Value::U32(lo), Value::U32(hi)))) if lo < hi => {
+            (*lo..*hi).prop_map(Value::U32).boxed()
+        }
         (AbiType::U32, _) => any::<u32>().prop_map(Value::U32).boxed(),
-        (AbiType::U64, Some((Value::U64(lo), Value::U64(hi)))) if lo < hi => (*lo..*hi).prop_map(Value::U64).boxed(),
+        (AbiType::U64, Some((Value::U64(lo), Value::U64(hi)))) if lo < hi => {
+            (*lo..*hi).prop_map(Value::U64).boxed()
+        }
         (AbiType::U64, _) => any::<u64>().prop_map(Value::U64).boxed(),
-        (AbiType::I64, Some((Value::I64(lo), Value::I64(hi)))) if lo < hi => (*lo..*hi).prop_map(Value::I64).boxed(),
+        (AbiType::I64, Some((Value::I64(lo), Value::I64(hi)))) if lo < hi => {
+            (*lo..*hi).prop_map(Value::I64).boxed()
+        }
         (AbiType::I64, _) => any::<i64>().prop_map(Value::I64).boxed(),
         (AbiType::Decimal, Some((Value::Decimal(lo), Value::Decimal(hi)))) if lo < hi => {
             let (lo, hi) = (lo.raw(), hi.raw());
@@ -41,21 +49,25 @@ fn strategy(ty: &AbiType, range: Option<&(Value, Value)>) -> Option<BoxedStrateg
             let (lo_cents, hi_cents) = (lo.div_euclid(cents) + 1, hi.div_euclid(cents));
             let exact = (lo..hi).prop_map(|raw| Value::Decimal(Decimal::from_raw(raw)));
             if lo_cents < hi_cents {
-                let round = (lo_cents..hi_cents).prop_map(move |c| Value::Decimal(Decimal::from_raw(c * cents)));
+                let round =
+                    (lo_cents..hi_cents).prop_map(move |c| Value::Decimal(Decimal::from_raw(c * cents)));
                 prop_oneof![round, exact].boxed()
             } else {
                 exact.boxed()
             }
         }
         (AbiType::Decimal, _) => {
-            let exact = any::<i128>().prop_map(|raw| Value::Decimal(Decimal::from_raw(raw % (DECIMAL_SPAN * ONE))));
+            let exact =
+                any::<i128>().prop_map(|raw| Value::Decimal(Decimal::from_raw(raw % (DECIMAL_SPAN * ONE))));
             let round = any::<i64>().prop_map(|c| {
                 let cents = i128::from(c) % (DECIMAL_SPAN * 100);
                 Value::Decimal(Decimal::from_raw(cents * (ONE / 100)))
             });
             prop_oneof![round, exact].boxed()
         }
-        (AbiType::String, _) => proptest::string::string_regex("\\PC{0,24}").ok()?.prop_map(Value::String).boxed(),
+        (AbiType::String, _) => {
+            proptest::string::string_regex("\\PC{0,24}").ok()?.prop_map(Value::String).boxed()
+        }
         (AbiType::Address, _) => any::<[u8; 20]>().prop_map(Value::Address).boxed(),
         (AbiType::List(inner), _) => {
             proptest::collection::vec(strategy(inner, None)?, 0..=8).prop_map(Value::List).boxed()
@@ -140,7 +152,8 @@ pub(crate) fn run(
             let run = prepared.run_case(&case.entry, &args);
             let failure = run.failure.unwrap_or(crate::Failure {
                 site: None,
-                message: "the property failed while shrinking, but its smallest case passes when run again".into(),
+                message: "the property failed while shrinking, but its smallest case passes when run again"
+                    .into(),
             });
             let mut explained = prepared.explain(file, source, failure, run.trace);
             explained.inputs = Some(show_inputs(params, &minimal, &defs));

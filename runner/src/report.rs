@@ -56,7 +56,11 @@ pub fn render_file(report: &FileReport) -> String {
         let _ = writeln!(out, "\nfailures:");
     }
     for (result, failure) in failures {
-        let _ = writeln!(out, "\n---- \"{}\" ({}:{}:{}) ----", result.name, report.file, result.line, result.column);
+        let _ = writeln!(
+            out,
+            "\n---- \"{}\" ({}:{}:{}) ----",
+            result.name, report.file, result.line, result.column
+        );
         if let Some(location) = &failure.location {
             let _ = write!(out, "{location}: ");
         }
@@ -74,7 +78,11 @@ pub fn render_file(report: &FileReport) -> String {
         }
         if !failure.trace.is_empty() {
             let skipped = failure.trace.len().saturating_sub(TRACE_SHOWN);
-            let _ = writeln!(out, "  calls{}:", if skipped > 0 { format!(" (last {TRACE_SHOWN})") } else { String::new() });
+            let _ = writeln!(
+                out,
+                "  calls{}:",
+                if skipped > 0 { format!(" (last {TRACE_SHOWN})") } else { String::new() }
+            );
             for line in failure.trace.iter().skip(skipped) {
                 let _ = writeln!(out, "    {line}");
             }
@@ -86,6 +94,10 @@ pub fn render_file(report: &FileReport) -> String {
 /// The summary line: `test result: ok. 3 passed, 0 failed`.
 pub fn render_summary(totals: &Totals) -> String {
     let verdict = if totals.failed == 0 { "ok" } else { "FAILED" };
-    let filtered = if totals.filtered_out > 0 { format!(" ({} filtered out)", totals.filtered_out) } else { String::new() };
+    let filtered = if totals.filtered_out > 0 {
+        format!(" ({} filtered out)", totals.filtered_out)
+    } else {
+        String::new()
+    };
     format!("test result: {verdict}.{filtered} {} passed, {} failed", totals.passed, totals.failed)
 }

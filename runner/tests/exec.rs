@@ -29,7 +29,10 @@ fn fixtures(kind: &str) -> Vec<PathBuf> {
 }
 
 fn run(path: &Path, vm: &Arc<writ_vm::Vm>) -> FileReport {
-    let name = format!("exec/{}", path.strip_prefix(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/exec")).unwrap().display());
+    let name = format!(
+        "exec/{}",
+        path.strip_prefix(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/exec")).unwrap().display()
+    );
     let text = std::fs::read_to_string(path).unwrap();
     let analysis = Analysis::new(vec![(name.clone(), text)]);
     let errors: Vec<_> = analysis.diagnostics().into_iter().filter(|d| d.is_error()).collect();

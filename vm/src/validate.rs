@@ -312,7 +312,8 @@ fn check_import(import: &wasmparser::Import<'_>, facts: &mut Facts) -> Result<()
             kind,
         });
     }
-    let test_op = facts.harness && import.module == host::test::IMPORT_MODULE && import.name == host::test::OP.name;
+    let test_op =
+        facts.harness && import.module == host::test::IMPORT_MODULE && import.name == host::test::OP.name;
     if import.module != host::IMPORT_MODULE && !test_op {
         return Err(ValidationError::ImportModule {
             module: import.module.to_string(),

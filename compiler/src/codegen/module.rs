@@ -382,7 +382,11 @@ pub(super) fn decode_args(
 }
 
 /// With the result on the stack, leaves `(ptr << 32) | len` of its encoding.
-pub(super) fn encode_result(f: &mut FnCompiler<'_, '_>, ty: &Ty, span: crate::span::Span) -> Result<(), Diagnostic> {
+pub(super) fn encode_result(
+    f: &mut FnCompiler<'_, '_>,
+    ty: &Ty,
+    span: crate::span::Span,
+) -> Result<(), Diagnostic> {
     if *ty == Ty::Unit {
         f.emit(I::I64Const(0));
         return Ok(());

@@ -346,8 +346,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                     Ty::Never | Ty::Error => self.ty(right),
                     ty => ty,
                 };
-                let abi = abi_doc::abi_type(self.ctx.tables(), &ty)
-                    .ok_or_else(|| unsupported(span, &format!("comparing `{}` values", self.ctx.display(&ty))))?;
+                let abi = abi_doc::abi_type(self.ctx.tables(), &ty).ok_or_else(|| {
+                    unsupported(span, &format!("comparing `{}` values", self.ctx.display(&ty)))
+                })?;
                 let site = self.site(span, span, Some((&ty, abi)))?;
                 let parts = [Part::U32(site), Part::Expr(left, ty.clone()), Part::Expr(right, ty.clone())];
                 self.test_op(TestOp::AssertEq, &parts, Output::None, span)?;
@@ -370,7 +371,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 let ExprKind::Call { callee, args: fields } = &event.kind else {
                     return Err(unsupported(event.span, "this event"));
                 };
-                let ExprKind::Path(path) = &callee.kind else { return Err(unsupported(event.span, "this event")) };
+                let ExprKind::Path(path) = &callee.kind else {
+                    return Err(unsupported(event.span, "this event"));
+                };
                 let Some(Def::Event(cid, index)) = self.ctx.typed.def(path.last().span) else {
                     return Err(unsupported(event.span, "this event"));
                 };
