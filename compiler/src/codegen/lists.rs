@@ -180,6 +180,10 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         let vt = repr(elem).and_then(Repr::val_type).ok_or_else(|| unsupported(span, "this loop"))?;
         let (l, count, i, item) =
             (self.temp(ValType::I32), self.temp(ValType::I32), self.temp(ValType::I32), self.temp(vt));
+        // Zeroed here, not by the function's start: an enclosing loop
+        // runs this code again.
+        self.emit(I::I32Const(0));
+        self.emit(I::LocalSet(i));
         self.expr(list)?;
         self.emit(I::LocalTee(l));
         self.emit(I::I32Load(mem(0, 0)));

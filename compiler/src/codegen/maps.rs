@@ -51,6 +51,10 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             self.temp(ValType::I32),
             self.temp(ValType::I32),
         );
+        // Locals keep their values between iterations of an enclosing
+        // loop: the scan must start from zero every time.
+        self.emit(I::I32Const(0));
+        self.emit(I::LocalSet(i));
         self.emit(I::LocalGet(map));
         self.emit(I::I32Load(mem(0, 0)));
         self.emit(I::LocalSet(count));
@@ -297,6 +301,8 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             self.temp(ValType::I32),
             self.temp(ValType::I32),
         );
+        self.emit(I::I32Const(0));
+        self.emit(I::LocalSet(i));
         self.expr(map_expr)?;
         self.emit(I::LocalTee(map));
         self.emit(I::I32Load(mem(0, 0)));
