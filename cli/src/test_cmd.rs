@@ -48,6 +48,12 @@ pub fn run(paths: &[PathBuf], options: &RunOptions, color: bool) -> u8 {
             }
         }
     }
-    let _ = writeln!(stdout, "{}", render_summary(&totals));
+    let mut summary = render_summary(&totals);
+    if broken > 0 {
+        // A file whose tests could not run is a failure, whatever passed.
+        summary = summary.replacen("test result: ok.", "test result: FAILED.", 1);
+        summary.push_str(&format!(" ({broken} file{} not run)", if broken == 1 { "" } else { "s" }));
+    }
+    let _ = writeln!(stdout, "{summary}");
     u8::from(totals.failed > 0 || broken > 0)
 }

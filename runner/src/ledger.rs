@@ -11,14 +11,12 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use writ_abi::document::ContractAbi;
-use writ_abi::host::AbortCode;
 use writ_abi::host::test::TestOp;
 use writ_abi::value::render;
 use writ_abi::{AbiType, TypeDefs, Value};
 use writ_compiler::codegen::Site;
-use writ_vm::{
-    Abort, Call, CallContext, CallReport, Contract, Event, MemoryState, Outcome, TestHost, TestStop, Vm,
-};
+use writ_vm::explain::{abort_name, describe_abort, show_event, show_tuple};
+use writ_vm::{Call, CallContext, CallReport, Contract, Event, MemoryState, Outcome, TestHost, TestStop, Vm};
 
 /// The test clock's start: 2024-01-01 00:00:00 UTC.
 pub const START_TIME: i64 = 1_704_067_200;
@@ -229,6 +227,19 @@ fn malformed(op: TestOp) -> Failure {
 }
 
 fn perform(
+    ledger: &mut Ledger,
+    env: &Env,
+    op: TestOp,
+    input: Input<'_>,
+    context: &mut CallContext,
+) -> Result<Vec<u8>, Failure> {
+    let result = perform_op(ledger, env, op, input, context);
+    // Every call is a block: the test body sees the height its calls see.
+    context.block_height = ledger.height;
+    result
+}
+
+fn perform_op(
     ledger: &mut Ledger,
     env: &Env,
     op: TestOp,
@@ -560,72 +571,3 @@ fn show_args(abi: &ContractAbi, method: &str, args: &[u8]) -> String {
     show_tuple(&types, args, &abi.types)
 }
 
-fn show_tuple(types: &[AbiType], bytes: &[u8], defs: &TypeDefs) -> String {
-    match writ_abi::decode_value(&AbiType::Tuple(types.to_vec()), bytes, defs) {
-        Ok(Value::Tuple(values)) => {
-            values.iter().zip(types).map(|(v, t)| render(v, t, defs)).collect::<Vec<_>>().join(", ")
-        }
-        _ => "…".to_string(),
-    }
-}
-
-fn show_event(abi: &ContractAbi, index: u32, data: &[u8]) -> String {
-    match abi.events.get(index as usize) {
-        Some(record) => {
-            let types: Vec<AbiType> = record.fields.iter().map(|f| f.ty.clone()).collect();
-            format!("{}({})", record.name, show_tuple(&types, data, &abi.types))
-        }
-        None => format!("event #{index}"),
-    }
-}
-
-/// The name `assert_aborts` matches: a contract error's name, or the
-/// built-in abort's.
-pub(crate) fn abort_name(abort: &Abort, abi: &ContractAbi) -> String {
-    match abort {
-        Abort::ContractAbort { code: AbortCode::ContractError, data } => {
-            let index = data.get(..4).and_then(|b| b.try_into().ok()).map_or(u32::MAX, u32::from_be_bytes);
-            abi.errors.get(index as usize).map_or_else(|| "ContractError".to_string(), |e| e.name.clone())
-        }
-        Abort::ContractAbort { code, .. } => code.name().to_string(),
-        Abort::OutOfGas => "OutOfGas".to_string(),
-        Abort::ResourceLimit { .. } | Abort::MemoryLimit => "ResourceLimit".to_string(),
-        Abort::StackLimit => "StackLimit".to_string(),
-        other => other.to_string(),
-    }
-}
-
-/// An abort as a sentence part: `error InsufficientFunds(…)`,
-/// `Require: "amount must be positive"`, `MissingRole (Clerk)`.
-pub(crate) fn describe_abort(abort: &Abort, abi: &ContractAbi) -> String {
-    match abort {
-        Abort::ContractAbort { code: AbortCode::ContractError, data } => {
-            let index = data.get(..4).and_then(|b| b.try_into().ok()).map_or(u32::MAX, u32::from_be_bytes);
-            match abi.errors.get(index as usize) {
-                Some(record) => {
-                    let types: Vec<AbiType> = record.fields.iter().map(|f| f.ty.clone()).collect();
-                    let fields = data.get(4..).unwrap_or(&[]);
-                    if types.is_empty() {
-                        record.name.clone()
-                    } else {
-                        format!("{}({})", record.name, show_tuple(&types, fields, &abi.types))
-                    }
-                }
-                None => "an unknown contract error".to_string(),
-            }
-        }
-        Abort::ContractAbort { code: AbortCode::Require | AbortCode::AssertionFailed, data } => {
-            format!("{}: {:?}", abort_name(abort, abi), String::from_utf8_lossy(data))
-        }
-        Abort::ContractAbort { code: AbortCode::MissingRole, data } => {
-            let roles: Vec<String> = data
-                .chunks(4)
-                .filter_map(|c| c.try_into().ok().map(u32::from_be_bytes))
-                .map(|i| abi.roles.get(i as usize).cloned().unwrap_or_else(|| format!("role #{i}")))
-                .collect();
-            format!("MissingRole (needs {})", roles.join(" or "))
-        }
-        Abort::OutOfGas => "OutOfGas (the call used its whole gas limit)".to_string(),
-        other => abort_name(other, abi),
-    }
-}

@@ -22,7 +22,9 @@ use writ_vm::{Call, CallContext, Contract, MemoryState, Outcome, Vm};
 
 pub use ledger::{Failure, GasRecord, START_TIME, account};
 
-use crate::ledger::{Env, Ledger, Runner, describe_abort};
+use writ_vm::explain::describe_abort;
+
+use crate::ledger::{Env, Ledger, Runner};
 
 /// Gas limit of each contract call a test makes, unless `--gas-limit`
 /// says otherwise: ten times what the shipped examples' costliest entry

@@ -10,6 +10,7 @@
 
 mod cache;
 pub mod engine;
+pub mod explain;
 pub mod gas;
 mod host;
 pub mod limits;

@@ -481,10 +481,11 @@ impl<'a> Checker<'a> {
     pub(super) fn resolve_type(&mut self, t: &TypeExpr, m: usize, c: Option<ContractId>) -> Ty {
         match &t.kind {
             TypeKind::Tuple(parts) => {
-                let mut tys: Vec<Ty> = parts.iter().map(|p| self.resolve_type(p, m, c)).collect();
+                let tys: Vec<Ty> = parts.iter().map(|p| self.resolve_type(p, m, c)).collect();
+                // `(T)` parses as `T` itself; a `Tuple` of one part was
+                // written `(T,)` and is a one-element tuple (decision 15).
                 match tys.len() {
                     0 => Ty::Unit,
-                    1 => tys.remove(0),
                     _ => Ty::Tuple(tys),
                 }
             }
@@ -636,10 +637,16 @@ impl<'a> Checker<'a> {
         if let Some(target) = self.modules.iter().position(|x| x.path == module_path) {
             return self.scopes[target].items.get(last).copied();
         }
-        if prefix.len() != 1 {
-            return None;
-        }
-        match self.lookup_name(&prefix[0].name, m, c)? {
+        // `Enum::Variant`, `Contract::Member`, and through a contract,
+        // `Contract::Enum::Variant`.
+        let owner = match prefix {
+            [single] => self.lookup_name(&single.name, m, c)?,
+            _ => {
+                let owner = Path { segments: prefix.to_vec(), span: path.span };
+                self.lookup_path(&owner, m, c)?
+            }
+        };
+        match owner {
             Def::Enum(id) => {
                 let index = self.t.enum_info(id)?.variants.iter().position(|v| &v.name == last)?;
                 Some(Def::Variant(id, index as u32))

@@ -371,22 +371,51 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
 
     /// The zero value of a storage field that was never written.
     pub(super) fn zero(&mut self, ty: &Ty, span: Span) -> Out {
+        let value = self.zero_constant(ty, 0).ok_or_else(|| unsupported(span, "this storage type"))?;
         match repr(ty) {
-            Some(Repr::I32) => self.emit(I::I32Const(0)),
-            Some(Repr::I64) => self.emit(I::I64Const(0)),
-            Some(Repr::Ptr) if matches!(ty, Ty::Option(_)) => self.emit(I::I32Const(0)),
-            Some(Repr::Ptr) if matches!(ty, Ty::String | Ty::Bytes) => {
-                let at = self.ctx.data(&[0u8; 4]);
-                self.emit(I::I32Const(at as i32));
-            }
-            Some(Repr::Ptr) => {
-                let zeros = vec![0u8; scalar_size(ty).unwrap_or(0) as usize];
-                let at = self.ctx.data(&zeros);
-                self.emit(I::I32Const(at as i32));
-            }
-            _ => return Err(unsupported(span, "this storage type")),
+            Some(Repr::I64) => self.emit(I::I64Const(value)),
+            _ => self.emit(I::I32Const(value as i32)),
         }
         Ok(())
+    }
+
+    /// The zero value of `ty` as a constant: the number itself, or the
+    /// address of static data holding it (records are built there too, with
+    /// every field at its own zero and enums at their first variant).
+    fn zero_constant(&mut self, ty: &Ty, depth: u32) -> Option<i64> {
+        if depth > 32 {
+            return None;
+        }
+        let bytes: Vec<u8> = match repr(ty)? {
+            Repr::None | Repr::I32 | Repr::I64 => return Some(0),
+            Repr::Ptr => match ty {
+                Ty::Option(_) => return Some(0),
+                Ty::String | Ty::Bytes => vec![0; 4],
+                // A count of zero, then the padding before the entries.
+                Ty::List(_) | Ty::Map(..) => vec![0; 8],
+                Ty::Struct(_) | Ty::Tuple(_) | Ty::Enum(_) => {
+                    let fields = match super::records::field_types(self.ctx.tables(), ty) {
+                        Some(fields) => fields,
+                        None => {
+                            let variants = super::records::variants(self.ctx.tables(), ty)?;
+                            let mut first = vec![Ty::Int(IntTy::U32)];
+                            first.extend(variants.into_iter().next().unwrap_or_default());
+                            first
+                        }
+                    };
+                    let mut slots = Vec::with_capacity(fields.len().max(1) * 8);
+                    for field in &fields {
+                        slots.extend(self.zero_constant(field, depth + 1)?.to_le_bytes());
+                    }
+                    if slots.is_empty() {
+                        slots.resize(8, 0);
+                    }
+                    slots
+                }
+                _ => vec![0; scalar_size(ty)? as usize],
+            },
+        };
+        Some(i64::from(self.ctx.data(&bytes)))
     }
 
     /// `[ptr, value]` on the stack: stores the value's canonical encoding.
