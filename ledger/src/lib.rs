@@ -1,5 +1,11 @@
-//! The ledger: transactions, blocks, the crash-safe state store, the node
-//! and its HTTP API.
+//! The ledger: signed transactions, blocks, the crash-safe state store with
+//! Merkle proofs, the node and its HTTP API. See docs/ledger.md.
 //!
-//! Boundary: depends on `writ-vm` and `writ-abi` only. Built by the ledger
-//! work (issue #4); nothing here yet.
+//! Boundary: depends on `writ-vm` and `writ-abi` only; the CLI is a thin
+//! client over the HTTP API and these types.
+
+pub mod block;
+pub mod chain;
+pub mod crypto;
+pub mod keys;
+pub mod tx;
