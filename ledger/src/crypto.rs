@@ -1,0 +1,125 @@
+//! Hashes, addresses, signatures and Merkle trees, in one place so that
+//! every root and identifier is computed the same way everywhere.
+//!
+//! Invariant: leaves and inner nodes of every Merkle tree are hashed with
+//! different prefixes (`00` and `01`), so a leaf can never pass for a node.
+
+use rs_merkle::{Hasher, MerkleProof, MerkleTree};
+use sha2::{Digest, Sha256};
+
+pub type Hash32 = [u8; 32];
+pub type Address = [u8; 20];
+
+pub fn sha256(bytes: &[u8]) -> Hash32 {
+    Sha256::digest(bytes).into()
+}
+
+/// An account's address: the first 20 bytes of SHA-256 of its Ed25519
+/// public key.
+pub fn address_of(public_key: &[u8; 32]) -> Address {
+    let digest = sha256(public_key);
+    let mut address = [0u8; 20];
+    address.copy_from_slice(digest.get(..20).unwrap_or(&[0u8; 20]));
+    address
+}
+
+/// The address of the contract that `deployer` creates with its
+/// transaction of nonce `nonce`.
+pub fn contract_address(deployer: &Address, nonce: u64) -> Address {
+    let mut bytes = b"writ-contract:".to_vec();
+    bytes.extend_from_slice(deployer);
+    bytes.extend_from_slice(&nonce.to_be_bytes());
+    let digest = sha256(&bytes);
+    let mut address = [0u8; 20];
+    address.copy_from_slice(digest.get(..20).unwrap_or(&[0u8; 20]));
+    address
+}
+
+/// Strict Ed25519 verification (no malleable signatures, no weak keys).
+pub fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
+    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(public_key) else { return false };
+    key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature)).is_ok()
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    hex::encode(bytes)
+}
+
+/// Parses exactly `N` bytes of hex, with or without `0x`.
+pub fn parse_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
+    let digits = text.strip_prefix("0x").unwrap_or(text);
+    let bytes = hex::decode(digits).ok()?;
+    bytes.try_into().ok()
+}
+
+/// The inner-node hash of our Merkle trees: SHA-256 of `01 ++ left ++ right`.
+#[derive(Clone)]
+pub struct NodeHasher;
+
+impl Hasher for NodeHasher {
+    type Hash = Hash32;
+
+    fn hash(data: &[u8]) -> Hash32 {
+        let mut hasher = Sha256::new();
+        hasher.update([1u8]);
+        hasher.update(data);
+        hasher.finalize().into()
+    }
+}
+
+/// A leaf: SHA-256 of `00 ++ bytes`.
+pub fn leaf_hash(bytes: &[u8]) -> Hash32 {
+    let mut hasher = Sha256::new();
+    hasher.update([0u8]);
+    hasher.update(bytes);
+    hasher.finalize().into()
+}
+
+/// The root over leaf hashes in order; all zeros for no leaves.
+pub fn merkle_root(leaves: &[Hash32]) -> Hash32 {
+    MerkleTree::<NodeHasher>::from_leaves(leaves).root().unwrap_or([0u8; 32])
+}
+
+/// The sibling hashes proving leaf `index` among `leaves`.
+pub fn merkle_proof(leaves: &[Hash32], index: usize) -> Vec<Hash32> {
+    MerkleTree::<NodeHasher>::from_leaves(leaves).proof(&[index]).proof_hashes().to_vec()
+}
+
+/// Whether `proof` shows `leaf` at `index` of `count` leaves under `root`.
+pub fn verify_merkle(root: &Hash32, leaf: &Hash32, index: usize, count: usize, proof: &[Hash32]) -> bool {
+    if index >= count {
+        return false;
+    }
+    MerkleProof::<NodeHasher>::new(proof.to_vec()).verify(*root, &[index], &[*leaf], count)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn proofs_verify_and_fail_on_any_change() {
+        for count in 1..=9usize {
+            let leaves: Vec<Hash32> = (0..count).map(|i| leaf_hash(&[i as u8])).collect();
+            let root = merkle_root(&leaves);
+            for (index, leaf) in leaves.iter().enumerate() {
+                let proof = merkle_proof(&leaves, index);
+                assert!(verify_merkle(&root, leaf, index, count, &proof), "{count} {index}");
+                let other = leaf_hash(b"other");
+                assert!(!verify_merkle(&root, &other, index, count, &proof));
+            }
+        }
+        assert_eq!(merkle_root(&[]), [0u8; 32]);
+    }
+
+    #[test]
+    fn leaves_and_nodes_are_hashed_apart() {
+        let a = leaf_hash(b"a");
+        let b = leaf_hash(b"b");
+        let mut joined = a.to_vec();
+        joined.extend_from_slice(&b);
+        assert_ne!(merkle_root(&[a, b]), leaf_hash(&joined));
+        assert_eq!(merkle_root(&[a, b]), NodeHasher::hash(&joined));
+    }
+}

@@ -1,0 +1,280 @@
+//! Transactions: what they say, their canonical bytes, and their
+//! signatures. The bytes are specified in docs/ledger.md.
+//!
+//! Invariant: decoding accepts exactly the bytes encoding produces (no
+//! trailing bytes, no alternative forms), so a transaction has one
+//! identifier, and hostile bytes give an error, never a panic.
+
+use ed25519_dalek::{Signer, SigningKey};
+
+use crate::crypto::{Address, Hash32, address_of, sha256, verify};
+
+/// The first bytes of every transaction body: the format and its version.
+pub const MAGIC: &[u8; 9] = b"writ-tx/1";
+/// Most bytes a signed transaction may have.
+pub const TX_BYTES_MAX: usize = 2 * 1024 * 1024;
+/// Most co-signers one transaction may carry.
+pub const COSIGNERS_MAX: usize = 16;
+pub const CHAIN_ID_BYTES_MAX: usize = 64;
+pub const METHOD_BYTES_MAX: usize = 128;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    /// Deploys a module (a `writ build` artifact) and runs its `init`.
+    Deploy { code: Vec<u8>, args: Vec<u8> },
+    /// Calls an entry point of a deployed contract.
+    Call { contract: Address, method: String, args: Vec<u8> },
+}
+
+/// What the signer asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transaction {
+    pub chain_id: String,
+    /// The signer's Ed25519 public key; its address is the caller.
+    pub signer: [u8; 32],
+    /// The signer's transaction count so far: 0, 1, 2… with no gaps.
+    pub nonce: u64,
+    pub gas_limit: u64,
+    /// Further parties who sign the same body (`signed_by` in contracts).
+    pub cosigners: Vec<[u8; 32]>,
+    pub payload: Payload,
+}
+
+/// A transaction with one signature per signer: the signer's first, then
+/// the co-signers' in order, each over the body's SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedTransaction {
+    pub tx: Transaction,
+    pub signatures: Vec<[u8; 64]>,
+}
+
+/// Why bytes are not a well-formed signed transaction.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TxError {
+    #[error("the transaction is {size} bytes; the limit is {max}")]
+    TooLarge { size: usize, max: usize },
+    #[error("malformed transaction: {what}")]
+    Malformed { what: String },
+    #[error("signature {index} does not verify ({who})")]
+    BadSignature { index: usize, who: String },
+    #[error("the transaction carries {found} signatures; it needs {expected} (the signer's and one per co-signer)")]
+    SignatureCount { expected: usize, found: usize },
+}
+
+fn malformed(what: &str) -> TxError {
+    TxError::Malformed { what: what.to_string() }
+}
+
+impl Transaction {
+    /// The canonical body: what every signer signs.
+    pub fn body(&self) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        put_bytes(&mut out, self.chain_id.as_bytes());
+        out.extend_from_slice(&self.signer);
+        out.extend_from_slice(&self.nonce.to_be_bytes());
+        out.extend_from_slice(&self.gas_limit.to_be_bytes());
+        out.extend_from_slice(&(self.cosigners.len() as u32).to_be_bytes());
+        for cosigner in &self.cosigners {
+            out.extend_from_slice(cosigner);
+        }
+        match &self.payload {
+            Payload::Deploy { code, args } => {
+                out.push(0);
+                put_bytes(&mut out, code);
+                put_bytes(&mut out, args);
+            }
+            Payload::Call { contract, method, args } => {
+                out.push(1);
+                out.extend_from_slice(contract);
+                put_bytes(&mut out, method.as_bytes());
+                put_bytes(&mut out, args);
+            }
+        }
+        out
+    }
+
+    /// The identifier: SHA-256 of the body.
+    pub fn id(&self) -> Hash32 {
+        sha256(&self.body())
+    }
+
+    pub fn sender(&self) -> Address {
+        address_of(&self.signer)
+    }
+
+    /// Signs with the signer's key and the co-signers' keys, in order.
+    pub fn sign(self, signer: &SigningKey, cosigners: &[&SigningKey]) -> SignedTransaction {
+        let id = self.id();
+        let mut signatures = vec![signer.sign(&id).to_bytes()];
+        signatures.extend(cosigners.iter().map(|k| k.sign(&id).to_bytes()));
+        SignedTransaction { tx: self, signatures }
+    }
+}
+
+impl SignedTransaction {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = self.tx.body();
+        for signature in &self.signatures {
+            out.extend_from_slice(signature);
+        }
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<SignedTransaction, TxError> {
+        if bytes.len() > TX_BYTES_MAX {
+            return Err(TxError::TooLarge { size: bytes.len(), max: TX_BYTES_MAX });
+        }
+        let mut r = Reader { bytes };
+        if r.take(MAGIC.len()) != Some(&MAGIC[..]) {
+            return Err(malformed("it does not start with `writ-tx/1`"));
+        }
+        let chain_id = r.text(CHAIN_ID_BYTES_MAX).ok_or_else(|| malformed("bad chain id"))?;
+        let signer = r.array::<32>().ok_or_else(|| malformed("truncated signer key"))?;
+        let nonce = r.u64().ok_or_else(|| malformed("truncated nonce"))?;
+        let gas_limit = r.u64().ok_or_else(|| malformed("truncated gas limit"))?;
+        let count = r.u32().ok_or_else(|| malformed("truncated co-signer count"))? as usize;
+        if count > COSIGNERS_MAX {
+            return Err(malformed(&format!("{count} co-signers; at most {COSIGNERS_MAX}")));
+        }
+        let mut cosigners = Vec::with_capacity(count);
+        for _ in 0..count {
+            cosigners.push(r.array::<32>().ok_or_else(|| malformed("truncated co-signer key"))?);
+        }
+        let payload = match r.take(1) {
+            Some([0]) => {
+                let code = r.bytes().ok_or_else(|| malformed("truncated code"))?.to_vec();
+                let args = r.bytes().ok_or_else(|| malformed("truncated arguments"))?.to_vec();
+                Payload::Deploy { code, args }
+            }
+            Some([1]) => {
+                let contract = r.array::<20>().ok_or_else(|| malformed("truncated contract address"))?;
+                let method = r.text(METHOD_BYTES_MAX).ok_or_else(|| malformed("bad method name"))?;
+                let args = r.bytes().ok_or_else(|| malformed("truncated arguments"))?.to_vec();
+                Payload::Call { contract, method, args }
+            }
+            _ => return Err(malformed("unknown payload kind (expected deploy or call)")),
+        };
+        let tx = Transaction { chain_id, signer, nonce, gas_limit, cosigners, payload };
+        let expected = 1 + tx.cosigners.len();
+        if r.bytes.len() != expected * 64 {
+            return Err(TxError::SignatureCount { expected, found: r.bytes.len() / 64 });
+        }
+        let signatures = r.bytes.chunks(64).filter_map(|c| c.try_into().ok()).collect();
+        Ok(SignedTransaction { tx, signatures })
+    }
+
+    /// Checks every signature against the body.
+    pub fn verify_signatures(&self) -> Result<(), TxError> {
+        let expected = 1 + self.tx.cosigners.len();
+        if self.signatures.len() != expected {
+            return Err(TxError::SignatureCount { expected, found: self.signatures.len() });
+        }
+        let id = self.tx.id();
+        let keys = std::iter::once(&self.tx.signer).chain(&self.tx.cosigners);
+        for (index, (key, signature)) in keys.zip(&self.signatures).enumerate() {
+            if !verify(key, &id, signature) {
+                let who = if index == 0 { "the signer".to_string() } else { format!("co-signer {index}") };
+                return Err(TxError::BadSignature { index, who });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+    out.extend_from_slice(bytes);
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, tail) = self.bytes.split_at_checked(n)?;
+        self.bytes = tail;
+        Some(head)
+    }
+
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N)?.try_into().ok()
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        self.array::<4>().map(u32::from_be_bytes)
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        self.array::<8>().map(u64::from_be_bytes)
+    }
+
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let len = self.u32()? as usize;
+        self.take(len)
+    }
+
+    fn text(&mut self, max: usize) -> Option<String> {
+        let bytes = self.bytes()?;
+        if bytes.len() > max {
+            return None;
+        }
+        String::from_utf8(bytes.to_vec()).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn key(n: u8) -> SigningKey {
+        SigningKey::from_bytes(&[n; 32])
+    }
+
+    fn sample(cosigners: usize) -> Transaction {
+        Transaction {
+            chain_id: "test".into(),
+            signer: key(1).verifying_key().to_bytes(),
+            nonce: 7,
+            gas_limit: 1_000_000,
+            cosigners: (0..cosigners).map(|i| key(10 + i as u8).verifying_key().to_bytes()).collect(),
+            payload: Payload::Call { contract: [9; 20], method: "transfer".into(), args: vec![1, 2, 3] },
+        }
+    }
+
+    #[test]
+    fn round_trip_and_signatures() {
+        let co = key(10);
+        let signed = sample(1).sign(&key(1), &[&co]);
+        let bytes = signed.encode();
+        let back = SignedTransaction::decode(&bytes).unwrap();
+        assert_eq!(back, signed);
+        back.verify_signatures().unwrap();
+        // A changed byte anywhere in the body breaks a signature or the format.
+        for i in 0..bytes.len() - 128 {
+            let mut bad = bytes.clone();
+            bad[i] ^= 1;
+            let ok = SignedTransaction::decode(&bad).and_then(|t| t.verify_signatures()).is_ok();
+            assert!(!ok, "flipping byte {i} went unnoticed");
+        }
+        // A missing co-signature, or one by the wrong key, is refused.
+        let mut short = signed.clone();
+        short.signatures.pop();
+        assert!(matches!(short.verify_signatures(), Err(TxError::SignatureCount { expected: 2, found: 1 })));
+        let wrong = sample(1).sign(&key(1), &[&key(99)]);
+        assert!(matches!(wrong.verify_signatures(), Err(TxError::BadSignature { index: 1, .. })));
+    }
+
+    proptest! {
+        #[test]
+        fn decoding_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = SignedTransaction::decode(&bytes);
+            let mut prefixed = MAGIC.to_vec();
+            prefixed.extend_from_slice(&bytes);
+            let _ = SignedTransaction::decode(&prefixed);
+        }
+    }
+}
