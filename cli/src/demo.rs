@@ -1,16 +1,18 @@
 //! `writ demo`: the three example workflows shipped with Writ (tax,
 //! evidence, equity), embedded in the binary so the command works from any
 //! folder. For each: check it, print its authority map (who may call what),
-//! compile it, and run a scripted workflow on the VM in this process. (The
-//! same workflows on an embedded ledger node follow with the node.)
+//! compile it, and run a scripted workflow on an embedded ledger node: a
+//! fresh store in a temporary folder, signed transactions in blocks.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 use writ_compiler::Analysis;
 use writ_compiler::ast::FnKind;
 use writ_compiler::render::{RenderOptions, render};
 use writ_compiler::types::{ContractInfo, Tables};
+use writ_ledger::node::{Node, NodeConfig};
+
+use crate::demo_run::say;
 
 const EXAMPLES: &[(&str, &str, &str)] = &[
     ("tax", "examples/tax/tax.writ", include_str!("../../examples/tax/tax.writ")),
@@ -19,17 +21,56 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
 ];
 
 pub fn run(color: bool) -> u8 {
-    let mut out = String::new();
-    let code = walk(color, &mut out);
-    // A closed pipe (`writ demo | head`) is not an error worth a report.
-    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    let dir = match tempfile::Builder::new().prefix("writ-demo-").tempdir() {
+        Ok(dir) => dir,
+        Err(e) => {
+            errln!("error: cannot create a temporary folder for the demo node: {e}");
+            return 1;
+        }
+    };
+    let vm = match writ_vm::Vm::new(writ_vm::VmOptions::in_memory()) {
+        Ok(vm) => std::sync::Arc::new(vm),
+        Err(e) => {
+            errln!("error: cannot start the VM: {e}");
+            return 1;
+        }
+    };
+    let mut config = NodeConfig::new(dir.path().to_path_buf(), "writ-demo");
+    // A logical clock: the same blocks and state root on every run.
+    config.logical_clock_start = Some(DEMO_START);
+    let node = match Node::open(config, vm) {
+        Ok(node) => node,
+        Err(e) => {
+            errln!("error: cannot start the demo node: {e}");
+            return 1;
+        }
+    };
+    say(&format!(
+        "writ demo: an embedded node (chain `writ-demo`) on a fresh store in {}",
+        dir.path().display()
+    ));
+    say("");
+    let code = walk(&node, color);
+    let head = node.with_chain(|c| c.head());
+    say(&format!("chain writ-demo: height {}, block {}", head.height, head.hash));
+    say(&format!("state root {}", head.state_root));
+    say("Every step was a signed transaction in a block (or a read-only query) on the node's");
+    say("durable store; `writ node` runs the same node with an HTTP API.");
     code
 }
 
-fn walk(color: bool, out: &mut String) -> u8 {
+/// The demo chain's clock starts at 2023-11-14 22:13:20 UTC and moves one
+/// second per block.
+const DEMO_START: i64 = 1_700_000_000;
+
+fn walk(node: &Node, color: bool) -> u8 {
     let mut failed = false;
-    for (step, (title, name, text)) in EXAMPLES.iter().enumerate() {
-        let _ = writeln!(out, "[{}/{}] {title}: {name}", step + 1, EXAMPLES.len());
+    let workflows: Vec<_> = EXAMPLES.iter().map(|(title, _, _)| workflow(title)).collect();
+    let total: usize = workflows.iter().map(Vec::len).sum();
+    let mut done = 0;
+    for ((title, name, text), steps) in EXAMPLES.iter().zip(&workflows) {
+        let mut out = String::new();
+        let _ = writeln!(out, "{title}: {name}");
         let analysis = Analysis::single(name, text);
         let diagnostics = analysis.diagnostics();
         if !diagnostics.is_empty() {
@@ -45,7 +86,7 @@ fn walk(color: bool, out: &mut String) -> u8 {
         );
         let tables = analysis.tables();
         for contract in tables.contracts.iter().filter(|c| c.span.file.0 == 0) {
-            print_contract(tables, contract, out);
+            print_contract(tables, contract, &mut out);
         }
         let built = writ_compiler::codegen::build_file(&analysis, writ_compiler::FileId(0));
         if !built.diagnostics.is_empty() {
@@ -59,11 +100,12 @@ fn walk(color: bool, out: &mut String) -> u8 {
         for artifact in &built.artifacts {
             let _ = writeln!(
                 out,
-                "      compiled: {} bytes, code hash {}…; running the workflow on the VM:",
+                "      compiled: {} bytes, code hash {}…",
                 artifact.wasm.len(),
                 artifact.code_hash().get(..16).unwrap_or("")
             );
-            match crate::demo_run::run(&artifact.wasm, &artifact.abi, &workflow(title), out) {
+            say(out.trim_end());
+            match crate::demo_run::run(node, &artifact.wasm, &artifact.abi, steps, &mut done, total) {
                 Ok(ok) => failed |= !ok,
                 Err(message) => {
                     errln!("error: {message}");
@@ -71,10 +113,8 @@ fn walk(color: bool, out: &mut String) -> u8 {
                 }
             }
         }
-        out.push('\n');
+        say("");
     }
-    out.push_str("Every step ran on the deterministic VM in this process; the same workflows\n");
-    out.push_str("on an embedded ledger node (blocks, receipts, state root) come with `writ node`.\n");
     u8::from(failed)
 }
 

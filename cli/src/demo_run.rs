@@ -1,18 +1,24 @@
-//! The scripted workflows `writ demo` runs: each example contract compiled
-//! by the back end and called step by step on the VM in this process, with
-//! every step's outcome, gas and events printed.
+//! The scripted workflows `writ demo` runs on an embedded ledger node:
+//! each example contract is deployed by a signed transaction, then every
+//! step is a signed call (with co-signatures where the workflow needs
+//! them) put in a block, or a view query; each step's receipt, gas and
+//! events are printed as it happens.
 //!
 //! Invariant: the demo only renders; compiling is the compiler's, running
-//! is the VM's, and values are encoded and decoded by `writ_abi`.
+//! is the node's, and values are encoded and decoded by `writ_abi`. The
+//! node runs a logical clock, so every run gives the same blocks and the
+//! same state root.
 
-use std::fmt::Write as _;
-use std::sync::Arc;
-
-use writ_abi::document::ContractAbi;
+use ed25519_dalek::SigningKey;
+use writ_abi::document::{ContractAbi, EntryKind};
 use writ_abi::{AbiType, Date, Decimal, TypeDefs, Value};
-use writ_vm::{Call, CallContext, MemoryState, Outcome, Vm};
+use writ_ledger::block::Status;
+use writ_ledger::crypto::{Address, address_of, hex};
+use writ_ledger::node::Node;
+use writ_ledger::tx::{Payload, Transaction};
+use writ_vm::explain::{describe_abort, show_event, show_tuple};
 
-/// One call of a workflow.
+/// One step of a workflow; the first step of each is the deployment.
 pub struct Step {
     pub caller: &'static str,
     pub cosigners: &'static [&'static str],
@@ -22,16 +28,17 @@ pub struct Step {
 }
 
 const GAS_LIMIT: u64 = 10_000_000;
-/// The demo's block time: 2023-11-14 22:13:20 UTC.
-const BLOCK_TIME: i64 = 1_700_000_000;
 
-/// A deterministic address for a named participant.
-pub fn account(name: &str) -> [u8; 20] {
+/// The demo key of a named participant: its seed is SHA-256 of
+/// `writ-demo-key:` and the name, so every run signs with the same keys.
+pub fn key(name: &str) -> SigningKey {
     use sha2::Digest;
-    let digest = sha2::Sha256::digest(format!("writ-demo-account:{name}").as_bytes());
-    let mut address = [0u8; 20];
-    address.copy_from_slice(digest.get(..20).unwrap_or(&[0u8; 20]));
-    address
+    let seed: [u8; 32] = sha2::Sha256::digest(format!("writ-demo-key:{name}").as_bytes()).into();
+    SigningKey::from_bytes(&seed)
+}
+
+pub fn account(name: &str) -> Address {
+    address_of(&key(name).verifying_key().to_bytes())
 }
 
 pub fn who(name: &'static str) -> Value {
@@ -51,142 +58,140 @@ pub fn day(y: i32, m: u32, d: u32) -> Value {
     Date::from_ymd(y, m, d).map_or(Value::Unit, Value::Date)
 }
 
-/// Runs `steps` against `wasm`; returns false if a step that should
-/// succeed did not. Writes the report into `out`.
-pub fn run(wasm: &[u8], abi: &ContractAbi, steps: &[Step], out: &mut String) -> Result<bool, String> {
-    let vm = Vm::new(writ_vm::VmOptions::in_memory()).map_err(|e| e.to_string())?;
-    let contract = vm.prepare(wasm).map_err(|e| e.to_string())?;
-    let mut state = MemoryState::new();
+/// Prints a line at once, so the steps show as they run.
+pub fn say(line: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}");
+    let _ = stdout.flush();
+}
+
+fn encode(abi: &ContractAbi, entry: &str, args: &[Value]) -> Result<Vec<u8>, String> {
+    let params = abi.entry(entry).ok_or_else(|| format!("the contract has no entry point `{entry}`"))?;
+    let types: Vec<AbiType> = params.params.iter().map(|p| p.ty.clone()).collect();
+    writ_abi::encode_value(&AbiType::Tuple(types), &Value::Tuple(args.to_vec()), &abi.types)
+        .map_err(|e| format!("{entry}: {e}"))
+}
+
+/// Runs `steps` on `node`; returns whether every step went as scripted
+/// (steps whose description starts with "refused" must abort).
+pub fn run(
+    node: &Node,
+    wasm: &[u8],
+    abi: &ContractAbi,
+    steps: &[Step],
+    done: &mut usize,
+    total: usize,
+) -> Result<bool, String> {
+    let names: Vec<&str> =
+        steps.iter().flat_map(|s| std::iter::once(s.caller).chain(s.cosigners.iter().copied())).collect();
+    let readable = |line: String| {
+        let mut line = line;
+        for name in &names {
+            line = line.replace(&format!("0x{}", hex(&account(name))), name);
+        }
+        line
+    };
+    let mut contract: Option<Address> = None;
     let mut all_ok = true;
-    for (i, step) in steps.iter().enumerate() {
-        let Some(entry) = abi.entry(step.entry) else {
-            return Err(format!("the contract has no entry point `{}`", step.entry));
+    let chain_id = node.with_chain(|c| c.chain_id().to_string());
+    for step in steps {
+        *done += 1;
+        let shown_args = {
+            let entry = abi.entry(step.entry);
+            let types: Vec<AbiType> =
+                entry.map(|e| e.params.iter().map(|p| p.ty.clone()).collect()).unwrap_or_default();
+            let bytes = encode(abi, step.entry, &step.args)?;
+            show_tuple(&types, &bytes, &abi.types)
         };
-        let types: Vec<AbiType> = entry.params.iter().map(|p| p.ty.clone()).collect();
-        let args = writ_abi::encode_value(
-            &AbiType::Tuple(types),
-            &Value::Tuple(step.args.clone()),
-            &TypeDefs::default(),
-        )
-        .map_err(|e| format!("{}: {e}", step.entry))?;
-        let mut signers = vec![account(step.caller)];
-        signers.extend(step.cosigners.iter().map(|c| account(c)));
-        let context = CallContext {
-            contract: account("contract"),
-            caller: account(step.caller),
-            signers,
-            block_time: BLOCK_TIME,
-            block_height: i as u64 + 1,
-            gas_limit: GAS_LIMIT,
-        };
-        let call = Call { entry: step.entry, args: &args, context, state: Arc::new(state.clone()) };
-        let report = vm.call(&contract, call).map_err(|e| e.to_string())?;
-        let shown_args: Vec<String> = step.args.iter().map(show).collect();
-        let _ = writeln!(out, "      {:>2}. {} ({})", i + 1, step.what, step.caller);
-        let _ = writeln!(out, "          {}({})", step.entry, shown_args.join(", "));
-        match &report.outcome {
-            Outcome::Success(success) => {
-                let result = writ_abi::decode_value(&entry.returns, &success.result, &TypeDefs::default())
-                    .map_or_else(|_| "…".to_string(), |v| show(&v));
-                let result =
-                    if entry.returns == AbiType::Unit { String::new() } else { format!(" -> {result}") };
-                let _ = writeln!(out, "          ok{result}   gas {}", report.gas_used);
-                for event in &success.events {
-                    let Some(record) = abi.events.get(event.index as usize) else { continue };
-                    let types = AbiType::Tuple(record.fields.iter().map(|f| f.ty.clone()).collect());
-                    let fields = match writ_abi::decode_value(&types, &event.data, &TypeDefs::default()) {
-                        Ok(Value::Tuple(values)) => values.iter().map(show).collect::<Vec<_>>().join(", "),
-                        _ => "…".to_string(),
-                    };
-                    let _ = writeln!(out, "          event {}({fields})", record.name);
+        say(&format!("  [{done:>2}/{total}] {} ({})", step.what, step.caller));
+        say(&readable(format!("          {}({shown_args})", step.entry)));
+        let is_view = abi.entry(step.entry).is_some_and(|e| e.kind == EntryKind::View);
+        if is_view {
+            let target = contract.ok_or("a view before the deployment")?;
+            let args = encode(abi, step.entry, &step.args)?;
+            let report = node
+                .with_chain(|c| c.view(&target, step.entry, &args, account(step.caller)))
+                .map_err(|e| e.to_string())?;
+            match report.outcome {
+                writ_vm::Outcome::Success(success) => {
+                    let returns = abi.entry(step.entry).map_or(AbiType::Unit, |e| e.returns.clone());
+                    let shown = show_tuple(std::slice::from_ref(&returns), &success.result, &abi.types);
+                    say(&readable(format!("          query -> {shown}   gas {}", report.gas_used)));
                 }
-                state.apply(&success.writes);
+                writ_vm::Outcome::Aborted(abort) => {
+                    all_ok = false;
+                    say(&format!("          query aborted: {}", describe_abort(&abort, abi)));
+                }
             }
-            Outcome::Aborted(abort) => {
-                let reason = match abort {
-                    writ_vm::Abort::ContractAbort {
-                        code: writ_abi::host::AbortCode::ContractError,
-                        data,
-                    } => {
-                        let index = data.get(..4).map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
-                        abi.errors
-                            .get(index as usize)
-                            .map_or("an error".to_string(), |e| format!("error {}", e.name))
-                    }
-                    writ_vm::Abort::ContractAbort { code, data } => {
-                        let message = String::from_utf8_lossy(data);
-                        if message.is_empty() {
-                            code.name().to_string()
-                        } else {
-                            format!("{}: {message}", code.name())
-                        }
-                    }
-                    other => other.to_string(),
-                };
-                let expected = step.what.starts_with("refused");
-                all_ok &= expected;
-                let _ = writeln!(
-                    out,
-                    "          aborted: {reason}   gas {}{}",
-                    report.gas_used,
-                    if expected { "" } else { "  (unexpected)" }
-                );
+            continue;
+        }
+        let signer = key(step.caller);
+        let cosigners: Vec<SigningKey> = step.cosigners.iter().map(|c| key(c)).collect();
+        let args = encode(abi, step.entry, &step.args)?;
+        let payload = match (step.entry, contract) {
+            ("init", _) => Payload::Deploy { code: wasm.to_vec(), args },
+            (method, Some(target)) => Payload::Call { contract: target, method: method.to_string(), args },
+            (_, None) => return Err("the first step of a workflow deploys the contract".into()),
+        };
+        let tx = Transaction {
+            chain_id: chain_id.clone(),
+            signer: signer.verifying_key().to_bytes(),
+            nonce: node.next_nonce(&account(step.caller)),
+            gas_limit: GAS_LIMIT,
+            cosigners: cosigners.iter().map(|k| k.verifying_key().to_bytes()).collect(),
+            payload,
+        };
+        let signed = tx.sign(&signer, &cosigners.iter().collect::<Vec<_>>());
+        let id =
+            node.submit(&signed.encode()).map_err(|e| format!("the node refused `{}`: {e}", step.entry))?;
+        let (block, _) = node.produce().map_err(|e| e.to_string())?.ok_or("no block was made")?;
+        let receipt = node
+            .with_chain(|c| c.receipt(&id))
+            .map_err(|e| e.to_string())?
+            .ok_or("the transaction has no receipt")?;
+        let expected_abort = step.what.starts_with("refused");
+        match receipt.status {
+            Status::Success => {
+                all_ok &= !expected_abort;
+                if step.entry == "init" {
+                    contract = writ_ledger::crypto::parse_hex(&receipt.contract);
+                    say(&format!(
+                        "          block {}: deployed at {}   gas {}",
+                        block.height, receipt.contract, receipt.gas_used
+                    ));
+                } else {
+                    let returns = abi.entry(step.entry).map_or(AbiType::Unit, |e| e.returns.clone());
+                    let result =
+                        receipt.result.as_deref().and_then(|r| hex::decode(r).ok()).unwrap_or_default();
+                    let shown = if returns == AbiType::Unit {
+                        String::new()
+                    } else {
+                        format!(
+                            " -> {}",
+                            show_tuple(std::slice::from_ref(&returns), &result, &TypeDefs::default())
+                        )
+                    };
+                    say(&readable(format!(
+                        "          block {}: ok{shown}   gas {}",
+                        block.height, receipt.gas_used
+                    )));
+                }
+                for event in &receipt.events {
+                    let data = hex::decode(&event.data).unwrap_or_default();
+                    say(&readable(format!("          event {}", show_event(abi, event.index, &data))));
+                }
+            }
+            Status::Aborted => {
+                all_ok &= expected_abort;
+                let reason = receipt.error.map_or_else(String::new, |e| e.message);
+                let note = if expected_abort { "" } else { "  (unexpected)" };
+                say(&readable(format!(
+                    "          block {}: aborted: {reason}   gas {}{note}",
+                    block.height, receipt.gas_used
+                )));
             }
         }
     }
-    let _ = writeln!(out, "      state: {} entries, digest {}", state.entries.len(), digest(&state));
     Ok(all_ok)
-}
-
-/// SHA-256 over the sorted entries: the same on every run.
-fn digest(state: &MemoryState) -> String {
-    use sha2::Digest;
-    let mut hasher = sha2::Sha256::new();
-    for (key, value) in &state.entries {
-        hasher.update((key.len() as u32).to_be_bytes());
-        hasher.update(key);
-        hasher.update((value.len() as u32).to_be_bytes());
-        hasher.update(value);
-    }
-    hasher.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
-}
-
-/// A value as the demo prints it.
-fn show(value: &Value) -> String {
-    match value {
-        Value::Bool(b) => b.to_string(),
-        Value::U8(n) => n.to_string(),
-        Value::U32(n) => n.to_string(),
-        Value::U64(n) | Value::Timestamp(n) => n.to_string(),
-        Value::U128(n) => n.to_string(),
-        Value::I64(n) => n.to_string(),
-        Value::I128(n) => n.to_string(),
-        Value::Decimal(d) => d.to_string(),
-        Value::String(s) => format!("{s:?}"),
-        Value::Bytes(b) => format!("0x{}", b.iter().map(|x| format!("{x:02x}")).collect::<String>()),
-        Value::Hash(h) => format!("0x{}…", h.iter().take(4).map(|x| format!("{x:02x}")).collect::<String>()),
-        Value::Address(a) => {
-            format!("0x{}…", a.iter().take(3).map(|x| format!("{x:02x}")).collect::<String>())
-        }
-        Value::Date(d) => d.to_string(),
-        Value::Unit => "()".to_string(),
-        Value::Option(None) => "None".to_string(),
-        Value::Option(Some(v)) => format!("Some({})", show(v)),
-        Value::List(items) | Value::Tuple(items) | Value::Struct(items) => {
-            format!("[{}]", items.iter().map(show).collect::<Vec<_>>().join(", "))
-        }
-        Value::Map(entries) => {
-            format!(
-                "{{{}}}",
-                entries
-                    .iter()
-                    .map(|(k, v)| format!("{}: {}", show(k), show(v)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }
-        Value::Enum { variant, fields } => {
-            format!("#{variant}({})", fields.iter().map(show).collect::<Vec<_>>().join(", "))
-        }
-    }
 }

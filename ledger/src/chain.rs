@@ -24,7 +24,9 @@ use writ_vm::explain::{abort_name, describe_abort};
 use writ_vm::{Call, CallContext, CallReport, Contract, Outcome, State, StateError, Vm};
 
 use crate::block::{Block, ErrorInfo, EventRecord, Header, Receipt, Status};
-use crate::crypto::{Address, Hash32, address_of, contract_address, hex, leaf_hash, merkle_proof, merkle_root};
+use crate::crypto::{
+    Address, Hash32, address_of, contract_address, hex, leaf_hash, merkle_proof, merkle_root,
+};
 use crate::tx::{Payload, SignedTransaction, TxError};
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -85,7 +87,9 @@ impl Rejection {
     /// A stable name for programs.
     pub fn code(&self) -> &'static str {
         match self {
-            Rejection::Format(TxError::BadSignature { .. } | TxError::SignatureCount { .. }) => "bad_signature",
+            Rejection::Format(TxError::BadSignature { .. } | TxError::SignatureCount { .. }) => {
+                "bad_signature"
+            }
             Rejection::Format(TxError::TooLarge { .. }) => "too_large",
             Rejection::Format(TxError::Malformed { .. }) => "malformed",
             Rejection::WrongChain { .. } => "wrong_chain",
@@ -173,13 +177,17 @@ impl StorageProof {
     /// the state root it names. (Whether that root is the one of a block
     /// you trust is for the caller to check against `block_hash`.)
     pub fn verify(&self) -> Result<(), String> {
-        let contract = crate::crypto::parse_hex::<20>(&self.contract).ok_or("the contract is not a 20-byte hex address")?;
+        let contract = crate::crypto::parse_hex::<20>(&self.contract)
+            .ok_or("the contract is not a 20-byte hex address")?;
         let key = hex::decode(self.key.trim_start_matches("0x")).map_err(|_| "the key is not hex")?;
         let value = hex::decode(self.value.trim_start_matches("0x")).map_err(|_| "the value is not hex")?;
-        let root = crate::crypto::parse_hex::<32>(&self.state_root).ok_or("the state root is not 32 bytes of hex")?;
+        let root = crate::crypto::parse_hex::<32>(&self.state_root)
+            .ok_or("the state root is not 32 bytes of hex")?;
         let mut siblings = Vec::new();
         for sibling in &self.siblings {
-            siblings.push(crate::crypto::parse_hex::<32>(sibling).ok_or("a sibling hash is not 32 bytes of hex")?);
+            siblings.push(
+                crate::crypto::parse_hex::<32>(sibling).ok_or("a sibling hash is not 32 bytes of hex")?,
+            );
         }
         let leaf = storage_leaf(&full_key(&contract, &key), &value);
         if crate::crypto::verify_merkle(&root, &leaf, self.leaf_index, self.leaf_count, &siblings) {
@@ -270,17 +278,23 @@ impl Chain {
         }
         for entry in read.open_table(NONCES).map_err(store_error)?.iter().map_err(store_error)? {
             let (key, value) = entry.map_err(store_error)?;
-            let address: Address =
-                key.value().try_into().map_err(|_| LedgerError::Corrupt("a nonce key is not an address".into()))?;
+            let address: Address = key
+                .value()
+                .try_into()
+                .map_err(|_| LedgerError::Corrupt("a nonce key is not an address".into()))?;
             self.nonces.insert(address, value.value());
         }
         let code_table = read.open_table(CODE).map_err(store_error)?;
         for entry in read.open_table(CONTRACTS).map_err(store_error)?.iter().map_err(store_error)? {
             let (key, value) = entry.map_err(store_error)?;
-            let address: Address =
-                key.value().try_into().map_err(|_| LedgerError::Corrupt("a contract key is not an address".into()))?;
-            let code_hash: Hash32 =
-                value.value().try_into().map_err(|_| LedgerError::Corrupt("a code hash is not 32 bytes".into()))?;
+            let address: Address = key
+                .value()
+                .try_into()
+                .map_err(|_| LedgerError::Corrupt("a contract key is not an address".into()))?;
+            let code_hash: Hash32 = value
+                .value()
+                .try_into()
+                .map_err(|_| LedgerError::Corrupt("a code hash is not 32 bytes".into()))?;
             let code = code_table
                 .get(&code_hash[..])
                 .map_err(store_error)?
@@ -290,7 +304,8 @@ impl Chain {
         }
         let blocks = read.open_table(BLOCKS).map_err(store_error)?;
         if let Some(last) = blocks.last().map_err(store_error)? {
-            let block: Block = serde_json::from_slice(last.1.value()).map_err(|e| LedgerError::Corrupt(e.to_string()))?;
+            let block: Block =
+                serde_json::from_slice(last.1.value()).map_err(|e| LedgerError::Corrupt(e.to_string()))?;
             self.height = block.height;
             self.head_hash = crate::crypto::parse_hex(&block.hash).unwrap_or([0; 32]);
             self.head_time = block.time;
@@ -298,7 +313,9 @@ impl Chain {
         }
         *self.storage.write().unwrap_or_else(PoisonError::into_inner) = storage;
         if self.height > 0 && self.compute_state_root() != self.state_root {
-            return Err(LedgerError::Corrupt("the stored state does not match the last block's state root".into()));
+            return Err(LedgerError::Corrupt(
+                "the stored state does not match the last block's state root".into(),
+            ));
         }
         Ok(())
     }
@@ -308,7 +325,12 @@ impl Chain {
     }
 
     pub fn head(&self) -> Head {
-        Head { height: self.height, hash: hex(&self.head_hash), time: self.head_time, state_root: hex(&self.state_root) }
+        Head {
+            height: self.height,
+            hash: hex(&self.head_hash),
+            time: self.head_time,
+            state_root: hex(&self.state_root),
+        }
     }
 
     /// The nonce the sender's next transaction must carry.
@@ -332,7 +354,10 @@ impl Chain {
         signed.verify_signatures()?;
         let tx = &signed.tx;
         if tx.chain_id != self.chain_id {
-            return Err(Rejection::WrongChain { expected: self.chain_id.clone(), found: tx.chain_id.clone() });
+            return Err(Rejection::WrongChain {
+                expected: self.chain_id.clone(),
+                found: tx.chain_id.clone(),
+            });
         }
         let sender = hex(&tx.sender());
         if tx.nonce < expected {
@@ -366,7 +391,11 @@ impl Chain {
     /// Executes `txs` (already admitted, in order) as the next block at
     /// `time`, and makes it durable. Transactions that no longer pass the
     /// nonce check are left out.
-    pub fn apply_block(&mut self, txs: &[SignedTransaction], time: i64) -> Result<(Block, Vec<Receipt>), LedgerError> {
+    pub fn apply_block(
+        &mut self,
+        txs: &[SignedTransaction],
+        time: i64,
+    ) -> Result<(Block, Vec<Receipt>), LedgerError> {
         let height = self.height + 1;
         let time = time.max(self.head_time);
         let mut undo: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
@@ -432,7 +461,15 @@ impl Chain {
                 self.contracts.insert(contract_address_used, deployed.clone());
                 new_contracts.push((contract_address_used, deployed.clone(), code.clone()));
             }
-            receipts.push(receipt(signed, height, index, &contract_address_used, &method, &deployed.abi, &report));
+            receipts.push(receipt(
+                signed,
+                height,
+                index,
+                &contract_address_used,
+                &method,
+                &deployed.abi,
+                &report,
+            ));
             included.push(signed);
         }
         drop(session);
@@ -464,7 +501,12 @@ impl Chain {
     }
 
     /// Undoes a block's changes in memory after it could not be stored.
-    fn rollback(&mut self, undo: BTreeMap<Vec<u8>, Option<Vec<u8>>>, nonces: &BTreeSet<Address>, added: &[Address]) {
+    fn rollback(
+        &mut self,
+        undo: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+        nonces: &BTreeSet<Address>,
+        added: &[Address],
+    ) {
         let mut storage = self.storage.write().unwrap_or_else(PoisonError::into_inner);
         for (key, old) in undo {
             match old {
@@ -508,7 +550,11 @@ impl Chain {
         let write = self.db.begin_write().map_err(store_error)?;
         {
             let block_json = serde_json::to_vec(block).map_err(store_error)?;
-            write.open_table(BLOCKS).map_err(store_error)?.insert(block.height, &block_json[..]).map_err(store_error)?;
+            write
+                .open_table(BLOCKS)
+                .map_err(store_error)?
+                .insert(block.height, &block_json[..])
+                .map_err(store_error)?;
             let mut tx_table = write.open_table(TXS).map_err(store_error)?;
             let mut receipt_table = write.open_table(RECEIPTS).map_err(store_error)?;
             let mut events = write.open_table(EVENTS).map_err(store_error)?;
@@ -556,9 +602,17 @@ impl Chain {
     }
 
     /// A read-only call against the latest state.
-    pub fn view(&self, contract: &Address, method: &str, args: &[u8], caller: Address) -> Result<CallReport, Rejection> {
-        let deployed =
-            self.contracts.get(contract).ok_or_else(|| Rejection::UnknownContract { address: hex(contract) })?;
+    pub fn view(
+        &self,
+        contract: &Address,
+        method: &str,
+        args: &[u8],
+        caller: Address,
+    ) -> Result<CallReport, Rejection> {
+        let deployed = self
+            .contracts
+            .get(contract)
+            .ok_or_else(|| Rejection::UnknownContract { address: hex(contract) })?;
         let is_view = deployed.abi.entry(method).is_some_and(|e| e.kind == EntryKind::View);
         if !is_view {
             return Err(Rejection::UnknownMethod { contract: hex(contract), method: method.to_string() });
@@ -618,8 +672,10 @@ impl Chain {
         let mut out = Vec::new();
         for entry in table.range(&lower[..]..&upper[..]).map_err(store_error)? {
             let (key, value) = entry.map_err(store_error)?;
-            let height = key.value().get(20..28).and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes);
-            let event: EventRecord = serde_json::from_slice(value.value()).map_err(|e| LedgerError::Corrupt(e.to_string()))?;
+            let height =
+                key.value().get(20..28).and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes);
+            let event: EventRecord =
+                serde_json::from_slice(value.value()).map_err(|e| LedgerError::Corrupt(e.to_string()))?;
             if name.is_none_or(|n| n == event.name) {
                 out.push((height, event));
                 if out.len() >= limit {
@@ -657,11 +713,17 @@ impl Chain {
     pub fn replay_into(&self, scratch: &Path) -> Result<Head, LedgerError> {
         let mut fresh = Chain::open(scratch, &self.chain_id, Arc::clone(&self.vm))?;
         for height in 1..=self.height {
-            let block = self.block(height)?.ok_or_else(|| LedgerError::Corrupt(format!("block {height} is missing")))?;
+            let block = self
+                .block(height)?
+                .ok_or_else(|| LedgerError::Corrupt(format!("block {height} is missing")))?;
             let mut txs = Vec::new();
             for id in &block.transactions {
-                let id: Hash32 = crate::crypto::parse_hex(id).ok_or_else(|| LedgerError::Corrupt("bad id".into()))?;
-                txs.push(self.transaction(&id)?.ok_or_else(|| LedgerError::Corrupt("missing transaction".into()))?);
+                let id: Hash32 =
+                    crate::crypto::parse_hex(id).ok_or_else(|| LedgerError::Corrupt("bad id".into()))?;
+                txs.push(
+                    self.transaction(&id)?
+                        .ok_or_else(|| LedgerError::Corrupt("missing transaction".into()))?,
+                );
             }
             fresh.apply_block(&txs, block.time)?;
         }
@@ -678,7 +740,12 @@ fn check_args(abi: &ContractAbi, method: &str, args: &[u8]) -> Result<(), Reject
     writ_abi::decode_value(&AbiType::Tuple(types.clone()), args, &abi.types).map(|_| ()).map_err(|e| {
         Rejection::Arguments {
             method: method.to_string(),
-            expected: entry.params.iter().map(|p| format!("{}: {}", p.name, p.ty)).collect::<Vec<_>>().join(", "),
+            expected: entry
+                .params
+                .iter()
+                .map(|p| format!("{}: {}", p.name, p.ty))
+                .collect::<Vec<_>>()
+                .join(", "),
             why: e.to_string(),
         }
     })
@@ -701,7 +768,10 @@ fn receipt(
                 .map(|e| EventRecord {
                     contract: hex(contract),
                     index: e.index,
-                    name: abi.events.get(e.index as usize).map_or_else(|| format!("#{}", e.index), |r| r.name.clone()),
+                    name: abi
+                        .events
+                        .get(e.index as usize)
+                        .map_or_else(|| format!("#{}", e.index), |r| r.name.clone()),
                     data: hex(&e.data),
                 })
                 .collect();

@@ -45,7 +45,9 @@ pub struct Keystore {
 }
 
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !name.is_empty()
+        && name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 impl Keystore {
@@ -63,7 +65,8 @@ impl Keystore {
     /// Creates a new random key.
     pub fn create(&self, name: &str) -> Result<KeyInfo, KeyError> {
         let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed).map_err(|e| KeyError::Io { path: "the OS random source".into(), why: e.to_string() })?;
+        getrandom::fill(&mut seed)
+            .map_err(|e| KeyError::Io { path: "the OS random source".into(), why: e.to_string() })?;
         self.store(name, &SigningKey::from_bytes(&seed))
     }
 
@@ -86,7 +89,10 @@ impl Keystore {
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(KeyError::Missing { name: name.to_string(), dir: self.dir.display().to_string() });
+                return Err(KeyError::Missing {
+                    name: name.to_string(),
+                    dir: self.dir.display().to_string(),
+                });
             }
             Err(e) => return Err(io(&path, e)),
         };

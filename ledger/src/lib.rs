@@ -4,8 +4,12 @@
 //! Boundary: depends on `writ-vm` and `writ-abi` only; the CLI is a thin
 //! client over the HTTP API and these types.
 
+pub mod api;
+pub mod args;
 pub mod block;
 pub mod chain;
 pub mod crypto;
 pub mod keys;
+pub mod node;
+pub mod openapi;
 pub mod tx;

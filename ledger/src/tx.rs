@@ -57,7 +57,9 @@ pub enum TxError {
     Malformed { what: String },
     #[error("signature {index} does not verify ({who})")]
     BadSignature { index: usize, who: String },
-    #[error("the transaction carries {found} signatures; it needs {expected} (the signer's and one per co-signer)")]
+    #[error(
+        "the transaction carries {found} signatures; it needs {expected} (the signer's and one per co-signer)"
+    )]
     SignatureCount { expected: usize, found: usize },
 }
 

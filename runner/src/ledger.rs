@@ -570,4 +570,3 @@ fn show_args(abi: &ContractAbi, method: &str, args: &[u8]) -> String {
     let types: Vec<AbiType> = entry.params.iter().map(|p| p.ty.clone()).collect();
     show_tuple(&types, args, &abi.types)
 }
-

@@ -1,0 +1,409 @@
+//! The node's HTTP/JSON API (axum), described by the OpenAPI document it
+//! serves at `/openapi.json`. Values follow the ABI's JSON form
+//! (docs/encoding.md): 64-bit and larger integers and Decimals as strings.
+//!
+//! Invariant: every request gets an answer; a malformed one gets a 4xx
+//! with `{"error": {"code", "message"}}`, never a 5xx. A 5xx means the
+//! node itself failed (its store), and says so.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value as Json, json};
+use writ_abi::document::ContractAbi;
+use writ_abi::{AbiType, Value};
+
+use crate::block::Receipt;
+use crate::chain::{LedgerError, Rejection};
+use crate::crypto::{Address, Hash32, hex, parse_hex};
+use crate::node::{Node, SubmitError};
+
+/// How long `?wait=true` waits for a receipt.
+pub const WAIT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Most events one query returns.
+pub const EVENTS_LIMIT_MAX: usize = 1_000;
+
+type Shared = Arc<Node>;
+
+/// An error answer.
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code, message: message.into() }
+    }
+
+    fn bad(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({ "error": { "code": self.code, "message": self.message } });
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+impl From<LedgerError> for ApiError {
+    fn from(error: LedgerError) -> ApiError {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "node_failure", error.to_string())
+    }
+}
+
+impl From<Rejection> for ApiError {
+    fn from(rejection: Rejection) -> ApiError {
+        let status = match rejection {
+            Rejection::UnknownContract { .. } | Rejection::UnknownMethod { .. } => StatusCode::NOT_FOUND,
+            Rejection::Replayed { .. } | Rejection::Gapped { .. } => StatusCode::CONFLICT,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        ApiError::new(status, rejection.code(), rejection.to_string())
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> ApiError {
+        ApiError::bad(
+            "bad_json",
+            format!("the request body is not the JSON expected: {}", rejection.body_text()),
+        )
+    }
+}
+
+type Answer = Result<axum::Json<Json>, ApiError>;
+
+/// The router over a node.
+pub fn router(node: Shared) -> Router {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/v1/status", get(status))
+        .route("/v1/transactions", post(submit))
+        .route("/v1/transactions/{id}", get(transaction))
+        .route("/v1/blocks/latest", get(latest_block))
+        .route("/v1/blocks/{height}", get(block))
+        .route("/v1/accounts/{address}", get(account))
+        .route("/v1/contracts/{address}", get(contract))
+        .route("/v1/contracts/{address}/views/{method}", post(view))
+        .route("/v1/contracts/{address}/events", get(events))
+        .route("/v1/contracts/{address}/proof", get(proof))
+        .fallback(|| async { ApiError::not_found("no such endpoint; see /openapi.json") })
+        .with_state(node)
+}
+
+fn address(text: &str) -> Result<Address, ApiError> {
+    parse_hex::<20>(text)
+        .ok_or_else(|| ApiError::bad("bad_address", format!("`{text}` is not a 20-byte hex address")))
+}
+
+fn tx_id(text: &str) -> Result<Hash32, ApiError> {
+    parse_hex::<32>(text)
+        .ok_or_else(|| ApiError::bad("bad_id", format!("`{text}` is not a 32-byte hex transaction id")))
+}
+
+async fn openapi() -> axum::Json<Json> {
+    axum::Json(crate::openapi::document())
+}
+
+async fn status(State(node): State<Shared>) -> Answer {
+    let head = node.with_chain(|c| c.head());
+    let chain_id = node.with_chain(|c| c.chain_id().to_string());
+    Ok(axum::Json(json!({
+        "chain_id": chain_id,
+        "height": head.height,
+        "block_hash": head.hash,
+        "block_time": head.time,
+        "state_root": head.state_root,
+        "pending": node.pending(),
+    })))
+}
+
+#[derive(Deserialize)]
+struct Submission {
+    /// The signed transaction's canonical bytes, hex.
+    tx: String,
+}
+
+#[derive(Deserialize)]
+struct WaitQuery {
+    #[serde(default)]
+    wait: bool,
+}
+
+async fn submit(
+    State(node): State<Shared>,
+    Query(query): Query<WaitQuery>,
+    body: Result<axum::Json<Submission>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let axum::Json(submission) = body?;
+    let bytes = hex::decode(submission.tx.trim_start_matches("0x"))
+        .map_err(|_| ApiError::bad("bad_hex", "`tx` is not hex"))?;
+    let submitted = {
+        let node = Arc::clone(&node);
+        tokio::task::spawn_blocking(move || node.submit(&bytes))
+            .await
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "node_failure", e.to_string()))?
+    };
+    let id = match submitted {
+        Ok(id) => id,
+        Err(SubmitError::Rejected(rejection)) => return Err(rejection.into()),
+        Err(SubmitError::Duplicate(id)) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "duplicate",
+                format!("transaction {id} is already waiting"),
+            ));
+        }
+        Err(SubmitError::Full) => {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "mempool_full",
+                SubmitError::Full.to_string(),
+            ));
+        }
+    };
+    if !query.wait {
+        let body = json!({ "id": hex(&id), "status": "pending" });
+        return Ok((StatusCode::ACCEPTED, axum::Json(body)).into_response());
+    }
+    match node.wait_for_receipt(&id, WAIT_TIMEOUT).await? {
+        Some(receipt) => Ok(axum::Json(decorate(&node, &receipt)).into_response()),
+        None => {
+            let body = json!({ "id": hex(&id), "status": "pending" });
+            Ok((StatusCode::ACCEPTED, axum::Json(body)).into_response())
+        }
+    }
+}
+
+async fn transaction(State(node): State<Shared>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id = tx_id(&id)?;
+    if let Some(receipt) = node.with_chain(|c| c.receipt(&id))? {
+        return Ok(axum::Json(decorate(&node, &receipt)).into_response());
+    }
+    if node.is_pending(&id) {
+        return Ok((StatusCode::ACCEPTED, axum::Json(json!({ "id": hex(&id), "status": "pending" })))
+            .into_response());
+    }
+    Err(ApiError::not_found(format!("no transaction {}", hex(&id))))
+}
+
+async fn latest_block(State(node): State<Shared>) -> Answer {
+    let height = node.with_chain(|c| c.head().height);
+    block_at(&node, height)
+}
+
+async fn block(State(node): State<Shared>, Path(height): Path<String>) -> Answer {
+    let height: u64 = height
+        .parse()
+        .map_err(|_| ApiError::bad("bad_height", format!("`{height}` is not a block height")))?;
+    block_at(&node, height)
+}
+
+fn block_at(node: &Node, height: u64) -> Answer {
+    match node.with_chain(|c| c.block(height))? {
+        Some(block) => Ok(axum::Json(serde_json::to_value(block).unwrap_or(Json::Null))),
+        None if height == 0 => Err(ApiError::not_found("no blocks yet")),
+        None => Err(ApiError::not_found(format!("no block {height}"))),
+    }
+}
+
+async fn account(State(node): State<Shared>, Path(text): Path<String>) -> Answer {
+    let address = address(&text)?;
+    Ok(axum::Json(json!({ "address": hex(&address), "next_nonce": node.next_nonce(&address) })))
+}
+
+async fn contract(State(node): State<Shared>, Path(text): Path<String>) -> Answer {
+    let address = address(&text)?;
+    let found = node.with_chain(|c| c.contract(&address).map(|d| (d.code_hash, Arc::clone(&d.abi))));
+    let (code_hash, abi) =
+        found.ok_or_else(|| ApiError::not_found(format!("no contract at {}", hex(&address))))?;
+    Ok(axum::Json(json!({ "address": hex(&address), "code_hash": hex(&code_hash), "abi": *abi })))
+}
+
+#[derive(Deserialize)]
+struct ViewQuery {
+    /// Who asks (`caller()` in the view); the zero address by default.
+    from: Option<String>,
+}
+
+async fn view(
+    State(node): State<Shared>,
+    Path((text, method)): Path<(String, String)>,
+    Query(query): Query<ViewQuery>,
+    body: Option<axum::Json<Json>>,
+) -> Answer {
+    let address = address(&text)?;
+    let caller = match &query.from {
+        Some(from) => self::address(from)?,
+        None => [0; 20],
+    };
+    let abi = node
+        .with_chain(|c| c.contract(&address).map(|d| Arc::clone(&d.abi)))
+        .ok_or_else(|| ApiError::not_found(format!("no contract at {}", hex(&address))))?;
+    let args_json = body.map_or(Json::Array(Vec::new()), |axum::Json(j)| j);
+    let args = encode_args(&abi, &method, &args_json)?;
+    let report = {
+        let node = Arc::clone(&node);
+        let method = method.clone();
+        tokio::task::spawn_blocking(move || node.with_chain(|c| c.view(&address, &method, &args, caller)))
+            .await
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "node_failure", e.to_string()))??
+    };
+    let returns = abi.entry(&method).map_or(AbiType::Unit, |e| e.returns.clone());
+    match report.outcome {
+        writ_vm::Outcome::Success(success) => {
+            let value = writ_abi::decode_value(&returns, &success.result, &abi.types)
+                .ok()
+                .and_then(|v| writ_abi::json::to_json(&v, &returns, &abi.types).ok())
+                .unwrap_or(Json::Null);
+            Ok(axum::Json(json!({ "result": value, "gas_used": report.gas_used })))
+        }
+        writ_vm::Outcome::Aborted(abort) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "aborted",
+            writ_vm::explain::describe_abort(&abort, &abi),
+        )),
+    }
+}
+
+/// JSON arguments (an array in parameter order, or an object by name) in
+/// their canonical encoding.
+pub fn encode_args(abi: &ContractAbi, method: &str, args: &Json) -> Result<Vec<u8>, ApiError> {
+    let entry = abi.entry(method).ok_or_else(|| {
+        ApiError::not_found(format!("contract `{}` has no entry point `{method}`", abi.name))
+    })?;
+    crate::args::encode_args(&entry.params, args, &abi.types)
+        .map_err(|e| ApiError::bad("bad_arguments", format!("arguments of `{method}`: {e}")))
+}
+
+#[derive(Deserialize)]
+struct EventsQuery {
+    name: Option<String>,
+    from: Option<u64>,
+    to: Option<u64>,
+    limit: Option<usize>,
+}
+
+async fn events(
+    State(node): State<Shared>,
+    Path(text): Path<String>,
+    Query(query): Query<EventsQuery>,
+) -> Answer {
+    let address = address(&text)?;
+    let abi = node
+        .with_chain(|c| c.contract(&address).map(|d| Arc::clone(&d.abi)))
+        .ok_or_else(|| ApiError::not_found(format!("no contract at {}", hex(&address))))?;
+    let limit = query.limit.unwrap_or(100).clamp(1, EVENTS_LIMIT_MAX);
+    let from = query.from.unwrap_or(0);
+    let to = query.to.unwrap_or(u64::MAX - 1);
+    let found = node.with_chain(|c| c.events(&address, query.name.as_deref(), from, to, limit))?;
+    let list: Vec<Json> = found
+        .into_iter()
+        .map(|(height, event)| {
+            let mut value = event_json(&abi, event.index, &event.data);
+            if let Some(object) = value.as_object_mut() {
+                object.insert("height".into(), json!(height));
+            }
+            value
+        })
+        .collect();
+    Ok(axum::Json(json!({ "events": list })))
+}
+
+#[derive(Deserialize)]
+struct ProofQuery {
+    /// The storage key within the contract, hex.
+    key: String,
+}
+
+async fn proof(
+    State(node): State<Shared>,
+    Path(text): Path<String>,
+    Query(query): Query<ProofQuery>,
+) -> Answer {
+    let address = address(&text)?;
+    let key = hex::decode(query.key.trim_start_matches("0x"))
+        .map_err(|_| ApiError::bad("bad_key", "`key` is not hex"))?;
+    match node.with_chain(|c| c.proof(&address, &key)) {
+        Some(proof) => Ok(axum::Json(serde_json::to_value(proof).unwrap_or(Json::Null))),
+        None => {
+            Err(ApiError::not_found(format!("contract {} has no storage entry {}", hex(&address), hex(&key))))
+        }
+    }
+}
+
+/// An event as JSON: its name and its fields by name.
+fn event_json(abi: &ContractAbi, index: u32, data_hex: &str) -> Json {
+    let Some(record) = abi.events.get(index as usize) else {
+        return json!({ "name": format!("#{index}"), "data": data_hex });
+    };
+    let types: Vec<AbiType> = record.fields.iter().map(|f| f.ty.clone()).collect();
+    let data = hex::decode(data_hex).unwrap_or_default();
+    let mut fields = serde_json::Map::new();
+    if let Ok(Value::Tuple(values)) =
+        writ_abi::decode_value(&AbiType::Tuple(types.clone()), &data, &abi.types)
+    {
+        for ((field, ty), value) in record.fields.iter().zip(&types).zip(&values) {
+            let shown = writ_abi::json::to_json(value, ty, &abi.types).unwrap_or(Json::Null);
+            fields.insert(field.name.clone(), shown);
+        }
+    }
+    json!({ "name": record.name, "fields": fields, "data": data_hex })
+}
+
+/// A receipt with its result and events decoded by the contract's ABI.
+pub fn decorate(node: &Node, receipt: &Receipt) -> Json {
+    let mut value = serde_json::to_value(receipt).unwrap_or(Json::Null);
+    let contract = parse_hex::<20>(&receipt.contract).unwrap_or([0; 20]);
+    let Some(abi) = node.with_chain(|c| c.contract(&contract).map(|d| Arc::clone(&d.abi))) else {
+        return value;
+    };
+    let Some(object) = value.as_object_mut() else { return value };
+    if let (Some(result), Some(entry)) = (&receipt.result, abi.entry(&receipt.method)) {
+        let bytes = hex::decode(result).unwrap_or_default();
+        let decoded = writ_abi::decode_value(&entry.returns, &bytes, &abi.types)
+            .ok()
+            .and_then(|v| writ_abi::json::to_json(&v, &entry.returns, &abi.types).ok())
+            .unwrap_or(Json::Null);
+        object.insert("value".into(), decoded);
+    }
+    let events: Vec<Json> = receipt.events.iter().map(|e| event_json(&abi, e.index, &e.data)).collect();
+    object.insert("events".into(), Json::Array(events));
+    value
+}
+
+/// Serves the API on `listener` and produces blocks until `stop` turns true.
+pub async fn serve(
+    node: Shared,
+    listener: tokio::net::TcpListener,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let producer = tokio::spawn(Arc::clone(&node).run_producer(stop.clone()));
+    let mut shutdown = stop;
+    axum::serve(listener, router(node))
+        .with_graceful_shutdown(async move {
+            while !*shutdown.borrow() {
+                if shutdown.changed().await.is_err() {
+                    return;
+                }
+            }
+        })
+        .await?;
+    let _ = producer.await;
+    Ok(())
+}

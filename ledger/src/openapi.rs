@@ -1,0 +1,150 @@
+//! The OpenAPI 3 document of the node's HTTP API, served at
+//! `/openapi.json`. Written by hand next to the routes in `api.rs`; the
+//! end-to-end tests check that every route it lists answers.
+
+use serde_json::{Value, json};
+
+fn error_response(description: &str) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
+}
+
+fn ok(description: &str, schema: Value) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": schema } } })
+}
+
+fn path_param(name: &str, description: &str, pattern: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "description": description,
+            "schema": { "type": "string", "pattern": pattern } })
+}
+
+const ADDRESS: &str = "^(0x)?[0-9a-fA-F]{40}$";
+const ID: &str = "^(0x)?[0-9a-fA-F]{64}$";
+
+pub fn document() -> Value {
+    let address = path_param("address", "a 20-byte address, hex", ADDRESS);
+    let any = json!({});
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Writ node",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Submit signed transactions, read blocks and receipts, query contracts, \
+                read events and storage proofs. Values follow the ABI's JSON form: 64-bit and larger \
+                integers and Decimals are strings; bytes, hashes and addresses are 0x-hex."
+        },
+        "paths": {
+            "/v1/status": { "get": {
+                "summary": "Chain id, latest block and waiting transactions",
+                "responses": { "200": ok("the node's status", json!({ "$ref": "#/components/schemas/Status" })) }
+            }},
+            "/v1/transactions": { "post": {
+                "summary": "Submit a signed transaction (canonical bytes, hex)",
+                "parameters": [{ "name": "wait", "in": "query", "required": false,
+                    "description": "wait (up to 30 s) for the receipt", "schema": { "type": "boolean" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["tx"], "properties": { "tx": { "type": "string" } } } } } },
+                "responses": {
+                    "200": ok("the receipt (with ?wait=true)", json!({ "$ref": "#/components/schemas/Receipt" })),
+                    "202": ok("accepted, waiting for a block", json!({ "$ref": "#/components/schemas/Pending" })),
+                    "400": error_response("malformed, badly signed, wrong chain, bad gas limit, bad arguments or module"),
+                    "404": error_response("unknown contract or entry point"),
+                    "409": error_response("replayed or gapped nonce, or already waiting"),
+                    "415": error_response("not JSON"),
+                    "422": error_response("JSON of the wrong shape"),
+                    "503": error_response("the mempool is full")
+                }
+            }},
+            "/v1/transactions/{id}": { "get": {
+                "summary": "A transaction's receipt",
+                "parameters": [path_param("id", "the transaction id, hex", ID)],
+                "responses": {
+                    "200": ok("the receipt", json!({ "$ref": "#/components/schemas/Receipt" })),
+                    "202": ok("still waiting", json!({ "$ref": "#/components/schemas/Pending" })),
+                    "400": error_response("not an id"),
+                    "404": error_response("unknown transaction")
+                }
+            }},
+            "/v1/blocks/latest": { "get": {
+                "summary": "The latest block",
+                "responses": { "200": ok("the block", json!({ "$ref": "#/components/schemas/Block" })),
+                               "404": error_response("no blocks yet") }
+            }},
+            "/v1/blocks/{height}": { "get": {
+                "summary": "A block by height",
+                "parameters": [{ "name": "height", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 0 } }],
+                "responses": { "200": ok("the block", json!({ "$ref": "#/components/schemas/Block" })),
+                               "400": error_response("not a height"), "404": error_response("no such block") }
+            }},
+            "/v1/accounts/{address}": { "get": {
+                "summary": "An account's next nonce (counting waiting transactions)",
+                "parameters": [address.clone()],
+                "responses": { "200": ok("the account", json!({ "type": "object", "properties": {
+                    "address": { "type": "string" }, "next_nonce": { "type": "integer" } } })),
+                    "400": error_response("not an address") }
+            }},
+            "/v1/contracts/{address}": { "get": {
+                "summary": "A contract's code hash and ABI document",
+                "parameters": [address.clone()],
+                "responses": { "200": ok("the contract", json!({ "type": "object", "properties": {
+                    "address": { "type": "string" }, "code_hash": { "type": "string" }, "abi": { "type": "object" } } })),
+                    "400": error_response("not an address"), "404": error_response("no contract there") }
+            }},
+            "/v1/contracts/{address}/views/{method}": { "post": {
+                "summary": "Call a view with JSON arguments (an array in order, or an object by name)",
+                "parameters": [address.clone(),
+                    { "name": "method", "in": "path", "required": true, "schema": { "type": "string" } },
+                    { "name": "from", "in": "query", "required": false, "description": "the caller, hex address",
+                      "schema": { "type": "string", "pattern": ADDRESS } }],
+                "requestBody": { "required": false, "content": { "application/json": { "schema": any } } },
+                "responses": {
+                    "200": ok("the result", json!({ "type": "object", "properties": {
+                        "result": {}, "gas_used": { "type": "integer" } } })),
+                    "400": error_response("bad address or arguments"),
+                    "404": error_response("no such contract or view"),
+                    "422": error_response("the view aborted")
+                }
+            }},
+            "/v1/contracts/{address}/events": { "get": {
+                "summary": "A contract's events, oldest first",
+                "parameters": [address.clone(),
+                    { "name": "name", "in": "query", "required": false, "schema": { "type": "string" } },
+                    { "name": "from", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 0 } },
+                    { "name": "to", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 0 } },
+                    { "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 1000 } }],
+                "responses": { "200": ok("the events", json!({ "type": "object", "properties": {
+                    "events": { "type": "array", "items": { "$ref": "#/components/schemas/Event" } } } })),
+                    "400": error_response("bad address or query"), "404": error_response("no contract there") }
+            }},
+            "/v1/contracts/{address}/proof": { "get": {
+                "summary": "An inclusion proof of one storage entry against the latest state root",
+                "parameters": [address,
+                    { "name": "key", "in": "query", "required": true, "description": "the storage key, hex",
+                      "schema": { "type": "string" } }],
+                "responses": { "200": ok("the proof (check it with `writ verify-proof`)", json!({ "type": "object" })),
+                    "400": error_response("bad address or key"), "404": error_response("no such entry") }
+            }}
+        },
+        "components": { "schemas": {
+            "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object",
+                "required": ["code", "message"],
+                "properties": { "code": { "type": "string" }, "message": { "type": "string" } } } } },
+            "Pending": { "type": "object", "properties": { "id": { "type": "string" }, "status": { "type": "string" } } },
+            "Status": { "type": "object", "properties": {
+                "chain_id": { "type": "string" }, "height": { "type": "integer" }, "block_hash": { "type": "string" },
+                "block_time": { "type": "integer" }, "state_root": { "type": "string" }, "pending": { "type": "integer" } } },
+            "Block": { "type": "object", "properties": {
+                "height": { "type": "integer" }, "hash": { "type": "string" }, "parent": { "type": "string" },
+                "time": { "type": "integer" }, "tx_root": { "type": "string" }, "receipts_root": { "type": "string" },
+                "state_root": { "type": "string" }, "transactions": { "type": "array", "items": { "type": "string" } } } },
+            "Event": { "type": "object", "properties": {
+                "name": { "type": "string" }, "fields": { "type": "object" }, "data": { "type": "string" },
+                "height": { "type": "integer" } } },
+            "Receipt": { "type": "object", "properties": {
+                "transaction": { "type": "string" }, "height": { "type": "integer" }, "index": { "type": "integer" },
+                "sender": { "type": "string" }, "contract": { "type": "string" }, "method": { "type": "string" },
+                "status": { "type": "string", "enum": ["success", "aborted"] }, "gas_used": { "type": "integer" },
+                "result": { "type": "string", "nullable": true }, "value": {},
+                "error": { "type": "object", "nullable": true }, "events": { "type": "array", "items": { "$ref": "#/components/schemas/Event" } } } }
+        }}
+    })
+}
