@@ -23,9 +23,11 @@ mod demo;
 mod demo_run;
 mod files;
 mod fmt_cmd;
+mod node_cmd;
 mod test_cmd;
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -116,10 +118,131 @@ enum Command {
     ///
     /// Checks each example and shows who may call what in each contract.
     Demo,
+    /// Manage signing keys (Ed25519) in the keystore.
+    Key {
+        #[command(subcommand)]
+        action: KeyAction,
+        /// The keystore folder.
+        #[arg(long, global = true, default_value = writ_ledger::keys::DEFAULT_DIR)]
+        keys: PathBuf,
+    },
+    /// Run a ledger node: a durable store, blocks from a mempool, an HTTP API.
+    ///
+    /// The API is described by the OpenAPI document at /openapi.json.
+    /// Stop it with Ctrl-C. See docs/ledger.md.
+    Node {
+        /// Where the node keeps its store (created if missing).
+        #[arg(long, default_value = ".writ/node")]
+        data: PathBuf,
+        /// The address to serve the API on.
+        #[arg(long, default_value = "127.0.0.1:7780")]
+        listen: String,
+        /// The chain's name; transactions for another chain are refused.
+        #[arg(long, default_value = "writ-local")]
+        chain_id: String,
+        /// How often to make a block of waiting transactions, in milliseconds.
+        #[arg(long, default_value_t = 200)]
+        block_ms: u64,
+    },
+    /// Deploy a contract: a `.writ` file (compiled first) or a built `.wasm`.
+    Deploy {
+        file: PathBuf,
+        /// The contract to deploy when the file has several.
+        #[arg(long)]
+        contract: Option<String>,
+        /// Arguments of `init`, as JSON: an array in order or an object by name.
+        #[arg(long)]
+        args: Option<String>,
+        #[command(flatten)]
+        send: SendOptions,
+    },
+    /// Call an entry point in a signed transaction and print its receipt.
+    Call {
+        /// The contract's address.
+        address: String,
+        method: String,
+        /// Arguments as JSON: an array in order or an object by name.
+        args: Option<String>,
+        #[command(flatten)]
+        send: SendOptions,
+    },
+    /// Call a view (read-only, no transaction) and print its result as JSON.
+    Query {
+        address: String,
+        method: String,
+        /// Arguments as JSON: an array in order or an object by name.
+        args: Option<String>,
+        /// Ask as this address (what `caller()` returns in the view).
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long, env = "WRIT_NODE", default_value = node_cmd::DEFAULT_NODE)]
+        node: String,
+    },
+    /// List a contract's events, oldest first.
+    Events {
+        address: String,
+        /// Only events with this name.
+        #[arg(long)]
+        name: Option<String>,
+        /// From this block height.
+        #[arg(long)]
+        from: Option<u64>,
+        /// Up to this block height.
+        #[arg(long)]
+        to: Option<u64>,
+        #[arg(long, env = "WRIT_NODE", default_value = node_cmd::DEFAULT_NODE)]
+        node: String,
+    },
+    /// Check a storage proof (from GET /v1/contracts/ADDR/proof) offline.
+    VerifyProof {
+        /// The proof, as the node served it (JSON).
+        file: PathBuf,
+        /// Also require the proof to be for this state root (from a block you trust).
+        #[arg(long)]
+        root: Option<String>,
+    },
     /// Run the language server over stdin and stdout (for editors).
     ///
     /// Speaks the Language Server Protocol; see docs/lsp.md for editor setup.
     Lsp,
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyAction {
+    /// Create a new random key.
+    New { name: String },
+    /// List keys with their addresses.
+    List,
+}
+
+/// How a transaction is sent: where, signed by whom, with what gas.
+#[derive(Debug, clap::Args)]
+struct SendOptions {
+    /// The signing key's name in the keystore.
+    #[arg(long)]
+    key: String,
+    /// Co-sign with this key too (repeat for more); the contract sees them with `signed_by`.
+    #[arg(long)]
+    cosign: Vec<String>,
+    #[arg(long, default_value_t = node_cmd::DEFAULT_GAS)]
+    gas_limit: u64,
+    #[arg(long, env = "WRIT_NODE", default_value = node_cmd::DEFAULT_NODE)]
+    node: String,
+    /// The keystore folder.
+    #[arg(long, default_value = writ_ledger::keys::DEFAULT_DIR)]
+    keys: PathBuf,
+}
+
+impl SendOptions {
+    fn into_args(self) -> node_cmd::SendArgs {
+        node_cmd::SendArgs {
+            node: self.node,
+            keys: self.keys,
+            key: self.key,
+            cosign: self.cosign,
+            gas_limit: self.gas_limit,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -159,6 +282,32 @@ fn run(command: Command, color: bool) -> u8 {
         Command::Test { paths, filter, exact, gas_limit, cases, seed } => {
             let options = writ_runner::RunOptions { filter, exact, gas_limit, cases, seed };
             test_cmd::run(&paths, &options, color)
+        }
+        Command::Key { action: KeyAction::New { name }, keys } => {
+            node_cmd::report(node_cmd::key_new(&keys, &name))
+        }
+        Command::Key { action: KeyAction::List, keys } => node_cmd::report(node_cmd::key_list(&keys)),
+        Command::Node { data, listen, chain_id, block_ms } => {
+            node_cmd::report(node_cmd::node(node_cmd::NodeArgs { data, listen, chain_id, block_ms }))
+        }
+        Command::Deploy { file, contract, args, send } => node_cmd::report(node_cmd::deploy(
+            &file,
+            contract.as_deref(),
+            args.as_deref(),
+            &send.into_args(),
+            color,
+        )),
+        Command::Call { address, method, args, send } => {
+            node_cmd::report(node_cmd::call(&address, &method, args.as_deref(), &send.into_args()))
+        }
+        Command::Query { address, method, args, from, node } => {
+            node_cmd::report(node_cmd::query(&node, &address, &method, args.as_deref(), from.as_deref()))
+        }
+        Command::Events { address, name, from, to, node } => {
+            node_cmd::report(node_cmd::events(&node, &address, name.as_deref(), from, to))
+        }
+        Command::VerifyProof { file, root } => {
+            node_cmd::report(node_cmd::verify_proof(&file, root.as_deref()))
         }
         Command::Lsp => match writ_lsp::run_stdio() {
             Ok(clean) => u8::from(!clean),

@@ -245,7 +245,7 @@ async fn view(
     State(node): State<Shared>,
     Path((text, method)): Path<(String, String)>,
     Query(query): Query<ViewQuery>,
-    body: Option<axum::Json<Json>>,
+    body: axum::body::Bytes,
 ) -> Answer {
     let address = address(&text)?;
     let caller = match &query.from {
@@ -255,7 +255,21 @@ async fn view(
     let abi = node
         .with_chain(|c| c.contract(&address).map(|d| Arc::clone(&d.abi)))
         .ok_or_else(|| ApiError::not_found(format!("no contract at {}", hex(&address))))?;
-    let args_json = body.map_or(Json::Array(Vec::new()), |axum::Json(j)| j);
+    if abi.entry(&method).is_some_and(|e| e.kind != writ_abi::document::EntryKind::View) {
+        return Err(ApiError::bad(
+            "not_a_view",
+            format!(
+                "`{method}` may change state, so it is not a view; call it in a transaction (`writ call`)"
+            ),
+        ));
+    }
+    // No body means no arguments; anything else must be JSON.
+    let args_json = if body.iter().all(u8::is_ascii_whitespace) {
+        Json::Array(Vec::new())
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad("bad_json", format!("the arguments are not JSON: {e}")))?
+    };
     let args = encode_args(&abi, &method, &args_json)?;
     let report = {
         let node = Arc::clone(&node);

@@ -11,7 +11,8 @@ use writ_abi::{AbiType, TypeDefs, Value};
 pub fn encode_args(params: &[Field], args: &Json, defs: &TypeDefs) -> Result<Vec<u8>, String> {
     let signature = || params.iter().map(|p| format!("{}: {}", p.name, p.ty)).collect::<Vec<_>>().join(", ");
     let convert = |json: &Json, field: &Field| {
-        writ_abi::json::from_json(json, &field.ty, defs).map_err(|e| format!("`{}`: {e}", field.name))
+        writ_abi::json::from_json(json, &field.ty, defs)
+            .map_err(|e| e.with_root(field.name.clone()).to_string())
     };
     let values: Vec<Value> = match args {
         Json::Null if params.is_empty() => Vec::new(),

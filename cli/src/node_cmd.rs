@@ -1,0 +1,404 @@
+//! The node and its clients: `writ key`, `writ node`, `writ deploy`,
+//! `writ call`, `writ query`, `writ events`, `writ verify-proof`.
+//! Clients speak the node's HTTP API; transactions are built and signed
+//! here, with keys from the keystore, and never leave unsigned.
+//!
+//! Exit codes: 0 success, 1 the node refused or the call aborted, 2 bad
+//! usage or an unreachable node.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::{Value as Json, json};
+use writ_abi::document::{ContractAbi, read_from_module};
+use writ_ledger::crypto::{address_of, hex, parse_hex};
+use writ_ledger::keys::Keystore;
+use writ_ledger::tx::{Payload, Transaction};
+
+/// Where clients find a node unless `--node` says otherwise.
+pub const DEFAULT_NODE: &str = "http://127.0.0.1:7780";
+/// Gas limit of a transaction unless `--gas-limit` says otherwise.
+pub const DEFAULT_GAS: u64 = 100_000_000;
+
+/// Why a client command failed: the exit code and the message.
+pub struct Failed(u8, String);
+
+fn usage(message: impl Into<String>) -> Failed {
+    Failed(2, message.into())
+}
+
+fn refused(message: impl Into<String>) -> Failed {
+    Failed(1, message.into())
+}
+
+/// Runs a command and turns its failure into a message and exit code.
+pub fn report(result: Result<(), Failed>) -> u8 {
+    match result {
+        Ok(()) => 0,
+        Err(Failed(code, message)) => {
+            errln!("error: {message}");
+            code
+        }
+    }
+}
+
+fn say(text: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
+
+// ------------------------------------------------------------------ keys
+
+pub fn key_new(keys: &Path, name: &str) -> Result<(), Failed> {
+    let info = Keystore::new(keys).create(name).map_err(|e| usage(e.to_string()))?;
+    say(&format!(
+        "created key `{}`: address 0x{} (stored in {})",
+        info.name,
+        hex(&info.address),
+        keys.display()
+    ));
+    Ok(())
+}
+
+pub fn key_list(keys: &Path) -> Result<(), Failed> {
+    let list = Keystore::new(keys).list().map_err(|e| usage(e.to_string()))?;
+    if list.is_empty() {
+        say(&format!("no keys in {} (create one with `writ key new NAME`)", keys.display()));
+    }
+    for info in list {
+        say(&format!("{:<20} 0x{}", info.name, hex(&info.address)));
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ node
+
+pub struct NodeArgs {
+    pub data: PathBuf,
+    pub listen: String,
+    pub chain_id: String,
+    pub block_ms: u64,
+}
+
+pub fn node(args: NodeArgs) -> Result<(), Failed> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| usage(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async move {
+        let vm = writ_vm::Vm::new(writ_vm::VmOptions {
+            disk_cache: Some(args.data.join("compiled")),
+            ..writ_vm::VmOptions::in_memory()
+        })
+        .map_err(|e| usage(format!("cannot start the VM: {e}")))?;
+        let mut config = writ_ledger::node::NodeConfig::new(args.data.clone(), &args.chain_id);
+        config.block_interval = std::time::Duration::from_millis(args.block_ms.max(1));
+        let node = writ_ledger::node::Node::open(config, Arc::new(vm))
+            .map_err(|e| usage(format!("cannot open the store in {}: {e}", args.data.display())))?;
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .map_err(|e| usage(format!("cannot listen on {}: {e}", args.listen)))?;
+        let local = listener.local_addr().map_or(args.listen.clone(), |a| a.to_string());
+        let head = node.with_chain(|c| c.head());
+        say(&format!(
+            "writ node: chain `{}` at height {}, store {}, listening on http://{local}",
+            args.chain_id,
+            head.height,
+            args.data.display()
+        ));
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            let _ = stop_tx.send(true);
+        });
+        writ_ledger::api::serve(Arc::new(node), listener, stop_rx)
+            .await
+            .map_err(|e| usage(format!("the server stopped: {e}")))?;
+        say("writ node: stopped");
+        Ok(())
+    })
+}
+
+// ------------------------------------------------------------------ HTTP
+
+struct Client {
+    base: String,
+}
+
+impl Client {
+    fn new(base: &str) -> Client {
+        Client { base: base.trim_end_matches('/').to_string() }
+    }
+
+    fn answer(&self, result: Result<ureq::Response, ureq::Error>) -> Result<Json, Failed> {
+        match result {
+            Ok(response) => response
+                .into_json::<Json>()
+                .map_err(|e| usage(format!("the node sent something that is not JSON: {e}"))),
+            Err(ureq::Error::Status(status, response)) => {
+                let body: Json = response.into_json().unwrap_or(Json::Null);
+                let message = body["error"]["message"].as_str().unwrap_or("(no message)");
+                let code = body["error"]["code"].as_str().unwrap_or("error");
+                Err(refused(format!("the node answered {status} ({code}): {message}")))
+            }
+            Err(e) => Err(usage(format!("cannot reach the node at {}: {e}", self.base))),
+        }
+    }
+
+    fn get(&self, path: &str) -> Result<Json, Failed> {
+        self.answer(ureq::get(&format!("{}{path}", self.base)).call())
+    }
+
+    fn post(&self, path: &str, body: &Json) -> Result<Json, Failed> {
+        self.answer(ureq::post(&format!("{}{path}", self.base)).send_json(body.clone()))
+    }
+}
+
+fn parse_json_args(text: Option<&str>) -> Result<Json, Failed> {
+    match text {
+        None => Ok(Json::Array(Vec::new())),
+        Some(text) => serde_json::from_str(text)
+            .map_err(|e| usage(format!("the arguments are not JSON ({e}); write e.g. '[\"A\", \"12.50\"]'"))),
+    }
+}
+
+fn parse_address(text: &str) -> Result<[u8; 20], Failed> {
+    parse_hex::<20>(text).ok_or_else(|| usage(format!("`{text}` is not a 20-byte hex address")))
+}
+
+/// Signs and submits, waiting for the receipt; prints it. Aborted is exit 1.
+fn submit(
+    client: &Client,
+    keys: &Path,
+    key: &str,
+    cosign: &[String],
+    gas: u64,
+    payload: Payload,
+) -> Result<Json, Failed> {
+    let store = Keystore::new(keys);
+    let signer = store.load(key).map_err(|e| usage(e.to_string()))?;
+    let cosigners = cosign
+        .iter()
+        .map(|n| store.load(n))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| usage(e.to_string()))?;
+    let sender = address_of(&signer.verifying_key().to_bytes());
+    let status = client.get("/v1/status")?;
+    let chain_id = status["chain_id"].as_str().unwrap_or_default().to_string();
+    let account = client.get(&format!("/v1/accounts/{}", hex(&sender)))?;
+    let nonce = account["next_nonce"].as_u64().unwrap_or(0);
+    let tx = Transaction {
+        chain_id,
+        signer: signer.verifying_key().to_bytes(),
+        nonce,
+        gas_limit: gas,
+        cosigners: cosigners.iter().map(|k| k.verifying_key().to_bytes()).collect(),
+        payload,
+    };
+    let signed = tx.sign(&signer, &cosigners.iter().collect::<Vec<_>>());
+    let receipt = client.post("/v1/transactions?wait=true", &json!({ "tx": hex(&signed.encode()) }))?;
+    if receipt["status"] == "pending" {
+        return Err(refused(format!("transaction {} is still waiting for a block", receipt["id"])));
+    }
+    Ok(receipt)
+}
+
+/// Prints a receipt; `Err` when the transaction aborted.
+fn show_receipt(receipt: &Json) -> Result<(), Failed> {
+    say(&format!(
+        "transaction {} in block {}: {} (gas {})",
+        receipt["transaction"].as_str().unwrap_or("?"),
+        receipt["height"],
+        receipt["status"].as_str().unwrap_or("?"),
+        receipt["gas_used"]
+    ));
+    if let Some(value) = receipt.get("value").filter(|v| !v.is_null()) {
+        say(&format!("result: {value}"));
+    }
+    for event in receipt["events"].as_array().into_iter().flatten() {
+        say(&format!("event {} {}", event["name"].as_str().unwrap_or("?"), event["fields"]));
+    }
+    if receipt["status"] == "aborted" {
+        return Err(refused(format!(
+            "the call aborted: {}",
+            receipt["error"]["message"].as_str().unwrap_or("(no message)")
+        )));
+    }
+    Ok(())
+}
+
+pub struct SendArgs {
+    pub node: String,
+    pub keys: PathBuf,
+    pub key: String,
+    pub cosign: Vec<String>,
+    pub gas_limit: u64,
+}
+
+/// `writ deploy FILE.writ|FILE.wasm`.
+pub fn deploy(
+    file: &Path,
+    contract: Option<&str>,
+    args: Option<&str>,
+    send: &SendArgs,
+    color: bool,
+) -> Result<(), Failed> {
+    let code = module_of(file, contract, color)?;
+    let abi = read_from_module(&code).map_err(|e| usage(format!("`{}`: {e}", file.display())))?;
+    let init = abi.entry("init").ok_or_else(|| usage("the module has no `init` entry point"))?;
+    let encoded = writ_ledger::args::encode_args(&init.params, &parse_json_args(args)?, &abi.types)
+        .map_err(|e| usage(format!("arguments of `init`: {e}")))?;
+    let client = Client::new(&send.node);
+    let receipt = submit(
+        &client,
+        &send.keys,
+        &send.key,
+        &send.cosign,
+        send.gas_limit,
+        Payload::Deploy { code, args: encoded },
+    )?;
+    show_receipt(&receipt)?;
+    say(&format!("deployed {} at 0x{}", abi.name, receipt["contract"].as_str().unwrap_or("?")));
+    Ok(())
+}
+
+/// The module to deploy: a built artifact, or a source file compiled now.
+fn module_of(file: &Path, contract: Option<&str>, color: bool) -> Result<Vec<u8>, Failed> {
+    if file.extension().is_some_and(|e| e == "wasm") {
+        return std::fs::read(file).map_err(|e| {
+            usage(format!("cannot read `{}`: {}", file.display(), crate::files::io_reason(&e)))
+        });
+    }
+    let analysis = crate::build_cmd::load_checked(&[file.to_path_buf()], color, "not deployed")
+        .map_err(|code| Failed(code, "the source does not compile".into()))?;
+    let mut artifacts = Vec::new();
+    for f in analysis.files().iter().filter(|f| !f.is_library) {
+        let output = writ_compiler::codegen::build_file(&analysis, f.id);
+        if !output.diagnostics.is_empty() {
+            let text = writ_compiler::render::render(
+                &output.diagnostics,
+                &analysis.sources(),
+                writ_compiler::render::RenderOptions { color, ascii: false },
+            );
+            errout!("{text}");
+            return Err(refused("not deployed, because of the errors above"));
+        }
+        artifacts.extend(output.artifacts);
+    }
+    let names: Vec<String> = artifacts.iter().map(|a| a.contract.clone()).collect();
+    let chosen = match contract {
+        Some(name) => artifacts.into_iter().find(|a| a.contract == name),
+        None if artifacts.len() == 1 => artifacts.into_iter().next(),
+        None => None,
+    };
+    chosen.map(|a| a.wasm).ok_or_else(|| match contract {
+        Some(name) => {
+            usage(format!("no contract `{name}` in `{}` (it has: {})", file.display(), names.join(", ")))
+        }
+        None => usage(format!(
+            "`{}` has {} contracts ({}); choose one with --contract",
+            file.display(),
+            names.len(),
+            names.join(", ")
+        )),
+    })
+}
+
+fn abi_of(client: &Client, address: &str) -> Result<ContractAbi, Failed> {
+    let contract = client.get(&format!("/v1/contracts/{address}"))?;
+    serde_json::from_value(contract["abi"].clone())
+        .map_err(|e| usage(format!("the node sent an ABI this client cannot read: {e}")))
+}
+
+/// `writ call ADDR METHOD [JSON]`.
+pub fn call(address: &str, method: &str, args: Option<&str>, send: &SendArgs) -> Result<(), Failed> {
+    let target = parse_address(address)?;
+    let client = Client::new(&send.node);
+    let abi = abi_of(&client, address)?;
+    let entry = abi.entry(method).ok_or_else(|| {
+        let names: Vec<&str> =
+            abi.entry_points.iter().map(|e| e.name.as_str()).filter(|n| *n != "init").collect();
+        refused(format!("contract {} has no entry point `{method}` (it has: {})", abi.name, names.join(", ")))
+    })?;
+    let encoded = writ_ledger::args::encode_args(&entry.params, &parse_json_args(args)?, &abi.types)
+        .map_err(|e| usage(format!("arguments of `{method}`: {e}")))?;
+    let payload = Payload::Call { contract: target, method: method.to_string(), args: encoded };
+    let receipt = submit(&client, &send.keys, &send.key, &send.cosign, send.gas_limit, payload)?;
+    show_receipt(&receipt)
+}
+
+/// `writ query ADDR METHOD [JSON]`.
+pub fn query(
+    node: &str,
+    address: &str,
+    method: &str,
+    args: Option<&str>,
+    from: Option<&str>,
+) -> Result<(), Failed> {
+    parse_address(address)?;
+    let client = Client::new(node);
+    let mut path = format!("/v1/contracts/{address}/views/{method}");
+    if let Some(from) = from {
+        parse_address(from)?;
+        path.push_str(&format!("?from={from}"));
+    }
+    let answer = client.post(&path, &parse_json_args(args)?)?;
+    say(&serde_json::to_string_pretty(&answer["result"]).unwrap_or_default());
+    Ok(())
+}
+
+/// `writ events ADDR`.
+pub fn events(
+    node: &str,
+    address: &str,
+    name: Option<&str>,
+    from: Option<u64>,
+    to: Option<u64>,
+) -> Result<(), Failed> {
+    parse_address(address)?;
+    let client = Client::new(node);
+    let mut query = vec![];
+    if let Some(name) = name {
+        query.push(format!("name={name}"));
+    }
+    if let Some(from) = from {
+        query.push(format!("from={from}"));
+    }
+    if let Some(to) = to {
+        query.push(format!("to={to}"));
+    }
+    let suffix = if query.is_empty() { String::new() } else { format!("?{}", query.join("&")) };
+    let answer = client.get(&format!("/v1/contracts/{address}/events{suffix}"))?;
+    let list = answer["events"].as_array().cloned().unwrap_or_default();
+    if list.is_empty() {
+        say("no events");
+    }
+    for event in list {
+        say(&format!(
+            "block {:>6}  {} {}",
+            event["height"],
+            event["name"].as_str().unwrap_or("?"),
+            event["fields"]
+        ));
+    }
+    Ok(())
+}
+
+/// `writ verify-proof FILE`: checks a storage proof offline.
+pub fn verify_proof(file: &Path, root: Option<&str>) -> Result<(), Failed> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| usage(format!("cannot read `{}`: {}", file.display(), crate::files::io_reason(&e))))?;
+    let proof: writ_ledger::chain::StorageProof = serde_json::from_str(&text)
+        .map_err(|e| usage(format!("`{}` is not a storage proof: {e}", file.display())))?;
+    if let Some(root) = root
+        && root.trim_start_matches("0x") != proof.state_root
+    {
+        return Err(refused(format!("the proof is for state root {}, not {root}", proof.state_root)));
+    }
+    proof.verify().map_err(|why| refused(format!("the proof is not valid: {why}")))?;
+    say(&format!(
+        "valid: contract {} holds {} under key {}\n  state root {} (block {} at height {})",
+        proof.contract, proof.value, proof.key, proof.state_root, proof.block_hash, proof.height
+    ));
+    Ok(())
+}
