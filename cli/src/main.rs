@@ -108,6 +108,9 @@ enum Command {
         /// Seed for generated inputs (a failure report prints the one it used).
         #[arg(long)]
         seed: Option<u64>,
+        /// After the results, print each entry point's gas: calls, min, median, max.
+        #[arg(long)]
+        gas: bool,
     },
     /// Print the ABI document of a built artifact as JSON.
     Abi {
@@ -279,9 +282,9 @@ fn run(command: Command, color: bool) -> u8 {
         Command::Demo => demo::run(color),
         Command::Build { paths, out } => build_cmd::build(&paths, &out, color),
         Command::Abi { file } => build_cmd::abi(&file),
-        Command::Test { paths, filter, exact, gas_limit, cases, seed } => {
+        Command::Test { paths, filter, exact, gas_limit, cases, seed, gas } => {
             let options = writ_runner::RunOptions { filter, exact, gas_limit, cases, seed };
-            test_cmd::run(&paths, &options, color)
+            test_cmd::run(&paths, &options, gas, color)
         }
         Command::Key { action: KeyAction::New { name }, keys } => {
             node_cmd::report(node_cmd::key_new(&keys, &name))

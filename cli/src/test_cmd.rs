@@ -9,10 +9,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use writ_compiler::render::{RenderOptions, render};
-use writ_runner::report::{Totals, render_file, render_summary};
+use writ_runner::report::{Totals, render_file, render_gas, render_summary};
 use writ_runner::{RunError, RunOptions, run_file};
 
-pub fn run(paths: &[PathBuf], options: &RunOptions, color: bool) -> u8 {
+pub fn run(paths: &[PathBuf], options: &RunOptions, gas: bool, color: bool) -> u8 {
     let analysis = match crate::build_cmd::load_checked(paths, color, "tests not run") {
         Ok(analysis) => analysis,
         Err(code) => return code,
@@ -26,6 +26,7 @@ pub fn run(paths: &[PathBuf], options: &RunOptions, color: bool) -> u8 {
     };
     let mut totals = Totals::default();
     let mut broken = 0;
+    let mut reports = Vec::new();
     let mut stdout = std::io::stdout().lock();
     for file in analysis.files().iter().filter(|f| !f.is_library) {
         match run_file(&analysis, file.id, &vm, options) {
@@ -33,6 +34,7 @@ pub fn run(paths: &[PathBuf], options: &RunOptions, color: bool) -> u8 {
             Ok(report) => {
                 totals.add(&report);
                 let _ = writeln!(stdout, "{}", render_file(&report));
+                reports.push(report);
             }
             Err(RunError::Compile(diagnostics)) => {
                 broken += 1;
@@ -47,6 +49,9 @@ pub fn run(paths: &[PathBuf], options: &RunOptions, color: bool) -> u8 {
                 errln!("error: the tests of `{}` cannot run: {message}", file.name);
             }
         }
+    }
+    if gas {
+        let _ = writeln!(stdout, "gas per entry point (successful calls):\n{}", render_gas(&reports));
     }
     let mut summary = render_summary(&totals);
     if broken > 0 {

@@ -101,3 +101,65 @@ pub fn render_summary(totals: &Totals) -> String {
     };
     format!("test result: {verdict}.{filtered} {} passed, {} failed", totals.passed, totals.failed)
 }
+
+/// `writ test --gas`: per contract entry point, how many successful calls
+/// the run made and their least, median and most gas, as a table.
+pub fn render_gas(reports: &[FileReport]) -> String {
+    use std::collections::BTreeMap;
+    let mut by_entry: BTreeMap<(String, String), Vec<u64>> = BTreeMap::new();
+    for report in reports {
+        for result in &report.results {
+            for record in &result.gas {
+                by_entry.entry((record.contract.clone(), record.entry.clone())).or_default().push(record.gas);
+            }
+        }
+    }
+    if by_entry.is_empty() {
+        return "gas: no contract calls were made\n".to_string();
+    }
+    let rows: Vec<[String; 6]> = by_entry
+        .into_iter()
+        .map(|((contract, entry), mut gas)| {
+            gas.sort_unstable();
+            let median = match gas.len() {
+                0 => 0,
+                n if n % 2 == 1 => gas[n / 2],
+                n => (gas[n / 2 - 1] + gas[n / 2]) / 2,
+            };
+            let min = gas.first().copied().unwrap_or(0);
+            let max = gas.last().copied().unwrap_or(0);
+            [contract, entry, gas.len().to_string(), min.to_string(), median.to_string(), max.to_string()]
+        })
+        .collect();
+    let header = ["contract", "entry point", "calls", "min", "median", "max"];
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |cells: [&str; 6], out: &mut String| {
+        let _ = writeln!(
+            out,
+            "{:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}  {:>w4$}  {:>w5$}",
+            cells[0],
+            cells[1],
+            cells[2],
+            cells[3],
+            cells[4],
+            cells[5],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2],
+            w3 = widths[3],
+            w4 = widths[4],
+            w5 = widths[5]
+        );
+    };
+    line(header, &mut out);
+    for row in &rows {
+        line([&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]], &mut out);
+    }
+    out
+}

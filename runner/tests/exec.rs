@@ -95,3 +95,22 @@ fn runs_are_deterministic() {
     assert_eq!(first, again);
     assert!(first.results.iter().any(|r| !r.gas.is_empty()), "the fixture should record gas");
 }
+
+#[test]
+fn gas_report_is_deterministic_and_complete() {
+    let path = fixtures("pass").into_iter().find(|p| p.ends_with("token.writ")).unwrap();
+    let first = writ_runner::report::render_gas(&[run(&path, &vm())]);
+    let again = writ_runner::report::render_gas(&[run(&path, &vm())]);
+    assert_eq!(first, again);
+    // Every entry point the token test calls, with its call count.
+    let rows: Vec<Vec<&str>> = first.lines().skip(1).map(|l| l.split_whitespace().collect()).collect();
+    let calls = |entry: &str| rows.iter().find(|r| r[1] == entry).map(|r| r[2].to_string());
+    assert_eq!(calls("init").as_deref(), Some("1"), "{first}");
+    assert_eq!(calls("mint").as_deref(), Some("1"), "{first}");
+    assert_eq!(calls("send").as_deref(), Some("1"), "{first}");
+    assert_eq!(calls("balance").as_deref(), Some("2"), "{first}");
+    for row in &rows {
+        let [min, median, max] = [row[3], row[4], row[5]].map(|n| n.parse::<u64>().unwrap());
+        assert!(min <= median && median <= max && min > 0, "{first}");
+    }
+}
