@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -29,6 +29,10 @@ use crate::node::{Node, SubmitError};
 pub const WAIT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Most events one query returns.
 pub const EVENTS_LIMIT_MAX: usize = 1_000;
+/// Most bytes of a submission's body: the largest transaction as hex,
+/// plus room for the JSON around it, so that an oversized transaction is
+/// refused by its own check (`too_large`), not by the body limit.
+pub const SUBMIT_BODY_MAX: usize = 2 * crate::tx::TX_BYTES_MAX + 4096;
 
 type Shared = Arc<Node>;
 
@@ -71,18 +75,52 @@ impl From<Rejection> for ApiError {
         let status = match rejection {
             Rejection::UnknownContract { .. } | Rejection::UnknownMethod { .. } => StatusCode::NOT_FOUND,
             Rejection::Replayed { .. } | Rejection::Gapped { .. } => StatusCode::CONFLICT,
+            Rejection::Format(crate::tx::TxError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
             _ => StatusCode::BAD_REQUEST,
         };
         ApiError::new(status, rejection.code(), rejection.to_string())
     }
 }
 
+/// A body, path or query axum could not read, as our JSON error with
+/// axum's status (400 unreadable, 413 too large, 415 not JSON, 422 JSON of
+/// the wrong shape), never axum's plain-text answer.
+fn unreadable(status: StatusCode, what: &str, detail: String) -> ApiError {
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "bad_content_type",
+        _ => match what {
+            "path" => "bad_path",
+            "query" => "bad_query",
+            _ => "bad_json",
+        },
+    };
+    // Anything axum calls a server error here is still the request's fault.
+    let status = if status.is_client_error() { status } else { StatusCode::BAD_REQUEST };
+    ApiError::new(status, code, format!("the request's {what} is not what this endpoint expects: {detail}"))
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> ApiError {
-        ApiError::bad(
-            "bad_json",
-            format!("the request body is not the JSON expected: {}", rejection.body_text()),
-        )
+        unreadable(rejection.status(), "body", rejection.body_text())
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> ApiError {
+        unreadable(rejection.status(), "body", rejection.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> ApiError {
+        unreadable(rejection.status(), "query", rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> ApiError {
+        unreadable(rejection.status(), "path", rejection.body_text())
     }
 }
 
@@ -93,7 +131,7 @@ pub fn router(node: Shared) -> Router {
     Router::new()
         .route("/openapi.json", get(openapi))
         .route("/v1/status", get(status))
-        .route("/v1/transactions", post(submit))
+        .route("/v1/transactions", post(submit).layer(DefaultBodyLimit::max(SUBMIT_BODY_MAX)))
         .route("/v1/transactions/{id}", get(transaction))
         .route("/v1/blocks/latest", get(latest_block))
         .route("/v1/blocks/{height}", get(block))
@@ -103,6 +141,13 @@ pub fn router(node: Shared) -> Router {
         .route("/v1/contracts/{address}/events", get(events))
         .route("/v1/contracts/{address}/proof", get(proof))
         .fallback(|| async { ApiError::not_found("no such endpoint; see /openapi.json") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this endpoint does not take that method; see /openapi.json",
+            )
+        })
         .with_state(node)
 }
 
@@ -147,9 +192,10 @@ struct WaitQuery {
 
 async fn submit(
     State(node): State<Shared>,
-    Query(query): Query<WaitQuery>,
+    query: Result<Query<WaitQuery>, QueryRejection>,
     body: Result<axum::Json<Submission>, JsonRejection>,
 ) -> Result<Response, ApiError> {
+    let Query(query) = query?;
     let axum::Json(submission) = body?;
     let bytes = hex::decode(submission.tx.trim_start_matches("0x"))
         .map_err(|_| ApiError::bad("bad_hex", "`tx` is not hex"))?;
@@ -190,7 +236,11 @@ async fn submit(
     }
 }
 
-async fn transaction(State(node): State<Shared>, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn transaction(
+    State(node): State<Shared>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let Path(id) = id?;
     let id = tx_id(&id)?;
     if let Some(receipt) = node.with_chain(|c| c.receipt(&id))? {
         return Ok(axum::Json(decorate(&node, &receipt)).into_response());
@@ -207,7 +257,8 @@ async fn latest_block(State(node): State<Shared>) -> Answer {
     block_at(&node, height)
 }
 
-async fn block(State(node): State<Shared>, Path(height): Path<String>) -> Answer {
+async fn block(State(node): State<Shared>, height: Result<Path<String>, PathRejection>) -> Answer {
+    let Path(height) = height?;
     let height: u64 = height
         .parse()
         .map_err(|_| ApiError::bad("bad_height", format!("`{height}` is not a block height")))?;
@@ -222,12 +273,14 @@ fn block_at(node: &Node, height: u64) -> Answer {
     }
 }
 
-async fn account(State(node): State<Shared>, Path(text): Path<String>) -> Answer {
+async fn account(State(node): State<Shared>, text: Result<Path<String>, PathRejection>) -> Answer {
+    let Path(text) = text?;
     let address = address(&text)?;
     Ok(axum::Json(json!({ "address": hex(&address), "next_nonce": node.next_nonce(&address) })))
 }
 
-async fn contract(State(node): State<Shared>, Path(text): Path<String>) -> Answer {
+async fn contract(State(node): State<Shared>, text: Result<Path<String>, PathRejection>) -> Answer {
+    let Path(text) = text?;
     let address = address(&text)?;
     let found = node.with_chain(|c| c.contract(&address).map(|d| (d.code_hash, Arc::clone(&d.abi))));
     let (code_hash, abi) =
@@ -243,10 +296,13 @@ struct ViewQuery {
 
 async fn view(
     State(node): State<Shared>,
-    Path((text, method)): Path<(String, String)>,
-    Query(query): Query<ViewQuery>,
-    body: axum::body::Bytes,
+    path: Result<Path<(String, String)>, PathRejection>,
+    query: Result<Query<ViewQuery>, QueryRejection>,
+    body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Answer {
+    let Path((text, method)) = path?;
+    let Query(query) = query?;
+    let body = body?;
     let address = address(&text)?;
     let caller = match &query.from {
         Some(from) => self::address(from)?,
@@ -315,9 +371,11 @@ struct EventsQuery {
 
 async fn events(
     State(node): State<Shared>,
-    Path(text): Path<String>,
-    Query(query): Query<EventsQuery>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<EventsQuery>, QueryRejection>,
 ) -> Answer {
+    let Path(text) = path?;
+    let Query(query) = query?;
     let address = address(&text)?;
     let abi = node
         .with_chain(|c| c.contract(&address).map(|d| Arc::clone(&d.abi)))
@@ -347,9 +405,11 @@ struct ProofQuery {
 
 async fn proof(
     State(node): State<Shared>,
-    Path(text): Path<String>,
-    Query(query): Query<ProofQuery>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<ProofQuery>, QueryRejection>,
 ) -> Answer {
+    let Path(text) = path?;
+    let Query(query) = query?;
     let address = address(&text)?;
     let key = hex::decode(query.key.trim_start_matches("0x"))
         .map_err(|_| ApiError::bad("bad_key", "`key` is not hex"))?;

@@ -49,6 +49,7 @@ pub fn document() -> Value {
                     "400": error_response("malformed, badly signed, wrong chain, bad gas limit, bad arguments or module"),
                     "404": error_response("unknown contract or entry point"),
                     "409": error_response("replayed or gapped nonce, or already waiting"),
+                    "413": error_response("the transaction is larger than 2 MiB"),
                     "415": error_response("not JSON"),
                     "422": error_response("JSON of the wrong shape"),
                     "503": error_response("the mempool is full")
@@ -101,6 +102,7 @@ pub fn document() -> Value {
                         "result": {}, "gas_used": { "type": "integer" } } })),
                     "400": error_response("bad address or arguments"),
                     "404": error_response("no such contract or view"),
+                    "413": error_response("the body is too large"),
                     "422": error_response("the view aborted")
                 }
             }},

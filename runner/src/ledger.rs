@@ -24,6 +24,9 @@ pub const START_TIME: i64 = 1_704_067_200;
 /// What does not change while a file's tests run.
 pub(crate) struct Env {
     pub vm: Arc<Vm>,
+    /// The compiled harness, for running invariants.
+    pub harness: Arc<Contract>,
+    pub invariants: Vec<writ_compiler::codegen::Invariant>,
     pub contracts: Vec<(Arc<Contract>, ContractAbi)>,
     pub sites: Vec<Site>,
     pub types: TypeDefs,
@@ -228,7 +231,7 @@ fn malformed(op: TestOp) -> Failure {
 
 fn perform(
     ledger: &mut Ledger,
-    env: &Env,
+    env: &Arc<Env>,
     op: TestOp,
     input: Input<'_>,
     context: &mut CallContext,
@@ -241,7 +244,7 @@ fn perform(
 
 fn perform_op(
     ledger: &mut Ledger,
-    env: &Env,
+    env: &Arc<Env>,
     op: TestOp,
     mut input: Input<'_>,
     context: &mut CallContext,
@@ -399,7 +402,7 @@ fn find<'l>(ledger: &'l mut Ledger, handle: &Handle, site: u32) -> Result<&'l mu
 
 fn context(
     ledger: &Ledger,
-    env: &Env,
+    env: &Arc<Env>,
     contract: [u8; 20],
     caller: [u8; 20],
     cosigners: &[[u8; 20]],
@@ -418,7 +421,7 @@ fn context(
 
 fn deploy(
     ledger: &mut Ledger,
-    env: &Env,
+    env: &Arc<Env>,
     site: u32,
     code: usize,
     caller: [u8; 20],
@@ -456,6 +459,7 @@ fn deploy(
                 state: Arc::new(state),
                 last_events: success.events,
             });
+            check_invariants(ledger, env, ledger.deployed.len() - 1)?;
             Ok(Handle { contract: address, caller: account("admin"), cosigners: Vec::new() }.encode())
         }
         Outcome::Aborted(abort) => Err(Failure {
@@ -469,7 +473,7 @@ fn deploy(
 /// the called contract's ABI.
 fn call<'e>(
     ledger: &mut Ledger,
-    env: &'e Env,
+    env: &'e Arc<Env>,
     handle: &Handle,
     method: &str,
     args: &[u8],
@@ -498,8 +502,8 @@ fn call<'e>(
     }
     record(ledger, line, &report, abi);
     ledger.height += 1;
+    let view = abi.entry(method).is_some_and(|e| e.kind == writ_abi::document::EntryKind::View);
     if let Some(deployed) = ledger.deployed.get_mut(position) {
-        let view = abi.entry(method).is_some_and(|e| e.kind == writ_abi::document::EntryKind::View);
         match &report.outcome {
             Outcome::Success(success) => {
                 Arc::make_mut(&mut deployed.state).apply(&success.writes);
@@ -516,10 +520,61 @@ fn call<'e>(
             Outcome::Aborted(_) => {}
         }
     }
+    if !view && matches!(report.outcome, Outcome::Success(_)) {
+        check_invariants(ledger, env, position)?;
+    }
     Ok((report, abi))
 }
 
-fn run(env: &Env, contract: &Contract, call: Call<'_>) -> Result<CallReport, Failure> {
+/// Runs the invariants of deployed contract number `position` against its
+/// storage, read-only, as the language requires after every successful
+/// call. The invariant's assertions report to a scratch ledger.
+fn check_invariants(ledger: &mut Ledger, env: &Arc<Env>, position: usize) -> Result<(), Failure> {
+    let Some(deployed) = ledger.deployed.get(position) else { return Ok(()) };
+    let (code, address, label) = (deployed.code, deployed.address, deployed.label.clone());
+    let state = Arc::clone(&deployed.state);
+    for invariant in env.invariants.iter().filter(|i| i.contract == code) {
+        let scratch = Arc::new(Mutex::new(Ledger::new()));
+        let runner = Runner { ledger: Arc::clone(&scratch), env: Arc::clone(env) };
+        let call = Call {
+            entry: &invariant.entry,
+            args: &[],
+            context: CallContext {
+                contract: address,
+                caller: [0; 20],
+                signers: Vec::new(),
+                block_time: ledger.time,
+                block_height: ledger.height,
+                gas_limit: crate::HARNESS_GAS_LIMIT,
+            },
+            state: Arc::clone(&state) as Arc<dyn writ_vm::State>,
+        };
+        let report = env
+            .vm
+            .run_harness(&env.harness, call, Box::new(runner), true)
+            .map_err(|error| Failure { site: None, message: format!("the VM failed: {error}") })?;
+        let recorded = scratch.lock().unwrap_or_else(PoisonError::into_inner).failure.take();
+        let broken = match (recorded, report.outcome) {
+            (Some(failure), _) => Some((failure.site, failure.message)),
+            (None, Outcome::Success(_)) => None,
+            (None, Outcome::Aborted(abort)) => {
+                let abi = env.contracts.get(code).map(|(_, abi)| abi);
+                let why = abi.map_or_else(|| abort.to_string(), |abi| describe_abort(&abort, abi));
+                Some((None, format!("it aborted: {why}")))
+            }
+        };
+        if let Some((site, message)) = broken {
+            let message = ledger.named(format!(
+                "invariant \"{}\" of {label} does not hold after the last call\n  {message}",
+                invariant.name
+            ));
+            return Err(Failure { site, message });
+        }
+    }
+    Ok(())
+}
+
+fn run(env: &Arc<Env>, contract: &Contract, call: Call<'_>) -> Result<CallReport, Failure> {
     env.vm
         .call(contract, call)
         .map_err(|error| Failure { site: None, message: format!("the VM failed: {error}") })

@@ -193,6 +193,8 @@ impl Prepared {
         }
         let env = Env {
             vm: Arc::clone(vm),
+            harness: Arc::clone(&compiled),
+            invariants: harness.invariants.clone(),
             contracts,
             sites: harness.sites.clone(),
             types: harness.types.clone(),
@@ -223,7 +225,7 @@ impl Prepared {
             },
             state: Arc::new(MemoryState::new()),
         };
-        let report = self.vm.run_harness(&self.harness, call, Box::new(runner));
+        let report = self.vm.run_harness(&self.harness, call, Box::new(runner), false);
         let mut ledger = std::mem::take(&mut *ledger.lock().unwrap_or_else(PoisonError::into_inner));
         let trace = ledger.trace.drain(..).map(|t| t.line).collect();
         let failure = match (ledger.failure.take(), report) {

@@ -192,18 +192,21 @@ impl Vm {
     /// Runs one entry point of a harness on a fresh instance, with `runner`
     /// answering its `writ_test.op` calls. Contract calls the runner makes
     /// meanwhile go through `call` as usual.
+    /// `read_only` runs it like a view (for invariants, which read a
+    /// contract's storage and must not change it).
     pub fn run_harness(
         &self,
         harness: &Contract,
         call: Call<'_>,
         runner: Box<dyn TestHost>,
+        read_only: bool,
     ) -> Result<CallReport, VmError> {
         if let Some(report) = refuse_early(harness, &call) {
             return Ok(report);
         }
         let mut live = self.instantiate(harness)?;
         live.store.data_mut().test_host = Some(runner);
-        Ok(run(&mut live, self.schedule, false, call)?.0)
+        Ok(run(&mut live, self.schedule, read_only, call)?.0)
     }
 
     /// The compiled contract for a code hash, if this VM has it.

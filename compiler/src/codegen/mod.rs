@@ -34,7 +34,7 @@ mod storage;
 #[allow(clippy::result_large_err)]
 mod tests;
 
-pub use tests::{PropertyParam, Site, TestCase, TestHarness, build_tests};
+pub use tests::{Invariant, PropertyParam, Site, TestCase, TestHarness, build_tests};
 
 use std::collections::HashMap;
 

@@ -39,7 +39,23 @@ pub struct TestHarness {
     pub contracts: Vec<Artifact>,
     /// The structs and enums that site types refer to by name.
     pub types: TypeDefs,
+    /// The invariants of the deployed contracts.
+    pub invariants: Vec<Invariant>,
 }
+
+/// A contract's `invariant` block, compiled into the harness. The runner
+/// runs its entry against the contract's storage, read-only.
+#[derive(Debug, Clone)]
+pub struct Invariant {
+    /// Index into `TestHarness::contracts`.
+    pub contract: usize,
+    pub name: String,
+    pub span: Span,
+    pub entry: String,
+}
+
+/// Export prefix of an invariant: `invariant.<contract>.<index>`.
+pub const INVARIANT_PREFIX: &str = "invariant.";
 
 #[derive(Debug, Clone)]
 pub struct TestCase {
@@ -105,6 +121,28 @@ pub fn build_tests(analysis: &Analysis, file: FileId) -> Result<Option<TestHarne
     if cases.is_empty() && diagnostics.is_empty() {
         return Ok(None);
     }
+    // Invariants of every contract the tests deploy. Their bodies read the
+    // contract's storage through the ordinary host calls: the runner runs
+    // them with the contract's state.
+    let mut invariants = Vec::new();
+    let deployed = ctx.harness.as_ref().map(|h| h.contracts.clone()).unwrap_or_default();
+    for (index, cid) in deployed.iter().enumerate() {
+        for def in contract_invariants(analysis, *cid) {
+            let entry = format!("{INVARIANT_PREFIX}{index}.{}", invariants.len());
+            match case_function(&mut ctx, None, &def.body, def.name.span) {
+                Ok((compiled, _)) => {
+                    entries.push((writ_abi::host::entry_export(&entry), compiled));
+                    invariants.push(Invariant {
+                        contract: index,
+                        name: def.name.value.clone(),
+                        span: def.name.span,
+                        entry,
+                    });
+                }
+                Err(d) => diagnostics.push(d),
+            }
+        }
+    }
     let users = ctx.compile_queued(&mut diagnostics);
     let harness = ctx.harness.take().unwrap_or_default();
     let mut contracts = Vec::new();
@@ -125,7 +163,27 @@ pub fn build_tests(analysis: &Analysis, file: FileId) -> Result<Option<TestHarne
     ctx.harness = Some(HarnessCtx::default());
     let runtime: Vec<Compiled> = RUNTIME.iter().map(|r| runtime_function(&mut ctx, *r)).collect();
     let wasm = assemble(&ctx, runtime, users, entries, None);
-    Ok(Some(TestHarness { wasm, cases, sites: harness.sites, contracts, types }))
+    Ok(Some(TestHarness { wasm, cases, sites: harness.sites, contracts, types, invariants }))
+}
+
+/// The `invariant` blocks of contract `cid`, in source order.
+fn contract_invariants(analysis: &Analysis, cid: ContractId) -> Vec<&crate::ast::InvariantDef> {
+    let Some(info) = analysis.tables().contract(cid) else { return Vec::new() };
+    let Some(file) = analysis.file(info.span.file) else { return Vec::new() };
+    file.parsed
+        .tree
+        .items
+        .iter()
+        .filter_map(|item| match &item.kind {
+            ItemKind::Contract(c) if c.name.span == info.span => Some(c),
+            _ => None,
+        })
+        .flat_map(|c| c.members.iter())
+        .filter_map(|m| match &m.kind {
+            crate::ast::MemberKind::Invariant(def) => Some(def),
+            _ => None,
+        })
+        .collect()
 }
 
 fn contract_source_hash(analysis: &Analysis, cid: ContractId) -> String {
