@@ -111,6 +111,16 @@ enum Command {
         /// After the results, print each entry point's gas: calls, min, median, max.
         #[arg(long)]
         gas: bool,
+        /// After each passing test, call random entry points as the test's
+        /// accounts and check every invariant after each successful call.
+        #[arg(long)]
+        fuzz: bool,
+        /// With --fuzz: most calls in one sequence.
+        #[arg(long, default_value_t = 20, requires = "fuzz")]
+        calls: u32,
+        /// With --fuzz: call sequences to try after each test.
+        #[arg(long, default_value_t = 64, requires = "fuzz")]
+        runs: u32,
     },
     /// Print the ABI document of a built artifact as JSON.
     Abi {
@@ -282,8 +292,9 @@ fn run(command: Command, color: bool) -> u8 {
         Command::Demo => demo::run(color),
         Command::Build { paths, out } => build_cmd::build(&paths, &out, color),
         Command::Abi { file } => build_cmd::abi(&file),
-        Command::Test { paths, filter, exact, gas_limit, cases, seed, gas } => {
-            let options = writ_runner::RunOptions { filter, exact, gas_limit, cases, seed };
+        Command::Test { paths, filter, exact, gas_limit, cases, seed, gas, fuzz, calls, runs } => {
+            let fuzz = fuzz.then_some(writ_runner::FuzzOptions { calls, runs });
+            let options = writ_runner::RunOptions { filter, exact, gas_limit, cases, seed, fuzz };
             test_cmd::run(&paths, &options, gas, color)
         }
         Command::Key { action: KeyAction::New { name }, keys } => {

@@ -138,7 +138,9 @@ async fn run_test(snapshot: Arc<Snapshot>, file: FileId, name: String) -> TestRu
                 None => TestRun::Refused(format!("There is no test \"{name}\" in this file.")),
                 Some(result) => {
                     let (passed, summary) = match &result.outcome {
-                        writ_runner::CaseOutcome::Passed { .. } => (true, format!("✓ \"{name}\" passed")),
+                        writ_runner::CaseOutcome::Passed { .. } | writ_runner::CaseOutcome::Fuzzed { .. } => {
+                            (true, format!("✓ \"{name}\" passed"))
+                        }
                         writ_runner::CaseOutcome::Failed(f) => (
                             false,
                             format!("✗ \"{name}\" failed: {}", f.message.lines().next().unwrap_or("")),

@@ -43,13 +43,13 @@ pub struct Failure {
 }
 
 /// One deployed contract.
-struct Deployed {
-    address: [u8; 20],
+pub(crate) struct Deployed {
+    pub address: [u8; 20],
     /// Index into `Env::contracts`.
-    code: usize,
+    pub code: usize,
     /// `Token#1`: the name traces use.
-    label: String,
-    state: Arc<MemoryState>,
+    pub label: String,
+    pub state: Arc<MemoryState>,
     /// The events of the last call that could change state (views cannot
     /// emit, so they leave this alone; an aborted call empties it).
     last_events: Vec<Event>,
@@ -73,10 +73,13 @@ pub struct GasRecord {
 pub(crate) struct Ledger {
     time: i64,
     height: u64,
-    deployed: Vec<Deployed>,
-    names: BTreeMap<[u8; 20], String>,
+    pub deployed: Vec<Deployed>,
+    pub names: BTreeMap<[u8; 20], String>,
     pub failure: Option<Failure>,
     pub trace: Vec<TraceEntry>,
+    /// The arguments of every successful call (contract code index,
+    /// entry point, encoded arguments): the fuzzer's dictionary.
+    pub successful_args: Vec<(usize, String, Vec<u8>)>,
     pub gas: Vec<GasRecord>,
 }
 
@@ -125,10 +128,10 @@ pub fn account(name: &str) -> [u8; 20] {
 
 /// A contract handle: the contract, who calls through it, and co-signers.
 /// Generated code holds it as `Bytes` and never looks inside.
-struct Handle {
-    contract: [u8; 20],
-    caller: [u8; 20],
-    cosigners: Vec<[u8; 20]>,
+pub(crate) struct Handle {
+    pub contract: [u8; 20],
+    pub caller: [u8; 20],
+    pub cosigners: Vec<[u8; 20]>,
 }
 
 impl Handle {
@@ -222,7 +225,7 @@ impl TestHost for Runner {
     }
 }
 
-fn malformed(op: TestOp) -> Failure {
+pub(crate) fn malformed(op: TestOp) -> Failure {
     Failure {
         site: None,
         message: format!("the harness sent a malformed {op:?} operation (a compiler defect)"),
@@ -451,6 +454,7 @@ fn deploy(
                 entry: "init".into(),
                 gas: report.gas_used,
             });
+            ledger.successful_args.push((code, "init".to_string(), args.to_vec()));
             ledger.names.insert(address, label.clone());
             ledger.deployed.push(Deployed {
                 address,
@@ -471,7 +475,7 @@ fn deploy(
 
 /// Runs a call through `handle`; applies a success. Returns the report and
 /// the called contract's ABI.
-fn call<'e>(
+pub(crate) fn call<'e>(
     ledger: &mut Ledger,
     env: &'e Arc<Env>,
     handle: &Handle,
@@ -515,6 +519,7 @@ fn call<'e>(
                     entry: method.to_string(),
                     gas: report.gas_used,
                 });
+                ledger.successful_args.push((code, method.to_string(), args.to_vec()));
             }
             Outcome::Aborted(_) if !view => deployed.last_events.clear(),
             Outcome::Aborted(_) => {}

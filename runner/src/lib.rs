@@ -9,6 +9,7 @@
 //! Invariant: a run is a function of the source, the options and the seed:
 //! the same inputs give the same results, traces and gas.
 
+mod fuzz;
 mod ledger;
 mod property;
 pub mod report;
@@ -20,6 +21,7 @@ use writ_compiler::codegen::{TestHarness, build_tests};
 use writ_compiler::{Analysis, Diagnostic, FileId};
 use writ_vm::{Call, CallContext, Contract, MemoryState, Outcome, Vm};
 
+pub use fuzz::FuzzOptions;
 pub use ledger::{Failure, GasRecord, START_TIME, account};
 
 use writ_vm::explain::describe_abort;
@@ -46,6 +48,8 @@ pub struct RunOptions {
     /// Seed for every property; `None` derives one from each property's
     /// name, so plain runs are reproducible.
     pub seed: Option<u64>,
+    /// `--fuzz`: after the tests, fuzz from each test's state.
+    pub fuzz: Option<FuzzOptions>,
 }
 
 impl Default for RunOptions {
@@ -56,6 +60,7 @@ impl Default for RunOptions {
             gas_limit: DEFAULT_GAS_LIMIT,
             cases: DEFAULT_CASES,
             seed: None,
+            fuzz: None,
         }
     }
 }
@@ -65,6 +70,8 @@ impl Default for RunOptions {
 pub struct CaseResult {
     pub name: String,
     pub property: bool,
+    /// A fuzzing run that used the test `name` as its setup.
+    pub fuzz: bool,
     /// Line and column of the test's name.
     pub line: u32,
     pub column: u32,
@@ -80,6 +87,13 @@ pub enum CaseOutcome {
     Passed {
         cases: u32,
     },
+    /// Fuzzing found no broken invariant: how many sequences and calls it
+    /// tried, and how many calls succeeded (aborted ones change nothing).
+    Fuzzed {
+        sequences: u32,
+        calls: u64,
+        succeeded: u64,
+    },
     Failed(Box<CaseFailure>),
 }
 
@@ -94,6 +108,8 @@ pub struct CaseFailure {
     /// For a property: the (shrunk) inputs and the seed that finds them.
     pub inputs: Option<String>,
     pub seed: Option<u64>,
+    /// For fuzzing: the failing call sequence as a Writ test to paste.
+    pub reproduction: Option<String>,
 }
 
 /// The results of one file.
@@ -153,23 +169,39 @@ pub fn run_file(
             }
             Some(params) => property::run(&prepared, case, params, options, &name, source),
         };
+        let passed = matches!(outcome, CaseOutcome::Passed { .. });
         results.push(CaseResult {
             name: case.name.clone(),
             property: case.params.is_some(),
+            fuzz: false,
             line,
             column,
             outcome,
             gas,
         });
+        // Fuzzing continues from a passing test's state.
+        if let (Some(fuzz), None, true) = (options.fuzz, &case.params, passed) {
+            if let Some(outcome) = fuzz::fuzz_from(&prepared, case, options, fuzz, &name, source) {
+                results.push(CaseResult {
+                    name: case.name.clone(),
+                    property: false,
+                    fuzz: true,
+                    line,
+                    column,
+                    outcome,
+                    gas: Vec::new(),
+                });
+            }
+        }
     }
     Ok(FileReport { file: name, results, filtered_out })
 }
 
 /// A harness and its contracts, compiled and ready to instantiate.
 pub(crate) struct Prepared {
-    vm: Arc<Vm>,
-    harness: Arc<Contract>,
-    env: Arc<Env>,
+    pub vm: Arc<Vm>,
+    pub harness: Arc<Contract>,
+    pub env: Arc<Env>,
 }
 
 /// One run of a test body.
@@ -205,6 +237,14 @@ impl Prepared {
 
     /// Runs entry `entry` of the harness with `args` on a fresh ledger.
     pub(crate) fn run_case(&self, entry: &str, args: &[u8]) -> CaseRun {
+        let (mut run, mut ledger) = self.run_keeping_ledger(entry, args);
+        run.trace = ledger.trace.drain(..).map(|t| t.line).collect();
+        run
+    }
+
+    /// Runs a harness entry on a fresh ledger and hands the ledger back
+    /// (its trace not yet taken): the fuzzer continues from a test's state.
+    pub(crate) fn run_keeping_ledger(&self, entry: &str, args: &[u8]) -> (CaseRun, Ledger) {
         let ledger = Arc::new(Mutex::new(Ledger::new()));
         let runner = Runner { ledger: Arc::clone(&ledger), env: Arc::clone(&self.env) };
         let admin = account("admin");
@@ -227,7 +267,6 @@ impl Prepared {
         };
         let report = self.vm.run_harness(&self.harness, call, Box::new(runner), false);
         let mut ledger = std::mem::take(&mut *ledger.lock().unwrap_or_else(PoisonError::into_inner));
-        let trace = ledger.trace.drain(..).map(|t| t.line).collect();
         let failure = match (ledger.failure.take(), report) {
             (Some(failure), _) => Some(failure),
             (None, Ok(report)) => match report.outcome {
@@ -239,7 +278,8 @@ impl Prepared {
             },
             (None, Err(error)) => Some(Failure { site: None, message: format!("the VM failed: {error}") }),
         };
-        CaseRun { failure, trace, gas: ledger.gas }
+        let gas = std::mem::take(&mut ledger.gas);
+        (CaseRun { failure, trace: Vec::new(), gas }, ledger)
     }
 
     /// A failure with its location and trace.
@@ -254,7 +294,14 @@ impl Prepared {
             let (line, column) = writ_compiler::span::line_col(source, site.span.lo);
             format!("{file}:{line}:{column}")
         });
-        CaseFailure { message: failure.message, location, trace, inputs: None, seed: None }
+        CaseFailure {
+            message: failure.message,
+            location,
+            trace,
+            inputs: None,
+            seed: None,
+            reproduction: None,
+        }
     }
 }
 

@@ -77,7 +77,7 @@ fn strategy(ty: &AbiType, range: Option<&(Value, Value)>) -> Option<BoxedStrateg
 }
 
 /// The seed a property uses: the one given, or one derived from its name.
-fn seed_for(name: &str, options: &RunOptions) -> u64 {
+pub(crate) fn seed_for(name: &str, options: &RunOptions) -> u64 {
     options.seed.unwrap_or_else(|| {
         use sha2::Digest;
         let digest = sha2::Sha256::digest(format!("writ-property:{name}").as_bytes());
@@ -85,7 +85,7 @@ fn seed_for(name: &str, options: &RunOptions) -> u64 {
     })
 }
 
-fn rng(seed: u64) -> TestRng {
+pub(crate) fn rng(seed: u64) -> TestRng {
     use sha2::Digest;
     let bytes: [u8; 32] = sha2::Sha256::digest(seed.to_be_bytes()).into();
     TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
@@ -123,6 +123,7 @@ pub(crate) fn run(
             trace: Vec::new(),
             inputs: None,
             seed: None,
+            reproduction: None,
         };
         return (CaseOutcome::Failed(Box::new(failure)), Vec::new());
     };
@@ -167,6 +168,7 @@ pub(crate) fn run(
                 trace: Vec::new(),
                 inputs: None,
                 seed: Some(seed),
+                reproduction: None,
             };
             (CaseOutcome::Failed(Box::new(failure)), gas)
         }

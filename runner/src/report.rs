@@ -21,7 +21,7 @@ impl Totals {
     pub fn add(&mut self, report: &FileReport) {
         for result in &report.results {
             match result.outcome {
-                CaseOutcome::Passed { .. } => self.passed += 1,
+                CaseOutcome::Passed { .. } | CaseOutcome::Fuzzed { .. } => self.passed += 1,
                 CaseOutcome::Failed(_) => self.failed += 1,
             }
         }
@@ -36,8 +36,17 @@ pub fn render_file(report: &FileReport) -> String {
     let n = report.results.len();
     let _ = writeln!(out, "running {n} test{} in {}", if n == 1 { "" } else { "s" }, report.file);
     for result in &report.results {
-        let kind = if result.property { "property" } else { "test" };
+        let kind = if result.fuzz {
+            "fuzz from test"
+        } else if result.property {
+            "property"
+        } else {
+            "test"
+        };
         let status = match &result.outcome {
+            CaseOutcome::Fuzzed { sequences, calls, succeeded } => {
+                format!("ok ({sequences} sequences, {calls} calls, {succeeded} succeeded; invariants held)")
+            }
             CaseOutcome::Passed { cases } if result.property => format!("ok ({cases} cases)"),
             CaseOutcome::Passed { .. } => "ok".to_string(),
             CaseOutcome::Failed(_) => "FAILED".to_string(),
@@ -49,16 +58,17 @@ pub fn render_file(report: &FileReport) -> String {
         .iter()
         .filter_map(|r| match &r.outcome {
             CaseOutcome::Failed(f) => Some((r, f)),
-            CaseOutcome::Passed { .. } => None,
+            CaseOutcome::Passed { .. } | CaseOutcome::Fuzzed { .. } => None,
         })
         .collect();
     if !failures.is_empty() {
         let _ = writeln!(out, "\nfailures:");
     }
     for (result, failure) in failures {
+        let what = if result.fuzz { "fuzz from " } else { "" };
         let _ = writeln!(
             out,
-            "\n---- \"{}\" ({}:{}:{}) ----",
+            "\n---- {what}\"{}\" ({}:{}:{}) ----",
             result.name, report.file, result.line, result.column
         );
         if let Some(location) = &failure.location {
@@ -66,15 +76,24 @@ pub fn render_file(report: &FileReport) -> String {
         }
         let _ = writeln!(out, "{}", failure.message);
         if let Some(inputs) = &failure.inputs {
-            let _ = writeln!(out, "  smallest failing input: {inputs}");
+            let label = if result.fuzz { "shortest failing sequence" } else { "smallest failing input" };
+            let _ = writeln!(out, "  {label}: {inputs}");
         }
         if let Some(seed) = failure.seed {
+            let fuzz = if result.fuzz { " --fuzz" } else { "" };
             let _ = writeln!(
                 out,
-                "  reproduce: writ test {} --exact \"{}\" --seed {seed}",
+                "  reproduce: writ test {} --exact \"{}\"{fuzz} --seed {seed}",
                 report.file,
                 result.name.replace('"', "\\\"")
             );
+        }
+        if let Some(test) = &failure.reproduction {
+            let _ = writeln!(out, "  as a test to paste into the file:\n");
+            for line in test.lines() {
+                let _ = writeln!(out, "    {line}");
+            }
+            out.push('\n');
         }
         if !failure.trace.is_empty() {
             let skipped = failure.trace.len().saturating_sub(TRACE_SHOWN);

@@ -29,6 +29,12 @@ fn fixtures(kind: &str) -> Vec<PathBuf> {
 }
 
 fn run(path: &Path, vm: &Arc<writ_vm::Vm>) -> FileReport {
+    // Fewer property cases than the default keep the suite quick; the
+    // seed is fixed by the property names, so results are stable.
+    run_with(path, vm, &RunOptions { cases: 64, ..RunOptions::default() })
+}
+
+fn run_with(path: &Path, vm: &Arc<writ_vm::Vm>, options: &RunOptions) -> FileReport {
     let name = format!(
         "exec/{}",
         path.strip_prefix(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/exec")).unwrap().display()
@@ -38,10 +44,7 @@ fn run(path: &Path, vm: &Arc<writ_vm::Vm>) -> FileReport {
     let errors: Vec<_> = analysis.diagnostics().into_iter().filter(|d| d.is_error()).collect();
     assert!(errors.is_empty(), "{name} does not check: {errors:#?}");
     let file = analysis.file_id(&name).unwrap();
-    // Fewer property cases than the default keep the suite quick; the
-    // seed is fixed by the property names, so results are stable.
-    let options = RunOptions { cases: 64, ..RunOptions::default() };
-    let report = match run_file(&analysis, file, vm, &options) {
+    let report = match run_file(&analysis, file, vm, options) {
         Ok(report) => report,
         Err(writ_runner::RunError::Compile(d)) => panic!("{name} does not compile: {d:#?}"),
         Err(writ_runner::RunError::Prepare(m)) => panic!("{name}: {m}"),
@@ -113,4 +116,39 @@ fn gas_report_is_deterministic_and_complete() {
         let [min, median, max] = [row[3], row[4], row[5]].map(|n| n.parse::<u64>().unwrap());
         assert!(min <= median && median <= max && min > 0, "{first}");
     }
+}
+
+#[test]
+fn the_fuzzer_finds_a_planted_violation_shrinks_it_and_prints_a_test_that_fails() {
+    let vm = vm();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/exec/fuzz/planted.writ");
+    let options = RunOptions { fuzz: Some(writ_runner::FuzzOptions::default()), ..RunOptions::default() };
+    let report = run_with(&path, &vm, &options);
+    // The setup test itself passes; the fuzz run from it fails.
+    assert!(matches!(report.results[0].outcome, CaseOutcome::Passed { .. }));
+    let fuzzed = report.results.iter().find(|r| r.fuzz).expect("a fuzz result");
+    let CaseOutcome::Failed(failure) = &fuzzed.outcome else { panic!("the planted bug was not found") };
+    assert!(failure.message.contains("the total is the sum of the deposits"), "{}", failure.message);
+    // Shrunk to the two calls that matter: a deposit, then a withdrawal over 500.
+    assert_eq!(failure.inputs.as_deref(), Some("2 call(s) after the setup's 3"), "{failure:?}");
+    let test = failure.reproduction.clone().expect("a test to paste");
+    let calls: Vec<&str> = test
+        .lines()
+        .skip_while(|l| !l.contains("the calls that break the invariant"))
+        .filter(|l| l.trim_start().starts_with("v.from("))
+        .collect();
+    assert_eq!(calls.len(), 2, "{test}");
+    assert!(calls[0].contains(".deposit(") && calls[1].contains(".withdraw("), "{test}");
+    // Pasted into the file, the printed test fails the same way.
+    let source = std::fs::read_to_string(&path).unwrap();
+    let pasted = format!("{source}\n{test}\n");
+    let analysis = Analysis::new(vec![("pasted.writ".to_string(), pasted)]);
+    assert!(analysis.diagnostics().iter().all(|d| !d.is_error()), "{:#?}", analysis.diagnostics());
+    let file = analysis.file_id("pasted.writ").unwrap();
+    let rerun = run_file(&analysis, file, &vm, &RunOptions::default()).unwrap_or_else(|_| panic!("runs"));
+    let pasted_result = rerun.results.iter().find(|r| r.name.contains("found by writ test --fuzz")).unwrap();
+    let CaseOutcome::Failed(again) = &pasted_result.outcome else {
+        panic!("the pasted test passed:\n{test}")
+    };
+    assert!(again.message.contains("the total is the sum of the deposits"), "{}", again.message);
 }

@@ -66,6 +66,8 @@ pub struct TestCase {
     pub entry: String,
     /// `Some` for a property: its generated parameters.
     pub params: Option<Vec<PropertyParam>>,
+    /// The body's braces and what is between them.
+    pub body: Span,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,7 +115,13 @@ pub fn build_tests(analysis: &Analysis, file: FileId) -> Result<Option<TestHarne
         match case_function(&mut ctx, params, body, name.span) {
             Ok((compiled, params)) => {
                 entries.push((writ_abi::host::entry_export(&entry), compiled));
-                cases.push(TestCase { name: name.value.clone(), span: name.span, entry, params });
+                cases.push(TestCase {
+                    name: name.value.clone(),
+                    span: name.span,
+                    entry,
+                    params,
+                    body: body.span,
+                });
             }
             Err(d) => diagnostics.push(d),
         }
