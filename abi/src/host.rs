@@ -304,14 +304,30 @@ pub mod test {
         SetTime = 10,
         /// `(seconds: u64)` → nothing.
         AdvanceTime = 11,
+        /// `(probe: u32)` → nothing: a coverage probe was reached. Only
+        /// contracts compiled for `writ test --coverage` make it.
+        Cover = 12,
     }
 
     impl TestOp {
         pub fn from_i32(code: i32) -> Option<TestOp> {
             use TestOp::*;
-            [Account, Deploy, Call, CallAborts, From, SignedBy, Emitted, AssertEq, Fail, SetTime, AdvanceTime]
-                .into_iter()
-                .find(|op| *op as i32 == code)
+            [
+                Account,
+                Deploy,
+                Call,
+                CallAborts,
+                From,
+                SignedBy,
+                Emitted,
+                AssertEq,
+                Fail,
+                SetTime,
+                AdvanceTime,
+                Cover,
+            ]
+            .into_iter()
+            .find(|op| *op as i32 == code)
         }
     }
 }

@@ -121,6 +121,11 @@ enum Command {
         /// With --fuzz: call sequences to try after each test.
         #[arg(long, default_value_t = 64, requires = "fuzz")]
         runs: u32,
+        /// Count which lines and branches of the contracts the tests run:
+        /// a summary, and an LCOV file (default coverage.lcov). Probes
+        /// cost gas, so gas figures differ under --coverage.
+        #[arg(long, value_name = "LCOV_FILE", num_args = 0..=1, default_missing_value = "coverage.lcov")]
+        coverage: Option<PathBuf>,
     },
     /// Print the ABI document of a built artifact as JSON.
     Abi {
@@ -292,10 +297,18 @@ fn run(command: Command, color: bool) -> u8 {
         Command::Demo => demo::run(color),
         Command::Build { paths, out } => build_cmd::build(&paths, &out, color),
         Command::Abi { file } => build_cmd::abi(&file),
-        Command::Test { paths, filter, exact, gas_limit, cases, seed, gas, fuzz, calls, runs } => {
+        Command::Test { paths, filter, exact, gas_limit, cases, seed, gas, fuzz, calls, runs, coverage } => {
             let fuzz = fuzz.then_some(writ_runner::FuzzOptions { calls, runs });
-            let options = writ_runner::RunOptions { filter, exact, gas_limit, cases, seed, fuzz };
-            test_cmd::run(&paths, &options, gas, color)
+            let options = writ_runner::RunOptions {
+                filter,
+                exact,
+                gas_limit,
+                cases,
+                seed,
+                fuzz,
+                coverage: coverage.is_some(),
+            };
+            test_cmd::run(&paths, &options, gas, coverage.as_deref(), color)
         }
         Command::Key { action: KeyAction::New { name }, keys } => {
             node_cmd::report(node_cmd::key_new(&keys, &name))

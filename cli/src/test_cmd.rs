@@ -5,14 +5,14 @@
 //! 2 bad usage.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use writ_compiler::render::{RenderOptions, render};
 use writ_runner::report::{Totals, render_file, render_gas, render_summary};
 use writ_runner::{RunError, RunOptions, run_file};
 
-pub fn run(paths: &[PathBuf], options: &RunOptions, gas: bool, color: bool) -> u8 {
+pub fn run(paths: &[PathBuf], options: &RunOptions, gas: bool, lcov: Option<&Path>, color: bool) -> u8 {
     let analysis = match crate::build_cmd::load_checked(paths, color, "tests not run") {
         Ok(analysis) => analysis,
         Err(code) => return code,
@@ -47,6 +47,24 @@ pub fn run(paths: &[PathBuf], options: &RunOptions, gas: bool, color: bool) -> u
             Err(RunError::Prepare(message)) => {
                 broken += 1;
                 errln!("error: the tests of `{}` cannot run: {message}", file.name);
+            }
+        }
+    }
+    if let Some(lcov) = lcov {
+        let mut all = writ_runner::coverage::Coverage::default();
+        for report in &reports {
+            if let Some(coverage) = &report.coverage {
+                all.merge(coverage);
+            }
+        }
+        let _ = write!(stdout, "{}", all.summary());
+        match std::fs::write(lcov, all.lcov()) {
+            Ok(()) => {
+                let _ = writeln!(stdout, "  LCOV written to {}\n", lcov.display());
+            }
+            Err(e) => {
+                errln!("error: cannot write `{}`: {}", lcov.display(), crate::files::io_reason(&e));
+                broken += 1;
             }
         }
     }

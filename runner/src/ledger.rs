@@ -32,6 +32,8 @@ pub(crate) struct Env {
     pub types: TypeDefs,
     /// Gas limit of every contract call a test makes.
     pub gas_limit: u64,
+    /// With `--coverage`: hits per probe of the instrumented contracts.
+    pub coverage: Option<Arc<Mutex<Vec<u64>>>>,
 }
 
 /// Why a test failed, as the runner found it.
@@ -260,6 +262,8 @@ fn perform_op(
             ledger.names.insert(address, name);
             Ok(address.to_vec())
         }
+        // Harnesses carry no probes; only instrumented contracts do.
+        TestOp::Cover => Err(bad()),
         TestOp::SetTime => {
             ledger.time = input.u64().ok_or_else(bad)? as i64;
             context.block_time = ledger.time;
@@ -441,7 +445,7 @@ fn deploy(
         context: context(ledger, env, address, caller, &[]),
         state: Arc::clone(&state) as Arc<dyn writ_vm::State>,
     };
-    let report = run(env, contract, call)?;
+    let report = run(env, contract, call, false)?;
     let shown_args = show_args(abi, "init", args);
     record(ledger, format!("deploy {}({shown_args}) as {}", abi.name, who(ledger, &caller)), &report, abi);
     ledger.height += 1;
@@ -498,7 +502,8 @@ pub(crate) fn call<'e>(
         context: context(ledger, env, handle.contract, handle.caller, &handle.cosigners),
         state: state as Arc<dyn writ_vm::State>,
     };
-    let report = run(env, contract, call)?;
+    let is_view = abi.entry(method).is_some_and(|e| e.kind == writ_abi::document::EntryKind::View);
+    let report = run(env, contract, call, is_view)?;
     let mut line = format!("{label}.{method}({})", show_args(abi, method, args));
     line.push_str(&format!(" as {}", who(ledger, &handle.caller)));
     for signer in &handle.cosigners {
@@ -579,10 +584,34 @@ fn check_invariants(ledger: &mut Ledger, env: &Arc<Env>, position: usize) -> Res
     Ok(())
 }
 
-fn run(env: &Arc<Env>, contract: &Contract, call: Call<'_>) -> Result<CallReport, Failure> {
-    env.vm
-        .call(contract, call)
-        .map_err(|error| Failure { site: None, message: format!("the VM failed: {error}") })
+fn run(env: &Arc<Env>, contract: &Contract, call: Call<'_>, view: bool) -> Result<CallReport, Failure> {
+    let ran = match &env.coverage {
+        // Instrumented code reports its probes through `writ_test.op`.
+        Some(hits) => {
+            env.vm.run_harness(contract, call, Box::new(CoverageHost { hits: Arc::clone(hits) }), view)
+        }
+        None => env.vm.call(contract, call),
+    };
+    ran.map_err(|error| Failure { site: None, message: format!("the VM failed: {error}") })
+}
+
+/// Counts coverage probes for contracts compiled with them.
+struct CoverageHost {
+    hits: Arc<Mutex<Vec<u64>>>,
+}
+
+impl TestHost for CoverageHost {
+    fn op(&mut self, code: i32, input: &[u8], _: &mut CallContext) -> Result<Vec<u8>, TestStop> {
+        if TestOp::from_i32(code) != Some(TestOp::Cover) {
+            return Err(TestStop);
+        }
+        let id = input.try_into().map(u32::from_be_bytes).map_err(|_| TestStop)?;
+        let mut hits = self.hits.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = hits.get_mut(id as usize) {
+            *count += 1;
+        }
+        Ok(Vec::new())
+    }
 }
 
 /// Adds a trace line: the call and how it ended.

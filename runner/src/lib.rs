@@ -9,6 +9,7 @@
 //! Invariant: a run is a function of the source, the options and the seed:
 //! the same inputs give the same results, traces and gas.
 
+pub mod coverage;
 mod fuzz;
 mod ledger;
 mod property;
@@ -50,6 +51,8 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     /// `--fuzz`: after the tests, fuzz from each test's state.
     pub fuzz: Option<FuzzOptions>,
+    /// `--coverage`: compile contracts with probes and count them.
+    pub coverage: bool,
 }
 
 impl Default for RunOptions {
@@ -61,6 +64,7 @@ impl Default for RunOptions {
             cases: DEFAULT_CASES,
             seed: None,
             fuzz: None,
+            coverage: false,
         }
     }
 }
@@ -119,6 +123,8 @@ pub struct FileReport {
     pub results: Vec<CaseResult>,
     /// Tests the filter left out.
     pub filtered_out: usize,
+    /// With `--coverage`: what the tests executed of the contracts.
+    pub coverage: Option<coverage::Coverage>,
 }
 
 /// Why a file's tests could not run at all.
@@ -139,12 +145,14 @@ pub fn run_file(
     options: &RunOptions,
 ) -> Result<FileReport, RunError> {
     let name = analysis.file(file).map_or_else(String::new, |f| f.name.clone());
-    let harness = match build_tests(analysis, file) {
+    let harness = match build_tests(analysis, file, options.coverage) {
         Ok(Some(harness)) => harness,
-        Ok(None) => return Ok(FileReport { file: name, results: Vec::new(), filtered_out: 0 }),
+        Ok(None) => {
+            return Ok(FileReport { file: name, results: Vec::new(), filtered_out: 0, coverage: None });
+        }
         Err(diagnostics) => return Err(RunError::Compile(diagnostics)),
     };
-    let prepared = Prepared::new(vm, &harness, options.gas_limit)?;
+    let prepared = Prepared::new(vm, &harness, options)?;
     let source = analysis.file(file).map_or("", |f| f.text.as_str());
     let mut results = Vec::new();
     let mut filtered_out = 0;
@@ -194,7 +202,11 @@ pub fn run_file(
             }
         }
     }
-    Ok(FileReport { file: name, results, filtered_out })
+    let coverage = prepared.env.coverage.as_ref().map(|hits| {
+        let hits = hits.lock().unwrap_or_else(PoisonError::into_inner);
+        coverage::Coverage::from_probes(analysis, &harness.probes, &hits)
+    });
+    Ok(FileReport { file: name, results, filtered_out, coverage })
 }
 
 /// A harness and its contracts, compiled and ready to instantiate.
@@ -212,15 +224,22 @@ pub(crate) struct CaseRun {
 }
 
 impl Prepared {
-    fn new(vm: &Arc<Vm>, harness: &TestHarness, gas_limit: u64) -> Result<Prepared, RunError> {
+    fn new(vm: &Arc<Vm>, harness: &TestHarness, options: &RunOptions) -> Result<Prepared, RunError> {
+        let gas_limit = options.gas_limit;
         let compiled = vm
             .prepare_harness(&harness.wasm)
             .map_err(|e| RunError::Prepare(format!("the test harness: {e}")))?;
         let mut contracts = Vec::new();
         for artifact in &harness.contracts {
-            let contract = vm
-                .prepare(&artifact.wasm)
-                .map_err(|e| RunError::Prepare(format!("contract {}: {e}", artifact.contract)))?;
+            // Instrumented contracts import the runner's operation, so they
+            // are prepared as harnesses are.
+            let prepared = if options.coverage {
+                vm.prepare_harness(&artifact.wasm)
+            } else {
+                vm.prepare(&artifact.wasm)
+            };
+            let contract =
+                prepared.map_err(|e| RunError::Prepare(format!("contract {}: {e}", artifact.contract)))?;
             contracts.push((contract, artifact.abi.clone()));
         }
         let env = Env {
@@ -231,6 +250,7 @@ impl Prepared {
             sites: harness.sites.clone(),
             types: harness.types.clone(),
             gas_limit: gas_limit.min(writ_vm::limits::CALL_GAS_LIMIT_MAX),
+            coverage: options.coverage.then(|| Arc::new(Mutex::new(vec![0; harness.probes.len()]))),
         };
         Ok(Prepared { vm: Arc::clone(vm), harness: compiled, env: Arc::new(env) })
     }

@@ -152,3 +152,27 @@ fn the_fuzzer_finds_a_planted_violation_shrinks_it_and_prints_a_test_that_fails(
     };
     assert!(again.message.contains("the total is the sum of the deposits"), "{}", again.message);
 }
+
+#[test]
+fn coverage_counts_are_exact() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/exec/coverage/gate.writ");
+    let options = RunOptions { coverage: true, ..RunOptions::default() };
+    let report = run_with(&path, &vm(), &options);
+    assert!(matches!(report.results[0].outcome, CaseOutcome::Passed { .. }));
+    let coverage = report.coverage.expect("coverage");
+    let file = coverage.files.get("exec/coverage/gate.writ").expect("the contract's file");
+    // knock(7), knock(1), knock(9): the `if` runs 3 times, its body twice,
+    // the final `0` once; pick runs 3 times; `never` is never called.
+    let lines: Vec<(u32, u64)> = file.lines.iter().map(|(l, c)| (*l, *c)).collect();
+    assert_eq!(lines, vec![(10, 3), (11, 2), (12, 2), (14, 1), (18, 3), (26, 0)]);
+    // The `if` took `then` twice and `else` once; of the match arms
+    // `0` twice, `1` never, `_` once.
+    let branches: Vec<(u32, u32, u64)> =
+        file.branches.iter().map(|((l, _, arm), c)| (*l, *arm, *c)).collect();
+    assert_eq!(branches, vec![(10, 0, 2), (10, 1, 1), (18, 0, 2), (18, 1, 0), (18, 2, 1)]);
+    let lcov = coverage.lcov();
+    assert!(
+        lcov.contains("DA:26,0\n") && lcov.contains("BRDA:18,1,1,-\n") && lcov.contains("LH:5\n"),
+        "{lcov}"
+    );
+}

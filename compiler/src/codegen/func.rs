@@ -14,6 +14,7 @@ use writ_abi::host::AbortCode;
 
 use super::module::{Ctx, Runtime};
 use super::repr::{Repr, repr, signed};
+use super::tests::ProbeKind;
 use super::unsupported;
 use crate::ast::*;
 use crate::diagnostic::Diagnostic;
@@ -160,6 +161,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             _ => None,
         };
         for (i, stmt) in block.stmts.iter().enumerate() {
+            if !matches!(stmt.kind, StmtKind::Empty | StmtKind::Error) {
+                self.probe(stmt.span, ProbeKind::Line);
+            }
             if i + 1 == block.stmts.len()
                 && let Some(expr) = value_stmt
             {
@@ -169,6 +173,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             self.stmt(stmt)?;
         }
         if let Some(tail) = &block.tail {
+            self.probe(tail.span, ProbeKind::Line);
             self.expr(tail)?;
         }
         Ok(())
@@ -506,17 +511,24 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 };
                 self.emit(I::If(result.map_or(BlockType::Empty, BlockType::Result)));
                 let block_type_empty = result.is_none();
+                let point = self.branch_point();
+                self.probe(e.span, ProbeKind::Branch { point, arm: 0 });
                 self.block(then_block)?;
                 if block_type_empty {
                     self.drop_block_value(then_block)?;
                 }
                 if let Some(other) = else_branch {
                     self.emit(I::Else);
+                    self.probe(e.span, ProbeKind::Branch { point, arm: 1 });
                     self.expr(other)?;
                     if block_type_empty {
                         let other_ty = self.ty(other);
                         self.drop_value(&other_ty, other.span)?;
                     }
+                } else if self.ctx.coverage.is_some() {
+                    // The way around an `if` without `else` is a branch too.
+                    self.emit(I::Else);
+                    self.probe(e.span, ProbeKind::Branch { point, arm: 1 });
                 }
                 self.emit(I::End);
                 Ok(())

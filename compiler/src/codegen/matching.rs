@@ -30,13 +30,15 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         let result = repr(ty).and_then(Repr::val_type);
         self.emit(I::Block(result.map_or(BlockType::Empty, BlockType::Result)));
         let done = self.depth();
-        for arm in arms {
+        let point = self.branch_point();
+        for (index, arm) in arms.iter().enumerate() {
             self.emit(I::Block(BlockType::Empty));
             let next = self.depth();
             self.pattern_test(&arm.pattern, value, &scrutinee_ty)?;
             self.emit(I::I32Eqz);
             self.emit(I::BrIf(self.depth() - next));
             self.pattern_bind(&arm.pattern, value, &scrutinee_ty)?;
+            self.probe(span, super::tests::ProbeKind::Branch { point, arm: index as u32 });
             self.expr(&arm.body)?;
             let body_ty = self.ty(&arm.body);
             if result.is_none() {

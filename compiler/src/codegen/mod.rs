@@ -34,7 +34,7 @@ mod storage;
 #[allow(clippy::result_large_err)]
 mod tests;
 
-pub use tests::{Invariant, PropertyParam, Site, TestCase, TestHarness, build_tests};
+pub use tests::{Invariant, Probe, ProbeKind, PropertyParam, Site, TestCase, TestHarness, build_tests};
 
 use std::collections::HashMap;
 
@@ -85,8 +85,8 @@ pub fn build_file(analysis: &Analysis, file: FileId) -> BuildOutput {
             continue;
         };
         let cid = cid as ContractId;
-        match module::compile_contract(analysis, &typed, cid, &source_hash) {
-            Ok(artifact) => output.artifacts.push(artifact),
+        match module::compile_contract(analysis, &typed, cid, &source_hash, None) {
+            Ok((artifact, _)) => output.artifacts.push(artifact),
             Err(mut diagnostics) => output.diagnostics.append(&mut diagnostics),
         }
     }

@@ -42,6 +42,8 @@ pub(super) struct Ctx<'a> {
     imports: u32,
     /// Set when compiling a test harness.
     pub harness: Option<super::tests::HarnessCtx>,
+    /// Set when compiling a contract for `writ test --coverage`.
+    pub coverage: Option<super::tests::CoverageCtx>,
     tables: &'a Tables,
     data: Vec<u8>,
     data_index: HashMap<Vec<u8>, u32>,
@@ -151,14 +153,18 @@ pub(super) fn finish(f: FnCompiler<'_, '_>, results: Vec<ValType>) -> Compiled {
     Compiled { params: f.params, results, body }
 }
 
+/// Compiles contract `cid`; with `coverage`, every statement and branch
+/// also reports to the test runner (and the module imports `writ_test`, so
+/// only `writ test` can run it). Returns the probes placed, if any.
 pub(super) fn compile_contract(
     analysis: &Analysis,
     typed: &Typed<'_>,
     cid: ContractId,
     source_hash: &str,
-) -> Result<Artifact, Vec<Diagnostic>> {
+    coverage: Option<super::tests::CoverageCtx>,
+) -> Result<(Artifact, Vec<super::tests::Probe>), Vec<Diagnostic>> {
     let tables = analysis.tables();
-    let mut ctx = Ctx::new(analysis, typed, None);
+    let mut ctx = Ctx::new(analysis, typed, None, coverage);
     let contract = tables.contract(cid).ok_or_else(Vec::new)?;
     let mut diagnostics = Vec::new();
     let mut wrappers: Vec<(String, Compiled)> = Vec::new();
@@ -191,7 +197,8 @@ pub(super) fn compile_contract(
     let abi_json = serde_json::to_vec(&abi).unwrap_or_default();
     let runtime: Vec<Compiled> = RUNTIME.iter().map(|r| runtime_function(&mut ctx, *r)).collect();
     let wasm = assemble(&ctx, runtime, compiled_users, wrappers, Some(&abi_json));
-    Ok(Artifact { contract: contract.name.clone(), wasm, abi })
+    let probes = ctx.coverage.take().map(|c| c.probes).unwrap_or_default();
+    Ok((Artifact { contract: contract.name.clone(), wasm, abi }, probes))
 }
 
 impl<'a> Ctx<'a> {
@@ -199,13 +206,15 @@ impl<'a> Ctx<'a> {
         analysis: &'a Analysis,
         typed: &'a Typed<'a>,
         harness: Option<super::tests::HarnessCtx>,
+        coverage: Option<super::tests::CoverageCtx>,
     ) -> Ctx<'a> {
         let tables = analysis.tables();
-        let imports = HOST_FUNCTIONS.len() as u32 + u32::from(harness.is_some());
+        let imports = HOST_FUNCTIONS.len() as u32 + u32::from(harness.is_some() || coverage.is_some());
         Ctx {
             typed,
             imports,
             harness,
+            coverage,
             tables,
             data: Vec::new(),
             data_index: HashMap::new(),
@@ -519,7 +528,7 @@ pub(super) fn assemble(
         let ty = types.index(&params, &results);
         imports.import(host::IMPORT_MODULE, h.name, EntityType::Function(ty));
     }
-    if ctx.harness.is_some() {
+    if ctx.harness.is_some() || ctx.coverage.is_some() {
         let op = host::test::OP;
         let params: Vec<ValType> = op.params.iter().map(|t| val(*t)).collect();
         let results: Vec<ValType> = op.results.iter().map(|t| val(*t)).collect();

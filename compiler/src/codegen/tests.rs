@@ -41,6 +41,34 @@ pub struct TestHarness {
     pub types: TypeDefs,
     /// The invariants of the deployed contracts.
     pub invariants: Vec<Invariant>,
+    /// With coverage: every probe in the contracts, by id.
+    pub probes: Vec<Probe>,
+}
+
+/// A coverage probe: a place in a contract that reports when reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    pub span: Span,
+    pub kind: ProbeKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeKind {
+    /// A statement or a block's value: line coverage.
+    Line,
+    /// One way through a branch point (`if` then/else, a `match` arm):
+    /// `point` numbers the branch point, `arm` the way.
+    Branch { point: u32, arm: u32 },
+}
+
+/// Probe numbering while compiling contracts for coverage.
+#[derive(Debug, Default)]
+pub(crate) struct CoverageCtx {
+    /// The id of this module's first probe (ids are unique over a harness).
+    base: u32,
+    /// Branch points numbered from here.
+    next_point: u32,
+    pub probes: Vec<Probe>,
 }
 
 /// A contract's `invariant` block, compiled into the harness. The runner
@@ -99,10 +127,14 @@ pub(crate) struct HarnessCtx {
 /// Compiles the tests and properties of `file`, and every contract they
 /// deploy. `Ok(None)` when the file has none. The caller has checked the
 /// analysis has no errors.
-pub fn build_tests(analysis: &Analysis, file: FileId) -> Result<Option<TestHarness>, Vec<Diagnostic>> {
+pub fn build_tests(
+    analysis: &Analysis,
+    file: FileId,
+    coverage: bool,
+) -> Result<Option<TestHarness>, Vec<Diagnostic>> {
     let Some(data) = analysis.file(file) else { return Ok(None) };
     let typed = Typed::new(analysis);
-    let mut ctx = Ctx::new(analysis, &typed, Some(HarnessCtx::default()));
+    let mut ctx = Ctx::new(analysis, &typed, Some(HarnessCtx::default()), None);
     let mut diagnostics = Vec::new();
     let mut cases = Vec::new();
     let mut entries: Vec<(String, Compiled)> = Vec::new();
@@ -154,10 +186,20 @@ pub fn build_tests(analysis: &Analysis, file: FileId) -> Result<Option<TestHarne
     let users = ctx.compile_queued(&mut diagnostics);
     let harness = ctx.harness.take().unwrap_or_default();
     let mut contracts = Vec::new();
+    let mut probes: Vec<Probe> = Vec::new();
+    let mut next_point = 0;
     for cid in &harness.contracts {
         let source_hash = contract_source_hash(analysis, *cid);
-        match super::module::compile_contract(analysis, &typed, *cid, &source_hash) {
-            Ok(artifact) => contracts.push(artifact),
+        let counting =
+            coverage.then(|| CoverageCtx { base: probes.len() as u32, next_point, probes: Vec::new() });
+        match super::module::compile_contract(analysis, &typed, *cid, &source_hash, counting) {
+            Ok((artifact, placed)) => {
+                next_point +=
+                    placed.iter().filter(|p| matches!(p.kind, ProbeKind::Branch { arm: 0, .. })).count()
+                        as u32;
+                probes.extend(placed);
+                contracts.push(artifact);
+            }
             Err(mut d) => diagnostics.append(&mut d),
         }
     }
@@ -171,7 +213,7 @@ pub fn build_tests(analysis: &Analysis, file: FileId) -> Result<Option<TestHarne
     ctx.harness = Some(HarnessCtx::default());
     let runtime: Vec<Compiled> = RUNTIME.iter().map(|r| runtime_function(&mut ctx, *r)).collect();
     let wasm = assemble(&ctx, runtime, users, entries, None);
-    Ok(Some(TestHarness { wasm, cases, sites: harness.sites, contracts, types, invariants }))
+    Ok(Some(TestHarness { wasm, cases, sites: harness.sites, contracts, types, invariants, probes }))
 }
 
 /// The `invariant` blocks of contract `cid`, in source order.
@@ -297,6 +339,31 @@ enum Output<'t> {
 }
 
 impl<'c, 'a> FnCompiler<'c, 'a> {
+    /// With coverage on, places a probe: the runner counts how often it runs.
+    pub(super) fn probe(&mut self, span: Span, kind: ProbeKind) {
+        let Some(coverage) = self.ctx.coverage.as_mut() else { return };
+        let id = coverage.base + coverage.probes.len() as u32;
+        coverage.probes.push(Probe { span, kind });
+        let at = self.ctx.data(&id.to_be_bytes());
+        self.emit(I::I32Const(TestOp::Cover as i32));
+        self.emit(I::I32Const(at as i32));
+        self.emit(I::I32Const(4));
+        let index = self.ctx.test_op();
+        self.emit(I::Call(index));
+        self.emit(I::Drop);
+    }
+
+    /// A new branch point's number (coverage only).
+    pub(super) fn branch_point(&mut self) -> u32 {
+        match self.ctx.coverage.as_mut() {
+            Some(coverage) => {
+                coverage.next_point += 1;
+                coverage.next_point - 1
+            }
+            None => 0,
+        }
+    }
+
     fn harness(&mut self, span: Span) -> Result<&mut HarnessCtx, Diagnostic> {
         self.ctx.harness.as_mut().ok_or_else(|| unsupported(span, "a test built-in outside a test"))
     }
