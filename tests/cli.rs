@@ -276,3 +276,27 @@ fn test_refuses_files_with_errors() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("tests not run"), "{}", stderr(&out));
 }
+
+// docs/stdlib.md is generated from the library's doc comments and current.
+#[test]
+fn stdlib_reference_is_current() {
+    let out = writ(&["doc", "--std"], &repo());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let committed = std::fs::read_to_string(repo().join("docs/stdlib.md")).unwrap_or_default();
+    assert!(
+        stdout(&out) == committed,
+        "docs/stdlib.md is out of date: run `cargo run -- doc --std -o docs/stdlib.md`"
+    );
+    // The examples document too: a contract with its entry points and events.
+    let out = writ(&["doc", "examples/tax/tax.writ"], &repo());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("### contract `TaxOffice`"), "{text}");
+    assert!(
+        text.contains(
+            "#### `pub fn file_return(year: u32, income: Decimal, deductions: Decimal) requires Taxpayer`"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("- invariant: \"collected equals payments less refunds\""), "{text}");
+}

@@ -127,6 +127,20 @@ enum Command {
         #[arg(long, value_name = "LCOV_FILE", num_args = 0..=1, default_missing_value = "coverage.lcov")]
         coverage: Option<PathBuf>,
     },
+    /// Write reference documentation (Markdown) from doc comments.
+    ///
+    /// For the files given, or with --std for the standard library (that
+    /// is how docs/stdlib.md is made).
+    Doc {
+        /// Files or folders to document.
+        paths: Vec<PathBuf>,
+        /// Document the standard library instead.
+        #[arg(long)]
+        std: bool,
+        /// Write to this file instead of standard output.
+        #[arg(short = 'o', long = "out")]
+        out: Option<PathBuf>,
+    },
     /// Print the ABI document of a built artifact as JSON.
     Abi {
         /// A `.wasm` file written by `writ build`.
@@ -297,6 +311,7 @@ fn run(command: Command, color: bool) -> u8 {
         Command::Demo => demo::run(color),
         Command::Build { paths, out } => build_cmd::build(&paths, &out, color),
         Command::Abi { file } => build_cmd::abi(&file),
+        Command::Doc { paths, std, out } => build_cmd::doc(&paths, std, out.as_deref(), color),
         Command::Test { paths, filter, exact, gas_limit, cases, seed, gas, fuzz, calls, runs, coverage } => {
             let fuzz = fuzz.then_some(writ_runner::FuzzOptions { calls, runs });
             let options = writ_runner::RunOptions {

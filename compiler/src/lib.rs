@@ -10,6 +10,7 @@ pub mod ast;
 pub mod check;
 pub mod codegen;
 pub mod diagnostic;
+pub mod docgen;
 pub mod format;
 pub mod ide;
 pub mod lexer;
