@@ -8,7 +8,8 @@
 //! a new `HOST_ABI_VERSION`.
 
 /// Version of everything in this file, recorded in every artifact.
-pub const HOST_ABI_VERSION: u32 = 1;
+/// Version 2 added `int128` (u128 and i128 arithmetic).
+pub const HOST_ABI_VERSION: u32 = 2;
 
 /// The only module name a contract may import from.
 pub const IMPORT_MODULE: &str = "writ";
@@ -98,6 +99,50 @@ pub const DECIMAL_FROM_INT: HostFn =
 /// `Conversion` unless the Decimal is whole and in the target's range.
 pub const DECIMAL_TO_INT: HostFn = HostFn { name: "decimal_to_int", params: &[I32, I32], results: &[I64] };
 
+/// 128-bit integer operations that Wasm has no instructions for. Params:
+/// `op`, pointer `a`, pointer or number `b`, pointer `dest`. Values are
+/// 16 bytes, little-endian two's complement (held like a Decimal's raw).
+/// See [`Int128Op`]. Aborts with `Overflow`, `DivisionByZero` or
+/// `Conversion` like the operators.
+pub const INT128: HostFn = HostFn { name: "int128", params: &[I32, I32, I32, I32], results: &[] };
+
+/// The `op` of [`INT128`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub enum Int128Op {
+    /// `dest = a * b`, `a / b`, `a % b` as u128.
+    MulU = 0,
+    DivU = 1,
+    RemU = 2,
+    /// The same as i128 (division truncates toward zero).
+    MulI = 3,
+    DivI = 4,
+    RemI = 5,
+    /// `dest = a` as i128, from a u128 (`Conversion` above i128's range).
+    UToI = 6,
+    /// `dest = a` as u128, from an i128 (`Conversion` if negative).
+    IToU = 7,
+    /// `dest = a` (a Decimal) as u128 / i128: exact integers only.
+    DecimalToU = 8,
+    DecimalToI = 9,
+    /// `dest` = the Decimal of `a` (u128 / i128), `Overflow` out of range.
+    UToDecimal = 10,
+    IToDecimal = 11,
+    /// `dest` = 8 bytes, the i64 bit pattern of `a` (u128 if `b` is 0..=4
+    /// as for `decimal_to_int`'s targets: u64, i64, u32, u8, Timestamp;
+    /// i128 if `b` is 5..=9, the same targets).
+    Narrow = 12,
+}
+
+impl Int128Op {
+    pub fn from_i32(op: i32) -> Option<Int128Op> {
+        use Int128Op::*;
+        [MulU, DivU, RemU, MulI, DivI, RemI, UToI, IToU, DecimalToU, DecimalToI, UToDecimal, IToDecimal, Narrow]
+            .into_iter()
+            .find(|o| *o as i32 == op)
+    }
+}
+
 /// Every host function, in a fixed order.
 pub const HOST_FUNCTIONS: &[HostFn] = &[
     STORAGE_READ,
@@ -120,6 +165,7 @@ pub const HOST_FUNCTIONS: &[HostFn] = &[
     DECIMAL_ROUND,
     DECIMAL_FROM_INT,
     DECIMAL_TO_INT,
+    INT128,
 ];
 
 pub fn host_function(name: &str) -> Option<&'static HostFn> {

@@ -43,6 +43,14 @@ fn strategy(ty: &AbiType, range: Option<&(Value, Value)>) -> Option<BoxedStrateg
             (*lo..*hi).prop_map(Value::I64).boxed()
         }
         (AbiType::I64, _) => any::<i64>().prop_map(Value::I64).boxed(),
+        (AbiType::U128, Some((Value::U128(lo), Value::U128(hi)))) if lo < hi => {
+            (*lo..*hi).prop_map(Value::U128).boxed()
+        }
+        (AbiType::U128, _) => any::<u128>().prop_map(Value::U128).boxed(),
+        (AbiType::I128, Some((Value::I128(lo), Value::I128(hi)))) if lo < hi => {
+            (*lo..*hi).prop_map(Value::I128).boxed()
+        }
+        (AbiType::I128, _) => any::<i128>().prop_map(Value::I128).boxed(),
         (AbiType::Decimal, Some((Value::Decimal(lo), Value::Decimal(hi)))) if lo < hi => {
             let (lo, hi) = (lo.raw(), hi.raw());
             let cents = ONE / 100;

@@ -489,6 +489,88 @@ fn decimal_to_int(mut caller: Ctx<'_>, src: i32, target: i32) -> HostResult<i64>
     }
 }
 
+/// Reads a 16-byte little-endian 128-bit value in place.
+fn read_128(caller: &mut Ctx<'_>, ptr: i32) -> HostResult<[u8; 16]> {
+    let start = ptr as u32 as usize;
+    let raw: Option<[u8; 16]> = caller.data().memory.and_then(|memory| {
+        memory.data(&*caller).get(start..start.saturating_add(16)).and_then(|bytes| bytes.try_into().ok())
+    });
+    raw.ok_or_else(|| trap(caller, GuestTrap::HostPointerOutOfBounds))
+}
+
+/// `int128(op, a, b, dest)`: see `writ_abi::host::INT128`.
+fn int128(mut caller: Ctx<'_>, op: i32, a: i32, b: i32, dest: i32) -> HostResult<()> {
+    use writ_abi::host::Int128Op as Op;
+    charge_for(&mut caller, |s| s.decimal, 0)?;
+    let Some(op) = Op::from_i32(op) else {
+        return Err(arithmetic_abort(&mut caller, AbortCode::Conversion));
+    };
+    let x = read_128(&mut caller, a)?;
+    let (xu, xi) = (u128::from_le_bytes(x), i128::from_le_bytes(x));
+    let operand = |caller: &mut Ctx<'_>| -> HostResult<[u8; 16]> { read_128(caller, b) };
+    let overflow = AbortCode::Overflow;
+    let result: Result<Vec<u8>, AbortCode> = match op {
+        Op::MulU | Op::DivU | Op::RemU => {
+            let y = u128::from_le_bytes(operand(&mut caller)?);
+            match op {
+                Op::MulU => xu.checked_mul(y).ok_or(overflow),
+                _ if y == 0 => Err(AbortCode::DivisionByZero),
+                Op::DivU => Ok(xu / y),
+                _ => Ok(xu % y),
+            }
+            .map(|v| v.to_le_bytes().to_vec())
+        }
+        Op::MulI | Op::DivI | Op::RemI => {
+            let y = i128::from_le_bytes(operand(&mut caller)?);
+            match op {
+                Op::MulI => xi.checked_mul(y).ok_or(overflow),
+                _ if y == 0 => Err(AbortCode::DivisionByZero),
+                Op::DivI => xi.checked_div(y).ok_or(overflow),
+                // i128::MIN % -1 is 0, as for i64 (it cannot overflow).
+                _ => Ok(xi.checked_rem(y).unwrap_or(0)),
+            }
+            .map(|v| v.to_le_bytes().to_vec())
+        }
+        Op::UToI => i128::try_from(xu).map(|v| v.to_le_bytes().to_vec()).map_err(|_| AbortCode::Conversion),
+        Op::IToU => u128::try_from(xi).map(|v| v.to_le_bytes().to_vec()).map_err(|_| AbortCode::Conversion),
+        Op::DecimalToU | Op::DecimalToI => {
+            let whole = writ_abi::Decimal::from_raw(xi).to_int_exact().ok_or(AbortCode::Conversion);
+            match (op, whole) {
+                (Op::DecimalToU, Ok(n)) => {
+                    u128::try_from(n).map(|v| v.to_le_bytes().to_vec()).map_err(|_| AbortCode::Conversion)
+                }
+                (_, whole) => whole.map(|n| n.to_le_bytes().to_vec()),
+            }
+        }
+        Op::UToDecimal | Op::IToDecimal => {
+            let whole = if op == Op::UToDecimal { i128::try_from(xu).map_err(|_| overflow) } else { Ok(xi) };
+            whole
+                .and_then(|n| writ_abi::Decimal::from_int(n).map_err(|_| overflow))
+                .map(|d| d.raw().to_le_bytes().to_vec())
+        }
+        Op::Narrow => {
+            let (from_signed, target) = if b >= 5 { (true, b - 5) } else { (false, b) };
+            let value: Option<i128> = if from_signed { Some(xi) } else { i128::try_from(xu).ok() };
+            let range: (i128, i128) = match target {
+                0 | 4 => (0, i128::from(u64::MAX)),
+                1 => (i128::from(i64::MIN), i128::from(i64::MAX)),
+                2 => (0, i128::from(u32::MAX)),
+                3 => (0, i128::from(u8::MAX)),
+                _ => (1, 0),
+            };
+            match value {
+                // u64 values travel as their bit pattern in an i64.
+                Some(n) if n >= range.0 && n <= range.1 => Ok((n as i64).to_le_bytes().to_vec()),
+                _ => Err(AbortCode::Conversion),
+            }
+        }
+    };
+    match result {
+        Ok(bytes) => write_guest(&mut caller, dest, &bytes),
+        Err(code) => Err(arithmetic_abort(&mut caller, code)),
+    }
+}
+
 /// A linker with every host function of the ABI under module `writ`.
 pub(crate) fn linker(engine: &wasmtime::Engine) -> Result<Linker<HostState>, wasmtime::Error> {
     let mut linker = Linker::new(engine);
@@ -533,6 +615,7 @@ pub(crate) fn linker(engine: &wasmtime::Engine) -> Result<Linker<HostState>, was
     linker.func_wrap(m, host::DECIMAL_ROUND.name, decimal_round)?;
     linker.func_wrap(m, host::DECIMAL_FROM_INT.name, decimal_from_int)?;
     linker.func_wrap(m, host::DECIMAL_TO_INT.name, decimal_to_int)?;
+    linker.func_wrap(m, host::INT128.name, int128)?;
     Ok(linker)
 }
 

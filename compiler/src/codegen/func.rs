@@ -19,7 +19,7 @@ use super::unsupported;
 use crate::ast::*;
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;
-use crate::types::{Def, LocalId, Ty};
+use crate::types::{Def, IntTy, LocalId, Ty};
 
 type Out = Result<(), Diagnostic>;
 
@@ -459,7 +459,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 if let ExprKind::Lit(lit) = &operand.kind {
                     return self.literal(lit, &ty, e.span, true);
                 }
-                if ty == Ty::Decimal {
+                if matches!(ty, Ty::Decimal | Ty::Int(IntTy::I128)) {
                     let zero = self.decimal_zero();
                     self.emit(I::I32Const(zero as i32));
                     self.expr(operand)?;

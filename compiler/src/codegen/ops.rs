@@ -23,6 +23,19 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         if *ty == Ty::Decimal {
             return self.decimal_literal(lit, span, negative);
         }
+        if let (Ty::Int(IntTy::U128 | IntTy::I128), Lit::Int(digits)) = (ty, lit) {
+            // Static 16 bytes, little endian (the checker bounds the value).
+            let sign = if negative { "-" } else { "" };
+            let text = format!("{sign}{digits}");
+            let bytes = match ty {
+                Ty::Int(IntTy::U128) => text.parse::<u128>().map(u128::to_le_bytes),
+                _ => text.parse::<i128>().map(i128::to_le_bytes),
+            }
+            .map_err(|_| unsupported(span, "this literal"))?;
+            let at = self.ctx.data(&bytes);
+            self.emit(I::I32Const(at as i32));
+            return Ok(());
+        }
         let text_bytes = match lit {
             Lit::Str(text) => Some(text.as_bytes().to_vec()),
             Lit::Bytes(bytes) => Some(bytes.clone()),
@@ -172,8 +185,13 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             }
             return Ok(());
         }
-        if *ty == Ty::Decimal || matches!(ty, Ty::String | Ty::Bytes) {
-            self.call_rt(if *ty == Ty::Decimal { Runtime::DecCmp } else { Runtime::BytesCmp });
+        if matches!(ty, Ty::Decimal | Ty::String | Ty::Bytes | Ty::Int(IntTy::U128 | IntTy::I128)) {
+            self.call_rt(match ty {
+                // An i128 compares exactly as a Decimal's raw value does.
+                Ty::Decimal | Ty::Int(IntTy::I128) => Runtime::DecCmp,
+                Ty::Int(IntTy::U128) => Runtime::U128Cmp,
+                _ => Runtime::BytesCmp,
+            });
             self.emit(I::I32Const(0));
             self.emit(match op {
                 BinOp::Eq => I::I32Eq,
@@ -235,6 +253,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     pub(super) fn arith(&mut self, op: BinOp, lt: &Ty, rt: &Ty, span: Span) -> Out {
         if *lt == Ty::Decimal {
             return self.decimal_arith(op, span);
+        }
+        if let Ty::Int(int @ (IntTy::U128 | IntTy::I128)) = lt {
+            return self.int128_arith(op, *int == IntTy::I128, span);
         }
         if *lt == Ty::Date && op == BinOp::Sub {
             // Days between two dates: both fit in 32 bits, so the 64-bit
@@ -436,8 +457,12 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     pub(super) fn cast(&mut self, inner: &Expr, to: &Ty, span: Span) -> Out {
         let from = self.ty(inner);
         self.expr(inner)?;
-        if from == Ty::Decimal && *to == Ty::Decimal {
+        if from == *to || (from == Ty::Decimal && *to == Ty::Decimal) {
             return Ok(());
+        }
+        let wide = |t: &Ty| matches!(t, Ty::Int(IntTy::U128 | IntTy::I128));
+        if wide(&from) || wide(to) {
+            return self.cast_int128(&from, to, span);
         }
         if from == Ty::Decimal {
             let target = match to {
@@ -509,6 +534,130 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.emit(I::LocalGet(t));
         if repr(to) == Some(Repr::I32) {
             self.emit(I::I32WrapI64);
+        }
+        Ok(())
+    }
+
+    /// `[a, b]` of u128 or i128 on the stack: leaves a fresh `a op b`.
+    fn int128_arith(&mut self, op: BinOp, is_signed: bool, span: Span) -> Out {
+        use writ_abi::host::Int128Op;
+        let host_op = match (op, is_signed) {
+            (BinOp::Add, true) => return Ok(self.call_rt(Runtime::DecAdd)),
+            (BinOp::Sub, true) => return Ok(self.call_rt(Runtime::DecSub)),
+            (BinOp::Add, false) => return Ok(self.call_rt(Runtime::U128Add)),
+            (BinOp::Sub, false) => return Ok(self.call_rt(Runtime::U128Sub)),
+            (BinOp::Mul, false) => Int128Op::MulU,
+            (BinOp::Div, false) => Int128Op::DivU,
+            (BinOp::Rem, false) => Int128Op::RemU,
+            (BinOp::Mul, true) => Int128Op::MulI,
+            (BinOp::Div, true) => Int128Op::DivI,
+            (BinOp::Rem, true) => Int128Op::RemI,
+            _ => return Err(unsupported(span, "this 128-bit operation")),
+        };
+        let (a, b) = (self.temp(ValType::I32), self.temp(ValType::I32));
+        self.emit(I::LocalSet(b));
+        self.emit(I::LocalSet(a));
+        self.int128_call(host_op, a, Some(b), 16);
+        Ok(())
+    }
+
+    /// Calls the `int128` host function on local `a` (and `b`, a pointer,
+    /// or the number `kind` for `Narrow`) into fresh `size` bytes, which
+    /// it leaves on the stack.
+    fn int128_call(&mut self, op: writ_abi::host::Int128Op, a: u32, b: Option<u32>, size: i32) {
+        let out = self.temp(ValType::I32);
+        self.emit(I::I32Const(size));
+        self.call_rt(Runtime::Alloc);
+        self.emit(I::LocalSet(out));
+        self.emit(I::I32Const(op as i32));
+        self.emit(I::LocalGet(a));
+        match b {
+            Some(b) => self.emit(I::LocalGet(b)),
+            None => self.emit(I::I32Const(0)),
+        }
+        self.emit(I::LocalGet(out));
+        self.call_host("int128");
+        self.emit(I::LocalGet(out));
+    }
+
+    /// `as` to or from u128 / i128, with the value on the stack.
+    fn cast_int128(&mut self, from: &Ty, to: &Ty, span: Span) -> Out {
+        use writ_abi::host::Int128Op as Op;
+        let kind = |t: &Ty| -> Option<i32> {
+            Some(match t {
+                Ty::Int(IntTy::U64) => 0,
+                Ty::Int(IntTy::I64) => 1,
+                Ty::Int(IntTy::U32) => 2,
+                Ty::Int(IntTy::U8) => 3,
+                Ty::Timestamp => 4,
+                _ => return None,
+            })
+        };
+        let v = self.temp(ValType::I32);
+        match (from, to) {
+            (Ty::Int(IntTy::U128), Ty::Int(IntTy::I128)) | (Ty::Int(IntTy::I128), Ty::Int(IntTy::U128)) => {
+                self.emit(I::LocalSet(v));
+                let op = if *from == Ty::Int(IntTy::U128) { Op::UToI } else { Op::IToU };
+                self.int128_call(op, v, None, 16);
+            }
+            (Ty::Decimal, _) => {
+                self.emit(I::LocalSet(v));
+                let op = if *to == Ty::Int(IntTy::U128) { Op::DecimalToU } else { Op::DecimalToI };
+                self.int128_call(op, v, None, 16);
+            }
+            (_, Ty::Decimal) => {
+                self.emit(I::LocalSet(v));
+                let op = if *from == Ty::Int(IntTy::U128) { Op::UToDecimal } else { Op::IToDecimal };
+                self.int128_call(op, v, None, 16);
+            }
+            (Ty::Int(IntTy::U128 | IntTy::I128), narrow) => {
+                let Some(target) = kind(narrow) else { return Err(unsupported(span, "this conversion")) };
+                self.emit(I::LocalSet(v));
+                let target = if *from == Ty::Int(IntTy::I128) { target + 5 } else { target };
+                let (k, out) = (self.temp(ValType::I32), self.temp(ValType::I32));
+                self.emit(I::I32Const(target));
+                self.emit(I::LocalSet(k));
+                self.int128_call(Op::Narrow, v, Some(k), 8);
+                self.emit(I::LocalTee(out));
+                self.emit(I::I64Load(super::func::mem(0, 0)));
+                if repr(narrow) == Some(Repr::I32) {
+                    self.emit(I::I32WrapI64);
+                }
+            }
+            (small, Ty::Int(wide @ (IntTy::U128 | IntTy::I128))) => {
+                if kind(small).is_none() {
+                    return Err(unsupported(span, "this conversion"));
+                }
+                // Widen: the 64-bit value, then its sign (or zero) above it.
+                if repr(small) == Some(Repr::I32) {
+                    self.emit(I::I64ExtendI32U);
+                }
+                let (x, out) = (self.temp(ValType::I64), self.temp(ValType::I32));
+                self.emit(I::LocalSet(x));
+                let from_signed = signed(small);
+                if from_signed && *wide == IntTy::U128 {
+                    self.emit(I::LocalGet(x));
+                    self.emit(I::I64Const(0));
+                    self.emit(I::I64LtS);
+                    self.abort_if(AbortCode::Conversion);
+                }
+                self.emit(I::I32Const(16));
+                self.call_rt(Runtime::Alloc);
+                self.emit(I::LocalTee(out));
+                self.emit(I::LocalGet(x));
+                self.emit(I::I64Store(super::func::mem(0, 0)));
+                self.emit(I::LocalGet(out));
+                if from_signed {
+                    self.emit(I::LocalGet(x));
+                    self.emit(I::I64Const(63));
+                    self.emit(I::I64ShrS);
+                } else {
+                    self.emit(I::I64Const(0));
+                }
+                self.emit(I::I64Store(super::func::mem(8, 0)));
+                self.emit(I::LocalGet(out));
+            }
+            _ => return Err(unsupported(span, "this conversion")),
         }
         Ok(())
     }

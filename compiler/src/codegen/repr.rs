@@ -43,6 +43,8 @@ pub fn repr(ty: &Ty) -> Option<Repr> {
         // A test's contract handle is held like `Bytes`: the runner's opaque
         // description of the contract and who calls it.
         Ty::Address | Ty::Hash | Ty::Decimal | Ty::String | Ty::Bytes | Ty::Handle(_) => Repr::Ptr,
+        // 128-bit integers are held like a Decimal's raw: 16 bytes, little endian.
+        Ty::Int(IntTy::U128 | IntTy::I128) => Repr::Ptr,
         Ty::Tuple(parts) if parts.is_empty() => Repr::None,
         Ty::Option(_) | Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) | Ty::List(_) | Ty::Map(..) => Repr::Ptr,
         _ => return None,
@@ -58,12 +60,12 @@ pub fn scalar_size(ty: &Ty) -> Option<u32> {
         Ty::Int(IntTy::U64 | IntTy::I64) | Ty::Timestamp => 8,
         Ty::Address => 20,
         Ty::Hash => 32,
-        Ty::Decimal => 16,
+        Ty::Decimal | Ty::Int(IntTy::U128 | IntTy::I128) => 16,
         _ => return None,
     })
 }
 
 /// Whether integer comparisons and arithmetic on the type are signed.
 pub fn signed(ty: &Ty) -> bool {
-    matches!(ty, Ty::Int(IntTy::I64) | Ty::Date)
+    matches!(ty, Ty::Int(IntTy::I64 | IntTy::I128) | Ty::Date)
 }

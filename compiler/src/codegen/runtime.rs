@@ -36,9 +36,14 @@ pub(super) enum Runtime {
     DateParts,
     MemCmp,
     KeyUnescape,
+    U128Add,
+    U128Sub,
+    U128Cmp,
+    U128Encode,
+    U128Decode,
 }
 
-pub(super) const RUNTIME: [Runtime; 22] = [
+pub(super) const RUNTIME: [Runtime; 27] = [
     Runtime::Alloc,
     Runtime::Reset,
     Runtime::Trap,
@@ -61,6 +66,11 @@ pub(super) const RUNTIME: [Runtime; 22] = [
     Runtime::DateParts,
     Runtime::MemCmp,
     Runtime::KeyUnescape,
+    Runtime::U128Add,
+    Runtime::U128Sub,
+    Runtime::U128Cmp,
+    Runtime::U128Encode,
+    Runtime::U128Decode,
 ];
 
 /// The body of a runtime helper.
@@ -209,6 +219,9 @@ pub(super) fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
         }
         Runtime::DecAdd | Runtime::DecSub | Runtime::DecCmp | Runtime::DecEncode | Runtime::DecDecode => {
             decimal_runtime(&mut f, r)
+        }
+        Runtime::U128Add | Runtime::U128Sub | Runtime::U128Cmp | Runtime::U128Encode | Runtime::U128Decode => {
+            u128_runtime(&mut f, r)
         }
         Runtime::DateFromYmd | Runtime::DateParts => date_runtime(&mut f, r),
         Runtime::MemCmp | Runtime::KeyUnescape => key_runtime(&mut f, r),
@@ -388,6 +401,130 @@ fn decimal_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
             f.call_rt(Runtime::Bswap64);
             f.emit(I::I64Const(i64::MIN));
             f.emit(I::I64Xor);
+            f.emit(I::I64Store(mem(8, 0)));
+            f.emit(I::LocalGet(out));
+            vec![ValType::I32]
+        }
+    }
+}
+
+/// u128 helpers: the same layout as a Decimal's raw (16 bytes, little
+/// endian), with unsigned overflow, order and encoding (no sign flip).
+fn u128_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
+    let word = |f: &mut FnCompiler<'_, '_>, p: u32, offset: u64| {
+        f.emit(I::LocalGet(p));
+        f.emit(I::I64Load(mem(offset, 0)));
+    };
+    match r {
+        Runtime::U128Cmp => {
+            // (a, b) -> -1, 0 or 1, unsigned.
+            f.params = vec![ValType::I32, ValType::I32];
+            let c = f.temp(ValType::I32);
+            for (offset, into_c) in [(8, true), (0, false)] {
+                word(f, 0, offset);
+                word(f, 1, offset);
+                f.emit(I::I64GtU);
+                word(f, 0, offset);
+                word(f, 1, offset);
+                f.emit(I::I64LtU);
+                f.emit(I::I32Sub);
+                if into_c {
+                    f.emit(I::LocalTee(c));
+                    f.emit(I::If(BlockType::Result(ValType::I32)));
+                    f.emit(I::LocalGet(c));
+                    f.emit(I::Else);
+                }
+            }
+            f.emit(I::End);
+            vec![ValType::I32]
+        }
+        Runtime::U128Add | Runtime::U128Sub => {
+            // (a, b) -> fresh a ± b; aborts with Overflow outside 0..2^128.
+            f.params = vec![ValType::I32, ValType::I32];
+            let (l, h, t, out) =
+                (f.temp(ValType::I64), f.temp(ValType::I64), f.temp(ValType::I64), f.temp(ValType::I32));
+            if r == Runtime::U128Sub {
+                f.emit(I::LocalGet(0));
+                f.emit(I::LocalGet(1));
+                f.call_rt(Runtime::U128Cmp);
+                f.emit(I::I32Const(0));
+                f.emit(I::I32LtS);
+                f.abort_if(AbortCode::Overflow);
+                word(f, 0, 0);
+                word(f, 1, 0);
+                f.emit(I::I64Sub);
+                f.emit(I::LocalSet(l));
+                word(f, 0, 8);
+                word(f, 1, 8);
+                f.emit(I::I64Sub);
+                // Borrow when a's low word is below b's.
+                word(f, 0, 0);
+                word(f, 1, 0);
+                f.emit(I::I64LtU);
+                f.emit(I::I64ExtendI32U);
+                f.emit(I::I64Sub);
+                f.emit(I::LocalSet(h));
+            } else {
+                word(f, 0, 0);
+                word(f, 1, 0);
+                f.emit(I::I64Add);
+                f.emit(I::LocalSet(l));
+                word(f, 0, 8);
+                word(f, 1, 8);
+                f.emit(I::I64Add);
+                f.emit(I::LocalTee(t));
+                word(f, 0, 8);
+                f.emit(I::I64LtU);
+                // The high words overflowed, or adding the carry does.
+                f.emit(I::LocalGet(t));
+                f.emit(I::LocalGet(l));
+                word(f, 0, 0);
+                f.emit(I::I64LtU);
+                f.emit(I::I64ExtendI32U);
+                f.emit(I::I64Add);
+                f.emit(I::LocalTee(h));
+                f.emit(I::LocalGet(t));
+                f.emit(I::I64LtU);
+                f.emit(I::I32Or);
+                f.abort_if(AbortCode::Overflow);
+            }
+            f.emit(I::I32Const(16));
+            f.call_rt(Runtime::Alloc);
+            f.emit(I::LocalTee(out));
+            f.emit(I::LocalGet(l));
+            f.emit(I::I64Store(mem(0, 0)));
+            f.emit(I::LocalGet(out));
+            f.emit(I::LocalGet(h));
+            f.emit(I::I64Store(mem(8, 0)));
+            f.emit(I::LocalGet(out));
+            vec![ValType::I32]
+        }
+        Runtime::U128Encode => {
+            // (dst, src): 16 bytes big-endian.
+            f.params = vec![ValType::I32, ValType::I32];
+            f.emit(I::LocalGet(0));
+            word(f, 1, 8);
+            f.call_rt(Runtime::Bswap64);
+            f.emit(I::I64Store(mem(0, 0)));
+            f.emit(I::LocalGet(0));
+            word(f, 1, 0);
+            f.call_rt(Runtime::Bswap64);
+            f.emit(I::I64Store(mem(8, 0)));
+            vec![]
+        }
+        _ => {
+            // U128Decode: (src) -> fresh value from its canonical encoding.
+            f.params = vec![ValType::I32];
+            let out = f.temp(ValType::I32);
+            f.emit(I::I32Const(16));
+            f.call_rt(Runtime::Alloc);
+            f.emit(I::LocalTee(out));
+            word(f, 0, 8);
+            f.call_rt(Runtime::Bswap64);
+            f.emit(I::I64Store(mem(0, 0)));
+            f.emit(I::LocalGet(out));
+            word(f, 0, 0);
+            f.call_rt(Runtime::Bswap64);
             f.emit(I::I64Store(mem(8, 0)));
             f.emit(I::LocalGet(out));
             vec![ValType::I32]

@@ -448,7 +448,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.emit(I::I32Const(scalar_size(ty).unwrap_or(0) as i32));
                 self.call_rt(Runtime::Copy);
             }
-            Ty::Decimal => self.call_rt(Runtime::DecEncode),
+            // i128 is encoded exactly as a Decimal's raw i128 is.
+            Ty::Decimal | Ty::Int(IntTy::I128) => self.call_rt(Runtime::DecEncode),
+            Ty::Int(IntTy::U128) => self.call_rt(Runtime::U128Encode),
             _ => {
                 self.emit(I::Drop);
                 self.emit(I::Drop);
@@ -482,7 +484,8 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             }
             // Addresses and hashes are used where they lie.
             Ty::Address | Ty::Hash => {}
-            Ty::Decimal => self.call_rt(Runtime::DecDecode),
+            Ty::Decimal | Ty::Int(IntTy::I128) => self.call_rt(Runtime::DecDecode),
+            Ty::Int(IntTy::U128) => self.call_rt(Runtime::U128Decode),
             _ => return Err(unsupported(span, "loading this type")),
         }
         Ok(())
