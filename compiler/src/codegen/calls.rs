@@ -162,24 +162,28 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.list_pushed(value, elem, span)?;
                 self.storage_write(key, &list_ty, span)
             }
-            ExprKind::Index { receiver, index } => {
-                let field = match &receiver.kind {
-                    ExprKind::Field { receiver: inner, name }
-                        if matches!(inner.kind, ExprKind::SelfValue) =>
-                    {
-                        self.storage_index(name)?
-                    }
-                    _ => {
-                        return Err(unsupported(span, "pushing into a list held in a variable's collection"));
-                    }
-                };
+            ExprKind::Index { receiver, index }
+                if matches!(&receiver.kind, ExprKind::Field { receiver: inner, .. }
+                    if matches!(inner.kind, ExprKind::SelfValue)) =>
+            {
+                let ExprKind::Field { name, .. } = &receiver.kind else { return Err(unsupported(span, "this `push`")) };
+                let field = self.storage_index(name)?;
                 let key_ty = self.ty(index);
                 let key = self.map_key(field, index, &key_ty)?;
                 self.storage_read(key, &list_ty, span, super::func::AbsentIs::MissingKey)?;
                 self.list_pushed(value, elem, span)?;
                 self.storage_write(key, &list_ty, span)
             }
-            _ => Err(unsupported(span, "this `push`")),
+            // Anywhere else (a field of a struct, an element of a list,
+            // an entry of a map held in a variable or in storage): build
+            // the longer list and store it back through the enclosing values.
+            _ => {
+                self.expr(place)?;
+                self.list_pushed(value, elem, span)?;
+                let rebuilt = self.temp(ValType::I32);
+                self.emit(I::LocalSet(rebuilt));
+                self.store_to_place(place, rebuilt)
+            }
         }
     }
 

@@ -395,7 +395,8 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             }
             ExprKind::Index { receiver, index } if matches!(self.ty(receiver), Ty::List(_)) => {
                 let ExprKind::Path(path) = &receiver.kind else {
-                    return Err(unsupported(target.span, "assigning into this list"));
+                    // An element of a list in storage or inside another value.
+                    return self.assign_to_place(target, compound_op, value);
                 };
                 let Some(Def::Local(local)) = self.ctx.typed.def(path.span) else {
                     return Err(unsupported(target.span, "assigning into this list"));
@@ -433,7 +434,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 if self.assign_field_path(target, v)? {
                     Ok(())
                 } else {
-                    Err(unsupported(target.span, "assigning to a field of this value"))
+                    // A field of a record in storage, in a list or in a map:
+                    // rebuild the enclosing values and store them back.
+                    self.store_to_place(target, v)
                 }
             }
             _ => Err(unsupported(target.span, "this kind of assignment target")),

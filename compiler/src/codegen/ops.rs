@@ -169,7 +169,28 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     }
 
     pub(super) fn compare(&mut self, op: BinOp, ty: &Ty, span: Span) -> Out {
-        if matches!(ty, Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) | Ty::List(_) | Ty::Map(..))
+        if matches!(ty, Ty::Tuple(_) | Ty::Enum(_)) && !matches!(op, BinOp::Eq | BinOp::Ne) {
+            // Key forms sort exactly in the language's order of keys, so
+            // ordering compares them byte by byte.
+            let b = self.temp(ValType::I32);
+            self.emit(I::LocalSet(b));
+            let (pa, la) = self.key_form_of_stack(ty, span)?;
+            self.emit(I::LocalGet(b));
+            let (pb, lb) = self.key_form_of_stack(ty, span)?;
+            for local in [pa, la, pb, lb] {
+                self.emit(I::LocalGet(local));
+            }
+            self.call_rt(Runtime::MemCmp);
+            self.emit(I::I32Const(0));
+            self.emit(match op {
+                BinOp::Lt => I::I32LtS,
+                BinOp::Le => I::I32LeS,
+                BinOp::Gt => I::I32GtS,
+                _ => I::I32GeS,
+            });
+            return Ok(());
+        }
+        if matches!(ty, Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) | Ty::List(_) | Ty::Map(..) | Ty::Option(_))
             && matches!(op, BinOp::Eq | BinOp::Ne)
         {
             self.record_eq(ty, span)?;
