@@ -577,8 +577,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     }
 
     fn path(&mut self, path: &Path, ty: &Ty, span: Span) -> Out {
-        if *ty == Ty::Rounding {
-            let modes = ["Down", "Up", "Floor", "Ceiling", "HalfUp", "HalfDown", "HalfEven"];
+        let modes = ["Down", "Up", "Floor", "Ceiling", "HalfUp", "HalfDown", "HalfEven"];
+        let written_mode = !matches!(self.ctx.typed.def(path.span), Some(Def::Local(_)));
+        if *ty == Ty::Rounding && written_mode {
             let index = modes
                 .iter()
                 .position(|m| *m == path.last().name)
