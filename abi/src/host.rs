@@ -137,9 +137,12 @@ pub enum Int128Op {
 impl Int128Op {
     pub fn from_i32(op: i32) -> Option<Int128Op> {
         use Int128Op::*;
-        [MulU, DivU, RemU, MulI, DivI, RemI, UToI, IToU, DecimalToU, DecimalToI, UToDecimal, IToDecimal, Narrow]
-            .into_iter()
-            .find(|o| *o as i32 == op)
+        [
+            MulU, DivU, RemU, MulI, DivI, RemI, UToI, IToU, DecimalToU, DecimalToI, UToDecimal, IToDecimal,
+            Narrow,
+        ]
+        .into_iter()
+        .find(|o| *o as i32 == op)
     }
 }
 

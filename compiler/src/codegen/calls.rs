@@ -166,7 +166,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 if matches!(&receiver.kind, ExprKind::Field { receiver: inner, .. }
                     if matches!(inner.kind, ExprKind::SelfValue)) =>
             {
-                let ExprKind::Field { name, .. } = &receiver.kind else { return Err(unsupported(span, "this `push`")) };
+                let ExprKind::Field { name, .. } = &receiver.kind else {
+                    return Err(unsupported(span, "this `push`"));
+                };
                 let field = self.storage_index(name)?;
                 let key_ty = self.ty(index);
                 let key = self.map_key(field, index, &key_ty)?;

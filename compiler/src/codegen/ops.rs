@@ -190,8 +190,10 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             });
             return Ok(());
         }
-        if matches!(ty, Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) | Ty::List(_) | Ty::Map(..) | Ty::Option(_))
-            && matches!(op, BinOp::Eq | BinOp::Ne)
+        if matches!(
+            ty,
+            Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) | Ty::List(_) | Ty::Map(..) | Ty::Option(_)
+        ) && matches!(op, BinOp::Eq | BinOp::Ne)
         {
             self.record_eq(ty, span)?;
             if op == BinOp::Ne {

@@ -220,9 +220,11 @@ pub(super) fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
         Runtime::DecAdd | Runtime::DecSub | Runtime::DecCmp | Runtime::DecEncode | Runtime::DecDecode => {
             decimal_runtime(&mut f, r)
         }
-        Runtime::U128Add | Runtime::U128Sub | Runtime::U128Cmp | Runtime::U128Encode | Runtime::U128Decode => {
-            u128_runtime(&mut f, r)
-        }
+        Runtime::U128Add
+        | Runtime::U128Sub
+        | Runtime::U128Cmp
+        | Runtime::U128Encode
+        | Runtime::U128Decode => u128_runtime(&mut f, r),
         Runtime::DateFromYmd | Runtime::DateParts => date_runtime(&mut f, r),
         Runtime::MemCmp | Runtime::KeyUnescape => key_runtime(&mut f, r),
         Runtime::KeyEscape | Runtime::BytesEq | Runtime::BytesCmp | Runtime::Concat => {
