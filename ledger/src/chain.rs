@@ -352,6 +352,13 @@ impl Chain {
     /// is the sender's next nonce counting transactions already waiting.
     pub fn admit(&self, signed: &SignedTransaction, expected: u64) -> Result<(), Rejection> {
         signed.verify_signatures()?;
+        self.admit_verified(signed, expected)
+    }
+
+    /// [`Chain::admit`] for a transaction whose signatures were checked
+    /// already (the node checks them before taking its locks, so that
+    /// signature checks run in parallel).
+    pub fn admit_verified(&self, signed: &SignedTransaction, expected: u64) -> Result<(), Rejection> {
         let tx = &signed.tx;
         if tx.chain_id != self.chain_id {
             return Err(Rejection::WrongChain {

@@ -94,6 +94,8 @@ impl Node {
     /// Checks and queues a signed transaction; returns its id.
     pub fn submit(&self, bytes: &[u8]) -> Result<Hash32, SubmitError> {
         let signed = SignedTransaction::decode(bytes).map_err(Rejection::from)?;
+        // The costly check needs no lock: submissions verify in parallel.
+        signed.verify_signatures().map_err(Rejection::from)?;
         let id = signed.tx.id();
         let sender = signed.tx.sender();
         let chain = lock(&self.chain);
@@ -105,7 +107,7 @@ impl Node {
             return Err(SubmitError::Full);
         }
         let expected = pool.next.get(&sender).copied().unwrap_or_else(|| chain.next_nonce(&sender));
-        chain.admit(&signed, expected)?;
+        chain.admit_verified(&signed, expected)?;
         pool.next.insert(sender, expected + 1);
         pool.ids.insert(id);
         pool.queue.push_back(signed);
