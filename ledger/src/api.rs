@@ -197,7 +197,7 @@ async fn submit(
 ) -> Result<Response, ApiError> {
     let Query(query) = query?;
     let axum::Json(submission) = body?;
-    let bytes = hex::decode(submission.tx.trim_start_matches("0x"))
+    let bytes = hex::decode(submission.tx.strip_prefix("0x").unwrap_or(&submission.tx))
         .map_err(|_| ApiError::bad("bad_hex", "`tx` is not hex"))?;
     let submitted = {
         let node = Arc::clone(&node);
@@ -411,7 +411,7 @@ async fn proof(
     let Path(text) = path?;
     let Query(query) = query?;
     let address = address(&text)?;
-    let key = hex::decode(query.key.trim_start_matches("0x"))
+    let key = hex::decode(query.key.strip_prefix("0x").unwrap_or(&query.key))
         .map_err(|_| ApiError::bad("bad_key", "`key` is not hex"))?;
     match node.with_chain(|c| c.proof(&address, &key)) {
         Some(proof) => Ok(axum::Json(serde_json::to_value(proof).unwrap_or(Json::Null))),

@@ -19,6 +19,13 @@ fn path_param(name: &str, description: &str, pattern: &str) -> Value {
 
 const ADDRESS: &str = "^(0x)?[0-9a-fA-F]{40}$";
 const ID: &str = "^(0x)?[0-9a-fA-F]{64}$";
+/// Bytes as hex, with or without `0x`.
+const HEX: &str = "^(0x)?([0-9a-fA-F]{2})*$";
+
+/// A u64 in a path or query.
+fn u64_schema() -> Value {
+    json!({ "type": "integer", "minimum": 0, "maximum": u64::MAX })
+}
 
 pub fn document() -> Value {
     let address = path_param("address", "a 20-byte address, hex", ADDRESS);
@@ -42,7 +49,7 @@ pub fn document() -> Value {
                 "parameters": [{ "name": "wait", "in": "query", "required": false,
                     "description": "wait (up to 30 s) for the receipt", "schema": { "type": "boolean" } }],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": {
-                    "type": "object", "required": ["tx"], "properties": { "tx": { "type": "string" } } } } } },
+                    "type": "object", "required": ["tx"], "properties": { "tx": { "type": "string", "pattern": HEX } } } } } },
                 "responses": {
                     "200": ok("the receipt (with ?wait=true)", json!({ "$ref": "#/components/schemas/Receipt" })),
                     "202": ok("accepted, waiting for a block", json!({ "$ref": "#/components/schemas/Pending" })),
@@ -72,7 +79,7 @@ pub fn document() -> Value {
             }},
             "/v1/blocks/{height}": { "get": {
                 "summary": "A block by height",
-                "parameters": [{ "name": "height", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 0 } }],
+                "parameters": [{ "name": "height", "in": "path", "required": true, "schema": u64_schema() }],
                 "responses": { "200": ok("the block", json!({ "$ref": "#/components/schemas/Block" })),
                                "400": error_response("not a height"), "404": error_response("no such block") }
             }},
@@ -110,9 +117,10 @@ pub fn document() -> Value {
                 "summary": "A contract's events, oldest first",
                 "parameters": [address.clone(),
                     { "name": "name", "in": "query", "required": false, "schema": { "type": "string" } },
-                    { "name": "from", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 0 } },
-                    { "name": "to", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 0 } },
-                    { "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 1000 } }],
+                    { "name": "from", "in": "query", "required": false, "description": "from this height", "schema": u64_schema() },
+                    { "name": "to", "in": "query", "required": false, "description": "up to this height", "schema": u64_schema() },
+                    { "name": "limit", "in": "query", "required": false,
+                      "description": "at most this many (default 100; taken as 1 to 1000)", "schema": u64_schema() }],
                 "responses": { "200": ok("the events", json!({ "type": "object", "properties": {
                     "events": { "type": "array", "items": { "$ref": "#/components/schemas/Event" } } } })),
                     "400": error_response("bad address or query"), "404": error_response("no contract there") }
@@ -121,7 +129,7 @@ pub fn document() -> Value {
                 "summary": "An inclusion proof of one storage entry against the latest state root",
                 "parameters": [address,
                     { "name": "key", "in": "query", "required": true, "description": "the storage key, hex",
-                      "schema": { "type": "string" } }],
+                      "schema": { "type": "string", "pattern": HEX } }],
                 "responses": { "200": ok("the proof (check it with `writ verify-proof`)", json!({ "type": "object" })),
                     "400": error_response("bad address or key"), "404": error_response("no such entry") }
             }}

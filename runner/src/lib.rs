@@ -188,18 +188,18 @@ pub fn run_file(
             gas,
         });
         // Fuzzing continues from a passing test's state.
-        if let (Some(fuzz), None, true) = (options.fuzz, &case.params, passed) {
-            if let Some(outcome) = fuzz::fuzz_from(&prepared, case, options, fuzz, &name, source) {
-                results.push(CaseResult {
-                    name: case.name.clone(),
-                    property: false,
-                    fuzz: true,
-                    line,
-                    column,
-                    outcome,
-                    gas: Vec::new(),
-                });
-            }
+        if let (Some(fuzz), None, true) = (options.fuzz, &case.params, passed)
+            && let Some(outcome) = fuzz::fuzz_from(&prepared, case, options, fuzz, &name, source)
+        {
+            results.push(CaseResult {
+                name: case.name.clone(),
+                property: false,
+                fuzz: true,
+                line,
+                column,
+                outcome,
+                gas: Vec::new(),
+            });
         }
     }
     let coverage = prepared.env.coverage.as_ref().map(|hits| {

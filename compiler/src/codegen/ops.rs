@@ -564,11 +564,18 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     /// `[a, b]` of u128 or i128 on the stack: leaves a fresh `a op b`.
     fn int128_arith(&mut self, op: BinOp, is_signed: bool, span: Span) -> Out {
         use writ_abi::host::Int128Op;
+        let inline = match (op, is_signed) {
+            (BinOp::Add, true) => Some(Runtime::DecAdd),
+            (BinOp::Sub, true) => Some(Runtime::DecSub),
+            (BinOp::Add, false) => Some(Runtime::U128Add),
+            (BinOp::Sub, false) => Some(Runtime::U128Sub),
+            _ => None,
+        };
+        if let Some(helper) = inline {
+            self.call_rt(helper);
+            return Ok(());
+        }
         let host_op = match (op, is_signed) {
-            (BinOp::Add, true) => return Ok(self.call_rt(Runtime::DecAdd)),
-            (BinOp::Sub, true) => return Ok(self.call_rt(Runtime::DecSub)),
-            (BinOp::Add, false) => return Ok(self.call_rt(Runtime::U128Add)),
-            (BinOp::Sub, false) => return Ok(self.call_rt(Runtime::U128Sub)),
             (BinOp::Mul, false) => Int128Op::MulU,
             (BinOp::Div, false) => Int128Op::DivU,
             (BinOp::Rem, false) => Int128Op::RemU,

@@ -1,0 +1,830 @@
+//! End-to-end tests of the real `writ node`: the binary started on a free
+//! loopback port with a scratch store, driven through the CLI clients
+//! (`key`, `deploy`, `call`, `query`, `events`, `verify-proof`) and over
+//! raw HTTP. Every way a submission can be refused answers with its exact
+//! status and `error.code`; malformed requests of every kind get a 4xx
+//! with a JSON error body, never a 5xx; a restarted node keeps its state.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use ed25519_dalek::SigningKey;
+use serde_json::{Value as Json, json};
+use writ_ledger::crypto::{address_of, hex};
+use writ_ledger::tx::{Payload, TX_BYTES_MAX, Transaction};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn token_source() -> PathBuf {
+    repo().join("runner/tests/exec/pass/token.writ")
+}
+
+// ------------------------------------------------------------------ the node
+
+/// A running `writ node`, killed when dropped.
+struct NodeProcess {
+    child: Child,
+    url: String,
+}
+
+impl NodeProcess {
+    /// Starts a node on a free port (trying another if the port was taken
+    /// in between) and waits until it answers.
+    fn start(data: &Path, block_ms: u64) -> NodeProcess {
+        for _ in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let mut child = Command::new(env!("CARGO_BIN_EXE_writ"))
+                .args(["node", "--chain-id", "e2e", "--block-ms", &block_ms.to_string()])
+                .arg("--data")
+                .arg(data)
+                .arg("--listen")
+                .arg(format!("127.0.0.1:{port}"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let url = format!("http://127.0.0.1:{port}");
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline {
+                if child.try_wait().unwrap().is_some() {
+                    break; // it could not start (the port was taken): try another
+                }
+                if agent().get(&format!("{url}/v1/status")).call().is_ok() {
+                    return NodeProcess { child, url };
+                }
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("the node did not start");
+    }
+
+    fn status(&self) -> Json {
+        let (code, body) = get(&self.url, "/v1/status");
+        assert_eq!(code, 200, "{body}");
+        body
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ------------------------------------------------------------------ HTTP
+
+fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build()
+}
+
+/// A raw answer: status, content type and body (parsed as JSON if it is).
+struct Answer {
+    status: u16,
+    content_type: String,
+    body: Json,
+    text: String,
+}
+
+fn request(method: &str, url: &str, content_type: Option<&str>, body: Option<&[u8]>) -> Answer {
+    let mut req = agent().request(method, url);
+    if let Some(ct) = content_type {
+        req = req.set("Content-Type", ct);
+    }
+    let result = match body {
+        Some(bytes) => req.send_bytes(bytes),
+        None => req.call(),
+    };
+    let response = match result {
+        Ok(response) => response,
+        Err(ureq::Error::Status(_, response)) => response,
+        Err(e) => panic!("{method} {url}: {e}"),
+    };
+    let status = response.status();
+    let content_type = response.content_type().to_string();
+    let text = response.into_string().unwrap_or_default();
+    let body = serde_json::from_str(&text).unwrap_or(Json::Null);
+    Answer { status, content_type, body, text }
+}
+
+/// A POST whose body the server refuses before reading it all: written
+/// on a raw socket by a second thread (whose write may fail when the
+/// server closes), while this one reads the answer.
+fn post_oversized(base: &str, path: &str, body: Vec<u8>) -> Answer {
+    use std::io::{Read, Write};
+    let host = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut writer = stream.try_clone().unwrap();
+    let sending = std::thread::spawn(move || {
+        let _ = writer.write_all(head.as_bytes()).and_then(|()| writer.write_all(&body));
+    });
+    let mut raw = Vec::new();
+    let mut buffer = [0u8; 4096];
+    // Read until the headers and the whole body (by its length) are in.
+    loop {
+        let n = stream.read(&mut buffer).unwrap_or(0);
+        raw.extend_from_slice(&buffer[..n]);
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string())
+                })
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(0);
+            if raw.len() >= end + 4 + length || n == 0 {
+                let _ = stream.shutdown(std::net::Shutdown::Both);
+                let _ = sending.join();
+                let status = text[9..12].parse().unwrap();
+                let content_type = text[..end]
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase().strip_prefix("content-type:").map(|v| v.trim().to_string())
+                    })
+                    .unwrap_or_default();
+                let body_text = String::from_utf8_lossy(&raw[end + 4..]).into_owned();
+                let body = serde_json::from_str(&body_text).unwrap_or(Json::Null);
+                return Answer { status, content_type, body, text: body_text };
+            }
+        }
+        assert!(n > 0, "the connection closed before an answer: {text}");
+    }
+}
+
+fn get(base: &str, path: &str) -> (u16, Json) {
+    let a = request("GET", &format!("{base}{path}"), None, None);
+    (a.status, a.body)
+}
+
+fn post_json(base: &str, path: &str, body: &Json) -> (u16, Json) {
+    let bytes = serde_json::to_vec(body).unwrap();
+    let a = request("POST", &format!("{base}{path}"), Some("application/json"), Some(&bytes));
+    (a.status, a.body)
+}
+
+/// Asserts a JSON error answer with exactly this status and code.
+#[track_caller]
+fn assert_error(answer: &Answer, status: u16, code: &str, what: &str) {
+    assert_eq!(answer.status, status, "{what}: {}", answer.text);
+    assert_eq!(answer.content_type, "application/json", "{what}: {}", answer.text);
+    assert_eq!(answer.body["error"]["code"], code, "{what}: {}", answer.text);
+    assert!(answer.body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{what}");
+}
+
+fn submit_raw(base: &str, tx_hex: &str, wait: bool) -> Answer {
+    let body = serde_json::to_vec(&json!({ "tx": tx_hex })).unwrap();
+    let path = if wait { "/v1/transactions?wait=true" } else { "/v1/transactions" };
+    request("POST", &format!("{base}{path}"), Some("application/json"), Some(&body))
+}
+
+// ------------------------------------------------------------------ transactions
+
+fn key(n: u8) -> SigningKey {
+    SigningKey::from_bytes(&[n; 32])
+}
+
+fn addr(key: &SigningKey) -> [u8; 20] {
+    address_of(&key.verifying_key().to_bytes())
+}
+
+fn unsigned(chain: &str, signer: &SigningKey, nonce: u64, gas: u64, payload: Payload) -> Transaction {
+    Transaction {
+        chain_id: chain.to_string(),
+        signer: signer.verifying_key().to_bytes(),
+        nonce,
+        gas_limit: gas,
+        cosigners: Vec::new(),
+        payload,
+    }
+}
+
+fn signed(chain: &str, signer: &SigningKey, nonce: u64, gas: u64, payload: Payload) -> Vec<u8> {
+    unsigned(chain, signer, nonce, gas, payload).sign(signer, &[]).encode()
+}
+
+const GAS: u64 = 10_000_000;
+
+/// The token contract compiled by `writ build`.
+fn token_wasm(dir: &Path) -> Vec<u8> {
+    let out = dir.join("build");
+    let result =
+        writ_cmd(&["build".as_ref(), token_source().as_os_str(), "-o".as_ref(), out.as_os_str()], None);
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    std::fs::read(out.join("Token.wasm")).unwrap()
+}
+
+fn encode(code: &[u8], method: &str, args: &Json) -> Vec<u8> {
+    let abi = writ_abi::document::read_from_module(code).unwrap();
+    let entry = abi.entry(method).unwrap();
+    writ_ledger::args::encode_args(&entry.params, args, &abi.types).unwrap()
+}
+
+/// A WebAssembly module that passes the format but uses a float
+/// instruction (`f32.const 0; drop`), which the VM refuses.
+fn float_module() -> Vec<u8> {
+    let mut m = b"\0asm\x01\0\0\0".to_vec();
+    m.extend_from_slice(&[0x01, 0x04, 0x01, 0x60, 0x00, 0x00]); // type: () -> ()
+    m.extend_from_slice(&[0x03, 0x02, 0x01, 0x00]); // one function of type 0
+    m.extend_from_slice(&[0x07, 0x08, 0x01, 0x04, b'i', b'n', b'i', b't', 0x00, 0x00]); // export "init"
+    m.extend_from_slice(&[0x0a, 0x0a, 0x01, 0x08, 0x00, 0x43, 0, 0, 0, 0, 0x1a, 0x0b]); // f32.const 0; drop
+    m
+}
+
+// ------------------------------------------------------------------ the CLI
+
+fn writ_cmd<S: AsRef<std::ffi::OsStr>>(args: &[S], node: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_writ"));
+    command.args(args).arg("--color=never").env_remove("WRIT_NODE");
+    if let Some(node) = node {
+        command.env("WRIT_NODE", node);
+    }
+    command.output().unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs a client command against `node` with the keystore `keys`.
+struct Cli<'a> {
+    node: &'a str,
+    keys: &'a Path,
+}
+
+impl Cli<'_> {
+    fn run(&self, args: &[&str]) -> Output {
+        let mut all: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+        if matches!(args.first(), Some(&("key" | "deploy" | "call"))) {
+            all.push("--keys".into());
+            all.push(self.keys.into());
+        }
+        writ_cmd(&all, Some(self.node))
+    }
+
+    #[track_caller]
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}{}", stdout(&out), stderr(&out));
+        stdout(&out)
+    }
+
+    #[track_caller]
+    fn fails(&self, args: &[&str], code: i32, needle: &str) {
+        let out = self.run(args);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {}{}", stdout(&out), stderr(&out));
+        assert!(stderr(&out).contains(needle), "{args:?}: expected `{needle}` in {}", stderr(&out));
+    }
+}
+
+/// The `0x…` address in a line such as "created key `a`: address 0x…".
+fn address_in(text: &str, after: &str) -> String {
+    let start = text.find(after).unwrap_or_else(|| panic!("no `{after}` in {text}")) + after.len();
+    let address = &text[start..start + 42];
+    assert!(address.starts_with("0x") && address[2..].bytes().all(|b| b.is_ascii_hexdigit()), "{text}");
+    address.to_string()
+}
+
+/// The storage key of `balances[address]` (the first storage field).
+fn balance_key(address: &str) -> String {
+    format!("0100000000{}", address.trim_start_matches("0x"))
+}
+
+// ------------------------------------------------------------------ tests
+
+// The CLI against a real node: keys, deploy, calls (one co-signed), views,
+// events, a storage proof checked offline (and refused when tampered with),
+// exit codes; then a restart on the same store keeps height, root and state.
+#[test]
+fn cli_workflow_proofs_and_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    let data = dir.path().join("data");
+    let node = NodeProcess::start(&data, 20);
+    let cli = Cli { node: &node.url, keys: &keys };
+
+    let alice = address_in(&cli.ok(&["key", "new", "alice"]), "address ");
+    let bob = address_in(&cli.ok(&["key", "new", "bob"]), "address ");
+    cli.ok(&["key", "new", "carol"]);
+    let listed = cli.ok(&["key", "list"]);
+    assert!(listed.contains("alice") && listed.contains(&bob) && listed.contains("carol"), "{listed}");
+    cli.fails(&["key", "new", "alice"], 2, "exists already");
+
+    let source = token_source();
+    let deployed = cli.ok(&["deploy", source.to_str().unwrap(), "--key", "alice"]);
+    let token = address_in(&deployed, "deployed Token at ");
+
+    // Successful calls exit 0 and print the receipt.
+    let minted = cli.ok(&["call", &token, "mint", &format!(r#"["{alice}", "100"]"#), "--key", "alice"]);
+    assert!(minted.contains(": success (gas "), "{minted}");
+    let sent = cli.ok(&[
+        "call",
+        &token,
+        "send",
+        &format!(r#"{{"to": "{bob}", "amount": "30"}}"#),
+        "--key",
+        "alice",
+        "--cosign",
+        "carol",
+    ]);
+    assert!(sent.contains("event Sent"), "{sent}");
+
+    // Failed calls exit 1: a contract error, a missing role, no such entry
+    // point, no such contract, a refused transaction (bad gas limit).
+    cli.fails(&["call", &token, "send", &format!(r#"["{alice}", "31"]"#), "--key", "bob"], 1, "Insufficient");
+    cli.fails(
+        &["call", &token, "mint", &format!(r#"["{bob}", "1"]"#), "--key", "bob"],
+        1,
+        "the call aborted",
+    );
+    cli.fails(&["call", &token, "nosuch", "--key", "bob"], 1, "no entry point `nosuch`");
+    let nobody = format!("0x{}", "ab".repeat(20));
+    cli.fails(&["call", &nobody, "send", "--key", "bob"], 1, "404");
+    cli.fails(
+        &["call", &token, "send", &format!(r#"["{alice}", "1"]"#), "--key", "bob", "--gas-limit", "0"],
+        1,
+        "gas_limit",
+    );
+    // Bad usage exits 2: arguments that do not fit, a missing key.
+    cli.fails(&["call", &token, "send", r#"["0x12", "1"]"#, "--key", "bob"], 2, "arguments of `send`");
+    cli.fails(
+        &["call", &token, "send", &format!(r#"["{bob}", "1"]"#), "--key", "dave"],
+        2,
+        "no key named `dave`",
+    );
+
+    assert_eq!(cli.ok(&["query", &token, "balance", &format!(r#"["{alice}"]"#)]).trim(), r#""70""#);
+    assert_eq!(cli.ok(&["query", &token, "balance", &format!(r#"["{bob}"]"#)]).trim(), r#""30""#);
+    cli.fails(&["query", &token, "mint", "[]"], 1, "not_a_view");
+    let events = cli.ok(&["events", &token]);
+    assert_eq!(events.lines().filter(|l| l.contains("Sent")).count(), 1, "{events}");
+    assert!(events.contains(&bob), "{events}");
+    assert_eq!(cli.ok(&["events", &token, "--name", "Nope"]).trim(), "no events");
+    // An unreachable node is exit 2.
+    let dead = Cli { node: "http://127.0.0.1:9", keys: &keys };
+    dead.fails(&["query", &token, "balance", &format!(r#"["{alice}"]"#)], 2, "cannot reach the node");
+
+    // A storage proof of alice's balance, checked offline.
+    let (code, proof) = get(&node.url, &format!("/v1/contracts/{token}/proof?key={}", balance_key(&alice)));
+    assert_eq!(code, 200, "{proof}");
+    let (_, latest) = get(&node.url, "/v1/blocks/latest");
+    assert_eq!(proof["state_root"], latest["state_root"]);
+    let proof_file = dir.path().join("proof.json");
+    std::fs::write(&proof_file, proof.to_string()).unwrap();
+    let file = proof_file.to_str().unwrap();
+    let valid = cli.ok(&["verify-proof", file]);
+    assert!(valid.starts_with("valid: "), "{valid}");
+    cli.ok(&["verify-proof", file, "--root", latest["state_root"].as_str().unwrap()]);
+    cli.fails(&["verify-proof", file, "--root", &"00".repeat(32)], 1, "not 0000");
+    for (field, forged) in [
+        ("value", json!("0000000000000063")),
+        ("key", json!(balance_key(&bob))),
+        ("leaf_index", json!(proof["leaf_index"].as_u64().unwrap() ^ 1)),
+        ("state_root", json!("11".repeat(32))),
+    ] {
+        let mut tampered = proof.clone();
+        tampered[field] = forged;
+        std::fs::write(&proof_file, tampered.to_string()).unwrap();
+        cli.fails(&["verify-proof", file], 1, "the proof is not valid");
+    }
+    std::fs::write(&proof_file, "{ not a proof").unwrap();
+    cli.fails(&["verify-proof", file], 2, "is not a storage proof");
+
+    // Restart on the same store: same head, same answers, and it goes on.
+    let before = node.status();
+    assert!(before["height"].as_u64().unwrap() >= 3, "{before}");
+    drop(node);
+    let node = NodeProcess::start(&data, 20);
+    let after = node.status();
+    for field in ["height", "block_hash", "state_root", "chain_id"] {
+        assert_eq!(before[field], after[field], "{field}");
+    }
+    let cli = Cli { node: &node.url, keys: &keys };
+    assert_eq!(cli.ok(&["query", &token, "balance", &format!(r#"["{alice}"]"#)]).trim(), r#""70""#);
+    assert_eq!(cli.ok(&["query", &token, "balance", &format!(r#"["{bob}"]"#)]).trim(), r#""30""#);
+    cli.ok(&["call", &token, "send", &format!(r#"["{bob}", "5"]"#), "--key", "alice"]);
+    assert_eq!(cli.ok(&["query", &token, "balance", &format!(r#"["{bob}"]"#)]).trim(), r#""35""#);
+    assert_eq!(node.status()["height"].as_u64(), before["height"].as_u64().map(|h| h + 1));
+}
+
+// Every way a submission is refused, each with its exact status and code.
+#[test]
+fn every_rejection_has_its_status_and_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = NodeProcess::start(&dir.path().join("data"), 20);
+    let url = node.url.as_str();
+    let chain = node.status()["chain_id"].as_str().unwrap().to_string();
+    assert_eq!(chain, "e2e");
+    let code = token_wasm(dir.path());
+    let (alice, bob) = (key(1), key(2));
+
+    // Deploy and mint, over HTTP, waiting for the receipts.
+    let deploy = Payload::Deploy { code: code.clone(), args: encode(&code, "init", &json!([])) };
+    let answer = submit_raw(url, &hex(&signed(&chain, &alice, 0, GAS, deploy)), true);
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.body["status"], "success", "{}", answer.text);
+    let token: [u8; 20] = writ_ledger::crypto::parse_hex(answer.body["contract"].as_str().unwrap()).unwrap();
+    let mint_args = encode(&code, "mint", &json!([format!("0x{}", hex(&addr(&alice))), "100"]));
+    let mint = Payload::Call { contract: token, method: "mint".into(), args: mint_args.clone() };
+    // (With `0x` before the hex, which is also accepted.)
+    let answer = submit_raw(url, &format!("0x{}", hex(&signed(&chain, &alice, 1, GAS, mint.clone()))), true);
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.body["status"], "success");
+    assert!(answer.body["gas_used"].as_u64().unwrap() > 0);
+    let id = answer.body["transaction"].as_str().unwrap().to_string();
+    let (status, receipt) = get(url, &format!("/v1/transactions/{id}"));
+    assert_eq!(status, 200);
+    assert_eq!(receipt, answer.body);
+
+    let call = |method: &str, args: Vec<u8>| Payload::Call { contract: token, method: method.into(), args };
+    let send_args = encode(&code, "send", &json!([format!("0x{}", hex(&addr(&bob))), "1"]));
+
+    // A co-signed transaction with its co-signature, accepted…
+    let mut cosigned = unsigned(&chain, &alice, 2, GAS, call("send", send_args.clone()));
+    cosigned.cosigners = vec![bob.verifying_key().to_bytes()];
+    let answer = submit_raw(url, &hex(&cosigned.clone().sign(&alice, &[&bob]).encode()), true);
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    // … and refused without it, or with the wrong key's.
+    let mut missing = cosigned.clone();
+    missing.nonce = 3;
+    let answer = submit_raw(url, &hex(&missing.clone().sign(&alice, &[]).encode()), false);
+    assert_error(&answer, 400, "bad_signature", "missing co-signature");
+    assert!(answer.body["error"]["message"].as_str().unwrap().contains("needs 2"), "{}", answer.text);
+    let answer = submit_raw(url, &hex(&missing.sign(&alice, &[&key(9)]).encode()), false);
+    assert_error(&answer, 400, "bad_signature", "co-signature by another key");
+
+    // Tampered bytes: a flipped bit in the signature, and in the body.
+    let good = signed(&chain, &alice, 3, GAS, call("send", send_args.clone()));
+    let mut bad_sig = good.clone();
+    *bad_sig.last_mut().unwrap() ^= 1;
+    assert_error(&submit_raw(url, &hex(&bad_sig), false), 400, "bad_signature", "signature bit");
+    let mut bad_body = good.clone();
+    let at = bad_body.len() - 64 - 1; // the last byte of the arguments
+    bad_body[at] ^= 1;
+    assert_error(&submit_raw(url, &hex(&bad_body), false), 400, "bad_signature", "body bit");
+    // A signature by another key than the signer's.
+    let forged = unsigned(&chain, &alice, 3, GAS, call("send", send_args.clone())).sign(&bob, &[]).encode();
+    assert_error(&submit_raw(url, &hex(&forged), false), 400, "bad_signature", "other key");
+
+    let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+        ("wrong chain", signed("other", &alice, 3, GAS, call("send", send_args.clone())), 400, "wrong_chain"),
+        (
+            "replayed nonce",
+            signed(&chain, &alice, 1, GAS, call("send", send_args.clone())),
+            409,
+            "replayed_nonce",
+        ),
+        ("replayed tx", signed(&chain, &alice, 1, GAS, mint.clone()), 409, "replayed_nonce"),
+        (
+            "gapped nonce",
+            signed(&chain, &alice, 5, GAS, call("send", send_args.clone())),
+            409,
+            "gapped_nonce",
+        ),
+        ("gas limit 0", signed(&chain, &alice, 3, 0, call("send", send_args.clone())), 400, "gas_limit"),
+        (
+            "gas limit above the max",
+            signed(
+                &chain,
+                &alice,
+                3,
+                writ_vm::limits::CALL_GAS_LIMIT_MAX + 1,
+                call("send", send_args.clone()),
+            ),
+            400,
+            "gas_limit",
+        ),
+        (
+            "unknown contract",
+            signed(
+                &chain,
+                &alice,
+                3,
+                GAS,
+                Payload::Call { contract: [0xab; 20], method: "send".into(), args: send_args.clone() },
+            ),
+            404,
+            "unknown_contract",
+        ),
+        ("unknown method", signed(&chain, &alice, 3, GAS, call("burn", Vec::new())), 404, "unknown_method"),
+        (
+            "init is no method",
+            signed(&chain, &alice, 3, GAS, call("init", Vec::new())),
+            404,
+            "unknown_method",
+        ),
+        ("missing arguments", signed(&chain, &alice, 3, GAS, call("send", Vec::new())), 400, "bad_arguments"),
+        (
+            "arguments of other types",
+            signed(&chain, &alice, 3, GAS, call("send", mint_args[..mint_args.len() - 1].to_vec())),
+            400,
+            "bad_arguments",
+        ),
+        (
+            "trailing argument bytes",
+            signed(&chain, &alice, 3, GAS, call("send", [send_args.clone(), vec![0]].concat())),
+            400,
+            "bad_arguments",
+        ),
+        (
+            "init arguments",
+            signed(&chain, &alice, 3, GAS, Payload::Deploy { code: code.clone(), args: vec![1, 2, 3] }),
+            400,
+            "bad_arguments",
+        ),
+        (
+            "random bytes as code",
+            signed(&chain, &alice, 3, GAS, Payload::Deploy { code: vec![0x5a; 100], args: Vec::new() }),
+            400,
+            "bad_module",
+        ),
+        (
+            "a float instruction",
+            signed(&chain, &alice, 3, GAS, Payload::Deploy { code: float_module(), args: Vec::new() }),
+            400,
+            "bad_module",
+        ),
+        (
+            "truncated module",
+            signed(
+                &chain,
+                &alice,
+                3,
+                GAS,
+                Payload::Deploy { code: code[..code.len() / 2].to_vec(), args: Vec::new() },
+            ),
+            400,
+            "bad_module",
+        ),
+        (
+            "oversize payload",
+            signed(&chain, &alice, 3, GAS, Payload::Deploy { code: vec![0; TX_BYTES_MAX], args: Vec::new() }),
+            413,
+            "too_large",
+        ),
+        ("malformed bytes", b"not a transaction".to_vec(), 400, "malformed"),
+        ("empty bytes", Vec::new(), 400, "malformed"),
+        ("signature cut short", good[..good.len() - 10].to_vec(), 400, "bad_signature"),
+        ("cut in the body", good[..40].to_vec(), 400, "malformed"),
+    ];
+    for (what, bytes, status, code) in &cases {
+        assert_error(&submit_raw(url, &hex(bytes), false), *status, code, what);
+    }
+    // Not hex at all, and an odd number of digits.
+    assert_error(&submit_raw(url, "zz", false), 400, "bad_hex", "bad hex");
+    assert_error(&submit_raw(url, "abc", false), 400, "bad_hex", "odd hex");
+    assert_error(&submit_raw(url, &format!("0x0x{}", hex(&good)), false), 400, "bad_hex", "0x twice");
+    // A body over the limit is refused before it is read as a transaction.
+    let huge = format!(r#"{{"tx": "{}"}}"#, "00".repeat(2 * TX_BYTES_MAX));
+    let answer = post_oversized(url, "/v1/transactions", huge.into_bytes());
+    assert_error(&answer, 413, "too_large", "huge body");
+
+    // None of that moved the chain: the next nonce is still 3, and a good
+    // transaction with it goes through.
+    let (_, account) = get(url, &format!("/v1/accounts/0x{}", hex(&addr(&alice))));
+    assert_eq!(account["next_nonce"], 3, "{account}");
+    let answer = submit_raw(url, &hex(&good), true);
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.body["status"], "success");
+    // An aborted call still has a receipt (bob's balance is 2).
+    let too_much = encode(&code, "send", &json!([format!("0x{}", hex(&addr(&alice))), "3"]));
+    let answer = submit_raw(url, &hex(&signed(&chain, &bob, 0, GAS, call("send", too_much))), true);
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.body["status"], "aborted");
+    assert_eq!(answer.body["error"]["name"], "Insufficient", "{}", answer.text);
+
+    // Views over HTTP: arguments, a wrong-arguments view, a non-view.
+    let balance = format!("/v1/contracts/0x{}/views/balance", hex(&token));
+    let (status, body) = post_json(url, &balance, &json!([format!("0x{}", hex(&addr(&alice)))]));
+    assert_eq!((status, &body["result"]), (200, &json!("98")), "{body}");
+    let (status, body) = post_json(url, &balance, &json!({ "who": format!("0x{}", hex(&addr(&bob))) }));
+    assert_eq!((status, &body["result"]), (200, &json!("2")), "{body}");
+    let view = |path: &str, body: &[u8]| {
+        request("POST", &format!("{url}{path}"), Some("application/json"), Some(body))
+    };
+    assert_error(&view(&balance, b"[]"), 400, "bad_arguments", "view without arguments");
+    assert_error(&view(&balance, br#"["0x12"]"#), 400, "bad_arguments", "view with a bad address");
+    assert_error(&view(&balance, b"[1,"), 400, "bad_json", "view with bad JSON");
+    let huge_view = format!("[{}1]", "1,".repeat(1_100_000));
+    assert_error(&post_oversized(url, &balance, huge_view.into_bytes()), 413, "too_large", "huge view body");
+    let mint_view = format!("/v1/contracts/0x{}/views/mint", hex(&token));
+    assert_error(&view(&mint_view, b"[]"), 400, "not_a_view", "a call as a view");
+    let no_view = format!("/v1/contracts/0x{}/views/nosuch", hex(&token));
+    assert_error(&view(&no_view, b"[]"), 404, "not_found", "no such view");
+    let no_contract = format!("/v1/contracts/0x{}/views/balance", "ab".repeat(20));
+    assert_error(&view(&no_contract, b"[]"), 404, "not_found", "no such contract");
+    assert_error(&view(&format!("{balance}?from=nothex"), b"[]"), 400, "bad_address", "bad from");
+
+    // Malformed requests of every kind: 4xx with a JSON error, never a 5xx.
+    let t = format!("0x{}", hex(&token));
+    let zero = format!("0x{}", "00".repeat(20));
+    let post = |path: &str, content_type: Option<&str>, body: &[u8]| {
+        request("POST", &format!("{url}{path}"), content_type, Some(body))
+    };
+    let json = Some("application/json");
+    let bad: Vec<(&str, Answer, u16, &str)> = vec![
+        ("not JSON", post("/v1/transactions", json, b"tx=00"), 400, "bad_json"),
+        ("empty body", post("/v1/transactions", json, b""), 400, "bad_json"),
+        ("wrong shape", post("/v1/transactions", json, br#"{"tx": 5}"#), 422, "bad_json"),
+        ("no tx field", post("/v1/transactions", json, br#"{"transaction": "00"}"#), 422, "bad_json"),
+        ("an array", post("/v1/transactions", json, b"[]"), 422, "bad_json"),
+        ("no content type", post("/v1/transactions", None, br#"{"tx": "00"}"#), 415, "bad_content_type"),
+        (
+            "text content type",
+            post("/v1/transactions", Some("text/plain"), br#"{"tx": "00"}"#),
+            415,
+            "bad_content_type",
+        ),
+        ("bad wait", post("/v1/transactions?wait=maybe", json, br#"{"tx": "00"}"#), 400, "bad_query"),
+        ("bad id", request("GET", &format!("{url}/v1/transactions/xyz"), None, None), 400, "bad_id"),
+        (
+            "short id",
+            request("GET", &format!("{url}/v1/transactions/{}", "ab".repeat(31)), None, None),
+            400,
+            "bad_id",
+        ),
+        (
+            "unknown id",
+            request("GET", &format!("{url}/v1/transactions/{}", "ab".repeat(32)), None, None),
+            404,
+            "not_found",
+        ),
+        ("bad height", request("GET", &format!("{url}/v1/blocks/abc"), None, None), 400, "bad_height"),
+        ("negative height", request("GET", &format!("{url}/v1/blocks/-1"), None, None), 400, "bad_height"),
+        (
+            "huge height",
+            request("GET", &format!("{url}/v1/blocks/99999999999999999999"), None, None),
+            400,
+            "bad_height",
+        ),
+        ("missing block", request("GET", &format!("{url}/v1/blocks/99999"), None, None), 404, "not_found"),
+        ("block 0", request("GET", &format!("{url}/v1/blocks/0"), None, None), 404, "not_found"),
+        (
+            "invalid UTF-8 in the path",
+            request("GET", &format!("{url}/v1/blocks/%FF"), None, None),
+            400,
+            "bad_path",
+        ),
+        ("bad account", request("GET", &format!("{url}/v1/accounts/0x12"), None, None), 400, "bad_address"),
+        (
+            "bad contract",
+            request("GET", &format!("{url}/v1/contracts/nothex"), None, None),
+            400,
+            "bad_address",
+        ),
+        (
+            "unknown contract",
+            request("GET", &format!("{url}/v1/contracts/{zero}"), None, None),
+            404,
+            "not_found",
+        ),
+        (
+            "events of nothing",
+            request("GET", &format!("{url}/v1/contracts/{zero}/events"), None, None),
+            404,
+            "not_found",
+        ),
+        (
+            "bad events query",
+            request("GET", &format!("{url}/v1/contracts/{t}/events?from=abc"), None, None),
+            400,
+            "bad_query",
+        ),
+        (
+            "negative limit",
+            request("GET", &format!("{url}/v1/contracts/{t}/events?limit=-1"), None, None),
+            400,
+            "bad_query",
+        ),
+        (
+            "proof without key",
+            request("GET", &format!("{url}/v1/contracts/{t}/proof"), None, None),
+            400,
+            "bad_query",
+        ),
+        (
+            "proof with bad key",
+            request("GET", &format!("{url}/v1/contracts/{t}/proof?key=xyz"), None, None),
+            400,
+            "bad_key",
+        ),
+        (
+            "proof of nothing",
+            request("GET", &format!("{url}/v1/contracts/{t}/proof?key=00"), None, None),
+            404,
+            "not_found",
+        ),
+        ("unknown route", request("GET", &format!("{url}/v2/status"), None, None), 404, "not_found"),
+        ("root", request("GET", &format!("{url}/"), None, None), 404, "not_found"),
+        ("too deep", request("GET", &format!("{url}/v1/blocks/1/2"), None, None), 404, "not_found"),
+        (
+            "GET a POST route",
+            request("GET", &format!("{url}/v1/transactions"), None, None),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            "DELETE a GET route",
+            request("DELETE", &format!("{url}/v1/status"), None, None),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            "PUT a view",
+            request("PUT", &format!("{url}{balance}"), json, Some(b"[]".as_slice())),
+            405,
+            "method_not_allowed",
+        ),
+    ];
+    for (what, answer, status, code) in &bad {
+        assert_error(answer, *status, code, what);
+    }
+
+    // Reads that work: status, blocks, events (also an empty or reversed
+    // range), an account, the contract's ABI, the OpenAPI document.
+    let (status, latest) = get(url, "/v1/blocks/latest");
+    assert_eq!(status, 200);
+    let height = latest["height"].as_u64().unwrap();
+    let (status, same) = get(url, &format!("/v1/blocks/{height}"));
+    assert_eq!((status, &same), (200, &latest));
+    let (status, events) = get(url, &format!("/v1/contracts/{t}/events?name=Sent&limit=1000"));
+    assert_eq!(status, 200, "{events}");
+    assert_eq!(events["events"].as_array().unwrap().len(), 2, "{events}");
+    assert_eq!(events["events"][0]["fields"]["amount"], "1", "{events}");
+    let (status, reversed) = get(url, &format!("/v1/contracts/{t}/events?from=5&to=1"));
+    assert_eq!((status, &reversed["events"]), (200, &json!([])), "{reversed}");
+    let (status, contract) = get(url, &format!("/v1/contracts/{t}"));
+    assert_eq!(status, 200);
+    assert_eq!(contract["abi"]["name"], "Token");
+    let (status, openapi) = get(url, "/openapi.json");
+    assert_eq!(status, 200);
+    assert!(openapi["paths"]["/v1/transactions"]["post"]["responses"]["413"].is_object());
+    // Every path the document lists answers with JSON, never a 5xx.
+    for (path, item) in openapi["paths"].as_object().unwrap() {
+        let concrete = path
+            .replace("{address}", &t)
+            .replace("{id}", &id)
+            .replace("{height}", "1")
+            .replace("{method}", "balance");
+        for method in item.as_object().unwrap().keys() {
+            let answer =
+                request(&method.to_uppercase(), &format!("{url}{concrete}"), json, Some(b"{}".as_slice()));
+            assert!(answer.status < 500, "{method} {path}: {}", answer.text);
+            assert_eq!(answer.content_type, "application/json", "{method} {path}");
+        }
+    }
+}
+
+// With blocks far apart, transactions wait in the mempool: a resubmission
+// is a duplicate, the receipt is pending, nonces count what waits.
+#[test]
+fn waiting_transactions_duplicates_and_nonces() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = NodeProcess::start(&dir.path().join("data"), 600_000);
+    let url = node.url.as_str();
+    let code = token_wasm(dir.path());
+    let alice = key(1);
+    let deploy = |nonce: u64, args: Vec<u8>| {
+        signed("e2e", &alice, nonce, GAS, Payload::Deploy { code: code.clone(), args })
+    };
+    let first = deploy(0, Vec::new());
+    let answer = submit_raw(url, &hex(&first), false);
+    assert_eq!(answer.status, 202, "{}", answer.text);
+    assert_eq!(answer.body["status"], "pending");
+    let id = answer.body["id"].as_str().unwrap().to_string();
+    assert_error(&submit_raw(url, &hex(&first), false), 409, "duplicate", "the same transaction again");
+    let (status, pending) = get(url, &format!("/v1/transactions/{id}"));
+    assert_eq!((status, &pending["status"]), (202, &json!("pending")), "{pending}");
+    assert_eq!(node.status()["pending"], 1);
+    let (_, account) = get(url, &format!("/v1/accounts/{}", hex(&addr(&alice))));
+    assert_eq!(account["next_nonce"], 1);
+    // The next nonce counts the waiting one; the same nonce again is a replay.
+    assert_eq!(submit_raw(url, &hex(&deploy(1, Vec::new())), false).status, 202);
+    let other = signed("e2e", &alice, 1, GAS + 1, Payload::Deploy { code: code.clone(), args: Vec::new() });
+    assert_error(&submit_raw(url, &hex(&other), false), 409, "replayed_nonce", "a second nonce 1");
+    assert_error(&submit_raw(url, &hex(&deploy(3, Vec::new())), false), 409, "gapped_nonce", "nonce 3");
+    assert_eq!(node.status()["pending"], 2);
+    assert_eq!(node.status()["height"], 0);
+    assert_error(
+        &request("GET", &format!("{url}/v1/blocks/latest"), None, None),
+        404,
+        "not_found",
+        "no blocks",
+    );
+}
