@@ -150,8 +150,9 @@ fn demo_shows_the_examples() {
         // the exact dividend part.
         "event Assessed(",
         "1050, 71.93)",
-        "aborted: error MissingConsent",
+        "aborted: MissingConsent(lab)",
         "ok -> 55.56",
+        "state root ",
     ] {
         assert!(text.contains(needle), "missing {needle} in:\n{text}");
     }
@@ -205,7 +206,7 @@ fn build_and_abi() {
 fn build_refuses_unsupported_code() {
     let dir = with_file(
         "n.writ",
-        b"contract N { storage { s: u128 } init() {} pub fn f(x: u128) { self.s = x; } }\n",
+        b"contract N { storage { m: Map<u64, u64> } init() {} pub view fn n() -> u64 { self.m.len() } }\n",
     );
     let out = writ(&["build", "n.writ", "-o", "out"], dir.path());
     assert_eq!(out.status.code(), Some(1));

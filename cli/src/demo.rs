@@ -45,10 +45,9 @@ pub fn run(color: bool) -> u8 {
             return 1;
         }
     };
-    say(&format!(
-        "writ demo: an embedded node (chain `writ-demo`) on a fresh store in {}",
-        dir.path().display()
-    ));
+    say("writ demo: an embedded node (chain `writ-demo`) on a fresh store in a temporary folder");
+    // Where exactly varies by run; stdout stays the same on every run.
+    errln!("demo store: {}", dir.path().display());
     say("");
     let code = walk(&node, color);
     let head = node.with_chain(|c| c.head());

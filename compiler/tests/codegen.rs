@@ -209,10 +209,10 @@ fn builds_are_reproducible() {
 fn unsupported_constructs_are_refused() {
     let source = r#"
 contract Tally {
-    storage { total: u128 }
+    storage { seen: Map<u64, bool> }
     init() {}
-    pub fn add(amount: u128) {
-        self.total += amount;
+    pub view fn count() -> u64 {
+        self.seen.len()
     }
 }
 "#;

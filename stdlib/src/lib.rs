@@ -5,8 +5,13 @@
 //! looked up by its path (`std::tax`).
 
 /// Every standard library module: its path and its source text.
-pub const MODULES: &[(&str, &str)] =
-    &[("std::tax", include_str!("../std/tax.writ")), ("std::money", include_str!("../std/money.writ"))];
+pub const MODULES: &[(&str, &str)] = &[
+    ("std::tax", include_str!("../std/tax.writ")),
+    ("std::money", include_str!("../std/money.writ")),
+    ("std::time", include_str!("../std/time.writ")),
+    ("std::evidence", include_str!("../std/evidence.writ")),
+    ("std::access", include_str!("../std/access.writ")),
+];
 
 /// The source of a standard library module, by path such as `std::tax`.
 pub fn module(path: &str) -> Option<&'static str> {

@@ -411,8 +411,17 @@ impl<'a> Checker<'a> {
             self.error(Code::ArgumentCount, span, "`assert_aborts` needs the call that must abort");
             return;
         };
-        self.infer_expr(call, body, None);
+        let call_ty = self.infer_expr(call, body, None);
         let target = self.handle_of_call(call);
+        if target.is_none() && !call_ty.is_error() {
+            // Only a call through a contract handle is a transaction that
+            // can abort on its own; a free function's abort is the test's.
+            self.error(
+                Code::TypeMismatch,
+                call.span,
+                "`assert_aborts` needs a call through a deployed contract, such as `token.from(a).send(b, 5)`",
+            );
+        }
         if args.len() > 2 {
             self.error(Code::ArgumentCount, span, "`assert_aborts` takes a call and an optional error name");
         }
