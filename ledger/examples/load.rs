@@ -10,6 +10,13 @@
 //! `load verify --node URL --acked FILE`
 //!   checks that every acknowledged transaction has a receipt
 //!   (`GET /v1/transactions/{id}` answers 200); exit 1 if one is missing.
+//! `load bench --node URL --code Token.wasm [--pid PID] [--accounts N]
+//!   [--transfers N] [--batch N] [--workers N]`
+//!   the node's figures: deploys the token, mints to N accounts, pre-signs
+//!   the transfers, submits them in batches over loopback, and reports
+//!   committed transactions per second, submit-to-commit latency
+//!   percentiles, the node's resident memory over time (from /proc/PID),
+//!   and the same signatures checked by a bare batch verification.
 //! `load replay --data DIR --chain-id ID`
 //!   opens the store in DIR (a copy: the node must not be using it),
 //!   re-executes every block from genesis into a scratch folder with
@@ -36,6 +43,7 @@ fn main() -> std::process::ExitCode {
         Some("run") => run(&Flags(&args[1..])),
         Some("verify") => verify(&Flags(&args[1..])),
         Some("replay") => replay(&Flags(&args[1..])),
+        Some("bench") => bench(&Flags(&args[1..])),
         _ => Err("usage: load run|verify|replay [flags] (see the top of examples/load.rs)".into()),
     };
     match result {
@@ -386,4 +394,300 @@ fn scratch_dir(near: &Path) -> Result<PathBuf, String> {
     ));
     let _ = std::fs::remove_dir_all(&dir);
     Ok(dir)
+}
+
+/// A deterministic key for bench account `n`.
+fn bench_key(n: u64) -> SigningKey {
+    use sha2::Digest;
+    let seed: [u8; 32] = sha2::Sha256::digest(format!("writ-bench-account:{n}").as_bytes()).into();
+    SigningKey::from_bytes(&seed)
+}
+
+fn post_batch(client: &Client, txs: &[Vec<u8>]) -> Result<Vec<Json>, String> {
+    let body = json!({ "txs": txs.iter().map(|t| hex(t)).collect::<Vec<_>>() });
+    match send(client.agent.post(&format!("{}/v1/transactions/batch", client.base)).send_json(body)) {
+        Reply::Answer(202, body) => Ok(body["results"].as_array().cloned().unwrap_or_default()),
+        Reply::Answer(status, body) => Err(format!("batch: {status} {body}")),
+        Reply::Unreachable(e) => Err(format!("batch: {e}")),
+    }
+}
+
+fn client_height(client: &Client) -> u64 {
+    match client.get("/v1/status") {
+        Reply::Answer(200, body) => body["height"].as_u64().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+fn rss_kib(pid: u64) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let index = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted.get(index).copied().unwrap_or(0.0)
+}
+
+/// Sends pre-signed transactions in batches and waits until every one is
+/// in a block. Returns (submit time, commit time) per id, in seconds since
+/// `start`, and the node's memory samples (seconds, KiB).
+fn submit_and_watch(
+    client: &Client,
+    txs: Vec<(String, Vec<u8>, usize)>,
+    batch: usize,
+    workers: usize,
+    pid: Option<u64>,
+    start: Instant,
+) -> Result<(std::collections::HashMap<String, (f64, f64)>, Vec<(f64, u64)>), String> {
+    use std::collections::HashMap;
+    let submitted: Arc<Mutex<HashMap<String, f64>>> = Arc::new(Mutex::new(HashMap::new()));
+    let total = txs.len();
+    // Each worker sends its senders' transactions, in nonce order.
+    let mut lanes: Vec<Vec<(String, Vec<u8>)>> = vec![Vec::new(); workers];
+    for (id, bytes, sender) in txs {
+        if let Some(lane) = lanes.get_mut(sender % workers) {
+            lane.push((id, bytes));
+        }
+    }
+    let senders: Vec<_> = lanes
+        .into_iter()
+        .map(|lane| {
+            let client = Client { agent: agent(), base: client.base.clone() };
+            let submitted = Arc::clone(&submitted);
+            std::thread::spawn(move || -> Result<(), String> {
+                for chunk in lane.chunks(batch.max(1)) {
+                    let t = start.elapsed().as_secs_f64();
+                    {
+                        let mut map = submitted.lock().map_err(|_| "poisoned")?;
+                        for (id, _) in chunk {
+                            map.insert(id.clone(), t);
+                        }
+                    }
+                    let bytes: Vec<Vec<u8>> = chunk.iter().map(|(_, b)| b.clone()).collect();
+                    loop {
+                        let results = post_batch(&client, &bytes)?;
+                        if let Some(bad) = results.iter().find(|r| r.get("error").is_some()) {
+                            if bad["error"]["code"] == "mempool_full" {
+                                std::thread::sleep(Duration::from_millis(20));
+                                continue;
+                            }
+                            return Err(format!("refused: {bad}"));
+                        }
+                        break;
+                    }
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    // Watch blocks: a transaction is committed when its block is served.
+    let mut committed: HashMap<String, f64> = HashMap::new();
+    let mut memory = Vec::new();
+    let mut seen_height = match client.get("/v1/status") {
+        Reply::Answer(200, body) => body["height"].as_u64().unwrap_or(0),
+        _ => 0,
+    };
+    let mut last_sample = -1.0f64;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while committed.len() < total {
+        // A sender that stopped with an error will never send the rest.
+        if senders.iter().all(|s| s.is_finished()) && committed.len() < total {
+            let waiting = match client.get("/v1/status") {
+                Reply::Answer(200, body) => body["pending"].as_u64().unwrap_or(0),
+                _ => 0,
+            };
+            if waiting == 0 && client_height(client) == seen_height {
+                break;
+            }
+        }
+        if Instant::now() > deadline {
+            return Err(format!("only {} of {total} committed after 10 minutes", committed.len()));
+        }
+        let now = start.elapsed().as_secs_f64();
+        if let Some(pid) = pid
+            && now - last_sample >= 0.25
+        {
+            last_sample = now;
+            if let Some(kib) = rss_kib(pid) {
+                memory.push((now, kib));
+            }
+        }
+        let height = match client.get("/v1/status") {
+            Reply::Answer(200, body) => body["height"].as_u64().unwrap_or(seen_height),
+            _ => seen_height,
+        };
+        if height == seen_height {
+            std::thread::sleep(Duration::from_millis(5));
+            continue;
+        }
+        let at = start.elapsed().as_secs_f64();
+        for h in seen_height + 1..=height {
+            if let Reply::Answer(200, block) = client.get(&format!("/v1/blocks/{h}")) {
+                for id in block["transactions"].as_array().into_iter().flatten() {
+                    if let Some(id) = id.as_str() {
+                        committed.insert(id.to_string(), at);
+                    }
+                }
+            }
+        }
+        seen_height = height;
+    }
+    for sender in senders {
+        sender.join().map_err(|_| "a sender panicked")??;
+    }
+    if committed.len() < total {
+        return Err(format!("only {} of {total} transactions were committed", committed.len()));
+    }
+    let submitted = submitted.lock().map_err(|_| "poisoned")?;
+    let times =
+        committed.into_iter().filter_map(|(id, at)| submitted.get(&id).map(|s| (id, (*s, at)))).collect();
+    Ok((times, memory))
+}
+
+fn bench(flags: &Flags) -> Result<(), String> {
+    let client = Client { agent: agent(), base: flags.need("--node")?.trim_end_matches('/').to_string() };
+    let code_path = flags.need("--code")?;
+    let code = std::fs::read(code_path).map_err(|e| format!("{code_path}: {e}"))?;
+    let accounts = flags.number("--accounts", 1_000)?.max(2);
+    let transfers = flags.number("--transfers", 100_000)?;
+    let batch = flags.number("--batch", 500)? as usize;
+    let workers = flags.number("--workers", 4)?.clamp(1, 64) as usize;
+    let pid = flags.get("--pid").and_then(|p| p.parse().ok());
+    let chain_id = wait_for_node(&client)?;
+    let deployer = bench_key(u64::MAX);
+    let token = contract_address(&address(&deployer), 0);
+    let sign = |key: &SigningKey, nonce: u64, payload: Payload| {
+        let tx = Transaction {
+            chain_id: chain_id.clone(),
+            signer: key.verifying_key().to_bytes(),
+            nonce,
+            gas_limit: GAS,
+            cosigners: Vec::new(),
+            payload,
+        };
+        let signed = tx.sign(key, &[]);
+        (hex(&signed.tx.id()), signed.encode())
+    };
+
+    // Setup: deploy, then mint to every account (not measured).
+    let keys: Vec<SigningKey> = (0..accounts).map(bench_key).collect();
+    let addresses: Vec<Address> = keys.iter().map(address).collect();
+    let start = Instant::now();
+    // The deployment first: calls to the token are refused until it exists.
+    let deploy = {
+        let (id, bytes) = sign(
+            &deployer,
+            0,
+            Payload::Deploy { code: code.clone(), args: encode(&code, "init", &json!([]))? },
+        );
+        vec![(id, bytes, 0usize)]
+    };
+    submit_and_watch(&client, deploy, batch, 1, None, start)?;
+    let mut setup = Vec::new();
+    for (i, to) in addresses.iter().enumerate() {
+        let args = encode(&code, "mint", &json!([format!("0x{}", hex(to)), "1000000"]))?;
+        let (id, bytes) =
+            sign(&deployer, i as u64 + 1, Payload::Call { contract: token, method: "mint".into(), args });
+        setup.push((id, bytes, 0));
+    }
+    submit_and_watch(&client, setup, batch, 1, None, start)?;
+    println!("bench: token deployed and {accounts} accounts funded");
+
+    // Pre-sign the transfers: sender i % accounts, in nonce order.
+    let sign_start = Instant::now();
+    let mut nonces = vec![0u64; accounts as usize];
+    let mut txs = Vec::with_capacity(transfers as usize);
+    let mut signatures = Vec::with_capacity(transfers as usize);
+    for i in 0..transfers {
+        let from = (i % accounts) as usize;
+        let to = ((i * 7 + 1) % accounts) as usize;
+        let (Some(key), Some(to_address), Some(nonce)) =
+            (keys.get(from), addresses.get(to), nonces.get_mut(from))
+        else {
+            continue;
+        };
+        let args = encode(&code, "send", &json!([format!("0x{}", hex(to_address)), "1"]))?;
+        let tx = Transaction {
+            chain_id: chain_id.clone(),
+            signer: key.verifying_key().to_bytes(),
+            nonce: *nonce,
+            gas_limit: GAS,
+            cosigners: Vec::new(),
+            payload: Payload::Call { contract: token, method: "send".into(), args },
+        };
+        *nonce += 1;
+        let signed = tx.sign(key, &[]);
+        let id = signed.tx.id();
+        if let Some(signature) = signed.signatures.first() {
+            signatures.push((key.verifying_key(), id, ed25519_dalek::Signature::from_bytes(signature)));
+        }
+        txs.push((hex(&id), signed.encode(), from));
+    }
+    let signing = sign_start.elapsed();
+
+    // The measured run.
+    let start = Instant::now();
+    let (times, memory) = submit_and_watch(&client, txs, batch, workers, pid, start)?;
+    let first_submit = times.values().map(|t| t.0).fold(f64::MAX, f64::min);
+    let last_commit = times.values().map(|t| t.1).fold(0.0, f64::max);
+    let mut latencies: Vec<f64> = times.values().map(|(s, c)| (c - s) * 1000.0).collect();
+    latencies.sort_by(f64::total_cmp);
+    let tps = times.len() as f64 / (last_commit - first_submit).max(1e-9);
+
+    // The same signatures, checked by a bare batch verification and one by one.
+    let verify_start = Instant::now();
+    for chunk in signatures.chunks(1024) {
+        let messages: Vec<&[u8]> = chunk.iter().map(|(_, m, _)| &m[..]).collect();
+        let sigs: Vec<ed25519_dalek::Signature> = chunk.iter().map(|(_, _, s)| *s).collect();
+        let keys: Vec<ed25519_dalek::VerifyingKey> = chunk.iter().map(|(k, _, _)| *k).collect();
+        ed25519_dalek::verify_batch(&messages, &sigs, &keys).map_err(|e| e.to_string())?;
+    }
+    let batch_rate = signatures.len() as f64 / verify_start.elapsed().as_secs_f64();
+    let single_start = Instant::now();
+    for (key, message, signature) in &signatures {
+        key.verify_strict(message, signature).map_err(|e| e.to_string())?;
+    }
+    let single_rate = signatures.len() as f64 / single_start.elapsed().as_secs_f64();
+
+    println!(
+        "bench: {} transfers among {accounts} accounts, batches of {batch}, {workers} senders",
+        times.len()
+    );
+    println!(
+        "  pre-signing:            {:.2} s ({:.0} signatures/s, one core)",
+        signing.as_secs_f64(),
+        transfers as f64 / signing.as_secs_f64()
+    );
+    println!(
+        "  committed:              {tps:.0} transfers/s (first submit to last commit: {:.2} s)",
+        last_commit - first_submit
+    );
+    println!(
+        "  latency, submit to commit: p50 {:.0} ms, p90 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.9),
+        percentile(&latencies, 0.99),
+        latencies.last().copied().unwrap_or(0.0)
+    );
+    println!("  bare signature checks:  {batch_rate:.0}/s batched, {single_rate:.0}/s one by one (one core)");
+    println!(
+        "  node vs batch verify:   {:.2}x ({:.2}x of one-by-one strict verification)",
+        tps / batch_rate,
+        tps / single_rate
+    );
+    if !memory.is_empty() {
+        let series: Vec<String> = memory
+            .iter()
+            .step_by((memory.len() / 12).max(1))
+            .map(|(t, kib)| format!("{t:.1}s {:.0} MiB", *kib as f64 / 1024.0))
+            .collect();
+        let peak = memory.iter().map(|(_, k)| *k).max().unwrap_or(0);
+        println!("  node memory (RSS):      peak {:.0} MiB; {}", peak as f64 / 1024.0, series.join(", "));
+    }
+    Ok(())
 }

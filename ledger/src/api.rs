@@ -34,6 +34,11 @@ pub const EVENTS_LIMIT_MAX: usize = 1_000;
 /// refused by its own check (`too_large`), not by the body limit.
 pub const SUBMIT_BODY_MAX: usize = 2 * crate::tx::TX_BYTES_MAX + 4096;
 
+/// Most transactions in one batch submission.
+pub const BATCH_MAX: usize = 1_000;
+/// A batch body may hold `BATCH_MAX` transactions of a few kilobytes.
+pub const BATCH_BODY_MAX: usize = 16 * 1024 * 1024;
+
 type Shared = Arc<Node>;
 
 /// An error answer.
@@ -132,6 +137,7 @@ pub fn router(node: Shared) -> Router {
         .route("/openapi.json", get(openapi))
         .route("/v1/status", get(status))
         .route("/v1/transactions", post(submit).layer(DefaultBodyLimit::max(SUBMIT_BODY_MAX)))
+        .route("/v1/transactions/batch", post(submit_batch).layer(DefaultBodyLimit::max(BATCH_BODY_MAX)))
         .route("/v1/transactions/{id}", get(transaction))
         .route("/v1/blocks/latest", get(latest_block))
         .route("/v1/blocks/{height}", get(block))
@@ -234,6 +240,59 @@ async fn submit(
             Ok((StatusCode::ACCEPTED, axum::Json(body)).into_response())
         }
     }
+}
+
+#[derive(Deserialize)]
+struct Batch {
+    /// Signed transactions' canonical bytes, hex, in the order to queue them.
+    txs: Vec<String>,
+}
+
+/// `POST /v1/transactions/batch`: queues up to `BATCH_MAX` transactions in
+/// order, each checked as `POST /v1/transactions` checks one; answers one
+/// result per transaction (an id, or the refusal's code and message), so
+/// bulk loads pay for one request instead of thousands.
+async fn submit_batch(
+    State(node): State<Shared>,
+    body: Result<axum::Json<Batch>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let axum::Json(batch) = body?;
+    if batch.txs.len() > BATCH_MAX {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("{} transactions in one batch; the limit is {BATCH_MAX}", batch.txs.len()),
+        ));
+    }
+    let results = {
+        let node = Arc::clone(&node);
+        tokio::task::spawn_blocking(move || {
+            batch
+                .txs
+                .iter()
+                .map(|text| {
+                    let Ok(bytes) = hex::decode(text.strip_prefix("0x").unwrap_or(text)) else {
+                        return json!({ "error": { "code": "bad_hex", "message": "not hex" } });
+                    };
+                    match node.submit(&bytes) {
+                        Ok(id) => json!({ "id": hex(&id), "status": "pending" }),
+                        Err(SubmitError::Rejected(r)) => {
+                            json!({ "error": { "code": r.code(), "message": r.to_string() } })
+                        }
+                        Err(SubmitError::Duplicate(id)) => {
+                            json!({ "error": { "code": "duplicate", "message": format!("transaction {id} is already waiting") } })
+                        }
+                        Err(SubmitError::Full) => {
+                            json!({ "error": { "code": "mempool_full", "message": SubmitError::Full.to_string() } })
+                        }
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "node_failure", e.to_string()))?
+    };
+    Ok((StatusCode::ACCEPTED, axum::Json(json!({ "results": results }))).into_response())
 }
 
 async fn transaction(

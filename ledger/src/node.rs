@@ -38,7 +38,7 @@ impl NodeConfig {
             data,
             chain_id: chain_id.to_string(),
             block_interval: Duration::from_millis(200),
-            max_block_txs: 2_000,
+            max_block_txs: 10_000,
             logical_clock_start: None,
         }
     }

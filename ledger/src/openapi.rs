@@ -62,6 +62,20 @@ pub fn document() -> Value {
                     "503": error_response("the mempool is full")
                 }
             }},
+            "/v1/transactions/batch": { "post": {
+                "summary": "Submit up to 1 000 signed transactions in one request, queued in order",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["txs"], "properties": { "txs": { "type": "array",
+                        "items": { "type": "string", "pattern": "^(0x)?([0-9a-fA-F]{2})*$" } } } } } } },
+                "responses": {
+                    "202": ok("one result per transaction: an id, or the refusal's code and message",
+                        json!({ "type": "object", "properties": { "results": { "type": "array", "items": { "type": "object" } } } })),
+                    "400": error_response("not JSON"),
+                    "413": error_response("too many transactions or too large"),
+                    "415": error_response("not JSON content"),
+                    "422": error_response("JSON of the wrong shape")
+                }
+            }},
             "/v1/transactions/{id}": { "get": {
                 "summary": "A transaction's receipt",
                 "parameters": [path_param("id", "the transaction id, hex", ID)],
