@@ -175,6 +175,9 @@ enum Command {
         /// How often to make a block of waiting transactions, in milliseconds.
         #[arg(long, default_value_t = 200)]
         block_ms: u64,
+        /// Most transactions in one block.
+        #[arg(long, default_value_t = 10_000)]
+        block_txs: usize,
     },
     /// Deploy a contract: a `.writ` file (compiled first) or a built `.wasm`.
     Deploy {
@@ -329,8 +332,14 @@ fn run(command: Command, color: bool) -> u8 {
             node_cmd::report(node_cmd::key_new(&keys, &name))
         }
         Command::Key { action: KeyAction::List, keys } => node_cmd::report(node_cmd::key_list(&keys)),
-        Command::Node { data, listen, chain_id, block_ms } => {
-            node_cmd::report(node_cmd::node(node_cmd::NodeArgs { data, listen, chain_id, block_ms }))
+        Command::Node { data, listen, chain_id, block_ms, block_txs } => {
+            node_cmd::report(node_cmd::node(node_cmd::NodeArgs {
+                data,
+                listen,
+                chain_id,
+                block_ms,
+                block_txs,
+            }))
         }
         Command::Deploy { file, contract, args, send } => node_cmd::report(node_cmd::deploy(
             &file,

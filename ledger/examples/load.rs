@@ -433,6 +433,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted.get(index).copied().unwrap_or(0.0)
 }
 
+/// Submit and commit times (seconds since the start) by transaction id.
+type Timings = std::collections::HashMap<String, (f64, f64)>;
+
 /// Sends pre-signed transactions in batches and waits until every one is
 /// in a block. Returns (submit time, commit time) per id, in seconds since
 /// `start`, and the node's memory samples (seconds, KiB).
@@ -443,7 +446,7 @@ fn submit_and_watch(
     workers: usize,
     pid: Option<u64>,
     start: Instant,
-) -> Result<(std::collections::HashMap<String, (f64, f64)>, Vec<(f64, u64)>), String> {
+) -> Result<(Timings, Vec<(f64, u64)>), String> {
     use std::collections::HashMap;
     let submitted: Arc<Mutex<HashMap<String, f64>>> = Arc::new(Mutex::new(HashMap::new()));
     let total = txs.len();
