@@ -821,6 +821,26 @@ fn waiting_transactions_duplicates_and_nonces() {
     assert_error(&submit_raw(url, &hex(&deploy(3, Vec::new())), false), 409, "gapped_nonce", "nonce 3");
     assert_eq!(node.status()["pending"], 2);
     assert_eq!(node.status()["height"], 0);
+    // A batch: each transaction gets its own answer, in order; one refusal
+    // does not stop the others.
+    let (status, batch) = post_json(
+        url,
+        "/v1/transactions/batch",
+        &json!({ "txs": [hex(&deploy(2, Vec::new())), "zz", hex(&deploy(9, Vec::new())), hex(&deploy(3, Vec::new()))] }),
+    );
+    assert_eq!(status, 202, "{batch}");
+    let results = batch["results"].as_array().unwrap();
+    assert_eq!(results.len(), 4, "{batch}");
+    assert_eq!(results[0]["status"], "pending", "{batch}");
+    assert_eq!(results[1]["error"]["code"], "bad_hex", "{batch}");
+    assert_eq!(results[2]["error"]["code"], "gapped_nonce", "{batch}");
+    assert_eq!(results[3]["status"], "pending", "{batch}");
+    assert_eq!(node.status()["pending"], 4);
+    let too_many: Vec<String> = (0..1001).map(|_| "00".to_string()).collect();
+    let (status, body) = post_json(url, "/v1/transactions/batch", &json!({ "txs": too_many }));
+    assert_eq!((status, body["error"]["code"].clone()), (413, json!("too_large")), "{body}");
+    let (status, body) = post_json(url, "/v1/transactions/batch", &json!({ "tx": "00" }));
+    assert_eq!(status, 422, "{body}");
     assert_error(
         &request("GET", &format!("{url}/v1/blocks/latest"), None, None),
         404,
