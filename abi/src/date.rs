@@ -32,6 +32,11 @@ impl Date {
 
     /// The date `days` after 1970-01-01, if within the year range.
     pub fn from_days(days: i32) -> Option<Date> {
+        // Far outside years 1..=9999 the calendar arithmetic would
+        // overflow; such counts are never dates.
+        if days.unsigned_abs() > 4_000_000 {
+            return None;
+        }
         let (year, _, _) = civil_from_days(days);
         (YEAR_MIN..=YEAR_MAX).contains(&year).then_some(Date(days))
     }
@@ -123,6 +128,20 @@ impl std::str::FromStr for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn day_counts_far_outside_the_calendar_are_not_dates() {
+        // Found by the encoding property test: these overflowed the
+        // calendar arithmetic instead of being refused.
+        for days in [i32::MAX, i32::MAX - 719_000, i32::MIN, 4_000_001, -4_000_001] {
+            assert_eq!(Date::from_days(days), None, "{days}");
+        }
+        assert_eq!(
+            Date::from_ymd(9999, 12, 31).map(|d| Date::from_days(d.days())),
+            Some(Date::from_ymd(9999, 12, 31))
+        );
+        assert_eq!(Date::from_ymd(1, 1, 1).and_then(|d| Date::from_days(d.days())), Date::from_ymd(1, 1, 1));
+    }
 
     // Known days: the epoch, a leap day, the last representable day.
     #[test]

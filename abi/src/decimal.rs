@@ -97,14 +97,23 @@ impl Decimal {
 
     /// The exact product rounded to 18 places, half to even.
     pub fn checked_mul(self, other: Decimal) -> Result<Decimal, ArithError> {
-        let product = I256::from(self.0) * I256::from(other.0);
-        narrow(round_div(product, I256::from(SCALE), Rounding::HalfEven))
+        // The exact 256-bit product divided by 10^18, which fits 64 bits:
+        // limb by limb, with no general 256-bit division.
+        let negative = (self.0 < 0) != (other.0 < 0);
+        let product = mul_wide(self.0.unsigned_abs(), other.0.unsigned_abs());
+        round_div_u64(negative, product, SCALE as u64, Rounding::HalfEven).map(Decimal)
     }
 
     /// The exact quotient rounded to 18 places, half to even.
     pub fn checked_div(self, other: Decimal) -> Result<Decimal, ArithError> {
         if other.0 == 0 {
             return Err(ArithError::DivisionByZero);
+        }
+        if let Ok(divisor) = u64::try_from(other.0.unsigned_abs()) {
+            // Divisors below about 18.4 (rates, shares) take the fast path.
+            let negative = (self.0 < 0) != (other.0 < 0);
+            let numerator = mul_wide(self.0.unsigned_abs(), SCALE as u128);
+            return round_div_u64(negative, numerator, divisor, Rounding::HalfEven).map(Decimal);
         }
         let numerator = I256::from(self.0) * I256::from(SCALE);
         narrow(round_div(numerator, I256::from(other.0), Rounding::HalfEven))
@@ -115,9 +124,11 @@ impl Decimal {
         if places >= DECIMAL_PLACES {
             return Ok(self);
         }
-        let unit = I256::from(10i128.pow(DECIMAL_PLACES - places));
-        let units = round_div(I256::from(self.0), unit, mode);
-        narrow(units * unit)
+        let unit = 10u64.pow(DECIMAL_PLACES - places);
+        let magnitude = self.0.unsigned_abs();
+        let units =
+            round_div_u64(self.0 < 0, [magnitude as u64, (magnitude >> 64) as u64, 0, 0], unit, mode)?;
+        units.checked_mul(i128::from(unit)).map(Decimal).ok_or(ArithError::Overflow)
     }
 
     pub fn trunc(self) -> Decimal {
@@ -169,6 +180,58 @@ fn round_div(n: I256, d: I256, mode: Rounding) -> I256 {
         quotient - I256::ONE
     } else {
         quotient + I256::ONE
+    }
+}
+
+/// The full 256-bit product of two magnitudes, as little-endian 64-bit limbs.
+fn mul_wide(a: u128, b: u128) -> [u64; 4] {
+    let (a0, a1) = (u128::from(a as u64), a >> 64);
+    let (b0, b1) = (u128::from(b as u64), b >> 64);
+    let (p00, p01, p10, p11) = (a0 * b0, a0 * b1, a1 * b0, a1 * b1);
+    // Below 3 * 2^64: no overflow.
+    let middle = (p00 >> 64) + u128::from(p01 as u64) + u128::from(p10 as u64);
+    // The product is below 2^256, so the high half fits 128 bits.
+    let high = p11 + (p01 >> 64) + (p10 >> 64) + (middle >> 64);
+    [p00 as u64, middle as u64, high as u64, (high >> 64) as u64]
+}
+
+/// `±magnitude / d` rounded by `mode`, for a divisor that fits 64 bits:
+/// the same result as `round_div`, by long division over 64-bit limbs.
+fn round_div_u64(negative: bool, magnitude: [u64; 4], d: u64, mode: Rounding) -> Result<i128, ArithError> {
+    if d == 0 {
+        return Err(ArithError::DivisionByZero);
+    }
+    let divisor = u128::from(d);
+    let mut quotient = [0u64; 4];
+    let mut remainder: u128 = 0;
+    for (q, limb) in quotient.iter_mut().zip(magnitude).rev() {
+        let current = (remainder << 64) | u128::from(limb);
+        *q = (current / divisor) as u64;
+        remainder = current % divisor;
+    }
+    let [q0, q1, q2, q3] = quotient;
+    if q2 != 0 || q3 != 0 {
+        return Err(ArithError::Overflow);
+    }
+    let truncated = (u128::from(q1) << 64) | u128::from(q0);
+    let away = remainder != 0 && {
+        let twice = (remainder * 2).cmp(&divisor);
+        match mode {
+            Rounding::Down => false,
+            Rounding::Up => true,
+            Rounding::Floor => negative,
+            Rounding::Ceiling => !negative,
+            Rounding::HalfUp => twice != Ordering::Less,
+            Rounding::HalfDown => twice == Ordering::Greater,
+            Rounding::HalfEven => twice == Ordering::Greater || (twice == Ordering::Equal && q0 & 1 == 1),
+        }
+    };
+    let rounded = if away { truncated.checked_add(1).ok_or(ArithError::Overflow)? } else { truncated };
+    if negative {
+        // i128::MIN's magnitude is one more than i128::MAX.
+        0i128.checked_sub_unsigned(rounded).ok_or(ArithError::Overflow)
+    } else {
+        i128::try_from(rounded).map_err(|_| ArithError::Overflow)
     }
 }
 
