@@ -206,7 +206,7 @@ fn build_and_abi() {
 fn build_refuses_unsupported_code() {
     let dir = with_file(
         "n.writ",
-        b"contract N { storage { m: Map<u64, u64> } init() {} pub view fn n() -> u64 { self.m.len() } }\n",
+        b"struct Node { v: u64, next: Option<Node> }\ncontract N { storage { h: Option<Node> } init() {} pub view fn h() -> Option<Node> { self.h } }\n",
     );
     let out = writ(&["build", "n.writ", "-o", "out"], dir.path());
     assert_eq!(out.status.code(), Some(1));

@@ -208,11 +208,12 @@ fn builds_are_reproducible() {
 #[test]
 fn unsupported_constructs_are_refused() {
     let source = r#"
+struct Node { value: u64, next: Option<Node> }
 contract Tally {
-    storage { seen: Map<u64, bool> }
+    storage { head: Option<Node> }
     init() {}
-    pub view fn count() -> u64 {
-        self.seen.len()
+    pub view fn head() -> Option<Node> {
+        self.head
     }
 }
 "#;

@@ -254,6 +254,10 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             && let Ty::Map(key_ty, value_ty) = self.ty(receiver)
         {
             let field = self.storage_index(name)?;
+            if method.name == "len" && args.is_empty() {
+                self.storage_map_len(field);
+                return Ok(());
+            }
             let Some(key_expr) = args.first() else { return Err(unsupported(span, "this call")) };
             let key = self.map_key(field, key_expr, &key_ty)?;
             return match (method.name.as_str(), args) {

@@ -437,6 +437,54 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         Ok(())
     }
 
+    /// `self.m.len()` on a storage map: the store keeps no count, so this
+    /// walks the entries in key order and counts them (gas per entry).
+    pub(super) fn storage_map_len(&mut self, field: u32) {
+        let [prefix, after, after_len, len, buf] = [0; 5].map(|_| self.temp(ValType::I32));
+        let count = self.temp(ValType::I64);
+        let at = self.ctx.field_key(field);
+        self.emit(I::I32Const(at as i32));
+        self.emit(I::LocalSet(prefix));
+        self.emit(I::I32Const(-1));
+        self.emit(I::LocalSet(after_len));
+        self.emit(I::I64Const(0));
+        self.emit(I::LocalSet(count));
+        self.emit(I::Block(BlockType::Empty));
+        let out = self.depth();
+        self.emit(I::Loop(BlockType::Empty));
+        let top = self.depth();
+        self.emit(I::LocalGet(prefix));
+        self.emit(I::I32Const(5));
+        self.emit(I::LocalGet(after));
+        self.emit(I::LocalGet(after_len));
+        self.call_host("storage_next");
+        self.emit(I::LocalTee(len));
+        self.emit(I::I32Const(-1));
+        self.emit(I::I32Eq);
+        self.emit(I::BrIf(self.depth() - out));
+        self.emit(I::LocalGet(len));
+        self.call_rt(Runtime::Alloc);
+        self.emit(I::LocalTee(buf));
+        self.call_host("return_copy");
+        // The next search starts after this key.
+        self.emit(I::LocalGet(buf));
+        self.emit(I::I32Load(mem(0, 0)));
+        self.call_rt(Runtime::Bswap32);
+        self.emit(I::LocalSet(after_len));
+        self.emit(I::LocalGet(buf));
+        self.emit(I::I32Const(4));
+        self.emit(I::I32Add);
+        self.emit(I::LocalSet(after));
+        self.emit(I::LocalGet(count));
+        self.emit(I::I64Const(1));
+        self.emit(I::I64Add);
+        self.emit(I::LocalSet(count));
+        self.emit(I::Br(self.depth() - top));
+        self.emit(I::End);
+        self.emit(I::End);
+        self.emit(I::LocalGet(count));
+    }
+
     // ------------------------------------------------------------ encoding
 
     /// The map in local `v`: a big-endian count, then key forms and value encodings.
