@@ -255,8 +255,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         {
             let field = self.storage_index(name)?;
             if method.name == "len" && args.is_empty() {
-                self.storage_map_len(field);
-                return Ok(());
+                return self.storage_map_len(field);
             }
             let Some(key_expr) = args.first() else { return Err(unsupported(span, "this call")) };
             let key = self.map_key(field, key_expr, &key_ty)?;

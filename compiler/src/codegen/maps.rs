@@ -372,16 +372,65 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         body: &Block,
         span: Span,
     ) -> Out {
-        let [prefix, after, after_len, len, buf, key_len, slots] = [0; 7].map(|_| self.temp(ValType::I32));
+        // Two slots to hold the decoded key and value for binding.
+        let slots = self.temp(ValType::I32);
+        self.emit(I::I32Const(16));
+        self.call_rt(Runtime::Alloc);
+        self.emit(I::LocalSet(slots));
+        self.storage_walk(field, |this, buf, key_len, break_depth| {
+            // buf: u32 key length, the key (prefix ++ key form), the value.
+            let (key_form, value_at) = (this.temp(ValType::I32), this.temp(ValType::I32));
+            this.emit(I::LocalGet(buf));
+            this.emit(I::I32Const(4 + 5));
+            this.emit(I::I32Add);
+            this.emit(I::LocalSet(key_form));
+            this.emit(I::LocalGet(buf));
+            this.emit(I::I32Const(4));
+            this.emit(I::I32Add);
+            this.emit(I::LocalGet(key_len));
+            this.emit(I::I32Add);
+            this.emit(I::LocalSet(value_at));
+            this.decode_key_at(key_form, key_ty, span)?;
+            this.store_slot(slots, 0, key_ty, span)?;
+            this.decode_value(value_at, value_ty, span)?;
+            this.store_slot(slots, 1, value_ty, span)?;
+            this.bind_entry(pattern, slots, 0, 1, key_ty, value_ty, span)?;
+            this.emit(I::Block(BlockType::Empty));
+            let continue_depth = this.depth();
+            this.loop_body(body, break_depth, continue_depth)?;
+            this.emit(I::End);
+            Ok(())
+        })
+    }
+
+    /// `self.m.len()` on a storage map: the store keeps no count, so this
+    /// walks the entries in key order and counts them (gas per entry).
+    pub(super) fn storage_map_len(&mut self, field: u32) -> Out {
+        let count = self.temp(ValType::I64);
+        self.emit(I::I64Const(0));
+        self.emit(I::LocalSet(count));
+        self.storage_walk(field, |this, _, _, _| {
+            this.emit(I::LocalGet(count));
+            this.emit(I::I64Const(1));
+            this.emit(I::I64Add);
+            this.emit(I::LocalSet(count));
+            Ok(())
+        })?;
+        self.emit(I::LocalGet(count));
+        Ok(())
+    }
+
+    /// Walks the entries of storage map `field` in key order with
+    /// `storage_next`: for each, `each` gets the local holding the entry
+    /// (`u32` key length, key, value), the key's length, and the depth a
+    /// `break` jumps to.
+    fn storage_walk(&mut self, field: u32, each: impl FnOnce(&mut Self, u32, u32, u32) -> Out) -> Out {
+        let [prefix, after, after_len, len, buf, key_len] = [0; 6].map(|_| self.temp(ValType::I32));
         let at = self.ctx.field_key(field);
         self.emit(I::I32Const(at as i32));
         self.emit(I::LocalSet(prefix));
         self.emit(I::I32Const(-1));
         self.emit(I::LocalSet(after_len));
-        // Two slots to hold the decoded key and value for binding.
-        self.emit(I::I32Const(16));
-        self.call_rt(Runtime::Alloc);
-        self.emit(I::LocalSet(slots));
         self.emit(I::Block(BlockType::Empty));
         let break_depth = self.depth();
         self.emit(I::Loop(BlockType::Empty));
@@ -399,90 +448,21 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.call_rt(Runtime::Alloc);
         self.emit(I::LocalTee(buf));
         self.call_host("return_copy");
-        // buf: u32 key length, the key (prefix ++ key form), the value.
         self.emit(I::LocalGet(buf));
         self.emit(I::I32Load(mem(0, 0)));
         self.call_rt(Runtime::Bswap32);
-        self.emit(I::LocalSet(key_len));
-        let (key_form, value_at) = (self.temp(ValType::I32), self.temp(ValType::I32));
-        self.emit(I::LocalGet(buf));
-        self.emit(I::I32Const(4 + 5));
-        self.emit(I::I32Add);
-        self.emit(I::LocalSet(key_form));
-        self.emit(I::LocalGet(buf));
-        self.emit(I::I32Const(4));
-        self.emit(I::I32Add);
-        self.emit(I::LocalGet(key_len));
-        self.emit(I::I32Add);
-        self.emit(I::LocalSet(value_at));
+        self.emit(I::LocalTee(key_len));
         // The next search starts after this key.
+        self.emit(I::LocalSet(after_len));
         self.emit(I::LocalGet(buf));
         self.emit(I::I32Const(4));
         self.emit(I::I32Add);
         self.emit(I::LocalSet(after));
-        self.emit(I::LocalGet(key_len));
-        self.emit(I::LocalSet(after_len));
-        self.decode_key_at(key_form, key_ty, span)?;
-        self.store_slot(slots, 0, key_ty, span)?;
-        self.decode_value(value_at, value_ty, span)?;
-        self.store_slot(slots, 1, value_ty, span)?;
-        self.bind_entry(pattern, slots, 0, 1, key_ty, value_ty, span)?;
-        self.emit(I::Block(BlockType::Empty));
-        let continue_depth = self.depth();
-        self.loop_body(body, break_depth, continue_depth)?;
-        self.emit(I::End);
+        each(self, buf, key_len, break_depth)?;
         self.emit(I::Br(self.depth() - top));
         self.emit(I::End);
         self.emit(I::End);
         Ok(())
-    }
-
-    /// `self.m.len()` on a storage map: the store keeps no count, so this
-    /// walks the entries in key order and counts them (gas per entry).
-    pub(super) fn storage_map_len(&mut self, field: u32) {
-        let [prefix, after, after_len, len, buf] = [0; 5].map(|_| self.temp(ValType::I32));
-        let count = self.temp(ValType::I64);
-        let at = self.ctx.field_key(field);
-        self.emit(I::I32Const(at as i32));
-        self.emit(I::LocalSet(prefix));
-        self.emit(I::I32Const(-1));
-        self.emit(I::LocalSet(after_len));
-        self.emit(I::I64Const(0));
-        self.emit(I::LocalSet(count));
-        self.emit(I::Block(BlockType::Empty));
-        let out = self.depth();
-        self.emit(I::Loop(BlockType::Empty));
-        let top = self.depth();
-        self.emit(I::LocalGet(prefix));
-        self.emit(I::I32Const(5));
-        self.emit(I::LocalGet(after));
-        self.emit(I::LocalGet(after_len));
-        self.call_host("storage_next");
-        self.emit(I::LocalTee(len));
-        self.emit(I::I32Const(-1));
-        self.emit(I::I32Eq);
-        self.emit(I::BrIf(self.depth() - out));
-        self.emit(I::LocalGet(len));
-        self.call_rt(Runtime::Alloc);
-        self.emit(I::LocalTee(buf));
-        self.call_host("return_copy");
-        // The next search starts after this key.
-        self.emit(I::LocalGet(buf));
-        self.emit(I::I32Load(mem(0, 0)));
-        self.call_rt(Runtime::Bswap32);
-        self.emit(I::LocalSet(after_len));
-        self.emit(I::LocalGet(buf));
-        self.emit(I::I32Const(4));
-        self.emit(I::I32Add);
-        self.emit(I::LocalSet(after));
-        self.emit(I::LocalGet(count));
-        self.emit(I::I64Const(1));
-        self.emit(I::I64Add);
-        self.emit(I::LocalSet(count));
-        self.emit(I::Br(self.depth() - top));
-        self.emit(I::End);
-        self.emit(I::End);
-        self.emit(I::LocalGet(count));
     }
 
     // ------------------------------------------------------------ encoding

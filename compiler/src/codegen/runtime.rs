@@ -335,78 +335,12 @@ fn decimal_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
             f.emit(I::I64Const(0));
             f.emit(I::I64LtS);
             f.abort_if(AbortCode::Overflow);
-            f.emit(I::I32Const(16));
-            f.call_rt(Runtime::Alloc);
-            f.emit(I::LocalTee(out));
-            f.emit(I::LocalGet(l));
-            f.emit(I::I64Store(mem(0, 0)));
-            f.emit(I::LocalGet(out));
-            f.emit(I::LocalGet(h));
-            f.emit(I::I64Store(mem(8, 0)));
-            f.emit(I::LocalGet(out));
-            vec![ValType::I32]
+            fresh_128(f, l, h, out)
         }
-        Runtime::DecCmp => {
-            // (a, b) -> -1, 0 or 1.
-            f.params = vec![ValType::I32, ValType::I32];
-            hi(f, 0);
-            hi(f, 1);
-            f.emit(I::I64GtS);
-            hi(f, 0);
-            hi(f, 1);
-            f.emit(I::I64LtS);
-            f.emit(I::I32Sub);
-            let c = f.temp(ValType::I32);
-            f.emit(I::LocalTee(c));
-            f.emit(I::If(BlockType::Result(ValType::I32)));
-            f.emit(I::LocalGet(c));
-            f.emit(I::Else);
-            lo(f, 0);
-            lo(f, 1);
-            f.emit(I::I64GtU);
-            lo(f, 0);
-            lo(f, 1);
-            f.emit(I::I64LtU);
-            f.emit(I::I32Sub);
-            f.emit(I::End);
-            vec![ValType::I32]
-        }
-        Runtime::DecEncode => {
-            // (dst, src): 16 bytes big-endian with the sign bit flipped.
-            f.params = vec![ValType::I32, ValType::I32];
-            f.emit(I::LocalGet(0));
-            hi(f, 1);
-            f.emit(I::I64Const(i64::MIN));
-            f.emit(I::I64Xor);
-            f.call_rt(Runtime::Bswap64);
-            f.emit(I::I64Store(mem(0, 0)));
-            f.emit(I::LocalGet(0));
-            lo(f, 1);
-            f.call_rt(Runtime::Bswap64);
-            f.emit(I::I64Store(mem(8, 0)));
-            vec![]
-        }
-        _ => {
-            // DecDecode: (src) -> fresh Decimal from its canonical encoding.
-            f.params = vec![ValType::I32];
-            let out = f.temp(ValType::I32);
-            f.emit(I::I32Const(16));
-            f.call_rt(Runtime::Alloc);
-            f.emit(I::LocalTee(out));
-            f.emit(I::LocalGet(0));
-            f.emit(I::I64Load(mem(8, 0)));
-            f.call_rt(Runtime::Bswap64);
-            f.emit(I::I64Store(mem(0, 0)));
-            f.emit(I::LocalGet(out));
-            f.emit(I::LocalGet(0));
-            f.emit(I::I64Load(mem(0, 0)));
-            f.call_rt(Runtime::Bswap64);
-            f.emit(I::I64Const(i64::MIN));
-            f.emit(I::I64Xor);
-            f.emit(I::I64Store(mem(8, 0)));
-            f.emit(I::LocalGet(out));
-            vec![ValType::I32]
-        }
+        Runtime::DecCmp => cmp_128(f, true),
+        Runtime::DecEncode => encode_128(f, true),
+        // DecDecode
+        _ => decode_128(f, true),
     }
 }
 
@@ -418,28 +352,7 @@ fn u128_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
         f.emit(I::I64Load(mem(offset, 0)));
     };
     match r {
-        Runtime::U128Cmp => {
-            // (a, b) -> -1, 0 or 1, unsigned.
-            f.params = vec![ValType::I32, ValType::I32];
-            let c = f.temp(ValType::I32);
-            for (offset, into_c) in [(8, true), (0, false)] {
-                word(f, 0, offset);
-                word(f, 1, offset);
-                f.emit(I::I64GtU);
-                word(f, 0, offset);
-                word(f, 1, offset);
-                f.emit(I::I64LtU);
-                f.emit(I::I32Sub);
-                if into_c {
-                    f.emit(I::LocalTee(c));
-                    f.emit(I::If(BlockType::Result(ValType::I32)));
-                    f.emit(I::LocalGet(c));
-                    f.emit(I::Else);
-                }
-            }
-            f.emit(I::End);
-            vec![ValType::I32]
-        }
+        Runtime::U128Cmp => cmp_128(f, false),
         Runtime::U128Add | Runtime::U128Sub => {
             // (a, b) -> fresh a ± b; aborts with Overflow outside 0..2^128.
             f.params = vec![ValType::I32, ValType::I32];
@@ -490,48 +403,95 @@ fn u128_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
                 f.emit(I::I32Or);
                 f.abort_if(AbortCode::Overflow);
             }
-            f.emit(I::I32Const(16));
-            f.call_rt(Runtime::Alloc);
-            f.emit(I::LocalTee(out));
-            f.emit(I::LocalGet(l));
-            f.emit(I::I64Store(mem(0, 0)));
-            f.emit(I::LocalGet(out));
-            f.emit(I::LocalGet(h));
-            f.emit(I::I64Store(mem(8, 0)));
-            f.emit(I::LocalGet(out));
-            vec![ValType::I32]
+            fresh_128(f, l, h, out)
         }
-        Runtime::U128Encode => {
-            // (dst, src): 16 bytes big-endian.
-            f.params = vec![ValType::I32, ValType::I32];
-            f.emit(I::LocalGet(0));
-            word(f, 1, 8);
-            f.call_rt(Runtime::Bswap64);
-            f.emit(I::I64Store(mem(0, 0)));
-            f.emit(I::LocalGet(0));
-            word(f, 1, 0);
-            f.call_rt(Runtime::Bswap64);
-            f.emit(I::I64Store(mem(8, 0)));
-            vec![]
+        Runtime::U128Encode => encode_128(f, false),
+        // U128Decode
+        _ => decode_128(f, false),
+    }
+}
+
+/// Leaves a fresh 16-byte value with low word `l` and high word `h`
+/// (`out` is scratch).
+fn fresh_128(f: &mut FnCompiler<'_, '_>, l: u32, h: u32, out: u32) -> Vec<ValType> {
+    f.emit(I::I32Const(16));
+    f.call_rt(Runtime::Alloc);
+    f.emit(I::LocalTee(out));
+    f.emit(I::LocalGet(l));
+    f.emit(I::I64Store(mem(0, 0)));
+    f.emit(I::LocalGet(out));
+    f.emit(I::LocalGet(h));
+    f.emit(I::I64Store(mem(8, 0)));
+    f.emit(I::LocalGet(out));
+    vec![ValType::I32]
+}
+
+/// `(a, b) -> -1, 0 or 1` for two 128-bit values (16 bytes little-endian):
+/// the high words compared signed (i128, a Decimal's raw) or unsigned
+/// (u128), then the low words unsigned.
+fn cmp_128(f: &mut FnCompiler<'_, '_>, signed: bool) -> Vec<ValType> {
+    f.params = vec![ValType::I32, ValType::I32];
+    let c = f.temp(ValType::I32);
+    for (offset, high) in [(8, true), (0, false)] {
+        let (gt, lt) = if high && signed { (I::I64GtS, I::I64LtS) } else { (I::I64GtU, I::I64LtU) };
+        for cmp in [gt, lt] {
+            for p in [0, 1] {
+                f.emit(I::LocalGet(p));
+                f.emit(I::I64Load(mem(offset, 0)));
+            }
+            f.emit(cmp);
         }
-        _ => {
-            // U128Decode: (src) -> fresh value from its canonical encoding.
-            f.params = vec![ValType::I32];
-            let out = f.temp(ValType::I32);
-            f.emit(I::I32Const(16));
-            f.call_rt(Runtime::Alloc);
-            f.emit(I::LocalTee(out));
-            word(f, 0, 8);
-            f.call_rt(Runtime::Bswap64);
-            f.emit(I::I64Store(mem(0, 0)));
-            f.emit(I::LocalGet(out));
-            word(f, 0, 0);
-            f.call_rt(Runtime::Bswap64);
-            f.emit(I::I64Store(mem(8, 0)));
-            f.emit(I::LocalGet(out));
-            vec![ValType::I32]
+        f.emit(I::I32Sub);
+        if high {
+            f.emit(I::LocalTee(c));
+            f.emit(I::If(BlockType::Result(ValType::I32)));
+            f.emit(I::LocalGet(c));
+            f.emit(I::Else);
         }
     }
+    f.emit(I::End);
+    vec![ValType::I32]
+}
+
+/// `(dst, src)`: a 128-bit value's canonical encoding, 16 bytes
+/// big-endian, with the top bit flipped when `signed` (so signed values
+/// sort as bytes).
+fn encode_128(f: &mut FnCompiler<'_, '_>, signed: bool) -> Vec<ValType> {
+    f.params = vec![ValType::I32, ValType::I32];
+    for (from, to) in [(8, 0), (0, 8)] {
+        f.emit(I::LocalGet(0));
+        f.emit(I::LocalGet(1));
+        f.emit(I::I64Load(mem(from, 0)));
+        if signed && from == 8 {
+            f.emit(I::I64Const(i64::MIN));
+            f.emit(I::I64Xor);
+        }
+        f.call_rt(Runtime::Bswap64);
+        f.emit(I::I64Store(mem(to, 0)));
+    }
+    vec![]
+}
+
+/// `(src) -> fresh value` from the encoding `encode_128` writes.
+fn decode_128(f: &mut FnCompiler<'_, '_>, signed: bool) -> Vec<ValType> {
+    f.params = vec![ValType::I32];
+    let out = f.temp(ValType::I32);
+    f.emit(I::I32Const(16));
+    f.call_rt(Runtime::Alloc);
+    f.emit(I::LocalSet(out));
+    for (from, to) in [(8, 0), (0, 8)] {
+        f.emit(I::LocalGet(out));
+        f.emit(I::LocalGet(0));
+        f.emit(I::I64Load(mem(from, 0)));
+        f.call_rt(Runtime::Bswap64);
+        if signed && to == 8 {
+            f.emit(I::I64Const(i64::MIN));
+            f.emit(I::I64Xor);
+        }
+        f.emit(I::I64Store(mem(to, 0)));
+    }
+    f.emit(I::LocalGet(out));
+    vec![ValType::I32]
 }
 
 /// Pushes the length held (big-endian) in the first 4 bytes at local `p`.
