@@ -153,6 +153,22 @@ impl Decimal {
     }
 }
 
+/// Whether a quotient truncated toward zero, with a nonzero remainder,
+/// moves one unit away from zero under `mode`: `twice` compares twice the
+/// remainder with the divisor (magnitudes), `odd` says the truncated
+/// quotient is odd. The one rule both divisions below follow.
+fn rounds_away(mode: Rounding, negative: bool, twice: Ordering, odd: bool) -> bool {
+    match mode {
+        Rounding::Down => false,
+        Rounding::Up => true,
+        Rounding::Floor => negative,
+        Rounding::Ceiling => !negative,
+        Rounding::HalfUp => twice != Ordering::Less,
+        Rounding::HalfDown => twice == Ordering::Greater,
+        Rounding::HalfEven => twice == Ordering::Greater || (twice == Ordering::Equal && odd),
+    }
+}
+
 /// `n / d` rounded by `mode`; `d` is never zero here.
 fn round_div(n: I256, d: I256, mode: Rounding) -> I256 {
     let quotient = n / d;
@@ -162,18 +178,7 @@ fn round_div(n: I256, d: I256, mode: Rounding) -> I256 {
     }
     let negative = (n < I256::ZERO) != (d < I256::ZERO);
     let twice = (remainder.abs() * I256::from(2i32)).cmp(&d.abs());
-    let away = match mode {
-        Rounding::Down => false,
-        Rounding::Up => true,
-        Rounding::Floor => negative,
-        Rounding::Ceiling => !negative,
-        Rounding::HalfUp => twice != Ordering::Less,
-        Rounding::HalfDown => twice == Ordering::Greater,
-        Rounding::HalfEven => {
-            twice == Ordering::Greater
-                || (twice == Ordering::Equal && quotient % I256::from(2i32) != I256::ZERO)
-        }
-    };
+    let away = rounds_away(mode, negative, twice, quotient % I256::from(2i32) != I256::ZERO);
     if !away {
         quotient
     } else if negative {
@@ -214,18 +219,7 @@ fn round_div_u64(negative: bool, magnitude: [u64; 4], d: u64, mode: Rounding) ->
         return Err(ArithError::Overflow);
     }
     let truncated = (u128::from(q1) << 64) | u128::from(q0);
-    let away = remainder != 0 && {
-        let twice = (remainder * 2).cmp(&divisor);
-        match mode {
-            Rounding::Down => false,
-            Rounding::Up => true,
-            Rounding::Floor => negative,
-            Rounding::Ceiling => !negative,
-            Rounding::HalfUp => twice != Ordering::Less,
-            Rounding::HalfDown => twice == Ordering::Greater,
-            Rounding::HalfEven => twice == Ordering::Greater || (twice == Ordering::Equal && q0 & 1 == 1),
-        }
-    };
+    let away = remainder != 0 && rounds_away(mode, negative, (remainder * 2).cmp(&divisor), q0 & 1 == 1);
     let rounded = if away { truncated.checked_add(1).ok_or(ArithError::Overflow)? } else { truncated };
     if negative {
         // i128::MIN's magnitude is one more than i128::MAX.
