@@ -2,6 +2,10 @@
 //! `bench/solidity/*.sol` (by `scripts/bench.sh`), placed in revm's
 //! in-memory database and called with one transaction per call, calldata
 //! built by hand from 4-byte selectors.
+//!
+//! Like the rest of the harness (see `main.rs`), its `expect`s guard
+//! fixed, generated inputs and the harness's own contracts: a failure is
+//! a harness bug, stopped at once with its reason; no user input reaches it.
 
 use std::collections::BTreeMap;
 use std::path::Path;

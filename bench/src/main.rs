@@ -183,7 +183,30 @@ struct Row {
     note: Option<String>,
 }
 
-/// Everything Writ needs: the VM and each compiled contract.
+/// Measures one Writ call of contract `name` that does all `ops`
+/// operations (empty storage, a block session) and decodes its result as
+/// `returns`.
+#[allow(clippy::too_many_arguments)]
+fn measure_one_call(
+    workload: &str,
+    runs: usize,
+    ops: u64,
+    side: &WritSide,
+    name: &str,
+    entry: &str,
+    call_args: &[u8],
+    returns: AbiType,
+) -> (Figure, Value) {
+    let (contract, state): (_, Arc<dyn State>) = (side.contract(name), Arc::new(Storage::default()));
+    let mut session = side.vm.session();
+    measure(workload, runs, ops, || {
+        let start = Instant::now();
+        let done = writ::call(&mut session, contract, entry, call_args, [1; 20], &state);
+        let elapsed = start.elapsed();
+        Run { elapsed, result: decode(returns.clone(), &done.success.result), gas: done.gas }
+    })
+}
+
 struct WritSide {
     vm: Vm,
     contracts: BTreeMap<&'static str, Arc<Contract>>,
@@ -271,16 +294,9 @@ fn spin(sizes: &Sizes, writ_side: &WritSide, evm_code: Option<Vec<u8>>) -> Row {
         Run { elapsed: start.elapsed(), result, gas: 0 }
     });
 
-    let contract = writ_side.contract("Spin");
-    let state: Arc<dyn State> = Arc::new(Storage::default());
     let spin_args = args(vec![(AbiType::U64, Value::U64(n))]);
-    let mut session = writ_side.vm.session();
-    let (writ, got) = measure(name, sizes.runs, n, || {
-        let start = Instant::now();
-        let done = writ::call(&mut session, contract, "spin", &spin_args, [1; 20], &state);
-        let elapsed = start.elapsed();
-        Run { elapsed, result: decode(AbiType::U64, &done.success.result), gas: done.gas }
-    });
+    let (writ, got) =
+        measure_one_call(name, sizes.runs, n, writ_side, "Spin", "spin", &spin_args, AbiType::U64);
     check_equal(name, "Writ", &got, &Value::U64(want));
 
     let evm = evm_code.map(|code| {
@@ -688,16 +704,9 @@ fn hashes(sizes: &Sizes, writ_side: &WritSide, evm_code: Option<Vec<u8>>) -> Row
         Run { elapsed: start.elapsed(), result: digest, gas: 0 }
     });
 
-    let contract = writ_side.contract("Evidence");
-    let state: Arc<dyn State> = Arc::new(Storage::default());
     let hash_args = args(vec![(AbiType::Bytes, Value::Bytes(record.clone())), (AbiType::U64, Value::U64(n))]);
-    let mut session = writ_side.vm.session();
-    let (writ, got) = measure(name, sizes.runs, n, || {
-        let start = Instant::now();
-        let done = writ::call(&mut session, contract, "hash_many", &hash_args, [1; 20], &state);
-        let elapsed = start.elapsed();
-        Run { elapsed, result: decode(AbiType::Hash, &done.success.result), gas: done.gas }
-    });
+    let (writ, got) =
+        measure_one_call(name, sizes.runs, n, writ_side, "Evidence", "hash_many", &hash_args, AbiType::Hash);
     check_equal(name, "Writ", &got, &Value::Hash(want));
 
     let evm = evm_code.map(|code| {

@@ -1,6 +1,10 @@
 //! The Writ side: contracts compiled from `bench/writ/*.writ` by the
 //! project's compiler, run on the VM with gas metering, in a block session
 //! (instances reused) or on a fresh instance per call.
+//!
+//! Like the rest of the harness (see `main.rs`), its `expect`s guard
+//! fixed, generated inputs and the harness's own contracts: a failure is
+//! a harness bug, stopped at once with its reason; no user input reaches it.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
