@@ -475,18 +475,25 @@ fn decimal_from_int(mut caller: Ctx<'_>, value: i64, signed: i32, dest: i32) -> 
 fn decimal_to_int(mut caller: Ctx<'_>, src: i32, target: i32) -> HostResult<i64> {
     charge_for(&mut caller, |s| s.decimal, 0)?;
     let value = read_decimal(&mut caller, src)?;
-    let range: (i128, i128) = match target {
+    match narrow_to(target, value.to_int_exact()) {
+        Some(n) => Ok(n),
+        None => Err(arithmetic_abort(&mut caller, AbortCode::Conversion)),
+    }
+}
+
+/// A whole number as integer target 0 `u64`, 1 `i64`, 2 `u32`, 3 `u8` or
+/// 4 `Timestamp` (the targets of `decimal_to_int` and `int128`'s
+/// `Narrow`), or `None` when it is out of that type's range. u64 values
+/// travel as their bit pattern in an i64.
+fn narrow_to(target: i32, value: Option<i128>) -> Option<i64> {
+    let (low, high): (i128, i128) = match target {
         0 | 4 => (0, i128::from(u64::MAX)),
         1 => (i128::from(i64::MIN), i128::from(i64::MAX)),
         2 => (0, i128::from(u32::MAX)),
         3 => (0, i128::from(u8::MAX)),
-        _ => (1, 0),
+        _ => return None,
     };
-    match value.to_int_exact() {
-        // u64 values travel as their bit pattern in an i64.
-        Some(n) if n >= range.0 && n <= range.1 => Ok(n as i64),
-        _ => Err(arithmetic_abort(&mut caller, AbortCode::Conversion)),
-    }
+    value.filter(|n| (low..=high).contains(n)).map(|n| n as i64)
 }
 
 /// Reads a 16-byte little-endian 128-bit value in place.
@@ -551,18 +558,7 @@ fn int128(mut caller: Ctx<'_>, op: i32, a: i32, b: i32, dest: i32) -> HostResult
         Op::Narrow => {
             let (from_signed, target) = if b >= 5 { (true, b - 5) } else { (false, b) };
             let value: Option<i128> = if from_signed { Some(xi) } else { i128::try_from(xu).ok() };
-            let range: (i128, i128) = match target {
-                0 | 4 => (0, i128::from(u64::MAX)),
-                1 => (i128::from(i64::MIN), i128::from(i64::MAX)),
-                2 => (0, i128::from(u32::MAX)),
-                3 => (0, i128::from(u8::MAX)),
-                _ => (1, 0),
-            };
-            match value {
-                // u64 values travel as their bit pattern in an i64.
-                Some(n) if n >= range.0 && n <= range.1 => Ok((n as i64).to_le_bytes().to_vec()),
-                _ => Err(AbortCode::Conversion),
-            }
+            narrow_to(target, value).map(|n| n.to_le_bytes().to_vec()).ok_or(AbortCode::Conversion)
         }
     };
     match result {

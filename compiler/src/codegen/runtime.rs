@@ -478,9 +478,9 @@ fn decode_128(f: &mut FnCompiler<'_, '_>, signed: bool) -> Vec<ValType> {
     let out = f.temp(ValType::I32);
     f.emit(I::I32Const(16));
     f.call_rt(Runtime::Alloc);
-    f.emit(I::LocalSet(out));
     for (from, to) in [(8, 0), (0, 8)] {
-        f.emit(I::LocalGet(out));
+        // The fresh block's address: kept from the allocation, then reread.
+        f.emit(if to == 0 { I::LocalTee(out) } else { I::LocalGet(out) });
         f.emit(I::LocalGet(0));
         f.emit(I::I64Load(mem(from, 0)));
         f.call_rt(Runtime::Bswap64);
