@@ -13,6 +13,7 @@ pub mod encode;
 pub mod host;
 pub mod json;
 pub mod limits;
+pub mod reader;
 pub mod value;
 
 pub use date::Date;

@@ -6,6 +6,7 @@
 //! identifier, and hostile bytes give an error, never a panic.
 
 use ed25519_dalek::{Signer, SigningKey};
+use writ_abi::reader::ByteReader;
 
 use crate::crypto::{Address, Hash32, address_of, sha256, verify};
 
@@ -126,7 +127,7 @@ impl SignedTransaction {
         if bytes.len() > TX_BYTES_MAX {
             return Err(TxError::TooLarge { size: bytes.len(), max: TX_BYTES_MAX });
         }
-        let mut r = Reader { bytes };
+        let mut r = ByteReader::new(bytes);
         if r.take(MAGIC.len()) != Some(&MAGIC[..]) {
             return Err(malformed("it does not start with `writ-tx/1`"));
         }
@@ -158,10 +159,10 @@ impl SignedTransaction {
         };
         let tx = Transaction { chain_id, signer, nonce, gas_limit, cosigners, payload };
         let expected = 1 + tx.cosigners.len();
-        if r.bytes.len() != expected * 64 {
-            return Err(TxError::SignatureCount { expected, found: r.bytes.len() / 64 });
+        if r.rest().len() != expected * 64 {
+            return Err(TxError::SignatureCount { expected, found: r.rest().len() / 64 });
         }
-        let signatures = r.bytes.chunks(64).filter_map(|c| c.try_into().ok()).collect();
+        let signatures = r.rest().chunks(64).filter_map(|c| c.try_into().ok()).collect();
         Ok(SignedTransaction { tx, signatures })
     }
 
@@ -186,43 +187,6 @@ impl SignedTransaction {
 fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
     out.extend_from_slice(bytes);
-}
-
-struct Reader<'a> {
-    bytes: &'a [u8],
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let (head, tail) = self.bytes.split_at_checked(n)?;
-        self.bytes = tail;
-        Some(head)
-    }
-
-    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
-        self.take(N)?.try_into().ok()
-    }
-
-    fn u32(&mut self) -> Option<u32> {
-        self.array::<4>().map(u32::from_be_bytes)
-    }
-
-    fn u64(&mut self) -> Option<u64> {
-        self.array::<8>().map(u64::from_be_bytes)
-    }
-
-    fn bytes(&mut self) -> Option<&'a [u8]> {
-        let len = self.u32()? as usize;
-        self.take(len)
-    }
-
-    fn text(&mut self, max: usize) -> Option<String> {
-        let bytes = self.bytes()?;
-        if bytes.len() > max {
-            return None;
-        }
-        String::from_utf8(bytes.to_vec()).ok()
-    }
 }
 
 #[cfg(test)]

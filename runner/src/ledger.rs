@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use writ_abi::document::ContractAbi;
 use writ_abi::host::test::TestOp;
+use writ_abi::reader::ByteReader;
 use writ_abi::value::render;
 use writ_abi::{AbiType, TypeDefs, Value};
 use writ_compiler::codegen::Site;
@@ -161,45 +162,6 @@ impl Handle {
     }
 }
 
-/// Reads the parts of an operation's input.
-struct Input<'a> {
-    bytes: &'a [u8],
-}
-
-impl<'a> Input<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let (head, tail) = self.bytes.split_at_checked(n)?;
-        self.bytes = tail;
-        Some(head)
-    }
-
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_be_bytes(self.take(4)?.try_into().ok()?))
-    }
-
-    fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_be_bytes(self.take(8)?.try_into().ok()?))
-    }
-
-    fn address(&mut self) -> Option<[u8; 20]> {
-        self.take(20)?.try_into().ok()
-    }
-
-    /// The value form of `Bytes` or `String`.
-    fn bytes(&mut self) -> Option<&'a [u8]> {
-        let len = self.u32()? as usize;
-        self.take(len)
-    }
-
-    fn string(&mut self) -> Option<String> {
-        String::from_utf8(self.bytes()?.to_vec()).ok()
-    }
-
-    fn rest(self) -> &'a [u8] {
-        self.bytes
-    }
-}
-
 /// The runner's side of the harness: a test's ledger plus the fixed data.
 pub(crate) struct Runner {
     pub ledger: Arc<Mutex<Ledger>>,
@@ -210,7 +172,7 @@ impl TestHost for Runner {
     fn op(&mut self, code: i32, input: &[u8], context: &mut CallContext) -> Result<Vec<u8>, TestStop> {
         let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
         let result = match TestOp::from_i32(code) {
-            Some(op) => perform(&mut ledger, &self.env, op, Input { bytes: input }, context),
+            Some(op) => perform(&mut ledger, &self.env, op, ByteReader::new(input), context),
             None => Err(Failure {
                 site: None,
                 message: format!("the harness used unknown test operation {code}"),
@@ -238,7 +200,7 @@ fn perform(
     ledger: &mut Ledger,
     env: &Arc<Env>,
     op: TestOp,
-    input: Input<'_>,
+    input: ByteReader<'_>,
     context: &mut CallContext,
 ) -> Result<Vec<u8>, Failure> {
     let result = perform_op(ledger, env, op, input, context);
@@ -251,7 +213,7 @@ fn perform_op(
     ledger: &mut Ledger,
     env: &Arc<Env>,
     op: TestOp,
-    mut input: Input<'_>,
+    mut input: ByteReader<'_>,
     context: &mut CallContext,
 ) -> Result<Vec<u8>, Failure> {
     let bad = || malformed(op);
@@ -284,7 +246,7 @@ fn perform_op(
         }
         TestOp::From | TestOp::SignedBy => {
             let mut handle = Handle::decode(input.bytes().ok_or_else(bad)?).ok_or_else(bad)?;
-            let who = input.address().ok_or_else(bad)?;
+            let who = input.array::<20>().ok_or_else(bad)?;
             if op == TestOp::From {
                 handle.caller = who;
             } else {
@@ -297,7 +259,7 @@ fn perform_op(
             let code = input.u32().ok_or_else(bad)? as usize;
             let caller = match input.take(1).ok_or_else(bad)? {
                 [0] => account("admin"),
-                _ => input.address().ok_or_else(bad)?,
+                _ => input.array::<20>().ok_or_else(bad)?,
             };
             let args = input.rest();
             deploy(ledger, env, site, code, caller, args)
