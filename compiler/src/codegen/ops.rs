@@ -488,14 +488,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             return self.cast_int128(&from, to, span);
         }
         if from == Ty::Decimal {
-            let target = match to {
-                Ty::Int(IntTy::U64) => 0,
-                Ty::Int(IntTy::I64) => 1,
-                Ty::Int(IntTy::U32) => 2,
-                Ty::Int(IntTy::U8) => 3,
-                Ty::Timestamp => 4,
-                _ => return Err(unsupported(span, "this conversion")),
-            };
+            let target = int_target(to).ok_or_else(|| unsupported(span, "this conversion"))?;
             self.emit(I::I32Const(target));
             self.call_host("decimal_to_int");
             if repr(to) == Some(Repr::I32) {
@@ -613,16 +606,6 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     /// `as` to or from u128 / i128, with the value on the stack.
     fn cast_int128(&mut self, from: &Ty, to: &Ty, span: Span) -> Out {
         use writ_abi::host::Int128Op as Op;
-        let kind = |t: &Ty| -> Option<i32> {
-            Some(match t {
-                Ty::Int(IntTy::U64) => 0,
-                Ty::Int(IntTy::I64) => 1,
-                Ty::Int(IntTy::U32) => 2,
-                Ty::Int(IntTy::U8) => 3,
-                Ty::Timestamp => 4,
-                _ => return None,
-            })
-        };
         let v = self.temp(ValType::I32);
         match (from, to) {
             (Ty::Int(IntTy::U128), Ty::Int(IntTy::I128)) | (Ty::Int(IntTy::I128), Ty::Int(IntTy::U128)) => {
@@ -641,7 +624,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.int128_call(op, v, None, 16);
             }
             (Ty::Int(IntTy::U128 | IntTy::I128), narrow) => {
-                let Some(target) = kind(narrow) else { return Err(unsupported(span, "this conversion")) };
+                let Some(target) = int_target(narrow) else {
+                    return Err(unsupported(span, "this conversion"));
+                };
                 self.emit(I::LocalSet(v));
                 let target = if *from == Ty::Int(IntTy::I128) { target + 5 } else { target };
                 let (k, out) = (self.temp(ValType::I32), self.temp(ValType::I32));
@@ -655,7 +640,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 }
             }
             (small, Ty::Int(wide @ (IntTy::U128 | IntTy::I128))) => {
-                if kind(small).is_none() {
+                if int_target(small).is_none() {
                     return Err(unsupported(span, "this conversion"));
                 }
                 // Widen: the 64-bit value, then its sign (or zero) above it.
@@ -691,4 +676,17 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         }
         Ok(())
     }
+}
+
+/// The host's number for an integer target of a conversion (`decimal_to_int`
+/// and `int128`'s `Narrow`): 0 `u64`, 1 `i64`, 2 `u32`, 3 `u8`, 4 `Timestamp`.
+fn int_target(ty: &Ty) -> Option<i32> {
+    Some(match ty {
+        Ty::Int(IntTy::U64) => 0,
+        Ty::Int(IntTy::I64) => 1,
+        Ty::Int(IntTy::U32) => 2,
+        Ty::Int(IntTy::U8) => 3,
+        Ty::Timestamp => 4,
+        _ => return None,
+    })
 }
