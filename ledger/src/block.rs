@@ -108,6 +108,12 @@ impl Receipt {
     /// SHA-256 of the receipt's JSON (fields in declaration order, so the
     /// same receipt always gives the same bytes).
     pub fn hash(&self) -> Hash32 {
-        sha256(&serde_json::to_vec(self).unwrap_or_default())
+        sha256(&self.json())
+    }
+
+    /// The JSON the store keeps and the receipts root hashes. Serialising
+    /// these plain structs cannot fail.
+    pub fn json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
     }
 }

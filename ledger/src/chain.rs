@@ -25,7 +25,7 @@ use writ_vm::{Call, CallContext, CallReport, Contract, Outcome, State, StateErro
 
 use crate::block::{Block, ErrorInfo, EventRecord, Header, Receipt, Status};
 use crate::crypto::{
-    Address, Hash32, address_of, contract_address, hex, leaf_hash, merkle_proof, merkle_root,
+    Address, Hash32, address_of, contract_address, hex, leaf_hash, merkle_proof, merkle_root, sha256,
 };
 use crate::tx::{Payload, SignedTransaction, TxError};
 
@@ -102,6 +102,14 @@ impl Rejection {
             Rejection::Module(_) => "bad_module",
         }
     }
+}
+
+/// An included transaction with its id, receipt and the receipt's JSON.
+struct TxRow<'a> {
+    id: Hash32,
+    signed: &'a SignedTransaction,
+    receipt: &'a Receipt,
+    json: Vec<u8>,
 }
 
 /// A deployed contract: its code hash, ABI and compiled module.
@@ -481,19 +489,24 @@ impl Chain {
         }
         drop(session);
         let state_root = self.compute_state_root();
-        let tx_ids: Vec<Hash32> = included.iter().map(|s| s.tx.id()).collect();
-        let receipt_hashes: Vec<Hash32> = receipts.iter().map(Receipt::hash).collect();
+        // Each transaction's id and each receipt's JSON are made once: the
+        // roots hash them and the store keeps the same bytes.
+        let rows: Vec<TxRow<'_>> = included
+            .iter()
+            .zip(&receipts)
+            .map(|(signed, receipt)| TxRow { id: signed.tx.id(), signed, receipt, json: receipt.json() })
+            .collect();
         let header = Header {
             height,
             parent: self.head_hash,
             time,
-            tx_root: merkle_root(&tx_ids.iter().map(|id| leaf_hash(id)).collect::<Vec<_>>()),
-            receipts_root: merkle_root(&receipt_hashes.iter().map(|h| leaf_hash(h)).collect::<Vec<_>>()),
+            tx_root: merkle_root(&rows.iter().map(|r| leaf_hash(&r.id)).collect::<Vec<_>>()),
+            receipts_root: merkle_root(&rows.iter().map(|r| leaf_hash(&sha256(&r.json))).collect::<Vec<_>>()),
             state_root,
         };
         let hash = header.hash();
-        let block = header.into_block(tx_ids.iter().map(|id| hex(id)).collect());
-        let written = self.persist(&block, &included, &receipts, &undo, &touched_nonces, &new_contracts);
+        let block = header.into_block(rows.iter().map(|r| hex(&r.id)).collect());
+        let written = self.persist(&block, &rows, &undo, &touched_nonces, &new_contracts);
         if let Err(error) = written {
             let added: Vec<Address> = new_contracts.iter().map(|(a, _, _)| *a).collect();
             self.rollback(undo, &touched_nonces, &added);
@@ -548,8 +561,7 @@ impl Chain {
     fn persist(
         &self,
         block: &Block,
-        txs: &[&SignedTransaction],
-        receipts: &[Receipt],
+        rows: &[TxRow<'_>],
         undo: &BTreeMap<Vec<u8>, Option<Vec<u8>>>,
         nonces: &BTreeSet<Address>,
         new_contracts: &[(Address, Deployed, Vec<u8>)],
@@ -565,10 +577,8 @@ impl Chain {
             let mut tx_table = write.open_table(TXS).map_err(store_error)?;
             let mut receipt_table = write.open_table(RECEIPTS).map_err(store_error)?;
             let mut events = write.open_table(EVENTS).map_err(store_error)?;
-            for (signed, receipt) in txs.iter().zip(receipts) {
-                let id = signed.tx.id();
+            for TxRow { id, signed, receipt, json } in rows {
                 tx_table.insert(&id[..], &signed.encode()[..]).map_err(store_error)?;
-                let json = serde_json::to_vec(receipt).map_err(store_error)?;
                 receipt_table.insert(&id[..], &json[..]).map_err(store_error)?;
                 for (n, event) in receipt.events.iter().enumerate() {
                     let contract = crate::crypto::parse_hex::<20>(&event.contract).unwrap_or([0; 20]);
