@@ -822,19 +822,33 @@ fn waiting_transactions_duplicates_and_nonces() {
     assert_eq!(node.status()["pending"], 2);
     assert_eq!(node.status()["height"], 0);
     // A batch: each transaction gets its own answer, in order; one refusal
-    // does not stop the others.
+    // does not stop the others. Its signatures are verified as one batch:
+    // a bad one among them is still named, and only it is refused.
+    let mut forged = deploy(3, Vec::new());
+    if let Some(last) = forged.last_mut() {
+        *last ^= 1;
+    }
     let (status, batch) = post_json(
         url,
         "/v1/transactions/batch",
-        &json!({ "txs": [hex(&deploy(2, Vec::new())), "zz", hex(&deploy(9, Vec::new())), hex(&deploy(3, Vec::new()))] }),
+        &json!({ "txs": [
+            hex(&deploy(2, Vec::new())),
+            "zz",
+            hex(&forged),
+            "00",
+            hex(&deploy(9, Vec::new())),
+            hex(&deploy(3, Vec::new())),
+        ] }),
     );
     assert_eq!(status, 202, "{batch}");
     let results = batch["results"].as_array().unwrap();
-    assert_eq!(results.len(), 4, "{batch}");
+    assert_eq!(results.len(), 6, "{batch}");
     assert_eq!(results[0]["status"], "pending", "{batch}");
     assert_eq!(results[1]["error"]["code"], "bad_hex", "{batch}");
-    assert_eq!(results[2]["error"]["code"], "gapped_nonce", "{batch}");
-    assert_eq!(results[3]["status"], "pending", "{batch}");
+    assert_eq!(results[2]["error"]["code"], "bad_signature", "{batch}");
+    assert_eq!(results[3]["error"]["code"], "malformed", "{batch}");
+    assert_eq!(results[4]["error"]["code"], "gapped_nonce", "{batch}");
+    assert_eq!(results[5]["status"], "pending", "{batch}");
     assert_eq!(node.status()["pending"], 4);
     let too_many: Vec<String> = (0..1001).map(|_| "00".to_string()).collect();
     let (status, body) = post_json(url, "/v1/transactions/batch", &json!({ "txs": too_many }));

@@ -267,14 +267,17 @@ async fn submit_batch(
     let results = {
         let node = Arc::clone(&node);
         tokio::task::spawn_blocking(move || {
-            batch
-                .txs
+            let decoded: Vec<Option<Vec<u8>>> =
+                batch.txs.iter().map(|text| hex::decode(text.strip_prefix("0x").unwrap_or(text)).ok()).collect();
+            let well_formed: Vec<&[u8]> = decoded.iter().flatten().map(Vec::as_slice).collect();
+            let mut submitted = node.submit_many(&well_formed).into_iter();
+            decoded
                 .iter()
-                .map(|text| {
-                    let Ok(bytes) = hex::decode(text.strip_prefix("0x").unwrap_or(text)) else {
+                .map(|bytes| {
+                    let Some(outcome) = bytes.as_ref().and_then(|_| submitted.next()) else {
                         return json!({ "error": { "code": "bad_hex", "message": "not hex" } });
                     };
-                    match node.submit(&bytes) {
+                    match outcome {
                         Ok(id) => json!({ "id": hex(&id), "status": "pending" }),
                         Err(SubmitError::Rejected(r)) => {
                             json!({ "error": { "code": r.code(), "message": r.to_string() } })

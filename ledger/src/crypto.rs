@@ -35,10 +35,10 @@ pub fn contract_address(deployer: &Address, nonce: u64) -> Address {
     address
 }
 
-/// Strict Ed25519 verification (no malleable signatures, no weak keys).
+/// Ed25519 verification under the one rule contracts use too (ZIP-215,
+/// small-order keys refused: `writ_vm::signature`).
 pub fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
-    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(public_key) else { return false };
-    key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature)).is_ok()
+    writ_vm::signature::verify_ed25519(public_key, message, signature)
 }
 
 pub fn hex(bytes: &[u8]) -> String {

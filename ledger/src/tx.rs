@@ -7,6 +7,7 @@
 
 use ed25519_dalek::{Signer, SigningKey};
 use writ_abi::reader::ByteReader;
+use writ_vm::signature::SignatureCheck;
 
 use crate::crypto::{Address, Hash32, address_of, sha256, verify};
 
@@ -168,19 +169,36 @@ impl SignedTransaction {
 
     /// Checks every signature against the body.
     pub fn verify_signatures(&self) -> Result<(), TxError> {
+        let id = self.tx.id();
+        let checks = self.signature_checks(&id)?;
+        let valid: Vec<bool> = checks.iter().map(|c| verify(c.key, c.message, c.signature)).collect();
+        Self::signature_verdict(&valid)
+    }
+
+    /// What the signatures must prove, given the body's id: the signer's
+    /// and then each co-signer's signature of `id`.
+    pub fn signature_checks<'a>(&'a self, id: &'a Hash32) -> Result<Vec<SignatureCheck<'a>>, TxError> {
         let expected = 1 + self.tx.cosigners.len();
         if self.signatures.len() != expected {
             return Err(TxError::SignatureCount { expected, found: self.signatures.len() });
         }
-        let id = self.tx.id();
         let keys = std::iter::once(&self.tx.signer).chain(&self.tx.cosigners);
-        for (index, (key, signature)) in keys.zip(&self.signatures).enumerate() {
-            if !verify(key, &id, signature) {
+        Ok(keys
+            .zip(&self.signatures)
+            .map(|(key, signature)| SignatureCheck { key, message: id, signature })
+            .collect())
+    }
+
+    /// The transaction's verdict from the results of its
+    /// [`Self::signature_checks`], in order: the first bad one is named.
+    pub fn signature_verdict(valid: &[bool]) -> Result<(), TxError> {
+        match valid.iter().position(|ok| !ok) {
+            None => Ok(()),
+            Some(index) => {
                 let who = if index == 0 { "the signer".to_string() } else { format!("co-signer {index}") };
-                return Err(TxError::BadSignature { index, who });
+                Err(TxError::BadSignature { index, who })
             }
         }
-        Ok(())
     }
 }
 

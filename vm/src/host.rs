@@ -394,13 +394,11 @@ fn verify_ed25519(mut caller: Ctx<'_>, args: [i32; 6]) -> HostResult<i32> {
     Ok(i32::from(ed25519_valid(&key, &message, &signature)))
 }
 
-/// Strict Ed25519 verification (no malleable signatures, no small-order keys).
+/// The ledger's rule for Ed25519 (`crate::signature`).
 fn ed25519_valid(key: &[u8], message: &[u8], signature: &[u8]) -> bool {
     let Ok(key) = <[u8; 32]>::try_from(key) else { return false };
     let Ok(signature) = <[u8; 64]>::try_from(signature) else { return false };
-    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&key) else { return false };
-    let signature = ed25519_dalek::Signature::from_bytes(&signature);
-    key.verify_strict(message, &signature).is_ok()
+    crate::signature::verify_ed25519(&key, message, &signature)
 }
 
 fn abort(mut caller: Ctx<'_>, code: i32, ptr: i32, len: i32) -> HostResult<()> {

@@ -15,6 +15,7 @@ pub mod gas;
 mod host;
 pub mod limits;
 pub mod outcome;
+pub mod signature;
 pub mod state;
 pub mod validate;
 mod vm;
