@@ -7,6 +7,8 @@
 #
 #   scripts/bench-node.sh [TRANSFERS] [ACCOUNTS]     (defaults 100000, 1000)
 #
+# NODE_ARGS adds flags to `writ node` (for example NODE_ARGS="--cache-mib 256").
+#
 # Builds the release binaries (shared target folder: CARGO_TARGET_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +23,7 @@ WORK=$(mktemp -d)
 trap 'kill "$NODE" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 "$WRIT" build runner/tests/exec/pass/token.writ -o "$WORK/build" >/dev/null 2>&1
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$WRIT" node --data "$WORK/data" --listen "127.0.0.1:$PORT" --block-ms 100 --block-txs 20000 >"$WORK/node.log" 2>&1 &
+"$WRIT" node --data "$WORK/data" --listen "127.0.0.1:$PORT" --block-ms 100 --block-txs 20000 ${NODE_ARGS:-} >"$WORK/node.log" 2>&1 &
 NODE=$!
 "$LOAD" bench --node "http://127.0.0.1:$PORT" --code "$WORK/build/Token.wasm" --pid "$NODE" \
     --accounts "$ACCOUNTS" --transfers "$TRANSFERS" --batch 500 --workers 4

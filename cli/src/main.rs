@@ -178,6 +178,9 @@ enum Command {
         /// Most transactions in one block.
         #[arg(long, default_value_t = 10_000)]
         block_txs: usize,
+        /// The store's page cache, in MiB.
+        #[arg(long, default_value_t = 64)]
+        cache_mib: usize,
     },
     /// Deploy a contract: a `.writ` file (compiled first) or a built `.wasm`.
     Deploy {
@@ -332,13 +335,14 @@ fn run(command: Command, color: bool) -> u8 {
             node_cmd::report(node_cmd::key_new(&keys, &name))
         }
         Command::Key { action: KeyAction::List, keys } => node_cmd::report(node_cmd::key_list(&keys)),
-        Command::Node { data, listen, chain_id, block_ms, block_txs } => {
+        Command::Node { data, listen, chain_id, block_ms, block_txs, cache_mib } => {
             node_cmd::report(node_cmd::node(node_cmd::NodeArgs {
                 data,
                 listen,
                 chain_id,
                 block_ms,
                 block_txs,
+                cache_mib,
             }))
         }
         Command::Deploy { file, contract, args, send } => node_cmd::report(node_cmd::deploy(

@@ -79,6 +79,7 @@ pub struct NodeArgs {
     pub chain_id: String,
     pub block_ms: u64,
     pub block_txs: usize,
+    pub cache_mib: usize,
 }
 
 pub fn node(args: NodeArgs) -> Result<(), Failed> {
@@ -95,6 +96,7 @@ pub fn node(args: NodeArgs) -> Result<(), Failed> {
         let mut config = writ_ledger::node::NodeConfig::new(args.data.clone(), &args.chain_id);
         config.block_interval = std::time::Duration::from_millis(args.block_ms.max(1));
         config.max_block_txs = args.block_txs.max(1);
+        config.store_cache_bytes = args.cache_mib.saturating_mul(1024 * 1024);
         let node = writ_ledger::node::Node::open(config, Arc::new(vm))
             .map_err(|e| usage(format!("cannot open the store in {}: {e}", args.data.display())))?;
         let listener = tokio::net::TcpListener::bind(&args.listen)

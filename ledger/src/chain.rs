@@ -228,12 +228,31 @@ pub struct Chain {
     nonces: BTreeMap<Address, u64>,
 }
 
+/// The store's default page cache. redb's own default (1 GiB) let a node
+/// under load grow to hundreds of MiB holding pages it had just written.
+pub const STORE_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 impl Chain {
     /// Opens the store in `dir` (creating it for `chain_id` if new) and
-    /// loads the state into memory.
+    /// loads the state into memory, with the default page cache.
     pub fn open(dir: &Path, chain_id: &str, vm: Arc<Vm>) -> Result<Chain, LedgerError> {
+        Chain::open_with_cache(dir, chain_id, vm, STORE_CACHE_BYTES)
+    }
+
+    /// [`Chain::open`] with a page cache of at most `cache_bytes` for the
+    /// store: the bound on the memory that reading and writing blocks may
+    /// take beyond the state itself.
+    pub fn open_with_cache(
+        dir: &Path,
+        chain_id: &str,
+        vm: Arc<Vm>,
+        cache_bytes: usize,
+    ) -> Result<Chain, LedgerError> {
         std::fs::create_dir_all(dir).map_err(store_error)?;
-        let db = Database::create(dir.join("chain.redb")).map_err(store_error)?;
+        let db = redb::Builder::new()
+            .set_cache_size(cache_bytes)
+            .create(dir.join("chain.redb"))
+            .map_err(store_error)?;
         let write = db.begin_write().map_err(store_error)?;
         {
             let mut meta = write.open_table(META).map_err(store_error)?;

@@ -30,6 +30,8 @@ pub struct NodeConfig {
     /// Block times: the wall clock, or (for reproducible runs) a logical
     /// clock starting at this time and advancing one second per block.
     pub logical_clock_start: Option<i64>,
+    /// The store's page cache, in bytes.
+    pub store_cache_bytes: usize,
 }
 
 impl NodeConfig {
@@ -40,6 +42,7 @@ impl NodeConfig {
             block_interval: Duration::from_millis(200),
             max_block_txs: 10_000,
             logical_clock_start: None,
+            store_cache_bytes: crate::chain::STORE_CACHE_BYTES,
         }
     }
 }
@@ -77,7 +80,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Node {
     pub fn open(config: NodeConfig, vm: Arc<writ_vm::Vm>) -> Result<Node, LedgerError> {
-        let chain = Chain::open(&config.data, &config.chain_id, vm)?;
+        let chain = Chain::open_with_cache(&config.data, &config.chain_id, vm, config.store_cache_bytes)?;
         let (height, _) = tokio::sync::watch::channel(chain.head().height);
         Ok(Node { chain: Mutex::new(chain), mempool: Mutex::new(Mempool::default()), config, height })
     }
