@@ -208,12 +208,10 @@ fn builds_are_reproducible() {
 #[test]
 fn unsupported_constructs_are_refused() {
     let source = r#"
-struct Node { value: u64, next: Option<Node> }
 contract Tally {
-    storage { head: Option<Node> }
     init() {}
-    pub view fn head() -> Option<Node> {
-        self.head
+    pub view fn rounded(x: Decimal, mode: Rounding) -> Decimal {
+        x.round(0, mode)
     }
 }
 "#;

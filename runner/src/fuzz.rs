@@ -116,13 +116,19 @@ fn fresh_strategy(
         }
         AbiType::Date => (0i32..30_000).prop_filter_map("a date", |d| Date::from_days(d).map(Value::Date)).boxed(),
         AbiType::Unit => Just(Value::Unit).boxed(),
-        AbiType::Option(inner) => {
-            let inner = arg_strategy(inner, defs, pool, dict, depth + 1)?;
-            prop_oneof![Just(Value::Option(None)), inner.prop_map(|v| Value::Option(Some(Box::new(v))))].boxed()
-        }
-        AbiType::List(inner) => {
-            proptest::collection::vec(arg_strategy(inner, defs, pool, dict, depth + 1)?, 0..4).prop_map(Value::List).boxed()
-        }
+        // Past the depth limit an option is `None` and a list is empty, so
+        // that values of recursive types (a struct holding a list of
+        // itself) stay finite.
+        AbiType::Option(inner) => match arg_strategy(inner, defs, pool, dict, depth + 1) {
+            Some(inner) => {
+                prop_oneof![Just(Value::Option(None)), inner.prop_map(|v| Value::Option(Some(Box::new(v))))].boxed()
+            }
+            None => Just(Value::Option(None)).boxed(),
+        },
+        AbiType::List(inner) => match arg_strategy(inner, defs, pool, dict, depth + 1) {
+            Some(inner) => proptest::collection::vec(inner, 0..4).prop_map(Value::List).boxed(),
+            None => Just(Value::List(Vec::new())).boxed(),
+        },
         AbiType::Tuple(parts) => {
             let parts: Option<Vec<_>> = parts.iter().map(|p| arg_strategy(p, defs, pool, dict, depth + 1)).collect();
             parts?.prop_map(Value::Tuple).boxed()
@@ -135,11 +141,15 @@ fn fresh_strategy(
             }
             Defined::Enum(variants) => {
                 let mut options = Vec::new();
+                // Variants that cannot be generated here (an enum holding
+                // itself, past the depth limit) are left out.
                 for (index, (_, fields)) in variants.iter().enumerate() {
                     let fields: Option<Vec<_>> =
                         fields.iter().map(|t| arg_strategy(t, defs, pool, dict, depth + 1)).collect();
                     let variant = index as u32;
-                    options.push(fields?.prop_map(move |fields| Value::Enum { variant, fields }).boxed());
+                    if let Some(fields) = fields {
+                        options.push(fields.prop_map(move |fields| Value::Enum { variant, fields }).boxed());
+                    }
                 }
                 if options.is_empty() {
                     return None;

@@ -176,3 +176,19 @@ fn coverage_counts_are_exact() {
         "{lcov}"
     );
 }
+
+#[test]
+fn the_fuzzer_builds_nested_values_of_recursive_types() {
+    let vm = vm();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/exec/fuzz/recursive.writ");
+    let options = RunOptions { fuzz: Some(writ_runner::FuzzOptions::default()), ..RunOptions::default() };
+    let report = run_with(&path, &vm, &options);
+    assert!(matches!(report.results[0].outcome, CaseOutcome::Passed { .. }));
+    let fuzzed = report.results.iter().find(|r| r.fuzz).expect("a fuzz result");
+    // Only a formula nested four deep breaks the invariant.
+    let CaseOutcome::Failed(failure) = &fuzzed.outcome else { panic!("no nested formula was generated") };
+    assert!(failure.message.contains("formulas stay shallow"), "{}", failure.message);
+    let test = failure.reproduction.clone().expect("a test to paste");
+    let last = test.lines().rev().find(|l| l.contains(".set(")).expect("the breaking call");
+    assert!(last.matches("Formula::").count() >= 4, "{test}");
+}

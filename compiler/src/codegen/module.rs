@@ -47,8 +47,11 @@ pub(super) struct Ctx<'a> {
     tables: &'a Tables,
     data: Vec<u8>,
     data_index: HashMap<Vec<u8>, u32>,
-    user_order: Vec<FnId>,
+    /// Functions to compile after the entry points, in index order: user
+    /// functions and the encoding functions of record types.
+    user_order: Vec<Job>,
     user_index: HashMap<FnId, u32>,
+    codec_index: HashMap<(CodecOp, Ty), u32>,
     fn_asts: HashMap<FnId, &'a FnDef>,
     consts: HashMap<ConstId, &'a crate::ast::Expr>,
 }
@@ -84,10 +87,27 @@ impl<'a> Ctx<'a> {
         if let Some(index) = self.user_index.get(&id) {
             return *index;
         }
-        let index = self.imports + (RUNTIME.len() + self.user_order.len()) as u32;
-        self.user_order.push(id);
+        let index = self.next_queued();
+        self.user_order.push(Job::User(id));
         self.user_index.insert(id, index);
         index
+    }
+
+    /// The function index of the encoding function `op` of the record type
+    /// `ty`, queuing it for compilation (`records.rs` says when one is used
+    /// instead of inline code).
+    pub fn codec_fn(&mut self, op: CodecOp, ty: &Ty) -> u32 {
+        if let Some(index) = self.codec_index.get(&(op, ty.clone())) {
+            return *index;
+        }
+        let index = self.next_queued();
+        self.user_order.push(Job::Codec(op, ty.clone()));
+        self.codec_index.insert((op, ty.clone()), index);
+        index
+    }
+
+    fn next_queued(&self) -> u32 {
+        self.imports + (RUNTIME.len() + self.user_order.len()) as u32
     }
 
     /// The address of static bytes (deduplicated).
@@ -220,6 +240,7 @@ impl<'a> Ctx<'a> {
             data_index: HashMap::new(),
             user_order: Vec::new(),
             user_index: HashMap::new(),
+            codec_index: HashMap::new(),
             fn_asts: collect_fns(analysis, tables),
             consts: collect_consts(analysis, tables),
         }
@@ -229,9 +250,13 @@ impl<'a> Ctx<'a> {
     pub(super) fn compile_queued(&mut self, diagnostics: &mut Vec<Diagnostic>) -> Vec<Compiled> {
         let mut compiled = Vec::new();
         let mut next = 0;
-        while let Some(id) = self.user_order.get(next).copied() {
+        while let Some(job) = self.user_order.get(next).cloned() {
             next += 1;
-            match user_function(self, id) {
+            let result = match job {
+                Job::User(id) => user_function(self, id),
+                Job::Codec(op, ty) => codec_function(self, op, &ty),
+            };
+            match result {
                 Ok(c) => compiled.push(c),
                 Err(d) => diagnostics.push(d),
             }
@@ -288,6 +313,49 @@ fn collect_consts<'a>(analysis: &'a Analysis, tables: &Tables) -> HashMap<ConstI
         }
     }
     out
+}
+
+/// A function queued for compilation after the entry points.
+#[derive(Clone)]
+enum Job {
+    User(FnId),
+    Codec(CodecOp, Ty),
+}
+
+/// The encoding functions a record type may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum CodecOp {
+    /// `(record) -> (ptr, len)`: the record's canonical encoding.
+    Encode,
+    /// `(ptr) -> len`: the length of the encoding that starts at `ptr`.
+    Length,
+    /// `(ptr) -> record`: the record decoded from the encoding at `ptr`.
+    Decode,
+}
+
+/// The body of an encoding function: the same code `records.rs` emits
+/// inline, behind a call.
+fn codec_function(ctx: &mut Ctx<'_>, op: CodecOp, ty: &Ty) -> Result<Compiled, Diagnostic> {
+    let span = crate::span::Span::default();
+    let mut f = FnCompiler::new(ctx);
+    f.params = vec![ValType::I32];
+    let results = match op {
+        CodecOp::Encode => {
+            let (p, len) = f.encode_record_inline(0, ty, span)?;
+            f.emit(I::LocalGet(p));
+            f.emit(I::LocalGet(len));
+            vec![ValType::I32, ValType::I32]
+        }
+        CodecOp::Length => {
+            f.record_len_inline(0, ty, span)?;
+            vec![ValType::I32]
+        }
+        CodecOp::Decode => {
+            f.decode_record_inline(0, ty, span)?;
+            vec![ValType::I32]
+        }
+    };
+    Ok(finish(f, results))
 }
 
 /// A user function: parameters and result in their representations.
@@ -354,7 +422,7 @@ pub(super) fn decode_args(
     let at = f.temp(ValType::I32);
     let mut values = Vec::new();
     for ty in types {
-        if !super::records::encodable(f.ctx.tables(), ty, 0) {
+        if !super::records::encodable(f.ctx.tables(), ty) {
             return Err(unsupported(span, &format!("{what} of type `{}`", f.ctx.display(ty))));
         }
         let vt = repr(ty).and_then(Repr::val_type);
@@ -400,7 +468,7 @@ pub(super) fn encode_result(
         f.emit(I::I64Const(0));
         return Ok(());
     }
-    if !super::records::encodable(f.ctx.tables(), ty, 0) {
+    if !super::records::encodable(f.ctx.tables(), ty) {
         return Err(unsupported(span, &format!("an entry point result of type `{}`", f.ctx.display(ty))));
     }
     let (out, len) = f.encode_value(ty, span)?;

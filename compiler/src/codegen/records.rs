@@ -11,10 +11,12 @@
 //! `x.f = v` builds a new record for `x`. So copying a value is copying a
 //! pointer, and no two variables can observe each other's changes.
 
+use std::collections::HashSet;
+
 use wasm_encoder::{BlockType, Instruction as I, ValType};
 
 use super::func::{FnCompiler, mem};
-use super::module::Runtime;
+use super::module::{CodecOp, Runtime};
 use super::repr::{Repr, repr};
 use super::unsupported;
 use crate::ast::*;
@@ -24,8 +26,11 @@ use crate::types::{Def, Tables, Ty};
 
 type Out = Result<(), Diagnostic>;
 
-/// How deep encoding code may nest record types inside each other; deeper
-/// (recursive) types are reported as not compilable yet.
+/// How deep encoding code for record types nested inside each other is
+/// expanded inline; deeper records, and every record type that contains
+/// itself (through an `Option`, a `List` or a `Map`), are encoded by a
+/// function of their own (`CodecOp`), which a recursive type calls
+/// recursively.
 const RECORD_DEPTH_MAX: u32 = 12;
 
 /// The field types of a struct or tuple, or of one enum variant.
@@ -45,20 +50,59 @@ pub(super) fn variants(tables: &Tables, ty: &Ty) -> Option<Vec<Vec<Ty>>> {
 }
 
 /// Whether values of `ty` can be encoded and decoded by generated code.
-pub(super) fn encodable(tables: &Tables, ty: &Ty, depth: u32) -> bool {
-    if depth > RECORD_DEPTH_MAX {
-        return false;
-    }
+pub(super) fn encodable(tables: &Tables, ty: &Ty) -> bool {
+    encodable_in(tables, ty, &mut HashSet::new())
+}
+
+/// [`encodable`], where a struct or enum already in `seen` counts as
+/// encodable (it is being checked further up, or was checked).
+fn encodable_in(tables: &Tables, ty: &Ty, seen: &mut HashSet<Ty>) -> bool {
     match ty {
         Ty::String | Ty::Bytes | Ty::Handle(_) | Ty::Unit => true,
-        Ty::Option(inner) | Ty::List(inner) => encodable(tables, inner, depth + 1),
-        Ty::Map(k, v) => encodable(tables, k, depth + 1) && encodable(tables, v, depth + 1),
-        Ty::Struct(_) | Ty::Tuple(_) => field_types(tables, ty)
-            .is_some_and(|fields| fields.iter().all(|f| encodable(tables, f, depth + 1))),
-        Ty::Enum(_) => variants(tables, ty)
-            .is_some_and(|vs| vs.iter().flatten().all(|f| encodable(tables, f, depth + 1))),
+        Ty::Option(inner) | Ty::List(inner) => encodable_in(tables, inner, seen),
+        Ty::Map(k, v) => encodable_in(tables, k, seen) && encodable_in(tables, v, seen),
+        Ty::Tuple(parts) => parts.iter().all(|p| encodable_in(tables, p, seen)),
+        Ty::Struct(_) | Ty::Enum(_) => {
+            if !seen.insert(ty.clone()) {
+                return true;
+            }
+            record_children(tables, ty)
+                .is_some_and(|fields| fields.iter().all(|f| encodable_in(tables, f, seen)))
+        }
         other => super::repr::scalar_size(other).is_some(),
     }
+}
+
+/// Every field type of a struct or tuple, or of all an enum's variants.
+fn record_children(tables: &Tables, ty: &Ty) -> Option<Vec<Ty>> {
+    field_types(tables, ty).or_else(|| Some(variants(tables, ty)?.into_iter().flatten().collect()))
+}
+
+/// Whether the struct or enum `ty` contains itself, at any depth: its
+/// encoding code cannot be expanded inline.
+pub(super) fn is_recursive(tables: &Tables, ty: &Ty) -> bool {
+    if !matches!(ty, Ty::Struct(_) | Ty::Enum(_)) {
+        return false;
+    }
+    let mut stack = record_children(tables, ty).unwrap_or_default();
+    let mut seen = HashSet::new();
+    while let Some(t) = stack.pop() {
+        if &t == ty {
+            return true;
+        }
+        match t {
+            Ty::Option(inner) | Ty::List(inner) => stack.push(*inner),
+            Ty::Map(k, v) => stack.extend([*k, *v]),
+            Ty::Tuple(parts) => stack.extend(parts),
+            Ty::Struct(_) | Ty::Enum(_) => {
+                if let Some(children) = record_children(tables, &t).filter(|_| seen.insert(t.clone())) {
+                    stack.extend(children);
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 impl<'c, 'a> FnCompiler<'c, 'a> {
@@ -250,13 +294,34 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     /// Encodes the record in local `v` as the concatenation of its fields'
     /// encodings (after the variant index, for enums).
     pub(super) fn encode_record(&mut self, v: u32, ty: &Ty, span: Span) -> Result<(u32, u32), Diagnostic> {
-        self.enter_record(span)?;
-        let result = self.encode_record_inner(v, ty, span);
+        if self.needs_codec_fn(ty) {
+            let index = self.ctx.codec_fn(CodecOp::Encode, ty);
+            let (p, len) = (self.temp(ValType::I32), self.temp(ValType::I32));
+            self.emit(I::LocalGet(v));
+            self.emit(I::Call(index));
+            self.emit(I::LocalSet(len));
+            self.emit(I::LocalSet(p));
+            return Ok((p, len));
+        }
+        self.record_depth += 1;
+        let result = self.encode_record_inline(v, ty, span);
         self.record_depth -= 1;
         result
     }
 
-    fn encode_record_inner(&mut self, v: u32, ty: &Ty, span: Span) -> Result<(u32, u32), Diagnostic> {
+    /// Whether the encoding code of record type `ty` goes in a function of
+    /// its own rather than inline here.
+    fn needs_codec_fn(&self, ty: &Ty) -> bool {
+        self.record_depth >= RECORD_DEPTH_MAX || is_recursive(self.ctx.tables(), ty)
+    }
+
+    /// The body of [`Self::encode_record`], always inline.
+    pub(super) fn encode_record_inline(
+        &mut self,
+        v: u32,
+        ty: &Ty,
+        span: Span,
+    ) -> Result<(u32, u32), Diagnostic> {
         let (p, len) = (self.temp(ValType::I32), self.temp(ValType::I32));
         if let Some(fields) = field_types(self.ctx.tables(), ty) {
             let mut parts = Vec::new();
@@ -329,7 +394,20 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
 
     /// Pushes the length of the record encoding starting at `ptr`.
     pub(super) fn record_len_at(&mut self, ptr: u32, ty: &Ty, span: Span) -> Out {
-        self.enter_record(span)?;
+        if self.needs_codec_fn(ty) {
+            let index = self.ctx.codec_fn(CodecOp::Length, ty);
+            self.emit(I::LocalGet(ptr));
+            self.emit(I::Call(index));
+            return Ok(());
+        }
+        self.record_depth += 1;
+        let result = self.record_len_inline(ptr, ty, span);
+        self.record_depth -= 1;
+        result
+    }
+
+    /// The body of [`Self::record_len_at`], always inline.
+    pub(super) fn record_len_inline(&mut self, ptr: u32, ty: &Ty, span: Span) -> Out {
         let cursor = self.temp(ValType::I32);
         self.emit(I::LocalGet(ptr));
         self.emit(I::LocalSet(cursor));
@@ -337,13 +415,25 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.emit(I::LocalGet(cursor));
         self.emit(I::LocalGet(ptr));
         self.emit(I::I32Sub);
-        self.record_depth -= 1;
         Ok(())
     }
 
     /// Pushes a record decoded from the encoding at `ptr`.
     pub(super) fn decode_record(&mut self, ptr: u32, ty: &Ty, span: Span) -> Out {
-        self.enter_record(span)?;
+        if self.needs_codec_fn(ty) {
+            let index = self.ctx.codec_fn(CodecOp::Decode, ty);
+            self.emit(I::LocalGet(ptr));
+            self.emit(I::Call(index));
+            return Ok(());
+        }
+        self.record_depth += 1;
+        let result = self.decode_record_inline(ptr, ty, span);
+        self.record_depth -= 1;
+        result
+    }
+
+    /// The body of [`Self::decode_record`], always inline.
+    pub(super) fn decode_record_inline(&mut self, ptr: u32, ty: &Ty, span: Span) -> Out {
         let cursor = self.temp(ValType::I32);
         self.emit(I::LocalGet(ptr));
         self.emit(I::LocalSet(cursor));
@@ -355,7 +445,6 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         let block = self.alloc_slots(slots);
         self.walk_record(cursor, ty, Some(block), span)?;
         self.emit(I::LocalGet(block));
-        self.record_depth -= 1;
         Ok(())
     }
 
@@ -411,15 +500,6 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.emit(I::LocalGet(cursor));
         self.emit(I::I32Add);
         self.emit(I::LocalSet(cursor));
-        Ok(())
-    }
-
-    fn enter_record(&mut self, span: Span) -> Out {
-        self.record_depth += 1;
-        if self.record_depth > RECORD_DEPTH_MAX {
-            self.record_depth -= 1;
-            return Err(unsupported(span, "a recursive type"));
-        }
         Ok(())
     }
 }

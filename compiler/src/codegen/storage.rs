@@ -144,7 +144,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     /// Reads and decodes the value under `key`.
     pub(super) fn storage_read(&mut self, key: Key, ty: &Ty, span: Span, absent: AbsentIs) -> Out {
         let vt = repr(ty).and_then(Repr::val_type).ok_or_else(|| unsupported(span, "this storage type"))?;
-        if !super::records::encodable(self.ctx.tables(), ty, 0) {
+        if !super::records::encodable(self.ctx.tables(), ty) {
             return Err(unsupported(span, &format!("storage of `{}`", self.ctx.display(ty))));
         }
         let (len, p) = (self.temp(ValType::I32), self.temp(ValType::I32));
@@ -169,7 +169,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
 
     /// `m.get(k)` on a storage map: `None` (0) or a pointer to the encoding.
     pub(super) fn storage_get(&mut self, key: Key, value_ty: &Ty, span: Span) -> Out {
-        if !super::records::encodable(self.ctx.tables(), value_ty, 0) {
+        if !super::records::encodable(self.ctx.tables(), value_ty) {
             return Err(unsupported(span, &format!("a map value of type `{}`", self.ctx.display(value_ty))));
         }
         let (len, p) = (self.temp(ValType::I32), self.temp(ValType::I32));
