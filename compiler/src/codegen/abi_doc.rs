@@ -34,7 +34,10 @@ pub fn abi_type(tables: &Tables, ty: &Ty) -> Option<AbiType> {
         Ty::Struct(id) => AbiType::Named(tables.struct_info(*id)?.name.clone()),
         Ty::Enum(id) => AbiType::Named(tables.enum_info(*id)?.name.clone()),
         Ty::Role(_) => AbiType::U32,
-        Ty::Never | Ty::Rounding | Ty::Handle(_) | Ty::Error => return None,
+        // The built-in enum, described in the document like a user's one
+        // (`type_defs_of`): its encoding is the mode's index.
+        Ty::Rounding => AbiType::Named("Rounding".into()),
+        Ty::Never | Ty::Handle(_) | Ty::Error => return None,
     })
 }
 
@@ -136,6 +139,11 @@ pub fn type_defs_of(tables: &Tables, mut pending: Vec<Ty>) -> TypeDefs {
             Ty::Option(t) | Ty::List(t) => pending.push((**t).clone()),
             Ty::Map(k, v) => pending.extend([(**k).clone(), (**v).clone()]),
             Ty::Tuple(parts) => pending.extend(parts.iter().cloned()),
+            Ty::Rounding => {
+                let modes =
+                    crate::check::ROUNDING_MODES.iter().map(|m| (m.to_string(), Vec::new())).collect();
+                defs.enums.insert("Rounding".into(), modes);
+            }
             Ty::Struct(id) => {
                 if let Some(info) = tables.struct_info(*id)
                     && !defs.structs.contains_key(&info.name)

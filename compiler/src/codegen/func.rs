@@ -577,7 +577,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     }
 
     fn path(&mut self, path: &Path, ty: &Ty, span: Span) -> Out {
-        let modes = ["Down", "Up", "Floor", "Ceiling", "HalfUp", "HalfDown", "HalfEven"];
+        let modes = crate::check::ROUNDING_MODES;
         let written_mode = !matches!(self.ctx.typed.def(path.span), Some(Def::Local(_)));
         if *ty == Ty::Rounding && written_mode {
             let index = modes

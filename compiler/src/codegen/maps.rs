@@ -694,6 +694,20 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         Ok(())
     }
 
+    /// One part of a record's key form at `cursor`: decoded into the
+    /// block's slot (when given), then the cursor moves past it.
+    fn key_part_at(&mut self, cursor: u32, part: &Ty, into: Option<(u32, u32)>, span: Span) -> Out {
+        if let Some((block, slot)) = into {
+            self.decode_key_at(cursor, part, span)?;
+            self.store_slot(block, slot, part, span)?;
+        }
+        self.key_len_at(cursor, part, span)?;
+        self.emit(I::LocalGet(cursor));
+        self.emit(I::I32Add);
+        self.emit(I::LocalSet(cursor));
+        Ok(())
+    }
+
     /// Walks the key form of a tuple or enum at `ptr`; returns locals with
     /// the decoded value (when `decode`) and the key form's length.
     fn record_key_at(
@@ -715,35 +729,43 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             }
             tys.into_iter().enumerate().map(|(i, t)| (i as u32, t)).collect()
         } else {
-            // Enum keys: variant index, then the variant's fields.
+            // Enum keys: variant index, then the variant's fields, which
+            // are read by a branch per variant that has any.
             let variants = super::records::variants(self.ctx.tables(), ty).unwrap_or_default();
-            if variants.iter().any(|v| !v.is_empty()) {
-                return Err(unsupported(span, "reading back enum keys with fields"));
-            }
+            let tag = self.temp(ValType::I32);
+            self.emit(I::LocalGet(cursor));
+            self.emit(I::I32Load(mem(0, 0)));
+            self.call_rt(Runtime::Bswap32);
+            self.emit(I::LocalSet(tag));
             if decode {
-                self.emit(I::I32Const(8));
+                let slots = 1 + variants.iter().map(Vec::len).max().unwrap_or(0);
+                self.emit(I::I32Const((slots * 8) as i32));
                 self.call_rt(Runtime::Alloc);
                 self.emit(I::LocalTee(block));
-                self.emit(I::LocalGet(cursor));
-                self.emit(I::I32Load(mem(0, 0)));
-                self.call_rt(Runtime::Bswap32);
+                self.emit(I::LocalGet(tag));
                 self.emit(I::I32Store(mem(0, 0)));
             }
             self.emit(I::LocalGet(cursor));
             self.emit(I::I32Const(4));
             self.emit(I::I32Add);
             self.emit(I::LocalSet(cursor));
+            for (index, fields) in variants.iter().enumerate() {
+                if fields.is_empty() {
+                    continue;
+                }
+                self.emit(I::LocalGet(tag));
+                self.emit(I::I32Const(index as i32));
+                self.emit(I::I32Eq);
+                self.emit(I::If(BlockType::Empty));
+                for (i, field) in fields.iter().enumerate() {
+                    self.key_part_at(cursor, field, decode.then_some((block, 1 + i as u32)), span)?;
+                }
+                self.emit(I::End);
+            }
             Vec::new()
         };
         for (slot, part) in &parts {
-            if decode {
-                self.decode_key_at(cursor, part, span)?;
-                self.store_slot(block, *slot, part, span)?;
-            }
-            self.key_len_at(cursor, part, span)?;
-            self.emit(I::LocalGet(cursor));
-            self.emit(I::I32Add);
-            self.emit(I::LocalSet(cursor));
+            self.key_part_at(cursor, part, decode.then_some((block, *slot)), span)?;
         }
         self.emit(I::LocalGet(cursor));
         self.emit(I::LocalGet(ptr));

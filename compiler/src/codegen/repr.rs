@@ -56,7 +56,7 @@ pub fn repr(ty: &Ty) -> Option<Repr> {
 pub fn scalar_size(ty: &Ty) -> Option<u32> {
     Some(match ty {
         Ty::Bool | Ty::Int(IntTy::U8) => 1,
-        Ty::Int(IntTy::U32) | Ty::Role(_) | Ty::Date => 4,
+        Ty::Int(IntTy::U32) | Ty::Role(_) | Ty::Date | Ty::Rounding => 4,
         Ty::Int(IntTy::U64 | IntTy::I64) | Ty::Timestamp => 8,
         Ty::Address => 20,
         Ty::Hash => 32,

@@ -422,7 +422,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     pub fn store_encoded(&mut self, ty: &Ty) {
         match ty {
             Ty::Bool | Ty::Int(IntTy::U8) => self.emit(I::I32Store8(mem(0, 0))),
-            Ty::Int(IntTy::U32) | Ty::Role(_) => {
+            // A rounding mode is encoded as its variant index, like any
+            // enum without fields.
+            Ty::Int(IntTy::U32) | Ty::Role(_) | Ty::Rounding => {
                 self.call_rt(Runtime::Bswap32);
                 self.emit(I::I32Store(mem(0, 0)));
             }
@@ -462,7 +464,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     pub fn load_encoded(&mut self, ty: &Ty, span: Span) -> Out {
         match ty {
             Ty::Bool | Ty::Int(IntTy::U8) => self.emit(I::I32Load8U(mem(0, 0))),
-            Ty::Int(IntTy::U32) | Ty::Role(_) => {
+            Ty::Int(IntTy::U32) | Ty::Role(_) | Ty::Rounding => {
                 self.emit(I::I32Load(mem(0, 0)));
                 self.call_rt(Runtime::Bswap32);
             }
