@@ -356,6 +356,10 @@ pub mod test {
         /// `(probe: u32)` → nothing: a coverage probe was reached. Only
         /// contracts compiled for `writ test --coverage` make it.
         Cover = 12,
+        /// `(site: u32)` → nothing: a test or property body is about to
+        /// run the statement at this site, so that an abort in the body
+        /// itself can be reported where it happened.
+        At = 13,
     }
 
     impl TestOp {
@@ -374,6 +378,7 @@ pub mod test {
                 SetTime,
                 AdvanceTime,
                 Cover,
+                At,
             ]
             .into_iter()
             .find(|op| *op as i32 == code)

@@ -79,6 +79,8 @@ pub(crate) struct Ledger {
     pub deployed: Vec<Deployed>,
     pub names: BTreeMap<[u8; 20], String>,
     pub failure: Option<Failure>,
+    /// The site of the statement the test body runs (`TestOp::At`).
+    pub at: Option<u32>,
     pub trace: Vec<TraceEntry>,
     /// The arguments of every successful call (contract code index,
     /// entry point, encoded arguments): the fuzzer's dictionary.
@@ -226,6 +228,10 @@ fn perform_op(
         }
         // Harnesses carry no probes; only instrumented contracts do.
         TestOp::Cover => Err(bad()),
+        TestOp::At => {
+            ledger.at = Some(input.u32().ok_or_else(bad)?);
+            Ok(Vec::new())
+        }
         TestOp::SetTime => {
             ledger.time = input.u64().ok_or_else(bad)? as i64;
             context.block_time = ledger.time;

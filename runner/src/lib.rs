@@ -292,7 +292,7 @@ impl Prepared {
             (None, Ok(report)) => match report.outcome {
                 Outcome::Success(_) => None,
                 Outcome::Aborted(abort) => Some(Failure {
-                    site: None,
+                    site: ledger.at,
                     message: format!("the test itself aborted: {}", describe_abort(&abort, &no_abi())),
                 }),
             },

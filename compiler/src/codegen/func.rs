@@ -42,8 +42,12 @@ pub(super) struct FnCompiler<'c, 'a> {
     local_map: HashMap<LocalId, u32>,
     depth: u32,
     loops: Vec<LoopLabels>,
-    /// How many record types encoding code is nested in (recursion guard).
+    /// How many record types encoding code is nested in (inline up to a
+    /// bound, then through encoding functions).
     pub record_depth: u32,
+    /// Set for test and property bodies: each statement first tells the
+    /// runner where the body is (`TestOp::At`).
+    pub track_statements: bool,
 }
 
 impl<'c, 'a> FnCompiler<'c, 'a> {
@@ -57,6 +61,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             depth: 0,
             loops: Vec::new(),
             record_depth: 0,
+            track_statements: false,
         }
     }
 
@@ -163,6 +168,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         for (i, stmt) in block.stmts.iter().enumerate() {
             if !matches!(stmt.kind, StmtKind::Empty | StmtKind::Error) {
                 self.probe(stmt.span, ProbeKind::Line);
+                self.mark_statement(stmt.span)?;
             }
             if i + 1 == block.stmts.len()
                 && let Some(expr) = value_stmt
@@ -174,6 +180,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         }
         if let Some(tail) = &block.tail {
             self.probe(tail.span, ProbeKind::Line);
+            self.mark_statement(tail.span)?;
             self.expr(tail)?;
         }
         Ok(())

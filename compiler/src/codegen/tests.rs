@@ -253,6 +253,7 @@ fn case_function(
 ) -> Result<(Compiled, Option<Vec<PropertyParam>>), Diagnostic> {
     let mut f = FnCompiler::new(ctx);
     f.params = vec![ValType::I32, ValType::I32];
+    f.track_statements = true;
     let mut params = None;
     match property {
         None => {
@@ -362,6 +363,16 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             }
             None => 0,
         }
+    }
+
+    /// In a test or property body, tells the runner which statement runs
+    /// next (its site), so that an abort of the body itself has a place.
+    pub(super) fn mark_statement(&mut self, span: Span) -> Out {
+        if !self.track_statements {
+            return Ok(());
+        }
+        let site = self.site(span, span, None)?;
+        self.test_op(TestOp::At, &[Part::U32(site)], Output::None, span)
     }
 
     fn harness(&mut self, span: Span) -> Result<&mut HarnessCtx, Diagnostic> {
