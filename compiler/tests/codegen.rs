@@ -24,14 +24,16 @@ fn token() -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
-/// Validates with MVP features plus bulk memory, and nothing that could be
-/// non-deterministic: no floats (the validator cannot switch them off, so
-/// they are checked by walking the code), no SIMD, no threads.
+/// Validates with MVP features plus bulk memory and wide arithmetic, and
+/// nothing that could be non-deterministic: no floats (the validator cannot
+/// switch them off, so they are checked by walking the code), no SIMD, no
+/// threads.
 fn validate(wasm: &[u8]) {
     let features = WasmFeatures::MUTABLE_GLOBAL
         | WasmFeatures::BULK_MEMORY
         | WasmFeatures::MULTI_VALUE
-        | WasmFeatures::SIGN_EXTENSION;
+        | WasmFeatures::SIGN_EXTENSION
+        | WasmFeatures::WIDE_ARITHMETIC;
     let mut validator = Validator::new_with_features(features);
     validator.validate_all(wasm).unwrap_or_else(|e| panic!("invalid module: {e}"));
     for payload in Parser::new(0).parse_all(wasm) {

@@ -58,7 +58,10 @@ pub fn engine_config(allocation: InstanceAllocation) -> Config {
         .wasm_stack_switching(false) // not emitted
         .wasm_tail_call(false) // not emitted; keeps stack accounting simple
         .wasm_custom_page_sizes(false) // the page size is fixed at 64 KiB
-        .wasm_wide_arithmetic(false) // not emitted
+        // 64 x 64 -> 128-bit multiplication and 128-bit add/sub: integer
+        // only, exact, compiled to the machine's own instructions; Decimal
+        // multiplication uses them.
+        .wasm_wide_arithmetic(true)
         .wasm_extended_const(false) // not emitted
         .wasm_bulk_memory(true) // memory.copy/fill: deterministic and fast
         .wasm_multi_value(true) // harmless; the compiler may return pairs

@@ -74,13 +74,15 @@ pub enum ValidationError {
 }
 
 /// The WebAssembly features a contract may use: 1.0 plus multi-value,
-/// sign extension and bulk memory. Floats stay enabled in the parser only so
-/// that the checks below can name the offending type or instruction.
+/// sign extension, bulk memory and wide arithmetic (128-bit integer
+/// results). Floats stay enabled in the parser only so that the checks
+/// below can name the offending type or instruction.
 fn features() -> WasmFeatures {
     WasmFeatures::WASM1
         | WasmFeatures::MULTI_VALUE
         | WasmFeatures::SIGN_EXTENSION
         | WasmFeatures::BULK_MEMORY
+        | WasmFeatures::WIDE_ARITHMETIC
         | WasmFeatures::CALL_INDIRECT_OVERLONG
 }
 

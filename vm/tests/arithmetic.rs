@@ -115,6 +115,27 @@ fn dec() -> impl Strategy<Value = Decimal> {
     raw().prop_map(Decimal::from_raw)
 }
 
+/// Decimals as contracts hold them, and the edges of the range.
+fn money() -> impl Strategy<Value = Decimal> {
+    const UNIT: i128 = 1_000_000_000_000_000_000;
+    prop_oneof![
+        // Amounts to the cent, up to 10^12 units.
+        (-100_000_000_000_000i128..100_000_000_000_000).prop_map(|cents| cents * (UNIT / 100)),
+        // Rates and shares with up to 6 places.
+        (-10_000_000i128..10_000_000).prop_map(|micros| micros * (UNIT / 1_000_000)),
+        // Half a unit of the last place times odd and even raws: ties.
+        Just(UNIT / 2),
+        (-1_000i128..1_000),
+        // Near the square root of the range, where products overflow.
+        (-(1i128 << 20)..(1i128 << 20)).prop_map(|k| (1i128 << 94) + k),
+        any::<i128>(),
+        Just(i128::MAX),
+        Just(i128::MIN),
+        Just(-UNIT),
+    ]
+    .prop_map(Decimal::from_raw)
+}
+
 fn wide_u64() -> impl Strategy<Value = u64> {
     prop_oneof![any::<u64>(), 0u64..1000, Just(u64::MAX), Just(0)]
 }
@@ -128,7 +149,7 @@ fn checked<T>(v: Option<T>, wrap: fn(T) -> Value, failure: AbortCode) -> Result<
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 192, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
 
     // Decimal addition and subtraction are emitted as inline 128-bit code.
     #[test]
@@ -145,7 +166,17 @@ proptest! {
         prop_assert_eq!(run("deq", vec![d(a), d(b)], AbiType::Bool), Ok(Value::Bool(a == b)));
     }
 
-    // Multiplication, division and rounding through the host.
+    // Multiplication is generated code (wide arithmetic, a normalised long
+    // division by 10^18): checked hard against the reference on amounts of
+    // money, rates, values near the range's ends, exact ties (half a unit
+    // of the 18th place) and products that just overflow.
+    #[test]
+    fn decimal_mul_generated(a in money(), b in money()) {
+        prop_assert_eq!(run("dmul", vec![d(a), d(b)], AbiType::Decimal), expect_decimal(a.checked_mul(b)));
+        prop_assert_eq!(run("dmul", vec![d(b), d(a)], AbiType::Decimal), expect_decimal(b.checked_mul(a)));
+    }
+
+    // Division and rounding through the host (multiplication again).
     #[test]
     fn decimal_mul_div_round(a in dec(), b in dec(), places in 0u32..20, mode in 0usize..7) {
         prop_assert_eq!(run("dmul", vec![d(a), d(b)], AbiType::Decimal), expect_decimal(a.checked_mul(b)));

@@ -95,7 +95,8 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         match op {
             BinOp::Add => self.call_rt(Runtime::DecAdd),
             BinOp::Sub => self.call_rt(Runtime::DecSub),
-            BinOp::Mul | BinOp::Div => {
+            BinOp::Mul => self.call_rt(Runtime::DecMul),
+            BinOp::Div => {
                 let (a, b, out) = (self.temp(ValType::I32), self.temp(ValType::I32), self.temp(ValType::I32));
                 self.emit(I::LocalSet(b));
                 self.emit(I::LocalSet(a));
@@ -105,7 +106,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.emit(I::LocalGet(a));
                 self.emit(I::LocalGet(b));
                 self.emit(I::LocalGet(out));
-                self.call_host(if op == BinOp::Mul { "decimal_mul" } else { "decimal_div" });
+                self.call_host("decimal_div");
                 self.emit(I::LocalGet(out));
             }
             _ => return Err(unsupported(span, "this Decimal operation")),
