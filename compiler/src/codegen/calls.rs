@@ -150,6 +150,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                     return Err(unsupported(span, "this `push`"));
                 };
                 let index = self.local_index(local).ok_or_else(|| unsupported(span, "this `push`"))?;
+                if self.owned_lists.contains(&local) && repr(elem).and_then(Repr::val_type).is_some() {
+                    return self.push_owned(index, value, elem, span);
+                }
                 self.emit(I::LocalGet(index));
                 self.list_pushed(value, elem, span)?;
                 self.emit(I::LocalSet(index));

@@ -48,6 +48,9 @@ pub(super) struct FnCompiler<'c, 'a> {
     /// Set for test and property bodies: each statement first tells the
     /// runner where the body is (`TestOp::At`).
     pub track_statements: bool,
+    /// List locals this function owns alone: `push` appends in place
+    /// (`owned.rs`).
+    pub owned_lists: std::collections::HashSet<LocalId>,
 }
 
 impl<'c, 'a> FnCompiler<'c, 'a> {
@@ -62,6 +65,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             loops: Vec::new(),
             record_depth: 0,
             track_statements: false,
+            owned_lists: std::collections::HashSet::new(),
         }
     }
 

@@ -6,8 +6,10 @@
 //!
 //! Invariant: a list is never changed after it is built. `push` and
 //! `xs[i] = v` build a new list and store it back where the old one was,
-//! so values keep their copy semantics. (Appending is therefore linear in
-//! the list's length; lists in contracts are short.)
+//! so values keep their copy semantics. The one exception is a list local
+//! that no other reference can ever reach (`owned.rs`): `push` appends to
+//! it in place, growing by doubling, so building a list in a loop is
+//! linear rather than quadratic.
 
 use wasm_encoder::{BlockType, Instruction as I, ValType};
 use writ_abi::host::AbortCode;
@@ -140,6 +142,34 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.expr(value)?;
         self.store_slot(address, 0, elem, span)?;
         self.emit(I::LocalGet(block));
+        Ok(())
+    }
+
+    /// `xs.push(value)` for a list the function owns alone (`owned.rs`),
+    /// held in local `list`: the value is appended in place, the block
+    /// growing by doubling when full.
+    pub(super) fn push_owned(&mut self, list: u32, value: &Expr, elem: &Ty, span: Span) -> Out {
+        let vt = repr(elem).and_then(Repr::val_type).ok_or_else(|| unsupported(span, "this `push`"))?;
+        // The value first: it may read the list (its length, an element).
+        let v = self.temp(vt);
+        self.expr(value)?;
+        self.emit(I::LocalSet(v));
+        self.emit(I::LocalGet(list));
+        self.call_rt(Runtime::ListGrow);
+        self.emit(I::LocalSet(list));
+        let (count, address) = (self.temp(ValType::I32), self.temp(ValType::I32));
+        self.emit(I::LocalGet(list));
+        self.emit(I::I32Load(mem(0, 0)));
+        self.emit(I::LocalSet(count));
+        self.slot_address(list, count);
+        self.emit(I::LocalSet(address));
+        self.emit(I::LocalGet(v));
+        self.store_slot(address, 0, elem, span)?;
+        self.emit(I::LocalGet(list));
+        self.emit(I::LocalGet(count));
+        self.emit(I::I32Const(1));
+        self.emit(I::I32Add);
+        self.emit(I::I32Store(mem(0, 0)));
         Ok(())
     }
 

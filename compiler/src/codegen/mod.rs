@@ -23,6 +23,7 @@ mod matching;
 mod module;
 #[allow(clippy::result_large_err)]
 mod ops;
+mod owned;
 #[allow(clippy::result_large_err)]
 mod place;
 #[allow(clippy::result_large_err)]

@@ -367,6 +367,7 @@ fn user_function(ctx: &mut Ctx<'_>, id: FnId) -> Result<Compiled, Diagnostic> {
         unsupported(ast.name.span, &format!("a result of type `{}`", ctx.display(&info.ret)))
     })?;
     let mut f = FnCompiler::new(ctx);
+    f.owned_lists = super::owned::owned_lists(&ast.body, f.ctx.typed);
     for (p, param) in ast.params.iter().zip(&info.params) {
         let vt = repr(&param.ty).and_then(Repr::val_type).ok_or_else(|| {
             unsupported(p.ty.span, &format!("a parameter of type `{}`", f.ctx.display(&param.ty)))

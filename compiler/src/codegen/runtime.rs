@@ -42,9 +42,10 @@ pub(super) enum Runtime {
     U128Cmp,
     U128Encode,
     U128Decode,
+    ListGrow,
 }
 
-pub(super) const RUNTIME: [Runtime; 28] = [
+pub(super) const RUNTIME: [Runtime; 29] = [
     Runtime::Alloc,
     Runtime::Reset,
     Runtime::Trap,
@@ -73,6 +74,7 @@ pub(super) const RUNTIME: [Runtime; 28] = [
     Runtime::U128Cmp,
     Runtime::U128Encode,
     Runtime::U128Decode,
+    Runtime::ListGrow,
 ];
 
 /// The body of a runtime helper.
@@ -223,6 +225,55 @@ pub(super) fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
             decimal_runtime(&mut f, r)
         }
         Runtime::DecMul => decimal_mul(&mut f),
+        Runtime::ListGrow => {
+            // (list) -> a list with room for one more element: the same
+            // block while its capacity (the header's second word, only
+            // kept for lists a function owns alone) allows, else a copy
+            // with twice the room (at least 4).
+            f.params = vec![ValType::I32];
+            let (count, room, grown) = (f.temp(ValType::I32), f.temp(ValType::I32), f.temp(ValType::I32));
+            f.emit(I::LocalGet(0));
+            f.emit(I::I32Load(mem(0, 0)));
+            f.emit(I::LocalTee(count));
+            f.emit(I::LocalGet(0));
+            f.emit(I::I32Load(mem(4, 0)));
+            f.emit(I::I32LtU);
+            f.emit(I::If(BlockType::Empty));
+            f.emit(I::LocalGet(0));
+            f.emit(I::Return);
+            f.emit(I::End);
+            // The count is bounded by memory (64 MiB / 8), so doubling and
+            // the byte size below cannot wrap.
+            f.emit(I::LocalGet(count));
+            f.emit(I::I32Const(1));
+            f.emit(I::I32Shl);
+            f.emit(I::LocalTee(room));
+            f.emit(I::I32Const(4));
+            f.emit(I::I32LtU);
+            f.emit(I::If(BlockType::Empty));
+            f.emit(I::I32Const(4));
+            f.emit(I::LocalSet(room));
+            f.emit(I::End);
+            f.emit(I::LocalGet(room));
+            f.emit(I::I32Const(8));
+            f.emit(I::I32Mul);
+            f.emit(I::I32Const(8));
+            f.emit(I::I32Add);
+            f.call_rt(Runtime::Alloc);
+            f.emit(I::LocalTee(grown));
+            f.emit(I::LocalGet(0));
+            f.emit(I::LocalGet(count));
+            f.emit(I::I32Const(8));
+            f.emit(I::I32Mul);
+            f.emit(I::I32Const(8));
+            f.emit(I::I32Add);
+            f.call_rt(Runtime::Copy);
+            f.emit(I::LocalGet(grown));
+            f.emit(I::LocalGet(room));
+            f.emit(I::I32Store(mem(4, 0)));
+            f.emit(I::LocalGet(grown));
+            vec![ValType::I32]
+        }
         Runtime::U128Add
         | Runtime::U128Sub
         | Runtime::U128Cmp

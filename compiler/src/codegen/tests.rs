@@ -254,6 +254,7 @@ fn case_function(
     let mut f = FnCompiler::new(ctx);
     f.params = vec![ValType::I32, ValType::I32];
     f.track_statements = true;
+    f.owned_lists = super::owned::owned_lists(body, f.ctx.typed);
     let mut params = None;
     match property {
         None => {

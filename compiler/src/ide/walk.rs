@@ -54,7 +54,7 @@ fn walk_item<'a>(item: &'a Item, f: &mut dyn FnMut(Node<'a>)) {
     }
 }
 
-fn walk_block<'a>(block: &'a Block, f: &mut dyn FnMut(Node<'a>)) {
+pub fn walk_block<'a>(block: &'a Block, f: &mut dyn FnMut(Node<'a>)) {
     f(Node::Block(block));
     for stmt in &block.stmts {
         f(Node::Stmt(stmt));
