@@ -310,3 +310,26 @@ fn stdlib_reference_is_current() {
     );
     assert!(text.contains("- invariant: \"collected equals payments less refunds\""), "{text}");
 }
+
+// `--coverage` takes its file only after `=`: a path after it is a file to
+// test, never the LCOV output (which once overwrote the source). An LCOV
+// file named like a source file is refused.
+#[test]
+fn coverage_never_writes_over_a_source_file() {
+    let source = b"contract C {\n    init() {}\n    pub view fn one() -> u64 {\n        1\n    }\n}\n\ntest \"one\" {\n    let c = deploy C();\n    assert_eq(c.one(), 1);\n}\n";
+    let dir = with_file("c.writ", source);
+    let out = writ(&["test", "--coverage", "c.writ"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read(dir.path().join("c.writ")).unwrap_or_default(), source.to_vec());
+    let lcov = std::fs::read_to_string(dir.path().join("coverage.lcov")).unwrap_or_default();
+    assert!(lcov.contains("SF:c.writ"), "{lcov}");
+
+    let out = writ(&["test", "--coverage=out.lcov", "c.writ"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(dir.path().join("out.lcov").exists());
+
+    let out = writ(&["test", "--coverage=c.writ", "c.writ"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("Writ source file"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(dir.path().join("c.writ")).unwrap_or_default(), source.to_vec());
+}

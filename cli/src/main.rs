@@ -122,9 +122,18 @@ enum Command {
         #[arg(long, default_value_t = 64, requires = "fuzz")]
         runs: u32,
         /// Count which lines and branches of the contracts the tests run:
-        /// a summary, and an LCOV file (default coverage.lcov). Probes
-        /// cost gas, so gas figures differ under --coverage.
-        #[arg(long, value_name = "LCOV_FILE", num_args = 0..=1, default_missing_value = "coverage.lcov")]
+        /// a summary, and an LCOV file (coverage.lcov, or
+        /// --coverage=FILE). Probes cost gas, so gas figures differ under
+        /// --coverage.
+        // `require_equals`: in `--coverage a.writ` the file is a path to
+        // test, never the LCOV output (which would overwrite it).
+        #[arg(
+            long,
+            value_name = "LCOV_FILE",
+            num_args = 0..=1,
+            require_equals = true,
+            default_missing_value = "coverage.lcov"
+        )]
         coverage: Option<PathBuf>,
     },
     /// Write reference documentation (Markdown) from doc comments.

@@ -58,7 +58,12 @@ pub fn run(paths: &[PathBuf], options: &RunOptions, gas: bool, lcov: Option<&Pat
             }
         }
         let _ = write!(stdout, "{}", all.summary());
-        match std::fs::write(lcov, all.lcov()) {
+        let written = if lcov.extension().is_some_and(|e| e == "writ") {
+            Err(std::io::Error::other("that is a Writ source file; give the LCOV file another name"))
+        } else {
+            std::fs::write(lcov, all.lcov())
+        };
+        match written {
             Ok(()) => {
                 let _ = writeln!(stdout, "  LCOV written to {}\n", lcov.display());
             }
