@@ -66,7 +66,11 @@ pub fn document() -> Value {
                 "summary": "Submit up to 1 000 signed transactions in one request, queued in order",
                 "requestBody": { "required": true, "content": { "application/json": { "schema": {
                     "type": "object", "required": ["txs"], "properties": { "txs": { "type": "array",
-                        "items": { "type": "string", "pattern": "^(0x)?([0-9a-fA-F]{2})*$" } } } } } } },
+                        // Any string: an item that is not hex gets its own
+                        // `bad_hex` result and the others still go in, so
+                        // the pattern is described rather than enforced.
+                        "items": { "type": "string",
+                            "description": "a signed transaction in hex (optionally 0x-prefixed); an item that is not hex is refused on its own with `bad_hex`" } } } } } } },
                 "responses": {
                     "202": ok("one result per transaction: an id, or the refusal's code and message",
                         json!({ "type": "object", "properties": { "results": { "type": "array", "items": { "type": "object" } } } })),
