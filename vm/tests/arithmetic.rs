@@ -115,6 +115,14 @@ fn dec() -> impl Strategy<Value = Decimal> {
     raw().prop_map(Decimal::from_raw)
 }
 
+/// Exact halves of a unit of some place: `k + 0.5` units of 10^-p.
+fn ties() -> impl Strategy<Value = Decimal> {
+    (-1_000_000i128..1_000_000, 0u32..18).prop_map(|(k, p)| {
+        let unit = 10i128.pow(18 - p);
+        Decimal::from_raw(k * unit + unit / 2)
+    })
+}
+
 /// Decimals as contracts hold them, and the edges of the range.
 fn money() -> impl Strategy<Value = Decimal> {
     const UNIT: i128 = 1_000_000_000_000_000_000;
@@ -176,7 +184,17 @@ proptest! {
         prop_assert_eq!(run("dmul", vec![d(b), d(a)], AbiType::Decimal), expect_decimal(b.checked_mul(a)));
     }
 
-    // Division and rounding through the host (multiplication again).
+    // Rounding is generated code too (a table of units and reciprocals):
+    // every mode at every place, on amounts, on exact ties at the place
+    // being rounded (half a unit, odd and even), and at the range's ends.
+    #[test]
+    fn decimal_round_generated(a in prop_oneof![money(), ties()], places in 0u32..20, mode in 0usize..7) {
+        let rounding = Rounding::ALL[mode];
+        let got = run("dround", vec![d(a), (AbiType::U32, Value::U32(places)), (AbiType::U32, Value::U32(mode as u32))], AbiType::Decimal);
+        prop_assert_eq!(got, expect_decimal(a.round(places, rounding)));
+    }
+
+    // Division through the host (multiplication and rounding again).
     #[test]
     fn decimal_mul_div_round(a in dec(), b in dec(), places in 0u32..20, mode in 0usize..7) {
         prop_assert_eq!(run("dmul", vec![d(a), d(b)], AbiType::Decimal), expect_decimal(a.checked_mul(b)));

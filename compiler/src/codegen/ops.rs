@@ -114,25 +114,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         Ok(())
     }
 
-    /// `[src, places, mode]` on the stack: leaves a fresh rounded Decimal.
+    /// `[src, places, mode]` on the stack: leaves the rounded Decimal.
     pub(super) fn decimal_round(&mut self) {
-        let (src, places, mode, out) = (
-            self.temp(ValType::I32),
-            self.temp(ValType::I32),
-            self.temp(ValType::I32),
-            self.temp(ValType::I32),
-        );
-        self.emit(I::LocalSet(mode));
-        self.emit(I::LocalSet(places));
-        self.emit(I::LocalSet(src));
-        self.emit(I::I32Const(16));
-        self.call_rt(Runtime::Alloc);
-        self.emit(I::LocalSet(out));
-        for l in [src, places, mode, out] {
-            self.emit(I::LocalGet(l));
-        }
-        self.call_host("decimal_round");
-        self.emit(I::LocalGet(out));
+        self.call_rt(Runtime::DecRound);
     }
 
     // ------------------------------------------------------------ operators

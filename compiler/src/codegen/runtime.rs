@@ -26,6 +26,7 @@ pub(super) enum Runtime {
     DecAdd,
     DecSub,
     DecMul,
+    DecRound,
     DecCmp,
     DecEncode,
     DecDecode,
@@ -45,7 +46,7 @@ pub(super) enum Runtime {
     ListGrow,
 }
 
-pub(super) const RUNTIME: [Runtime; 29] = [
+pub(super) const RUNTIME: [Runtime; 30] = [
     Runtime::Alloc,
     Runtime::Reset,
     Runtime::Trap,
@@ -58,6 +59,7 @@ pub(super) const RUNTIME: [Runtime; 29] = [
     Runtime::DecAdd,
     Runtime::DecSub,
     Runtime::DecMul,
+    Runtime::DecRound,
     Runtime::DecCmp,
     Runtime::DecEncode,
     Runtime::DecDecode,
@@ -225,6 +227,7 @@ pub(super) fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
             decimal_runtime(&mut f, r)
         }
         Runtime::DecMul => decimal_mul(&mut f),
+        Runtime::DecRound => decimal_round(&mut f),
         Runtime::ListGrow => {
             // (list) -> a list with room for one more element: the same
             // block while its capacity (the header's second word, only
@@ -401,9 +404,7 @@ fn decimal_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
 /// 10^18 shifted left until its top bit is set (it has 60 bits): the
 /// divisor of the normalised long division in [`decimal_mul`].
 const SCALE_NORMALISED: u64 = 1_000_000_000_000_000_000 << 4;
-/// `floor((2^128 - 1) / SCALE_NORMALISED) - 2^64`: the reciprocal that
-/// turns each two-by-one division by it into multiplications (Möller and
-/// Granlund, "Improved division by invariant integers", algorithm 4).
+/// `reciprocal(SCALE_NORMALISED)`, which [`divide_2by1`] multiplies by.
 const SCALE_RECIPROCAL: u64 = 0x2725_dd1d_243a_ba0e;
 
 /// `(a, b) -> fresh a * b`: the exact 256-bit product of the magnitudes,
@@ -508,8 +509,9 @@ fn decimal_mul(f: &mut FnCompiler<'_, '_>) -> Vec<ValType> {
     f.emit(I::I64Shl);
     f.emit(I::LocalSet(n0));
     // Two two-by-one divisions: n2:n1 -> q1 and r, then r:n0 -> q0 and r.
-    divide_by_scale(f, n2, n1, q1, r, x);
-    divide_by_scale(f, r, n0, q0, r, x);
+    let (divisor, recip) = (Word::Const(SCALE_NORMALISED), Word::Const(SCALE_RECIPROCAL));
+    divide_2by1(f, n2, n1, q1, r, x, divisor, recip);
+    divide_2by1(f, r, n0, q0, r, x, divisor, recip);
     // Half to even: the remainder (still shifted by 4) against half the
     // normalised divisor; a tie goes to the even quotient.
     let half = (SCALE_NORMALISED / 2) as i64;
@@ -547,37 +549,47 @@ fn decimal_mul(f: &mut FnCompiler<'_, '_>) -> Vec<ValType> {
     f.emit(I::LocalSet(y));
     f.emit(I::LocalGet(negative));
     f.emit(I::If(BlockType::Empty));
-    f.emit(I::I64Const(0));
-    f.emit(I::I64Const(0));
-    f.emit(I::LocalGet(lo));
-    f.emit(I::LocalGet(hi));
-    f.emit(I::I64Sub128);
-    set_pair(f, lo, hi);
+    negate_128(f, lo, hi);
     f.emit(I::End);
-    // A non-zero result whose sign is not the expected one is out of range
-    // (a magnitude of 2^127 is only representable when negative).
-    f.emit(I::LocalGet(hi));
-    f.emit(I::I64Const(0));
-    f.emit(I::I64LtS);
-    f.emit(I::LocalGet(negative));
-    f.emit(I::I32Ne);
-    f.emit(I::LocalGet(x));
-    f.emit(I::LocalGet(y));
-    f.emit(I::I64Or);
-    f.emit(I::I64Const(0));
-    f.emit(I::I64Ne);
-    f.emit(I::I32And);
+    wrong_sign(f, hi, negative, x, y);
     f.abort_if(AbortCode::Overflow);
     fresh_128(f, lo, hi, out)
 }
 
-/// `u1:u0 / SCALE_NORMALISED` for `u1` below the divisor: the quotient
-/// into `q` and the remainder into `r` (`scratch` is clobbered). `r` may
-/// be `u1`.
-fn divide_by_scale(f: &mut FnCompiler<'_, '_>, u1: u32, u0: u32, q: u32, r: u32, scratch: u32) {
-    let divisor = SCALE_NORMALISED as i64;
+/// A 64-bit operand of generated code: a constant or a local.
+#[derive(Clone, Copy)]
+enum Word {
+    Const(u64),
+    Local(u32),
+}
+
+impl Word {
+    fn push(self, f: &mut FnCompiler<'_, '_>) {
+        f.emit(match self {
+            Word::Const(value) => I::I64Const(value as i64),
+            Word::Local(local) => I::LocalGet(local),
+        });
+    }
+}
+
+/// `u1:u0 / divisor` for a normalised `divisor` (top bit set) and `u1`
+/// below it, by multiplication with `reciprocal` (`floor((2^128 - 1) /
+/// divisor) - 2^64`): the quotient into `q` and the remainder into `r`
+/// (`scratch` is clobbered). `r` may be `u1`. Möller and Granlund,
+/// "Improved division by invariant integers", algorithm 4.
+#[allow(clippy::too_many_arguments)]
+fn divide_2by1(
+    f: &mut FnCompiler<'_, '_>,
+    u1: u32,
+    u0: u32,
+    q: u32,
+    r: u32,
+    scratch: u32,
+    divisor: Word,
+    reciprocal: Word,
+) {
     // q:scratch = reciprocal * u1 + u1:u0
-    f.emit(I::I64Const(SCALE_RECIPROCAL as i64));
+    reciprocal.push(f);
     f.emit(I::LocalGet(u1));
     f.emit(I::I64MulWideU);
     f.emit(I::LocalGet(u0));
@@ -592,7 +604,7 @@ fn divide_by_scale(f: &mut FnCompiler<'_, '_>, u1: u32, u0: u32, q: u32, r: u32,
     f.emit(I::LocalSet(q));
     f.emit(I::LocalGet(u0));
     f.emit(I::LocalGet(q));
-    f.emit(I::I64Const(divisor));
+    divisor.push(f);
     f.emit(I::I64Mul);
     f.emit(I::I64Sub);
     f.emit(I::LocalSet(r));
@@ -606,12 +618,12 @@ fn divide_by_scale(f: &mut FnCompiler<'_, '_>, u1: u32, u0: u32, q: u32, r: u32,
     f.emit(I::I64Sub);
     f.emit(I::LocalSet(q));
     f.emit(I::LocalGet(r));
-    f.emit(I::I64Const(divisor));
+    divisor.push(f);
     f.emit(I::I64Add);
     f.emit(I::LocalSet(r));
     f.emit(I::End);
     f.emit(I::LocalGet(r));
-    f.emit(I::I64Const(divisor));
+    divisor.push(f);
     f.emit(I::I64GeU);
     f.emit(I::If(BlockType::Empty));
     f.emit(I::LocalGet(q));
@@ -619,10 +631,218 @@ fn divide_by_scale(f: &mut FnCompiler<'_, '_>, u1: u32, u0: u32, q: u32, r: u32,
     f.emit(I::I64Add);
     f.emit(I::LocalSet(q));
     f.emit(I::LocalGet(r));
-    f.emit(I::I64Const(divisor));
+    divisor.push(f);
     f.emit(I::I64Sub);
     f.emit(I::LocalSet(r));
     f.emit(I::End);
+}
+
+/// The reciprocal [`divide_2by1`] needs for a normalised divisor.
+fn reciprocal(normalised: u64) -> u64 {
+    (u128::MAX / u128::from(normalised) - (1u128 << 64)) as u64
+}
+
+/// Pushes whether the non-zero result `hi:lo` of magnitude `y:x` has the
+/// wrong sign for `negative`: outside the Decimal range (a magnitude of
+/// 2^127 is representable only when negative).
+fn wrong_sign(f: &mut FnCompiler<'_, '_>, hi: u32, negative: u32, x: u32, y: u32) {
+    f.emit(I::LocalGet(hi));
+    f.emit(I::I64Const(0));
+    f.emit(I::I64LtS);
+    f.emit(I::LocalGet(negative));
+    f.emit(I::I32Ne);
+    f.emit(I::LocalGet(x));
+    f.emit(I::LocalGet(y));
+    f.emit(I::I64Or);
+    f.emit(I::I64Const(0));
+    f.emit(I::I64Ne);
+    f.emit(I::I32And);
+}
+
+/// Negates `lo:hi` in place (two's complement, 128 bits).
+fn negate_128(f: &mut FnCompiler<'_, '_>, lo: u32, hi: u32) {
+    f.emit(I::I64Const(0));
+    f.emit(I::I64Const(0));
+    f.emit(I::LocalGet(lo));
+    f.emit(I::LocalGet(hi));
+    f.emit(I::I64Sub128);
+    f.emit(I::LocalSet(hi));
+    f.emit(I::LocalSet(lo));
+}
+
+/// `(src, places, mode) -> rounded`: `src` rounded to `places` fractional
+/// digits by rounding mode `mode` (its index, `Down` 0 … `HalfEven` 6),
+/// the same results as the reference `Decimal::round` (checked against it
+/// by `vm/tests/arithmetic.rs`); `places` of 18 or more returns `src`.
+/// The magnitude is divided by the unit 10^(18 - places) with the
+/// two-by-one division above, from a table of normalised units and their
+/// reciprocals in static data, then multiplied back.
+fn decimal_round(f: &mut FnCompiler<'_, '_>) -> Vec<ValType> {
+    f.params = vec![ValType::I32, ValType::I32, ValType::I32];
+    let (src, places, mode) = (0, 1, 2);
+    // Per places 0..=17: unit, normalised unit, reciprocal, shift (u64 each).
+    let mut table = Vec::with_capacity(18 * 32);
+    for p in 0..18u32 {
+        let unit = 10u64.pow(18 - p);
+        let shift = unit.leading_zeros();
+        let normalised = unit << shift;
+        for word in [unit, normalised, reciprocal(normalised), u64::from(shift)] {
+            table.extend_from_slice(&word.to_le_bytes());
+        }
+    }
+    let at = f.ctx.data(&table);
+    let mut wide = || f.temp(ValType::I64);
+    let [lo, hi, unit, normalised, inverse, shift, n2, n1, n0] = [(); 9].map(|_| wide());
+    let [q1, q0, r, x, y, half] = [(); 6].map(|_| wide());
+    let (negative, entry, away, out) =
+        (f.temp(ValType::I32), f.temp(ValType::I32), f.temp(ValType::I32), f.temp(ValType::I32));
+    f.emit(I::LocalGet(places));
+    f.emit(I::I32Const(18));
+    f.emit(I::I32GeU);
+    f.emit(I::If(BlockType::Empty));
+    f.emit(I::LocalGet(src));
+    f.emit(I::Return);
+    f.emit(I::End);
+    f.emit(I::LocalGet(places));
+    f.emit(I::I32Const(32));
+    f.emit(I::I32Mul);
+    f.emit(I::I32Const(at as i32));
+    f.emit(I::I32Add);
+    f.emit(I::LocalSet(entry));
+    for (offset, local) in [(0, unit), (8, normalised), (16, inverse), (24, shift)] {
+        f.emit(I::LocalGet(entry));
+        f.emit(I::I64Load(mem(offset, 0)));
+        f.emit(I::LocalSet(local));
+    }
+    f.emit(I::LocalGet(src));
+    f.emit(I::I64Load(mem(0, 0)));
+    f.emit(I::LocalSet(lo));
+    f.emit(I::LocalGet(src));
+    f.emit(I::I64Load(mem(8, 0)));
+    f.emit(I::LocalTee(hi));
+    f.emit(I::I64Const(0));
+    f.emit(I::I64LtS);
+    f.emit(I::LocalTee(negative));
+    f.emit(I::If(BlockType::Empty));
+    negate_128(f, lo, hi);
+    f.emit(I::End);
+    // Normalise hi:lo by the unit's shift (4 to 60, never 0 or 64) into
+    // n2:n1:n0; n2 stays below the normalised unit.
+    let shifted = |f: &mut FnCompiler<'_, '_>, word: u32, left: bool| {
+        f.emit(I::LocalGet(word));
+        if left {
+            f.emit(I::LocalGet(shift));
+            f.emit(I::I64Shl);
+        } else {
+            f.emit(I::I64Const(64));
+            f.emit(I::LocalGet(shift));
+            f.emit(I::I64Sub);
+            f.emit(I::I64ShrU);
+        }
+    };
+    shifted(f, hi, false);
+    f.emit(I::LocalSet(n2));
+    shifted(f, hi, true);
+    shifted(f, lo, false);
+    f.emit(I::I64Or);
+    f.emit(I::LocalSet(n1));
+    shifted(f, lo, true);
+    f.emit(I::LocalSet(n0));
+    let (divisor, recip) = (Word::Local(normalised), Word::Local(inverse));
+    divide_2by1(f, n2, n1, q1, r, x, divisor, recip);
+    divide_2by1(f, r, n0, q0, r, x, divisor, recip);
+    // The remainder (still shifted) against half the normalised unit.
+    f.emit(I::LocalGet(normalised));
+    f.emit(I::I64Const(1));
+    f.emit(I::I64ShrU);
+    f.emit(I::LocalSet(half));
+    // away = by mode: Down 0, Up 1, Floor negative, Ceiling !negative,
+    // HalfUp r >= half, HalfDown r > half, HalfEven r > half or a tie
+    // with an odd quotient; never with a zero remainder.
+    f.emit(I::I32Const(0));
+    f.emit(I::LocalSet(away));
+    for index in 1..=6 {
+        f.emit(I::LocalGet(mode));
+        f.emit(I::I32Const(index));
+        f.emit(I::I32Eq);
+        f.emit(I::If(BlockType::Empty));
+        let above = |f: &mut FnCompiler<'_, '_>, or_equal: bool| {
+            f.emit(I::LocalGet(r));
+            f.emit(I::LocalGet(half));
+            f.emit(if or_equal { I::I64GeU } else { I::I64GtU });
+        };
+        match index {
+            1 => f.emit(I::I32Const(1)),
+            2 => f.emit(I::LocalGet(negative)),
+            3 => {
+                f.emit(I::LocalGet(negative));
+                f.emit(I::I32Eqz);
+            }
+            4 => above(f, true),
+            5 => above(f, false),
+            _ => {
+                above(f, false);
+                f.emit(I::LocalGet(r));
+                f.emit(I::LocalGet(half));
+                f.emit(I::I64Eq);
+                f.emit(I::LocalGet(q0));
+                f.emit(I::I32WrapI64);
+                f.emit(I::I32And);
+                f.emit(I::I32Or);
+            }
+        }
+        f.emit(I::LocalSet(away));
+        f.emit(I::End);
+    }
+    f.emit(I::LocalGet(away));
+    f.emit(I::LocalGet(r));
+    f.emit(I::I64Const(0));
+    f.emit(I::I64Ne);
+    f.emit(I::I32And);
+    f.emit(I::I64ExtendI32U);
+    f.emit(I::LocalSet(x));
+    // q1:q0 += away (the quotient is below 2^125: no carry out).
+    f.emit(I::LocalGet(q0));
+    f.emit(I::LocalGet(q1));
+    f.emit(I::LocalGet(x));
+    f.emit(I::I64Const(0));
+    f.emit(I::I64Add128);
+    f.emit(I::LocalSet(q1));
+    f.emit(I::LocalSet(q0));
+    // Magnitude y:x = q * unit, overflowing when it needs a third word.
+    f.emit(I::LocalGet(q0));
+    f.emit(I::LocalGet(unit));
+    f.emit(I::I64MulWideU);
+    f.emit(I::LocalSet(y));
+    f.emit(I::LocalSet(x));
+    f.emit(I::LocalGet(q1));
+    f.emit(I::LocalGet(unit));
+    f.emit(I::I64MulWideU);
+    f.emit(I::LocalSet(n2));
+    f.emit(I::LocalSet(n1));
+    // y += n1, the carry and n2 must be zero.
+    f.emit(I::LocalGet(y));
+    f.emit(I::LocalGet(n2));
+    f.emit(I::LocalGet(n1));
+    f.emit(I::I64Const(0));
+    f.emit(I::I64Add128);
+    f.emit(I::LocalSet(n2));
+    f.emit(I::LocalSet(y));
+    f.emit(I::LocalGet(n2));
+    f.emit(I::I64Const(0));
+    f.emit(I::I64Ne);
+    f.abort_if(AbortCode::Overflow);
+    f.emit(I::LocalGet(x));
+    f.emit(I::LocalSet(lo));
+    f.emit(I::LocalGet(y));
+    f.emit(I::LocalSet(hi));
+    f.emit(I::LocalGet(negative));
+    f.emit(I::If(BlockType::Empty));
+    negate_128(f, lo, hi);
+    f.emit(I::End);
+    wrong_sign(f, hi, negative, x, y);
+    f.abort_if(AbortCode::Overflow);
+    fresh_128(f, lo, hi, out)
 }
 
 /// u128 helpers: the same layout as a Decimal's raw (16 bytes, little
