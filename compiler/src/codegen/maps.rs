@@ -749,19 +749,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             self.emit(I::I32Const(4));
             self.emit(I::I32Add);
             self.emit(I::LocalSet(cursor));
-            for (index, fields) in variants.iter().enumerate() {
-                if fields.is_empty() {
-                    continue;
-                }
-                self.emit(I::LocalGet(tag));
-                self.emit(I::I32Const(index as i32));
-                self.emit(I::I32Eq);
-                self.emit(I::If(BlockType::Empty));
-                for (i, field) in fields.iter().enumerate() {
-                    self.key_part_at(cursor, field, decode.then_some((block, 1 + i as u32)), span)?;
-                }
-                self.emit(I::End);
-            }
+            self.per_variant_field(tag, &variants, |f, field, slot| {
+                f.key_part_at(cursor, field, decode.then_some((block, slot)), span)
+            })?;
             Vec::new()
         };
         for (slot, part) in &parts {

@@ -473,6 +473,18 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.emit(I::I32Const(4));
         self.emit(I::I32Add);
         self.emit(I::LocalSet(cursor));
+        self.per_variant_field(tag, &variants, |f, field, slot| f.field_at(cursor, field, block, slot, span))
+    }
+
+    /// For each variant of an enum being read that has fields: `if tag ==
+    /// index { each(field, slot) for its fields }`, the slots counted from
+    /// 1 (slot 0 holds the variant index).
+    pub(super) fn per_variant_field(
+        &mut self,
+        tag: u32,
+        variants: &[Vec<Ty>],
+        mut each: impl FnMut(&mut Self, &Ty, u32) -> Out,
+    ) -> Out {
         for (index, fields) in variants.iter().enumerate() {
             if fields.is_empty() {
                 continue;
@@ -482,7 +494,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             self.emit(I::I32Eq);
             self.emit(I::If(BlockType::Empty));
             for (i, field) in fields.iter().enumerate() {
-                self.field_at(cursor, field, block, 1 + i as u32, span)?;
+                each(self, field, 1 + i as u32)?;
             }
             self.emit(I::End);
         }

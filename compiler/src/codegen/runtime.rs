@@ -542,18 +542,7 @@ fn decimal_mul(f: &mut FnCompiler<'_, '_>) -> Vec<ValType> {
     f.emit(I::I64Eqz);
     f.emit(I::I32And);
     f.abort_if(AbortCode::Overflow);
-    // The magnitude (kept in y:x) with the sign put back.
-    f.emit(I::LocalGet(lo));
-    f.emit(I::LocalSet(x));
-    f.emit(I::LocalGet(hi));
-    f.emit(I::LocalSet(y));
-    f.emit(I::LocalGet(negative));
-    f.emit(I::If(BlockType::Empty));
-    negate_128(f, lo, hi);
-    f.emit(I::End);
-    wrong_sign(f, hi, negative, x, y);
-    f.abort_if(AbortCode::Overflow);
-    fresh_128(f, lo, hi, out)
+    signed_result(f, lo, hi, [x, y], negative, out)
 }
 
 /// A 64-bit operand of generated code: a constant or a local.
@@ -640,6 +629,31 @@ fn divide_2by1(
 /// The reciprocal [`divide_2by1`] needs for a normalised divisor.
 fn reciprocal(normalised: u64) -> u64 {
     (u128::MAX / u128::from(normalised) - (1u128 << 64)) as u64
+}
+
+/// A fresh Decimal of magnitude `y:x` (below 2^128) with the sign
+/// `negative`, built in the `scratch` words; aborts with `Overflow` when
+/// the result is outside the Decimal range.
+fn signed_result(
+    f: &mut FnCompiler<'_, '_>,
+    x: u32,
+    y: u32,
+    scratch: [u32; 2],
+    negative: u32,
+    out: u32,
+) -> Vec<ValType> {
+    let [lo, hi] = scratch;
+    f.emit(I::LocalGet(x));
+    f.emit(I::LocalSet(lo));
+    f.emit(I::LocalGet(y));
+    f.emit(I::LocalSet(hi));
+    f.emit(I::LocalGet(negative));
+    f.emit(I::If(BlockType::Empty));
+    negate_128(f, lo, hi);
+    f.emit(I::End);
+    wrong_sign(f, hi, negative, x, y);
+    f.abort_if(AbortCode::Overflow);
+    fresh_128(f, lo, hi, out)
 }
 
 /// Pushes whether the non-zero result `hi:lo` of magnitude `y:x` has the
@@ -832,17 +846,7 @@ fn decimal_round(f: &mut FnCompiler<'_, '_>) -> Vec<ValType> {
     f.emit(I::I64Const(0));
     f.emit(I::I64Ne);
     f.abort_if(AbortCode::Overflow);
-    f.emit(I::LocalGet(x));
-    f.emit(I::LocalSet(lo));
-    f.emit(I::LocalGet(y));
-    f.emit(I::LocalSet(hi));
-    f.emit(I::LocalGet(negative));
-    f.emit(I::If(BlockType::Empty));
-    negate_128(f, lo, hi);
-    f.emit(I::End);
-    wrong_sign(f, hi, negative, x, y);
-    f.abort_if(AbortCode::Overflow);
-    fresh_128(f, lo, hi, out)
+    signed_result(f, x, y, [lo, hi], negative, out)
 }
 
 /// u128 helpers: the same layout as a Decimal's raw (16 bytes, little
