@@ -206,7 +206,7 @@ fn build_and_abi() {
 fn build_refuses_unsupported_code() {
     let dir = with_file(
         "n.writ",
-        b"enum Chain { Link(Chain), End }\ncontract N { storage { c: Chain } init() {} pub view fn c() -> Chain { self.c } }\n",
+        b"enum Never { Again(Never) }\ncontract N { storage { c: Never } init() {} pub view fn c() -> Never { self.c } }\n",
     );
     let out = writ(&["build", "n.writ", "-o", "out"], dir.path());
     assert_eq!(out.status.code(), Some(1));

@@ -371,7 +371,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
 
     /// The zero value of a storage field that was never written.
     pub(super) fn zero(&mut self, ty: &Ty, span: Span) -> Out {
-        let value = self.zero_constant(ty, 0).ok_or_else(|| unsupported(span, "this storage type"))?;
+        let value = self
+            .zero_constant(ty, &mut Vec::new())
+            .ok_or_else(|| unsupported(span, "this storage type (it has no finite value)"))?;
         match repr(ty) {
             Some(Repr::I64) => self.emit(I::I64Const(value)),
             _ => self.emit(I::I32Const(value as i32)),
@@ -381,11 +383,11 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
 
     /// The zero value of `ty` as a constant: the number itself, or the
     /// address of static data holding it (records are built there too, with
-    /// every field at its own zero and enums at their first variant).
-    fn zero_constant(&mut self, ty: &Ty, depth: u32) -> Option<i64> {
-        if depth > 32 {
-            return None;
-        }
+    /// every field at its own zero, and an enum at its first variant whose
+    /// fields have a zero value: one that does not hold the enum itself).
+    /// `path` holds the records being built around this one; reaching one
+    /// of them again means the value would never end.
+    fn zero_constant(&mut self, ty: &Ty, path: &mut Vec<Ty>) -> Option<i64> {
         let bytes: Vec<u8> = match repr(ty)? {
             Repr::None | Repr::I32 | Repr::I64 => return Some(0),
             Repr::Ptr => match ty {
@@ -394,19 +396,13 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 // A count of zero, then the padding before the entries.
                 Ty::List(_) | Ty::Map(..) => vec![0; 8],
                 Ty::Struct(_) | Ty::Tuple(_) | Ty::Enum(_) => {
-                    let fields = match super::records::field_types(self.ctx.tables(), ty) {
-                        Some(fields) => fields,
-                        None => {
-                            let variants = super::records::variants(self.ctx.tables(), ty)?;
-                            let mut first = vec![Ty::Int(IntTy::U32)];
-                            first.extend(variants.into_iter().next().unwrap_or_default());
-                            first
-                        }
-                    };
-                    let mut slots = Vec::with_capacity(fields.len().max(1) * 8);
-                    for field in &fields {
-                        slots.extend(self.zero_constant(field, depth + 1)?.to_le_bytes());
+                    if path.contains(ty) {
+                        return None;
                     }
+                    path.push(ty.clone());
+                    let slots = self.zero_record(ty, path);
+                    path.pop();
+                    let mut slots = slots?;
                     if slots.is_empty() {
                         slots.resize(8, 0);
                     }
@@ -416,6 +412,28 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             },
         };
         Some(i64::from(self.ctx.data(&bytes)))
+    }
+
+    /// The slots of the zero value of a struct, tuple or enum (see
+    /// [`Self::zero_constant`]).
+    fn zero_record(&mut self, ty: &Ty, path: &mut Vec<Ty>) -> Option<Vec<u8>> {
+        let zeros = |f: &mut Self, fields: &[Ty], path: &mut Vec<Ty>| -> Option<Vec<u8>> {
+            let mut slots = Vec::with_capacity(fields.len() * 8);
+            for field in fields {
+                slots.extend(f.zero_constant(field, path)?.to_le_bytes());
+            }
+            Some(slots)
+        };
+        if let Some(fields) = super::records::field_types(self.ctx.tables(), ty) {
+            return zeros(self, &fields, path);
+        }
+        let variants = super::records::variants(self.ctx.tables(), ty)?;
+        variants.iter().enumerate().find_map(|(index, fields)| {
+            let rest = zeros(self, fields, path)?;
+            let mut slots = (index as i64).to_le_bytes().to_vec();
+            slots.extend(rest);
+            Some(slots)
+        })
     }
 
     /// `[ptr, value]` on the stack: stores the value's canonical encoding.
