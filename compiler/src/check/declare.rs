@@ -63,6 +63,7 @@ impl<'a> Checker<'a> {
         }
         self.resolve_signatures(&mut work);
         self.check_recursive_structs();
+        self.check_endless_enums();
         work
     }
 
@@ -696,6 +697,63 @@ impl<'a> Checker<'a> {
                 .notes
                 .push("wrap the field in `Option<...>` or `List<...>` to allow an end".into());
             }
+        }
+    }
+}
+
+impl Checker<'_> {
+    /// Reports enums no value of which can ever be built: every variant
+    /// holds, by value, the enum itself or another such type (`enum Never
+    /// { Again(Never) }`). A type is buildable when it is a scalar, text,
+    /// an option, list or map (`None` and empty ones need nothing), or a
+    /// record whose fields are, or an enum with such a variant; the least
+    /// fixed point of that rule leaves exactly the endless ones out.
+    fn check_endless_enums(&mut self) {
+        let mut structs = vec![false; self.t.structs.len()];
+        let mut enums = vec![false; self.t.enums.len()];
+        fn buildable(ty: &Ty, structs: &[bool], enums: &[bool]) -> bool {
+            match ty {
+                Ty::Struct(id) => structs.get(*id as usize).copied().unwrap_or(true),
+                Ty::Enum(id) => enums.get(*id as usize).copied().unwrap_or(true),
+                Ty::Tuple(parts) => parts.iter().all(|p| buildable(p, structs, enums)),
+                _ => true,
+            }
+        }
+        loop {
+            let mut changed = false;
+            for (id, s) in self.t.structs.iter().enumerate() {
+                if !structs[id] && s.fields.iter().all(|f| buildable(&f.ty, &structs, &enums)) {
+                    structs[id] = true;
+                    changed = true;
+                }
+            }
+            for (id, e) in self.t.enums.iter().enumerate() {
+                if !enums[id]
+                    && e.variants.iter().any(|v| v.fields.iter().all(|f| buildable(f, &structs, &enums)))
+                {
+                    enums[id] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        for (id, done) in enums.iter().enumerate() {
+            if *done {
+                continue;
+            }
+            // An enum without variants got there through a syntax error,
+            // already reported.
+            let Some(e) = self.t.enums.get(id).filter(|e| !e.variants.is_empty()) else { continue };
+            let (span, name) = (e.span, e.name.clone());
+            self.error(
+                Code::RecursiveType,
+                span,
+                format!("every variant of the enum `{name}` holds a value that never ends, so no value of it can ever be built"),
+            )
+            .notes
+            .push("add a variant that does not hold the enum, or wrap a field in `Option<...>` or `List<...>`".into());
         }
     }
 }
