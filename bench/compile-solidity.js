@@ -48,6 +48,7 @@ for (const file of files) {
   }
   for (const [name, contract] of Object.entries(output.contracts[file])) {
     fs.writeFileSync(path.join(outDir, `${name}.bin`), contract.evm.deployedBytecode.object + '\n');
+    report.push(`bytecode_sha256 ${name} ${crypto.createHash('sha256').update(contract.evm.deployedBytecode.object, 'utf8').digest('hex')}`);
     const hashes = Object.entries(contract.evm.methodIdentifiers)
       .map(([signature, selector]) => `${selector} ${signature}`)
       .sort();

@@ -55,6 +55,7 @@ pub fn load(dir: &Path) -> Result<Compiled, String> {
     let mut version = String::new();
     let mut compile_ms = BTreeMap::new();
     let mut hashes = BTreeMap::new();
+    let mut code_hashes = BTreeMap::new();
     for line in info.lines() {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
@@ -64,6 +65,9 @@ pub fn load(dir: &Path) -> Result<Compiled, String> {
             }
             ["source_sha256", file, digest] => {
                 hashes.insert(file.trim_end_matches(".sol").to_string(), (*digest).to_string());
+            }
+            ["bytecode_sha256", name, digest] => {
+                code_hashes.insert((*name).to_string(), (*digest).to_string());
             }
             _ => {}
         }
@@ -78,6 +82,17 @@ pub fn load(dir: &Path) -> Result<Compiled, String> {
             ));
         }
         let text = read(&format!("{name}.bin"))?;
+        // The bytecode is the one the compile step wrote for these sources
+        // (its digest is recorded beside theirs), so the contracts behave as
+        // the workloads below expect and their results have the declared shape.
+        let code_digest: String =
+            Sha256::digest(text.trim().as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        if code_hashes.get(name) != Some(&code_digest) {
+            return Err(format!(
+                "{}: {name}.bin is not the bytecode the compile step recorded; run scripts/bench.sh",
+                dir.display()
+            ));
+        }
         let bytes = hex::decode(text.trim()).map_err(|e| format!("{name}.bin: {e}"))?;
         for line in read(&format!("{name}.hashes"))?.lines() {
             if let Some((selector_hex, signature)) = line.split_once(' ') {
@@ -141,13 +156,16 @@ impl Calldata {
 
 /// The word at `index` of a return buffer.
 pub fn word(output: &[u8], index: usize) -> U256 {
-    let bytes = output.get(index * 32..index * 32 + 32).expect("return data of the declared shape");
+    let Some(bytes) = output.get(index * 32..index * 32 + 32) else {
+        crate::fatal(&format!("the EVM returned {} bytes; word {index} was expected", output.len()))
+    };
     U256::from_be_slice(bytes)
 }
 
 /// A word that must fit in a u128 (every value this harness reads back).
 pub fn small(value: U256) -> u128 {
-    u128::try_from(value).expect("a value that fits in 128 bits")
+    u128::try_from(value)
+        .unwrap_or_else(|_| crate::fatal(&format!("the EVM returned {value}, beyond 128 bits")))
 }
 
 /// One EVM with the contract `code` deployed at [`CONTRACT`], in an
@@ -195,7 +213,10 @@ impl Evm {
     /// A transaction whose changes are committed to the database.
     pub fn transact_commit(&mut self, caller: [u8; 20], data: Bytes) -> Done {
         let tx = self.tx(caller, data);
-        let result = self.evm.transact_commit(tx).expect("a valid transaction");
+        let result = self
+            .evm
+            .transact_commit(tx)
+            .unwrap_or_else(|e| crate::fatal(&format!("revm refused a transaction: {e}")));
         *self.nonces.entry(caller).or_insert(0) += 1;
         done(result)
     }
@@ -203,7 +224,12 @@ impl Evm {
     /// A call whose changes are dropped (a view, as `eth_call` runs one).
     pub fn call(&mut self, caller: [u8; 20], data: Bytes) -> Done {
         let tx = self.tx(caller, data);
-        done(self.evm.transact(tx).expect("a valid transaction").result)
+        done(
+            self.evm
+                .transact(tx)
+                .unwrap_or_else(|e| crate::fatal(&format!("revm refused a call: {e}")))
+                .result,
+        )
     }
 }
 
@@ -211,6 +237,6 @@ fn done(result: ExecutionResult) -> Done {
     let gas = result.tx_gas_used();
     match result {
         ExecutionResult::Success { logs, output, .. } => Done { output: output.into_data(), gas, logs },
-        other => panic!("EVM call failed: {other:?}"),
+        other => crate::fatal(&format!("an EVM call failed: {other:?}")),
     }
 }

@@ -99,7 +99,7 @@ fn usage_error(message: &str) -> ! {
 }
 
 /// Stops the program: the inputs cannot be prepared.
-fn fatal(message: &str) -> ! {
+pub(crate) fn fatal(message: &str) -> ! {
     eprintln!("writ-bench: {message}");
     std::process::exit(1);
 }
@@ -248,11 +248,13 @@ fn main() {
     println!();
 
     // Compile the Writ contracts (timed below).
+    // Cannot fail: the in-memory VM's fixed configuration is valid (tested by vm/tests); no input reaches it.
     let vm = Vm::new(VmOptions::in_memory()).expect("a VM");
     let mut wasm = BTreeMap::new();
     let mut contracts = BTreeMap::new();
     for (name, source) in writ::SOURCES {
         let module = writ::compile(name, source).unwrap_or_else(|e| fatal(&e));
+        // Cannot fail: the module is this binary's own Writ source compiled just above.
         contracts.insert(name, vm.prepare(&module).expect("the VM accepts the compiled module"));
         wasm.insert(name, module);
     }
@@ -290,6 +292,7 @@ fn spin(sizes: &Sizes, writ_side: &WritSide, evm_code: Option<Vec<u8>>) -> Row {
     let n = sizes.spin;
     let (native, want) = measure(name, sizes.runs, n, || {
         let start = Instant::now();
+        // Cannot fail: the inputs are generated in range (inputs.rs) for the sizes the harness sets.
         let result = native::spin(black_box(n)).expect("no overflow");
         Run { elapsed: start.elapsed(), result, gas: 0 }
     });
@@ -340,10 +343,12 @@ fn transfers(sizes: &Sizes, writ_side: &WritSide, evm_code: Option<Vec<u8>>) -> 
         }
         let start = Instant::now();
         for Transfer { from, to, amount } in &list {
+            // Cannot fail: the transfer list is generated from funded balances (inputs.rs).
             token.transfer(accounts[*from], accounts[*to], black_box(*amount)).expect("a valid transfer");
         }
         let elapsed = start.elapsed();
         let balances = accounts.iter().map(|who| token.balance_of(who)).collect();
+        // Cannot fail: each run makes at least one transfer, which emits an event.
         Run { elapsed, result: (balances, token.events.len(), *token.events.last().expect("events")), gas: 0 }
     });
 
@@ -392,6 +397,7 @@ fn transfers(sizes: &Sizes, writ_side: &WritSide, evm_code: Option<Vec<u8>>) -> 
                 }
             })
             .collect();
+        // Cannot fail: each run makes at least one transfer, which emits an event.
         let last = match decode(event_type.clone(), &last.expect("events").data) {
             Value::Tuple(fields) => match fields.as_slice() {
                 [Value::Address(from), Value::Address(to), Value::U64(amount)] => (*from, *to, *amount),
@@ -433,13 +439,17 @@ fn transfers(sizes: &Sizes, writ_side: &WritSide, evm_code: Option<Vec<u8>>) -> 
                 .iter()
                 .map(|who| {
                     let done = evm.call(*who, Calldata::new("balanceOf(address)").address(*who).bytes());
+                    // Cannot fail: the bytecode is checked at load to be the compile step's own (evm::load), whose balances are uint64.
                     u64::try_from(word(&done.output, 0)).expect("a u64 balance")
                 })
                 .collect();
+            // Cannot fail: each run makes at least one transfer, which emits an event.
             let log = last.expect("events");
             let address = |i: usize| -> [u8; 20] {
+                // Cannot fail: a 32-byte word always has 20 bytes after its first 12.
                 word(&log.data.data, i).to_be_bytes::<32>()[12..].try_into().expect("20 bytes")
             };
+            // Cannot fail: the bytecode is checked at load to be the compile step's own (evm::load), whose amounts are uint64.
             let amount = u64::try_from(word(&log.data.data, 2)).expect("a u64 amount");
             Run { elapsed, result: (balances, events, (address(0), address(1), amount)), gas }
         });
@@ -476,6 +486,7 @@ fn tax(sizes: &Sizes, writ_side: &WritSide, evm_code: Option<Vec<u8>>) -> Row {
         let start = Instant::now();
         let due: Vec<i128> = incomes
             .iter()
+            // Cannot fail: the inputs are generated in range (inputs.rs) for the sizes the harness sets.
             .map(|income| native::income_tax(black_box(*income)).expect("no overflow"))
             .collect();
         Run { elapsed: start.elapsed(), result: due, gas: 0 }
@@ -524,6 +535,7 @@ fn tax(sizes: &Sizes, writ_side: &WritSide, evm_code: Option<Vec<u8>>) -> Row {
                 let head = Calldata::new("taxAll(uint256[])").uint(32).uint(chunk.len() as u128);
                 chunk
                     .iter()
+                    // Cannot fail: generated incomes are non-negative (inputs.rs).
                     .fold(head, |data, income| data.uint(u128::try_from(*income).expect("income >= 0")))
                     .bytes()
             })
@@ -543,6 +555,7 @@ fn tax(sizes: &Sizes, writ_side: &WritSide, evm_code: Option<Vec<u8>>) -> Row {
                 .flat_map(|output| {
                     let count = evm::small(word(output, 1)) as usize;
                     (0..count)
+                        // Cannot fail: a tax is below its income, which fits i128.
                         .map(|i| i128::try_from(evm::small(word(output, 2 + i))).expect("tax fits i128"))
                 })
                 .collect();
@@ -558,6 +571,7 @@ fn tax(sizes: &Sizes, writ_side: &WritSide, evm_code: Option<Vec<u8>>) -> Row {
             .iter()
             .map(|income| {
                 native::income_tax_reference(black_box(writ_abi::Decimal::from_raw(*income)))
+                    // Cannot fail: the inputs are generated in range (inputs.rs) for the sizes the harness sets.
                     .expect("no overflow")
                     .raw()
             })
@@ -619,6 +633,7 @@ fn views(sizes: &Sizes, writ_side: &WritSide, evm_code: Option<Vec<u8>>) -> [Row
     }
     let view_args: Vec<Vec<u8>> =
         accounts.iter().map(|who| args(vec![(AbiType::Address, Value::Address(*who))])).collect();
+    // Cannot fail: the Writ view returns a u64, whose encoding is 8 bytes.
     let balance = |result: &[u8]| u128::from(u64::from_be_bytes(result.try_into().expect("a u64 result")));
     let (writ, got) = measure(name, sizes.runs, sizes.views as u64, || {
         let (mut sum, mut gas) = (0u128, 0);
@@ -831,6 +846,7 @@ fn print_compilation(sizes: &Sizes, wasm: &BTreeMap<&str, Vec<u8>>, solc: Option
             (0..runs)
                 .map(|_| {
                     let start = Instant::now();
+                    // Cannot fail: this binary's own Writ sources, compiled once already above.
                     black_box(writ::compile(name, source).expect("compiles"));
                     start.elapsed()
                 })
@@ -840,8 +856,10 @@ fn print_compilation(sizes: &Sizes, wasm: &BTreeMap<&str, Vec<u8>>, solc: Option
             (0..runs)
                 .map(|_| {
                     // A new VM each time: `prepare` caches by code hash.
+                    // Cannot fail: the in-memory VM's fixed configuration is valid (tested by vm/tests); no input reaches it.
                     let vm = Vm::new(VmOptions::in_memory()).expect("a VM");
                     let start = Instant::now();
+                    // Cannot fail: the same module the VM accepted above.
                     black_box(vm.prepare(&wasm[name]).expect("prepares"));
                     start.elapsed()
                 })

@@ -48,6 +48,7 @@ pub fn args(values: Vec<(AbiType, Value)>) -> Vec<u8> {
 }
 
 pub fn decode(ty: AbiType, bytes: &[u8]) -> Value {
+    // Cannot fail: the Writ contracts are this binary's own; their results have the declared type.
     writ_abi::decode_value(&ty, bytes, &TypeDefs::default()).expect("result of the declared type")
 }
 
@@ -128,11 +129,13 @@ pub fn call(
     state: &Arc<dyn State>,
 ) -> Done {
     let call = Call { entry, args, context: context(caller), state: Arc::clone(state) };
+    // Cannot fail: VmError means the VM failed, not the contract (aborts are outcomes); the harness's own modules.
     done(entry, session.call(contract, call).expect("the VM itself does not fail"))
 }
 
 /// A call on a fresh instance.
 pub fn call_fresh(vm: &Vm, contract: &Contract, entry: &str, args: &[u8], state: &Arc<dyn State>) -> Done {
     let call = Call { entry, args, context: context([1; 20]), state: Arc::clone(state) };
+    // Cannot fail: VmError means the VM failed, not the contract (aborts are outcomes); the harness's own modules.
     done(entry, vm.call(contract, call).expect("the VM itself does not fail"))
 }
