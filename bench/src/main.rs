@@ -98,6 +98,24 @@ fn usage_error(message: &str) -> ! {
     std::process::exit(2);
 }
 
+/// Gives each account its opening balance on the Writ token, committing
+/// the writes to `storage` as the ledger would.
+fn fund_writ_accounts(
+    session: &mut writ_vm::Session<'_>,
+    contract: &Contract,
+    accounts: &[[u8; 20]],
+    storage: &Arc<Storage>,
+) {
+    let state: Arc<dyn State> = Arc::clone(storage) as Arc<dyn State>;
+    for (k, who) in accounts.iter().enumerate() {
+        let fund = args(vec![
+            (AbiType::Address, Value::Address(*who)),
+            (AbiType::U64, Value::U64(opening_balance(k))),
+        ]);
+        storage.apply(&writ::call(session, contract, "fund", &fund, *who, &state).success.writes);
+    }
+}
+
 /// Stops the program: the inputs cannot be prepared.
 pub(crate) fn fatal(message: &str) -> ! {
     eprintln!("writ-bench: {message}");
@@ -367,14 +385,7 @@ fn transfers(sizes: &Sizes, writ_side: &WritSide, evm_code: Option<Vec<u8>>) -> 
         let storage = Arc::new(Storage::default());
         let state: Arc<dyn State> = Arc::clone(&storage) as Arc<dyn State>;
         let mut session = writ_side.vm.session();
-        for (k, who) in accounts.iter().enumerate() {
-            let fund = args(vec![
-                (AbiType::Address, Value::Address(*who)),
-                (AbiType::U64, Value::U64(opening_balance(k))),
-            ]);
-            let done = writ::call(&mut session, contract, "fund", &fund, *who, &state);
-            storage.apply(&done.success.writes);
-        }
+        fund_writ_accounts(&mut session, contract, &accounts, &storage);
         let (mut events, mut last, mut gas) = (0, None, 0);
         let start = Instant::now();
         for (t, transfer_args) in list.iter().zip(&transfer_args) {
@@ -624,13 +635,7 @@ fn views(sizes: &Sizes, writ_side: &WritSide, evm_code: Option<Vec<u8>>) -> [Row
     let storage = Arc::new(Storage::default());
     let state: Arc<dyn State> = Arc::clone(&storage) as Arc<dyn State>;
     let mut session = writ_side.vm.session();
-    for (k, who) in accounts.iter().enumerate() {
-        let fund = args(vec![
-            (AbiType::Address, Value::Address(*who)),
-            (AbiType::U64, Value::U64(opening_balance(k))),
-        ]);
-        storage.apply(&writ::call(&mut session, contract, "fund", &fund, *who, &state).success.writes);
-    }
+    fund_writ_accounts(&mut session, contract, &accounts, &storage);
     let view_args: Vec<Vec<u8>> =
         accounts.iter().map(|who| args(vec![(AbiType::Address, Value::Address(*who))])).collect();
     // Cannot fail: the Writ view returns a u64, whose encoding is 8 bytes.

@@ -26,13 +26,19 @@ use crate::types::Ty;
 type Out = Result<(), Diagnostic>;
 
 impl<'c, 'a> FnCompiler<'c, 'a> {
-    fn list_alloc(&mut self, count: u32) -> u32 {
-        let block = self.temp(ValType::I32);
+    /// Pushes the size in bytes of a list block of `count` slots: the
+    /// 8-byte header, then 8 bytes a slot.
+    pub(super) fn list_bytes(&mut self, count: u32) {
         self.emit(I::LocalGet(count));
         self.emit(I::I32Const(8));
         self.emit(I::I32Mul);
         self.emit(I::I32Const(8));
         self.emit(I::I32Add);
+    }
+
+    fn list_alloc(&mut self, count: u32) -> u32 {
+        let block = self.temp(ValType::I32);
+        self.list_bytes(count);
         self.call_rt(Runtime::Alloc);
         self.emit(I::LocalTee(block));
         self.emit(I::LocalGet(count));

@@ -294,25 +294,38 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     /// Encodes the record in local `v` as the concatenation of its fields'
     /// encodings (after the variant index, for enums).
     pub(super) fn encode_record(&mut self, v: u32, ty: &Ty, span: Span) -> Result<(u32, u32), Diagnostic> {
-        if self.needs_codec_fn(ty) {
-            let index = self.ctx.codec_fn(CodecOp::Encode, ty);
+        if self.via_codec_fn(CodecOp::Encode, v, ty) {
             let (p, len) = (self.temp(ValType::I32), self.temp(ValType::I32));
-            self.emit(I::LocalGet(v));
-            self.emit(I::Call(index));
             self.emit(I::LocalSet(len));
             self.emit(I::LocalSet(p));
             return Ok((p, len));
         }
-        self.record_depth += 1;
-        let result = self.encode_record_inline(v, ty, span);
-        self.record_depth -= 1;
-        result
+        self.inline_record(|f| f.encode_record_inline(v, ty, span))
     }
 
-    /// Whether the encoding code of record type `ty` goes in a function of
-    /// its own rather than inline here.
-    fn needs_codec_fn(&self, ty: &Ty) -> bool {
-        self.record_depth >= RECORD_DEPTH_MAX || is_recursive(self.ctx.tables(), ty)
+    /// Calls the encoding function `op` of record type `ty` on local `arg`
+    /// when the type's code goes in a function of its own (it contains
+    /// itself, or nests too deep to expand here); false when it is to be
+    /// emitted inline instead.
+    fn via_codec_fn(&mut self, op: CodecOp, arg: u32, ty: &Ty) -> bool {
+        if self.record_depth < RECORD_DEPTH_MAX && !is_recursive(self.ctx.tables(), ty) {
+            return false;
+        }
+        let index = self.ctx.codec_fn(op, ty);
+        self.emit(I::LocalGet(arg));
+        self.emit(I::Call(index));
+        true
+    }
+
+    /// Emits a record's encoding code inline, one level deeper.
+    fn inline_record<T>(
+        &mut self,
+        body: impl FnOnce(&mut Self) -> Result<T, Diagnostic>,
+    ) -> Result<T, Diagnostic> {
+        self.record_depth += 1;
+        let result = body(self);
+        self.record_depth -= 1;
+        result
     }
 
     /// The body of [`Self::encode_record`], always inline.
@@ -394,16 +407,10 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
 
     /// Pushes the length of the record encoding starting at `ptr`.
     pub(super) fn record_len_at(&mut self, ptr: u32, ty: &Ty, span: Span) -> Out {
-        if self.needs_codec_fn(ty) {
-            let index = self.ctx.codec_fn(CodecOp::Length, ty);
-            self.emit(I::LocalGet(ptr));
-            self.emit(I::Call(index));
+        if self.via_codec_fn(CodecOp::Length, ptr, ty) {
             return Ok(());
         }
-        self.record_depth += 1;
-        let result = self.record_len_inline(ptr, ty, span);
-        self.record_depth -= 1;
-        result
+        self.inline_record(|f| f.record_len_inline(ptr, ty, span))
     }
 
     /// The body of [`Self::record_len_at`], always inline.
@@ -420,16 +427,10 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
 
     /// Pushes a record decoded from the encoding at `ptr`.
     pub(super) fn decode_record(&mut self, ptr: u32, ty: &Ty, span: Span) -> Out {
-        if self.needs_codec_fn(ty) {
-            let index = self.ctx.codec_fn(CodecOp::Decode, ty);
-            self.emit(I::LocalGet(ptr));
-            self.emit(I::Call(index));
+        if self.via_codec_fn(CodecOp::Decode, ptr, ty) {
             return Ok(());
         }
-        self.record_depth += 1;
-        let result = self.decode_record_inline(ptr, ty, span);
-        self.record_depth -= 1;
-        result
+        self.inline_record(|f| f.decode_record_inline(ptr, ty, span))
     }
 
     /// The body of [`Self::decode_record`], always inline.
