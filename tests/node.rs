@@ -380,31 +380,60 @@ fn cli_workflow_proofs_and_restart() {
     let dead = Cli { node: "http://127.0.0.1:9", keys: &keys };
     dead.fails(&["query", &token, "balance", &format!(r#"["{alice}"]"#)], 2, "cannot reach the node");
 
-    // A storage proof of alice's balance, checked offline.
+    // A state proof of alice's balance, checked offline; then a proof that
+    // a key nobody wrote is absent.
     let (code, proof) = get(&node.url, &format!("/v1/contracts/{token}/proof?key={}", balance_key(&alice)));
     assert_eq!(code, 200, "{proof}");
     let (_, latest) = get(&node.url, "/v1/blocks/latest");
-    assert_eq!(proof["state_root"], latest["state_root"]);
+    assert_eq!(proof["header"]["state_root"], latest["state_root"]);
+    assert_eq!(proof["block_hash"], latest["hash"]);
     let proof_file = dir.path().join("proof.json");
     std::fs::write(&proof_file, proof.to_string()).unwrap();
     let file = proof_file.to_str().unwrap();
     let valid = cli.ok(&["verify-proof", file]);
-    assert!(valid.starts_with("valid: "), "{valid}");
+    assert!(valid.starts_with("present: 0000000000000046"), "{valid}");
     cli.ok(&["verify-proof", file, "--root", latest["state_root"].as_str().unwrap()]);
+    cli.ok(&["verify-proof", file, "--block-hash", latest["hash"].as_str().unwrap()]);
     cli.fails(&["verify-proof", file, "--root", &"00".repeat(32)], 1, "not 0000");
-    for (field, forged) in [
+    cli.fails(&["verify-proof", file, "--block-hash", &"00".repeat(32)], 1, "not 0000");
+    let mut flipped = proof["proof"].as_str().unwrap().to_string();
+    let last = if flipped.ends_with('0') { "1" } else { "0" };
+    flipped.replace_range(flipped.len() - 1.., last);
+    let mut forgeries = vec![
         ("value", json!("0000000000000063")),
+        ("value", Json::Null),
         ("key", json!(balance_key(&bob))),
-        ("leaf_index", json!(proof["leaf_index"].as_u64().unwrap() ^ 1)),
-        ("state_root", json!("11".repeat(32))),
-    ] {
+        ("proof", json!(flipped)),
+        ("block_hash", json!("11".repeat(32))),
+    ];
+    let mut other_root = proof["header"].clone();
+    other_root["state_root"] = json!("11".repeat(32));
+    forgeries.push(("header", other_root));
+    for (field, forged) in forgeries {
         let mut tampered = proof.clone();
         tampered[field] = forged;
         std::fs::write(&proof_file, tampered.to_string()).unwrap();
         cli.fails(&["verify-proof", file], 1, "the proof is not valid");
     }
+    let nobody = "ab".repeat(20);
+    let (code, absent) = get(&node.url, &format!("/v1/contracts/{token}/proof?key={}", balance_key(&nobody)));
+    assert_eq!(code, 200, "{absent}");
+    assert_eq!(absent["value"], Json::Null);
+    std::fs::write(&proof_file, absent.to_string()).unwrap();
+    assert!(cli.ok(&["verify-proof", file]).starts_with("absent"));
+    let mut claimed = absent.clone();
+    claimed["value"] = json!("0000000000000001");
+    std::fs::write(&proof_file, claimed.to_string()).unwrap();
+    cli.fails(&["verify-proof", file], 1, "the proof is not valid");
+    // A proof against an earlier block's state root.
+    let (code, old) =
+        get(&node.url, &format!("/v1/contracts/{token}/proof?key={}&height=1", balance_key(&alice)));
+    assert_eq!(code, 200, "{old}");
+    assert_eq!(old["header"]["height"], 1);
+    std::fs::write(&proof_file, old.to_string()).unwrap();
+    assert!(cli.ok(&["verify-proof", file]).starts_with("absent"), "alice held nothing after block 1");
     std::fs::write(&proof_file, "{ not a proof").unwrap();
-    cli.fails(&["verify-proof", file], 2, "is not a storage proof");
+    cli.fails(&["verify-proof", file], 2, "is not a state proof");
 
     // Restart on the same store: same head, same answers, and it goes on.
     let before = node.status();
@@ -725,8 +754,8 @@ fn every_rejection_has_its_status_and_code() {
             "bad_key",
         ),
         (
-            "proof of nothing",
-            request("GET", &format!("{url}/v1/contracts/{t}/proof?key=00"), None, None),
+            "proof against a block that does not exist",
+            request("GET", &format!("{url}/v1/contracts/{t}/proof?key=00&height=999"), None, None),
             404,
             "not_found",
         ),

@@ -50,7 +50,13 @@ pub fn run(color: bool) -> u8 {
     errln!("demo store: {}", dir.path().display());
     say("");
     let code = walk(&node, color);
-    let head = node.with_chain(|c| c.head());
+    let head = match node.reader().head() {
+        Ok(head) => head,
+        Err(e) => {
+            errln!("writ demo: cannot read the chain's head: {e}");
+            return 1;
+        }
+    };
     say(&format!("chain writ-demo: height {}, block {}", head.height, head.hash));
     say(&format!("state root {}", head.state_root));
     say("Every step was a signed transaction in a block (or a read-only query) on the node's");

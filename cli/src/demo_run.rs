@@ -94,7 +94,7 @@ pub fn run(
     };
     let mut contract: Option<Address> = None;
     let mut all_ok = true;
-    let chain_id = node.with_chain(|c| c.chain_id().to_string());
+    let chain_id = node.reader().chain_id().to_string();
     for step in steps {
         *done += 1;
         let shown_args = {
@@ -111,7 +111,8 @@ pub fn run(
             let target = contract.ok_or("a view before the deployment")?;
             let args = encode(abi, step.entry, &step.args)?;
             let report = node
-                .with_chain(|c| c.view(&target, step.entry, &args, account(step.caller)))
+                .reader()
+                .view(&target, step.entry, &args, account(step.caller))
                 .map_err(|e| e.to_string())?;
             match report.outcome {
                 writ_vm::Outcome::Success(success) => {
@@ -137,7 +138,7 @@ pub fn run(
         let tx = Transaction {
             chain_id: chain_id.clone(),
             signer: signer.verifying_key().to_bytes(),
-            nonce: node.next_nonce(&account(step.caller)),
+            nonce: node.next_nonce(&account(step.caller)).map_err(|e| e.to_string())?,
             gas_limit: GAS_LIMIT,
             cosigners: cosigners.iter().map(|k| k.verifying_key().to_bytes()).collect(),
             payload,
@@ -146,10 +147,8 @@ pub fn run(
         let id =
             node.submit(&signed.encode()).map_err(|e| format!("the node refused `{}`: {e}", step.entry))?;
         let (block, _) = node.produce().map_err(|e| e.to_string())?.ok_or("no block was made")?;
-        let receipt = node
-            .with_chain(|c| c.receipt(&id))
-            .map_err(|e| e.to_string())?
-            .ok_or("the transaction has no receipt")?;
+        let receipt =
+            node.reader().receipt(&id).map_err(|e| e.to_string())?.ok_or("the transaction has no receipt")?;
         let expected_abort = step.what.starts_with("refused");
         match receipt.status {
             Status::Success => {

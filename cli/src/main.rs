@@ -190,6 +190,10 @@ enum Command {
         /// The store's page cache, in MiB.
         #[arg(long, default_value_t = 64)]
         cache_mib: usize,
+        /// Check the whole store (every block's hash, every state entry
+        /// against the state tree and its root) and exit.
+        #[arg(long)]
+        verify_state: bool,
     },
     /// Deploy a contract: a `.writ` file (compiled first) or a built `.wasm`.
     Deploy {
@@ -240,13 +244,17 @@ enum Command {
         #[arg(long, env = "WRIT_NODE", default_value = node_cmd::DEFAULT_NODE)]
         node: String,
     },
-    /// Check a storage proof (from GET /v1/contracts/ADDR/proof) offline.
+    /// Check a state proof (from GET /v1/contracts/ADDR/proof) offline:
+    /// prints `present: VALUE` or `absent`.
     VerifyProof {
         /// The proof, as the node served it (JSON).
         file: PathBuf,
         /// Also require the proof to be for this state root (from a block you trust).
         #[arg(long)]
         root: Option<String>,
+        /// Also require the proof to be for this block hash (one you trust).
+        #[arg(long)]
+        block_hash: Option<String>,
     },
     /// Run the language server over stdin and stdout (for editors).
     ///
@@ -344,7 +352,7 @@ fn run(command: Command, color: bool) -> u8 {
             node_cmd::report(node_cmd::key_new(&keys, &name))
         }
         Command::Key { action: KeyAction::List, keys } => node_cmd::report(node_cmd::key_list(&keys)),
-        Command::Node { data, listen, chain_id, block_ms, block_txs, cache_mib } => {
+        Command::Node { data, listen, chain_id, block_ms, block_txs, cache_mib, verify_state } => {
             node_cmd::report(node_cmd::node(node_cmd::NodeArgs {
                 data,
                 listen,
@@ -352,6 +360,7 @@ fn run(command: Command, color: bool) -> u8 {
                 block_ms,
                 block_txs,
                 cache_mib,
+                verify_state,
             }))
         }
         Command::Deploy { file, contract, args, send } => node_cmd::report(node_cmd::deploy(
@@ -370,8 +379,8 @@ fn run(command: Command, color: bool) -> u8 {
         Command::Events { address, name, from, to, node } => {
             node_cmd::report(node_cmd::events(&node, &address, name.as_deref(), from, to))
         }
-        Command::VerifyProof { file, root } => {
-            node_cmd::report(node_cmd::verify_proof(&file, root.as_deref()))
+        Command::VerifyProof { file, root, block_hash } => {
+            node_cmd::report(node_cmd::verify_proof(&file, root.as_deref(), block_hash.as_deref()))
         }
         Command::Lsp => match writ_lsp::run_stdio() {
             Ok(clean) => u8::from(!clean),

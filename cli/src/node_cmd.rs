@@ -80,6 +80,8 @@ pub struct NodeArgs {
     pub block_ms: u64,
     pub block_txs: usize,
     pub cache_mib: usize,
+    /// Check the whole store and exit instead of serving.
+    pub verify_state: bool,
 }
 
 pub fn node(args: NodeArgs) -> Result<(), Failed> {
@@ -103,7 +105,21 @@ pub fn node(args: NodeArgs) -> Result<(), Failed> {
             .await
             .map_err(|e| usage(format!("cannot listen on {}: {e}", args.listen)))?;
         let local = listener.local_addr().map_or(args.listen.clone(), |a| a.to_string());
-        let head = node.with_chain(|c| c.head());
+        if args.verify_state {
+            let check = node
+                .reader()
+                .verify_state()
+                .map_err(|e| refused(format!("the store in {} failed its check: {e}", args.data.display())))?;
+            say(&format!(
+                "writ node: the store in {} is sound: {} blocks hash into a chain; {} state entries are in the tree under state root {}",
+                args.data.display(),
+                check.blocks,
+                check.entries,
+                check.state_root
+            ));
+            return Ok(());
+        }
+        let head = node.reader().head().map_err(|e| usage(format!("cannot read the chain's head: {e}")))?;
         say(&format!(
             "writ node: chain `{}` at height {}, store {}, listening on http://{local}",
             args.chain_id,
@@ -388,21 +404,42 @@ pub fn events(
     Ok(())
 }
 
-/// `writ verify-proof FILE`: checks a storage proof offline.
-pub fn verify_proof(file: &Path, root: Option<&str>) -> Result<(), Failed> {
-    let text = std::fs::read_to_string(file)
+/// `writ verify-proof FILE`: checks a state proof offline and says what
+/// it shows: `present: VALUE` or `absent`.
+pub fn verify_proof(file: &Path, root: Option<&str>, block_hash: Option<&str>) -> Result<(), Failed> {
+    let text = std::fs::read(file)
         .map_err(|e| usage(format!("cannot read `{}`: {}", file.display(), crate::files::io_reason(&e))))?;
-    let proof: writ_ledger::chain::StorageProof = serde_json::from_str(&text)
-        .map_err(|e| usage(format!("`{}` is not a storage proof: {e}", file.display())))?;
+    let proof = writ_proof::StateProof::from_json(&text)
+        .map_err(|e| usage(format!("`{}` is not a state proof: {e}", file.display())))?;
+    let same = |a: &str, b: &str| a.trim_start_matches("0x").eq_ignore_ascii_case(b.trim_start_matches("0x"));
     if let Some(root) = root
-        && root.trim_start_matches("0x") != proof.state_root
+        && !same(root, proof.state_root())
     {
-        return Err(refused(format!("the proof is for state root {}, not {root}", proof.state_root)));
+        return Err(refused(format!("the proof is for state root {}, not {root}", proof.state_root())));
     }
-    proof.verify().map_err(|why| refused(format!("the proof is not valid: {why}")))?;
+    if let Some(hash) = block_hash
+        && !same(hash, &proof.block_hash)
+    {
+        return Err(refused(format!("the proof is for block {}, not {hash}", proof.block_hash)));
+    }
+    let verdict = proof.verify().map_err(|e| match e {
+        writ_proof::ProofError::Malformed(_) => {
+            usage(format!("`{}` is not a state proof: {e}", file.display()))
+        }
+        writ_proof::ProofError::Invalid(_) => refused(e.to_string()),
+    })?;
+    match verdict {
+        writ_proof::Verdict::Present(value) => say(&format!("present: {}", hex(&value))),
+        writ_proof::Verdict::Absent => say("absent"),
+    }
     say(&format!(
-        "valid: contract {} holds {} under key {}\n  state root {} (block {} at height {})",
-        proof.contract, proof.value, proof.key, proof.state_root, proof.block_hash, proof.height
+        "  contract {} key {}
+  state root {} of block {} at height {}",
+        proof.contract,
+        proof.key,
+        proof.state_root(),
+        proof.block_hash,
+        proof.header.height
     ));
     Ok(())
 }

@@ -21,7 +21,7 @@ use writ_abi::document::ContractAbi;
 use writ_abi::{AbiType, Value};
 
 use crate::block::Receipt;
-use crate::chain::{LedgerError, Rejection};
+use crate::chain::{Deployed, LedgerError, Reader, Rejection};
 use crate::crypto::{Address, Hash32, hex, parse_hex};
 use crate::node::{Node, SubmitError};
 
@@ -81,6 +81,7 @@ impl From<Rejection> for ApiError {
             Rejection::UnknownContract { .. } | Rejection::UnknownMethod { .. } => StatusCode::NOT_FOUND,
             Rejection::Replayed { .. } | Rejection::Gapped { .. } => StatusCode::CONFLICT,
             Rejection::Format(crate::tx::TxError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         };
         ApiError::new(status, rejection.code(), rejection.to_string())
@@ -131,6 +132,27 @@ impl From<PathRejection> for ApiError {
 
 type Answer = Result<axum::Json<Json>, ApiError>;
 
+/// Runs `work` over the chain's reader on the blocking pool: reads touch
+/// the store (and may compile a contract not in memory), which must never
+/// occupy the threads that answer requests.
+async fn read<T: Send + 'static>(
+    node: &Shared,
+    work: impl FnOnce(&Reader) -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let reader = node.reader().clone();
+    tokio::task::spawn_blocking(move || work(&reader))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "node_failure", e.to_string()))
+}
+
+/// The ABI of the contract at `address`, or a 404.
+async fn abi_of(node: &Shared, address: Address) -> Result<Arc<ContractAbi>, ApiError> {
+    read(node, move |r| r.contract(&address))
+        .await??
+        .map(|d| d.abi)
+        .ok_or_else(|| ApiError::not_found(format!("no contract at {}", hex(&address))))
+}
+
 /// The router over a node.
 pub fn router(node: Shared) -> Router {
     Router::new()
@@ -172,8 +194,8 @@ async fn openapi() -> axum::Json<Json> {
 }
 
 async fn status(State(node): State<Shared>) -> Answer {
-    let head = node.with_chain(|c| c.head());
-    let chain_id = node.with_chain(|c| c.chain_id().to_string());
+    let head = read(&node, |r| r.head()).await??;
+    let chain_id = node.reader().chain_id().to_string();
     Ok(axum::Json(json!({
         "chain_id": chain_id,
         "height": head.height,
@@ -234,7 +256,7 @@ async fn submit(
         return Ok((StatusCode::ACCEPTED, axum::Json(body)).into_response());
     }
     match node.wait_for_receipt(&id, WAIT_TIMEOUT).await? {
-        Some(receipt) => Ok(axum::Json(decorate(&node, &receipt)).into_response()),
+        Some(receipt) => Ok(axum::Json(read(&node, move |r| decorate(r, &receipt)).await?).into_response()),
         None => {
             let body = json!({ "id": hex(&id), "status": "pending" });
             Ok((StatusCode::ACCEPTED, axum::Json(body)).into_response())
@@ -304,8 +326,9 @@ async fn transaction(
 ) -> Result<Response, ApiError> {
     let Path(id) = id?;
     let id = tx_id(&id)?;
-    if let Some(receipt) = node.with_chain(|c| c.receipt(&id))? {
-        return Ok(axum::Json(decorate(&node, &receipt)).into_response());
+    let found = read(&node, move |r| r.receipt(&id).map(|found| found.map(|receipt| decorate(r, &receipt))));
+    if let Some(receipt) = found.await?? {
+        return Ok(axum::Json(receipt).into_response());
     }
     if node.is_pending(&id) {
         return Ok((StatusCode::ACCEPTED, axum::Json(json!({ "id": hex(&id), "status": "pending" })))
@@ -315,8 +338,8 @@ async fn transaction(
 }
 
 async fn latest_block(State(node): State<Shared>) -> Answer {
-    let height = node.with_chain(|c| c.head().height);
-    block_at(&node, height)
+    let height = read(&node, |r| r.head()).await??.height;
+    block_at(&node, height).await
 }
 
 async fn block(State(node): State<Shared>, height: Result<Path<String>, PathRejection>) -> Answer {
@@ -324,11 +347,11 @@ async fn block(State(node): State<Shared>, height: Result<Path<String>, PathReje
     let height: u64 = height
         .parse()
         .map_err(|_| ApiError::bad("bad_height", format!("`{height}` is not a block height")))?;
-    block_at(&node, height)
+    block_at(&node, height).await
 }
 
-fn block_at(node: &Node, height: u64) -> Answer {
-    match node.with_chain(|c| c.block(height))? {
+async fn block_at(node: &Shared, height: u64) -> Answer {
+    match read(node, move |r| r.block(height)).await?? {
         Some(block) => Ok(axum::Json(serde_json::to_value(block).unwrap_or(Json::Null))),
         None if height == 0 => Err(ApiError::not_found("no blocks yet")),
         None => Err(ApiError::not_found(format!("no block {height}"))),
@@ -338,15 +361,22 @@ fn block_at(node: &Node, height: u64) -> Answer {
 async fn account(State(node): State<Shared>, text: Result<Path<String>, PathRejection>) -> Answer {
     let Path(text) = text?;
     let address = address(&text)?;
-    Ok(axum::Json(json!({ "address": hex(&address), "next_nonce": node.next_nonce(&address) })))
+    let next = {
+        let node = Arc::clone(&node);
+        tokio::task::spawn_blocking(move || node.next_nonce(&address))
+            .await
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "node_failure", e.to_string()))??
+    };
+    Ok(axum::Json(json!({ "address": hex(&address), "next_nonce": next })))
 }
 
 async fn contract(State(node): State<Shared>, text: Result<Path<String>, PathRejection>) -> Answer {
     let Path(text) = text?;
     let address = address(&text)?;
-    let found = node.with_chain(|c| c.contract(&address).map(|d| (d.code_hash, Arc::clone(&d.abi))));
-    let (code_hash, abi) =
-        found.ok_or_else(|| ApiError::not_found(format!("no contract at {}", hex(&address))))?;
+    let found = read(&node, move |r| r.contract(&address)).await??;
+    let Some(Deployed { code_hash, abi, .. }) = found else {
+        return Err(ApiError::not_found(format!("no contract at {}", hex(&address))));
+    };
     Ok(axum::Json(json!({ "address": hex(&address), "code_hash": hex(&code_hash), "abi": *abi })))
 }
 
@@ -370,9 +400,7 @@ async fn view(
         Some(from) => self::address(from)?,
         None => [0; 20],
     };
-    let abi = node
-        .with_chain(|c| c.contract(&address).map(|d| Arc::clone(&d.abi)))
-        .ok_or_else(|| ApiError::not_found(format!("no contract at {}", hex(&address))))?;
+    let abi = abi_of(&node, address).await?;
     if abi.entry(&method).is_some_and(|e| e.kind != writ_abi::document::EntryKind::View) {
         return Err(ApiError::bad(
             "not_a_view",
@@ -390,11 +418,8 @@ async fn view(
     };
     let args = encode_args(&abi, &method, &args_json)?;
     let report = {
-        let node = Arc::clone(&node);
         let method = method.clone();
-        tokio::task::spawn_blocking(move || node.with_chain(|c| c.view(&address, &method, &args, caller)))
-            .await
-            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "node_failure", e.to_string()))??
+        read(&node, move |r| r.view(&address, &method, &args, caller)).await??
     };
     let returns = abi.entry(&method).map_or(AbiType::Unit, |e| e.returns.clone());
     match report.outcome {
@@ -439,13 +464,12 @@ async fn events(
     let Path(text) = path?;
     let Query(query) = query?;
     let address = address(&text)?;
-    let abi = node
-        .with_chain(|c| c.contract(&address).map(|d| Arc::clone(&d.abi)))
-        .ok_or_else(|| ApiError::not_found(format!("no contract at {}", hex(&address))))?;
+    let abi = abi_of(&node, address).await?;
     let limit = query.limit.unwrap_or(100).clamp(1, EVENTS_LIMIT_MAX);
     let from = query.from.unwrap_or(0);
     let to = query.to.unwrap_or(u64::MAX - 1);
-    let found = node.with_chain(|c| c.events(&address, query.name.as_deref(), from, to, limit))?;
+    let name = query.name.clone();
+    let found = read(&node, move |r| r.events(&address, name.as_deref(), from, to, limit)).await??;
     let list: Vec<Json> = found
         .into_iter()
         .map(|(height, event)| {
@@ -463,6 +487,8 @@ async fn events(
 struct ProofQuery {
     /// The storage key within the contract, hex.
     key: String,
+    /// The block whose state to prove against; the latest by default.
+    height: Option<u64>,
 }
 
 async fn proof(
@@ -475,11 +501,13 @@ async fn proof(
     let address = address(&text)?;
     let key = hex::decode(query.key.strip_prefix("0x").unwrap_or(&query.key))
         .map_err(|_| ApiError::bad("bad_key", "`key` is not hex"))?;
-    match node.with_chain(|c| c.proof(&address, &key)) {
+    let height = query.height;
+    match read(&node, move |r| r.proof(&address, &key, height)).await?? {
         Some(proof) => Ok(axum::Json(serde_json::to_value(proof).unwrap_or(Json::Null))),
-        None => {
-            Err(ApiError::not_found(format!("contract {} has no storage entry {}", hex(&address), hex(&key))))
-        }
+        None => Err(ApiError::not_found(match height {
+            Some(height) => format!("no block {height} (heights start at 1)"),
+            None => "no blocks yet: a proof needs a block's state root".to_string(),
+        })),
     }
 }
 
@@ -503,10 +531,10 @@ fn event_json(abi: &ContractAbi, index: u32, data_hex: &str) -> Json {
 }
 
 /// A receipt with its result and events decoded by the contract's ABI.
-pub fn decorate(node: &Node, receipt: &Receipt) -> Json {
+pub fn decorate(reader: &Reader, receipt: &Receipt) -> Json {
     let mut value = serde_json::to_value(receipt).unwrap_or(Json::Null);
     let contract = parse_hex::<20>(&receipt.contract).unwrap_or([0; 20]);
-    let Some(abi) = node.with_chain(|c| c.contract(&contract).map(|d| Arc::clone(&d.abi))) else {
+    let Ok(Some(Deployed { abi, .. })) = reader.contract(&contract) else {
         return value;
     };
     let Some(object) = value.as_object_mut() else { return value };

@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::crypto::{Hash32, hex, sha256};
+pub use writ_proof::Header;
+
+use crate::crypto::{Hash32, hex, parse_hex, sha256};
 
 /// A block as stored: its header fields, hash and transaction ids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,40 +24,32 @@ pub struct Block {
     pub transactions: Vec<String>,
 }
 
-/// The header fields a block hash covers.
-pub struct Header {
-    pub height: u64,
-    pub parent: Hash32,
-    pub time: i64,
-    pub tx_root: Hash32,
-    pub receipts_root: Hash32,
-    pub state_root: Hash32,
-}
-
-impl Header {
-    /// SHA-256 of `writ-block/1`, height, parent, time and the roots.
-    pub fn hash(&self) -> Hash32 {
-        let mut bytes = b"writ-block/1".to_vec();
-        bytes.extend_from_slice(&self.height.to_be_bytes());
-        bytes.extend_from_slice(&self.parent);
-        bytes.extend_from_slice(&self.time.to_be_bytes());
-        bytes.extend_from_slice(&self.tx_root);
-        bytes.extend_from_slice(&self.receipts_root);
-        bytes.extend_from_slice(&self.state_root);
-        sha256(&bytes)
-    }
-
-    pub fn into_block(self, transactions: Vec<String>) -> Block {
+impl Block {
+    /// The stored form of a block with `header` and these transaction ids.
+    pub fn new(header: &Header, transactions: Vec<String>) -> Block {
         Block {
-            height: self.height,
-            hash: hex(&self.hash()),
-            parent: hex(&self.parent),
-            time: self.time,
-            tx_root: hex(&self.tx_root),
-            receipts_root: hex(&self.receipts_root),
-            state_root: hex(&self.state_root),
+            height: header.height,
+            hash: hex(&header.hash()),
+            parent: hex(&header.parent),
+            time: header.time,
+            tx_root: hex(&header.tx_root),
+            receipts_root: hex(&header.receipts_root),
+            state_root: hex(&header.state_root),
             transactions,
         }
+    }
+
+    /// The header the block's hash covers, or `None` if a field is not
+    /// 32 bytes of hex.
+    pub fn header(&self) -> Option<Header> {
+        Some(Header {
+            height: self.height,
+            parent: parse_hex(&self.parent)?,
+            time: self.time,
+            tx_root: parse_hex(&self.tx_root)?,
+            receipts_root: parse_hex(&self.receipts_root)?,
+            state_root: parse_hex(&self.state_root)?,
+        })
     }
 }
 

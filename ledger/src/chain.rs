@@ -1,47 +1,45 @@
-//! The chain: the state every block changes (contract storage, deployed
-//! code, nonces), the checks a transaction must pass before it may enter a
-//! block, block execution through the VM, and the durable store.
+//! The chain: the checks a transaction must pass before it may enter a
+//! block, block execution through the VM, and every read of the state, the
+//! blocks and the receipts.
 //!
-//! Design (docs/ledger.md): contract storage, nonces and contracts live in
-//! memory, loaded from the `redb` store when the node starts. A block is
-//! executed against memory, then everything it changed (block, transactions,
-//! receipts, events, code, nonces, storage) is written in one `redb`
-//! transaction. If that write fails, memory is rolled back: the node never
-//! acts on state it has not made durable.
+//! Design (docs/ledger.md): the state lives on disk, in the store's state
+//! table and authenticated tree (`state.rs`, `tree.rs`). A block executes
+//! against the last committed snapshot with its own changes on top; then
+//! the changes, the tree's new nodes, the block, its transactions,
+//! receipts and events and the new head are written in **one** `redb`
+//! transaction. Nothing is changed before that write commits, so a failed
+//! write leaves nothing to undo. Reads ([`Reader`]) each take a committed
+//! snapshot, so they run beside a block that is executing.
 //!
 //! Invariant: executing the same transactions at the same times from the
 //! same state gives the same receipts, gas, events, state root and blocks.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::ops::Bound;
-use std::path::Path;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use jmt::KeyHash;
+use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use writ_abi::AbiType;
 use writ_abi::document::{ContractAbi, EntryKind, read_from_module};
+use writ_proof::keys::{self, ContractRecord};
+use writ_proof::{Header, StateProof};
 use writ_vm::explain::{abort_name, describe_abort};
-use writ_vm::{Call, CallContext, CallReport, Contract, Outcome, State, StateError, Vm};
+use writ_vm::{Call, CallContext, CallReport, Contract, Outcome, Vm};
 
-use crate::block::{Block, ErrorInfo, EventRecord, Header, Receipt, Status};
-use crate::crypto::{
-    Address, Hash32, address_of, contract_address, hex, leaf_hash, merkle_proof, merkle_root, sha256,
-};
+use crate::block::{Block, ErrorInfo, EventRecord, Receipt, Status};
+use crate::crypto::{Address, Hash32, address_of, contract_address, hex, leaf_hash, merkle_root, sha256};
+use crate::state::{ContractView, Layer, Tree, commit_changes, tree_tables};
+use crate::store::{self, BLOCKS, CODE, EVENTS, RECEIPTS, STATE, StoredHead, TXS, store_error};
 use crate::tx::{Payload, SignedTransaction, TxError};
-
-const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
-const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
-const TXS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("transactions");
-const RECEIPTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("receipts");
-const CODE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("code");
-const CONTRACTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("contracts");
-const NONCES: TableDefinition<&[u8], u64> = TableDefinition::new("nonces");
-const STORAGE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("storage");
-/// Contract ++ height ++ transaction index ++ event index → event JSON.
-const EVENTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("events");
 
 /// Gas a view query may use.
 pub const VIEW_GAS_LIMIT: u64 = 100_000_000;
+
+/// Most compiled contracts kept in memory at once; others are compiled
+/// again (from the VM's on-disk cache of native code) when next called.
+pub const MODULES_CACHED_MAX: usize = 256;
 
 /// Failures of the node itself (store, VM), not of a transaction.
 #[derive(Debug, thiserror::Error)]
@@ -50,14 +48,18 @@ pub enum LedgerError {
     Store(String),
     #[error("the store holds chain `{found}`, not `{expected}`")]
     WrongChain { expected: String, found: String },
+    #[error(
+        "{path} is a store of format {found}; this node reads format {expected}. It cannot be upgraded in place: start the node on a new data folder"
+    )]
+    Format { path: PathBuf, found: u32, expected: u32 },
+    #[error(
+        "{marker} says this folder holds chain `{chain}`, but its store {store} is missing or empty: the store was lost or truncated. Restore it from a backup, or move the folder away to start a new chain"
+    )]
+    Lost { marker: PathBuf, store: PathBuf, chain: String },
     #[error("the VM failed: {0}")]
     Vm(String),
     #[error("the store is inconsistent: {0}")]
     Corrupt(String),
-}
-
-fn store_error(error: impl std::fmt::Display) -> LedgerError {
-    LedgerError::Store(error.to_string())
 }
 
 /// Why a transaction was refused before execution.
@@ -81,6 +83,9 @@ pub enum Rejection {
     Arguments { method: String, expected: String, why: String },
     #[error("the module was refused: {0}")]
     Module(String),
+    /// The node could not read its store to decide.
+    #[error("the node could not read its state: {0}")]
+    Unavailable(String),
 }
 
 impl Rejection {
@@ -100,16 +105,9 @@ impl Rejection {
             Rejection::UnknownMethod { .. } => "unknown_method",
             Rejection::Arguments { .. } => "bad_arguments",
             Rejection::Module(_) => "bad_module",
+            Rejection::Unavailable(_) => "unavailable",
         }
     }
-}
-
-/// An included transaction with its id, receipt and the receipt's JSON.
-struct TxRow<'a> {
-    id: Hash32,
-    signed: &'a SignedTransaction,
-    receipt: &'a Receipt,
-    json: Vec<u8>,
 }
 
 /// A deployed contract: its code hash, ABI and compiled module.
@@ -118,92 +116,6 @@ pub struct Deployed {
     pub code_hash: Hash32,
     pub abi: Arc<ContractAbi>,
     pub module: Arc<Contract>,
-}
-
-/// All contract storage: contract address ++ key → value.
-type Storage = BTreeMap<Vec<u8>, Vec<u8>>;
-
-/// One contract's storage as the VM reads it during a call.
-struct ContractView {
-    contract: Address,
-    storage: Arc<RwLock<Storage>>,
-}
-
-impl State for ContractView {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
-        let storage = self.storage.read().unwrap_or_else(PoisonError::into_inner);
-        Ok(storage.get(&full_key(&self.contract, key)).cloned())
-    }
-
-    fn next(&self, prefix: &[u8], after: Option<&[u8]>) -> Result<Option<(Vec<u8>, Vec<u8>)>, StateError> {
-        let storage = self.storage.read().unwrap_or_else(PoisonError::into_inner);
-        let full_prefix = full_key(&self.contract, prefix);
-        let lower = match after {
-            Some(after) if after >= prefix => Bound::Excluded(full_key(&self.contract, after)),
-            _ => Bound::Included(full_prefix.clone()),
-        };
-        let found = storage
-            .range((lower, Bound::Unbounded))
-            .next()
-            .filter(|(key, _)| key.starts_with(&full_prefix))
-            .map(|(key, value)| (key.get(20..).unwrap_or(&[]).to_vec(), value.clone()));
-        Ok(found)
-    }
-}
-
-fn full_key(contract: &Address, key: &[u8]) -> Vec<u8> {
-    let mut full = contract.to_vec();
-    full.extend_from_slice(key);
-    full
-}
-
-/// A storage entry's leaf in the state tree.
-fn storage_leaf(key: &[u8], value: &[u8]) -> Hash32 {
-    let mut bytes = (key.len() as u32).to_be_bytes().to_vec();
-    bytes.extend_from_slice(key);
-    bytes.extend_from_slice(value);
-    leaf_hash(&bytes)
-}
-
-/// An inclusion proof of one storage entry against a block's state root.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct StorageProof {
-    pub contract: String,
-    /// The key within the contract's storage, hex.
-    pub key: String,
-    pub value: String,
-    pub leaf_index: usize,
-    pub leaf_count: usize,
-    pub siblings: Vec<String>,
-    pub state_root: String,
-    pub height: u64,
-    pub block_hash: String,
-}
-
-impl StorageProof {
-    /// Whether the proof holds: the entry's leaf, with the siblings, gives
-    /// the state root it names. (Whether that root is the one of a block
-    /// you trust is for the caller to check against `block_hash`.)
-    pub fn verify(&self) -> Result<(), String> {
-        let contract = crate::crypto::parse_hex::<20>(&self.contract)
-            .ok_or("the contract is not a 20-byte hex address")?;
-        let key = hex::decode(self.key.trim_start_matches("0x")).map_err(|_| "the key is not hex")?;
-        let value = hex::decode(self.value.trim_start_matches("0x")).map_err(|_| "the value is not hex")?;
-        let root = crate::crypto::parse_hex::<32>(&self.state_root)
-            .ok_or("the state root is not 32 bytes of hex")?;
-        let mut siblings = Vec::new();
-        for sibling in &self.siblings {
-            siblings.push(
-                crate::crypto::parse_hex::<32>(sibling).ok_or("a sibling hash is not 32 bytes of hex")?,
-            );
-        }
-        let leaf = storage_leaf(&full_key(&contract, &key), &value);
-        if crate::crypto::verify_merkle(&root, &leaf, self.leaf_index, self.leaf_count, &siblings) {
-            Ok(())
-        } else {
-            Err("the proof does not lead to the state root".to_string())
-        }
-    }
 }
 
 /// Where the chain stands.
@@ -215,190 +127,143 @@ pub struct Head {
     pub state_root: String,
 }
 
-pub struct Chain {
-    db: Database,
-    vm: Arc<Vm>,
-    chain_id: String,
-    height: u64,
-    head_hash: Hash32,
-    head_time: i64,
-    state_root: Hash32,
-    storage: Arc<RwLock<Storage>>,
-    contracts: BTreeMap<Address, Deployed>,
-    nonces: BTreeMap<Address, u64>,
+impl From<StoredHead> for Head {
+    fn from(head: StoredHead) -> Head {
+        Head {
+            height: head.height,
+            hash: hex(&head.hash),
+            time: head.time,
+            state_root: hex(&head.state_root),
+        }
+    }
 }
 
 /// The store's default page cache. redb's own default (1 GiB) let a node
 /// under load grow to hundreds of MiB holding pages it had just written.
 pub const STORE_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
-impl Chain {
-    /// Opens the store in `dir` (creating it for `chain_id` if new) and
-    /// loads the state into memory, with the default page cache.
-    pub fn open(dir: &Path, chain_id: &str, vm: Arc<Vm>) -> Result<Chain, LedgerError> {
-        Chain::open_with_cache(dir, chain_id, vm, STORE_CACHE_BYTES)
+/// Compiled contracts by code hash, the least recently used dropped past
+/// [`MODULES_CACHED_MAX`].
+struct Modules {
+    vm: Arc<Vm>,
+    cached: Mutex<BTreeMap<Hash32, (Deployed, u64)>>,
+    clock: AtomicU64,
+}
+
+impl Modules {
+    fn prepare(&self, code: &[u8]) -> Result<Deployed, Rejection> {
+        let code_hash = sha256(code);
+        if let Some(found) = self.cached(&code_hash) {
+            return Ok(found);
+        }
+        let module = self.vm.prepare(code).map_err(|e| Rejection::Module(e.to_string()))?;
+        let abi = read_from_module(code).map_err(|e| Rejection::Module(e.to_string()))?;
+        let deployed = Deployed { code_hash, abi: Arc::new(abi), module };
+        self.keep(&deployed);
+        Ok(deployed)
     }
 
-    /// [`Chain::open`] with a page cache of at most `cache_bytes` for the
-    /// store: the bound on the memory that reading and writing blocks may
-    /// take beyond the state itself.
-    pub fn open_with_cache(
-        dir: &Path,
-        chain_id: &str,
-        vm: Arc<Vm>,
-        cache_bytes: usize,
-    ) -> Result<Chain, LedgerError> {
-        std::fs::create_dir_all(dir).map_err(store_error)?;
-        let db = redb::Builder::new()
-            .set_cache_size(cache_bytes)
-            .create(dir.join("chain.redb"))
-            .map_err(store_error)?;
-        let write = db.begin_write().map_err(store_error)?;
-        {
-            let mut meta = write.open_table(META).map_err(store_error)?;
-            let stored = meta.get("chain_id").map_err(store_error)?.map(|v| v.value().to_vec());
-            match stored {
-                Some(found) if found != chain_id.as_bytes() => {
-                    return Err(LedgerError::WrongChain {
-                        expected: chain_id.to_string(),
-                        found: String::from_utf8_lossy(&found).into_owned(),
-                    });
-                }
-                Some(_) => {}
-                None => {
-                    meta.insert("chain_id", chain_id.as_bytes()).map_err(store_error)?;
-                }
+    fn cached(&self, code_hash: &Hash32) -> Option<Deployed> {
+        let now = self.clock.fetch_add(1, Ordering::Relaxed);
+        let mut cached = self.cached.lock().unwrap_or_else(PoisonError::into_inner);
+        cached.get_mut(code_hash).map(|(deployed, used)| {
+            *used = now;
+            deployed.clone()
+        })
+    }
+
+    fn keep(&self, deployed: &Deployed) {
+        let now = self.clock.fetch_add(1, Ordering::Relaxed);
+        let mut cached = self.cached.lock().unwrap_or_else(PoisonError::into_inner);
+        cached.insert(deployed.code_hash, (deployed.clone(), now));
+        if cached.len() > MODULES_CACHED_MAX {
+            let oldest = cached.iter().min_by_key(|(_, (_, used))| *used).map(|(hash, _)| *hash);
+            if let Some(oldest) = oldest {
+                cached.remove(&oldest);
             }
-            // Create every table so that readers never meet a missing one.
-            write.open_table(BLOCKS).map_err(store_error)?;
-            write.open_table(TXS).map_err(store_error)?;
-            write.open_table(RECEIPTS).map_err(store_error)?;
-            write.open_table(CODE).map_err(store_error)?;
-            write.open_table(CONTRACTS).map_err(store_error)?;
-            write.open_table(NONCES).map_err(store_error)?;
-            write.open_table(STORAGE).map_err(store_error)?;
-            write.open_table(EVENTS).map_err(store_error)?;
         }
-        write.commit().map_err(store_error)?;
-        let mut chain = Chain {
-            db,
-            vm,
-            chain_id: chain_id.to_string(),
-            height: 0,
-            head_hash: [0; 32],
-            head_time: 0,
-            state_root: [0; 32],
-            storage: Arc::new(RwLock::new(BTreeMap::new())),
-            contracts: BTreeMap::new(),
-            nonces: BTreeMap::new(),
-        };
-        chain.load()?;
-        Ok(chain)
     }
 
-    fn load(&mut self) -> Result<(), LedgerError> {
-        let read = self.db.begin_read().map_err(store_error)?;
-        let mut storage = BTreeMap::new();
-        for entry in read.open_table(STORAGE).map_err(store_error)?.iter().map_err(store_error)? {
-            let (key, value) = entry.map_err(store_error)?;
-            storage.insert(key.value().to_vec(), value.value().to_vec());
+    /// The compiled contract of stored code `code_hash`.
+    fn load(&self, read: &ReadTransaction, code_hash: &Hash32) -> Result<Deployed, LedgerError> {
+        if let Some(found) = self.cached(code_hash) {
+            return Ok(found);
         }
-        for entry in read.open_table(NONCES).map_err(store_error)?.iter().map_err(store_error)? {
-            let (key, value) = entry.map_err(store_error)?;
-            let address: Address = key
-                .value()
-                .try_into()
-                .map_err(|_| LedgerError::Corrupt("a nonce key is not an address".into()))?;
-            self.nonces.insert(address, value.value());
-        }
-        let code_table = read.open_table(CODE).map_err(store_error)?;
-        for entry in read.open_table(CONTRACTS).map_err(store_error)?.iter().map_err(store_error)? {
-            let (key, value) = entry.map_err(store_error)?;
-            let address: Address = key
-                .value()
-                .try_into()
-                .map_err(|_| LedgerError::Corrupt("a contract key is not an address".into()))?;
-            let code_hash: Hash32 = value
-                .value()
-                .try_into()
-                .map_err(|_| LedgerError::Corrupt("a code hash is not 32 bytes".into()))?;
-            let code = code_table
-                .get(&code_hash[..])
-                .map_err(store_error)?
-                .ok_or_else(|| LedgerError::Corrupt(format!("code {} is missing", hex(&code_hash))))?;
-            let deployed = self.prepare(code.value()).map_err(|r| LedgerError::Corrupt(r.to_string()))?;
-            self.contracts.insert(address, deployed);
-        }
-        let blocks = read.open_table(BLOCKS).map_err(store_error)?;
-        if let Some(last) = blocks.last().map_err(store_error)? {
-            let block: Block =
-                serde_json::from_slice(last.1.value()).map_err(|e| LedgerError::Corrupt(e.to_string()))?;
-            self.height = block.height;
-            self.head_hash = crate::crypto::parse_hex(&block.hash).unwrap_or([0; 32]);
-            self.head_time = block.time;
-            self.state_root = crate::crypto::parse_hex(&block.state_root).unwrap_or([0; 32]);
-        }
-        *self.storage.write().unwrap_or_else(PoisonError::into_inner) = storage;
-        if self.height > 0 && self.compute_state_root() != self.state_root {
-            return Err(LedgerError::Corrupt(
-                "the stored state does not match the last block's state root".into(),
-            ));
-        }
-        Ok(())
+        let table = read.open_table(CODE).map_err(store_error)?;
+        let code = table
+            .get(&code_hash[..])
+            .map_err(store_error)?
+            .ok_or_else(|| LedgerError::Corrupt(format!("code {} is missing", hex(code_hash))))?;
+        self.prepare(code.value())
+            .map_err(|r| LedgerError::Corrupt(format!("stored code {}: {r}", hex(code_hash))))
+    }
+}
+
+/// Every read of the chain, each from its own committed snapshot of the
+/// store: reads never wait for a block that is executing.
+#[derive(Clone)]
+pub struct Reader {
+    db: Arc<Database>,
+    vm: Arc<Vm>,
+    chain_id: Arc<str>,
+    modules: Arc<Modules>,
+}
+
+/// What `--verify-state` checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateCheck {
+    pub height: u64,
+    pub entries: u64,
+    pub blocks: u64,
+    pub state_root: String,
+}
+
+impl Reader {
+    fn begin(&self) -> Result<ReadTransaction, LedgerError> {
+        self.db.begin_read().map_err(store_error)
     }
 
     pub fn chain_id(&self) -> &str {
         &self.chain_id
     }
 
-    pub fn head(&self) -> Head {
-        Head {
-            height: self.height,
-            hash: hex(&self.head_hash),
-            time: self.head_time,
-            state_root: hex(&self.state_root),
+    pub fn head(&self) -> Result<Head, LedgerError> {
+        Ok(store::read_head(&self.begin()?)?.into())
+    }
+
+    /// The next nonce `sender` must use.
+    pub fn next_nonce(&self, sender: &Address) -> Result<u64, LedgerError> {
+        Layer::new(&self.begin()?)?.nonce(sender)
+    }
+
+    /// The contract deployed at `address`, compiled.
+    pub fn contract(&self, address: &Address) -> Result<Option<Deployed>, LedgerError> {
+        let read = self.begin()?;
+        let layer = Layer::new(&read)?;
+        match layer.contract(address)? {
+            Some(record) => self.modules.load(&read, &record.code_hash).map(Some),
+            None => Ok(None),
         }
-    }
-
-    /// The nonce the sender's next transaction must carry.
-    pub fn next_nonce(&self, sender: &Address) -> u64 {
-        self.nonces.get(sender).copied().unwrap_or(0)
-    }
-
-    pub fn contract(&self, address: &Address) -> Option<&Deployed> {
-        self.contracts.get(address)
-    }
-
-    fn prepare(&self, code: &[u8]) -> Result<Deployed, Rejection> {
-        let module = self.vm.prepare(code).map_err(|e| Rejection::Module(e.to_string()))?;
-        let abi = read_from_module(code).map_err(|e| Rejection::Module(e.to_string()))?;
-        Ok(Deployed { code_hash: crate::crypto::sha256(code), abi: Arc::new(abi), module })
     }
 
     /// The checks a transaction must pass to enter the mempool. `expected`
     /// is the sender's next nonce counting transactions already waiting.
     pub fn admit(&self, signed: &SignedTransaction, expected: u64) -> Result<(), Rejection> {
         signed.verify_signatures()?;
-        self.admit_verified(signed, expected)
+        self.admit_unordered(signed)?;
+        check_nonce(signed, expected)
     }
 
-    /// [`Chain::admit`] for a transaction whose signatures were checked
-    /// already (the node checks them before taking its locks, so that
-    /// signature checks run in parallel).
-    pub fn admit_verified(&self, signed: &SignedTransaction, expected: u64) -> Result<(), Rejection> {
+    /// Every admission check but the signatures (checked already, as a
+    /// batch) and the nonce (which depends on what waits in the mempool):
+    /// chain, gas limit, and that the payload could run.
+    pub fn admit_unordered(&self, signed: &SignedTransaction) -> Result<(), Rejection> {
         let tx = &signed.tx;
-        if tx.chain_id != self.chain_id {
+        if tx.chain_id != *self.chain_id {
             return Err(Rejection::WrongChain {
-                expected: self.chain_id.clone(),
+                expected: self.chain_id.to_string(),
                 found: tx.chain_id.clone(),
             });
-        }
-        let sender = hex(&tx.sender());
-        if tx.nonce < expected {
-            return Err(Rejection::Replayed { sender, expected, found: tx.nonce });
-        }
-        if tx.nonce > expected {
-            return Err(Rejection::Gapped { sender, expected, found: tx.nonce });
         }
         let max = writ_vm::limits::CALL_GAS_LIMIT_MAX;
         if tx.gas_limit == 0 || tx.gas_limit > max {
@@ -406,13 +271,14 @@ impl Chain {
         }
         match &tx.payload {
             Payload::Deploy { code, args } => {
-                let deployed = self.prepare(code)?;
+                let deployed = self.modules.prepare(code)?;
                 check_args(&deployed.abi, "init", args)
             }
             Payload::Call { contract, method, args } => {
+                let unavailable = |e: LedgerError| Rejection::Unavailable(e.to_string());
                 let deployed = self
-                    .contracts
-                    .get(contract)
+                    .contract(contract)
+                    .map_err(unavailable)?
                     .ok_or_else(|| Rejection::UnknownContract { address: hex(contract) })?;
                 if method == "init" || deployed.abi.entry(method).is_none() {
                     return Err(Rejection::UnknownMethod { contract: hex(contract), method: method.clone() });
@@ -422,222 +288,7 @@ impl Chain {
         }
     }
 
-    /// Executes `txs` (already admitted, in order) as the next block at
-    /// `time`, and makes it durable. Transactions that no longer pass the
-    /// nonce check are left out.
-    pub fn apply_block(
-        &mut self,
-        txs: &[SignedTransaction],
-        time: i64,
-    ) -> Result<(Block, Vec<Receipt>), LedgerError> {
-        let height = self.height + 1;
-        let time = time.max(self.head_time);
-        let mut undo: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
-        let mut new_contracts: Vec<(Address, Deployed, Vec<u8>)> = Vec::new();
-        let mut touched_nonces = BTreeSet::new();
-        let mut receipts = Vec::new();
-        let mut included = Vec::new();
-        let mut session = self.vm.session();
-        for signed in txs {
-            let tx = &signed.tx;
-            let sender = tx.sender();
-            if tx.nonce != self.next_nonce(&sender) || tx.chain_id != self.chain_id {
-                continue;
-            }
-            let index = included.len() as u32;
-            let mut signers = vec![sender];
-            signers.extend(tx.cosigners.iter().map(address_of).filter(|a| *a != sender));
-            let (contract_address_used, method, deployed, args, code) = match &tx.payload {
-                Payload::Deploy { code, args } => {
-                    let address = contract_address(&sender, tx.nonce);
-                    match self.prepare(code) {
-                        Ok(deployed) => (address, "init".to_string(), deployed, args, Some(code)),
-                        Err(_) => continue,
-                    }
-                }
-                Payload::Call { contract, method, args } => match self.contracts.get(contract) {
-                    Some(deployed) => (*contract, method.clone(), deployed.clone(), args, None),
-                    None => continue,
-                },
-            };
-            let context = CallContext {
-                contract: contract_address_used,
-                caller: sender,
-                signers,
-                block_time: time,
-                block_height: height,
-                gas_limit: tx.gas_limit,
-            };
-            let view = ContractView { contract: contract_address_used, storage: Arc::clone(&self.storage) };
-            let call = Call { entry: &method, args, context, state: Arc::new(view) };
-            let report = match session.call(&deployed.module, call) {
-                Ok(report) => report,
-                Err(error) => {
-                    self.rollback(undo, &touched_nonces, &[]);
-                    return Err(LedgerError::Vm(error.to_string()));
-                }
-            };
-            *self.nonces.entry(sender).or_insert(0) += 1;
-            touched_nonces.insert(sender);
-            let succeeded = matches!(report.outcome, Outcome::Success(_));
-            if let Outcome::Success(success) = &report.outcome {
-                let mut storage = self.storage.write().unwrap_or_else(PoisonError::into_inner);
-                for write in &success.writes {
-                    let key = full_key(&contract_address_used, &write.key);
-                    let old = match &write.value {
-                        Some(value) => storage.insert(key.clone(), value.clone()),
-                        None => storage.remove(&key),
-                    };
-                    undo.entry(key).or_insert(old);
-                }
-            }
-            if let (true, Some(code)) = (succeeded, code) {
-                self.contracts.insert(contract_address_used, deployed.clone());
-                new_contracts.push((contract_address_used, deployed.clone(), code.clone()));
-            }
-            receipts.push(receipt(
-                signed,
-                height,
-                index,
-                &contract_address_used,
-                &method,
-                &deployed.abi,
-                &report,
-            ));
-            included.push(signed);
-        }
-        drop(session);
-        let state_root = self.compute_state_root();
-        // Each transaction's id and each receipt's JSON are made once: the
-        // roots hash them and the store keeps the same bytes.
-        let rows: Vec<TxRow<'_>> = included
-            .iter()
-            .zip(&receipts)
-            .map(|(signed, receipt)| TxRow { id: signed.tx.id(), signed, receipt, json: receipt.json() })
-            .collect();
-        let header = Header {
-            height,
-            parent: self.head_hash,
-            time,
-            tx_root: merkle_root(&rows.iter().map(|r| leaf_hash(&r.id)).collect::<Vec<_>>()),
-            receipts_root: merkle_root(&rows.iter().map(|r| leaf_hash(&sha256(&r.json))).collect::<Vec<_>>()),
-            state_root,
-        };
-        let hash = header.hash();
-        let block = header.into_block(rows.iter().map(|r| hex(&r.id)).collect());
-        let written = self.persist(&block, &rows, &undo, &touched_nonces, &new_contracts);
-        if let Err(error) = written {
-            let added: Vec<Address> = new_contracts.iter().map(|(a, _, _)| *a).collect();
-            self.rollback(undo, &touched_nonces, &added);
-            // Nonces were counted up in memory: put back what the store has.
-            return Err(error);
-        }
-        self.height = height;
-        self.head_hash = hash;
-        self.head_time = time;
-        self.state_root = state_root;
-        Ok((block, receipts))
-    }
-
-    /// Undoes a block's changes in memory after it could not be stored.
-    fn rollback(
-        &mut self,
-        undo: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-        nonces: &BTreeSet<Address>,
-        added: &[Address],
-    ) {
-        let mut storage = self.storage.write().unwrap_or_else(PoisonError::into_inner);
-        for (key, old) in undo {
-            match old {
-                Some(value) => storage.insert(key, value),
-                None => storage.remove(&key),
-            };
-        }
-        drop(storage);
-        for address in added {
-            self.contracts.remove(address);
-        }
-        let stored: BTreeMap<Address, u64> = self
-            .db
-            .begin_read()
-            .ok()
-            .and_then(|read| read.open_table(NONCES).ok())
-            .map(|table| {
-                nonces
-                    .iter()
-                    .filter_map(|a| table.get(&a[..]).ok().flatten().map(|v| (*a, v.value())))
-                    .collect()
-            })
-            .unwrap_or_default();
-        for address in nonces {
-            match stored.get(address) {
-                Some(n) => self.nonces.insert(*address, *n),
-                None => self.nonces.remove(address),
-            };
-        }
-    }
-
-    fn persist(
-        &self,
-        block: &Block,
-        rows: &[TxRow<'_>],
-        undo: &BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-        nonces: &BTreeSet<Address>,
-        new_contracts: &[(Address, Deployed, Vec<u8>)],
-    ) -> Result<(), LedgerError> {
-        let write = self.db.begin_write().map_err(store_error)?;
-        {
-            let block_json = serde_json::to_vec(block).map_err(store_error)?;
-            write
-                .open_table(BLOCKS)
-                .map_err(store_error)?
-                .insert(block.height, &block_json[..])
-                .map_err(store_error)?;
-            let mut tx_table = write.open_table(TXS).map_err(store_error)?;
-            let mut receipt_table = write.open_table(RECEIPTS).map_err(store_error)?;
-            let mut events = write.open_table(EVENTS).map_err(store_error)?;
-            for TxRow { id, signed, receipt, json } in rows {
-                tx_table.insert(&id[..], &signed.encode()[..]).map_err(store_error)?;
-                receipt_table.insert(&id[..], &json[..]).map_err(store_error)?;
-                for (n, event) in receipt.events.iter().enumerate() {
-                    let contract = crate::crypto::parse_hex::<20>(&event.contract).unwrap_or([0; 20]);
-                    let mut key = contract.to_vec();
-                    key.extend_from_slice(&block.height.to_be_bytes());
-                    key.extend_from_slice(&receipt.index.to_be_bytes());
-                    key.extend_from_slice(&(n as u32).to_be_bytes());
-                    let json = serde_json::to_vec(event).map_err(store_error)?;
-                    events.insert(&key[..], &json[..]).map_err(store_error)?;
-                }
-            }
-            let mut code_table = write.open_table(CODE).map_err(store_error)?;
-            let mut contract_table = write.open_table(CONTRACTS).map_err(store_error)?;
-            for (address, deployed, code) in new_contracts {
-                code_table.insert(&deployed.code_hash[..], &code[..]).map_err(store_error)?;
-                contract_table.insert(&address[..], &deployed.code_hash[..]).map_err(store_error)?;
-            }
-            let mut nonce_table = write.open_table(NONCES).map_err(store_error)?;
-            for address in nonces {
-                nonce_table.insert(&address[..], self.next_nonce(address)).map_err(store_error)?;
-            }
-            let storage = self.storage.read().unwrap_or_else(PoisonError::into_inner);
-            let mut storage_table = write.open_table(STORAGE).map_err(store_error)?;
-            for key in undo.keys() {
-                match storage.get(key) {
-                    Some(value) => storage_table.insert(&key[..], &value[..]).map_err(store_error)?,
-                    None => storage_table.remove(&key[..]).map_err(store_error)?,
-                };
-            }
-        }
-        write.commit().map_err(store_error)
-    }
-
-    fn compute_state_root(&self) -> Hash32 {
-        let storage = self.storage.read().unwrap_or_else(PoisonError::into_inner);
-        let leaves: Vec<Hash32> = storage.iter().map(|(k, v)| storage_leaf(k, v)).collect();
-        merkle_root(&leaves)
-    }
-
-    /// A read-only call against the latest state.
+    /// A read-only call against the latest committed state.
     pub fn view(
         &self,
         contract: &Address,
@@ -645,10 +296,15 @@ impl Chain {
         args: &[u8],
         caller: Address,
     ) -> Result<CallReport, Rejection> {
-        let deployed = self
-            .contracts
-            .get(contract)
+        let unavailable = |e: LedgerError| Rejection::Unavailable(e.to_string());
+        let read = self.begin().map_err(unavailable)?;
+        let head = store::read_head(&read).map_err(unavailable)?;
+        let layer = Arc::new(Layer::new(&read).map_err(unavailable)?);
+        let record = layer
+            .contract(contract)
+            .map_err(unavailable)?
             .ok_or_else(|| Rejection::UnknownContract { address: hex(contract) })?;
+        let deployed = self.modules.load(&read, &record.code_hash).map_err(unavailable)?;
         let is_view = deployed.abi.entry(method).is_some_and(|e| e.kind == EntryKind::View);
         if !is_view {
             return Err(Rejection::UnknownMethod { contract: hex(contract), method: method.to_string() });
@@ -658,24 +314,21 @@ impl Chain {
             contract: *contract,
             caller,
             signers: vec![caller],
-            block_time: self.head_time,
-            block_height: self.height,
+            block_time: head.time,
+            block_height: head.height,
             gas_limit: VIEW_GAS_LIMIT,
         };
-        let view = ContractView { contract: *contract, storage: Arc::clone(&self.storage) };
+        let view = ContractView { contract: *contract, layer };
         let call = Call { entry: method, args, context, state: Arc::new(view) };
         self.vm.call(&deployed.module, call).map_err(|e| Rejection::Module(e.to_string()))
     }
 
     pub fn block(&self, height: u64) -> Result<Option<Block>, LedgerError> {
-        let read = self.db.begin_read().map_err(store_error)?;
-        let table = read.open_table(BLOCKS).map_err(store_error)?;
-        let Some(bytes) = table.get(height).map_err(store_error)? else { return Ok(None) };
-        serde_json::from_slice(bytes.value()).map(Some).map_err(|e| LedgerError::Corrupt(e.to_string()))
+        read_block(&self.begin()?, height)
     }
 
     pub fn receipt(&self, id: &Hash32) -> Result<Option<Receipt>, LedgerError> {
-        let read = self.db.begin_read().map_err(store_error)?;
+        let read = self.begin()?;
         let table = read.open_table(RECEIPTS).map_err(store_error)?;
         let Some(bytes) = table.get(&id[..]).map_err(store_error)? else { return Ok(None) };
         serde_json::from_slice(bytes.value()).map(Some).map_err(|e| LedgerError::Corrupt(e.to_string()))
@@ -683,7 +336,7 @@ impl Chain {
 
     /// The signed transaction with this id, as stored.
     pub fn transaction(&self, id: &Hash32) -> Result<Option<SignedTransaction>, LedgerError> {
-        let read = self.db.begin_read().map_err(store_error)?;
+        let read = self.begin()?;
         let table = read.open_table(TXS).map_err(store_error)?;
         let Some(bytes) = table.get(&id[..]).map_err(store_error)? else { return Ok(None) };
         SignedTransaction::decode(bytes.value()).map(Some).map_err(|e| LedgerError::Corrupt(e.to_string()))
@@ -699,7 +352,7 @@ impl Chain {
         to: u64,
         limit: usize,
     ) -> Result<Vec<(u64, EventRecord)>, LedgerError> {
-        let read = self.db.begin_read().map_err(store_error)?;
+        let read = self.begin()?;
         let table = read.open_table(EVENTS).map_err(store_error)?;
         let mut lower = contract.to_vec();
         lower.extend_from_slice(&from.to_be_bytes());
@@ -722,34 +375,284 @@ impl Chain {
         Ok(out)
     }
 
-    /// A proof of the value under `key` in `contract`'s storage against
-    /// the latest state root; `None` if there is no such entry.
-    pub fn proof(&self, contract: &Address, key: &[u8]) -> Option<StorageProof> {
-        let storage = self.storage.read().unwrap_or_else(PoisonError::into_inner);
-        let full = full_key(contract, key);
-        let value = storage.get(&full)?.clone();
-        let leaf_index = storage.range(..full.clone()).count();
-        let leaves: Vec<Hash32> = storage.iter().map(|(k, v)| storage_leaf(k, v)).collect();
-        let siblings = merkle_proof(&leaves, leaf_index).iter().map(|h| hex(h)).collect();
-        Some(StorageProof {
-            contract: hex(contract),
-            key: hex(key),
-            value: hex(&value),
-            leaf_index,
-            leaf_count: leaves.len(),
-            siblings,
-            state_root: hex(&self.state_root),
-            height: self.height,
-            block_hash: hex(&self.head_hash),
+    /// A proof of what `contract`'s storage held under `key` (a value, or
+    /// nothing) in the state after block `height` (the latest by default).
+    /// `None` when there is no such block.
+    pub fn proof(
+        &self,
+        contract: &Address,
+        key: &[u8],
+        height: Option<u64>,
+    ) -> Result<Option<StateProof>, LedgerError> {
+        let read = self.begin()?;
+        let head = store::read_head(&read)?;
+        let height = height.unwrap_or(head.height);
+        if height == 0 || height > head.height {
+            return Ok(None);
+        }
+        let block = read_block(&read, height)?
+            .ok_or_else(|| LedgerError::Corrupt(format!("block {height} is missing")))?;
+        let header =
+            block.header().ok_or_else(|| LedgerError::Corrupt(format!("block {height} is malformed")))?;
+        let tables = tree_tables(&read)?;
+        let key_hash = KeyHash(keys::key_hash(&keys::storage(contract, key)));
+        let (value, proof) = Tree::new(&tables)
+            .get_with_proof(key_hash, height)
+            .map_err(|e| LedgerError::Store(format!("the state tree: {e:#}")))?;
+        StateProof::new(contract, key, value.as_deref(), &header, &proof)
+            .map(Some)
+            .map_err(|e| LedgerError::Corrupt(e.to_string()))
+    }
+
+    /// A full check of the store, in time linear in its size: every block
+    /// hashes to what the next names as its parent and the head records;
+    /// every state entry is in the tree with its value at the head; the
+    /// tree holds no other entry; its root is the head's state root.
+    pub fn verify_state(&self) -> Result<StateCheck, LedgerError> {
+        let read = self.begin()?;
+        let head = store::read_head(&read)?;
+        let mut parent = [0u8; 32];
+        for height in 1..=head.height {
+            let block = read_block(&read, height)?
+                .ok_or_else(|| LedgerError::Corrupt(format!("block {height} is missing")))?;
+            let header =
+                block.header().ok_or_else(|| LedgerError::Corrupt(format!("block {height} is malformed")))?;
+            if header.parent != parent || hex(&header.hash()) != block.hash {
+                return Err(LedgerError::Corrupt(format!("block {height} does not hash into the chain")));
+            }
+            parent = header.hash();
+        }
+        if parent != head.hash && head.height > 0 {
+            return Err(LedgerError::Corrupt("the head is not the last block".into()));
+        }
+        let tables = tree_tables(&read)?;
+        let tree = Tree::new(&tables);
+        let tree_error = |e: anyhow::Error| LedgerError::Corrupt(format!("the state tree: {e:#}"));
+        let root = tree.get_root_hash(head.height).map_err(tree_error)?;
+        if root.0 != head.state_root {
+            return Err(LedgerError::Corrupt("the state tree's root is not the head's state root".into()));
+        }
+        let state = read.open_table(STATE).map_err(store_error)?;
+        let mut entries = 0u64;
+        for entry in state.iter().map_err(store_error)? {
+            let (key, value) = entry.map_err(store_error)?;
+            let found = tree.get(KeyHash(keys::key_hash(key.value())), head.height).map_err(tree_error)?;
+            if found.as_deref() != Some(value.value()) {
+                return Err(LedgerError::Corrupt(format!(
+                    "state entry {} is not in the tree with its value",
+                    hex(key.value())
+                )));
+            }
+            entries += 1;
+        }
+        let leaves = tree.get_leaf_count(head.height).map_err(tree_error)?;
+        if leaves as u64 != entries || state.len().map_err(store_error)? != entries {
+            return Err(LedgerError::Corrupt(format!(
+                "the tree has {leaves} entries and the state table {entries}"
+            )));
+        }
+        Ok(StateCheck {
+            height: head.height,
+            entries,
+            blocks: head.height,
+            state_root: hex(&head.state_root),
         })
+    }
+}
+
+fn read_block(read: &ReadTransaction, height: u64) -> Result<Option<Block>, LedgerError> {
+    let table = read.open_table(BLOCKS).map_err(store_error)?;
+    let Some(bytes) = table.get(height).map_err(store_error)? else { return Ok(None) };
+    serde_json::from_slice(bytes.value()).map(Some).map_err(|e| LedgerError::Corrupt(e.to_string()))
+}
+
+/// Whether the transaction's nonce is `expected`, the sender's next.
+pub fn check_nonce(signed: &SignedTransaction, expected: u64) -> Result<(), Rejection> {
+    let found = signed.tx.nonce;
+    let sender = || hex(&signed.tx.sender());
+    if found < expected {
+        return Err(Rejection::Replayed { sender: sender(), expected, found });
+    }
+    if found > expected {
+        return Err(Rejection::Gapped { sender: sender(), expected, found });
+    }
+    Ok(())
+}
+
+/// An included transaction with its id, receipt and the receipt's JSON.
+struct TxRow<'a> {
+    id: Hash32,
+    signed: &'a SignedTransaction,
+    receipt: &'a Receipt,
+    json: Vec<u8>,
+}
+
+/// The chain's writer: executes blocks and makes them durable. Reads go
+/// through [`Chain::reader`].
+pub struct Chain {
+    reader: Reader,
+    head: StoredHead,
+}
+
+impl Chain {
+    /// Opens the store in `dir` (creating it for `chain_id` if the folder
+    /// never held a chain), with the default page cache.
+    pub fn open(dir: &Path, chain_id: &str, vm: Arc<Vm>) -> Result<Chain, LedgerError> {
+        Chain::open_with_cache(dir, chain_id, vm, STORE_CACHE_BYTES)
+    }
+
+    /// [`Chain::open`] with a page cache of at most `cache_bytes`. Opening
+    /// takes time independent of the state's size: it reads the head and
+    /// checks that the tree's root at the head is the head's state root.
+    pub fn open_with_cache(
+        dir: &Path,
+        chain_id: &str,
+        vm: Arc<Vm>,
+        cache_bytes: usize,
+    ) -> Result<Chain, LedgerError> {
+        let (db, _) = store::open(dir, chain_id, cache_bytes)?;
+        let modules = Arc::new(Modules {
+            vm: Arc::clone(&vm),
+            cached: Mutex::new(BTreeMap::new()),
+            clock: AtomicU64::new(0),
+        });
+        let reader = Reader { db, vm, chain_id: Arc::from(chain_id), modules };
+        let read = reader.begin()?;
+        let head = store::read_head(&read)?;
+        let tables = tree_tables(&read)?;
+        let root = Tree::new(&tables)
+            .get_root_hash_option(head.height)
+            .map_err(|e| LedgerError::Corrupt(format!("the state tree: {e:#}")))?;
+        if root.map(|r| r.0) != Some(head.state_root) {
+            return Err(LedgerError::Corrupt(format!(
+                "{}: the state tree's root at height {} is not the head's state root",
+                dir.join(store::STORE_FILE).display(),
+                head.height
+            )));
+        }
+        drop(read);
+        Ok(Chain { reader, head })
+    }
+
+    /// Reads, each from a committed snapshot.
+    pub fn reader(&self) -> &Reader {
+        &self.reader
+    }
+
+    pub fn chain_id(&self) -> &str {
+        self.reader.chain_id()
+    }
+
+    /// The head this writer last committed.
+    pub fn head(&self) -> Head {
+        self.head.into()
+    }
+
+    /// Executes `txs` (already admitted, in order) as the next block at
+    /// `time`, and makes it durable. Transactions that no longer pass the
+    /// nonce check, or whose contract or module is gone, are left out.
+    pub fn apply_block(
+        &mut self,
+        txs: &[SignedTransaction],
+        time: i64,
+    ) -> Result<(Block, Vec<Receipt>), LedgerError> {
+        let reader = &self.reader;
+        let read = reader.begin()?;
+        let height = self.head.height + 1;
+        let time = time.max(self.head.time);
+        let layer = Arc::new(Layer::new(&read)?);
+        // Code deployed by this block, not yet in the store.
+        let mut new_code: BTreeMap<Hash32, (Deployed, &[u8])> = BTreeMap::new();
+        let mut receipts = Vec::new();
+        let mut included = Vec::new();
+        let mut session = reader.vm.session();
+        for signed in txs {
+            let tx = &signed.tx;
+            let sender = tx.sender();
+            if tx.chain_id != *reader.chain_id || tx.nonce != layer.nonce(&sender)? {
+                continue;
+            }
+            let index = included.len() as u32;
+            let mut signers = vec![sender];
+            signers.extend(tx.cosigners.iter().map(address_of).filter(|a| *a != sender));
+            let (target, method, deployed, args, code) = match &tx.payload {
+                Payload::Deploy { code, args } => match reader.modules.prepare(code) {
+                    Ok(deployed) => {
+                        (contract_address(&sender, tx.nonce), "init".to_string(), deployed, args, Some(code))
+                    }
+                    Err(_) => continue,
+                },
+                Payload::Call { contract, method, args } => {
+                    let Some(record) = layer.contract(contract)? else { continue };
+                    let deployed = match new_code.get(&record.code_hash) {
+                        Some((deployed, _)) => deployed.clone(),
+                        None => reader.modules.load(&read, &record.code_hash)?,
+                    };
+                    (*contract, method.clone(), deployed, args, None)
+                }
+            };
+            let context = CallContext {
+                contract: target,
+                caller: sender,
+                signers,
+                block_time: time,
+                block_height: height,
+                gas_limit: tx.gas_limit,
+            };
+            let view = ContractView { contract: target, layer: Arc::clone(&layer) };
+            let call = Call { entry: &method, args, context, state: Arc::new(view) };
+            let report = session.call(&deployed.module, call).map_err(|e| LedgerError::Vm(e.to_string()))?;
+            layer.set(keys::nonce(&sender), Some((tx.nonce + 1).to_be_bytes().to_vec()));
+            if let Outcome::Success(success) = &report.outcome {
+                for write in &success.writes {
+                    layer.set(keys::storage(&target, &write.key), write.value.clone());
+                }
+                if let Some(code) = code {
+                    let record = ContractRecord { code_hash: deployed.code_hash, deployer: sender, height };
+                    layer.set(keys::contract(&target), Some(record.encode()));
+                    new_code.insert(deployed.code_hash, (deployed.clone(), code));
+                }
+            }
+            receipts.push(receipt(signed, height, index, &target, &method, &deployed.abi, &report));
+            included.push(signed);
+        }
+        drop(session);
+        let changes = layer.take_changes();
+        let write = reader.db.begin_write().map_err(store_error)?;
+        let state_root = commit_changes(&read, &write, &changes, height)?;
+        // Each transaction's id and each receipt's JSON are made once: the
+        // roots hash them and the store keeps the same bytes.
+        let rows: Vec<TxRow<'_>> = included
+            .iter()
+            .zip(&receipts)
+            .map(|(signed, receipt)| TxRow { id: signed.tx.id(), signed, receipt, json: receipt.json() })
+            .collect();
+        let header = Header {
+            height,
+            parent: self.head.hash,
+            time,
+            tx_root: merkle_root(&rows.iter().map(|r| leaf_hash(&r.id)).collect::<Vec<_>>()),
+            receipts_root: merkle_root(&rows.iter().map(|r| leaf_hash(&sha256(&r.json))).collect::<Vec<_>>()),
+            state_root,
+        };
+        let hash = header.hash();
+        let block = Block::new(&header, rows.iter().map(|r| hex(&r.id)).collect());
+        let code: Vec<(&Hash32, &[u8])> = new_code.iter().map(|(hash, (_, code))| (hash, *code)).collect();
+        persist(&write, &block, &rows, &code)?;
+        let head = StoredHead { height, hash, time, state_root };
+        store::write_head(&write, &head)?;
+        write.commit().map_err(store_error)?;
+        self.head = head;
+        Ok((block, receipts))
     }
 
     /// Re-executes every stored block from an empty state in `scratch`
     /// and returns the resulting head: it must equal this chain's.
     pub fn replay_into(&self, scratch: &Path) -> Result<Head, LedgerError> {
-        let mut fresh = Chain::open(scratch, &self.chain_id, Arc::clone(&self.vm))?;
-        for height in 1..=self.height {
+        let mut fresh = Chain::open(scratch, self.chain_id(), Arc::clone(&self.reader.vm))?;
+        for height in 1..=self.head.height {
             let block = self
+                .reader
                 .block(height)?
                 .ok_or_else(|| LedgerError::Corrupt(format!("block {height} is missing")))?;
             let mut txs = Vec::new();
@@ -757,7 +660,8 @@ impl Chain {
                 let id: Hash32 =
                     crate::crypto::parse_hex(id).ok_or_else(|| LedgerError::Corrupt("bad id".into()))?;
                 txs.push(
-                    self.transaction(&id)?
+                    self.reader
+                        .transaction(&id)?
                         .ok_or_else(|| LedgerError::Corrupt("missing transaction".into()))?,
                 );
             }
@@ -765,6 +669,42 @@ impl Chain {
         }
         Ok(fresh.head())
     }
+}
+
+/// Adds a block's records (everything but the state) to its write.
+fn persist(
+    write: &redb::WriteTransaction,
+    block: &Block,
+    rows: &[TxRow<'_>],
+    new_code: &[(&Hash32, &[u8])],
+) -> Result<(), LedgerError> {
+    let block_json = serde_json::to_vec(block).map_err(store_error)?;
+    write
+        .open_table(BLOCKS)
+        .map_err(store_error)?
+        .insert(block.height, &block_json[..])
+        .map_err(store_error)?;
+    let mut tx_table = write.open_table(TXS).map_err(store_error)?;
+    let mut receipt_table = write.open_table(RECEIPTS).map_err(store_error)?;
+    let mut events = write.open_table(EVENTS).map_err(store_error)?;
+    for TxRow { id, signed, receipt, json } in rows {
+        tx_table.insert(&id[..], &signed.encode()[..]).map_err(store_error)?;
+        receipt_table.insert(&id[..], &json[..]).map_err(store_error)?;
+        for (n, event) in receipt.events.iter().enumerate() {
+            let contract = crate::crypto::parse_hex::<20>(&event.contract).unwrap_or([0; 20]);
+            let mut key = contract.to_vec();
+            key.extend_from_slice(&block.height.to_be_bytes());
+            key.extend_from_slice(&receipt.index.to_be_bytes());
+            key.extend_from_slice(&(n as u32).to_be_bytes());
+            let json = serde_json::to_vec(event).map_err(store_error)?;
+            events.insert(&key[..], &json[..]).map_err(store_error)?;
+        }
+    }
+    let mut code_table = write.open_table(CODE).map_err(store_error)?;
+    for (hash, code) in new_code {
+        code_table.insert(&hash[..], *code).map_err(store_error)?;
+    }
+    Ok(())
 }
 
 /// Whether `args` decode as the parameters of `method`.

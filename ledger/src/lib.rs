@@ -12,4 +12,9 @@ pub mod crypto;
 pub mod keys;
 pub mod node;
 pub mod openapi;
+mod state;
+mod store;
+mod tree;
 pub mod tx;
+
+pub use store::{MARKER_FILE, STORE_FILE, STORE_FORMAT};

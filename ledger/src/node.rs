@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crate::block::{Block, Receipt};
-use crate::chain::{Chain, LedgerError, Rejection};
+use crate::chain::{Chain, LedgerError, Reader, Rejection, check_nonce};
 use crate::crypto::{Address, Hash32};
 use crate::tx::SignedTransaction;
 
@@ -67,7 +67,11 @@ struct Mempool {
 }
 
 pub struct Node {
+    /// The writer, held only by the block producer.
     chain: Mutex<Chain>,
+    /// Reads and admission, from committed snapshots: never blocked by a
+    /// block that is executing.
+    reader: Reader,
     mempool: Mutex<Mempool>,
     config: NodeConfig,
     /// The latest durable height, for waiters.
@@ -82,16 +86,17 @@ impl Node {
     pub fn open(config: NodeConfig, vm: Arc<writ_vm::Vm>) -> Result<Node, LedgerError> {
         let chain = Chain::open_with_cache(&config.data, &config.chain_id, vm, config.store_cache_bytes)?;
         let (height, _) = tokio::sync::watch::channel(chain.head().height);
-        Ok(Node { chain: Mutex::new(chain), mempool: Mutex::new(Mempool::default()), config, height })
+        let reader = chain.reader().clone();
+        Ok(Node { chain: Mutex::new(chain), reader, mempool: Mutex::new(Mempool::default()), config, height })
     }
 
     pub fn config(&self) -> &NodeConfig {
         &self.config
     }
 
-    /// Runs `f` with the chain (reads only; blocks are made by `produce`).
-    pub fn with_chain<T>(&self, f: impl FnOnce(&Chain) -> T) -> T {
-        f(&lock(&self.chain))
+    /// Reads of the chain (blocks are made by `produce`).
+    pub fn reader(&self) -> &Reader {
+        &self.reader
     }
 
     /// Checks and queues a signed transaction; returns its id.
@@ -147,14 +152,23 @@ impl Node {
         }
         drop(checks);
 
-        let chain = lock(&self.chain);
-        let mut pool = lock(&self.mempool);
-        decoded
+        // Everything but the nonce is checked before the mempool's lock, so
+        // that compiling a deployed module never holds up other senders.
+        let checked: Vec<Result<(SignedTransaction, Hash32), SubmitError>> = decoded
             .into_iter()
             .zip(verdicts)
             .map(|(entry, verdict)| {
                 let (signed, id) = entry?;
                 verdict.map_err(Rejection::from)?;
+                self.reader.admit_unordered(&signed)?;
+                Ok((signed, id))
+            })
+            .collect();
+        let mut pool = lock(&self.mempool);
+        checked
+            .into_iter()
+            .map(|entry| {
+                let (signed, id) = entry?;
                 if pool.ids.contains(&id) {
                     return Err(SubmitError::Duplicate(crate::crypto::hex(&id)));
                 }
@@ -162,8 +176,13 @@ impl Node {
                     return Err(SubmitError::Full);
                 }
                 let sender = signed.tx.sender();
-                let expected = pool.next.get(&sender).copied().unwrap_or_else(|| chain.next_nonce(&sender));
-                chain.admit_verified(&signed, expected)?;
+                let expected = match pool.next.get(&sender) {
+                    Some(next) => *next,
+                    None => {
+                        self.reader.next_nonce(&sender).map_err(|e| Rejection::Unavailable(e.to_string()))?
+                    }
+                };
+                check_nonce(&signed, expected)?;
                 pool.next.insert(sender, expected + 1);
                 pool.ids.insert(id);
                 pool.queue.push_back(signed);
@@ -181,10 +200,12 @@ impl Node {
     }
 
     /// The next nonce `sender` should use, counting waiting transactions.
-    pub fn next_nonce(&self, sender: &Address) -> u64 {
-        let chain = lock(&self.chain);
+    pub fn next_nonce(&self, sender: &Address) -> Result<u64, LedgerError> {
         let pool = lock(&self.mempool);
-        pool.next.get(sender).copied().unwrap_or_else(|| chain.next_nonce(sender))
+        match pool.next.get(sender) {
+            Some(next) => Ok(*next),
+            None => self.reader.next_nonce(sender),
+        }
     }
 
     /// Makes one block of waiting transactions, if any wait.
@@ -238,10 +259,10 @@ impl Node {
         let mut heights = self.height.subscribe();
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            if let Some(receipt) = self.with_chain(|c| c.receipt(id))? {
+            if let Some(receipt) = self.reader.receipt(id)? {
                 return Ok(Some(receipt));
             }
-            if !self.is_pending(id) && self.with_chain(|c| c.receipt(id))?.is_none() {
+            if !self.is_pending(id) && self.reader.receipt(id)?.is_none() {
                 // Dropped from a block (its nonce no longer fitted).
                 return Ok(None);
             }

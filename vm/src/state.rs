@@ -82,6 +82,40 @@ fn first_after<'a, V>(
     map.range::<[u8], _>((lower, Bound::Unbounded)).next().filter(|(key, _)| key.starts_with(prefix))
 }
 
+/// Pending writes over a base: the first live entry with `prefix`
+/// strictly after `after`. `base(cursor)` must give the base's first entry
+/// with `prefix` strictly after `cursor` (from the prefix's start when
+/// `None`). Pending writes win over the base, and a pending removal (`None`)
+/// hides the base's entry. Also returns how many removed keys were stepped
+/// over. A call's overlay over its state and a block's changes over the
+/// store both read through this one merge.
+pub fn next_merged(
+    mut base: impl FnMut(Option<&[u8]>) -> Result<Option<Entry>, StateError>,
+    writes: &BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    prefix: &[u8],
+    after: Option<&[u8]>,
+) -> Result<(Option<Entry>, u64), StateError> {
+    let mut cursor: Option<Vec<u8>> = after.map(<[u8]>::to_vec);
+    let mut skipped = 0u64;
+    loop {
+        let from_base = base(cursor.as_deref())?;
+        let from_writes = first_after(writes, prefix, cursor.as_deref());
+        let pending_first = match (&from_base, from_writes) {
+            (_, None) => return Ok((from_base, skipped)),
+            (None, Some(entry)) => entry,
+            (Some((base_key, _)), Some(entry)) if entry.0 <= base_key => entry,
+            (Some(_), Some(_)) => return Ok((from_base, skipped)),
+        };
+        match pending_first {
+            (key, Some(value)) => return Ok((Some((key.clone(), value.clone())), skipped)),
+            (key, None) => {
+                skipped += 1;
+                cursor = Some(key.clone());
+            }
+        }
+    }
+}
+
 /// A call's pending writes over the state it reads.
 pub(crate) struct Overlay {
     pub state: Arc<dyn State>,
@@ -102,29 +136,10 @@ impl Overlay {
     }
 
     /// The first live entry with `prefix` after `after`, merging the
-    /// overlay (which wins, and whose removals hide state entries) with the
-    /// state. Also returns how many removed keys were stepped over, so the
-    /// caller can charge for them.
+    /// overlay with the state (see [`next_merged`]), and how many removed
+    /// keys were stepped over, so the caller can charge for them.
     pub fn next(&self, prefix: &[u8], after: Option<&[u8]>) -> Result<(Option<Entry>, u64), StateError> {
-        let mut cursor: Option<Vec<u8>> = after.map(<[u8]>::to_vec);
-        let mut skipped = 0u64;
-        loop {
-            let from_state = self.state.next(prefix, cursor.as_deref())?;
-            let from_overlay = first_after(&self.writes, prefix, cursor.as_deref());
-            let overlay_first = match (&from_state, from_overlay) {
-                (_, None) => return Ok((from_state, skipped)),
-                (None, Some(entry)) => entry,
-                (Some((state_key, _)), Some(entry)) if entry.0 <= state_key => entry,
-                (Some(_), Some(_)) => return Ok((from_state, skipped)),
-            };
-            match overlay_first {
-                (key, Some(value)) => return Ok((Some((key.clone(), value.clone())), skipped)),
-                (key, None) => {
-                    skipped += 1;
-                    cursor = Some(key.clone());
-                }
-            }
-        }
+        next_merged(|cursor| self.state.next(prefix, cursor), &self.writes, prefix, after)
     }
 
     pub fn take_writes(&mut self) -> Vec<Write> {
