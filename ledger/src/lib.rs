@@ -15,6 +15,9 @@ pub mod openapi;
 mod state;
 mod store;
 mod tree;
+
+#[cfg(test)]
+mod tests;
 pub mod tx;
 
 pub use store::{MARKER_FILE, STORE_FILE, STORE_FORMAT};

@@ -209,7 +209,7 @@ fn stored_identity(db: &Database, path: &Path) -> Result<Option<(u32, String)>, 
 
 /// Writes a new store's identity, every table, the genesis head and the
 /// empty tree at version 0, in one write.
-fn initialise(db: &Database, chain_id: &str) -> Result<(), LedgerError> {
+pub(crate) fn initialise(db: &Database, chain_id: &str) -> Result<(), LedgerError> {
     let write = db.begin_write().map_err(store_error)?;
     {
         let mut meta = write.open_table(META).map_err(store_error)?;
