@@ -12,4 +12,6 @@ pub mod crypto;
 pub mod keys;
 pub mod node;
 pub mod openapi;
+pub mod receipt;
+pub mod receipt_json;
 pub mod tx;
