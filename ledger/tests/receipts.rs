@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 use common::{account, address_json, args, key, token};
 use serde_json::{Value as Json, json};
 use writ_abi::document::ContractAbi;
+use writ_abi::host::AbortCode;
 use writ_ledger::block::{Block, Header};
 use writ_ledger::chain::Chain;
 use writ_ledger::crypto::{Address, contract_address, hex, leaf_hash, merkle_root, parse_hex, sha256};
@@ -137,7 +138,6 @@ fn golden_block_sequence() {
             Outcome::Success { .. } => None,
         })
         .collect();
-    use writ_abi::host::AbortCode;
     assert!(aborts.iter().any(|a| matches!(a, Abort::ContractAbort { code: AbortCode::ContractError, .. })));
     assert!(aborts.iter().any(|a| matches!(a, Abort::ContractAbort { code: AbortCode::MissingRole, .. })));
     assert_eq!(aborts.iter().filter(|a| matches!(a, Abort::OutOfGas)).count(), 2, "{aborts:?}");
