@@ -12,9 +12,9 @@
 use ed25519_dalek::SigningKey;
 use writ_abi::document::{ContractAbi, EntryKind};
 use writ_abi::{AbiType, Date, Decimal, TypeDefs, Value};
-use writ_ledger::block::Status;
 use writ_ledger::crypto::{Address, address_of, hex};
 use writ_ledger::node::Node;
+use writ_ledger::receipt::Outcome;
 use writ_ledger::tx::{Payload, Transaction};
 use writ_vm::explain::{describe_abort, show_event, show_tuple};
 
@@ -150,25 +150,27 @@ pub fn run(
         let receipt =
             node.reader().receipt(&id).map_err(|e| e.to_string())?.ok_or("the transaction has no receipt")?;
         let expected_abort = step.what.starts_with("refused");
-        match receipt.status {
-            Status::Success => {
+        // The receipt holds numbers and bytes; the words are rendered here,
+        // with the workflow's ABI.
+        match &receipt.outcome {
+            Outcome::Success { result, events } => {
                 all_ok &= !expected_abort;
                 if step.entry == "init" {
-                    contract = writ_ledger::crypto::parse_hex(&receipt.contract);
+                    contract = Some(receipt.contract);
                     say(&format!(
                         "          block {}: deployed at {}   gas {}",
-                        block.height, receipt.contract, receipt.gas_used
+                        block.height,
+                        hex(&receipt.contract),
+                        receipt.gas_used
                     ));
                 } else {
                     let returns = abi.entry(step.entry).map_or(AbiType::Unit, |e| e.returns.clone());
-                    let result =
-                        receipt.result.as_deref().and_then(|r| hex::decode(r).ok()).unwrap_or_default();
                     let shown = if returns == AbiType::Unit {
                         String::new()
                     } else {
                         format!(
                             " -> {}",
-                            show_tuple(std::slice::from_ref(&returns), &result, &TypeDefs::default())
+                            show_tuple(std::slice::from_ref(&returns), result, &TypeDefs::default())
                         )
                     };
                     say(&readable(format!(
@@ -176,14 +178,13 @@ pub fn run(
                         block.height, receipt.gas_used
                     )));
                 }
-                for event in &receipt.events {
-                    let data = hex::decode(&event.data).unwrap_or_default();
-                    say(&readable(format!("          event {}", show_event(abi, event.index, &data))));
+                for event in events {
+                    say(&readable(format!("          event {}", show_event(abi, event.index, &event.data))));
                 }
             }
-            Status::Aborted => {
+            Outcome::Aborted(abort) => {
                 all_ok &= expected_abort;
-                let reason = receipt.error.map_or_else(String::new, |e| e.message);
+                let reason = describe_abort(abort, abi);
                 let note = if expected_abort { "" } else { "  (unexpected)" };
                 say(&readable(format!(
                     "          block {}: aborted: {reason}   gas {}{note}",

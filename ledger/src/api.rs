@@ -17,13 +17,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
+use writ_abi::AbiType;
 use writ_abi::document::ContractAbi;
-use writ_abi::{AbiType, Value};
 
-use crate::block::Receipt;
 use crate::chain::{Deployed, LedgerError, Reader, Rejection};
 use crate::crypto::{Address, Hash32, hex, parse_hex};
 use crate::node::{Node, SubmitError};
+use crate::receipt::Receipt;
+use crate::receipt_json::{VmWords, abi_for, event_json, receipt_json};
 
 /// How long `?wait=true` waits for a receipt.
 pub const WAIT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -473,7 +474,7 @@ async fn events(
     let list: Vec<Json> = found
         .into_iter()
         .map(|(height, event)| {
-            let mut value = event_json(&abi, event.index, &event.data);
+            let mut value = event_json(&abi, &event);
             if let Some(object) = value.as_object_mut() {
                 object.insert("height".into(), json!(height));
             }
@@ -511,44 +512,11 @@ async fn proof(
     }
 }
 
-/// An event as JSON: its name and its fields by name.
-fn event_json(abi: &ContractAbi, index: u32, data_hex: &str) -> Json {
-    let Some(record) = abi.events.get(index as usize) else {
-        return json!({ "name": format!("#{index}"), "data": data_hex });
-    };
-    let types: Vec<AbiType> = record.fields.iter().map(|f| f.ty.clone()).collect();
-    let data = hex::decode(data_hex).unwrap_or_default();
-    let mut fields = serde_json::Map::new();
-    if let Ok(Value::Tuple(values)) =
-        writ_abi::decode_value(&AbiType::Tuple(types.clone()), &data, &abi.types)
-    {
-        for ((field, ty), value) in record.fields.iter().zip(&types).zip(&values) {
-            let shown = writ_abi::json::to_json(value, ty, &abi.types).unwrap_or(Json::Null);
-            fields.insert(field.name.clone(), shown);
-        }
-    }
-    json!({ "name": record.name, "fields": fields, "data": data_hex })
-}
-
-/// A receipt with its result and events decoded by the contract's ABI.
+/// A receipt as the API serves it: read with its contract's ABI, in the
+/// node's words (`receipt_json.rs`).
 pub fn decorate(reader: &Reader, receipt: &Receipt) -> Json {
-    let mut value = serde_json::to_value(receipt).unwrap_or(Json::Null);
-    let contract = parse_hex::<20>(&receipt.contract).unwrap_or([0; 20]);
-    let Ok(Some(Deployed { abi, .. })) = reader.contract(&contract) else {
-        return value;
-    };
-    let Some(object) = value.as_object_mut() else { return value };
-    if let (Some(result), Some(entry)) = (&receipt.result, abi.entry(&receipt.method)) {
-        let bytes = hex::decode(result).unwrap_or_default();
-        let decoded = writ_abi::decode_value(&entry.returns, &bytes, &abi.types)
-            .ok()
-            .and_then(|v| writ_abi::json::to_json(&v, &entry.returns, &abi.types).ok())
-            .unwrap_or(Json::Null);
-        object.insert("value".into(), decoded);
-    }
-    let events: Vec<Json> = receipt.events.iter().map(|e| event_json(&abi, e.index, &e.data)).collect();
-    object.insert("events".into(), Json::Array(events));
-    value
+    let abi = abi_for(reader, receipt);
+    receipt_json(receipt, abi.as_deref(), &VmWords)
 }
 
 /// Serves the API on `listener` and produces blocks until `stop` turns true.

@@ -1,4 +1,5 @@
-//! Blocks and receipts as the node stores and serves them.
+//! Blocks as the node stores and serves them (receipts are in
+//! `receipt.rs`).
 //!
 //! Invariant: a block's hash covers its height, parent, time and the three
 //! roots; the roots cover every transaction, receipt and storage entry, so
@@ -8,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 pub use writ_proof::Header;
 
-use crate::crypto::{Hash32, hex, parse_hex, sha256};
+use crate::crypto::{hex, parse_hex};
 
 /// A block as stored: its header fields, hash and transaction ids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,64 +51,5 @@ impl Block {
             receipts_root: parse_hex(&self.receipts_root)?,
             state_root: parse_hex(&self.state_root)?,
         })
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Success,
-    Aborted,
-}
-
-/// Why a call aborted, for people and programs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorInfo {
-    /// The contract error's name or the built-in abort's (`MissingRole`).
-    pub name: String,
-    /// A sentence: the error with its fields, or the abort's explanation.
-    pub message: String,
-    /// The raw abort data, hex.
-    pub data: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EventRecord {
-    pub contract: String,
-    pub index: u32,
-    pub name: String,
-    /// The canonical encoding of its fields as a tuple, hex.
-    pub data: String,
-}
-
-/// What a transaction did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Receipt {
-    pub transaction: String,
-    pub height: u64,
-    pub index: u32,
-    pub sender: String,
-    /// The called contract, or the deployed one.
-    pub contract: String,
-    pub method: String,
-    pub status: Status,
-    pub gas_used: u64,
-    /// The canonical encoding of the result, hex (success only).
-    pub result: Option<String>,
-    pub error: Option<ErrorInfo>,
-    pub events: Vec<EventRecord>,
-}
-
-impl Receipt {
-    /// SHA-256 of the receipt's JSON (fields in declaration order, so the
-    /// same receipt always gives the same bytes).
-    pub fn hash(&self) -> Hash32 {
-        sha256(&self.json())
-    }
-
-    /// The JSON the store keeps and the receipts root hashes. Serialising
-    /// these plain structs cannot fail.
-    pub fn json(&self) -> Vec<u8> {
-        serde_json::to_vec(self).unwrap_or_default()
     }
 }

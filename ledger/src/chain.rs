@@ -25,11 +25,11 @@ use writ_abi::AbiType;
 use writ_abi::document::{ContractAbi, EntryKind, read_from_module};
 use writ_proof::keys::{self, ContractRecord};
 use writ_proof::{Header, StateProof};
-use writ_vm::explain::{abort_name, describe_abort};
 use writ_vm::{Call, CallContext, CallReport, Contract, Outcome, Vm};
 
-use crate::block::{Block, ErrorInfo, EventRecord, Receipt, Status};
+use crate::block::Block;
 use crate::crypto::{Address, Hash32, address_of, contract_address, hex, leaf_hash, merkle_root, sha256};
+use crate::receipt::{Event, Receipt};
 use crate::state::{ContractView, Layer, Tree, commit_changes, tree_tables};
 use crate::store::{self, BLOCKS, CODE, EVENTS, RECEIPTS, STATE, StoredHead, TXS, store_error};
 use crate::tx::{Payload, SignedTransaction, TxError};
@@ -246,6 +246,12 @@ impl Reader {
         }
     }
 
+    /// The ABI of the contract at `contract`: what the edges read receipts
+    /// and events with (`receipt_json.rs`).
+    pub fn abi_of(&self, contract: &Address) -> Option<Arc<ContractAbi>> {
+        self.contract(contract).ok().flatten().map(|d| d.abi)
+    }
+
     /// The checks a transaction must pass to enter the mempool. `expected`
     /// is the sender's next nonce counting transactions already waiting.
     pub fn admit(&self, signed: &SignedTransaction, expected: u64) -> Result<(), Rejection> {
@@ -331,7 +337,7 @@ impl Reader {
         let read = self.begin()?;
         let table = read.open_table(RECEIPTS).map_err(store_error)?;
         let Some(bytes) = table.get(&id[..]).map_err(store_error)? else { return Ok(None) };
-        serde_json::from_slice(bytes.value()).map(Some).map_err(|e| LedgerError::Corrupt(e.to_string()))
+        Receipt::decode(bytes.value()).map(Some).map_err(|e| LedgerError::Corrupt(e.to_string()))
     }
 
     /// The signed transaction with this id, as stored.
@@ -342,8 +348,8 @@ impl Reader {
         SignedTransaction::decode(bytes.value()).map(Some).map_err(|e| LedgerError::Corrupt(e.to_string()))
     }
 
-    /// Events of `contract`, optionally by name, in blocks `from..=to`,
-    /// oldest first, at most `limit`.
+    /// Events of `contract`, optionally by name (as its ABI names them),
+    /// in blocks `from..=to`, oldest first, at most `limit`.
     pub fn events(
         &self,
         contract: &Address,
@@ -351,7 +357,14 @@ impl Reader {
         from: u64,
         to: u64,
         limit: usize,
-    ) -> Result<Vec<(u64, EventRecord)>, LedgerError> {
+    ) -> Result<Vec<(u64, Event)>, LedgerError> {
+        // The store keeps event indexes; a name means the index the ABI
+        // gives it, and a name the ABI lacks matches nothing.
+        let abi = self.abi_of(contract);
+        let wanted: Option<Option<u32>> = name.map(|name| {
+            let position = abi.as_ref().and_then(|abi| abi.events.iter().position(|e| e.name == name));
+            position.and_then(|i| u32::try_from(i).ok())
+        });
         let read = self.begin()?;
         let table = read.open_table(EVENTS).map_err(store_error)?;
         let mut lower = contract.to_vec();
@@ -363,9 +376,8 @@ impl Reader {
             let (key, value) = entry.map_err(store_error)?;
             let height =
                 key.value().get(20..28).and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes);
-            let event: EventRecord =
-                serde_json::from_slice(value.value()).map_err(|e| LedgerError::Corrupt(e.to_string()))?;
-            if name.is_none_or(|n| n == event.name) {
+            let event = Event::decode(value.value()).map_err(|e| LedgerError::Corrupt(e.to_string()))?;
+            if wanted.is_none_or(|index| index == Some(event.index)) {
                 out.push((height, event));
                 if out.len() >= limit {
                     break;
@@ -479,12 +491,13 @@ pub fn check_nonce(signed: &SignedTransaction, expected: u64) -> Result<(), Reje
     Ok(())
 }
 
-/// An included transaction with its id, receipt and the receipt's JSON.
+/// An included transaction with its id, receipt and the receipt's
+/// canonical bytes.
 struct TxRow<'a> {
     id: Hash32,
     signed: &'a SignedTransaction,
     receipt: &'a Receipt,
-    json: Vec<u8>,
+    bytes: Vec<u8>,
 }
 
 /// The chain's writer: executes blocks and makes them durable. Reads go
@@ -613,26 +626,28 @@ impl Chain {
                     new_code.insert(deployed.code_hash, (deployed.clone(), code));
                 }
             }
-            receipts.push(receipt(signed, height, index, &target, &method, &deployed.abi, &report));
+            receipts.push(Receipt::from_report(signed, height, index, &target, &method, &report));
             included.push(signed);
         }
         drop(session);
         let changes = layer.take_changes();
         let write = reader.db.begin_write().map_err(store_error)?;
         let state_root = commit_changes(&read, &write, &changes, height)?;
-        // Each transaction's id and each receipt's JSON are made once: the
-        // roots hash them and the store keeps the same bytes.
+        // Each transaction's id and each receipt's canonical bytes are made
+        // once: the roots hash them and the store keeps the same bytes.
         let rows: Vec<TxRow<'_>> = included
             .iter()
             .zip(&receipts)
-            .map(|(signed, receipt)| TxRow { id: signed.tx.id(), signed, receipt, json: receipt.json() })
+            .map(|(signed, receipt)| TxRow { id: signed.tx.id(), signed, receipt, bytes: receipt.encode() })
             .collect();
         let header = Header {
             height,
             parent: self.head.hash,
             time,
             tx_root: merkle_root(&rows.iter().map(|r| leaf_hash(&r.id)).collect::<Vec<_>>()),
-            receipts_root: merkle_root(&rows.iter().map(|r| leaf_hash(&sha256(&r.json))).collect::<Vec<_>>()),
+            receipts_root: merkle_root(
+                &rows.iter().map(|r| leaf_hash(&sha256(&r.bytes))).collect::<Vec<_>>(),
+            ),
             state_root,
         };
         let hash = header.hash();
@@ -687,17 +702,15 @@ fn persist(
     let mut tx_table = write.open_table(TXS).map_err(store_error)?;
     let mut receipt_table = write.open_table(RECEIPTS).map_err(store_error)?;
     let mut events = write.open_table(EVENTS).map_err(store_error)?;
-    for TxRow { id, signed, receipt, json } in rows {
+    for TxRow { id, signed, receipt, bytes } in rows {
         tx_table.insert(&id[..], &signed.encode()[..]).map_err(store_error)?;
-        receipt_table.insert(&id[..], &json[..]).map_err(store_error)?;
-        for (n, event) in receipt.events.iter().enumerate() {
-            let contract = crate::crypto::parse_hex::<20>(&event.contract).unwrap_or([0; 20]);
-            let mut key = contract.to_vec();
+        receipt_table.insert(&id[..], &bytes[..]).map_err(store_error)?;
+        for (n, event) in receipt.events().iter().enumerate() {
+            let mut key = event.contract.to_vec();
             key.extend_from_slice(&block.height.to_be_bytes());
             key.extend_from_slice(&receipt.index.to_be_bytes());
             key.extend_from_slice(&(n as u32).to_be_bytes());
-            let json = serde_json::to_vec(event).map_err(store_error)?;
-            events.insert(&key[..], &json[..]).map_err(store_error)?;
+            events.insert(&key[..], &event.encode()[..]).map_err(store_error)?;
         }
     }
     let mut code_table = write.open_table(CODE).map_err(store_error)?;
@@ -725,54 +738,4 @@ fn check_args(abi: &ContractAbi, method: &str, args: &[u8]) -> Result<(), Reject
             why: e.to_string(),
         }
     })
-}
-
-fn receipt(
-    signed: &SignedTransaction,
-    height: u64,
-    index: u32,
-    contract: &Address,
-    method: &str,
-    abi: &ContractAbi,
-    report: &CallReport,
-) -> Receipt {
-    let (status, result, error, events) = match &report.outcome {
-        Outcome::Success(success) => {
-            let events = success
-                .events
-                .iter()
-                .map(|e| EventRecord {
-                    contract: hex(contract),
-                    index: e.index,
-                    name: abi
-                        .events
-                        .get(e.index as usize)
-                        .map_or_else(|| format!("#{}", e.index), |r| r.name.clone()),
-                    data: hex(&e.data),
-                })
-                .collect();
-            (Status::Success, Some(hex(&success.result)), None, events)
-        }
-        Outcome::Aborted(abort) => {
-            let data = match abort {
-                writ_vm::Abort::ContractAbort { data, .. } => hex(data),
-                _ => String::new(),
-            };
-            let info = ErrorInfo { name: abort_name(abort, abi), message: describe_abort(abort, abi), data };
-            (Status::Aborted, None, Some(info), Vec::new())
-        }
-    };
-    Receipt {
-        transaction: hex(&signed.tx.id()),
-        height,
-        index,
-        sender: hex(&signed.tx.sender()),
-        contract: hex(contract),
-        method: method.to_string(),
-        status,
-        gas_used: report.gas_used,
-        result,
-        error,
-        events,
-    }
 }

@@ -12,6 +12,8 @@ pub mod crypto;
 pub mod keys;
 pub mod node;
 pub mod openapi;
+pub mod receipt;
+pub mod receipt_json;
 mod state;
 mod store;
 mod tree;

@@ -11,9 +11,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use crate::block::{Block, Receipt};
+use crate::block::Block;
 use crate::chain::{Chain, LedgerError, Reader, Rejection, check_nonce};
 use crate::crypto::{Address, Hash32};
+use crate::receipt::Receipt;
 use crate::tx::SignedTransaction;
 
 /// Most transactions waiting at once; more are refused until blocks drain them.

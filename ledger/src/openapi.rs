@@ -165,14 +165,28 @@ pub fn document() -> Value {
                 "time": { "type": "integer" }, "tx_root": { "type": "string" }, "receipts_root": { "type": "string" },
                 "state_root": { "type": "string" }, "transactions": { "type": "array", "items": { "type": "string" } } } },
             "Event": { "type": "object", "properties": {
-                "name": { "type": "string" }, "fields": { "type": "object" }, "data": { "type": "string" },
-                "height": { "type": "integer" } } },
-            "Receipt": { "type": "object", "properties": {
+                "contract": { "type": "string", "description": "the emitting contract, hex" },
+                "index": { "type": "integer", "description": "the event's index in the contract's declaration order" },
+                "name": { "type": "string", "description": "from the contract's ABI (`#index` if it has none)" },
+                "fields": { "type": "object", "description": "the fields by name, decoded by the ABI" },
+                "data": { "type": "string", "description": "the canonical encoding of the fields, hex" },
+                "height": { "type": "integer", "description": "the block (event queries only)" } } },
+            "Receipt": { "type": "object",
+                "description": "a canonical receipt (docs/ledger.md) with what the contract's ABI makes of it; only the canonical fields are hashed",
+                "properties": {
                 "transaction": { "type": "string" }, "height": { "type": "integer" }, "index": { "type": "integer" },
                 "sender": { "type": "string" }, "contract": { "type": "string" }, "method": { "type": "string" },
                 "status": { "type": "string", "enum": ["success", "aborted"] }, "gas_used": { "type": "integer" },
-                "result": { "type": "string", "nullable": true }, "value": {},
-                "error": { "type": "object", "nullable": true }, "events": { "type": "array", "items": { "$ref": "#/components/schemas/Event" } } } }
+                "result": { "type": "string", "nullable": true, "description": "the result's canonical encoding, hex (success only)" },
+                "value": { "description": "the result decoded by the ABI" },
+                "error": { "type": "object", "nullable": true, "description": "why the call aborted (aborted only)",
+                    "properties": {
+                        "name": { "type": "string", "description": "the contract error's or the built-in abort's name" },
+                        "message": { "type": "string", "description": "a sentence for people; its wording may change between versions" },
+                        "data": { "type": "string", "description": "the abort's raw data, hex" },
+                        "kind": { "type": "integer", "description": "the abort kind's stable number" },
+                        "detail": { "type": "integer", "description": "the abort's stable detail number (0 if none)" } } },
+                "events": { "type": "array", "items": { "$ref": "#/components/schemas/Event" } } } }
         }}
     })
 }

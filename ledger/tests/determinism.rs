@@ -6,56 +6,26 @@
 //! has the same head and answers every query the same way.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 
+use common::{account, address_json, args, key, token};
 use ed25519_dalek::SigningKey;
 use serde_json::{Value as Json, json};
-use writ_ledger::block::{Block, Receipt, Status};
+use writ_ledger::block::Block;
 use writ_ledger::chain::Chain;
-use writ_ledger::crypto::{Address, address_of, contract_address, hex};
+use writ_ledger::crypto::{Address, contract_address};
+use writ_ledger::receipt::{Receipt, Status};
 use writ_ledger::tx::{Payload, SignedTransaction, Transaction};
 
 const CHAIN: &str = "determinism";
 const GAS: u64 = 10_000_000;
 const START: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 
-/// The token contract, compiled once.
-fn token() -> Vec<u8> {
-    static CODE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-    CODE.get_or_init(compile_token).clone()
-}
-
-fn compile_token() -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runner/tests/exec/pass/token.writ");
-    let source = std::fs::read_to_string(&path).unwrap();
-    let analysis = writ_compiler::Analysis::single("token.writ", &source);
-    let output = writ_compiler::codegen::build_file(&analysis, writ_compiler::FileId(0));
-    assert!(output.diagnostics.is_empty(), "{:?}", output.diagnostics);
-    output.artifacts.into_iter().find(|a| a.contract == "Token").unwrap().wasm
-}
-
 fn open(dir: &Path) -> Chain {
-    let vm = writ_vm::Vm::new(writ_vm::VmOptions::in_memory()).unwrap();
-    Chain::open(dir, CHAIN, Arc::new(vm)).unwrap()
-}
-
-fn key(n: u8) -> SigningKey {
-    SigningKey::from_bytes(&[n; 32])
-}
-
-fn account(n: u8) -> Address {
-    address_of(&key(n).verifying_key().to_bytes())
-}
-
-fn args(code: &[u8], method: &str, values: &Json) -> Vec<u8> {
-    let abi = writ_abi::document::read_from_module(code).unwrap();
-    let entry = abi.entry(method).unwrap();
-    writ_ledger::args::encode_args(&entry.params, values, &abi.types).unwrap()
-}
-
-fn address_json(address: &Address) -> Json {
-    json!(format!("0x{}", hex(address)))
+    common::open(dir, CHAIN)
 }
 
 /// Builds the signed transactions of a scripted run: deployments, mints,
@@ -190,8 +160,8 @@ fn two_chains_make_identical_blocks_receipts_and_roots() {
             a.reader().receipt(&id).unwrap().unwrap()
         })
         .collect();
-    assert!(receipts.iter().any(|r| r.status == Status::Aborted));
-    assert!(receipts.iter().filter(|r| r.status == Status::Success).count() > 50);
+    assert!(receipts.iter().any(|r| r.status() == Status::Aborted));
+    assert!(receipts.iter().filter(|r| r.status() == Status::Success).count() > 50);
     let last = a.reader().block(a.head().height).unwrap().unwrap();
     assert_eq!(last.transactions.len(), 2, "the gapped and foreign transactions are left out");
     // Independent replays from genesis reach the same head.

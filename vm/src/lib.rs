@@ -23,7 +23,9 @@ mod vm;
 pub use engine::InstanceAllocation;
 pub use gas::{GAS_SCHEDULE_V1, GasSchedule, HostCharge};
 pub use host::{CallContext, TestHost, TestStop};
-pub use outcome::{Abort, ArgumentsProblem, CallReport, Event, GuestTrap, Outcome, Resource, Success, Write};
+pub use outcome::{
+    Abort, AbortNumbers, ArgumentsProblem, CallReport, Event, GuestTrap, Outcome, Resource, Success, Write,
+};
 pub use state::{MemoryState, State, StateError};
 pub use validate::{ValidationError, validate, validate_harness};
 pub use vm::{Call, CodeHash, Contract, DeployError, Session, Vm, VmError, VmOptions};

@@ -159,3 +159,254 @@ pub enum GuestTrap {
     #[error("other trap")]
     Other,
 }
+
+/// An abort as the two numbers a receipt records: its kind and one detail
+/// (which `AbortCode`, `Resource`, `ArgumentsProblem` or `GuestTrap`; 0 for
+/// kinds without one). With the abort's data they give the abort back.
+///
+/// Invariant: these numbers are consensus data. Each is written out below
+/// by hand, never derived from declaration order, so reordering or adding
+/// variants cannot change a number already in use; `tests` pins them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AbortNumbers {
+    pub kind: u8,
+    pub detail: u32,
+}
+
+impl Abort {
+    /// The stable numbers of this abort.
+    pub fn numbers(&self) -> AbortNumbers {
+        let (kind, detail) = match self {
+            Abort::OutOfGas => (0, 0),
+            Abort::MemoryLimit => (1, 0),
+            Abort::StackLimit => (2, 0),
+            Abort::ResourceLimit { what } => (3, what.number()),
+            // The host ABI's own numbers, which it already keeps stable
+            // (changing one needs a new `HOST_ABI_VERSION`).
+            Abort::ContractAbort { code, .. } => (4, *code as i32 as u32),
+            Abort::InvalidArguments { why } => (5, why.number()),
+            Abort::UnknownEntryPoint => (6, 0),
+            Abort::GuestTrap { what } => (7, what.number()),
+            Abort::TestStopped => (8, 0),
+        };
+        AbortNumbers { kind, detail }
+    }
+
+    /// The abort's data: what a contract passed to `abort` (for a contract
+    /// error, its index as 4 bytes big-endian then its fields); empty for
+    /// every abort the VM raises itself.
+    pub fn data(&self) -> &[u8] {
+        match self {
+            Abort::ContractAbort { data, .. } => data,
+            _ => &[],
+        }
+    }
+
+    /// The abort with these numbers and data, the inverse of
+    /// [`Abort::numbers`] and [`Abort::data`]. `None` for numbers no abort
+    /// has, a detail on a kind without one, or data on an abort that
+    /// carries none: each abort has exactly one form.
+    pub fn from_numbers(numbers: AbortNumbers, data: &[u8]) -> Option<Abort> {
+        let AbortNumbers { kind, detail } = numbers;
+        let abort = match kind {
+            0 => Abort::OutOfGas,
+            1 => Abort::MemoryLimit,
+            2 => Abort::StackLimit,
+            3 => Abort::ResourceLimit { what: Resource::from_number(detail)? },
+            4 => {
+                let code = i32::try_from(detail).ok().and_then(AbortCode::from_i32)?;
+                return Some(Abort::ContractAbort { code, data: data.to_vec() });
+            }
+            5 => Abort::InvalidArguments { why: ArgumentsProblem::from_number(detail)? },
+            6 => Abort::UnknownEntryPoint,
+            7 => Abort::GuestTrap { what: GuestTrap::from_number(detail)? },
+            8 => Abort::TestStopped,
+            _ => return None,
+        };
+        let canonical = abort.numbers() == numbers && data.is_empty();
+        canonical.then_some(abort)
+    }
+}
+
+impl Resource {
+    /// The stable number receipts record (see [`AbortNumbers`]).
+    pub fn number(self) -> u32 {
+        match self {
+            Resource::Memory => 0,
+            Resource::StorageKeyBytes => 1,
+            Resource::StorageValueBytes => 2,
+            Resource::EventsPerCall => 3,
+            Resource::EventBytes => 4,
+            Resource::ResultBytes => 5,
+            Resource::AbortDataBytes => 6,
+            Resource::HashInputBytes => 7,
+        }
+    }
+
+    pub fn from_number(number: u32) -> Option<Resource> {
+        Some(match number {
+            0 => Resource::Memory,
+            1 => Resource::StorageKeyBytes,
+            2 => Resource::StorageValueBytes,
+            3 => Resource::EventsPerCall,
+            4 => Resource::EventBytes,
+            5 => Resource::ResultBytes,
+            6 => Resource::AbortDataBytes,
+            7 => Resource::HashInputBytes,
+            _ => return None,
+        })
+    }
+}
+
+impl ArgumentsProblem {
+    /// The stable number receipts record (see [`AbortNumbers`]).
+    pub fn number(self) -> u32 {
+        match self {
+            ArgumentsProblem::TooLong => 0,
+            ArgumentsProblem::GasLimitTooHigh => 1,
+        }
+    }
+
+    pub fn from_number(number: u32) -> Option<ArgumentsProblem> {
+        Some(match number {
+            0 => ArgumentsProblem::TooLong,
+            1 => ArgumentsProblem::GasLimitTooHigh,
+            _ => return None,
+        })
+    }
+}
+
+impl GuestTrap {
+    /// The stable number receipts record (see [`AbortNumbers`]).
+    pub fn number(self) -> u32 {
+        match self {
+            GuestTrap::Unreachable => 0,
+            GuestTrap::MemoryOutOfBounds => 1,
+            GuestTrap::IntegerDivisionByZero => 2,
+            GuestTrap::IntegerOverflow => 3,
+            GuestTrap::TableOutOfBounds => 4,
+            GuestTrap::IndirectCallToNull => 5,
+            GuestTrap::BadSignature => 6,
+            GuestTrap::HostPointerOutOfBounds => 7,
+            GuestTrap::UnknownAbortCode => 8,
+            GuestTrap::NothingToCopy => 9,
+            GuestTrap::ResultOutOfBounds => 10,
+            GuestTrap::AllocationOutOfBounds => 11,
+            GuestTrap::ResetFailed => 12,
+            GuestTrap::StateChangeInView => 13,
+            GuestTrap::Other => 14,
+        }
+    }
+
+    pub fn from_number(number: u32) -> Option<GuestTrap> {
+        Some(match number {
+            0 => GuestTrap::Unreachable,
+            1 => GuestTrap::MemoryOutOfBounds,
+            2 => GuestTrap::IntegerDivisionByZero,
+            3 => GuestTrap::IntegerOverflow,
+            4 => GuestTrap::TableOutOfBounds,
+            5 => GuestTrap::IndirectCallToNull,
+            6 => GuestTrap::BadSignature,
+            7 => GuestTrap::HostPointerOutOfBounds,
+            8 => GuestTrap::UnknownAbortCode,
+            9 => GuestTrap::NothingToCopy,
+            10 => GuestTrap::ResultOutOfBounds,
+            11 => GuestTrap::AllocationOutOfBounds,
+            12 => GuestTrap::ResetFailed,
+            13 => GuestTrap::StateChangeInView,
+            14 => GuestTrap::Other,
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+
+    /// Every abort with the numbers receipts record for it, written out.
+    /// A change here changes receipts, hence roots: it is a new receipt
+    /// version, never a refactoring.
+    fn pinned() -> Vec<(Abort, u8, u32)> {
+        use AbortCode as C;
+        use GuestTrap as T;
+        use Resource as R;
+        let contract = |code| Abort::ContractAbort { code, data: Vec::new() };
+        let resource = |what| Abort::ResourceLimit { what };
+        let trap = |what| Abort::GuestTrap { what };
+        vec![
+            (Abort::OutOfGas, 0, 0),
+            (Abort::MemoryLimit, 1, 0),
+            (Abort::StackLimit, 2, 0),
+            (resource(R::Memory), 3, 0),
+            (resource(R::StorageKeyBytes), 3, 1),
+            (resource(R::StorageValueBytes), 3, 2),
+            (resource(R::EventsPerCall), 3, 3),
+            (resource(R::EventBytes), 3, 4),
+            (resource(R::ResultBytes), 3, 5),
+            (resource(R::AbortDataBytes), 3, 6),
+            (resource(R::HashInputBytes), 3, 7),
+            (contract(C::Require), 4, 0),
+            (contract(C::MissingRole), 4, 1),
+            (contract(C::Overflow), 4, 2),
+            (contract(C::DivisionByZero), 4, 3),
+            (contract(C::Conversion), 4, 4),
+            (contract(C::NoneUnwrapped), 4, 5),
+            (contract(C::IndexOutOfRange), 4, 6),
+            (contract(C::MissingKey), 4, 7),
+            (contract(C::ContractError), 4, 8),
+            (contract(C::AssertionFailed), 4, 9),
+            (contract(C::ResourceLimit), 4, 10),
+            (Abort::InvalidArguments { why: ArgumentsProblem::TooLong }, 5, 0),
+            (Abort::InvalidArguments { why: ArgumentsProblem::GasLimitTooHigh }, 5, 1),
+            (Abort::UnknownEntryPoint, 6, 0),
+            (trap(T::Unreachable), 7, 0),
+            (trap(T::MemoryOutOfBounds), 7, 1),
+            (trap(T::IntegerDivisionByZero), 7, 2),
+            (trap(T::IntegerOverflow), 7, 3),
+            (trap(T::TableOutOfBounds), 7, 4),
+            (trap(T::IndirectCallToNull), 7, 5),
+            (trap(T::BadSignature), 7, 6),
+            (trap(T::HostPointerOutOfBounds), 7, 7),
+            (trap(T::UnknownAbortCode), 7, 8),
+            (trap(T::NothingToCopy), 7, 9),
+            (trap(T::ResultOutOfBounds), 7, 10),
+            (trap(T::AllocationOutOfBounds), 7, 11),
+            (trap(T::ResetFailed), 7, 12),
+            (trap(T::StateChangeInView), 7, 13),
+            (trap(T::Other), 7, 14),
+            (Abort::TestStopped, 8, 0),
+        ]
+    }
+
+    // Every abort keeps the numbers it had when receipts first recorded
+    // them, and those numbers give the same abort back.
+    #[test]
+    fn abort_numbers_are_pinned() {
+        for (abort, kind, detail) in pinned() {
+            assert_eq!(abort.numbers(), AbortNumbers { kind, detail }, "{abort:?}");
+            assert_eq!(Abort::from_numbers(AbortNumbers { kind, detail }, &[]), Some(abort));
+        }
+    }
+
+    // No numbers outside the pinned table name an abort, so the table is
+    // the whole of the numbering; and contract data survives the trip.
+    #[test]
+    fn only_pinned_numbers_decode() {
+        let table = pinned();
+        for kind in 0..=u8::MAX {
+            for detail in (0..64).chain([u32::MAX, 1 << 31]) {
+                let numbers = AbortNumbers { kind, detail };
+                let listed = table.iter().any(|(_, k, d)| (*k, *d) == (kind, detail));
+                assert_eq!(Abort::from_numbers(numbers, &[]).is_some(), listed, "{numbers:?}");
+            }
+        }
+        let data = vec![0, 0, 0, 2, 9, 9];
+        let abort = Abort::ContractAbort { code: AbortCode::ContractError, data: data.clone() };
+        assert_eq!(Abort::from_numbers(abort.numbers(), abort.data()), Some(abort));
+        // Data on an abort that carries none has no meaning: refused.
+        assert_eq!(Abort::from_numbers(Abort::OutOfGas.numbers(), &data), None);
+    }
+}
