@@ -27,6 +27,8 @@ use crate::block::{Block, ErrorInfo, EventRecord, Header, Receipt, Status};
 use crate::crypto::{
     Address, Hash32, address_of, contract_address, hex, leaf_hash, merkle_proof, merkle_root, sha256,
 };
+use crate::limits::{STORE_CACHE_BYTES_DEFAULT, VIEW_GAS_LIMIT};
+use crate::params::ChainParams;
 use crate::tx::{Payload, SignedTransaction, TxError};
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -39,9 +41,6 @@ const NONCES: TableDefinition<&[u8], u64> = TableDefinition::new("nonces");
 const STORAGE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("storage");
 /// Contract ++ height ++ transaction index ++ event index → event JSON.
 const EVENTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("events");
-
-/// Gas a view query may use.
-pub const VIEW_GAS_LIMIT: u64 = 100_000_000;
 
 /// Failures of the node itself (store, VM), not of a transaction.
 #[derive(Debug, thiserror::Error)]
@@ -90,7 +89,7 @@ impl Rejection {
             Rejection::Format(TxError::BadSignature { .. } | TxError::SignatureCount { .. }) => {
                 "bad_signature"
             }
-            Rejection::Format(TxError::TooLarge { .. }) => "too_large",
+            Rejection::Format(TxError::TooLarge { .. } | TxError::PartTooLarge { .. }) => "too_large",
             Rejection::Format(TxError::Malformed { .. }) => "malformed",
             Rejection::WrongChain { .. } => "wrong_chain",
             Rejection::Replayed { .. } => "replayed_nonce",
@@ -226,17 +225,14 @@ pub struct Chain {
     storage: Arc<RwLock<Storage>>,
     contracts: BTreeMap<Address, Deployed>,
     nonces: BTreeMap<Address, u64>,
+    params: ChainParams,
 }
-
-/// The store's default page cache. redb's own default (1 GiB) let a node
-/// under load grow to hundreds of MiB holding pages it had just written.
-pub const STORE_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 impl Chain {
     /// Opens the store in `dir` (creating it for `chain_id` if new) and
     /// loads the state into memory, with the default page cache.
     pub fn open(dir: &Path, chain_id: &str, vm: Arc<Vm>) -> Result<Chain, LedgerError> {
-        Chain::open_with_cache(dir, chain_id, vm, STORE_CACHE_BYTES)
+        Chain::open_with_cache(dir, chain_id, vm, STORE_CACHE_BYTES_DEFAULT)
     }
 
     /// [`Chain::open`] with a page cache of at most `cache_bytes` for the
@@ -291,6 +287,7 @@ impl Chain {
             storage: Arc::new(RwLock::new(BTreeMap::new())),
             contracts: BTreeMap::new(),
             nonces: BTreeMap::new(),
+            params: ChainParams::DEFAULT,
         };
         chain.load()?;
         Ok(chain)
@@ -360,6 +357,17 @@ impl Chain {
         }
     }
 
+    /// The chain's gas bounds (the defaults until set).
+    pub fn params(&self) -> ChainParams {
+        self.params
+    }
+
+    /// Sets the chain's gas bounds; every node of the chain must use the
+    /// same, as it uses the same chain id.
+    pub fn set_params(&mut self, params: ChainParams) {
+        self.params = params;
+    }
+
     /// The nonce the sender's next transaction must carry.
     pub fn next_nonce(&self, sender: &Address) -> u64 {
         self.nonces.get(sender).copied().unwrap_or(0)
@@ -400,7 +408,7 @@ impl Chain {
         if tx.nonce > expected {
             return Err(Rejection::Gapped { sender, expected, found: tx.nonce });
         }
-        let max = writ_vm::limits::CALL_GAS_LIMIT_MAX;
+        let max = self.params.tx_gas_limit_max();
         if tx.gas_limit == 0 || tx.gas_limit > max {
             return Err(Rejection::GasLimit { found: tx.gas_limit, max });
         }
@@ -424,7 +432,10 @@ impl Chain {
 
     /// Executes `txs` (already admitted, in order) as the next block at
     /// `time`, and makes it durable. Transactions that no longer pass the
-    /// nonce check are left out.
+    /// nonce check are left out, and so are those over the gas ceiling or
+    /// whose declared gas limit would take the block's total past the
+    /// block gas limit (the producer never proposes them; a proposal that
+    /// does is cut the same way on every node).
     pub fn apply_block(
         &mut self,
         txs: &[SignedTransaction],
@@ -438,12 +449,14 @@ impl Chain {
         let mut receipts = Vec::new();
         let mut included = Vec::new();
         let mut session = self.vm.session();
+        let mut block_gas: u64 = 0;
         for signed in txs {
             let tx = &signed.tx;
             let sender = tx.sender();
             if tx.nonce != self.next_nonce(&sender) || tx.chain_id != self.chain_id {
                 continue;
             }
+            let Some(gas_after) = self.gas_fits(block_gas, tx.gas_limit) else { continue };
             let index = included.len() as u32;
             let mut signers = vec![sender];
             signers.extend(tx.cosigners.iter().map(address_of).filter(|a| *a != sender));
@@ -477,6 +490,7 @@ impl Chain {
                     return Err(LedgerError::Vm(error.to_string()));
                 }
             };
+            block_gas = gas_after;
             *self.nonces.entry(sender).or_insert(0) += 1;
             touched_nonces.insert(sender);
             let succeeded = matches!(report.outcome, Outcome::Success(_));
@@ -537,6 +551,16 @@ impl Chain {
         self.head_time = time;
         self.state_root = state_root;
         Ok((block, receipts))
+    }
+
+    /// The block's declared gas after a transaction with `gas_limit`, if
+    /// the transaction is within the ceiling and the block's limit.
+    fn gas_fits(&self, block_gas: u64, gas_limit: u64) -> Option<u64> {
+        let total = block_gas.checked_add(gas_limit)?;
+        let fits = gas_limit >= 1
+            && gas_limit <= self.params.tx_gas_limit_max()
+            && total <= self.params.block_gas_limit();
+        fits.then_some(total)
     }
 
     /// Undoes a block's changes in memory after it could not be stored.
@@ -748,6 +772,7 @@ impl Chain {
     /// and returns the resulting head: it must equal this chain's.
     pub fn replay_into(&self, scratch: &Path) -> Result<Head, LedgerError> {
         let mut fresh = Chain::open(scratch, &self.chain_id, Arc::clone(&self.vm))?;
+        fresh.set_params(self.params);
         for height in 1..=self.height {
             let block = self
                 .block(height)?
