@@ -98,6 +98,8 @@ struct Answer {
     content_type: String,
     body: Json,
     text: String,
+    /// The `Retry-After` header, if any (requests through the client only).
+    retry_after: Option<String>,
 }
 
 fn request(method: &str, url: &str, content_type: Option<&str>, body: Option<&[u8]>) -> Answer {
@@ -116,9 +118,10 @@ fn request(method: &str, url: &str, content_type: Option<&str>, body: Option<&[u
     };
     let status = response.status();
     let content_type = response.content_type().to_string();
+    let retry_after = response.header("retry-after").map(str::to_string);
     let text = response.into_string().unwrap_or_default();
     let body = serde_json::from_str(&text).unwrap_or(Json::Null);
-    Answer { status, content_type, body, text }
+    Answer { status, content_type, body, text, retry_after }
 }
 
 /// A POST whose body the server refuses before reading it all: written
@@ -164,7 +167,7 @@ fn post_oversized(base: &str, path: &str, body: Vec<u8>) -> Answer {
                     .unwrap_or_default();
                 let body_text = String::from_utf8_lossy(&raw[end + 4..]).into_owned();
                 let body = serde_json::from_str(&body_text).unwrap_or(Json::Null);
-                return Answer { status, content_type, body, text: body_text };
+                return Answer { status, content_type, body, text: body_text, retry_after: None };
             }
         }
         assert!(n > 0, "the connection closed before an answer: {text}");
@@ -189,7 +192,7 @@ fn raw_request(base: &str, request: &[u8]) -> Answer {
         .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-type:").map(|v| v.trim().to_string()))
         .unwrap_or_default();
     let body = serde_json::from_str(body_text).unwrap_or(Json::Null);
-    Answer { status, content_type, body, text }
+    Answer { status, content_type, body, text, retry_after: None }
 }
 
 fn get(base: &str, path: &str) -> (u16, Json) {
@@ -961,7 +964,14 @@ fn mempool_bounds_answer_429() {
     let url = node.url.as_str();
     accepted(url, &deploy(1, 0));
     accepted(url, &deploy(1, 1));
-    let answer = submit_raw(url, &hex(&deploy(1, 2)), false);
+    let third = request(
+        "POST",
+        &format!("{url}/v1/transactions"),
+        Some("application/json"),
+        Some(serde_json::to_vec(&json!({ "tx": hex(&deploy(1, 2)) })).unwrap().as_slice()),
+    );
+    assert_eq!(third.retry_after.as_deref(), Some("1"), "{}", third.text);
+    let answer = third;
     assert_error(&answer, 429, "sender_quota", "a third from one sender");
     assert!(answer.body["error"]["message"].as_str().unwrap().contains("share"), "{}", answer.text);
     for signer in 2..=4 {

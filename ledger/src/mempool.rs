@@ -52,11 +52,11 @@ impl MempoolLimits {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NoRoom {
     #[error(
-        "the mempool is full: {waiting} {unit} waiting and this transaction would pass the node's bound of {max}; retry after the next blocks"
+        "the mempool is full: {waiting} {unit} waiting and this transaction would pass the bound of {max} {unit}; retry after the next blocks"
     )]
     Full { unit: &'static str, waiting: usize, max: usize },
     #[error(
-        "sender {sender} has {waiting} {unit} waiting and this transaction would pass its share of the mempool ({max}); retry once its waiting transactions are in blocks"
+        "sender 0x{sender} has {waiting} {unit} waiting and this transaction would pass its share of the mempool ({max} {unit}); retry once its waiting transactions are in blocks"
     )]
     SenderQuota { sender: String, unit: &'static str, waiting: usize, max: usize },
 }

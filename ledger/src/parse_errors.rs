@@ -93,11 +93,19 @@ impl AsyncWrite for JsonErrorStream {
     }
 }
 
+/// Longest bare answer hyper writes: a status line and a few headers.
+const BARE_ANSWER_BYTES_MAX: usize = 1024;
+
 /// hyper's bare answer to an unparsable request (a whole response head
 /// with a 400, 414 or 431 status and `content-length: 0`), rewritten with
 /// the JSON error body; `None` for anything else. The API's own answers
 /// always carry a body, so they never match.
 fn with_json_body(written: &[u8]) -> Option<Vec<u8>> {
+    // Every write passes here: rule out the API's own answers (large, or
+    // not a 4xx head) before reading the bytes as text.
+    if written.len() > BARE_ANSWER_BYTES_MAX || !written.starts_with(b"HTTP/1.1 4") {
+        return None;
+    }
     let head = std::str::from_utf8(written).ok()?;
     let status = head.strip_prefix("HTTP/1.1 ")?.get(..3)?;
     if !head.ends_with("\r\n\r\n") || !head.to_ascii_lowercase().contains("\r\ncontent-length: 0\r\n") {
