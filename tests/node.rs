@@ -610,6 +610,23 @@ fn every_rejection_has_its_status_and_code() {
             "bad_module",
         ),
         (
+            // The size checks and the body limit let it through; the VM
+            // refuses its content.
+            "a largest module with the largest arguments",
+            signed(
+                &chain,
+                &alice,
+                3,
+                GAS,
+                Payload::Deploy {
+                    code: vec![0; writ_vm::limits::MODULE_BYTES_MAX],
+                    args: vec![0; writ_vm::limits::ARGS_BYTES_MAX as usize],
+                },
+            ),
+            400,
+            "bad_module",
+        ),
+        (
             "oversize payload",
             signed(&chain, &alice, 3, GAS, Payload::Deploy { code: vec![0; TX_BYTES_MAX], args: Vec::new() }),
             413,
