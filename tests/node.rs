@@ -1028,3 +1028,47 @@ fn mempool_bounds_answer_429() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("could never fit in a block"), "{}", stderr(&out));
 }
+
+// The chain's gas parameters from `writ node` flags: a gas limit over
+// `--tx-gas` is refused, and three waiting transactions of the full
+// ceiling, with `--block-gas` at twice it, go into a block of two and the
+// next block of one, in order.
+#[test]
+fn blocks_are_packed_by_the_block_gas_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = token_wasm(dir.path());
+    let (ceiling, block) = (GAS.to_string(), (2 * GAS).to_string());
+    let node = NodeProcess::start_with(
+        &dir.path().join("data"),
+        100,
+        &["--tx-gas", &ceiling, "--block-gas", &block],
+    );
+    let url = node.url.as_str();
+    let deploy = |nonce: u64, gas: u64| {
+        signed("e2e", &key(1), nonce, gas, Payload::Deploy { code: code.clone(), args: Vec::new() })
+    };
+    assert_error(&submit_raw(url, &hex(&deploy(0, GAS + 1)), false), 400, "gas_limit", "over --tx-gas");
+    let (status, batch) = post_json(
+        url,
+        "/v1/transactions/batch",
+        &json!({ "txs": [hex(&deploy(0, GAS)), hex(&deploy(1, GAS)), hex(&deploy(2, GAS))] }),
+    );
+    assert_eq!(status, 202, "{batch}");
+    let ids: Vec<String> =
+        batch["results"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut heights = Vec::new();
+    for id in &ids {
+        loop {
+            let (status, receipt) = get(url, &format!("/v1/transactions/{id}"));
+            if status == 200 {
+                heights.push(receipt["height"].as_u64().unwrap());
+                break;
+            }
+            assert!(Instant::now() < deadline, "no receipt for {id}: {receipt}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    assert_eq!(heights[0], heights[1], "{heights:?}");
+    assert_eq!(heights[2], heights[0] + 1, "{heights:?}");
+}
