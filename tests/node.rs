@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use ed25519_dalek::SigningKey;
 use serde_json::{Value as Json, json};
 use writ_ledger::crypto::{address_of, hex};
-use writ_ledger::tx::{Payload, TX_BYTES_MAX, Transaction};
+use writ_ledger::limits::{TX_BYTES_MAX, TX_GAS_LIMIT_MAX_DEFAULT};
+use writ_ledger::tx::{Payload, Transaction};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -35,10 +36,16 @@ impl NodeProcess {
     /// Starts a node on a free port (trying another if the port was taken
     /// in between) and waits until it answers.
     fn start(data: &Path, block_ms: u64) -> NodeProcess {
+        NodeProcess::start_with(data, block_ms, &[])
+    }
+
+    /// [`NodeProcess::start`] with further `writ node` flags.
+    fn start_with(data: &Path, block_ms: u64, flags: &[&str]) -> NodeProcess {
         for _ in 0..5 {
             let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
             let mut child = Command::new(env!("CARGO_BIN_EXE_writ"))
                 .args(["node", "--chain-id", "e2e", "--block-ms", &block_ms.to_string()])
+                .args(flags)
                 .arg("--data")
                 .arg(data)
                 .arg("--listen")
@@ -91,6 +98,8 @@ struct Answer {
     content_type: String,
     body: Json,
     text: String,
+    /// The `Retry-After` header, if any (requests through the client only).
+    retry_after: Option<String>,
 }
 
 fn request(method: &str, url: &str, content_type: Option<&str>, body: Option<&[u8]>) -> Answer {
@@ -109,9 +118,10 @@ fn request(method: &str, url: &str, content_type: Option<&str>, body: Option<&[u
     };
     let status = response.status();
     let content_type = response.content_type().to_string();
+    let retry_after = response.header("retry-after").map(str::to_string);
     let text = response.into_string().unwrap_or_default();
     let body = serde_json::from_str(&text).unwrap_or(Json::Null);
-    Answer { status, content_type, body, text }
+    Answer { status, content_type, body, text, retry_after }
 }
 
 /// A POST whose body the server refuses before reading it all: written
@@ -157,11 +167,32 @@ fn post_oversized(base: &str, path: &str, body: Vec<u8>) -> Answer {
                     .unwrap_or_default();
                 let body_text = String::from_utf8_lossy(&raw[end + 4..]).into_owned();
                 let body = serde_json::from_str(&body_text).unwrap_or(Json::Null);
-                return Answer { status, content_type, body, text: body_text };
+                return Answer { status, content_type, body, text: body_text, retry_after: None };
             }
         }
         assert!(n > 0, "the connection closed before an answer: {text}");
     }
+}
+
+/// A request written as raw bytes (for what an HTTP client will not send),
+/// read until the server closes the connection.
+fn raw_request(base: &str, request: &[u8]) -> Answer {
+    use std::io::{Read, Write};
+    let host = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let _ = stream.write_all(request);
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body_text) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let content_type = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-type:").map(|v| v.trim().to_string()))
+        .unwrap_or_default();
+    let body = serde_json::from_str(body_text).unwrap_or(Json::Null);
+    Answer { status, content_type, body, text, retry_after: None }
 }
 
 fn get(base: &str, path: &str) -> (u16, Json) {
@@ -528,7 +559,7 @@ fn every_rejection_has_its_status_and_code() {
         ),
         ("gas limit 0", signed(&chain, &alice, 3, 0, call("send", send_args.clone())), 400, "gas_limit"),
         (
-            "gas limit above the max",
+            "gas limit above the VM's max",
             signed(
                 &chain,
                 &alice,
@@ -536,6 +567,12 @@ fn every_rejection_has_its_status_and_code() {
                 writ_vm::limits::CALL_GAS_LIMIT_MAX + 1,
                 call("send", send_args.clone()),
             ),
+            400,
+            "gas_limit",
+        ),
+        (
+            "gas limit above the chain's ceiling",
+            signed(&chain, &alice, 3, TX_GAS_LIMIT_MAX_DEFAULT + 1, call("send", send_args.clone())),
             400,
             "gas_limit",
         ),
@@ -602,6 +639,23 @@ fn every_rejection_has_its_status_and_code() {
             "bad_module",
         ),
         (
+            // The size checks and the body limit let it through; the VM
+            // refuses its content.
+            "a largest module with the largest arguments",
+            signed(
+                &chain,
+                &alice,
+                3,
+                GAS,
+                Payload::Deploy {
+                    code: vec![0; writ_vm::limits::MODULE_BYTES_MAX],
+                    args: vec![0; writ_vm::limits::ARGS_BYTES_MAX as usize],
+                },
+            ),
+            400,
+            "bad_module",
+        ),
+        (
             "oversize payload",
             signed(&chain, &alice, 3, GAS, Payload::Deploy { code: vec![0; TX_BYTES_MAX], args: Vec::new() }),
             413,
@@ -650,6 +704,36 @@ fn every_rejection_has_its_status_and_code() {
     assert_error(&view(&balance, b"[]"), 400, "bad_arguments", "view without arguments");
     assert_error(&view(&balance, br#"["0x12"]"#), 400, "bad_arguments", "view with a bad address");
     assert_error(&view(&balance, b"[1,"), 400, "bad_json", "view with bad JSON");
+    // A key named twice is refused, not settled by keeping the last one.
+    let twice = format!(r#"{{"who": "0x{}", "who": "0x{}"}}"#, hex(&addr(&alice)), hex(&addr(&bob)));
+    let answer = view(&balance, twice.as_bytes());
+    assert_error(&answer, 400, "bad_arguments", "a key twice in view arguments");
+    assert!(answer.body["error"]["message"].as_str().unwrap().contains("twice"), "{}", answer.text);
+    let tx_twice = format!(r#"{{"tx": "{}", "tx": "00"}}"#, hex(&good));
+    let answer = request(
+        "POST",
+        &format!("{url}/v1/transactions"),
+        Some("application/json"),
+        Some(tx_twice.as_bytes()),
+    );
+    assert_error(&answer, 422, "bad_json", "a key twice in a submission");
+    // Views take JSON as transactions do: another content type is 415;
+    // an empty body (no arguments) may come without one.
+    let alice_json = format!(r#"["0x{}"]"#, hex(&addr(&alice)));
+    for content_type in [Some("text/plain"), None, Some("application/x-www-form-urlencoded")] {
+        let answer = request("POST", &format!("{url}{balance}"), content_type, Some(alice_json.as_bytes()));
+        assert_error(&answer, 415, "bad_content_type", &format!("a view as {content_type:?}"));
+    }
+    let answer = request(
+        "POST",
+        &format!("{url}{balance}"),
+        Some("application/json; charset=utf-8"),
+        Some(alice_json.as_bytes()),
+    );
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let total = format!("/v1/contracts/0x{}/views/balance", hex(&token));
+    let answer = request("POST", &format!("{url}{total}"), None, Some(b""));
+    assert_error(&answer, 400, "bad_arguments", "an empty body is no arguments");
     let huge_view = format!("[{}1]", "1,".repeat(1_100_000));
     assert_error(&post_oversized(url, &balance, huge_view.into_bytes()), 413, "too_large", "huge view body");
     let mint_view = format!("/v1/contracts/0x{}/views/mint", hex(&token));
@@ -704,6 +788,16 @@ fn every_rejection_has_its_status_and_code() {
         ),
         ("missing block", request("GET", &format!("{url}/v1/blocks/99999"), None, None), 404, "not_found"),
         ("block 0", request("GET", &format!("{url}/v1/blocks/0"), None, None), 404, "not_found"),
+        (
+            "a URI over hyper's bound",
+            raw_request(
+                url,
+                format!("GET /v1/status?x={} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(70_000)).as_bytes(),
+            ),
+            414,
+            "uri_too_long",
+        ),
+        ("not HTTP", raw_request(url, b"HELLO THERE\r\n\r\n"), 400, "bad_request"),
         (
             "invalid UTF-8 in the path",
             request("GET", &format!("{url}/v1/blocks/%FF"), None, None),
@@ -784,6 +878,9 @@ fn every_rejection_has_its_status_and_code() {
     for (what, answer, status, code) in &bad {
         assert_error(answer, *status, code, what);
     }
+    // Block 0 does not exist, and the answer says where heights start.
+    let (_, zero_block) = get(url, "/v1/blocks/0");
+    assert!(zero_block["error"]["message"].as_str().unwrap().contains("heights start at 1"), "{zero_block}");
 
     // Reads that work: status, blocks, events (also an empty or reversed
     // range), an account, the contract's ABI, the OpenAPI document.
@@ -890,4 +987,117 @@ fn waiting_transactions_duplicates_and_nonces() {
         "not_found",
         "no blocks",
     );
+}
+
+// The mempool's bounds answer 429 with their own codes and a message that
+// names the bound: a sender over its share (`sender_quota`) and a full
+// pool (`mempool_full`), by count and by bytes, singly and in a batch.
+// Chain parameters that cannot hold together stop `writ node` with exit 2.
+#[test]
+fn mempool_bounds_answer_429() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = token_wasm(dir.path());
+    let deploy = |signer: u8, nonce: u64| {
+        signed("e2e", &key(signer), nonce, GAS, Payload::Deploy { code: code.clone(), args: Vec::new() })
+    };
+    let accepted = |url: &str, bytes: &[u8]| {
+        let answer = submit_raw(url, &hex(bytes), false);
+        assert_eq!(answer.status, 202, "{}", answer.text);
+    };
+
+    // By count: eight waiting at most, so two per sender.
+    let node = NodeProcess::start_with(&dir.path().join("count"), 600_000, &["--mempool-txs", "8"]);
+    let url = node.url.as_str();
+    accepted(url, &deploy(1, 0));
+    accepted(url, &deploy(1, 1));
+    let third = request(
+        "POST",
+        &format!("{url}/v1/transactions"),
+        Some("application/json"),
+        Some(serde_json::to_vec(&json!({ "tx": hex(&deploy(1, 2)) })).unwrap().as_slice()),
+    );
+    assert_eq!(third.retry_after.as_deref(), Some("1"), "{}", third.text);
+    let answer = third;
+    assert_error(&answer, 429, "sender_quota", "a third from one sender");
+    assert!(answer.body["error"]["message"].as_str().unwrap().contains("share"), "{}", answer.text);
+    for signer in 2..=4 {
+        accepted(url, &deploy(signer, 0));
+        accepted(url, &deploy(signer, 1));
+    }
+    let answer = submit_raw(url, &hex(&deploy(5, 0)), false);
+    assert_error(&answer, 429, "mempool_full", "a ninth transaction");
+    assert!(answer.body["error"]["message"].as_str().unwrap().contains("8"), "{}", answer.text);
+    let (status, batch) = post_json(url, "/v1/transactions/batch", &json!({ "txs": [hex(&deploy(5, 0))] }));
+    assert_eq!(status, 202, "{batch}");
+    assert_eq!(batch["results"][0]["error"]["code"], "mempool_full", "{batch}");
+    assert_eq!(node.status()["pending"], 8);
+    drop(node);
+
+    // By bytes: room for four deploys, so one per sender.
+    let size = deploy(1, 0).len();
+    let bytes_max = (4 * size + 3).to_string();
+    let node = NodeProcess::start_with(&dir.path().join("bytes"), 600_000, &["--mempool-bytes", &bytes_max]);
+    let url = node.url.as_str();
+    accepted(url, &deploy(1, 0));
+    let answer = submit_raw(url, &hex(&deploy(1, 1)), false);
+    assert_error(&answer, 429, "sender_quota", "a second deploy from one sender");
+    assert!(answer.body["error"]["message"].as_str().unwrap().contains("bytes"), "{}", answer.text);
+    for signer in 2..=4 {
+        accepted(url, &deploy(signer, 0));
+    }
+    let answer = submit_raw(url, &hex(&deploy(5, 0)), false);
+    assert_error(&answer, 429, "mempool_full", "a fifth deploy");
+    assert!(answer.body["error"]["message"].as_str().unwrap().contains("bytes"), "{}", answer.text);
+    drop(node);
+
+    let out = writ_cmd(
+        &["node", "--data", dir.path().join("bad").to_str().unwrap(), "--tx-gas", "10", "--block-gas", "5"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("could never fit in a block"), "{}", stderr(&out));
+}
+
+// The chain's gas parameters from `writ node` flags: a gas limit over
+// `--tx-gas` is refused, and three waiting transactions of the full
+// ceiling, with `--block-gas` at twice it, go into a block of two and the
+// next block of one, in order.
+#[test]
+fn blocks_are_packed_by_the_block_gas_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = token_wasm(dir.path());
+    let (ceiling, block) = (GAS.to_string(), (2 * GAS).to_string());
+    let node = NodeProcess::start_with(
+        &dir.path().join("data"),
+        100,
+        &["--tx-gas", &ceiling, "--block-gas", &block],
+    );
+    let url = node.url.as_str();
+    let deploy = |nonce: u64, gas: u64| {
+        signed("e2e", &key(1), nonce, gas, Payload::Deploy { code: code.clone(), args: Vec::new() })
+    };
+    assert_error(&submit_raw(url, &hex(&deploy(0, GAS + 1)), false), 400, "gas_limit", "over --tx-gas");
+    let (status, batch) = post_json(
+        url,
+        "/v1/transactions/batch",
+        &json!({ "txs": [hex(&deploy(0, GAS)), hex(&deploy(1, GAS)), hex(&deploy(2, GAS))] }),
+    );
+    assert_eq!(status, 202, "{batch}");
+    let ids: Vec<String> =
+        batch["results"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut heights = Vec::new();
+    for id in &ids {
+        loop {
+            let (status, receipt) = get(url, &format!("/v1/transactions/{id}"));
+            if status == 200 {
+                heights.push(receipt["height"].as_u64().unwrap());
+                break;
+            }
+            assert!(Instant::now() < deadline, "no receipt for {id}: {receipt}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    assert_eq!(heights[0], heights[1], "{heights:?}");
+    assert_eq!(heights[2], heights[0] + 1, "{heights:?}");
 }

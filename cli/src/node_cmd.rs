@@ -79,12 +79,18 @@ pub struct NodeArgs {
     pub chain_id: String,
     pub block_ms: u64,
     pub block_txs: usize,
+    pub block_gas: u64,
+    pub tx_gas: u64,
     pub cache_mib: usize,
     /// Check the whole store and exit instead of serving.
     pub verify_state: bool,
+    pub mempool_txs: usize,
+    pub mempool_bytes: usize,
 }
 
 pub fn node(args: NodeArgs) -> Result<(), Failed> {
+    let params = writ_ledger::params::ChainParams::new(args.tx_gas, args.block_gas)
+        .map_err(|e| usage(format!("--tx-gas and --block-gas: {e}")))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -99,6 +105,9 @@ pub fn node(args: NodeArgs) -> Result<(), Failed> {
         config.block_interval = std::time::Duration::from_millis(args.block_ms.max(1));
         config.max_block_txs = args.block_txs.max(1);
         config.store_cache_bytes = args.cache_mib.saturating_mul(1024 * 1024);
+        config.params = params;
+        config.mempool.txs_max = args.mempool_txs.max(1);
+        config.mempool.bytes_max = args.mempool_bytes;
         let node = writ_ledger::node::Node::open(config, Arc::new(vm))
             .map_err(|e| usage(format!("cannot open the store in {}: {e}", args.data.display())))?;
         let listener = tokio::net::TcpListener::bind(&args.listen)
@@ -177,7 +186,7 @@ impl Client {
 fn parse_json_args(text: Option<&str>) -> Result<Json, Failed> {
     match text {
         None => Ok(Json::Array(Vec::new())),
-        Some(text) => serde_json::from_str(text)
+        Some(text) => writ_ledger::strict_json::parse_str(text)
             .map_err(|e| usage(format!("the arguments are not JSON ({e}); write e.g. '[\"A\", \"12.50\"]'"))),
     }
 }

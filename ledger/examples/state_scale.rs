@@ -107,7 +107,8 @@ fn open(dir: &Path, cache_bytes: usize) -> Chain {
         ..writ_vm::VmOptions::in_memory()
     })
     .unwrap();
-    Chain::open_with_cache(dir, CHAIN, Arc::new(vm), cache_bytes).unwrap()
+    Chain::open_with(dir, CHAIN, Arc::new(vm), cache_bytes, writ_ledger::params::ChainParams::DEFAULT)
+        .unwrap()
 }
 
 struct Figures {

@@ -22,23 +22,15 @@ use writ_abi::document::ContractAbi;
 
 use crate::chain::{Deployed, LedgerError, Reader, Rejection};
 use crate::crypto::{Address, Hash32, hex, parse_hex};
+use crate::limits::{
+    BATCH_BODY_BYTES_MAX, BATCH_TXS_MAX, EVENTS_PER_PAGE_DEFAULT, EVENTS_PER_PAGE_MAX, RECEIPT_WAIT_SECS,
+    SUBMIT_BODY_BYTES_MAX, VIEW_BODY_BYTES_MAX,
+};
+use crate::mempool::NoRoom;
 use crate::node::{Node, SubmitError};
 use crate::receipt::Receipt;
 use crate::receipt_json::{VmWords, abi_for, event_json, receipt_json};
-
-/// How long `?wait=true` waits for a receipt.
-pub const WAIT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Most events one query returns.
-pub const EVENTS_LIMIT_MAX: usize = 1_000;
-/// Most bytes of a submission's body: the largest transaction as hex,
-/// plus room for the JSON around it, so that an oversized transaction is
-/// refused by its own check (`too_large`), not by the body limit.
-pub const SUBMIT_BODY_MAX: usize = 2 * crate::tx::TX_BYTES_MAX + 4096;
-
-/// Most transactions in one batch submission.
-pub const BATCH_MAX: usize = 1_000;
-/// A batch body may hold `BATCH_MAX` transactions of a few kilobytes.
-pub const BATCH_BODY_MAX: usize = 16 * 1024 * 1024;
+use crate::strict_json::StrictJsonError;
 
 type Shared = Arc<Node>;
 
@@ -66,7 +58,37 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({ "error": { "code": self.code, "message": self.message } });
-        (self.status, axum::Json(body)).into_response()
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            // No room until blocks drain the mempool: a second is several
+            // block intervals at the default.
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+impl From<SubmitError> for ApiError {
+    /// A refused submission: the transaction's own fault (4xx by kind), a
+    /// duplicate (409), or no room in the mempool (429: retry later).
+    fn from(error: SubmitError) -> ApiError {
+        match error {
+            SubmitError::Rejected(rejection) => rejection.into(),
+            SubmitError::Duplicate(id) => ApiError::new(
+                StatusCode::CONFLICT,
+                "duplicate",
+                format!("transaction {id} is already waiting"),
+            ),
+            SubmitError::NoRoom(no_room) => {
+                let code = match no_room {
+                    NoRoom::Full { .. } => "mempool_full",
+                    NoRoom::SenderQuota { .. } => "sender_quota",
+                };
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, no_room.to_string())
+            }
+        }
     }
 }
 
@@ -81,7 +103,9 @@ impl From<Rejection> for ApiError {
         let status = match rejection {
             Rejection::UnknownContract { .. } | Rejection::UnknownMethod { .. } => StatusCode::NOT_FOUND,
             Rejection::Replayed { .. } | Rejection::Gapped { .. } => StatusCode::CONFLICT,
-            Rejection::Format(crate::tx::TxError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::Format(
+                crate::tx::TxError::TooLarge { .. } | crate::tx::TxError::PartTooLarge { .. },
+            ) => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         };
@@ -159,14 +183,20 @@ pub fn router(node: Shared) -> Router {
     Router::new()
         .route("/openapi.json", get(openapi))
         .route("/v1/status", get(status))
-        .route("/v1/transactions", post(submit).layer(DefaultBodyLimit::max(SUBMIT_BODY_MAX)))
-        .route("/v1/transactions/batch", post(submit_batch).layer(DefaultBodyLimit::max(BATCH_BODY_MAX)))
+        .route("/v1/transactions", post(submit).layer(DefaultBodyLimit::max(SUBMIT_BODY_BYTES_MAX)))
+        .route(
+            "/v1/transactions/batch",
+            post(submit_batch).layer(DefaultBodyLimit::max(BATCH_BODY_BYTES_MAX)),
+        )
         .route("/v1/transactions/{id}", get(transaction))
         .route("/v1/blocks/latest", get(latest_block))
         .route("/v1/blocks/{height}", get(block))
         .route("/v1/accounts/{address}", get(account))
         .route("/v1/contracts/{address}", get(contract))
-        .route("/v1/contracts/{address}/views/{method}", post(view))
+        .route(
+            "/v1/contracts/{address}/views/{method}",
+            post(view).layer(DefaultBodyLimit::max(VIEW_BODY_BYTES_MAX)),
+        )
         .route("/v1/contracts/{address}/events", get(events))
         .route("/v1/contracts/{address}/proof", get(proof))
         .fallback(|| async { ApiError::not_found("no such endpoint; see /openapi.json") })
@@ -234,29 +264,12 @@ async fn submit(
             .await
             .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "node_failure", e.to_string()))?
     };
-    let id = match submitted {
-        Ok(id) => id,
-        Err(SubmitError::Rejected(rejection)) => return Err(rejection.into()),
-        Err(SubmitError::Duplicate(id)) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "duplicate",
-                format!("transaction {id} is already waiting"),
-            ));
-        }
-        Err(SubmitError::Full) => {
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "mempool_full",
-                SubmitError::Full.to_string(),
-            ));
-        }
-    };
+    let id = submitted?;
     if !query.wait {
         let body = json!({ "id": hex(&id), "status": "pending" });
         return Ok((StatusCode::ACCEPTED, axum::Json(body)).into_response());
     }
-    match node.wait_for_receipt(&id, WAIT_TIMEOUT).await? {
+    match node.wait_for_receipt(&id, Duration::from_secs(RECEIPT_WAIT_SECS)).await? {
         Some(receipt) => Ok(axum::Json(read(&node, move |r| decorate(r, &receipt)).await?).into_response()),
         None => {
             let body = json!({ "id": hex(&id), "status": "pending" });
@@ -271,7 +284,7 @@ struct Batch {
     txs: Vec<String>,
 }
 
-/// `POST /v1/transactions/batch`: queues up to `BATCH_MAX` transactions in
+/// `POST /v1/transactions/batch`: queues up to `BATCH_TXS_MAX` transactions in
 /// order, each checked as `POST /v1/transactions` checks one; answers one
 /// result per transaction (an id, or the refusal's code and message), so
 /// bulk loads pay for one request instead of thousands.
@@ -280,18 +293,21 @@ async fn submit_batch(
     body: Result<axum::Json<Batch>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let axum::Json(batch) = body?;
-    if batch.txs.len() > BATCH_MAX {
+    if batch.txs.len() > BATCH_TXS_MAX {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
-            format!("{} transactions in one batch; the limit is {BATCH_MAX}", batch.txs.len()),
+            format!("{} transactions in one batch; the limit is {BATCH_TXS_MAX}", batch.txs.len()),
         ));
     }
     let results = {
         let node = Arc::clone(&node);
         tokio::task::spawn_blocking(move || {
-            let decoded: Vec<Option<Vec<u8>>> =
-                batch.txs.iter().map(|text| hex::decode(text.strip_prefix("0x").unwrap_or(text)).ok()).collect();
+            let decoded: Vec<Option<Vec<u8>>> = batch
+                .txs
+                .iter()
+                .map(|text| hex::decode(text.strip_prefix("0x").unwrap_or(text)).ok())
+                .collect();
             let well_formed: Vec<&[u8]> = decoded.iter().flatten().map(Vec::as_slice).collect();
             let mut submitted = node.submit_many(&well_formed).into_iter();
             decoded
@@ -302,14 +318,9 @@ async fn submit_batch(
                     };
                     match outcome {
                         Ok(id) => json!({ "id": hex(&id), "status": "pending" }),
-                        Err(SubmitError::Rejected(r)) => {
-                            json!({ "error": { "code": r.code(), "message": r.to_string() } })
-                        }
-                        Err(SubmitError::Duplicate(id)) => {
-                            json!({ "error": { "code": "duplicate", "message": format!("transaction {id} is already waiting") } })
-                        }
-                        Err(SubmitError::Full) => {
-                            json!({ "error": { "code": "mempool_full", "message": SubmitError::Full.to_string() } })
+                        Err(error) => {
+                            let error = ApiError::from(error);
+                            json!({ "error": { "code": error.code, "message": error.message } })
                         }
                     }
                 })
@@ -340,6 +351,11 @@ async fn transaction(
 
 async fn latest_block(State(node): State<Shared>) -> Answer {
     let height = read(&node, |r| r.head()).await??.height;
+    if height == 0 {
+        return Err(ApiError::not_found(
+            "no blocks yet: the chain has no block before its first transaction",
+        ));
+    }
     block_at(&node, height).await
 }
 
@@ -348,14 +364,21 @@ async fn block(State(node): State<Shared>, height: Result<Path<String>, PathReje
     let height: u64 = height
         .parse()
         .map_err(|_| ApiError::bad("bad_height", format!("`{height}` is not a block height")))?;
+    if height == 0 {
+        // There is no genesis block: the empty state before block 1 has
+        // no header, so 0 names nothing (docs/ledger.md).
+        return Err(ApiError::not_found("there is no block 0: heights start at 1, the first block"));
+    }
     block_at(&node, height).await
 }
 
 async fn block_at(node: &Shared, height: u64) -> Answer {
     match read(node, move |r| r.block(height)).await?? {
         Some(block) => Ok(axum::Json(serde_json::to_value(block).unwrap_or(Json::Null))),
-        None if height == 0 => Err(ApiError::not_found("no blocks yet")),
-        None => Err(ApiError::not_found(format!("no block {height}"))),
+        None => {
+            let latest = read(node, |r| r.head()).await??.height;
+            Err(ApiError::not_found(format!("no block {height}; the latest is {latest}")))
+        }
     }
 }
 
@@ -391,11 +414,13 @@ async fn view(
     State(node): State<Shared>,
     path: Result<Path<(String, String)>, PathRejection>,
     query: Result<Query<ViewQuery>, QueryRejection>,
+    headers: axum::http::HeaderMap,
     body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Answer {
     let Path((text, method)) = path?;
     let Query(query) = query?;
     let body = body?;
+    check_json_content(&headers, &body)?;
     let address = address(&text)?;
     let caller = match &query.from {
         Some(from) => self::address(from)?,
@@ -410,12 +435,19 @@ async fn view(
             ),
         ));
     }
-    // No body means no arguments; anything else must be JSON.
+    // No body means no arguments; anything else must be JSON, in which
+    // no object names a key twice.
     let args_json = if body.iter().all(u8::is_ascii_whitespace) {
         Json::Array(Vec::new())
     } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::bad("bad_json", format!("the arguments are not JSON: {e}")))?
+        crate::strict_json::parse(&body).map_err(|e| match e {
+            StrictJsonError::Syntax(why) => {
+                ApiError::bad("bad_json", format!("the arguments are not JSON: {why}"))
+            }
+            StrictJsonError::DuplicateKey(why) => {
+                ApiError::bad("bad_arguments", format!("arguments of `{method}`: {why}"))
+            }
+        })?
     };
     let args = encode_args(&abi, &method, &args_json)?;
     let report = {
@@ -437,6 +469,26 @@ async fn view(
             writ_vm::explain::describe_abort(&abort, &abi),
         )),
     }
+}
+
+/// A view's body must be declared JSON, as a transaction's must: a body
+/// without a JSON content type is 415. An empty body (no arguments) may
+/// come without a content type, but not with another one.
+fn check_json_content(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<(), ApiError> {
+    let declared = headers.get(axum::http::header::CONTENT_TYPE);
+    let is_json = declared.and_then(|v| v.to_str().ok()).is_some_and(|v| {
+        let essence = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    });
+    let empty = body.iter().all(u8::is_ascii_whitespace);
+    if is_json || (declared.is_none() && empty) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "bad_content_type",
+        "the arguments must be sent with `Content-Type: application/json`",
+    ))
 }
 
 /// JSON arguments (an array in parameter order, or an object by name) in
@@ -466,7 +518,7 @@ async fn events(
     let Query(query) = query?;
     let address = address(&text)?;
     let abi = abi_of(&node, address).await?;
-    let limit = query.limit.unwrap_or(100).clamp(1, EVENTS_LIMIT_MAX);
+    let limit = query.limit.unwrap_or(EVENTS_PER_PAGE_DEFAULT).clamp(1, EVENTS_PER_PAGE_MAX);
     let from = query.from.unwrap_or(0);
     let to = query.to.unwrap_or(u64::MAX - 1);
     let name = query.name.clone();
@@ -527,6 +579,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let producer = tokio::spawn(Arc::clone(&node).run_producer(stop.clone()));
     let mut shutdown = stop;
+    let listener = crate::parse_errors::JsonErrorListener(listener);
     axum::serve(listener, router(node))
         .with_graceful_shutdown(async move {
             while !*shutdown.borrow() {

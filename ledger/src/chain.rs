@@ -29,17 +29,12 @@ use writ_vm::{Call, CallContext, CallReport, Contract, Outcome, Vm};
 
 use crate::block::Block;
 use crate::crypto::{Address, Hash32, address_of, contract_address, hex, leaf_hash, merkle_root, sha256};
+use crate::limits::{MODULES_CACHED_MAX, STORE_CACHE_BYTES_DEFAULT, VIEW_GAS_LIMIT};
+use crate::params::ChainParams;
 use crate::receipt::{Event, Receipt};
 use crate::state::{ContractView, Layer, Tree, commit_changes, tree_tables};
 use crate::store::{self, BLOCKS, CODE, EVENTS, RECEIPTS, STATE, StoredHead, TXS, store_error};
 use crate::tx::{Payload, SignedTransaction, TxError};
-
-/// Gas a view query may use.
-pub const VIEW_GAS_LIMIT: u64 = 100_000_000;
-
-/// Most compiled contracts kept in memory at once; others are compiled
-/// again (from the VM's on-disk cache of native code) when next called.
-pub const MODULES_CACHED_MAX: usize = 256;
 
 /// Failures of the node itself (store, VM), not of a transaction.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +51,10 @@ pub enum LedgerError {
         "{marker} says this folder holds chain `{chain}`, but its store {store} is missing or empty: the store was lost or truncated. Restore it from a backup, or move the folder away to start a new chain"
     )]
     Lost { marker: PathBuf, store: PathBuf, chain: String },
+    #[error(
+        "this chain was created with a transaction gas ceiling of {stored_tx} and a block gas limit of {stored_block}; the node was started with {given_tx} and {given_block} (give `--tx-gas {stored_tx} --block-gas {stored_block}`)"
+    )]
+    Params { stored_tx: u64, stored_block: u64, given_tx: u64, given_block: u64 },
     #[error("the VM failed: {0}")]
     Vm(String),
     #[error("the store is inconsistent: {0}")]
@@ -95,7 +94,7 @@ impl Rejection {
             Rejection::Format(TxError::BadSignature { .. } | TxError::SignatureCount { .. }) => {
                 "bad_signature"
             }
-            Rejection::Format(TxError::TooLarge { .. }) => "too_large",
+            Rejection::Format(TxError::TooLarge { .. } | TxError::PartTooLarge { .. }) => "too_large",
             Rejection::Format(TxError::Malformed { .. }) => "malformed",
             Rejection::WrongChain { .. } => "wrong_chain",
             Rejection::Replayed { .. } => "replayed_nonce",
@@ -137,10 +136,6 @@ impl From<StoredHead> for Head {
         }
     }
 }
-
-/// The store's default page cache. redb's own default (1 GiB) let a node
-/// under load grow to hundreds of MiB holding pages it had just written.
-pub const STORE_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Compiled contracts by code hash, the least recently used dropped past
 /// [`MODULES_CACHED_MAX`].
@@ -206,6 +201,7 @@ pub struct Reader {
     db: Arc<Database>,
     vm: Arc<Vm>,
     chain_id: Arc<str>,
+    params: ChainParams,
     modules: Arc<Modules>,
 }
 
@@ -225,6 +221,11 @@ impl Reader {
 
     pub fn chain_id(&self) -> &str {
         &self.chain_id
+    }
+
+    /// The chain's gas bounds, fixed when it was created.
+    pub fn params(&self) -> ChainParams {
+        self.params
     }
 
     pub fn head(&self) -> Result<Head, LedgerError> {
@@ -271,7 +272,7 @@ impl Reader {
                 found: tx.chain_id.clone(),
             });
         }
-        let max = writ_vm::limits::CALL_GAS_LIMIT_MAX;
+        let max = self.params.tx_gas_limit_max();
         if tx.gas_limit == 0 || tx.gas_limit > max {
             return Err(Rejection::GasLimit { found: tx.gas_limit, max });
         }
@@ -511,25 +512,30 @@ impl Chain {
     /// Opens the store in `dir` (creating it for `chain_id` if the folder
     /// never held a chain), with the default page cache.
     pub fn open(dir: &Path, chain_id: &str, vm: Arc<Vm>) -> Result<Chain, LedgerError> {
-        Chain::open_with_cache(dir, chain_id, vm, STORE_CACHE_BYTES)
+        Chain::open_with(dir, chain_id, vm, STORE_CACHE_BYTES_DEFAULT, ChainParams::DEFAULT)
     }
 
-    /// [`Chain::open`] with a page cache of at most `cache_bytes`. Opening
-    /// takes time independent of the state's size: it reads the head and
-    /// checks that the tree's root at the head is the head's state root.
-    pub fn open_with_cache(
+    /// [`Chain::open`] with a page cache of at most `cache_bytes` and the
+    /// chain's gas bounds: a new chain is created with `params`; an
+    /// existing one keeps those it was created with, and is refused if
+    /// `params` differ (every node of a chain must use the same, as it
+    /// uses the same chain id). Opening takes time independent of the
+    /// state's size: it reads the head and checks that the tree's root at
+    /// the head is the head's state root.
+    pub fn open_with(
         dir: &Path,
         chain_id: &str,
         vm: Arc<Vm>,
         cache_bytes: usize,
+        params: ChainParams,
     ) -> Result<Chain, LedgerError> {
-        let (db, _) = store::open(dir, chain_id, cache_bytes)?;
+        let (db, _) = store::open(dir, chain_id, cache_bytes, params)?;
         let modules = Arc::new(Modules {
             vm: Arc::clone(&vm),
             cached: Mutex::new(BTreeMap::new()),
             clock: AtomicU64::new(0),
         });
-        let reader = Reader { db, vm, chain_id: Arc::from(chain_id), modules };
+        let reader = Reader { db, vm, chain_id: Arc::from(chain_id), params, modules };
         let read = reader.begin()?;
         let head = store::read_head(&read)?;
         let tables = tree_tables(&read)?;
@@ -561,9 +567,17 @@ impl Chain {
         self.head.into()
     }
 
+    /// The chain's gas bounds, fixed when it was created.
+    pub fn params(&self) -> ChainParams {
+        self.reader.params
+    }
+
     /// Executes `txs` (already admitted, in order) as the next block at
-    /// `time`, and makes it durable. Transactions that no longer pass the
-    /// nonce check, or whose contract or module is gone, are left out.
+    /// `time`, and makes it durable. Left out: transactions that no longer
+    /// pass the nonce check, whose contract or module is gone, that are
+    /// over the gas ceiling, or whose declared gas limit would take the
+    /// block's total past the block gas limit (the producer never proposes
+    /// them; a proposal that does is cut the same way on every node).
     pub fn apply_block(
         &mut self,
         txs: &[SignedTransaction],
@@ -579,12 +593,14 @@ impl Chain {
         let mut receipts = Vec::new();
         let mut included = Vec::new();
         let mut session = reader.vm.session();
+        let mut block_gas: u64 = 0;
         for signed in txs {
             let tx = &signed.tx;
             let sender = tx.sender();
             if tx.chain_id != *reader.chain_id || tx.nonce != layer.nonce(&sender)? {
                 continue;
             }
+            let Some(gas_after) = gas_fits(&reader.params, block_gas, tx.gas_limit) else { continue };
             let index = included.len() as u32;
             let mut signers = vec![sender];
             signers.extend(tx.cosigners.iter().map(address_of).filter(|a| *a != sender));
@@ -615,6 +631,7 @@ impl Chain {
             let view = ContractView { contract: target, layer: Arc::clone(&layer) };
             let call = Call { entry: &method, args, context, state: Arc::new(view) };
             let report = session.call(&deployed.module, call).map_err(|e| LedgerError::Vm(e.to_string()))?;
+            block_gas = gas_after;
             layer.set(keys::nonce(&sender), Some((tx.nonce + 1).to_be_bytes().to_vec()));
             if let Outcome::Success(success) = &report.outcome {
                 for write in &success.writes {
@@ -664,7 +681,14 @@ impl Chain {
     /// Re-executes every stored block from an empty state in `scratch`
     /// and returns the resulting head: it must equal this chain's.
     pub fn replay_into(&self, scratch: &Path) -> Result<Head, LedgerError> {
-        let mut fresh = Chain::open(scratch, self.chain_id(), Arc::clone(&self.reader.vm))?;
+        let params = self.reader.params;
+        let mut fresh = Chain::open_with(
+            scratch,
+            self.chain_id(),
+            Arc::clone(&self.reader.vm),
+            STORE_CACHE_BYTES_DEFAULT,
+            params,
+        )?;
         for height in 1..=self.head.height {
             let block = self
                 .reader
@@ -684,6 +708,14 @@ impl Chain {
         }
         Ok(fresh.head())
     }
+}
+
+/// The block's declared gas after a transaction with `gas_limit`, if the
+/// transaction is within the ceiling and the block's limit.
+fn gas_fits(params: &ChainParams, block_gas: u64, gas_limit: u64) -> Option<u64> {
+    let total = block_gas.checked_add(gas_limit)?;
+    let fits = gas_limit >= 1 && gas_limit <= params.tx_gas_limit_max() && total <= params.block_gas_limit();
+    fits.then_some(total)
 }
 
 /// Adds a block's records (everything but the state) to its write.

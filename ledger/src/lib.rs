@@ -10,6 +10,8 @@ pub mod block;
 pub mod chain;
 pub mod crypto;
 pub mod keys;
+pub mod limits;
+pub mod mempool;
 pub mod node;
 pub mod openapi;
 pub mod receipt;
@@ -18,6 +20,9 @@ mod state;
 mod store;
 mod tree;
 
+pub mod params;
+pub mod parse_errors;
+pub mod strict_json;
 #[cfg(test)]
 mod tests;
 pub mod tx;

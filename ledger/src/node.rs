@@ -6,7 +6,6 @@
 //! waiting; a receipt exists only for a block that is durable, so a
 //! receipt handed to a client survives a crash.
 
-use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -14,11 +13,11 @@ use std::time::Duration;
 use crate::block::Block;
 use crate::chain::{Chain, LedgerError, Reader, Rejection, check_nonce};
 use crate::crypto::{Address, Hash32};
+use crate::limits::{BLOCK_INTERVAL_MS_DEFAULT, BLOCK_TXS_DEFAULT, STORE_CACHE_BYTES_DEFAULT};
+use crate::mempool::{Mempool, MempoolLimits, NoRoom, Waiting};
+use crate::params::ChainParams;
 use crate::receipt::Receipt;
 use crate::tx::SignedTransaction;
-
-/// Most transactions waiting at once; more are refused until blocks drain them.
-pub const MEMPOOL_MAX: usize = 50_000;
 
 #[derive(Debug, Clone)]
 pub struct NodeConfig {
@@ -33,6 +32,10 @@ pub struct NodeConfig {
     pub logical_clock_start: Option<i64>,
     /// The store's page cache, in bytes.
     pub store_cache_bytes: usize,
+    /// The chain's gas bounds; every node of a chain must use the same.
+    pub params: ChainParams,
+    /// How much may wait for a block.
+    pub mempool: MempoolLimits,
 }
 
 impl NodeConfig {
@@ -40,10 +43,12 @@ impl NodeConfig {
         NodeConfig {
             data,
             chain_id: chain_id.to_string(),
-            block_interval: Duration::from_millis(200),
-            max_block_txs: 10_000,
+            block_interval: Duration::from_millis(BLOCK_INTERVAL_MS_DEFAULT),
+            max_block_txs: BLOCK_TXS_DEFAULT,
             logical_clock_start: None,
-            store_cache_bytes: crate::chain::STORE_CACHE_BYTES,
+            store_cache_bytes: STORE_CACHE_BYTES_DEFAULT,
+            params: ChainParams::DEFAULT,
+            mempool: MempoolLimits::default(),
         }
     }
 }
@@ -55,16 +60,9 @@ pub enum SubmitError {
     Rejected(#[from] Rejection),
     #[error("transaction {0} is already waiting")]
     Duplicate(String),
-    #[error("the mempool is full ({MEMPOOL_MAX} transactions); try again shortly")]
-    Full,
-}
-
-#[derive(Default)]
-struct Mempool {
-    queue: VecDeque<SignedTransaction>,
-    ids: HashSet<Hash32>,
-    /// Each sender's next nonce counting the queue.
-    next: HashMap<Address, u64>,
+    /// Temporary: the mempool (or the sender's share of it) has no room.
+    #[error(transparent)]
+    NoRoom(#[from] NoRoom),
 }
 
 pub struct Node {
@@ -85,10 +83,12 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Node {
     pub fn open(config: NodeConfig, vm: Arc<writ_vm::Vm>) -> Result<Node, LedgerError> {
-        let chain = Chain::open_with_cache(&config.data, &config.chain_id, vm, config.store_cache_bytes)?;
+        let chain =
+            Chain::open_with(&config.data, &config.chain_id, vm, config.store_cache_bytes, config.params)?;
         let (height, _) = tokio::sync::watch::channel(chain.head().height);
+        let mempool = Mutex::new(Mempool::new(config.mempool));
         let reader = chain.reader().clone();
-        Ok(Node { chain: Mutex::new(chain), reader, mempool: Mutex::new(Mempool::default()), config, height })
+        Ok(Node { chain: Mutex::new(chain), reader, mempool, config, height })
     }
 
     pub fn config(&self) -> &NodeConfig {
@@ -102,8 +102,14 @@ impl Node {
 
     /// Checks and queues a signed transaction; returns its id.
     pub fn submit(&self, bytes: &[u8]) -> Result<Hash32, SubmitError> {
-        // `submit_many` gives exactly one result per transaction.
-        self.submit_many(&[bytes]).pop().unwrap_or(Err(SubmitError::Full))
+        // `submit_many` gives exactly one result per transaction; the
+        // fallback is never reached, and would be a refusal, never a pass.
+        let none = || {
+            Err(SubmitError::Rejected(Rejection::Format(crate::tx::TxError::Malformed {
+                what: "no result".into(),
+            })))
+        };
+        self.submit_many(&[bytes]).pop().unwrap_or_else(none)
     }
 
     /// Checks and queues signed transactions in order, as if submitted one
@@ -112,19 +118,19 @@ impl Node {
     /// own), before and outside the locks, so that submissions verify in
     /// parallel.
     pub fn submit_many(&self, txs: &[&[u8]]) -> Vec<Result<Hash32, SubmitError>> {
-        let decoded: Vec<Result<(SignedTransaction, Hash32), SubmitError>> = txs
+        let decoded: Vec<Result<(SignedTransaction, Hash32, usize), SubmitError>> = txs
             .iter()
             .map(|bytes| {
                 let signed = SignedTransaction::decode(bytes).map_err(Rejection::from)?;
                 let id = signed.tx.id();
-                Ok((signed, id))
+                Ok((signed, id, bytes.len()))
             })
             .collect();
         let mut checks = Vec::new();
         let mut counts = Vec::with_capacity(decoded.len());
         for entry in &decoded {
             let found = match entry {
-                Ok((signed, id)) => match signed.signature_checks(id) {
+                Ok((signed, id, _)) => match signed.signature_checks(id) {
                     Ok(list) => {
                         let n = list.len();
                         checks.extend(list);
@@ -153,58 +159,60 @@ impl Node {
         }
         drop(checks);
 
-        // Everything but the nonce is checked before the mempool's lock, so
-        // that compiling a deployed module never holds up other senders.
-        let checked: Vec<Result<(SignedTransaction, Hash32), SubmitError>> = decoded
+        // Everything but room and the nonce is checked before the mempool's
+        // lock, against a committed snapshot, so that compiling a deployed
+        // module never holds up other senders or waits for a block.
+        let checked: Vec<Result<(SignedTransaction, Hash32, usize), SubmitError>> = decoded
             .into_iter()
             .zip(verdicts)
             .map(|(entry, verdict)| {
-                let (signed, id) = entry?;
+                let (signed, id, bytes) = entry?;
                 verdict.map_err(Rejection::from)?;
                 self.reader.admit_unordered(&signed)?;
-                Ok((signed, id))
+                Ok((signed, id, bytes))
             })
             .collect();
         let mut pool = lock(&self.mempool);
         checked
             .into_iter()
             .map(|entry| {
-                let (signed, id) = entry?;
-                if pool.ids.contains(&id) {
+                let (signed, id, bytes) = entry?;
+                if pool.contains(&id) {
                     return Err(SubmitError::Duplicate(crate::crypto::hex(&id)));
                 }
-                if pool.queue.len() >= MEMPOOL_MAX {
-                    return Err(SubmitError::Full);
-                }
                 let sender = signed.tx.sender();
-                let expected = match pool.next.get(&sender) {
-                    Some(next) => *next,
+                pool.check_room(&sender, bytes)?;
+                let expected = match pool.next_nonce(&sender) {
+                    Some(next) => next,
                     None => {
                         self.reader.next_nonce(&sender).map_err(|e| Rejection::Unavailable(e.to_string()))?
                     }
                 };
                 check_nonce(&signed, expected)?;
-                pool.next.insert(sender, expected + 1);
-                pool.ids.insert(id);
-                pool.queue.push_back(signed);
+                pool.push(Waiting { signed, id, sender, bytes });
                 Ok(id)
             })
             .collect()
     }
 
     pub fn pending(&self) -> usize {
-        lock(&self.mempool).queue.len()
+        lock(&self.mempool).len()
+    }
+
+    /// Bytes of the transactions waiting.
+    pub fn pending_bytes(&self) -> usize {
+        lock(&self.mempool).bytes()
     }
 
     pub fn is_pending(&self, id: &Hash32) -> bool {
-        lock(&self.mempool).ids.contains(id)
+        lock(&self.mempool).contains(id)
     }
 
     /// The next nonce `sender` should use, counting waiting transactions.
     pub fn next_nonce(&self, sender: &Address) -> Result<u64, LedgerError> {
-        let pool = lock(&self.mempool);
-        match pool.next.get(sender) {
-            Some(next) => Ok(*next),
+        let next = lock(&self.mempool).next_nonce(sender);
+        match next {
+            Some(next) => Ok(next),
             None => self.reader.next_nonce(sender),
         }
     }
@@ -212,11 +220,11 @@ impl Node {
     /// Makes one block of waiting transactions, if any wait.
     pub fn produce(&self) -> Result<Option<(Block, Vec<Receipt>)>, LedgerError> {
         let mut chain = lock(&self.chain);
-        let batch: Vec<SignedTransaction> = {
-            let mut pool = lock(&self.mempool);
-            let n = pool.queue.len().min(self.config.max_block_txs);
-            pool.queue.drain(..n).collect()
-        };
+        // The block takes waiting transactions in order while their
+        // declared gas limits fit the block's (the rule `apply_block`
+        // enforces too), and at most `max_block_txs` of them.
+        let block_gas_limit = chain.params().block_gas_limit();
+        let batch = lock(&self.mempool).take_block(block_gas_limit, self.config.max_block_txs);
         if batch.is_empty() {
             return Ok(None);
         }
@@ -226,26 +234,23 @@ impl Node {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs() as i64),
         };
-        let result = chain.apply_block(&batch, time);
+        let ids: Vec<Hash32> = batch.iter().map(|w| w.id).collect();
+        let txs: Vec<SignedTransaction> = batch.into_iter().map(|w| w.signed).collect();
+        let result = chain.apply_block(&txs, time);
         let mut pool = lock(&self.mempool);
-        for signed in &batch {
-            pool.ids.remove(&signed.tx.id());
-        }
         match result {
             Ok((block, receipts)) => {
-                // Senders with nothing left waiting go back to the chain's count.
-                let waiting: HashSet<Address> = pool.queue.iter().map(|s| s.tx.sender()).collect();
-                pool.next.retain(|sender, _| waiting.contains(sender));
+                pool.finish(&ids);
                 drop(pool);
                 self.height.send_replace(block.height);
                 Ok(Some((block, receipts)))
             }
             Err(error) => {
-                // Nothing of the block was kept: put its transactions back.
-                for signed in batch.into_iter().rev() {
-                    pool.ids.insert(signed.tx.id());
-                    pool.queue.push_front(signed);
-                }
+                // Nothing of the block was kept: put its transactions back,
+                // counted again exactly as they were.
+                pool.put_back(
+                    txs.into_iter().zip(ids).map(|(signed, id)| Waiting::new(signed, id)).collect(),
+                );
                 Err(error)
             }
         }
@@ -276,15 +281,30 @@ impl Node {
 
     /// Produces blocks until `stop` resolves.
     pub async fn run_producer(self: Arc<Self>, mut stop: tokio::sync::watch::Receiver<bool>) {
-        let mut ticker = tokio::time::interval(self.config.block_interval);
+        // The first block is one interval after start, not at once, so a
+        // node started with a long interval holds what it is sent until
+        // then (tests rely on it, however busy the machine).
+        let interval = self.config.block_interval;
+        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut more_waiting = false;
         loop {
-            tokio::select! {
-                _ = ticker.tick() => {}
-                _ = stop.changed() => return,
+            // A block that left transactions waiting (its gas or count was
+            // full) is followed by the next at once, so the gas bound
+            // shapes blocks without lowering throughput.
+            if more_waiting {
+                if *stop.borrow() {
+                    return;
+                }
+            } else {
+                tokio::select! {
+                    _ = ticker.tick() => {}
+                    _ = stop.changed() => return,
+                }
             }
             let node = Arc::clone(&self);
             let made = tokio::task::spawn_blocking(move || node.produce()).await;
+            more_waiting = matches!(made, Ok(Ok(Some(_)))) && self.pending() > 0;
             match made {
                 Ok(Ok(_)) => {}
                 Ok(Err(error)) => eprintln!("writ node: block production failed: {error}"),

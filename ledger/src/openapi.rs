@@ -37,7 +37,9 @@ pub fn document() -> Value {
             "version": env!("CARGO_PKG_VERSION"),
             "description": "Submit signed transactions, read blocks and receipts, query contracts, \
                 read events and storage proofs. Values follow the ABI's JSON form: 64-bit and larger \
-                integers and Decimals are strings; bytes, hashes and addresses are 0x-hex."
+                integers and Decimals are strings; bytes, hashes and addresses are 0x-hex. Every error \
+                is `{\"error\": {\"code\", \"message\"}}`, including a request the HTTP layer cannot \
+                read (400 `bad_request`, 414 `uri_too_long`, 431 `headers_too_large`)."
         },
         "paths": {
             "/v1/status": { "get": {
@@ -56,10 +58,10 @@ pub fn document() -> Value {
                     "400": error_response("malformed, badly signed, wrong chain, bad gas limit, bad arguments or module"),
                     "404": error_response("unknown contract or entry point"),
                     "409": error_response("replayed or gapped nonce, or already waiting"),
-                    "413": error_response("the transaction is larger than 2 MiB"),
+                    "413": error_response("the transaction (or its code or arguments) is over its size bound"),
                     "415": error_response("not JSON"),
-                    "422": error_response("JSON of the wrong shape"),
-                    "503": error_response("the mempool is full")
+                    "422": error_response("JSON of the wrong shape (or a key named twice)"),
+                    "429": error_response("no room: the mempool is full (`mempool_full`) or the sender holds its whole share of it (`sender_quota`); retry after the next blocks")
                 }
             }},
             "/v1/transactions/batch": { "post": {
@@ -72,7 +74,7 @@ pub fn document() -> Value {
                         "items": { "type": "string",
                             "description": "a signed transaction in hex (optionally 0x-prefixed); an item that is not hex is refused on its own with `bad_hex`" } } } } } } },
                 "responses": {
-                    "202": ok("one result per transaction: an id, or the refusal's code and message",
+                    "202": ok("one result per transaction: an id, or the refusal's code and message (`mempool_full` and `sender_quota` among them)",
                         json!({ "type": "object", "properties": { "results": { "type": "array", "items": { "type": "object" } } } })),
                     "400": error_response("not JSON"),
                     "413": error_response("too many transactions or too large"),
@@ -99,7 +101,8 @@ pub fn document() -> Value {
                 "summary": "A block by height",
                 "parameters": [{ "name": "height", "in": "path", "required": true, "schema": u64_schema() }],
                 "responses": { "200": ok("the block", json!({ "$ref": "#/components/schemas/Block" })),
-                               "400": error_response("not a height"), "404": error_response("no such block") }
+                               "400": error_response("not a height"),
+                               "404": error_response("no such block (heights start at 1; there is no block 0)") }
             }},
             "/v1/accounts/{address}": { "get": {
                 "summary": "An account's next nonce (counting waiting transactions)",
@@ -125,9 +128,10 @@ pub fn document() -> Value {
                 "responses": {
                     "200": ok("the result", json!({ "type": "object", "properties": {
                         "result": {}, "gas_used": { "type": "integer" } } })),
-                    "400": error_response("bad address or arguments"),
+                    "400": error_response("bad address or arguments (`bad_arguments` also for a key named twice)"),
                     "404": error_response("no such contract or view"),
                     "413": error_response("the body is too large"),
+                    "415": error_response("a body that is not declared JSON"),
                     "422": error_response("the view aborted")
                 }
             }},

@@ -16,7 +16,8 @@ use writ_abi::reader::ByteReader;
 use writ_vm::{Abort, AbortNumbers, CallReport};
 
 use crate::crypto::{Address, Hash32, sha256};
-use crate::tx::{METHOD_BYTES_MAX, SignedTransaction};
+use crate::limits::METHOD_BYTES_MAX;
+use crate::tx::SignedTransaction;
 
 /// The first bytes of every receipt: the format and its version.
 pub const RECEIPT_MAGIC: &[u8; 14] = b"writ-receipt/1";

@@ -13,6 +13,7 @@ use redb::{Database, ReadableDatabase, TableDefinition};
 
 use crate::chain::LedgerError;
 use crate::crypto::Hash32;
+use crate::params::ChainParams;
 
 /// The store format this node reads and writes. Format 1 (no tree tables,
 /// no marker) was written before the authenticated state tree.
@@ -39,6 +40,8 @@ pub(crate) const EVENTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("e
 const FORMAT_KEY: &str = "format";
 const CHAIN_KEY: &str = "chain_id";
 const HEAD_KEY: &str = "head";
+/// The chain's gas bounds: transaction ceiling ‖ block limit, 8 bytes each.
+const PARAMS_KEY: &str = "params";
 
 pub(crate) fn store_error(error: impl std::fmt::Display) -> LedgerError {
     LedgerError::Store(error.to_string())
@@ -127,6 +130,7 @@ pub(crate) fn open(
     dir: &Path,
     chain_id: &str,
     cache_bytes: usize,
+    params: ChainParams,
 ) -> Result<(Arc<Database>, bool), LedgerError> {
     std::fs::create_dir_all(dir)
         .map_err(|e| LedgerError::Store(format!("cannot create the data folder {}: {e}", dir.display())))?;
@@ -163,13 +167,22 @@ pub(crate) fn open(
             if found != chain_id {
                 return Err(LedgerError::WrongChain { expected: chain_id.to_string(), found });
             }
+            let stored = stored_params(&db)?;
+            if stored != params {
+                return Err(LedgerError::Params {
+                    stored_tx: stored.tx_gas_limit_max(),
+                    stored_block: stored.block_gas_limit(),
+                    given_tx: params.tx_gas_limit_max(),
+                    given_block: params.block_gas_limit(),
+                });
+            }
             false
         }
         None => {
             if let Some(text) = &marker {
                 return Err(lost(&marker_path, &path, marker_chain(text).unwrap_or("?")));
             }
-            initialise(&db, chain_id)?;
+            initialise(&db, chain_id, params)?;
             true
         }
     };
@@ -207,14 +220,35 @@ fn stored_identity(db: &Database, path: &Path) -> Result<Option<(u32, String)>, 
     }
 }
 
+/// The gas bounds the chain was created with.
+fn stored_params(db: &Database) -> Result<ChainParams, LedgerError> {
+    let corrupt = |what: &str| LedgerError::Corrupt(format!("the chain's parameters {what}"));
+    let read = db.begin_read().map_err(store_error)?;
+    let meta = read.open_table(META).map_err(store_error)?;
+    let bytes = meta.get(PARAMS_KEY).map_err(store_error)?.ok_or_else(|| corrupt("are missing"))?;
+    let bytes = bytes.value();
+    let number = |range: std::ops::Range<usize>| {
+        bytes.get(range).and_then(|b| <[u8; 8]>::try_from(b).ok()).map(u64::from_be_bytes)
+    };
+    match (bytes.len(), number(0..8), number(8..16)) {
+        (16, Some(tx), Some(block)) => {
+            ChainParams::new(tx, block).map_err(|e| corrupt(&format!("do not hold: {e}")))
+        }
+        _ => Err(corrupt("are malformed")),
+    }
+}
+
 /// Writes a new store's identity, every table, the genesis head and the
 /// empty tree at version 0, in one write.
-pub(crate) fn initialise(db: &Database, chain_id: &str) -> Result<(), LedgerError> {
+pub(crate) fn initialise(db: &Database, chain_id: &str, params: ChainParams) -> Result<(), LedgerError> {
     let write = db.begin_write().map_err(store_error)?;
     {
         let mut meta = write.open_table(META).map_err(store_error)?;
         meta.insert(CHAIN_KEY, chain_id.as_bytes()).map_err(store_error)?;
         meta.insert(FORMAT_KEY, &STORE_FORMAT.to_be_bytes()[..]).map_err(store_error)?;
+        let mut bounds = params.tx_gas_limit_max().to_be_bytes().to_vec();
+        bounds.extend_from_slice(&params.block_gas_limit().to_be_bytes());
+        meta.insert(PARAMS_KEY, &bounds[..]).map_err(store_error)?;
     }
     // Create every table so that readers never meet a missing one.
     write.open_table(BLOCKS).map_err(store_error)?;

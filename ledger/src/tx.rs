@@ -11,14 +11,13 @@ use writ_vm::signature::SignatureCheck;
 
 use crate::crypto::{Address, Hash32, address_of, sha256, verify};
 
+use crate::limits::{
+    CHAIN_ID_BYTES_MAX, COSIGNERS_MAX, METHOD_BYTES_MAX, SIGNATURE_BYTES, TX_ARGS_BYTES_MAX, TX_BYTES_MAX,
+    TX_CODE_BYTES_MAX,
+};
+
 /// The first bytes of every transaction body: the format and its version.
 pub const MAGIC: &[u8; 9] = b"writ-tx/1";
-/// Most bytes a signed transaction may have.
-pub const TX_BYTES_MAX: usize = 2 * 1024 * 1024;
-/// Most co-signers one transaction may carry.
-pub const COSIGNERS_MAX: usize = 16;
-pub const CHAIN_ID_BYTES_MAX: usize = 64;
-pub const METHOD_BYTES_MAX: usize = 128;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Payload {
@@ -55,6 +54,8 @@ pub struct SignedTransaction {
 pub enum TxError {
     #[error("the transaction is {size} bytes; the limit is {max}")]
     TooLarge { size: usize, max: usize },
+    #[error("the transaction's {part} is {size} bytes; the limit is {max}")]
+    PartTooLarge { part: &'static str, size: usize, max: usize },
     #[error("malformed transaction: {what}")]
     Malformed { what: String },
     #[error("signature {index} does not verify ({who})")]
@@ -124,6 +125,24 @@ impl SignedTransaction {
         out
     }
 
+    /// The length of [`SignedTransaction::encode`], without encoding.
+    pub fn encoded_len(&self) -> usize {
+        let variable = match &self.tx.payload {
+            Payload::Deploy { code, args } => 1 + 4 + code.len() + 4 + args.len(),
+            Payload::Call { method, args, .. } => 1 + 20 + 4 + method.len() + 4 + args.len(),
+        };
+        MAGIC.len()
+            + 4
+            + self.tx.chain_id.len()
+            + 32
+            + 8
+            + 8
+            + 4
+            + 32 * self.tx.cosigners.len()
+            + variable
+            + SIGNATURE_BYTES * self.signatures.len()
+    }
+
     pub fn decode(bytes: &[u8]) -> Result<SignedTransaction, TxError> {
         if bytes.len() > TX_BYTES_MAX {
             return Err(TxError::TooLarge { size: bytes.len(), max: TX_BYTES_MAX });
@@ -147,13 +166,16 @@ impl SignedTransaction {
         let payload = match r.take(1) {
             Some([0]) => {
                 let code = r.bytes().ok_or_else(|| malformed("truncated code"))?.to_vec();
+                bounded("code", &code, TX_CODE_BYTES_MAX)?;
                 let args = r.bytes().ok_or_else(|| malformed("truncated arguments"))?.to_vec();
+                bounded("arguments", &args, TX_ARGS_BYTES_MAX)?;
                 Payload::Deploy { code, args }
             }
             Some([1]) => {
                 let contract = r.array::<20>().ok_or_else(|| malformed("truncated contract address"))?;
                 let method = r.text(METHOD_BYTES_MAX).ok_or_else(|| malformed("bad method name"))?;
                 let args = r.bytes().ok_or_else(|| malformed("truncated arguments"))?.to_vec();
+                bounded("arguments", &args, TX_ARGS_BYTES_MAX)?;
                 Payload::Call { contract, method, args }
             }
             _ => return Err(malformed("unknown payload kind (expected deploy or call)")),
@@ -200,6 +222,15 @@ impl SignedTransaction {
             }
         }
     }
+}
+
+/// A part of a transaction within its own bound (the whole is checked
+/// first; this names the part that is too large).
+fn bounded(part: &'static str, bytes: &[u8], max: usize) -> Result<(), TxError> {
+    if bytes.len() > max {
+        return Err(TxError::PartTooLarge { part, size: bytes.len(), max });
+    }
+    Ok(())
 }
 
 fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
@@ -250,6 +281,53 @@ mod tests {
         assert!(matches!(short.verify_signatures(), Err(TxError::SignatureCount { expected: 2, found: 1 })));
         let wrong = sample(1).sign(&key(1), &[&key(99)]);
         assert!(matches!(wrong.verify_signatures(), Err(TxError::BadSignature { index: 1, .. })));
+    }
+
+    // A deploy with every part at its largest (a module of exactly the
+    // VM's bound, the largest arguments, chain id and co-signers) passes
+    // the size checks and measures exactly the budgeted envelope; one byte
+    // more of code or arguments is refused as too large.
+    #[test]
+    fn a_largest_deploy_fits() {
+        use crate::limits::{PUBLIC_KEY_BYTES, TX_ENVELOPE_BYTES_EXACT_MAX};
+        let cosigner_keys: Vec<SigningKey> = (0..COSIGNERS_MAX).map(|i| key(10 + i as u8)).collect();
+        let deploy = |code: usize, args: usize| Transaction {
+            chain_id: "c".repeat(CHAIN_ID_BYTES_MAX),
+            signer: key(1).verifying_key().to_bytes(),
+            nonce: u64::MAX,
+            gas_limit: u64::MAX,
+            cosigners: cosigner_keys.iter().map(|k| k.verifying_key().to_bytes()).collect(),
+            payload: Payload::Deploy { code: vec![0x5a; code], args: vec![7; args] },
+        };
+        let cosigners: Vec<&SigningKey> = cosigner_keys.iter().collect();
+        let largest = deploy(TX_CODE_BYTES_MAX, TX_ARGS_BYTES_MAX).sign(&key(1), &cosigners);
+        let bytes = largest.encode();
+        assert_eq!(bytes.len(), largest.encoded_len());
+        let deploy_envelope = bytes.len() - TX_CODE_BYTES_MAX - TX_ARGS_BYTES_MAX;
+        assert!(deploy_envelope <= TX_ENVELOPE_BYTES_EXACT_MAX);
+        assert!(bytes.len() <= TX_BYTES_MAX);
+        assert_eq!(SignedTransaction::decode(&bytes).unwrap(), largest);
+        // A call's envelope is the larger one; it is what the bound counts.
+        let call = Transaction {
+            payload: Payload::Call {
+                contract: [0; 20],
+                method: "m".repeat(METHOD_BYTES_MAX),
+                args: vec![7; TX_ARGS_BYTES_MAX],
+            },
+            ..deploy(0, 0)
+        }
+        .sign(&key(1), &cosigners);
+        assert_eq!(call.encode().len() - TX_ARGS_BYTES_MAX, TX_ENVELOPE_BYTES_EXACT_MAX);
+        assert_eq!(PUBLIC_KEY_BYTES, 32);
+        // One byte over a part's own bound is named.
+        let code_over = deploy(TX_CODE_BYTES_MAX + 1, 0).sign(&key(1), &cosigners).encode();
+        let refused = SignedTransaction::decode(&code_over).unwrap_err();
+        assert!(matches!(refused, TxError::PartTooLarge { part: "code", .. }), "{refused}");
+        let args_over = deploy(0, TX_ARGS_BYTES_MAX + 1).sign(&key(1), &cosigners).encode();
+        let refused = SignedTransaction::decode(&args_over).unwrap_err();
+        assert!(matches!(refused, TxError::PartTooLarge { part: "arguments", .. }), "{refused}");
+        let whole_over = vec![0; TX_BYTES_MAX + 1];
+        assert!(matches!(SignedTransaction::decode(&whole_over), Err(TxError::TooLarge { .. })));
     }
 
     proptest! {

@@ -48,8 +48,8 @@ pub const MEMORY_PAGES_MAX: u64 = MEMORY_BYTES_MAX / WASM_PAGE_BYTES;
 /// 2 MiB).
 pub const STACK_BYTES_MAX: usize = 512 * 1024;
 
-/// Largest argument encoding a call accepts, in bytes. Transactions are
-/// limited to less than this by the ledger; the VM refuses more itself.
+/// Largest argument encoding a call accepts, in bytes. The ledger refuses
+/// a transaction whose arguments are larger; the VM refuses more itself.
 pub const ARGS_BYTES_MAX: u32 = 1024 * 1024;
 
 /// Largest result encoding an entry point may return, in bytes. It goes

@@ -57,7 +57,7 @@ fn steps() -> impl Strategy<Value = Vec<Step>> {
 }
 
 fn open(dir: &Path) -> Arc<Database> {
-    store::open(dir, "model", 1 << 20).unwrap().0
+    store::open(dir, "model", 1 << 20, crate::params::ChainParams::DEFAULT).unwrap().0
 }
 
 /// Applies `changes` as block `height` of `db`; commits only if asked.
@@ -78,7 +78,7 @@ fn write_block(db: &Database, changes: &Changes, height: u64, commit: bool) -> [
 /// The root of a tree that received the model's contents in one block.
 fn one_shot_root(model: &BTreeMap<Vec<u8>, Vec<u8>>) -> [u8; 32] {
     let db = redb::Builder::new().create_with_backend(redb::backends::InMemoryBackend::new()).unwrap();
-    store::initialise(&db, "model").unwrap();
+    store::initialise(&db, "model", crate::params::ChainParams::DEFAULT).unwrap();
     let changes: Changes = model.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect();
     write_block(&db, &changes, 1, true)
 }
