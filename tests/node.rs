@@ -481,6 +481,27 @@ fn cli_workflow_proofs_and_restart() {
     cli.ok(&["call", &token, "send", &format!(r#"["{bob}", "5"]"#), "--key", "alice"]);
     assert_eq!(cli.ok(&["query", &token, "balance", &format!(r#"["{bob}"]"#)]).trim(), r#""35""#);
     assert_eq!(node.status()["height"].as_u64(), before["height"].as_u64().map(|h| h + 1));
+    drop(node);
+
+    // The full check of the stopped node's store, then the same store
+    // emptied: the folder held a chain, so the node refuses to start a
+    // new one in its place, and says why.
+    let node_cmd = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_writ"))
+            .args(["node", "--chain-id", "e2e", "--data"])
+            .arg(&data)
+            .args(extra)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let checked = node_cmd(&["--verify-state"]);
+    assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
+    assert!(stdout(&checked).contains("is sound"), "{}", stdout(&checked));
+    std::fs::File::create(data.join("chain.redb")).unwrap().set_len(0).unwrap();
+    let refused = node_cmd(&["--listen", "127.0.0.1:0"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stdout(&refused));
+    assert!(stderr(&refused).contains("lost or truncated"), "{}", stderr(&refused));
 }
 
 // Every way a submission is refused, each with its exact status and code.

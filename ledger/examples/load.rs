@@ -17,6 +17,12 @@
 //!   committed transactions per second, submit-to-commit latency
 //!   percentiles, the node's resident memory over time (from /proc/PID),
 //!   and the same signatures checked by a bare batch verification.
+//! `load stall --node URL --code Spin.wasm [--calls N] [--gas G] [--probes-ms MS]`
+//!   the stall figure: deploys the spin contract, submits N calls that each
+//!   burn gas G (the transaction ceiling by default) reading storage, and
+//!   while the blocks they fill execute, asks `/v1/status`, the latest
+//!   block and `/openapi.json` every MS milliseconds; reports how long the
+//!   blocks took and the answers' latency percentiles.
 //! `load replay --data DIR --chain-id ID`
 //!   opens the store in DIR (a copy: the node must not be using it),
 //!   re-executes every block from genesis into a scratch folder with
@@ -49,7 +55,10 @@ fn main() -> std::process::ExitCode {
         Some("verify") => verify(&Flags(&args[1..])),
         Some("replay") => replay(&Flags(&args[1..])),
         Some("bench") => bench(&Flags(&args[1..])),
-        _ => Err("usage: load run|verify|replay [flags] (see the top of examples/load.rs)".into()),
+        Some("stall") => stall(&Flags(&args[1..])),
+        _ => {
+            Err("usage: load run|verify|replay|bench|stall [flags] (see the top of examples/load.rs)".into())
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -506,7 +515,11 @@ fn submit_and_watch(
         // A sender that stopped with an error will never send the rest.
         if senders.iter().all(|s| s.is_finished()) && committed.len() < total {
             let waiting = match client.get("/v1/status") {
-                Reply::Answer(200, body) => body["pending"].as_u64().unwrap_or(0),
+                // Reads answer while a block executes: what it holds is
+                // still to come.
+                Reply::Answer(200, body) => {
+                    body["pending"].as_u64().unwrap_or(0) + body["executing"].as_u64().unwrap_or(0)
+                }
                 _ => 0,
             };
             if waiting == 0 && client_height(client) == seen_height {
@@ -701,5 +714,90 @@ fn bench(flags: &Flags) -> Result<(), String> {
         let peak = memory.iter().map(|(_, k)| *k).max().unwrap_or(0);
         println!("  node memory (RSS):      peak {:.0} MiB; {}", peak as f64 / 1024.0, series.join(", "));
     }
+    Ok(())
+}
+
+/// `load stall`: reads answered while blocks at the gas ceiling execute.
+fn stall(flags: &Flags) -> Result<(), String> {
+    let client = Client { agent: agent(), base: flags.need("--node")?.trim_end_matches('/').to_string() };
+    let code_path = flags.need("--code")?;
+    let code = std::fs::read(code_path).map_err(|e| format!("{code_path}: {e}"))?;
+    let calls = flags.number("--calls", 30)?.max(1);
+    let gas = flags.number("--gas", writ_ledger::limits::TX_GAS_LIMIT_MAX_DEFAULT)?;
+    let every = Duration::from_millis(flags.number("--probes-ms", 10)?.max(1));
+    let chain_id = wait_for_node(&client)?;
+    let deployer = bench_key(u64::MAX - 1);
+    let spin = contract_address(&address(&deployer), 0);
+    let sign = |nonce: u64, gas_limit: u64, payload: Payload| {
+        let tx = Transaction {
+            chain_id: chain_id.clone(),
+            signer: deployer.verifying_key().to_bytes(),
+            nonce,
+            gas_limit,
+            cosigners: Vec::new(),
+            payload,
+        };
+        tx.sign(&deployer, &[]).encode()
+    };
+    let deploy =
+        sign(0, GAS * 100, Payload::Deploy { code: code.clone(), args: encode(&code, "init", &json!([]))? });
+    match client.submit(&deploy) {
+        Reply::Answer(200, receipt) if receipt["status"] == "success" => {}
+        Reply::Answer(status, body) => return Err(format!("deploy: {status} {body}")),
+        Reply::Unreachable(e) => return Err(format!("deploy: {e}")),
+    }
+    // Rounds far beyond what the gas pays for: every call runs out of gas,
+    // having used all of it.
+    let args = encode(&code, "spin", &json!(["1000000000000"]))?;
+    let txs: Vec<Vec<u8>> = (1..=calls)
+        .map(|nonce| {
+            sign(nonce, gas, Payload::Call { contract: spin, method: "spin".into(), args: args.clone() })
+        })
+        .collect();
+    let start_height = client_height(&client);
+    let start = Instant::now();
+    for result in post_batch(&client, &txs)? {
+        if result.get("error").is_some() {
+            return Err(format!("a spin call was refused: {result}"));
+        }
+    }
+    let mut latencies: Vec<f64> = Vec::new();
+    let deadline = start + Duration::from_secs(300);
+    let paths = ["/v1/status", "/v1/blocks/latest", "/openapi.json"];
+    let mut turn = 0usize;
+    let finished = loop {
+        let path = paths[turn % paths.len()];
+        turn += 1;
+        let asked = Instant::now();
+        let answer = client.get(path);
+        latencies.push(asked.elapsed().as_secs_f64() * 1e3);
+        // Everything was taken into blocks once nothing is pending; done
+        // when the last block is committed (the nonce has moved past the
+        // last call).
+        if let (Reply::Answer(200, status), "/v1/status") = (&answer, path)
+            && status["pending"] == 0
+            && status["executing"] == 0
+            && client.next_nonce(&address(&deployer))? > calls
+        {
+            break start.elapsed();
+        }
+        if Instant::now() > deadline {
+            return Err("the spin calls were not all committed within 300 s".into());
+        }
+        std::thread::sleep(every);
+    };
+    let blocks = client_height(&client).saturating_sub(start_height);
+    latencies.sort_by(f64::total_cmp);
+    println!(
+        "stall: {calls} calls at {gas} gas each in {blocks} blocks, executed in {:.2} s",
+        finished.as_secs_f64()
+    );
+    println!(
+        "stall: {} reads while they ran: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        latencies.len(),
+        percentile(&latencies, 0.50),
+        percentile(&latencies, 0.99),
+        latencies.last().copied().unwrap_or(0.0)
+    );
     Ok(())
 }

@@ -26,7 +26,11 @@ use writ_ledger::crypto::{Address, address_of, contract_address, hex};
 use writ_ledger::tx::{Payload, SignedTransaction, Transaction};
 
 const CHAIN: &str = "scale";
-const GAS: u64 = 1_000_000_000;
+/// Gas of deployments and fills: the default per-transaction ceiling.
+const GAS: u64 = writ_ledger::limits::TX_GAS_LIMIT_MAX_DEFAULT;
+/// Gas of mints and transfers, which use a few thousand: blocks pack by
+/// declared gas, so this lets a block of the default gas hold 10 000.
+const TRANSFER_GAS: u64 = 400_000;
 const TOKEN: &str = include_str!("../../runner/tests/exec/pass/token.writ");
 /// Entries one fill transaction writes.
 const FILL_PER_TX: u64 = 2_000;
@@ -71,11 +75,15 @@ fn encode(code: &[u8], method: &str, values: &Json) -> Vec<u8> {
 }
 
 fn sign(key: &SigningKey, nonce: u64, payload: Payload) -> SignedTransaction {
+    let gas_limit = match &payload {
+        Payload::Call { method, .. } if method == "send" || method == "mint" => TRANSFER_GAS,
+        _ => GAS,
+    };
     let tx = Transaction {
         chain_id: CHAIN.to_string(),
         signer: key.verifying_key().to_bytes(),
         nonce,
-        gas_limit: GAS,
+        gas_limit,
         cosigners: Vec::new(),
         payload,
     };
@@ -157,7 +165,8 @@ fn run(entries: u64, transfers: u64, accounts: u64, block_txs: usize, cache_byte
     ];
     block(&mut chain, &setup);
 
-    // Fill the state (timed apart), in blocks of 50 fill transactions.
+    // Fill the state (timed apart), in blocks of as many fill transactions
+    // as the block gas limit takes.
     let fill_start = Instant::now();
     let fills: Vec<SignedTransaction> = (0..entries.div_ceil(FILL_PER_TX))
         .map(|i| {
@@ -167,7 +176,8 @@ fn run(entries: u64, transfers: u64, accounts: u64, block_txs: usize, cache_byte
             sign(&deployer, next(), Payload::Call { contract: filler, method: "fill".into(), args })
         })
         .collect();
-    for chunk in fills.chunks(50) {
+    let per_block = (writ_ledger::limits::BLOCK_GAS_LIMIT_DEFAULT / GAS).max(1) as usize;
+    for chunk in fills.chunks(per_block) {
         for receipt in block(&mut chain, chunk) {
             assert_eq!(receipt.status(), writ_ledger::receipt::Status::Success, "{receipt:?}");
         }

@@ -234,6 +234,7 @@ async fn status(State(node): State<Shared>) -> Answer {
         "block_time": head.time,
         "state_root": head.state_root,
         "pending": node.pending(),
+        "executing": node.executing(),
     })))
 }
 

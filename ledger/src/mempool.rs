@@ -117,6 +117,11 @@ impl Mempool {
         self.bytes
     }
 
+    /// Transactions taken into the block being made and not yet durable.
+    pub fn executing(&self) -> usize {
+        self.ids.len().saturating_sub(self.queue.len())
+    }
+
     pub fn contains(&self, id: &Hash32) -> bool {
         self.ids.contains(id)
     }

@@ -204,6 +204,11 @@ impl Node {
         lock(&self.mempool).bytes()
     }
 
+    /// Transactions in the block being executed (reads answer meanwhile).
+    pub fn executing(&self) -> usize {
+        lock(&self.mempool).executing()
+    }
+
     pub fn is_pending(&self, id: &Hash32) -> bool {
         lock(&self.mempool).contains(id)
     }

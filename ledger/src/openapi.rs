@@ -148,12 +148,28 @@ pub fn document() -> Value {
                     "400": error_response("bad address or query"), "404": error_response("no contract there") }
             }},
             "/v1/contracts/{address}/proof": { "get": {
-                "summary": "An inclusion proof of one storage entry against the latest state root",
+                "summary": "A proof of what a storage key held (a value, or nothing) after a block",
+                "description": "The `writ-state-proof/1` document (docs/ledger.md): the value or null, the \
+                    block's header and hash, and the state tree's proof. Check it offline with `writ verify-proof` \
+                    or the `writ-proof` crate.",
                 "parameters": [address,
                     { "name": "key", "in": "query", "required": true, "description": "the storage key, hex",
-                      "schema": { "type": "string", "pattern": HEX } }],
-                "responses": { "200": ok("the proof (check it with `writ verify-proof`)", json!({ "type": "object" })),
-                    "400": error_response("bad address or key"), "404": error_response("no such entry") }
+                      "schema": { "type": "string", "pattern": HEX } },
+                    { "name": "height", "in": "query", "required": false,
+                      "description": "the block whose state to prove against (the latest by default)",
+                      "schema": { "type": "integer", "minimum": 0 } }],
+                "responses": { "200": ok("the proof of presence or absence", json!({ "type": "object",
+                        "required": ["format", "contract", "key", "value", "block_hash", "header", "proof"],
+                        "properties": {
+                            "format": { "type": "string", "enum": ["writ-state-proof/1"] },
+                            "contract": { "type": "string" },
+                            "key": { "type": "string" },
+                            "value": { "type": ["string", "null"] },
+                            "block_hash": { "type": "string" },
+                            "header": { "type": "object" },
+                            "proof": { "type": "string" } } })),
+                    "400": error_response("bad address, key or height"),
+                    "404": error_response("no such block (or no block yet)") }
             }}
         },
         "components": { "schemas": {
@@ -163,7 +179,8 @@ pub fn document() -> Value {
             "Pending": { "type": "object", "properties": { "id": { "type": "string" }, "status": { "type": "string" } } },
             "Status": { "type": "object", "properties": {
                 "chain_id": { "type": "string" }, "height": { "type": "integer" }, "block_hash": { "type": "string" },
-                "block_time": { "type": "integer" }, "state_root": { "type": "string" }, "pending": { "type": "integer" } } },
+                "block_time": { "type": "integer" }, "state_root": { "type": "string" }, "pending": { "type": "integer" },
+                "executing": { "type": "integer", "description": "transactions in the block being executed" } } },
             "Block": { "type": "object", "properties": {
                 "height": { "type": "integer" }, "hash": { "type": "string" }, "parent": { "type": "string" },
                 "time": { "type": "integer" }, "tx_root": { "type": "string" }, "receipts_root": { "type": "string" },

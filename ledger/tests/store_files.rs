@@ -92,3 +92,22 @@ fn a_store_reopens_at_its_head_with_its_marker() {
     let check = chain.reader().verify_state().unwrap();
     assert_eq!((check.height, check.entries), (3, 0));
 }
+
+#[test]
+fn the_gas_bounds_are_the_chains_own() {
+    use writ_ledger::params::ChainParams;
+    let dir = tempfile::tempdir().unwrap();
+    let vm = || Arc::new(writ_vm::Vm::new(writ_vm::VmOptions::in_memory()).unwrap());
+    let tight = ChainParams::new(1_000_000, 5_000_000).unwrap();
+    let chain = Chain::open_with(dir.path(), "files", vm(), 1 << 24, tight).unwrap();
+    assert_eq!(chain.params(), tight);
+    drop(chain);
+    // Reopened with other bounds (the defaults, say), it is refused with
+    // the ones it was made with.
+    let message = match Chain::open(dir.path(), "files", vm()) {
+        Ok(_) => panic!("opened with other gas bounds"),
+        Err(error) => error.to_string(),
+    };
+    assert!(message.contains("--tx-gas 1000000 --block-gas 5000000"), "{message}");
+    assert_eq!(Chain::open_with(dir.path(), "files", vm(), 1 << 24, tight).unwrap().params(), tight);
+}
