@@ -10,8 +10,8 @@
 # moment (0.5–3 s in). It restarts the node on the same store and does it
 # again, ROUNDS times. Then it checks:
 #   1. the node starts on the store after every crash (opening the store
-#      recomputes the state root and refuses to start if it differs from
-#      the last block's, so nothing is half-written);
+#      checks that the state tree's root at the head is the head's state
+#      root and refuses to start otherwise, so nothing is half-written);
 #   2. every acknowledged transaction has a receipt
 #      (GET /v1/transactions/{id} answers 200): an acknowledgement is a
 #      promise that the transaction is durable;
@@ -61,7 +61,8 @@ start_node() {
     NODE_PID=$!
     URL=""
     for _ in $(seq 1 300); do
-        URL=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$log")
+        # The log may not exist yet: the shell opens it as the node starts.
+        URL=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$log" 2>/dev/null || true)
         [[ -n $URL ]] && return 0
         if ! kill -0 "$NODE_PID" 2>/dev/null; then break; fi
         sleep 0.05

@@ -33,7 +33,7 @@ use crate::limits::{MODULES_CACHED_MAX, STORE_CACHE_BYTES_DEFAULT, VIEW_GAS_LIMI
 use crate::params::ChainParams;
 use crate::receipt::{Event, Receipt};
 use crate::state::{ContractView, Layer, Tree, commit_changes, tree_tables};
-use crate::store::{self, BLOCKS, CODE, EVENTS, RECEIPTS, STATE, StoredHead, TXS, store_error};
+use crate::store::{self, BLOCKS, CODE, EVENTS, RECEIPTS, STATE, StoredHead, TX_INDEX, TXS, store_error};
 use crate::tx::{Payload, SignedTransaction, TxError};
 
 /// Failures of the node itself (store, VM), not of a transaction.
@@ -336,16 +336,24 @@ impl Reader {
 
     pub fn receipt(&self, id: &Hash32) -> Result<Option<Receipt>, LedgerError> {
         let read = self.begin()?;
+        let Some(position) = find_position(&read, id)? else { return Ok(None) };
         let table = read.open_table(RECEIPTS).map_err(store_error)?;
-        let Some(bytes) = table.get(&id[..]).map_err(store_error)? else { return Ok(None) };
+        let bytes = table
+            .get(&position[..])
+            .map_err(store_error)?
+            .ok_or_else(|| LedgerError::Corrupt(format!("the receipt of {} is missing", hex(id))))?;
         Receipt::decode(bytes.value()).map(Some).map_err(|e| LedgerError::Corrupt(e.to_string()))
     }
 
     /// The signed transaction with this id, as stored.
     pub fn transaction(&self, id: &Hash32) -> Result<Option<SignedTransaction>, LedgerError> {
         let read = self.begin()?;
+        let Some(position) = find_position(&read, id)? else { return Ok(None) };
         let table = read.open_table(TXS).map_err(store_error)?;
-        let Some(bytes) = table.get(&id[..]).map_err(store_error)? else { return Ok(None) };
+        let bytes = table
+            .get(&position[..])
+            .map_err(store_error)?
+            .ok_or_else(|| LedgerError::Corrupt(format!("transaction {} is missing", hex(id))))?;
         SignedTransaction::decode(bytes.value()).map(Some).map_err(|e| LedgerError::Corrupt(e.to_string()))
     }
 
@@ -471,6 +479,12 @@ impl Reader {
             state_root: hex(&head.state_root),
         })
     }
+}
+
+/// Where the transaction with this id sits (height ‖ index), if included.
+fn find_position(read: &ReadTransaction, id: &Hash32) -> Result<Option<Vec<u8>>, LedgerError> {
+    let index = read.open_table(TX_INDEX).map_err(store_error)?;
+    Ok(index.get(&id[..]).map_err(store_error)?.map(|v| v.value().to_vec()))
 }
 
 fn read_block(read: &ReadTransaction, height: u64) -> Result<Option<Block>, LedgerError> {
@@ -733,10 +747,13 @@ fn persist(
         .map_err(store_error)?;
     let mut tx_table = write.open_table(TXS).map_err(store_error)?;
     let mut receipt_table = write.open_table(RECEIPTS).map_err(store_error)?;
+    let mut tx_index = write.open_table(TX_INDEX).map_err(store_error)?;
     let mut events = write.open_table(EVENTS).map_err(store_error)?;
     for TxRow { id, signed, receipt, bytes } in rows {
-        tx_table.insert(&id[..], &signed.encode()[..]).map_err(store_error)?;
-        receipt_table.insert(&id[..], &bytes[..]).map_err(store_error)?;
+        let position = store::position(block.height, receipt.index);
+        tx_table.insert(&position[..], &signed.encode()[..]).map_err(store_error)?;
+        receipt_table.insert(&position[..], &bytes[..]).map_err(store_error)?;
+        tx_index.insert(&id[..], &position[..]).map_err(store_error)?;
         for (n, event) in receipt.events().iter().enumerate() {
             let mut key = event.contract.to_vec();
             key.extend_from_slice(&block.height.to_be_bytes());

@@ -27,8 +27,24 @@ pub const MARKER_FILE: &str = "CHAIN";
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// Height → the block as JSON (derived data: its hash covers the header).
 pub(crate) const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
+/// Height ‖ index in the block (8 and 4 bytes, big-endian) → the signed
+/// transaction's bytes; likewise its receipt's canonical bytes. Keyed by
+/// position, so each block's rows are appended: keyed by id, every block's
+/// rows landed on pages all over an ever larger table, and the pages a
+/// block rewrote grew with the chain's history.
 pub(crate) const TXS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("transactions");
 pub(crate) const RECEIPTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("receipts");
+/// Transaction id → height ‖ index: small rows, so the one table keyed by
+/// a hash stays compact.
+pub(crate) const TX_INDEX: TableDefinition<&[u8], &[u8]> = TableDefinition::new("transaction_index");
+
+/// Where a transaction sits: its block's height and its index in it.
+pub(crate) fn position(height: u64, index: u32) -> [u8; 12] {
+    let mut key = [0u8; 12];
+    key[..8].copy_from_slice(&height.to_be_bytes());
+    key[8..].copy_from_slice(&index.to_be_bytes());
+    key
+}
 /// Code hash → module bytes.
 pub(crate) const CODE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("code");
 /// State key → value: the latest state, for execution and iteration (the
@@ -254,6 +270,7 @@ pub(crate) fn initialise(db: &Database, chain_id: &str, params: ChainParams) -> 
     write.open_table(BLOCKS).map_err(store_error)?;
     write.open_table(TXS).map_err(store_error)?;
     write.open_table(RECEIPTS).map_err(store_error)?;
+    write.open_table(TX_INDEX).map_err(store_error)?;
     write.open_table(CODE).map_err(store_error)?;
     write.open_table(STATE).map_err(store_error)?;
     write.open_table(EVENTS).map_err(store_error)?;
