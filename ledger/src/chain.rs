@@ -23,18 +23,20 @@ use jmt::KeyHash;
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use writ_abi::AbiType;
 use writ_abi::document::{ContractAbi, EntryKind, read_from_module};
-use writ_proof::keys::{self, ContractRecord};
+use writ_proof::keys;
 use writ_proof::{Header, StateProof};
-use writ_vm::{Call, CallContext, CallReport, Contract, Outcome, Vm};
+use writ_vm::execute::{self, Action, BlockInfo, Execution, INIT, Transaction, execute};
+use writ_vm::{Call, CallReport, Contract, Vm};
 
 use crate::block::Block;
-use crate::crypto::{Address, Hash32, address_of, contract_address, hex, leaf_hash, merkle_root, sha256};
+use crate::crypto::{Address, Hash32, address_of, hex, leaf_hash, merkle_root, sha256};
 use crate::limits::{MODULES_CACHED_MAX, STORE_CACHE_BYTES_DEFAULT, VIEW_GAS_LIMIT};
 use crate::params::ChainParams;
 use crate::receipt::{Event, Receipt};
 use crate::state::{ContractView, Layer, Tree, commit_changes, tree_tables};
 use crate::store::{self, BLOCKS, CODE, EVENTS, RECEIPTS, STATE, StoredHead, TX_INDEX, TXS, store_error};
 use crate::tx::{Payload, SignedTransaction, TxError};
+use crate::world::BlockWorld;
 
 /// Failures of the node itself (store, VM), not of a transaction.
 #[derive(Debug, thiserror::Error)]
@@ -139,7 +141,7 @@ impl From<StoredHead> for Head {
 
 /// Compiled contracts by code hash, the least recently used dropped past
 /// [`MODULES_CACHED_MAX`].
-struct Modules {
+pub(crate) struct Modules {
     vm: Arc<Vm>,
     cached: Mutex<BTreeMap<Hash32, (Deployed, u64)>>,
     clock: AtomicU64,
@@ -180,7 +182,7 @@ impl Modules {
     }
 
     /// The compiled contract of stored code `code_hash`.
-    fn load(&self, read: &ReadTransaction, code_hash: &Hash32) -> Result<Deployed, LedgerError> {
+    pub(crate) fn load(&self, read: &ReadTransaction, code_hash: &Hash32) -> Result<Deployed, LedgerError> {
         if let Some(found) = self.cached(code_hash) {
             return Ok(found);
         }
@@ -317,14 +319,8 @@ impl Reader {
             return Err(Rejection::UnknownMethod { contract: hex(contract), method: method.to_string() });
         }
         check_args(&deployed.abi, method, args)?;
-        let context = CallContext {
-            contract: *contract,
-            caller,
-            signers: vec![caller],
-            block_time: head.time,
-            block_height: head.height,
-            gas_limit: VIEW_GAS_LIMIT,
-        };
+        let block = BlockInfo { time: head.time, height: head.height };
+        let context = execute::context(*contract, caller, &[], block, VIEW_GAS_LIMIT);
         let view = ContractView { contract: *contract, layer };
         let call = Call { entry: method, args, context, state: Arc::new(view) };
         self.vm.call(&deployed.module, call).map_err(|e| Rejection::Module(e.to_string()))
@@ -601,67 +597,68 @@ impl Chain {
         let read = reader.begin()?;
         let height = self.head.height + 1;
         let time = time.max(self.head.time);
-        let layer = Arc::new(Layer::new(&read)?);
-        // Code deployed by this block, not yet in the store.
-        let mut new_code: BTreeMap<Hash32, (Deployed, &[u8])> = BTreeMap::new();
+        let mut world = BlockWorld::new(&read, &reader.modules)?;
+        // Code deployed by this block, for the store.
+        let mut new_code: BTreeMap<Hash32, &[u8]> = BTreeMap::new();
         let mut receipts = Vec::new();
         let mut included = Vec::new();
         let mut session = reader.vm.session();
         let mut block_gas: u64 = 0;
+        let block = BlockInfo { time, height };
         for signed in txs {
             let tx = &signed.tx;
             let sender = tx.sender();
-            if tx.chain_id != *reader.chain_id || tx.nonce != layer.nonce(&sender)? {
+            // The core checks the nonce again; asking first spares compiling
+            // the code of a deployment that would be skipped.
+            if tx.chain_id != *reader.chain_id || execute::nonce_check(&world, &sender, tx.nonce)?.is_some() {
                 continue;
             }
             let Some(gas_after) = gas_fits(&reader.params, block_gas, tx.gas_limit) else { continue };
-            let index = included.len() as u32;
-            let mut signers = vec![sender];
-            signers.extend(tx.cosigners.iter().map(address_of).filter(|a| *a != sender));
-            let (target, method, deployed, args, code) = match &tx.payload {
+            let (action, code) = match &tx.payload {
                 Payload::Deploy { code, args } => match reader.modules.prepare(code) {
-                    Ok(deployed) => {
-                        (contract_address(&sender, tx.nonce), "init".to_string(), deployed, args, Some(code))
-                    }
+                    Ok(deployed) => (
+                        Action::Deploy { code: deployed.module, args },
+                        Some((deployed.code_hash, &code[..])),
+                    ),
                     Err(_) => continue,
                 },
                 Payload::Call { contract, method, args } => {
-                    let Some(record) = layer.contract(contract)? else { continue };
-                    let deployed = match new_code.get(&record.code_hash) {
-                        Some((deployed, _)) => deployed.clone(),
-                        None => reader.modules.load(&read, &record.code_hash)?,
-                    };
-                    (*contract, method.clone(), deployed, args, None)
+                    (Action::Call { contract: *contract, entry: method, args }, None)
                 }
             };
-            let context = CallContext {
-                contract: target,
-                caller: sender,
-                signers,
-                block_time: time,
-                block_height: height,
+            let cosigners: Vec<Address> = tx.cosigners.iter().map(address_of).collect();
+            let transaction = Transaction {
+                sender,
+                nonce: tx.nonce,
+                cosigners: &cosigners,
                 gas_limit: tx.gas_limit,
+                action,
             };
-            let view = ContractView { contract: target, layer: Arc::clone(&layer) };
-            let call = Call { entry: &method, args, context, state: Arc::new(view) };
-            let report = session.call(&deployed.module, call).map_err(|e| LedgerError::Vm(e.to_string()))?;
+            let executed = match execute(&mut world, &mut session, &transaction, block)? {
+                Execution::Executed(executed) => executed,
+                Execution::Skipped(_) => continue,
+            };
             block_gas = gas_after;
-            layer.set(keys::nonce(&sender), Some((tx.nonce + 1).to_be_bytes().to_vec()));
-            if let Outcome::Success(success) = &report.outcome {
-                for write in &success.writes {
-                    layer.set(keys::storage(&target, &write.key), write.value.clone());
-                }
-                if let Some(code) = code {
-                    let record = ContractRecord { code_hash: deployed.code_hash, deployer: sender, height };
-                    layer.set(keys::contract(&target), Some(record.encode()));
-                    new_code.insert(deployed.code_hash, (deployed.clone(), code));
-                }
+            if let (true, Some((code_hash, code))) = (executed.deployed, code) {
+                new_code.insert(code_hash, code);
             }
-            receipts.push(Receipt::from_report(signed, height, index, &target, &method, &report));
+            let method = match &tx.payload {
+                Payload::Deploy { .. } => INIT,
+                Payload::Call { method, .. } => method.as_str(),
+            };
+            let index = included.len() as u32;
+            receipts.push(Receipt::from_report(
+                signed,
+                height,
+                index,
+                &executed.contract,
+                method,
+                &executed.report,
+            ));
             included.push(signed);
         }
         drop(session);
-        let changes = layer.take_changes();
+        let changes = world.layer.take_changes();
         let write = reader.db.begin_write().map_err(store_error)?;
         let state_root = commit_changes(&read, &write, &changes, height)?;
         // Each transaction's id and each receipt's canonical bytes are made
@@ -683,7 +680,7 @@ impl Chain {
         };
         let hash = header.hash();
         let block = Block::new(&header, rows.iter().map(|r| hex(&r.id)).collect());
-        let code: Vec<(&Hash32, &[u8])> = new_code.iter().map(|(hash, (_, code))| (hash, *code)).collect();
+        let code: Vec<(&Hash32, &[u8])> = new_code.iter().map(|(hash, code)| (hash, *code)).collect();
         persist(&write, &block, &rows, &code)?;
         let head = StoredHead { height, hash, time, state_root };
         store::write_head(&write, &head)?;

@@ -23,17 +23,9 @@ pub fn address_of(public_key: &[u8; 32]) -> Address {
     address
 }
 
-/// The address of the contract that `deployer` creates with its
-/// transaction of nonce `nonce`.
-pub fn contract_address(deployer: &Address, nonce: u64) -> Address {
-    let mut bytes = b"writ-contract:".to_vec();
-    bytes.extend_from_slice(deployer);
-    bytes.extend_from_slice(&nonce.to_be_bytes());
-    let digest = sha256(&bytes);
-    let mut address = [0u8; 20];
-    address.copy_from_slice(digest.get(..20).unwrap_or(&[0u8; 20]));
-    address
-}
+/// The one contract address rule, kept with the execution core that
+/// deploys (`writ_vm::execute`), so `writ test` gives the same addresses.
+pub use writ_vm::execute::contract_address;
 
 /// Ed25519 verification under the one rule contracts use too (ZIP-215,
 /// small-order keys refused: `writ_vm::signature`).

@@ -26,5 +26,6 @@ pub mod strict_json;
 #[cfg(test)]
 mod tests;
 pub mod tx;
+mod world;
 
 pub use store::{MARKER_FILE, STORE_FILE, STORE_FORMAT};

@@ -293,9 +293,11 @@ pub(crate) fn fuzz_from(
             let holders: Vec<usize> = (0..addresses.len())
                 .filter(|i| {
                     addresses.get(*i).is_some_and(|a| {
-                        roles
-                            .iter()
-                            .any(|r| deployed.state.entries.contains_key(&writ_abi::host::keys::role(*r, a)))
+                        let storage = ledger.world.storage_of(&deployed.address);
+                        roles.iter().any(|r| {
+                            storage
+                                .is_some_and(|s| s.entries.contains_key(&writ_abi::host::keys::role(*r, a)))
+                        })
                     })
                 })
                 .collect();

@@ -3,9 +3,12 @@
 //! as a chosen caller with co-signers, the clock, and the assertions that
 //! need the contracts' ABI (`assert_eq`, `assert_emitted`, `assert_aborts`).
 //!
-//! Invariant: every contract call goes through `Vm::call` with the same
-//! context a node would give it (caller, signers, block time and height,
-//! gas limit); state changes only by applying a successful call's writes.
+//! Invariant: every deployment and call a test makes is a transaction of
+//! its caller, executed by the node's own execution core
+//! (`writ_vm::execute`) over a `MemoryWorld`: the same nonces, contract
+//! addresses, context and state transition as on a node. Only what is
+//! particular to tests is here: accounts by name, the clock, assertions,
+//! traces, gas records and coverage.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -16,8 +19,12 @@ use writ_abi::reader::ByteReader;
 use writ_abi::value::render;
 use writ_abi::{AbiType, TypeDefs, Value};
 use writ_compiler::codegen::Site;
+use writ_vm::execute::{Action, BlockInfo, Executed, Execution, Executor, Skip, Transaction, execute};
 use writ_vm::explain::{abort_name, describe_abort, show_event, show_tuple};
-use writ_vm::{Call, CallContext, CallReport, Contract, Event, MemoryState, Outcome, TestHost, TestStop, Vm};
+use writ_vm::{
+    Call, CallContext, CallReport, Contract, Event, MemoryWorld, Outcome, TestHost, TestStop, Vm, VmError,
+    World,
+};
 
 /// The test clock's start: 2024-01-01 00:00:00 UTC.
 pub const START_TIME: i64 = 1_704_067_200;
@@ -52,7 +59,6 @@ pub(crate) struct Deployed {
     pub code: usize,
     /// `Token#1`: the name traces use.
     pub label: String,
-    pub state: Arc<MemoryState>,
     /// The events of the last call that could change state (views cannot
     /// emit, so they leave this alone; an aborted call empties it).
     last_events: Vec<Event>,
@@ -76,6 +82,8 @@ pub struct GasRecord {
 pub(crate) struct Ledger {
     time: i64,
     height: u64,
+    /// Nonces, contracts and their storage, as the execution core keeps them.
+    pub world: MemoryWorld,
     pub deployed: Vec<Deployed>,
     pub names: BTreeMap<[u8; 20], String>,
     pub failure: Option<Failure>,
@@ -375,23 +383,66 @@ fn find<'l>(ledger: &'l mut Ledger, handle: &Handle, site: u32) -> Result<&'l mu
     })
 }
 
-fn context(
-    ledger: &Ledger,
-    env: &Arc<Env>,
-    contract: [u8; 20],
-    caller: [u8; 20],
+/// Executes one transaction of `sender` with its next nonce, in a block
+/// of its own at the test's clock, through the execution core a node uses.
+fn transact(
+    ledger: &mut Ledger,
+    env: &Env,
+    sender: [u8; 20],
     cosigners: &[[u8; 20]],
-) -> CallContext {
-    let mut signers = vec![caller];
-    signers.extend(cosigners.iter().filter(|s| **s != caller));
-    CallContext {
-        contract,
-        caller,
-        signers,
-        block_time: ledger.time,
-        block_height: ledger.height,
-        gas_limit: env.gas_limit,
+    action: Action<'_>,
+    read_only: bool,
+) -> Result<Executed, Failure> {
+    let nonce = ledger.world.nonce(&sender).map_err(vm_failed)?;
+    let tx = Transaction { sender, nonce, cosigners, gas_limit: env.gas_limit, action };
+    let block = BlockInfo { time: ledger.time, height: ledger.height };
+    let mut calls = Calls { env, read_only };
+    match execute(&mut ledger.world, &mut calls, &tx, block).map_err(vm_failed)? {
+        Execution::Executed(executed) => Ok(executed),
+        Execution::Skipped(Skip::UnknownContract) => Err(Failure {
+            site: None,
+            message: "the handle names no deployed contract (a compiler defect)".to_string(),
+        }),
+        Execution::Skipped(Skip::Nonce { .. } | Skip::NoncesExhausted) => Err(Failure {
+            site: None,
+            message: "the test ledger could not give the caller a nonce (a runner defect)".to_string(),
+        }),
     }
+}
+
+fn vm_failed(error: VmError) -> Failure {
+    Failure { site: None, message: format!("the VM failed: {error}") }
+}
+
+/// Deploys contract `code` as `caller` and, if `init` succeeded, names
+/// and records it. Returns what the execution core reported.
+pub(crate) fn deploy_report(
+    ledger: &mut Ledger,
+    env: &Arc<Env>,
+    code: usize,
+    caller: [u8; 20],
+    args: &[u8],
+) -> Result<Executed, Failure> {
+    let (contract, abi) = env.contracts.get(code).ok_or_else(|| malformed(TestOp::Deploy))?;
+    let action = Action::Deploy { code: Arc::clone(contract), args };
+    let executed = transact(ledger, env, caller, &[], action, false)?;
+    let shown_args = show_args(abi, "init", args);
+    let line = format!("deploy {}({shown_args}) as {}", abi.name, who(ledger, &caller));
+    record(ledger, line, &executed.report, abi);
+    ledger.height += 1;
+    if let Outcome::Success(success) = &executed.report.outcome {
+        let label = format!("{}#{}", abi.name, ledger.deployed.len() + 1);
+        ledger.gas.push(GasRecord {
+            contract: abi.name.clone(),
+            entry: "init".into(),
+            gas: executed.report.gas_used,
+        });
+        ledger.successful_args.push((code, "init".to_string(), args.to_vec()));
+        ledger.names.insert(executed.contract, label.clone());
+        let last_events = success.events.clone();
+        ledger.deployed.push(Deployed { address: executed.contract, code, label, last_events });
+    }
+    Ok(executed)
 }
 
 fn deploy(
@@ -402,41 +453,12 @@ fn deploy(
     caller: [u8; 20],
     args: &[u8],
 ) -> Result<Vec<u8>, Failure> {
-    let (contract, abi) = env.contracts.get(code).ok_or_else(|| malformed(TestOp::Deploy))?;
-    let number = ledger.deployed.len() + 1;
-    let address = contract_address(number);
-    let label = format!("{}#{number}", abi.name);
-    let state = Arc::new(MemoryState::new());
-    let call = Call {
-        entry: "init",
-        args,
-        context: context(ledger, env, address, caller, &[]),
-        state: Arc::clone(&state) as Arc<dyn writ_vm::State>,
-    };
-    let report = run(env, contract, call, false)?;
-    let shown_args = show_args(abi, "init", args);
-    record(ledger, format!("deploy {}({shown_args}) as {}", abi.name, who(ledger, &caller)), &report, abi);
-    ledger.height += 1;
+    let abi = env.contracts.get(code).map(|(_, abi)| abi).ok_or_else(|| malformed(TestOp::Deploy))?;
+    let Executed { contract, report, .. } = deploy_report(ledger, env, code, caller, args)?;
     match report.outcome {
-        Outcome::Success(success) => {
-            let mut state = MemoryState::new();
-            state.apply(&success.writes);
-            ledger.gas.push(GasRecord {
-                contract: abi.name.clone(),
-                entry: "init".into(),
-                gas: report.gas_used,
-            });
-            ledger.successful_args.push((code, "init".to_string(), args.to_vec()));
-            ledger.names.insert(address, label.clone());
-            ledger.deployed.push(Deployed {
-                address,
-                code,
-                label,
-                state: Arc::new(state),
-                last_events: success.events,
-            });
+        Outcome::Success(_) => {
             check_invariants(ledger, env, ledger.deployed.len() - 1)?;
-            Ok(Handle { contract: address, caller: account("admin"), cosigners: Vec::new() }.encode())
+            Ok(Handle { contract, caller: account("admin"), cosigners: Vec::new() }.encode())
         }
         Outcome::Aborted(abort) => Err(Failure {
             site: Some(site),
@@ -445,8 +467,8 @@ fn deploy(
     }
 }
 
-/// Runs a call through `handle`; applies a success. Returns the report and
-/// the called contract's ABI.
+/// Runs a call through `handle`; a success's writes are kept. Returns the
+/// report and the called contract's ABI.
 pub(crate) fn call<'e>(
     ledger: &mut Ledger,
     env: &'e Arc<Env>,
@@ -459,19 +481,14 @@ pub(crate) fn call<'e>(
             site: None,
             message: "the handle names no deployed contract (a compiler defect)".to_string(),
         })?;
-    let (code, label, state) = match ledger.deployed.get(position) {
-        Some(d) => (d.code, d.label.clone(), Arc::clone(&d.state)),
+    let (code, label) = match ledger.deployed.get(position) {
+        Some(d) => (d.code, d.label.clone()),
         None => return Err(malformed(TestOp::Call)),
     };
-    let (contract, abi) = env.contracts.get(code).ok_or_else(|| malformed(TestOp::Call))?;
-    let call = Call {
-        entry: method,
-        args,
-        context: context(ledger, env, handle.contract, handle.caller, &handle.cosigners),
-        state: state as Arc<dyn writ_vm::State>,
-    };
-    let is_view = abi.entry(method).is_some_and(|e| e.kind == writ_abi::document::EntryKind::View);
-    let report = run(env, contract, call, is_view)?;
+    let abi = env.contracts.get(code).map(|(_, abi)| abi).ok_or_else(|| malformed(TestOp::Call))?;
+    let view = abi.entry(method).is_some_and(|e| e.kind == writ_abi::document::EntryKind::View);
+    let action = Action::Call { contract: handle.contract, entry: method, args };
+    let report = transact(ledger, env, handle.caller, &handle.cosigners, action, view)?.report;
     let mut line = format!("{label}.{method}({})", show_args(abi, method, args));
     line.push_str(&format!(" as {}", who(ledger, &handle.caller)));
     for signer in &handle.cosigners {
@@ -479,11 +496,9 @@ pub(crate) fn call<'e>(
     }
     record(ledger, line, &report, abi);
     ledger.height += 1;
-    let view = abi.entry(method).is_some_and(|e| e.kind == writ_abi::document::EntryKind::View);
     if let Some(deployed) = ledger.deployed.get_mut(position) {
         match &report.outcome {
             Outcome::Success(success) => {
-                Arc::make_mut(&mut deployed.state).apply(&success.writes);
                 if !view {
                     deployed.last_events = success.events.clone();
                 }
@@ -510,7 +525,7 @@ pub(crate) fn call<'e>(
 fn check_invariants(ledger: &mut Ledger, env: &Arc<Env>, position: usize) -> Result<(), Failure> {
     let Some(deployed) = ledger.deployed.get(position) else { return Ok(()) };
     let (code, address, label) = (deployed.code, deployed.address, deployed.label.clone());
-    let state = Arc::clone(&deployed.state);
+    let state = ledger.world.storage(&address);
     for invariant in env.invariants.iter().filter(|i| i.contract == code) {
         let scratch = Arc::new(Mutex::new(Ledger::new()));
         let runner = Runner { ledger: Arc::clone(&scratch), env: Arc::clone(env) };
@@ -525,7 +540,7 @@ fn check_invariants(ledger: &mut Ledger, env: &Arc<Env>, position: usize) -> Res
                 block_height: ledger.height,
                 gas_limit: crate::HARNESS_GAS_LIMIT,
             },
-            state: Arc::clone(&state) as Arc<dyn writ_vm::State>,
+            state: Arc::clone(&state),
         };
         let report = env
             .vm
@@ -552,15 +567,24 @@ fn check_invariants(ledger: &mut Ledger, env: &Arc<Env>, position: usize) -> Res
     Ok(())
 }
 
-fn run(env: &Arc<Env>, contract: &Contract, call: Call<'_>, view: bool) -> Result<CallReport, Failure> {
-    let ran = match &env.coverage {
-        // Instrumented code reports its probes through `writ_test.op`.
-        Some(hits) => {
-            env.vm.run_harness(contract, call, Box::new(CoverageHost { hits: Arc::clone(hits) }), view)
+/// How a test's transactions run their calls: on the VM as on a node, or,
+/// with `--coverage`, as harnesses whose probes report to the runner.
+struct Calls<'e> {
+    env: &'e Env,
+    /// Run like a view: instrumented code carries no view list of its own.
+    read_only: bool,
+}
+
+impl Executor for Calls<'_> {
+    fn run(&mut self, contract: &Contract, call: Call<'_>) -> Result<CallReport, VmError> {
+        match &self.env.coverage {
+            Some(hits) => {
+                let host = Box::new(CoverageHost { hits: Arc::clone(hits) });
+                self.env.vm.run_harness(contract, call, host, self.read_only)
+            }
+            None => self.env.vm.call(contract, call),
         }
-        None => env.vm.call(contract, call),
-    };
-    ran.map_err(|error| Failure { site: None, message: format!("the VM failed: {error}") })
+    }
 }
 
 /// Counts coverage probes for contracts compiled with them.
@@ -602,15 +626,6 @@ fn who(ledger: &Ledger, address: &[u8; 20]) -> String {
         Some(name) => name.clone(),
         None => format!("0x{}", address.iter().map(|b| format!("{b:02x}")).collect::<String>()),
     }
-}
-
-/// The address of the `n`th contract a test deploys.
-fn contract_address(n: usize) -> [u8; 20] {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(format!("writ-test-contract:{n}").as_bytes());
-    let mut address = [0u8; 20];
-    address.copy_from_slice(digest.get(..20).unwrap_or(&[0u8; 20]));
-    address
 }
 
 fn show_args(abi: &ContractAbi, method: &str, args: &[u8]) -> String {

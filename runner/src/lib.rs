@@ -1,7 +1,7 @@
 //! The test runner behind `writ test`: compiles a file's `test` and
 //! `property` blocks into a harness (`writ_compiler::codegen::build_tests`),
-//! and runs each on a fresh in-memory ledger through the same VM path a
-//! node uses. Properties get generated inputs (proptest), shrinking and a
+//! and runs each on a fresh in-memory ledger whose transactions go through
+//! the node's execution core (`writ_vm::execute`). Properties get generated inputs (proptest), shrinking and a
 //! seed that reproduces a failure.
 //!
 //! Boundary: depends on the compiler, the VM and the ABI; the CLI and the
@@ -9,6 +9,8 @@
 //! Invariant: a run is a function of the source, the options and the seed:
 //! the same inputs give the same results, traces and gas.
 
+#[cfg(test)]
+mod agrees_with_node;
 pub mod coverage;
 mod fuzz;
 mod ledger;

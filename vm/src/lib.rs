@@ -1,6 +1,7 @@
 //! The deterministic, gas-metered WebAssembly VM (wasmtime with Cranelift):
 //! deploy-time validation, compilation once per code hash, calls with gas,
-//! the host functions of `writ_abi::host`, and call outcomes.
+//! the host functions of `writ_abi::host`, call outcomes, and the one
+//! execution core for a transaction (`execute`, over a `World`).
 //!
 //! Boundary: depends on `writ-abi` only; never on the compiler or the ledger.
 //! Invariant: the VM reads no clock, no randomness and no environment; a
@@ -10,6 +11,7 @@
 
 mod cache;
 pub mod engine;
+pub mod execute;
 pub mod explain;
 pub mod gas;
 mod host;
@@ -19,6 +21,7 @@ pub mod signature;
 pub mod state;
 pub mod validate;
 mod vm;
+pub mod world;
 
 pub use engine::InstanceAllocation;
 pub use gas::{GAS_SCHEDULE_V1, GasSchedule, HostCharge};
@@ -29,3 +32,4 @@ pub use outcome::{
 pub use state::{MemoryState, State, StateError};
 pub use validate::{ValidationError, validate, validate_harness};
 pub use vm::{Call, CodeHash, Contract, DeployError, Session, Vm, VmError, VmOptions};
+pub use world::{Address, MemoryWorld, World};
