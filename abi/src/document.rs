@@ -71,6 +71,23 @@ pub struct Field {
 }
 
 impl ContractAbi {
+    /// An ABI that names nothing, for code whose ABI cannot be read: every
+    /// lookup in it falls back to numbers.
+    pub fn empty() -> ContractAbi {
+        ContractAbi {
+            name: String::new(),
+            host_abi_version: crate::host::HOST_ABI_VERSION,
+            compiler_version: String::new(),
+            source_hash: String::new(),
+            roles: Vec::new(),
+            entry_points: Vec::new(),
+            events: Vec::new(),
+            errors: Vec::new(),
+            storage: Vec::new(),
+            types: TypeDefs::default(),
+        }
+    }
+
     pub fn entry(&self, name: &str) -> Option<&EntryPoint> {
         self.entry_points.iter().find(|e| e.name == name)
     }

@@ -171,44 +171,7 @@ enum Command {
     ///
     /// The API is described by the OpenAPI document at /openapi.json.
     /// Stop it with Ctrl-C. See docs/ledger.md.
-    Node {
-        /// Where the node keeps its store (created if missing).
-        #[arg(long, default_value = ".writ/node")]
-        data: PathBuf,
-        /// The address to serve the API on.
-        #[arg(long, default_value = "127.0.0.1:7780")]
-        listen: String,
-        /// The chain's name; transactions for another chain are refused.
-        #[arg(long, default_value = "writ-local")]
-        chain_id: String,
-        /// How often to make a block of waiting transactions, in milliseconds.
-        #[arg(long, default_value_t = 200)]
-        block_ms: u64,
-        /// Most transactions in one block.
-        #[arg(long, default_value_t = writ_ledger::limits::BLOCK_TXS_DEFAULT)]
-        block_txs: usize,
-        /// Most gas one block's transactions may declare together (a chain
-        /// parameter: every node of the chain must use the same).
-        #[arg(long, default_value_t = writ_ledger::limits::BLOCK_GAS_LIMIT_DEFAULT)]
-        block_gas: u64,
-        /// The largest gas limit one transaction may declare (a chain
-        /// parameter, at most --block-gas).
-        #[arg(long, default_value_t = writ_ledger::limits::TX_GAS_LIMIT_MAX_DEFAULT)]
-        tx_gas: u64,
-        /// The store's page cache, in MiB.
-        #[arg(long, default_value_t = 64)]
-        cache_mib: usize,
-        /// Most transactions waiting (for tests; the default suits nodes).
-        #[arg(long, hide = true, default_value_t = writ_ledger::limits::MEMPOOL_TXS_MAX)]
-        mempool_txs: usize,
-        /// Most bytes of transactions waiting (for tests).
-        #[arg(long, hide = true, default_value_t = writ_ledger::limits::MEMPOOL_BYTES_MAX)]
-        mempool_bytes: usize,
-        /// Check the whole store (every block's hash, every state entry
-        /// against the state tree and its root) and exit.
-        #[arg(long)]
-        verify_state: bool,
-    },
+    Node(node_cmd::NodeArgs),
     /// Deploy a contract: a `.writ` file (compiled first) or a built `.wasm`.
     Deploy {
         file: PathBuf,
@@ -366,31 +329,7 @@ fn run(command: Command, color: bool) -> u8 {
             node_cmd::report(node_cmd::key_new(&keys, &name))
         }
         Command::Key { action: KeyAction::List, keys } => node_cmd::report(node_cmd::key_list(&keys)),
-        Command::Node {
-            data,
-            listen,
-            chain_id,
-            block_ms,
-            block_txs,
-            block_gas,
-            tx_gas,
-            cache_mib,
-            mempool_txs,
-            mempool_bytes,
-            verify_state,
-        } => node_cmd::report(node_cmd::node(node_cmd::NodeArgs {
-            data,
-            listen,
-            chain_id,
-            block_ms,
-            block_txs,
-            block_gas,
-            tx_gas,
-            cache_mib,
-            mempool_txs,
-            mempool_bytes,
-            verify_state,
-        })),
+        Command::Node(args) => node_cmd::report(node_cmd::node(args)),
         Command::Deploy { file, contract, args, send } => node_cmd::report(node_cmd::deploy(
             &file,
             contract.as_deref(),

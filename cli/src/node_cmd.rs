@@ -73,19 +73,45 @@ pub fn key_list(keys: &Path) -> Result<(), Failed> {
 
 // ------------------------------------------------------------------ node
 
+/// `writ node`'s flags.
+#[derive(Debug, clap::Args)]
 pub struct NodeArgs {
+    /// Where the node keeps its store (created if missing).
+    #[arg(long, default_value = ".writ/node")]
     pub data: PathBuf,
+    /// The address to serve the API on.
+    #[arg(long, default_value = "127.0.0.1:7780")]
     pub listen: String,
+    /// The chain's name; transactions for another chain are refused.
+    #[arg(long, default_value = "writ-local")]
     pub chain_id: String,
+    /// How often to make a block of waiting transactions, in milliseconds.
+    #[arg(long, default_value_t = 200)]
     pub block_ms: u64,
+    /// Most transactions in one block.
+    #[arg(long, default_value_t = writ_ledger::limits::BLOCK_TXS_DEFAULT)]
     pub block_txs: usize,
+    /// Most gas one block's transactions may declare together (a chain
+    /// parameter: every node of the chain must use the same).
+    #[arg(long, default_value_t = writ_ledger::limits::BLOCK_GAS_LIMIT_DEFAULT)]
     pub block_gas: u64,
+    /// The largest gas limit one transaction may declare (a chain
+    /// parameter, at most --block-gas).
+    #[arg(long, default_value_t = writ_ledger::limits::TX_GAS_LIMIT_MAX_DEFAULT)]
     pub tx_gas: u64,
+    /// The store's page cache, in MiB.
+    #[arg(long, default_value_t = 64)]
     pub cache_mib: usize,
-    /// Check the whole store and exit instead of serving.
-    pub verify_state: bool,
+    /// Most transactions waiting (for tests; the default suits nodes).
+    #[arg(long, hide = true, default_value_t = writ_ledger::limits::MEMPOOL_TXS_MAX)]
     pub mempool_txs: usize,
+    /// Most bytes of transactions waiting (for tests).
+    #[arg(long, hide = true, default_value_t = writ_ledger::limits::MEMPOOL_BYTES_MAX)]
     pub mempool_bytes: usize,
+    /// Check the whole store (every block's hash, every state entry
+    /// against the state tree and its root) and exit.
+    #[arg(long)]
+    pub verify_state: bool,
 }
 
 pub fn node(args: NodeArgs) -> Result<(), Failed> {

@@ -67,7 +67,7 @@ pub fn receipt_json(receipt: &Receipt, abi: Option<&ContractAbi>, words: &dyn Ex
     let abi = match abi {
         Some(abi) => abi,
         None => {
-            fallback = empty_abi();
+            fallback = ContractAbi::empty();
             &fallback
         }
     };
@@ -140,21 +140,4 @@ pub fn event_json(abi: &ContractAbi, event: &Event) -> Json {
         "fields": fields,
         "data": data,
     })
-}
-
-/// An ABI that names nothing, for a receipt whose contract's ABI cannot
-/// be found: every lookup falls back to numbers.
-fn empty_abi() -> ContractAbi {
-    ContractAbi {
-        name: String::new(),
-        host_abi_version: writ_abi::host::HOST_ABI_VERSION,
-        compiler_version: String::new(),
-        source_hash: String::new(),
-        roles: Vec::new(),
-        entry_points: Vec::new(),
-        events: Vec::new(),
-        errors: Vec::new(),
-        storage: Vec::new(),
-        types: writ_abi::TypeDefs::default(),
-    }
 }

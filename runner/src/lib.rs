@@ -295,7 +295,10 @@ impl Prepared {
                 Outcome::Success(_) => None,
                 Outcome::Aborted(abort) => Some(Failure {
                     site: ledger.at,
-                    message: format!("the test itself aborted: {}", describe_abort(&abort, &no_abi())),
+                    message: format!(
+                        "the test itself aborted: {}",
+                        describe_abort(&abort, &ContractAbi::empty())
+                    ),
                 }),
             },
             (None, Err(error)) => Some(Failure { site: None, message: format!("the VM failed: {error}") }),
@@ -324,20 +327,5 @@ impl Prepared {
             seed: None,
             reproduction: None,
         }
-    }
-}
-
-fn no_abi() -> ContractAbi {
-    ContractAbi {
-        name: String::new(),
-        host_abi_version: writ_abi::host::HOST_ABI_VERSION,
-        compiler_version: String::new(),
-        source_hash: String::new(),
-        roles: Vec::new(),
-        entry_points: Vec::new(),
-        events: Vec::new(),
-        errors: Vec::new(),
-        storage: Vec::new(),
-        types: writ_abi::TypeDefs::default(),
     }
 }
