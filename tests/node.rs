@@ -465,6 +465,8 @@ fn cli_workflow_proofs_and_restart() {
     assert!(cli.ok(&["verify-proof", file]).starts_with("absent"), "alice held nothing after block 1");
     std::fs::write(&proof_file, "{ not a proof").unwrap();
     cli.fails(&["verify-proof", file], 2, "is not a state proof");
+    std::fs::write(&proof_file, vec![b' '; 1 << 20]).unwrap();
+    cli.fails(&["verify-proof", file], 2, "more than a proof can have");
 
     // Restart on the same store: same head, same answers, and it goes on.
     let before = node.status();

@@ -442,8 +442,19 @@ pub fn events(
 /// `writ verify-proof FILE`: checks a state proof offline and says what
 /// it shows: `present: VALUE` or `absent`.
 pub fn verify_proof(file: &Path, root: Option<&str>, block_hash: Option<&str>) -> Result<(), Failed> {
-    let text = std::fs::read(file)
-        .map_err(|e| usage(format!("cannot read `{}`: {}", file.display(), crate::files::io_reason(&e))))?;
+    let cannot = |e: std::io::Error| {
+        usage(format!("cannot read `{}`: {}", file.display(), crate::files::io_reason(&e)))
+    };
+    // A proof is a few KiB: anything far larger is refused before it is read.
+    let size = std::fs::metadata(file).map_err(cannot)?.len();
+    if size > writ_proof::state_proof::PROOF_FILE_BYTES_MAX as u64 {
+        return Err(usage(format!(
+            "`{}` is not a state proof: {size} bytes, more than a proof can have ({})",
+            file.display(),
+            writ_proof::state_proof::PROOF_FILE_BYTES_MAX
+        )));
+    }
+    let text = std::fs::read(file).map_err(cannot)?;
     let proof = writ_proof::StateProof::from_json(&text)
         .map_err(|e| usage(format!("`{}` is not a state proof: {e}", file.display())))?;
     let same = |a: &str, b: &str| a.trim_start_matches("0x").eq_ignore_ascii_case(b.trim_start_matches("0x"));
