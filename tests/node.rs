@@ -1124,3 +1124,49 @@ fn blocks_are_packed_by_the_block_gas_flag() {
     assert_eq!(heights[0], heights[1], "{heights:?}");
     assert_eq!(heights[2], heights[0] + 1, "{heights:?}");
 }
+
+// Reads are answered while a block executes: a call that burns the whole
+// transaction gas ceiling reading storage keeps its block busy, and the
+// status, which says how many transactions the executing block holds, is
+// seen saying so. A node whose reads waited for the block could only ever
+// answer between blocks, with nothing executing.
+#[test]
+fn reads_are_answered_while_a_block_executes() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = NodeProcess::start(&dir.path().join("data"), 20);
+    let url = node.url.as_str();
+    let chain = node.status()["chain_id"].as_str().unwrap().to_string();
+    let out = dir.path().join("build");
+    let source = repo().join("ledger/examples/spin.writ");
+    let built = writ_cmd(&["build".as_ref(), source.as_os_str(), "-o".as_ref(), out.as_os_str()], None);
+    assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+    let code = std::fs::read(out.join("Spin.wasm")).unwrap();
+    let spinner = key(9);
+    let deploy = Payload::Deploy { code: code.clone(), args: encode(&code, "init", &json!([])) };
+    let answer = submit_raw(url, &hex(&signed(&chain, &spinner, 0, GAS, deploy)), true);
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let spin = writ_ledger::crypto::contract_address(&address_of(&spinner.verifying_key().to_bytes()), 0);
+    let call = Payload::Call {
+        contract: spin,
+        method: "spin".into(),
+        args: encode(&code, "spin", &json!(["1000000000000"])),
+    };
+    let ceiling = writ_ledger::limits::TX_GAS_LIMIT_MAX_DEFAULT;
+    let answer = submit_raw(url, &hex(&signed(&chain, &spinner, 1, ceiling, call)), false);
+    assert_eq!(answer.status, 202, "{}", answer.text);
+    let id = answer.body["id"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut seen_executing = false;
+    loop {
+        let status = node.status();
+        seen_executing |= status["executing"] == 1;
+        let (code, receipt) = get(url, &format!("/v1/transactions/{id}"));
+        if code == 200 {
+            assert_eq!(receipt["error"]["name"], "OutOfGas", "{receipt}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the spin call was not committed");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(seen_executing, "no read was answered while the block executed");
+}
