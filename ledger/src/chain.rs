@@ -661,12 +661,18 @@ impl Chain {
         let changes = world.layer.take_changes();
         let write = reader.db.begin_write().map_err(store_error)?;
         let state_root = commit_changes(&read, &write, &changes, height)?;
-        // Each transaction's id and each receipt's canonical bytes are made
-        // once: the roots hash them and the store keeps the same bytes.
+        // Each transaction's id (hashed once, by the receipt, over a body of
+        // up to 3 MiB) and each receipt's canonical bytes are made once: the
+        // roots hash them and the store keeps the same bytes.
         let rows: Vec<TxRow<'_>> = included
             .iter()
             .zip(&receipts)
-            .map(|(signed, receipt)| TxRow { id: signed.tx.id(), signed, receipt, bytes: receipt.encode() })
+            .map(|(signed, receipt)| TxRow {
+                id: receipt.transaction,
+                signed,
+                receipt,
+                bytes: receipt.encode(),
+            })
             .collect();
         let header = Header {
             height,
