@@ -1,8 +1,8 @@
 //! Blocks as the node stores and serves them (receipts are in
 //! `receipt.rs`).
 //!
-//! Invariant: a block's hash covers its height, parent, time and the three
-//! roots; the roots cover every transaction, receipt and storage entry, so
+//! Invariant: a block's hash covers its height, parent, time, the three
+//! roots and the gas used; the roots cover every transaction, receipt and storage entry, so
 //! the block hash commits to all of them.
 
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,8 @@ pub struct Block {
     pub tx_root: String,
     pub receipts_root: String,
     pub state_root: String,
+    /// The gas its transactions used, summed.
+    pub gas_used: u64,
     pub transactions: Vec<String>,
 }
 
@@ -36,6 +38,7 @@ impl Block {
             tx_root: hex(&header.tx_root),
             receipts_root: hex(&header.receipts_root),
             state_root: hex(&header.state_root),
+            gas_used: header.gas_used,
             transactions,
         }
     }
@@ -50,6 +53,7 @@ impl Block {
             tx_root: parse_hex(&self.tx_root)?,
             receipts_root: parse_hex(&self.receipts_root)?,
             state_root: parse_hex(&self.state_root)?,
+            gas_used: self.gas_used,
         })
     }
 }

@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use jmt::KeyHash;
+use jmt::storage::TreeUpdateBatch;
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use writ_abi::AbiType;
 use writ_abi::document::{ContractAbi, EntryKind, read_from_module};
@@ -33,8 +34,8 @@ use crate::crypto::{Address, Hash32, address_of, hex, leaf_hash, merkle_root, sh
 use crate::limits::{MODULES_CACHED_MAX, STORE_CACHE_BYTES_DEFAULT, VIEW_GAS_LIMIT};
 use crate::params::ChainParams;
 use crate::receipt::{Event, Receipt};
-use crate::state::{ContractView, Layer, Tree, commit_changes, tree_tables};
-use crate::store::{self, BLOCKS, CODE, EVENTS, RECEIPTS, STATE, StoredHead, TX_INDEX, TXS, store_error};
+use crate::state::{Changes, ContractView, Layer, Tree, tree_tables, tree_update, write_state};
+use crate::store::{self, BLOCKS, CERTIFICATES, CODE, EVENTS, RECEIPTS, STATE, StoredHead, TX_INDEX, TXS, store_error};
 use crate::tx::{Payload, SignedTransaction, TxError};
 use crate::world::BlockWorld;
 
@@ -59,6 +60,8 @@ pub enum LedgerError {
     Params { stored_tx: u64, stored_block: u64, given_tx: u64, given_block: u64 },
     #[error("the VM failed: {0}")]
     Vm(String),
+    #[error("block {height} was executed over another head; the head is now {head}")]
+    Stale { height: u64, head: u64 },
     #[error("the store is inconsistent: {0}")]
     Corrupt(String),
 }
@@ -508,7 +511,28 @@ struct TxRow<'a> {
     id: Hash32,
     signed: &'a SignedTransaction,
     receipt: &'a Receipt,
-    bytes: Vec<u8>,
+    bytes: &'a [u8],
+}
+
+/// A block executed over the writer's head, not yet stored.
+pub struct Executed {
+    pub header: Header,
+    pub block: Block,
+    pub receipts: Vec<Receipt>,
+    /// How many of the given transactions were left out.
+    pub skipped: usize,
+    included: Vec<SignedTransaction>,
+    receipt_bytes: Vec<Vec<u8>>,
+    new_code: BTreeMap<Hash32, Vec<u8>>,
+    changes: Changes,
+    tree: TreeUpdateBatch,
+}
+
+impl Executed {
+    /// The transactions the block holds, in order.
+    pub fn transactions(&self) -> &[SignedTransaction] {
+        &self.included
+    }
 }
 
 /// The chain's writer: executes blocks and makes them durable. Reads go
@@ -583,25 +607,36 @@ impl Chain {
     }
 
     /// Executes `txs` (already admitted, in order) as the next block at
-    /// `time`, and makes it durable. Left out: transactions that no longer
-    /// pass the nonce check, whose contract or module is gone, that are
-    /// over the gas ceiling, or whose declared gas limit would take the
-    /// block's total past the block gas limit (the producer never proposes
-    /// them; a proposal that does is cut the same way on every node).
+    /// `time`, and makes it durable: [`Chain::execute`] then
+    /// [`Chain::commit`], for a node that decides blocks alone.
     pub fn apply_block(
         &mut self,
         txs: &[SignedTransaction],
         time: i64,
     ) -> Result<(Block, Vec<Receipt>), LedgerError> {
+        let executed = self.execute(txs, time)?;
+        self.commit(executed, None)
+    }
+
+    /// Executes `txs` as the block after the head at `time` (at least the
+    /// head's), without storing anything: a proposer makes its proposal
+    /// this way, and a validator re-executes one to compare its header.
+    /// Left out (and counted in [`Executed::skipped`]): transactions that
+    /// no longer pass the nonce check, whose contract or module is gone,
+    /// that are over the gas ceiling, or whose declared gas limit would
+    /// take the block's total past the block gas limit. A proposer never
+    /// proposes them, so a proposal with any left out is invalid.
+    pub fn execute(&self, txs: &[SignedTransaction], time: i64) -> Result<Executed, LedgerError> {
         let reader = &self.reader;
         let read = reader.begin()?;
         let height = self.head.height + 1;
         let time = time.max(self.head.time);
         let mut world = BlockWorld::new(&read, &reader.modules)?;
         // Code deployed by this block, for the store.
-        let mut new_code: BTreeMap<Hash32, &[u8]> = BTreeMap::new();
+        let mut new_code: BTreeMap<Hash32, Vec<u8>> = BTreeMap::new();
         let mut receipts = Vec::new();
         let mut included = Vec::new();
+        let mut skipped = 0;
         let mut session = reader.vm.session();
         let mut block_gas: u64 = 0;
         let block = BlockInfo { time, height };
@@ -611,16 +646,23 @@ impl Chain {
             // The core checks the nonce again; asking first spares compiling
             // the code of a deployment that would be skipped.
             if tx.chain_id != *reader.chain_id || execute::nonce_check(&world, &sender, tx.nonce)?.is_some() {
+                skipped += 1;
                 continue;
             }
-            let Some(gas_after) = gas_fits(&reader.params, block_gas, tx.gas_limit) else { continue };
+            let Some(gas_after) = gas_fits(&reader.params, block_gas, tx.gas_limit) else {
+                skipped += 1;
+                continue;
+            };
             let (action, code) = match &tx.payload {
                 Payload::Deploy { code, args } => match reader.modules.prepare(code) {
                     Ok(deployed) => (
                         Action::Deploy { code: deployed.module, args },
                         Some((deployed.code_hash, &code[..])),
                     ),
-                    Err(_) => continue,
+                    Err(_) => {
+                        skipped += 1;
+                        continue;
+                    }
                 },
                 Payload::Call { contract, method, args } => {
                     (Action::Call { contract: *contract, entry: method, args }, None)
@@ -636,11 +678,14 @@ impl Chain {
             };
             let executed = match execute(&mut world, &mut session, &transaction, block)? {
                 Execution::Executed(executed) => executed,
-                Execution::Skipped(_) => continue,
+                Execution::Skipped(_) => {
+                    skipped += 1;
+                    continue;
+                }
             };
             block_gas = gas_after;
             if let (true, Some((code_hash, code))) = (executed.deployed, code) {
-                new_code.insert(code_hash, code);
+                new_code.insert(code_hash, code.to_vec());
             }
             let method = match &tx.payload {
                 Payload::Deploy { .. } => INIT,
@@ -655,40 +700,60 @@ impl Chain {
                 method,
                 &executed.report,
             ));
-            included.push(signed);
+            included.push(signed.clone());
         }
         drop(session);
         let changes = world.layer.take_changes();
-        let write = reader.db.begin_write().map_err(store_error)?;
-        let state_root = commit_changes(&read, &write, &changes, height)?;
+        let (state_root, tree) = tree_update(&read, &changes, height)?;
         // Each transaction's id (hashed once, by the receipt, over a body of
         // up to 3 MiB) and each receipt's canonical bytes are made once: the
         // roots hash them and the store keeps the same bytes.
-        let rows: Vec<TxRow<'_>> = included
-            .iter()
-            .zip(&receipts)
-            .map(|(signed, receipt)| TxRow {
-                id: receipt.transaction,
-                signed,
-                receipt,
-                bytes: receipt.encode(),
-            })
-            .collect();
+        let receipt_bytes: Vec<Vec<u8>> = receipts.iter().map(Receipt::encode).collect();
         let header = Header {
             height,
             parent: self.head.hash,
             time,
-            tx_root: merkle_root(&rows.iter().map(|r| leaf_hash(&r.id)).collect::<Vec<_>>()),
+            tx_root: merkle_root(&receipts.iter().map(|r| leaf_hash(&r.transaction)).collect::<Vec<_>>()),
             receipts_root: merkle_root(
-                &rows.iter().map(|r| leaf_hash(&sha256(&r.bytes))).collect::<Vec<_>>(),
+                &receipt_bytes.iter().map(|bytes| leaf_hash(&sha256(bytes))).collect::<Vec<_>>(),
             ),
             state_root,
+            gas_used: receipts.iter().fold(0u64, |sum, r| sum.saturating_add(r.gas_used)),
         };
-        let hash = header.hash();
-        let block = Block::new(&header, rows.iter().map(|r| hex(&r.id)).collect());
-        let code: Vec<(&Hash32, &[u8])> = new_code.iter().map(|(hash, code)| (hash, *code)).collect();
-        persist(&write, &block, &rows, &code)?;
-        let head = StoredHead { height, hash, time, state_root };
+        let block = Block::new(&header, receipts.iter().map(|r| hex(&r.transaction)).collect());
+        Ok(Executed { header, block, receipts, skipped, included, receipt_bytes, new_code, changes, tree })
+    }
+
+    /// Stores a block [`Chain::execute`] made over the current head, with
+    /// the certificate that decided it (if any), in one durable write.
+    /// Refused if the head moved since it was executed.
+    pub fn commit(
+        &mut self,
+        executed: Executed,
+        certificate: Option<&[u8]>,
+    ) -> Result<(Block, Vec<Receipt>), LedgerError> {
+        let Executed { header, block, receipts, included, receipt_bytes, new_code, changes, tree, .. } =
+            executed;
+        if header.parent != self.head.hash || header.height != self.head.height + 1 {
+            return Err(LedgerError::Stale { height: header.height, head: self.head.height });
+        }
+        let write = self.reader.db.begin_write().map_err(store_error)?;
+        write_state(&write, &tree, &changes)?;
+        let rows: Vec<TxRow<'_>> = included
+            .iter()
+            .zip(&receipts)
+            .zip(&receipt_bytes)
+            .map(|((signed, receipt), bytes)| TxRow { id: receipt.transaction, signed, receipt, bytes })
+            .collect();
+        persist(&write, &block, &rows, &new_code)?;
+        if let Some(certificate) = certificate {
+            write
+                .open_table(CERTIFICATES)
+                .map_err(store_error)?
+                .insert(header.height, certificate)
+                .map_err(store_error)?;
+        }
+        let head = StoredHead { height: header.height, hash: header.hash(), time: header.time, state_root: header.state_root };
         store::write_head(&write, &head)?;
         write.commit().map_err(store_error)?;
         self.head = head;
@@ -740,7 +805,7 @@ fn persist(
     write: &redb::WriteTransaction,
     block: &Block,
     rows: &[TxRow<'_>],
-    new_code: &[(&Hash32, &[u8])],
+    new_code: &BTreeMap<Hash32, Vec<u8>>,
 ) -> Result<(), LedgerError> {
     let block_json = serde_json::to_vec(block).map_err(store_error)?;
     write
@@ -755,7 +820,7 @@ fn persist(
     for TxRow { id, signed, receipt, bytes } in rows {
         let position = store::position(block.height, receipt.index);
         tx_table.insert(&position[..], &signed.encode()[..]).map_err(store_error)?;
-        receipt_table.insert(&position[..], &bytes[..]).map_err(store_error)?;
+        receipt_table.insert(&position[..], *bytes).map_err(store_error)?;
         tx_index.insert(&id[..], &position[..]).map_err(store_error)?;
         for (n, event) in receipt.events().iter().enumerate() {
             let mut key = event.contract.to_vec();
@@ -767,7 +832,7 @@ fn persist(
     }
     let mut code_table = write.open_table(CODE).map_err(store_error)?;
     for (hash, code) in new_code {
-        code_table.insert(&hash[..], *code).map_err(store_error)?;
+        code_table.insert(&hash[..], &code[..]).map_err(store_error)?;
     }
     Ok(())
 }

@@ -149,7 +149,7 @@ pub fn document() -> Value {
             }},
             "/v1/contracts/{address}/proof": { "get": {
                 "summary": "A proof of what a storage key held (a value, or nothing) after a block",
-                "description": "The `writ-state-proof/1` document (docs/ledger.md): the value or null, the \
+                "description": "The `writ-state-proof/2` document (docs/ledger.md): the value or null, the \
                     block's header and hash, and the state tree's proof. Check it offline with `writ verify-proof` \
                     or the `writ-proof` crate.",
                 "parameters": [address,
@@ -161,7 +161,7 @@ pub fn document() -> Value {
                 "responses": { "200": ok("the proof of presence or absence", json!({ "type": "object",
                         "required": ["format", "contract", "key", "value", "block_hash", "header", "proof"],
                         "properties": {
-                            "format": { "type": "string", "enum": ["writ-state-proof/1"] },
+                            "format": { "type": "string", "enum": ["writ-state-proof/2"] },
                             "contract": { "type": "string" },
                             "key": { "type": "string" },
                             "value": { "type": ["string", "null"] },

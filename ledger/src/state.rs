@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::{Arc, PoisonError, RwLock};
 
+use jmt::storage::TreeUpdateBatch;
 use jmt::{JellyfishMerkleTree, KeyHash, Version};
 use redb::{ReadOnlyTable, ReadTransaction, WriteTransaction};
 use writ_proof::keys::{self, ContractRecord};
@@ -143,19 +144,27 @@ fn tree_failed(error: anyhow::Error) -> LedgerError {
     LedgerError::Store(format!("the state tree: {error:#}"))
 }
 
-/// Computes the root after applying `changes` at `version` over the tree
-/// of `read`, and adds the new nodes and the changes to `write`.
-pub(crate) fn commit_changes(
+/// The root after applying `changes` at `version` over the tree of
+/// `read`, and the tree's new nodes; nothing is written.
+pub(crate) fn tree_update(
     read: &ReadTransaction,
-    write: &WriteTransaction,
     changes: &Changes,
     version: Version,
-) -> Result<Hash32, LedgerError> {
+) -> Result<(Hash32, TreeUpdateBatch), LedgerError> {
     let tables = tree_tables(read)?;
     let tree = Tree::new(&tables);
     let set = changes.iter().map(|(key, value)| (KeyHash(keys::key_hash(key)), value.clone()));
     let (root, batch) = tree.put_value_set(set, version).map_err(tree_failed)?;
-    write_batch(write, &batch).map_err(tree_failed)?;
+    Ok((root.0, batch))
+}
+
+/// Adds a block's tree nodes and its changes to the state table in `write`.
+pub(crate) fn write_state(
+    write: &WriteTransaction,
+    batch: &TreeUpdateBatch,
+    changes: &Changes,
+) -> Result<(), LedgerError> {
+    write_batch(write, batch).map_err(tree_failed)?;
     let mut table = write.open_table(STATE).map_err(store_error)?;
     for (key, value) in changes {
         match value {
@@ -163,7 +172,7 @@ pub(crate) fn commit_changes(
             None => table.remove(&key[..]).map_err(store_error)?,
         };
     }
-    Ok(root.0)
+    Ok(())
 }
 
 /// Writes the empty tree at version 0 and returns its root.

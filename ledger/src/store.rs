@@ -16,8 +16,9 @@ use crate::crypto::Hash32;
 use crate::params::ChainParams;
 
 /// The store format this node reads and writes. Format 1 (no tree tables,
-/// no marker) was written before the authenticated state tree.
-pub const STORE_FORMAT: u32 = 2;
+/// no marker) was written before the authenticated state tree; format 2
+/// before headers carried the gas used and blocks their certificates.
+pub const STORE_FORMAT: u32 = 3;
 
 /// The store file inside the data folder.
 pub const STORE_FILE: &str = "chain.redb";
@@ -50,6 +51,9 @@ pub(crate) const CODE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("cod
 /// State key → value: the latest state, for execution and iteration (the
 /// tree holds the same entries, authenticated and versioned).
 pub(crate) const STATE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("state");
+/// Height → the block's commit certificate as the consensus layer encodes
+/// it (absent for blocks a single node made alone).
+pub(crate) const CERTIFICATES: TableDefinition<u64, &[u8]> = TableDefinition::new("certificates");
 /// Contract ++ height ++ transaction index ++ event index → event JSON.
 pub(crate) const EVENTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("events");
 

@@ -254,6 +254,7 @@ fn changing_the_words_changes_no_root() {
             tx_root: parse_hex(&block.tx_root).unwrap(),
             receipts_root: merkle_root(&leaves),
             state_root: parse_hex(&block.state_root).unwrap(),
+            gas_used: stored.iter().map(|r| r.gas_used).sum(),
         };
         assert_eq!(hex(&header.hash()), block.hash);
     }

@@ -78,7 +78,22 @@ fn another_chain_or_an_older_format_is_refused() {
         write.commit().unwrap();
     }
     let message = refusal(old.path(), "files");
-    assert!(message.contains("format 1") && message.contains("format 2"), "{message}");
+    assert!(message.contains("format 1") && message.contains("format 3"), "{message}");
+
+    // A store of format 2: headers without the gas used.
+    let previous = tempfile::tempdir().unwrap();
+    made(previous.path());
+    {
+        let db = redb::Database::create(previous.path().join(STORE_FILE)).unwrap();
+        let write = db.begin_write().unwrap();
+        {
+            let mut meta = write.open_table(redb::TableDefinition::<&str, &[u8]>::new("meta")).unwrap();
+            meta.insert("format", 2u32.to_be_bytes().as_slice()).unwrap();
+        }
+        write.commit().unwrap();
+    }
+    let message = refusal(previous.path(), "files");
+    assert!(message.contains("format 2") && message.contains("format 3"), "{message}");
 }
 
 #[test]

@@ -14,20 +14,23 @@ pub struct Header {
     pub tx_root: Hash32,
     pub receipts_root: Hash32,
     pub state_root: Hash32,
+    /// The gas the block's transactions used, summed.
+    pub gas_used: u64,
 }
 
 impl Header {
-    /// SHA-256 of `writ-block/1` ‖ height ‖ parent ‖ time ‖ tx root ‖
-    /// receipts root ‖ state root (integers 8 bytes big-endian).
+    /// SHA-256 of `writ-block/2` ‖ height ‖ parent ‖ time ‖ tx root ‖
+    /// receipts root ‖ state root ‖ gas used (integers 8 bytes big-endian).
     pub fn hash(&self) -> Hash32 {
-        let mut bytes = Vec::with_capacity(12 + 8 + 32 + 8 + 96);
-        bytes.extend_from_slice(b"writ-block/1");
+        let mut bytes = Vec::with_capacity(12 + 8 + 32 + 8 + 96 + 8);
+        bytes.extend_from_slice(b"writ-block/2");
         bytes.extend_from_slice(&self.height.to_be_bytes());
         bytes.extend_from_slice(&self.parent);
         bytes.extend_from_slice(&self.time.to_be_bytes());
         bytes.extend_from_slice(&self.tx_root);
         bytes.extend_from_slice(&self.receipts_root);
         bytes.extend_from_slice(&self.state_root);
+        bytes.extend_from_slice(&self.gas_used.to_be_bytes());
         sha256(&bytes)
     }
 
@@ -39,6 +42,7 @@ impl Header {
             tx_root: hex::encode(self.tx_root),
             receipts_root: hex::encode(self.receipts_root),
             state_root: hex::encode(self.state_root),
+            gas_used: self.gas_used,
         }
     }
 }
@@ -53,6 +57,7 @@ pub struct HeaderJson {
     pub tx_root: String,
     pub receipts_root: String,
     pub state_root: String,
+    pub gas_used: u64,
 }
 
 impl HeaderJson {
@@ -66,6 +71,7 @@ impl HeaderJson {
             tx_root: hash(&self.tx_root, "the header's tx_root is not 32 bytes of hex")?,
             receipts_root: hash(&self.receipts_root, "the header's receipts_root is not 32 bytes of hex")?,
             state_root: hash(&self.state_root, "the header's state_root is not 32 bytes of hex")?,
+            gas_used: self.gas_used,
         })
     }
 }

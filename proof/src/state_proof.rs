@@ -2,7 +2,7 @@
 //! absence, the header of the block whose state it speaks of, and the
 //! tree's proof, checked against that header's state root.
 //!
-//! The format (`writ-state-proof/1`) is JSON; docs/ledger.md specifies it.
+//! The format (`writ-state-proof/2`) is JSON; docs/ledger.md specifies it.
 //! `proof` is the hex of the tree's proof in its own encoding (Borsh, as
 //! jmt 0.12 writes `SparseMerkleProof`): the leaf found on the key's path
 //! (absent for an empty subtree) and the sibling nodes from the bottom up.
@@ -15,7 +15,7 @@ use crate::header::HeaderJson;
 use crate::{Address, keys, parse_hex};
 
 /// The format tag every proof carries.
-pub const PROOF_FORMAT: &str = "writ-state-proof/1";
+pub const PROOF_FORMAT: &str = "writ-state-proof/2";
 
 /// Most bytes a proof file may have: a tree proof has at most 256
 /// siblings of at most 65 bytes each, far below this.

@@ -13,6 +13,7 @@ fn document(proof_hex: String, value: Option<String>) -> StateProof {
         tx_root: [0; 32],
         receipts_root: [0; 32],
         state_root: [7; 32],
+        gas_used: 0,
     };
     StateProof {
         format: writ_proof::PROOF_FORMAT.to_string(),
@@ -56,5 +57,5 @@ fn structured_but_wrong_proofs_are_refused() {
     }
     let mut other = document(String::new(), None);
     other.format = "writ-state-proof/2".into();
-    assert!(other.verify().unwrap_err().to_string().contains("writ-state-proof/1"));
+    assert!(other.verify().unwrap_err().to_string().contains("writ-state-proof/2"));
 }

@@ -18,7 +18,7 @@ use redb::{Database, ReadableDatabase};
 use writ_proof::keys;
 use writ_proof::{Header, StateProof, Verdict};
 
-use crate::state::{Changes, Layer, Tree, commit_changes, tree_tables};
+use crate::state::{Changes, Layer, Tree, tree_tables, tree_update, write_state};
 use crate::store::{self, StoredHead};
 
 #[derive(Debug, Clone)]
@@ -64,7 +64,8 @@ fn open(dir: &Path) -> Arc<Database> {
 fn write_block(db: &Database, changes: &Changes, height: u64, commit: bool) -> [u8; 32] {
     let read = db.begin_read().unwrap();
     let write = db.begin_write().unwrap();
-    let root = commit_changes(&read, &write, changes, height).unwrap();
+    let (root, batch) = tree_update(&read, changes, height).unwrap();
+    write_state(&write, &batch, changes).unwrap();
     store::write_head(&write, &StoredHead { height, state_root: root, ..StoredHead::default() }).unwrap();
     if commit {
         write.commit().unwrap();
@@ -123,6 +124,7 @@ fn check(db: &Database, model: &BTreeMap<Vec<u8>, Vec<u8>>, height: u64) {
         tx_root: [0; 32],
         receipts_root: [0; 32],
         state_root: root,
+        gas_used: 0,
     };
     for n in 0..48u8 {
         let contract = [n % 2; 20];
@@ -212,6 +214,7 @@ fn tampered_proofs_are_refused() {
         tx_root: [0; 32],
         receipts_root: [0; 32],
         state_root: root,
+        gas_used: 0,
     };
     let absent = keys::storage(&[9; 20], b"nobody");
     for full in [key(3), key(17), absent] {
