@@ -6,12 +6,23 @@
 //! or held nothing, in the state of one block, and carries that block's
 //! header so the proof can be tied to a block hash the reader trusts.
 //!
-//! Boundary: this crate knows the state-key layout, the header hash and
-//! the proof format, and nothing of nodes, stores or the VM, so that an
-//! auditor's or a court's tool can embed it alone.
+//! A network's blocks are decided by its validators: [`genesis`] reads the
+//! genesis document that names them, and [`certificate`] checks that more
+//! than two thirds of their power signed a block, so a proof can be
+//! trusted under the network's genesis without trusting the node that
+//! served it. [`signature`] is the one Ed25519 rule (ZIP-215) of votes,
+//! transactions and contracts alike.
+//!
+//! Boundary: this crate knows the state-key layout, the header hash, the
+//! vote encoding and the proof, genesis and certificate formats, and
+//! nothing of nodes, stores or the VM, so that an auditor's or a court's
+//! tool can embed it alone.
 
+pub mod certificate;
+pub mod genesis;
 pub mod header;
 pub mod keys;
+pub mod signature;
 pub mod state_proof;
 
 pub use header::Header;

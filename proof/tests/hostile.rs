@@ -56,6 +56,6 @@ fn structured_but_wrong_proofs_are_refused() {
         assert!(document(hex::encode(&bytes), None).verify().is_err());
     }
     let mut other = document(String::new(), None);
-    other.format = "writ-state-proof/2".into();
+    other.format = "writ-state-proof/1".into();
     assert!(other.verify().unwrap_err().to_string().contains("writ-state-proof/2"));
 }

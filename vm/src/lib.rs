@@ -17,7 +17,9 @@ pub mod gas;
 mod host;
 pub mod limits;
 pub mod outcome;
-pub mod signature;
+/// The one Ed25519 rule (ZIP-215): `writ-proof` holds it so that offline
+/// verifiers of votes use the rule the VM and the ledger use.
+pub use writ_proof::signature;
 pub mod state;
 pub mod validate;
 mod vm;
