@@ -235,6 +235,7 @@ async fn status(State(node): State<Shared>) -> Answer {
         "state_root": head.state_root,
         "pending": node.pending(),
         "executing": node.executing(),
+        "consensus": node.network_status(),
     })))
 }
 
@@ -250,8 +251,18 @@ struct WaitQuery {
     wait: bool,
 }
 
+/// The header a node puts on a submission it passes on to a peer, so that
+/// the peer does not pass it on again (peers are a full mesh: one hop
+/// reaches every node).
+pub const RELAY_HEADER: &str = "x-writ-relayed";
+
+fn is_relayed(headers: &axum::http::HeaderMap) -> bool {
+    headers.contains_key(RELAY_HEADER)
+}
+
 async fn submit(
     State(node): State<Shared>,
+    headers: axum::http::HeaderMap,
     query: Result<Query<WaitQuery>, QueryRejection>,
     body: Result<axum::Json<Submission>, JsonRejection>,
 ) -> Result<Response, ApiError> {
@@ -259,11 +270,18 @@ async fn submit(
     let axum::Json(submission) = body?;
     let bytes = hex::decode(submission.tx.strip_prefix("0x").unwrap_or(&submission.tx))
         .map_err(|_| ApiError::bad("bad_hex", "`tx` is not hex"))?;
+    let relayed = is_relayed(&headers);
     let submitted = {
         let node = Arc::clone(&node);
-        tokio::task::spawn_blocking(move || node.submit(&bytes))
-            .await
-            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "node_failure", e.to_string()))?
+        tokio::task::spawn_blocking(move || {
+            let outcome = node.submit(&bytes);
+            if outcome.is_ok() && !relayed {
+                node.relay(bytes);
+            }
+            outcome
+        })
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "node_failure", e.to_string()))?
     };
     let id = submitted?;
     if !query.wait {
@@ -291,8 +309,10 @@ struct Batch {
 /// bulk loads pay for one request instead of thousands.
 async fn submit_batch(
     State(node): State<Shared>,
+    headers: axum::http::HeaderMap,
     body: Result<axum::Json<Batch>, JsonRejection>,
 ) -> Result<Response, ApiError> {
+    let relayed = is_relayed(&headers);
     let axum::Json(batch) = body?;
     if batch.txs.len() > BATCH_TXS_MAX {
         return Err(ApiError::new(
@@ -310,7 +330,15 @@ async fn submit_batch(
                 .map(|text| hex::decode(text.strip_prefix("0x").unwrap_or(text)).ok())
                 .collect();
             let well_formed: Vec<&[u8]> = decoded.iter().flatten().map(Vec::as_slice).collect();
-            let mut submitted = node.submit_many(&well_formed).into_iter();
+            let outcomes = node.submit_many(&well_formed);
+            if !relayed {
+                for (bytes, outcome) in well_formed.iter().zip(&outcomes) {
+                    if outcome.is_ok() {
+                        node.relay(bytes.to_vec());
+                    }
+                }
+            }
+            let mut submitted = outcomes.into_iter();
             decoded
                 .iter()
                 .map(|bytes| {
@@ -374,9 +402,18 @@ async fn block(State(node): State<Shared>, height: Result<Path<String>, PathReje
 }
 
 async fn block_at(node: &Shared, height: u64) -> Answer {
-    match read(node, move |r| r.block(height)).await?? {
-        Some(block) => Ok(axum::Json(serde_json::to_value(block).unwrap_or(Json::Null))),
-        None => {
+    match read(node, move |r| Ok::<_, LedgerError>((r.block(height)?, r.certificate(height)?))).await?? {
+        (Some(block), certificate) => {
+            let mut json = serde_json::to_value(block).unwrap_or(Json::Null);
+            // A networked node's block comes with the precommits that
+            // decided it (`writ-certificate/1`); a single node's with null.
+            let certificate = certificate.and_then(|bytes| serde_json::from_slice::<Json>(&bytes).ok());
+            if let Some(object) = json.as_object_mut() {
+                object.insert("certificate".into(), certificate.unwrap_or(Json::Null));
+            }
+            Ok(axum::Json(json))
+        }
+        (None, _) => {
             let latest = read(node, |r| r.head()).await??.height;
             Err(ApiError::not_found(format!("no block {height}; the latest is {latest}")))
         }
@@ -578,7 +615,7 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    let producer = tokio::spawn(Arc::clone(&node).run_producer(stop.clone()));
+    let producer = node.config().produce_blocks.then(|| tokio::spawn(Arc::clone(&node).run_producer(stop.clone())));
     let mut shutdown = stop;
     let listener = crate::parse_errors::JsonErrorListener(listener);
     axum::serve(listener, router(node))
@@ -590,6 +627,8 @@ pub async fn serve(
             }
         })
         .await?;
-    let _ = producer.await;
+    if let Some(producer) = producer {
+        let _ = producer.await;
+    }
     Ok(())
 }

@@ -333,6 +333,18 @@ impl Reader {
         read_block(&self.begin()?, height)
     }
 
+    /// The stored commit certificate of the block at `height` (the
+    /// consensus layer's bytes), if it was decided by a network.
+    pub fn certificate(&self, height: u64) -> Result<Option<Vec<u8>>, LedgerError> {
+        let read = self.begin()?;
+        let table = match read.open_table(CERTIFICATES) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(error) => return Err(store_error(error)),
+        };
+        Ok(table.get(height).map_err(store_error)?.map(|v| v.value().to_vec()))
+    }
+
     pub fn receipt(&self, id: &Hash32) -> Result<Option<Receipt>, LedgerError> {
         let read = self.begin()?;
         let Some(position) = find_position(&read, id)? else { return Ok(None) };

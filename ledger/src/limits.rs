@@ -105,6 +105,12 @@ pub const VIEW_GAS_LIMIT: u64 = 100_000_000;
 /// store write of a few megabytes.
 pub const BLOCK_TXS_DEFAULT: usize = 10_000;
 
+/// Most bytes of a block's transactions (their canonical encodings) in a
+/// network of nodes: a proposal travels in parts and a decided block is
+/// served whole to a node catching up, and the consensus engine's
+/// messages are bounded (docs/consensus.md). Two largest transactions fit.
+pub const BLOCK_BYTES_MAX: usize = 8 * 1024 * 1024;
+
 /// Default time between blocks, in milliseconds: latency from submission
 /// to receipt is one to two intervals.
 pub const BLOCK_INTERVAL_MS_DEFAULT: u64 = 200;
@@ -195,6 +201,8 @@ const _: () = assert!(BATCH_BODY_BYTES_MAX >= SUBMIT_BODY_BYTES_MAX);
 const _: () = assert!(VIEW_BODY_BYTES_MAX >= 2 * TX_ARGS_BYTES_MAX);
 // Every transaction the ceiling allows fits in a block, and the VM runs it.
 const _: () = assert!(TX_GAS_LIMIT_MAX_DEFAULT <= BLOCK_GAS_LIMIT_DEFAULT);
+// A block can hold any transaction the node accepts.
+const _: () = assert!(BLOCK_BYTES_MAX >= 2 * TX_BYTES_MAX);
 const _: () = assert!(TX_GAS_LIMIT_MAX_DEFAULT <= CALL_GAS_LIMIT_MAX);
 const _: () = assert!(VIEW_GAS_LIMIT <= TX_GAS_LIMIT_MAX_DEFAULT);
 // A sender's share of the mempool holds a largest transaction, so a

@@ -198,6 +198,61 @@ impl Mempool {
         }
     }
 
+    /// The transactions a proposer would put in the next block, left in
+    /// the queue (in a network a round may fail and another proposer's
+    /// block be decided): the longest prefix within the gas limit,
+    /// `count_max` and `bytes_max`.
+    pub fn peek_block(&self, block_gas_limit: u64, count_max: usize, bytes_max: usize) -> Vec<SignedTransaction> {
+        let mut bytes = 0usize;
+        let within_bytes = self
+            .queue
+            .iter()
+            .take_while(|w| {
+                bytes = bytes.saturating_add(w.bytes);
+                bytes <= bytes_max
+            })
+            .count();
+        let gas = self.queue.iter().map(|w| w.signed.tx.gas_limit);
+        let n = block_prefix(gas, block_gas_limit, count_max.min(within_bytes));
+        self.queue.iter().take(n).map(|w| w.signed.clone()).collect()
+    }
+
+    /// A block was decided (whoever proposed it): its transactions leave
+    /// the queue, and so does every waiting transaction of its senders
+    /// whose nonce the chain has now used (`chain_next` gives a sender's
+    /// next nonce after the block), since no block can include it.
+    pub fn remove_decided(&mut self, ids: &[Hash32], mut chain_next: impl FnMut(&Address) -> u64) {
+        let decided: HashSet<&Hash32> = ids.iter().collect();
+        let senders: HashSet<Address> =
+            self.queue.iter().filter(|w| decided.contains(&w.id)).map(|w| w.sender).collect();
+        let next: HashMap<Address, u64> = senders.iter().map(|s| (*s, chain_next(s))).collect();
+        let mut removed = Vec::new();
+        let mut kept = VecDeque::with_capacity(self.queue.len());
+        for waiting in self.queue.drain(..) {
+            let used = next.get(&waiting.sender).is_some_and(|n| waiting.signed.tx.nonce < *n);
+            if decided.contains(&waiting.id) || used {
+                removed.push(waiting);
+            } else {
+                kept.push_back(waiting);
+            }
+        }
+        self.queue = kept;
+        for waiting in &removed {
+            self.count_out(waiting);
+            self.ids.remove(&waiting.id);
+        }
+        for id in ids {
+            self.ids.remove(id);
+        }
+        // Each affected sender's next nonce counts what it still has waiting.
+        for sender in senders {
+            match self.queue.iter().filter(|w| w.sender == sender).map(|w| w.signed.tx.nonce).max() {
+                Some(last) => self.next.insert(sender, last.saturating_add(1)),
+                None => self.next.remove(&sender),
+            };
+        }
+    }
+
     fn count_in(&mut self, waiting: &Waiting) {
         self.bytes = self.bytes.saturating_add(waiting.bytes);
         let share = self.shares.entry(waiting.sender).or_default();
@@ -343,5 +398,31 @@ mod tests {
         let batch = pool.take_block(1, 100);
         pool.finish(&ids(&batch));
         pool.check_room(&other.sender, other.bytes).unwrap();
+    }
+
+    #[test]
+    fn a_decided_block_removes_its_transactions_and_used_nonces_only() {
+        let mut pool = Mempool::new(MempoolLimits::default());
+        let a0 = waiting(1, 0, 10, 4);
+        let a1 = waiting(1, 1, 10, 4);
+        let b0 = waiting(2, 0, 10, 4);
+        let b0_twin = waiting(2, 0, 11, 4);
+        let c0 = waiting(3, 0, 10, 4);
+        for w in [a0.clone(), a1.clone(), b0.clone(), b0_twin.clone(), c0.clone()] {
+            pool.push(w);
+        }
+        assert_eq!(pool.peek_block(1_000, 100, usize::MAX).len(), 5);
+        assert_eq!(pool.peek_block(25, 100, usize::MAX).len(), 2);
+        assert_eq!(pool.peek_block(1_000, 3, usize::MAX).len(), 3);
+        assert_eq!(pool.peek_block(1_000, 100, a0.bytes * 2).len(), 2);
+        assert_eq!(pool.len(), 5, "peeking takes nothing");
+        // Another node's block held a0 and b0: b0's twin (same nonce) can
+        // never be included now; a1 and c0 still can.
+        pool.remove_decided(&[a0.id, b0.id], |sender| if *sender == a0.sender { 1 } else { 1 });
+        assert_eq!(ids(&pool.queue.iter().cloned().collect::<Vec<_>>()), vec![a1.id, c0.id]);
+        assert!(!pool.contains(&b0_twin.id) && !pool.contains(&a0.id) && pool.contains(&a1.id));
+        assert_eq!(pool.next_nonce(&a0.sender), Some(2));
+        assert_eq!(pool.next_nonce(&b0.sender), None);
+        assert_exact(&pool);
     }
 }

@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crate::block::Block;
-use crate::chain::{Chain, LedgerError, Reader, Rejection, check_nonce};
+use crate::chain::{Chain, Executed, Head, LedgerError, Reader, Rejection, check_nonce};
 use crate::crypto::{Address, Hash32};
-use crate::limits::{BLOCK_INTERVAL_MS_DEFAULT, BLOCK_TXS_DEFAULT, STORE_CACHE_BYTES_DEFAULT};
+use crate::limits::{BLOCK_BYTES_MAX, BLOCK_INTERVAL_MS_DEFAULT, BLOCK_TXS_DEFAULT, STORE_CACHE_BYTES_DEFAULT};
 use crate::mempool::{Mempool, MempoolLimits, NoRoom, Waiting};
 use crate::params::ChainParams;
 use crate::receipt::Receipt;
@@ -36,6 +36,10 @@ pub struct NodeConfig {
     pub params: ChainParams,
     /// How much may wait for a block.
     pub mempool: MempoolLimits,
+    /// Whether this node makes blocks alone (a one-node chain). In a
+    /// network the consensus layer decides blocks through
+    /// [`Node::propose`], [`Node::execute`] and [`Node::commit`] instead.
+    pub produce_blocks: bool,
 }
 
 impl NodeConfig {
@@ -49,6 +53,7 @@ impl NodeConfig {
             store_cache_bytes: STORE_CACHE_BYTES_DEFAULT,
             params: ChainParams::DEFAULT,
             mempool: MempoolLimits::default(),
+            produce_blocks: true,
         }
     }
 }
@@ -75,6 +80,26 @@ pub struct Node {
     config: NodeConfig,
     /// The latest durable height, for waiters.
     height: tokio::sync::watch::Sender<u64>,
+    /// What the consensus layer reports, for `/v1/status` (none alone).
+    network: Mutex<Option<NetworkStatus>>,
+    /// Where accepted submissions go to be passed on to peers.
+    relay: Mutex<Option<std::sync::mpsc::SyncSender<Vec<u8>>>>,
+}
+
+/// A networked node's consensus state, as the status endpoint shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct NetworkStatus {
+    /// `validator` or `full node`.
+    pub role: String,
+    /// The height being decided and its current round.
+    pub deciding_height: u64,
+    pub round: Option<u32>,
+    /// Validators from which a vote or proposal arrived at the last height.
+    pub validators_seen: usize,
+    /// Peers with an open connection.
+    pub peers_connected: usize,
+    /// When (Unix seconds, wall clock) this node last stored a decided block.
+    pub last_decided_time: Option<i64>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -88,7 +113,15 @@ impl Node {
         let (height, _) = tokio::sync::watch::channel(chain.head().height);
         let mempool = Mutex::new(Mempool::new(config.mempool));
         let reader = chain.reader().clone();
-        Ok(Node { chain: Mutex::new(chain), reader, mempool, config, height })
+        Ok(Node {
+            chain: Mutex::new(chain),
+            reader,
+            mempool,
+            config,
+            height,
+            network: Mutex::new(None),
+            relay: Mutex::new(None),
+        })
     }
 
     pub fn config(&self) -> &NodeConfig {
@@ -258,6 +291,67 @@ impl Node {
                 );
                 Err(error)
             }
+        }
+    }
+
+    /// The block this node would propose at `time`: waiting transactions
+    /// (left waiting) executed over the head, nothing stored.
+    pub fn propose(&self, time: i64) -> Result<Executed, LedgerError> {
+        let chain = lock(&self.chain);
+        let txs = lock(&self.mempool).peek_block(
+            chain.params().block_gas_limit(),
+            self.config.max_block_txs,
+            BLOCK_BYTES_MAX,
+        );
+        chain.execute(&txs, time)
+    }
+
+    /// Executes a proposed block's transactions over the head, nothing
+    /// stored (a validator's check before it votes).
+    pub fn execute(&self, txs: &[SignedTransaction], time: i64) -> Result<Executed, LedgerError> {
+        lock(&self.chain).execute(txs, time)
+    }
+
+    /// The head the writer last committed.
+    pub fn head(&self) -> Head {
+        lock(&self.chain).head()
+    }
+
+    /// Stores a decided block with its certificate, and drops its
+    /// transactions (and any whose nonce it used) from the mempool.
+    pub fn commit(&self, executed: Executed, certificate: Option<&[u8]>) -> Result<Block, LedgerError> {
+        let mut chain = lock(&self.chain);
+        let ids: Vec<Hash32> = executed.receipts.iter().map(|r| r.transaction).collect();
+        let (block, _) = chain.commit(executed, certificate)?;
+        drop(chain);
+        let reader = &self.reader;
+        lock(&self.mempool).remove_decided(&ids, |sender| reader.next_nonce(sender).unwrap_or(0));
+        self.height.send_replace(block.height);
+        Ok(block)
+    }
+
+    /// Records the consensus layer's state for the status endpoint.
+    pub fn set_network_status(&self, status: NetworkStatus) {
+        *lock(&self.network) = Some(status);
+    }
+
+    pub fn network_status(&self) -> Option<NetworkStatus> {
+        lock(&self.network).clone()
+    }
+
+    /// Passes every transaction accepted from a client (not one relayed
+    /// by a peer) to `relay`, which forwards it to the other nodes.
+    pub fn set_relay(&self, relay: std::sync::mpsc::SyncSender<Vec<u8>>) {
+        *lock(&self.relay) = Some(relay);
+    }
+
+    /// Hands accepted client submissions to the relay, if there is one.
+    /// A full relay queue drops the copy (peers still get the transaction
+    /// in this node's proposals or through their own clients): relaying
+    /// never blocks or fails a submission.
+    pub fn relay(&self, bytes: Vec<u8>) {
+        if let Some(relay) = lock(&self.relay).as_ref() {
+            let _ = relay.try_send(bytes);
         }
     }
 

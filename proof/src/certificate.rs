@@ -230,6 +230,7 @@ mod tests {
                     public_key: hex::encode(key.verifying_key().to_bytes()),
                     power: *power,
                     peer: format!("127.0.0.1:{}", 7000 + n),
+                    api: format!("127.0.0.1:{}", 7100 + n),
                 })
                 .collect(),
         };

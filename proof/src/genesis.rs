@@ -33,6 +33,9 @@ pub struct ValidatorEntry {
     pub power: u64,
     /// Where its peers reach it: `host:port` of its consensus listener.
     pub peer: String,
+    /// Where its HTTP API listens (`host:port`): other nodes pass the
+    /// transactions their clients submit on to it.
+    pub api: String,
 }
 
 /// The genesis document as written.
@@ -61,6 +64,7 @@ pub struct Validator {
     pub address: Address,
     pub power: u64,
     pub peer: String,
+    pub api: String,
 }
 
 /// A checked genesis.
@@ -92,6 +96,14 @@ pub fn validator_address(public_key: &[u8; 32]) -> Address {
     let mut address = [0u8; 20];
     address.copy_from_slice(&digest[..20]);
     address
+}
+
+/// `host:port` split, the port a number (an IPv6 host in brackets).
+pub fn split_host_port(address: &str) -> Option<(&str, u16)> {
+    let (host, port) = address.rsplit_once(':')?;
+    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    let port = port.parse().ok()?;
+    (!host.is_empty()).then_some((host, port))
 }
 
 impl Genesis {
@@ -133,8 +145,13 @@ impl Genesis {
                 .checked_add(entry.power)
                 .filter(|total| *total <= TOTAL_POWER_MAX)
                 .ok_or_else(|| refuse(format!("the total power exceeds {TOTAL_POWER_MAX}")))?;
-            if entry.name.trim().is_empty() || entry.peer.trim().is_empty() {
-                return Err(refuse(format!("validator {n}: it needs a name and a peer address")));
+            if entry.name.trim().is_empty() || entry.peer.trim().is_empty() || entry.api.trim().is_empty() {
+                return Err(refuse(format!("validator {n}: it needs a name, a peer address and an API address")));
+            }
+            for (what, address) in [("peer", &entry.peer), ("API", &entry.api)] {
+                if split_host_port(address).is_none() {
+                    return Err(refuse(format!("{which}: its {what} address `{address}` is not host:port")));
+                }
             }
             let address = validator_address(&public_key);
             if validators.iter().any(|v| v.address == address) {
@@ -143,7 +160,14 @@ impl Genesis {
             if validators.iter().any(|v| v.peer == entry.peer) {
                 return Err(refuse(format!("{which}: its peer address `{}` is listed twice", entry.peer)));
             }
-            validators.push(Validator { name: entry.name, public_key, address, power: entry.power, peer: entry.peer });
+            validators.push(Validator {
+                name: entry.name,
+                public_key,
+                address,
+                power: entry.power,
+                peer: entry.peer,
+                api: entry.api,
+            });
         }
         Ok(Genesis {
             chain_id: file.chain_id,
@@ -201,7 +225,13 @@ mod tests {
     }
 
     fn entry(n: u8, power: u64) -> ValidatorEntry {
-        ValidatorEntry { name: format!("agency {n}"), public_key: key(n), power, peer: format!("127.0.0.1:{}", 9000 + n as u16) }
+        ValidatorEntry {
+            name: format!("agency {n}"),
+            public_key: key(n),
+            power,
+            peer: format!("127.0.0.1:{}", 9000 + n as u16),
+            api: format!("127.0.0.1:{}", 8000 + n as u16),
+        }
     }
 
     #[test]
@@ -229,6 +259,7 @@ mod tests {
             ),
             (GenesisFile { format: "writ-genesis/9".into(), ..file(vec![entry(1, 1)]) }, "writ-genesis/1"),
             (GenesisFile { block_gas_limit: 10, ..file(vec![entry(1, 1)]) }, "block gas limit"),
+            (file(vec![ValidatorEntry { peer: "nowhere".into(), ..entry(1, 1) }]), "not host:port"),
         ];
         for (file, why) in cases {
             let error = Genesis::parse(file.to_json().as_bytes()).unwrap_err();

@@ -1,0 +1,102 @@
+//! A network of nodes inside one process, on 127.0.0.1: for tests, for
+//! `writ demo --nodes 4` and for the benchmark. Each node is a real node
+//! (its own store, API, consensus engine and peer connections); only the
+//! process is shared.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::init::init_network;
+use crate::network::{NetError, Running, Settings, start};
+
+/// A running local network.
+pub struct Testnet {
+    pub dir: PathBuf,
+    pub configs: Vec<PathBuf>,
+    /// Each node, or `None` while it is stopped.
+    pub nodes: Vec<Option<Running>>,
+    vm: Arc<writ_vm::Vm>,
+    tune: fn(&mut Settings),
+}
+
+/// Ports nobody listens on now (the OS picks them; a test binds them soon after).
+pub fn free_ports(n: usize) -> std::io::Result<Vec<u16>> {
+    let listeners: Vec<std::net::TcpListener> =
+        (0..n).map(|_| std::net::TcpListener::bind("127.0.0.1:0")).collect::<Result<_, _>>()?;
+    listeners.iter().map(|l| l.local_addr().map(|a| a.port())).collect()
+}
+
+impl Testnet {
+    /// Writes and starts a network of `n` validators in `dir`; `tune`
+    /// adjusts each node's settings (timeouts, faults) before it starts.
+    pub async fn start(dir: &Path, n: usize, tune: fn(&mut Settings)) -> Result<Testnet, NetError> {
+        let ports = free_ports(2 * n).map_err(|e| NetError::Listen { address: "127.0.0.1:0".into(), why: e.to_string() })?;
+        let configs = init_network(dir, "testnet", n, &move |k| (ports[2 * k], ports[2 * k + 1]))?;
+        let vm = Arc::new(writ_vm::Vm::new(writ_vm::VmOptions::in_memory()).map_err(|e| NetError::Engine(e.to_string()))?);
+        let mut net = Testnet { dir: dir.to_path_buf(), configs, nodes: Vec::new(), vm, tune };
+        for k in 0..n {
+            let running = net.launch(k).await?;
+            net.nodes.push(Some(running));
+        }
+        Ok(net)
+    }
+
+    async fn launch(&self, k: usize) -> Result<Running, NetError> {
+        let mut settings = Settings::load(&self.configs[k])?;
+        (self.tune)(&mut settings);
+        start(settings, Arc::clone(&self.vm)).await
+    }
+
+    /// Stops node `k` (as a crash would: nothing is flushed beyond what
+    /// every write already made durable).
+    pub async fn kill(&mut self, k: usize) {
+        if let Some(running) = self.nodes.get_mut(k).and_then(Option::take) {
+            running.stop().await;
+        }
+    }
+
+    /// Starts node `k` again on its store.
+    pub async fn restart(&mut self, k: usize) -> Result<(), NetError> {
+        let running = self.launch(k).await?;
+        self.nodes[k] = Some(running);
+        Ok(())
+    }
+
+    /// Removes node `k`'s data (it must be stopped).
+    pub fn wipe(&self, k: usize) -> std::io::Result<()> {
+        let data = self.configs[k].parent().unwrap_or(Path::new(".")).join("data");
+        std::fs::remove_dir_all(data)
+    }
+
+    /// Node `k`'s API base URL, while it runs.
+    pub fn api(&self, k: usize) -> Option<String> {
+        self.nodes.get(k)?.as_ref().map(|r| format!("http://{}", r.api))
+    }
+
+    /// Each running node's head height.
+    pub fn heights(&self) -> Vec<Option<u64>> {
+        self.nodes.iter().map(|n| n.as_ref().map(|r| r.node.head().height)).collect()
+    }
+
+    /// Waits until every running node is at `height` or above.
+    pub async fn wait_for(&self, height: u64, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self.heights().iter().flatten().all(|h| *h >= height) {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Stops every node.
+    pub async fn stop(mut self) {
+        for k in 0..self.nodes.len() {
+            self.kill(k).await;
+        }
+    }
+}
