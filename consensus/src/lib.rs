@@ -13,6 +13,7 @@ pub mod app;
 pub mod codec;
 pub mod context;
 pub mod init;
+pub mod links;
 pub mod network;
 pub mod parts;
 pub mod relay;

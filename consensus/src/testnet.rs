@@ -18,6 +18,8 @@ pub struct Testnet {
     pub nodes: Vec<Option<Running>>,
     vm: Arc<writ_vm::Vm>,
     tune: fn(&mut Settings),
+    /// The proxies between nodes, for networks a test partitions.
+    pub links: Option<crate::links::Links>,
 }
 
 /// Ports nobody listens on now (the OS picks them; a test binds them soon after).
@@ -31,10 +33,23 @@ impl Testnet {
     /// Writes and starts a network of `n` validators in `dir`; `tune`
     /// adjusts each node's settings (timeouts, faults) before it starts.
     pub async fn start(dir: &Path, n: usize, tune: fn(&mut Settings)) -> Result<Testnet, NetError> {
-        let ports = free_ports(2 * n).map_err(|e| NetError::Listen { address: "127.0.0.1:0".into(), why: e.to_string() })?;
+        Testnet::start_with(dir, n, tune, false).await
+    }
+
+    /// [`Testnet::start`], with every link between nodes through a proxy
+    /// that [`Testnet::partition`] can cut.
+    pub async fn start_linked(dir: &Path, n: usize, tune: fn(&mut Settings)) -> Result<Testnet, NetError> {
+        Testnet::start_with(dir, n, tune, true).await
+    }
+
+    async fn start_with(dir: &Path, n: usize, tune: fn(&mut Settings), linked: bool) -> Result<Testnet, NetError> {
+        let listen_error = |e: std::io::Error| NetError::Listen { address: "127.0.0.1:0".into(), why: e.to_string() };
+        let ports = free_ports(2 * n).map_err(listen_error)?;
+        let p2p: Vec<String> = (0..n).map(|k| format!("127.0.0.1:{}", ports[2 * k + 1])).collect();
         let configs = init_network(dir, "testnet", n, &move |k| (ports[2 * k], ports[2 * k + 1]))?;
         let vm = Arc::new(writ_vm::Vm::new(writ_vm::VmOptions::in_memory()).map_err(|e| NetError::Engine(e.to_string()))?);
-        let mut net = Testnet { dir: dir.to_path_buf(), configs, nodes: Vec::new(), vm, tune };
+        let links = if linked { Some(crate::links::Links::start(&p2p).await.map_err(listen_error)?) } else { None };
+        let mut net = Testnet { dir: dir.to_path_buf(), configs, nodes: Vec::new(), vm, tune, links };
         for k in 0..n {
             let running = net.launch(k).await?;
             net.nodes.push(Some(running));
@@ -44,6 +59,9 @@ impl Testnet {
 
     async fn launch(&self, k: usize) -> Result<Running, NetError> {
         let mut settings = Settings::load(&self.configs[k])?;
+        if let Some(links) = &self.links {
+            settings.dial = (0..self.configs.len()).filter(|&to| to != k).map(|to| links.address(k, to)).collect();
+        }
         (self.tune)(&mut settings);
         start(settings, Arc::clone(&self.vm)).await
     }
@@ -90,6 +108,20 @@ impl Testnet {
                 return false;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Cuts the links between groups of nodes (a linked network only).
+    pub fn partition(&self, groups: &[&[usize]]) {
+        if let Some(links) = &self.links {
+            links.partition(groups);
+        }
+    }
+
+    /// Restores every link.
+    pub fn heal(&self) {
+        if let Some(links) = &self.links {
+            links.heal();
         }
     }
 

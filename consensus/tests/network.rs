@@ -65,3 +65,147 @@ fn four_validators_agree_on_every_block_under_load() {
         net.stop().await;
     });
 }
+
+/// Submits `txs` (deployment first) through the running nodes, each
+/// sender's to one node, and waits until every running node has all.
+async fn load(net: &Testnet, txs: &[writ_ledger::tx::SignedTransaction]) {
+    let apis: Vec<String> = (0..net.nodes.len()).filter_map(|k| net.api(k)).collect();
+    common::post(&apis[0], &txs[0]).unwrap();
+    assert!(wait_for_receipts(net, &[txs[0].tx.id()], Duration::from_secs(60)).await, "the deployment");
+    let rest = txs[1..].to_vec();
+    let targets = apis.clone();
+    tokio::task::spawn_blocking(move || {
+        for tx in &rest {
+            let k = tx.tx.sender()[0] as usize % targets.len();
+            common::post(&targets[k], tx).unwrap();
+        }
+    })
+    .await
+    .unwrap();
+    let ids: Vec<[u8; 32]> = txs.iter().map(|t| t.tx.id()).collect();
+    assert!(wait_for_receipts(net, &ids, Duration::from_secs(120)).await, "not every node has every receipt");
+}
+
+fn same_chains(net: &Testnet) -> u64 {
+    let height = net.heights().into_iter().flatten().min().unwrap();
+    let chains = chains(net, height);
+    assert!(chains.windows(2).all(|w| w[0] == w[1]), "the nodes' chains differ up to {height}");
+    height
+}
+
+#[test]
+fn a_killed_validator_is_not_missed_and_catches_up_on_restart() {
+    runtime().block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let mut net = Testnet::start(dir.path(), 4, quick).await.unwrap();
+        assert!(net.wait_for(2, Duration::from_secs(60)).await);
+        net.kill(3).await;
+        let before = net.heights()[0].unwrap();
+        // Three of four still decide, under load.
+        load(&net, &workload(6, 60)).await;
+        assert!(net.wait_for(before + 5, Duration::from_secs(60)).await, "{:?}", net.heights());
+        let target = net.heights()[0].unwrap();
+        net.restart(3).await.unwrap();
+        assert!(net.wait_for(target, Duration::from_secs(120)).await, "no catch-up: {:?}", net.heights());
+        let height = same_chains(&net);
+        assert!(height >= target);
+        net.stop().await;
+    });
+}
+
+#[test]
+fn a_wiped_validator_resyncs_from_genesis() {
+    runtime().block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let mut net = Testnet::start(dir.path(), 4, quick).await.unwrap();
+        load(&net, &workload(6, 60)).await;
+        let target = net.heights()[0].unwrap();
+        net.kill(2).await;
+        net.wipe(2).unwrap();
+        net.restart(2).await.unwrap();
+        assert!(net.wait_for(target, Duration::from_secs(120)).await, "no resync: {:?}", net.heights());
+        same_chains(&net);
+        // The resynced node executed every block itself: its state check
+        // passes and it answers for the same contract state.
+        let wiped = net.nodes[2].as_ref().unwrap();
+        let check = wiped.node.reader().verify_state().unwrap();
+        assert!(check.entries > 0);
+        net.stop().await;
+    });
+}
+
+fn lying_node_0(settings: &mut writ_consensus::network::Settings) {
+    quick(settings);
+    if settings.moniker == "node-0" {
+        settings.faults.wrong_state_root = true;
+    }
+}
+
+#[test]
+fn a_proposer_lying_about_its_state_root_is_voted_down() {
+    runtime().block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let net = Testnet::start(dir.path(), 4, lying_node_0).await.unwrap();
+        assert!(net.wait_for(9, Duration::from_secs(120)).await, "{:?}", net.heights());
+        let height = same_chains(&net);
+        // Node 0 proposes first at heights 1, 5, 9, …: none of its blocks is
+        // ever decided, so those heights were decided in a later round.
+        let reader = net.nodes[1].as_ref().unwrap().node.reader().clone();
+        let mut later_rounds = 0;
+        for h in 1..=height {
+            let bytes = reader.certificate(h).unwrap().unwrap();
+            let certificate = writ_proof::certificate::Certificate::decode(&bytes).unwrap();
+            if (h - 1) % 4 == 0 {
+                assert!(certificate.round >= 1, "height {h} was decided in round 0, node 0's lie");
+                later_rounds += 1;
+            }
+        }
+        assert!(later_rounds >= 2);
+        net.stop().await;
+    });
+}
+
+#[test]
+fn a_two_two_partition_decides_nothing_and_resumes_when_healed() {
+    runtime().block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let net = Testnet::start_linked(dir.path(), 4, quick).await.unwrap();
+        assert!(net.wait_for(3, Duration::from_secs(60)).await, "{:?}", net.heights());
+        net.partition(&[&[0, 1], &[2, 3]]);
+        // Let the height in flight settle, then nothing may be decided.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let cut_at = net.heights().into_iter().flatten().max().unwrap();
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let during = net.heights().into_iter().flatten().max().unwrap();
+        assert_eq!(during, cut_at, "a half of the network decided alone");
+        same_chains(&net);
+        net.heal();
+        assert!(net.wait_for(during + 3, Duration::from_secs(120)).await, "no progress after healing: {:?}", net.heights());
+        same_chains(&net);
+        net.stop().await;
+    });
+}
+
+#[test]
+fn a_three_one_partition_keeps_deciding_and_the_one_catches_up() {
+    runtime().block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let net = Testnet::start_linked(dir.path(), 4, quick).await.unwrap();
+        assert!(net.wait_for(3, Duration::from_secs(60)).await, "{:?}", net.heights());
+        net.partition(&[&[0, 1, 2], &[3]]);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let alone = net.heights()[3].unwrap();
+        let majority = net.heights()[0].unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while net.heights()[0].unwrap() < majority + 5 {
+            assert!(tokio::time::Instant::now() < deadline, "the three stopped deciding: {:?}", net.heights());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(net.heights()[3].unwrap() <= alone + 1, "the one alone kept deciding: {:?}", net.heights());
+        net.heal();
+        let target = net.heights()[0].unwrap();
+        assert!(net.wait_for(target, Duration::from_secs(120)).await, "the one did not catch up: {:?}", net.heights());
+        same_chains(&net);
+        net.stop().await;
+    });
+}
