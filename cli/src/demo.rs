@@ -20,7 +20,10 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
     ("equity", "examples/equity/equity.writ", include_str!("../../examples/equity/equity.writ")),
 ];
 
-pub fn run(color: bool) -> u8 {
+pub fn run(color: bool, nodes: u8) -> u8 {
+    if nodes > 1 {
+        return run_network(color, nodes);
+    }
     let dir = match tempfile::Builder::new().prefix("writ-demo-").tempdir() {
         Ok(dir) => dir,
         Err(e) => {
@@ -49,7 +52,11 @@ pub fn run(color: bool) -> u8 {
     // Where exactly varies by run; stdout stays the same on every run.
     errln!("demo store: {}", dir.path().display());
     say("");
-    let code = walk(&node, color);
+    let alone = |node: &Node, _: &[u8; 32]| -> Result<u64, String> {
+        let (block, _) = node.produce().map_err(|e| e.to_string())?.ok_or("no block was made")?;
+        Ok(block.height)
+    };
+    let code = walk(&node, &alone, color);
     let head = match node.reader().head() {
         Ok(head) => head,
         Err(e) => {
@@ -68,7 +75,92 @@ pub fn run(color: bool) -> u8 {
 /// second per block.
 const DEMO_START: i64 = 1_700_000_000;
 
-fn walk(node: &Node, color: bool) -> u8 {
+/// `writ demo --nodes N`: the same workflows, submitted to the first
+/// node of an embedded network of N validators (it passes them on), each
+/// waited for until the network decides its block; then every node's
+/// height and state root, which must all be equal.
+fn run_network(color: bool, nodes: u8) -> u8 {
+    let dir = match tempfile::Builder::new().prefix("writ-demo-net-").tempdir() {
+        Ok(dir) => dir,
+        Err(e) => {
+            errln!("error: cannot create a temporary folder for the demo network: {e}");
+            return 1;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            errln!("error: cannot start the runtime: {e}");
+            return 1;
+        }
+    };
+    let quiet = |settings: &mut writ_consensus::network::Settings| {
+        settings.block_interval = std::time::Duration::from_millis(100);
+        settings.empty_block_wait = std::time::Duration::from_millis(500);
+    };
+    let started = runtime.block_on(writ_consensus::testnet::Testnet::start_with(
+        dir.path(),
+        "writ-demo",
+        usize::from(nodes),
+        quiet,
+        false,
+    ));
+    let net = match started {
+        Ok(net) => net,
+        Err(e) => {
+            errln!("error: cannot start the demo network: {e}");
+            return 1;
+        }
+    };
+    let Some(first) = net.nodes.first().and_then(|n| n.as_ref()).map(|r| std::sync::Arc::clone(&r.node)) else {
+        return 1;
+    };
+    say(&format!(
+        "writ demo: an embedded network of {nodes} validators (chain `writ-demo`), each with its own store, API and consensus engine on 127.0.0.1"
+    ));
+    errln!("demo network: {}", dir.path().display());
+    say("");
+    let decided = |node: &Node, id: &[u8; 32]| -> Result<u64, String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            if let Some(receipt) = node.reader().receipt(id).map_err(|e| e.to_string())? {
+                return Ok(receipt.height);
+            }
+            if std::time::Instant::now() > deadline {
+                return Err("the network decided no block with the transaction within a minute".into());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    };
+    let mut code = walk(&first, &decided, color);
+    // Every node at the same height, then the same block and root there.
+    let summary = runtime.block_on(async {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let running: Vec<_> = net.nodes.iter().flatten().collect();
+            let heads: Vec<_> = running.iter().map(|r| r.node.head()).collect();
+            if heads.windows(2).all(|w| w[0] == w[1]) || tokio::time::Instant::now() > deadline {
+                break heads;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    });
+    for (k, head) in summary.iter().enumerate() {
+        say(&format!("node {k}: height {}, state root {}", head.height, head.state_root));
+    }
+    if summary.windows(2).all(|w| w[0] == w[1]) {
+        say(&format!("all {nodes} nodes hold the same chain: block {}", summary.first().map_or("", |h| h.hash.as_str())));
+    } else {
+        errln!("error: the nodes' heads differ");
+        code = 1;
+    }
+    say("Every step was a signed transaction submitted to node 0, passed on to the others, and");
+    say("decided by the validators; `writ net init` and `writ node --config` run such a network.");
+    runtime.block_on(net.stop());
+    code
+}
+
+fn walk(node: &Node, into_block: crate::demo_run::IntoBlock<'_>, color: bool) -> u8 {
     let mut failed = false;
     let workflows: Vec<_> = EXAMPLES.iter().map(|(title, _, _)| workflow(title)).collect();
     let total: usize = workflows.iter().map(Vec::len).sum();
@@ -110,7 +202,7 @@ fn walk(node: &Node, color: bool) -> u8 {
                 artifact.code_hash().get(..16).unwrap_or("")
             );
             say(out.trim_end());
-            match crate::demo_run::run(node, &artifact.wasm, &artifact.abi, steps, &mut done, total) {
+            match crate::demo_run::run(node, into_block, &artifact.wasm, &artifact.abi, steps, &mut done, total) {
                 Ok(ok) => failed |= !ok,
                 Err(message) => {
                     errln!("error: {message}");

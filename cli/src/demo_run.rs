@@ -75,8 +75,14 @@ fn encode(abi: &ContractAbi, entry: &str, args: &[Value]) -> Result<Vec<u8>, Str
 
 /// Runs `steps` on `node`; returns whether every step went as scripted
 /// (steps whose description starts with "refused" must abort).
+/// How a submitted transaction gets into a block: the node makes one
+/// alone, or (in a network) the validators decide one; the height of the
+/// block that holds it.
+pub type IntoBlock<'a> = &'a dyn Fn(&Node, &[u8; 32]) -> Result<u64, String>;
+
 pub fn run(
     node: &Node,
+    into_block: IntoBlock<'_>,
     wasm: &[u8],
     abi: &ContractAbi,
     steps: &[Step],
@@ -144,9 +150,10 @@ pub fn run(
             payload,
         };
         let signed = tx.sign(&signer, &cosigners.iter().collect::<Vec<_>>());
-        let id =
-            node.submit(&signed.encode()).map_err(|e| format!("the node refused `{}`: {e}", step.entry))?;
-        let (block, _) = node.produce().map_err(|e| e.to_string())?.ok_or("no block was made")?;
+        let bytes = signed.encode();
+        let id = node.submit(&bytes).map_err(|e| format!("the node refused `{}`: {e}", step.entry))?;
+        node.relay(bytes);
+        let block = into_block(node, &id)?;
         let receipt =
             node.reader().receipt(&id).map_err(|e| e.to_string())?.ok_or("the transaction has no receipt")?;
         let expected_abort = step.what.starts_with("refused");
@@ -159,7 +166,7 @@ pub fn run(
                     contract = Some(receipt.contract);
                     say(&format!(
                         "          block {}: deployed at {}   gas {}",
-                        block.height,
+                        block,
                         hex(&receipt.contract),
                         receipt.gas_used
                     ));
@@ -175,7 +182,7 @@ pub fn run(
                     };
                     say(&readable(format!(
                         "          block {}: ok{shown}   gas {}",
-                        block.height, receipt.gas_used
+                        block, receipt.gas_used
                     )));
                 }
                 for event in events {
@@ -188,7 +195,7 @@ pub fn run(
                 let note = if expected_abort { "" } else { "  (unexpected)" };
                 say(&readable(format!(
                     "          block {}: aborted: {reason}   gas {}{note}",
-                    block.height, receipt.gas_used
+                    block, receipt.gas_used
                 )));
             }
         }

@@ -23,6 +23,7 @@ mod demo;
 mod demo_run;
 mod files;
 mod fmt_cmd;
+mod net_cmd;
 mod node_cmd;
 mod test_cmd;
 
@@ -158,7 +159,13 @@ enum Command {
     /// Walk through the three example workflows (tax, evidence, equity).
     ///
     /// Checks each example and shows who may call what in each contract.
-    Demo,
+    /// With --nodes N, the workflows run on an embedded network of N
+    /// validators that agree on every block.
+    Demo {
+        /// Run on an embedded network of this many validators (1: a single node).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=16))]
+        nodes: u8,
+    },
     /// Manage signing keys (Ed25519) in the keystore.
     Key {
         #[command(subcommand)]
@@ -232,11 +239,44 @@ enum Command {
         /// Also require the proof to be for this block hash (one you trust).
         #[arg(long)]
         block_hash: Option<String>,
+        /// With --certificate: the network's genesis file, whose validators
+        /// must have decided the proof's block.
+        #[arg(long, requires = "certificate")]
+        genesis: Option<PathBuf>,
+        /// The block's commit certificate (or the block as the node serves
+        /// it), checked against --genesis: more than two thirds of the
+        /// voting power must have signed the proof's block.
+        #[arg(long, requires = "genesis")]
+        certificate: Option<PathBuf>,
+    },
+    /// Networks of nodes: `writ net init` writes a local one's files.
+    Net {
+        #[command(subcommand)]
+        action: NetAction,
     },
     /// Run the language server over stdin and stdout (for editors).
     ///
     /// Speaks the Language Server Protocol; see docs/lsp.md for editor setup.
     Lsp,
+}
+
+#[derive(Debug, Subcommand)]
+enum NetAction {
+    /// Write a genesis file, keys and node configurations for a local
+    /// network of validators (one folder per node, on 127.0.0.1).
+    Init {
+        /// The folder to write into (it must not hold a network already).
+        dir: PathBuf,
+        /// How many validators.
+        #[arg(long, default_value_t = 4)]
+        nodes: usize,
+        /// Node K's API listens on BASE+10·K and its peer port is BASE+10·K+1.
+        #[arg(long, default_value_t = 7800)]
+        base_port: u16,
+        /// The chain's name.
+        #[arg(long, default_value = "writ-net")]
+        chain_id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -308,7 +348,7 @@ fn run(command: Command, color: bool) -> u8 {
     match command {
         Command::Check { paths, short, deny_warnings } => check(&paths, short, deny_warnings, color),
         Command::Fmt { paths, check } => fmt_cmd::run(&paths, check, color),
-        Command::Demo => demo::run(color),
+        Command::Demo { nodes } => demo::run(color, nodes),
         Command::Build { paths, out } => build_cmd::build(&paths, &out, color),
         Command::Abi { file } => build_cmd::abi(&file),
         Command::Doc { paths, std, out } => build_cmd::doc(&paths, std, out.as_deref(), color),
@@ -346,8 +386,12 @@ fn run(command: Command, color: bool) -> u8 {
         Command::Events { address, name, from, to, node } => {
             node_cmd::report(node_cmd::events(&node, &address, name.as_deref(), from, to))
         }
-        Command::VerifyProof { file, root, block_hash } => {
-            node_cmd::report(node_cmd::verify_proof(&file, root.as_deref(), block_hash.as_deref()))
+        Command::VerifyProof { file, root, block_hash, genesis, certificate } => {
+            let consortium = genesis.as_deref().zip(certificate.as_deref());
+            node_cmd::report(node_cmd::verify_proof(&file, root.as_deref(), block_hash.as_deref(), consortium))
+        }
+        Command::Net { action: NetAction::Init { dir, nodes, base_port, chain_id } } => {
+            node_cmd::report(net_cmd::init(&dir, nodes, base_port, &chain_id))
         }
         Command::Lsp => match writ_lsp::run_stdio() {
             Ok(clean) => u8::from(!clean),

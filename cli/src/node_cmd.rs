@@ -23,11 +23,11 @@ pub const DEFAULT_GAS: u64 = 100_000_000;
 /// Why a client command failed: the exit code and the message.
 pub struct Failed(u8, String);
 
-fn usage(message: impl Into<String>) -> Failed {
+pub fn usage(message: impl Into<String>) -> Failed {
     Failed(2, message.into())
 }
 
-fn refused(message: impl Into<String>) -> Failed {
+pub fn refused(message: impl Into<String>) -> Failed {
     Failed(1, message.into())
 }
 
@@ -42,7 +42,7 @@ pub fn report(result: Result<(), Failed>) -> u8 {
     }
 }
 
-fn say(text: &str) {
+pub fn say(text: &str) {
     use std::io::Write as _;
     let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
@@ -112,9 +112,16 @@ pub struct NodeArgs {
     /// against the state tree and its root) and exit.
     #[arg(long)]
     pub verify_state: bool,
+    /// Run as a node of a network of validators, configured by this file
+    /// (written by `writ net init`); the other flags do not apply.
+    #[arg(long, conflicts_with_all = ["data", "listen", "chain_id", "verify_state"])]
+    pub config: Option<PathBuf>,
 }
 
 pub fn node(args: NodeArgs) -> Result<(), Failed> {
+    if let Some(config) = &args.config {
+        return crate::net_cmd::run(config);
+    }
     let params = writ_ledger::params::ChainParams::new(args.tx_gas, args.block_gas)
         .map_err(|e| usage(format!("--tx-gas and --block-gas: {e}")))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -441,7 +448,12 @@ pub fn events(
 
 /// `writ verify-proof FILE`: checks a state proof offline and says what
 /// it shows: `present: VALUE` or `absent`.
-pub fn verify_proof(file: &Path, root: Option<&str>, block_hash: Option<&str>) -> Result<(), Failed> {
+pub fn verify_proof(
+    file: &Path,
+    root: Option<&str>,
+    block_hash: Option<&str>,
+    consortium: Option<(&Path, &Path)>,
+) -> Result<(), Failed> {
     let cannot = |e: std::io::Error| {
         usage(format!("cannot read `{}`: {}", file.display(), crate::files::io_reason(&e)))
     };
@@ -468,6 +480,10 @@ pub fn verify_proof(file: &Path, root: Option<&str>, block_hash: Option<&str>) -
     {
         return Err(refused(format!("the proof is for block {}, not {hash}", proof.block_hash)));
     }
+    let decided = match consortium {
+        Some((genesis, certificate)) => Some(check_certificate(&proof, genesis, certificate)?),
+        None => None,
+    };
     let verdict = proof.verify().map_err(|e| match e {
         writ_proof::ProofError::Malformed(_) => {
             usage(format!("`{}` is not a state proof: {e}", file.display()))
@@ -487,5 +503,63 @@ pub fn verify_proof(file: &Path, root: Option<&str>, block_hash: Option<&str>) -
         proof.block_hash,
         proof.header.height
     ));
+    if let Some(line) = decided {
+        say(&line);
+    }
     Ok(())
+}
+
+/// Checks that the proof's block was decided by the network of `genesis`:
+/// `certificate` is a `writ-certificate/1` document, or a block as
+/// `GET /v1/blocks/{height}` serves it (with its `certificate`).
+fn check_certificate(proof: &writ_proof::StateProof, genesis: &Path, certificate: &Path) -> Result<String, Failed> {
+    use writ_proof::certificate::{CERTIFICATE_BYTES_MAX, Certificate, CertificateError};
+    use writ_proof::genesis::{GENESIS_FILE_BYTES_MAX, Genesis};
+    let read = |path: &Path, max: usize| -> Result<Vec<u8>, Failed> {
+        let cannot = |e: std::io::Error| usage(format!("cannot read `{}`: {}", path.display(), crate::files::io_reason(&e)));
+        let size = std::fs::metadata(path).map_err(cannot)?.len();
+        if size > 4 * max as u64 {
+            return Err(usage(format!("`{}` is {size} bytes, far more than it can be", path.display())));
+        }
+        std::fs::read(path).map_err(cannot)
+    };
+    let genesis = Genesis::parse(&read(genesis, GENESIS_FILE_BYTES_MAX)?)
+        .map_err(|e| usage(format!("`{}`: {e}", genesis.display())))?;
+    let bytes = read(certificate, CERTIFICATE_BYTES_MAX)?;
+    let document: Json = serde_json::from_slice(&bytes)
+        .map_err(|e| usage(format!("`{}` is not JSON: {e}", certificate.display())))?;
+    let inner = match document.get("certificate") {
+        Some(Json::Null) => {
+            return Err(refused(format!("`{}` is a block without a certificate (a single node made it)", certificate.display())));
+        }
+        Some(inner) => inner.clone(),
+        None => document,
+    };
+    let certificate_doc = serde_json::from_value(inner)
+        .map_err(|e| usage(format!("`{}` is not a certificate: {e}", certificate.display())))
+        .and_then(|json| {
+            Certificate::from_json(&json).map_err(|e| usage(format!("`{}`: {e}", certificate.display())))
+        })?;
+    if hex(&certificate_doc.block_hash) != proof.block_hash.trim_start_matches("0x").to_ascii_lowercase()
+        || certificate_doc.height != proof.header.height
+    {
+        return Err(refused(format!(
+            "the certificate is for block {} at height {}, not the proof's block {} at height {}",
+            hex(&certificate_doc.block_hash),
+            certificate_doc.height,
+            proof.block_hash,
+            proof.header.height
+        )));
+    }
+    let power = certificate_doc.verify(&genesis).map_err(|e| match e {
+        CertificateError::Malformed(_) => usage(e.to_string()),
+        CertificateError::Invalid(_) => refused(e.to_string()),
+    })?;
+    Ok(format!(
+        "  decided by chain `{}`: precommits of {} validators holding {power} of {} voting power (round {})",
+        genesis.chain_id,
+        certificate_doc.signatures.len(),
+        genesis.total_power(),
+        certificate_doc.round
+    ))
 }

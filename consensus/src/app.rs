@@ -261,7 +261,7 @@ impl App {
             None => {
                 self.wait_for_transactions(timeout).await;
                 let node = Arc::clone(&self.config.node);
-                let time = now_secs().max(node.head().time);
+                let time = now_secs().max(node.head().time).max(self.config.genesis.time);
                 let mut executed = run_blocking(move || node.propose(time)).await?;
                 if self.config.faults.wrong_state_root {
                     executed.header.state_root[0] ^= 0xff;
@@ -409,6 +409,7 @@ impl App {
         let fits = header.height == head.height + 1
             && hex::encode(header.parent) == head.hash
             && header.time >= head.time
+            && header.time >= self.config.genesis.time
             && (!live || header.time <= now_secs().saturating_add(CLOCK_DRIFT_SECS));
         if !fits {
             return Ok((Validity::Invalid, None));

@@ -33,20 +33,27 @@ impl Testnet {
     /// Writes and starts a network of `n` validators in `dir`; `tune`
     /// adjusts each node's settings (timeouts, faults) before it starts.
     pub async fn start(dir: &Path, n: usize, tune: fn(&mut Settings)) -> Result<Testnet, NetError> {
-        Testnet::start_with(dir, n, tune, false).await
+        Testnet::start_with(dir, "testnet", n, tune, false).await
     }
 
     /// [`Testnet::start`], with every link between nodes through a proxy
     /// that [`Testnet::partition`] can cut.
     pub async fn start_linked(dir: &Path, n: usize, tune: fn(&mut Settings)) -> Result<Testnet, NetError> {
-        Testnet::start_with(dir, n, tune, true).await
+        Testnet::start_with(dir, "testnet", n, tune, true).await
     }
 
-    async fn start_with(dir: &Path, n: usize, tune: fn(&mut Settings), linked: bool) -> Result<Testnet, NetError> {
+    /// A network of chain `chain_id`; `linked`: through proxies a test can cut.
+    pub async fn start_with(
+        dir: &Path,
+        chain_id: &str,
+        n: usize,
+        tune: fn(&mut Settings),
+        linked: bool,
+    ) -> Result<Testnet, NetError> {
         let listen_error = |e: std::io::Error| NetError::Listen { address: "127.0.0.1:0".into(), why: e.to_string() };
         let ports = free_ports(2 * n).map_err(listen_error)?;
         let p2p: Vec<String> = (0..n).map(|k| format!("127.0.0.1:{}", ports[2 * k + 1])).collect();
-        let configs = init_network(dir, "testnet", n, &move |k| (ports[2 * k], ports[2 * k + 1]))?;
+        let configs = init_network(dir, chain_id, n, &move |k| (ports[2 * k], ports[2 * k + 1]))?;
         let vm = Arc::new(writ_vm::Vm::new(writ_vm::VmOptions::in_memory()).map_err(|e| NetError::Engine(e.to_string()))?);
         let links = if linked { Some(crate::links::Links::start(&p2p).await.map_err(listen_error)?) } else { None };
         let mut net = Testnet { dir: dir.to_path_buf(), configs, nodes: Vec::new(), vm, tune, links };
