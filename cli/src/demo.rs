@@ -112,7 +112,8 @@ fn run_network(color: bool, nodes: u8) -> u8 {
             return 1;
         }
     };
-    let Some(first) = net.nodes.first().and_then(|n| n.as_ref()).map(|r| std::sync::Arc::clone(&r.node)) else {
+    let Some(first) = net.nodes.first().and_then(|n| n.as_ref()).map(|r| std::sync::Arc::clone(&r.node))
+    else {
         return 1;
     };
     say(&format!(
@@ -149,7 +150,10 @@ fn run_network(color: bool, nodes: u8) -> u8 {
         say(&format!("node {k}: height {}, state root {}", head.height, head.state_root));
     }
     if summary.windows(2).all(|w| w[0] == w[1]) {
-        say(&format!("all {nodes} nodes hold the same chain: block {}", summary.first().map_or("", |h| h.hash.as_str())));
+        say(&format!(
+            "all {nodes} nodes hold the same chain: block {}",
+            summary.first().map_or("", |h| h.hash.as_str())
+        ));
     } else {
         errln!("error: the nodes' heads differ");
         code = 1;
@@ -202,7 +206,15 @@ fn walk(node: &Node, into_block: crate::demo_run::IntoBlock<'_>, color: bool) ->
                 artifact.code_hash().get(..16).unwrap_or("")
             );
             say(out.trim_end());
-            match crate::demo_run::run(node, into_block, &artifact.wasm, &artifact.abi, steps, &mut done, total) {
+            match crate::demo_run::run(
+                node,
+                into_block,
+                &artifact.wasm,
+                &artifact.abi,
+                steps,
+                &mut done,
+                total,
+            ) {
                 Ok(ok) => failed |= !ok,
                 Err(message) => {
                     errln!("error: {message}");

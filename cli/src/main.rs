@@ -388,7 +388,12 @@ fn run(command: Command, color: bool) -> u8 {
         }
         Command::VerifyProof { file, root, block_hash, genesis, certificate } => {
             let consortium = genesis.as_deref().zip(certificate.as_deref());
-            node_cmd::report(node_cmd::verify_proof(&file, root.as_deref(), block_hash.as_deref(), consortium))
+            node_cmd::report(node_cmd::verify_proof(
+                &file,
+                root.as_deref(),
+                block_hash.as_deref(),
+                consortium,
+            ))
         }
         Command::Net { action: NetAction::Init { dir, nodes, base_port, chain_id } } => {
             node_cmd::report(net_cmd::init(&dir, nodes, base_port, &chain_id))

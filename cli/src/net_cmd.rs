@@ -11,7 +11,9 @@ use crate::node_cmd::{Failed, refused, say, usage};
 /// `writ net init DIR --nodes N --base-port P`.
 pub fn init(dir: &Path, nodes: usize, base_port: u16, chain_id: &str) -> Result<(), Failed> {
     if base_port < 1024 || u32::from(base_port) + 10 * nodes as u32 > u32::from(u16::MAX) {
-        return Err(usage(format!("--base-port {base_port} leaves no room for {nodes} nodes (10 ports each, from 1024)")));
+        return Err(usage(format!(
+            "--base-port {base_port} leaves no room for {nodes} nodes (10 ports each, from 1024)"
+        )));
     }
     let ports = writ_consensus::init::ports_from(base_port);
     let configs = writ_consensus::init::init_network(dir, chain_id, nodes, &ports)
@@ -34,13 +36,13 @@ pub fn run(config: &Path) -> Result<(), Failed> {
         .enable_all()
         .build()
         .map_err(|e| usage(format!("cannot start the runtime: {e}")))?;
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,arc_malachitebft_network=error")),
-        )
-        .with_writer(std::io::stderr)
-        .try_init();
+    let _ =
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("warn,arc_malachitebft_network=error")
+            }))
+            .with_writer(std::io::stderr)
+            .try_init();
     runtime.block_on(async move {
         let vm = writ_vm::Vm::new(writ_vm::VmOptions {
             disk_cache: Some(settings.data.join("compiled")),

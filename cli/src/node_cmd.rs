@@ -512,11 +512,17 @@ pub fn verify_proof(
 /// Checks that the proof's block was decided by the network of `genesis`:
 /// `certificate` is a `writ-certificate/1` document, or a block as
 /// `GET /v1/blocks/{height}` serves it (with its `certificate`).
-fn check_certificate(proof: &writ_proof::StateProof, genesis: &Path, certificate: &Path) -> Result<String, Failed> {
+fn check_certificate(
+    proof: &writ_proof::StateProof,
+    genesis: &Path,
+    certificate: &Path,
+) -> Result<String, Failed> {
     use writ_proof::certificate::{CERTIFICATE_BYTES_MAX, Certificate, CertificateError};
     use writ_proof::genesis::{GENESIS_FILE_BYTES_MAX, Genesis};
     let read = |path: &Path, max: usize| -> Result<Vec<u8>, Failed> {
-        let cannot = |e: std::io::Error| usage(format!("cannot read `{}`: {}", path.display(), crate::files::io_reason(&e)));
+        let cannot = |e: std::io::Error| {
+            usage(format!("cannot read `{}`: {}", path.display(), crate::files::io_reason(&e)))
+        };
         let size = std::fs::metadata(path).map_err(cannot)?.len();
         if size > 4 * max as u64 {
             return Err(usage(format!("`{}` is {size} bytes, far more than it can be", path.display())));
@@ -530,7 +536,10 @@ fn check_certificate(proof: &writ_proof::StateProof, genesis: &Path, certificate
         .map_err(|e| usage(format!("`{}` is not JSON: {e}", certificate.display())))?;
     let inner = match document.get("certificate") {
         Some(Json::Null) => {
-            return Err(refused(format!("`{}` is a block without a certificate (a single node made it)", certificate.display())));
+            return Err(refused(format!(
+                "`{}` is a block without a certificate (a single node made it)",
+                certificate.display()
+            )));
         }
         Some(inner) => inner.clone(),
         None => document,

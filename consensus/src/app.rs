@@ -25,7 +25,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use malachitebft_app_channel::app::engine::host::{HeightParams, Next, SyncedValueOutcome};
 use malachitebft_app_channel::app::types::core::{
-    CommitCertificate, CommitSignature, Context as _, ExtendedCommitCertificate, LinearTimeouts, Round, Validity,
+    CommitCertificate, CommitSignature, Context as _, ExtendedCommitCertificate, LinearTimeouts, Round,
+    Validity,
 };
 use malachitebft_app_channel::app::types::streaming::StreamId;
 use malachitebft_app_channel::app::types::sync::RawDecidedValue;
@@ -38,7 +39,7 @@ use writ_proof::Header;
 use writ_proof::certificate::{Certificate, CommitSignature as WritSignature};
 use writ_proof::genesis::Genesis;
 
-use crate::context::{Address, BlockHash, Height, Value, ValidatorSet, WritContext};
+use crate::context::{Address, BlockHash, Height, ValidatorSet, Value, WritContext};
 use crate::parts::{Assembled, ProposalPart, Streams, decode_body, encode_body, parts_sign_bytes, stream};
 use crate::signing::WritSigner;
 
@@ -159,7 +160,11 @@ impl App {
         Err(Halt::EngineGone)
     }
 
-    async fn handle(&mut self, message: AppMsg<WritContext>, channels: &mut Channels<WritContext>) -> Result<(), Halt> {
+    async fn handle(
+        &mut self,
+        message: AppMsg<WritContext>,
+        channels: &mut Channels<WritContext>,
+    ) -> Result<(), Halt> {
         match message {
             AppMsg::ConsensusReady { reply } => {
                 let next = Height(self.config.node.head().height + 1);
@@ -270,15 +275,18 @@ impl App {
                 save(&saved, &body)?;
                 let hash = BlockHash(executed.header.hash());
                 let header = executed.header;
-                self.candidates.insert(hash, Candidate { body: body.clone(), header, executed: Some(executed) });
+                self.candidates
+                    .insert(hash, Candidate { body: body.clone(), header, executed: Some(executed) });
                 body
             }
         };
         let Ok((header, _)) = decode_body(&body) else { return Ok(None) };
         let hash = BlockHash(header.hash());
-        if !self.candidates.contains_key(&hash) {
-            self.candidates.insert(hash, Candidate { body: body.clone(), header, executed: None });
-        }
+        self.candidates.entry(hash).or_insert_with(|| Candidate {
+            body: body.clone(),
+            header,
+            executed: None,
+        });
         let value = Value(header);
         self.judged.push(ProposedValue {
             height,
@@ -404,7 +412,12 @@ impl App {
     /// Executes `txs` over the head and compares with `header`. `live`:
     /// the block is being proposed now, so its time must be near this
     /// node's clock (a synced block is old, and only its order counts).
-    async fn check(&self, header: Header, txs: Vec<SignedTransaction>, live: bool) -> Result<(Validity, Option<Executed>), Halt> {
+    async fn check(
+        &self,
+        header: Header,
+        txs: Vec<SignedTransaction>,
+        live: bool,
+    ) -> Result<(Validity, Option<Executed>), Halt> {
         let head = self.config.node.head();
         let fits = header.height == head.height + 1
             && hex::encode(header.parent) == head.hash
@@ -441,8 +454,8 @@ impl App {
         let executed = match candidate.executed {
             Some(executed) => executed,
             None => {
-                let (_, txs) =
-                    decode_body(&candidate.body).map_err(|_| Halt::Missing { height, hash: hash.to_string() })?;
+                let (_, txs) = decode_body(&candidate.body)
+                    .map_err(|_| Halt::Missing { height, hash: hash.to_string() })?;
                 let (validity, executed) = self.check(candidate.header, txs, false).await?;
                 match (validity, executed) {
                     (Validity::Valid, Some(executed)) => executed,
@@ -504,7 +517,10 @@ impl App {
         save(&self.body_path(&hash), &value_bytes)?;
         let (validity, executed) = self.check(header, txs, false).await?;
         if validity == Validity::Invalid {
-            tracing::error!(height = height.0, "a block certified by the network does not execute to its header here");
+            tracing::error!(
+                height = height.0,
+                "a block certified by the network does not execute to its header here"
+            );
         }
         self.candidates.insert(hash, Candidate { body: value_bytes.to_vec(), header, executed });
         Ok(SyncedValueOutcome::Verdict(ProposedValue {
@@ -538,7 +554,11 @@ impl App {
                 let _ = std::fs::remove_file(entry.path());
                 continue;
             }
-            self.candidates.entry(BlockHash(header.hash())).or_insert(Candidate { body, header, executed: None });
+            self.candidates.entry(BlockHash(header.hash())).or_insert(Candidate {
+                body,
+                header,
+                executed: None,
+            });
         }
         Ok(())
     }
@@ -585,7 +605,10 @@ async fn run_blocking<T: Send + 'static>(
 }
 
 /// A stored block and its certificate, as sync serves them.
-fn stored_value(reader: &writ_ledger::chain::Reader, height: u64) -> Result<Option<RawDecidedValue<WritContext>>, LedgerError> {
+fn stored_value(
+    reader: &writ_ledger::chain::Reader,
+    height: u64,
+) -> Result<Option<RawDecidedValue<WritContext>>, LedgerError> {
     let Some(block) = reader.block(height)? else { return Ok(None) };
     let Some(certificate) = reader.certificate(height)? else { return Ok(None) };
     let Some(header) = block.header() else { return Ok(None) };

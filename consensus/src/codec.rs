@@ -332,7 +332,9 @@ fn write_extended_certificate(w: &mut Writer, c: &ExtendedCommitCertificate<Writ
     }
 }
 
-fn read_extended_certificate(r: &mut Reader<'_>) -> Result<ExtendedCommitCertificate<WritContext>, DecodeError> {
+fn read_extended_certificate(
+    r: &mut Reader<'_>,
+) -> Result<ExtendedCommitCertificate<WritContext>, DecodeError> {
     let height = Height(r.u64()?);
     let round = round(r)?;
     let value_id = BlockHash(r.array()?);
@@ -519,7 +521,11 @@ codec!(
         w.bytes(&s.peer_id.to_bytes()).u64(s.tip_height.0).u64(s.history_min_height.0);
     },
     |r| {
-        Ok(Status { peer_id: peer_id(r)?, tip_height: Height(r.u64()?), history_min_height: Height(r.u64()?) })
+        Ok(Status {
+            peer_id: peer_id(r)?,
+            tip_height: Height(r.u64()?),
+            history_min_height: Height(r.u64()?),
+        })
     }
 );
 

@@ -270,16 +270,34 @@ impl core::Context for WritContext {
         set.validators.get(index as usize).unwrap_or(&NOBODY)
     }
 
-    fn new_proposal(&self, height: Height, round: Round, value: Value, pol_round: Round, address: Address) -> Proposal {
+    fn new_proposal(
+        &self,
+        height: Height,
+        round: Round,
+        value: Value,
+        pol_round: Round,
+        address: Address,
+    ) -> Proposal {
         Proposal { height, round, value, pol_round, proposer: address }
     }
 
-    fn new_prevote(&self, height: Height, round: Round, value: NilOrVal<BlockHash>, address: Address) -> Vote {
+    fn new_prevote(
+        &self,
+        height: Height,
+        round: Round,
+        value: NilOrVal<BlockHash>,
+        address: Address,
+    ) -> Vote {
         Vote { kind: VoteType::Prevote, height, round, value, validator: address }
     }
 
-    fn new_precommit(&self, height: Height, round: Round, value: NilOrVal<BlockHash>, address: Address) -> Vote {
+    fn new_precommit(
+        &self,
+        height: Height,
+        round: Round,
+        value: NilOrVal<BlockHash>,
+        address: Address,
+    ) -> Vote {
         Vote { kind: VoteType::Precommit, height, round, value, validator: address }
     }
 }
-

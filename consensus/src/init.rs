@@ -27,7 +27,12 @@ fn io(path: &Path, error: std::io::Error) -> NetError {
 
 /// Writes a network of `nodes` validators under `dir` (which must not
 /// hold one already) and returns each node's configuration file.
-pub fn init_network(dir: &Path, chain_id: &str, nodes: usize, ports: &Ports) -> Result<Vec<PathBuf>, NetError> {
+pub fn init_network(
+    dir: &Path,
+    chain_id: &str,
+    nodes: usize,
+    ports: &Ports,
+) -> Result<Vec<PathBuf>, NetError> {
     if nodes == 0 || nodes > writ_proof::genesis::VALIDATORS_MAX {
         return Err(NetError::Config {
             path: dir.display().to_string(),
@@ -77,7 +82,9 @@ pub fn init_network(dir: &Path, chain_id: &str, nodes: usize, ports: &Ports) -> 
     let genesis = GenesisFile {
         format: GENESIS_FORMAT.into(),
         chain_id: chain_id.into(),
-        time: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64),
+        time: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
         tx_gas_limit_max: TX_GAS_LIMIT_MAX_DEFAULT,
         block_gas_limit: BLOCK_GAS_LIMIT_DEFAULT,
         validators,

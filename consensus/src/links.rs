@@ -75,7 +75,12 @@ impl Drop for Links {
     }
 }
 
-async fn proxy(listener: TcpListener, target: String, pair: (usize, usize), cut: watch::Receiver<BTreeSet<(usize, usize)>>) {
+async fn proxy(
+    listener: TcpListener,
+    target: String,
+    pair: (usize, usize),
+    cut: watch::Receiver<BTreeSet<(usize, usize)>>,
+) {
     while let Ok((mut inbound, _)) = listener.accept().await {
         if cut.borrow().contains(&pair) {
             continue;

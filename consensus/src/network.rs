@@ -21,8 +21,8 @@ use malachitebft_app_channel::app::types::Keypair;
 use malachitebft_app_channel::app::types::codec::Codec;
 use malachitebft_app_channel::app::types::core::LinearTimeouts;
 use malachitebft_app_channel::{
-    ConsensusContext, NetworkContext, NetworkIdentity, NetworkRequest, RequestContext, Signer as _, SyncContext,
-    WalContext, start_engine,
+    ConsensusContext, NetworkContext, NetworkIdentity, NetworkRequest, RequestContext, Signer as _,
+    SyncContext, WalContext, start_engine,
 };
 use serde::{Deserialize, Serialize};
 use writ_ledger::limits::BLOCK_INTERVAL_MS_DEFAULT;
@@ -199,9 +199,7 @@ fn engine_config(settings: &Settings) -> Result<Engine, NetError> {
     let listen = multiaddr(&settings.p2p)
         .ok_or_else(|| NetError::Engine(format!("`{}` is not a listening address", settings.p2p)))?;
     let peers = settings.dial.iter().filter_map(|peer| multiaddr(peer)).collect();
-    let mut consensus = ConsensusConfig::default();
-    consensus.enabled = true;
-    consensus.p2p = P2pConfig {
+    let p2p = P2pConfig {
         listen_addr: listen,
         persistent_peers: peers,
         // Inbound connections are accepted: a full node that is not in the
@@ -211,12 +209,17 @@ fn engine_config(settings: &Settings) -> Result<Engine, NetError> {
         // connection in one start of five). Votes and proposals count only
         // when signed by a genesis validator, whoever relays them.
         persistent_peers_only: false,
-        discovery: DiscoveryConfig { enabled: false, max_connections_per_ip: 256, ..DiscoveryConfig::default() },
+        discovery: DiscoveryConfig {
+            enabled: false,
+            max_connections_per_ip: 256,
+            ..DiscoveryConfig::default()
+        },
         // A proposal part is at most 1 MiB of body; a decided block travels
         // whole in one sync answer.
         rpc_max_size: bytesize::ByteSize::mib(32),
         ..P2pConfig::default()
     };
+    let consensus = ConsensusConfig { enabled: true, p2p, ..ConsensusConfig::default() };
     let sync = ValueSyncConfig {
         enabled: true,
         status_update_interval: Duration::from_secs(2),
@@ -265,7 +268,9 @@ pub async fn start(settings: Settings, vm: Arc<writ_vm::Vm>) -> Result<Running, 
     let listener = tokio::net::TcpListener::bind(&settings.api)
         .await
         .map_err(|e| NetError::Listen { address: settings.api.clone(), why: e.to_string() })?;
-    let api = listener.local_addr().map_err(|e| NetError::Listen { address: settings.api.clone(), why: e.to_string() })?;
+    let api = listener
+        .local_addr()
+        .map_err(|e| NetError::Listen { address: settings.api.clone(), why: e.to_string() })?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let stop = Arc::new(stop);
     let mut tasks = Vec::new();
@@ -335,7 +340,8 @@ pub async fn start(settings: Settings, vm: Arc<writ_vm::Vm>) -> Result<Running, 
             }
         }));
     }
-    let signer = validator.then(|| WritSigner { chain_id: genesis.chain_id.clone(), key: settings.key.clone() });
+    let signer =
+        validator.then(|| WritSigner { chain_id: genesis.chain_id.clone(), key: settings.key.clone() });
     let mut app = App::new(AppConfig {
         genesis,
         node: Arc::clone(&node),

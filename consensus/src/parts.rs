@@ -98,7 +98,12 @@ pub fn parts_sign_bytes(chain_id: &str, height: Height, round: Round, body: &[u8
 
 /// The stream of a proposal: every message in order, ending with the
 /// stream's end mark.
-pub fn stream(stream_id: StreamId, init: ProposalPart, body: &[u8], fin: Signature) -> Vec<StreamMessage<ProposalPart>> {
+pub fn stream(
+    stream_id: StreamId,
+    init: ProposalPart,
+    body: &[u8],
+    fin: Signature,
+) -> Vec<StreamMessage<ProposalPart>> {
     let mut parts = vec![init];
     parts.extend(body.chunks(CHUNK_BYTES).map(|chunk| ProposalPart::Data(Bytes::copy_from_slice(chunk))));
     parts.push(ProposalPart::Fin(fin));
@@ -140,7 +145,11 @@ pub struct Streams {
 impl Streams {
     /// Adds one message; returns the proposal once its stream is whole,
     /// or why the stream was dropped.
-    pub fn insert(&mut self, publisher: PeerId, message: StreamMessage<ProposalPart>) -> Result<Option<Assembled>, String> {
+    pub fn insert(
+        &mut self,
+        publisher: PeerId,
+        message: StreamMessage<ProposalPart>,
+    ) -> Result<Option<Assembled>, String> {
         let key = (publisher.to_bytes(), message.stream_id.to_bytes().to_vec());
         if message.sequence >= PARTS_MAX {
             self.drop_stream(&key);
@@ -185,14 +194,17 @@ impl Streams {
 
 fn assemble(partial: Partial) -> Result<Assembled, String> {
     let mut parts = partial.messages.into_values();
-    let Some(StreamContent::Data(ProposalPart::Init { height, round, pol_round, proposer })) = parts.next() else {
+    let Some(StreamContent::Data(ProposalPart::Init { height, round, pol_round, proposer })) = parts.next()
+    else {
         return Err("a stream does not begin with its Init part".into());
     };
     let mut body = Vec::with_capacity(partial.bytes);
     let mut signature = None;
     for content in parts {
         match content {
-            StreamContent::Data(ProposalPart::Data(chunk)) if signature.is_none() => body.extend_from_slice(&chunk),
+            StreamContent::Data(ProposalPart::Data(chunk)) if signature.is_none() => {
+                body.extend_from_slice(&chunk)
+            }
             StreamContent::Data(ProposalPart::Fin(fin)) if signature.is_none() => signature = Some(fin),
             StreamContent::Fin if signature.is_some() => {}
             _ => return Err("a stream's parts are out of order".into()),
@@ -216,7 +228,12 @@ mod tests {
     }
 
     fn init() -> ProposalPart {
-        ProposalPart::Init { height: Height(3), round: Round::new(1), pol_round: Round::Nil, proposer: Address([5; 20]) }
+        ProposalPart::Init {
+            height: Height(3),
+            round: Round::new(1),
+            pol_round: Round::Nil,
+            proposer: Address([5; 20]),
+        }
     }
 
     #[test]
@@ -256,7 +273,8 @@ mod tests {
         let id = || StreamId::new(Bytes::from_static(b"bad"));
         // No Init first.
         let mut streams = Streams::default();
-        let data = StreamMessage::new(id(), 0, StreamContent::Data(ProposalPart::Data(Bytes::from_static(b"x"))));
+        let data =
+            StreamMessage::new(id(), 0, StreamContent::Data(ProposalPart::Data(Bytes::from_static(b"x"))));
         assert_eq!(streams.insert(peer(1), data).unwrap(), None);
         let end = StreamMessage::new(id(), 1, StreamContent::Fin);
         assert!(streams.insert(peer(1), end).unwrap_err().contains("Init"));
@@ -276,7 +294,11 @@ mod tests {
         assert!(refused);
         // Open streams are bounded: the oldest goes.
         for n in 0..(STREAMS_MAX + 5) {
-            let m = StreamMessage::new(StreamId::new(Bytes::from(n.to_be_bytes().to_vec())), 0, StreamContent::Data(init()));
+            let m = StreamMessage::new(
+                StreamId::new(Bytes::from(n.to_be_bytes().to_vec())),
+                0,
+                StreamContent::Data(init()),
+            );
             streams.insert(peer(3), m).unwrap();
         }
         assert_eq!(streams.open.len(), STREAMS_MAX);
@@ -284,7 +306,15 @@ mod tests {
 
     #[test]
     fn bodies_round_trip_and_junk_is_refused() {
-        let header = Header { height: 1, parent: [1; 32], time: 5, tx_root: [2; 32], receipts_root: [3; 32], state_root: [4; 32], gas_used: 9 };
+        let header = Header {
+            height: 1,
+            parent: [1; 32],
+            time: 5,
+            tx_root: [2; 32],
+            receipts_root: [3; 32],
+            state_root: [4; 32],
+            gas_used: 9,
+        };
         let body = encode_body(&header, &[]);
         assert_eq!(decode_body(&body).unwrap(), (header, vec![]));
         assert!(decode_body(&body[..body.len() - 1]).is_err());

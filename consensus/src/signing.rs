@@ -145,9 +145,12 @@ impl malachitebft_signing::Signer<WritContext> for WritSigner {
         Ok(SignedMessage::new(vote, signature))
     }
 
-    async fn sign_proposal(&self, proposal: Proposal) -> Result<SignedMessage<WritContext, Proposal>, SigningError> {
-        let bytes =
-            proposal_bytes(&self.chain_id, &proposal).ok_or_else(|| unsignable("a proposal without a round"))?;
+    async fn sign_proposal(
+        &self,
+        proposal: Proposal,
+    ) -> Result<SignedMessage<WritContext, Proposal>, SigningError> {
+        let bytes = proposal_bytes(&self.chain_id, &proposal)
+            .ok_or_else(|| unsignable("a proposal without a round"))?;
         let signature = self.sign(&bytes);
         Ok(SignedMessage::new(proposal, signature))
     }
@@ -185,12 +188,20 @@ type Verification = Result<malachitebft_signing::VerificationResult, SigningErro
 #[async_trait]
 impl malachitebft_signing::Verifier<WritContext> for WritVerifier {
     async fn verify_signed_vote(&self, vote: &Vote, signature: &Signature, key: &[u8; 32]) -> Verification {
-        Ok(verdict(vote_bytes(&self.chain_id, vote).is_some_and(|bytes| verify_ed25519(key, &bytes, &signature.0))))
+        Ok(verdict(
+            vote_bytes(&self.chain_id, vote).is_some_and(|bytes| verify_ed25519(key, &bytes, &signature.0)),
+        ))
     }
 
-    async fn verify_signed_proposal(&self, proposal: &Proposal, signature: &Signature, key: &[u8; 32]) -> Verification {
+    async fn verify_signed_proposal(
+        &self,
+        proposal: &Proposal,
+        signature: &Signature,
+        key: &[u8; 32],
+    ) -> Verification {
         Ok(verdict(
-            proposal_bytes(&self.chain_id, proposal).is_some_and(|bytes| verify_ed25519(key, &bytes, &signature.0)),
+            proposal_bytes(&self.chain_id, proposal)
+                .is_some_and(|bytes| verify_ed25519(key, &bytes, &signature.0)),
         ))
     }
 

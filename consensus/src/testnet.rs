@@ -50,12 +50,16 @@ impl Testnet {
         tune: fn(&mut Settings),
         linked: bool,
     ) -> Result<Testnet, NetError> {
-        let listen_error = |e: std::io::Error| NetError::Listen { address: "127.0.0.1:0".into(), why: e.to_string() };
+        let listen_error =
+            |e: std::io::Error| NetError::Listen { address: "127.0.0.1:0".into(), why: e.to_string() };
         let ports = free_ports(2 * n).map_err(listen_error)?;
         let p2p: Vec<String> = (0..n).map(|k| format!("127.0.0.1:{}", ports[2 * k + 1])).collect();
         let configs = init_network(dir, chain_id, n, &move |k| (ports[2 * k], ports[2 * k + 1]))?;
-        let vm = Arc::new(writ_vm::Vm::new(writ_vm::VmOptions::in_memory()).map_err(|e| NetError::Engine(e.to_string()))?);
-        let links = if linked { Some(crate::links::Links::start(&p2p).await.map_err(listen_error)?) } else { None };
+        let vm = Arc::new(
+            writ_vm::Vm::new(writ_vm::VmOptions::in_memory()).map_err(|e| NetError::Engine(e.to_string()))?,
+        );
+        let links =
+            if linked { Some(crate::links::Links::start(&p2p).await.map_err(listen_error)?) } else { None };
         let mut net = Testnet { dir: dir.to_path_buf(), configs, nodes: Vec::new(), vm, tune, links };
         for k in 0..n {
             let running = net.launch(k).await?;
@@ -67,7 +71,8 @@ impl Testnet {
     async fn launch(&self, k: usize) -> Result<Running, NetError> {
         let mut settings = Settings::load(&self.configs[k])?;
         if let Some(links) = &self.links {
-            settings.dial = (0..self.configs.len()).filter(|&to| to != k).map(|to| links.address(k, to)).collect();
+            settings.dial =
+                (0..self.configs.len()).filter(|&to| to != k).map(|to| links.address(k, to)).collect();
         }
         (self.tune)(&mut settings);
         start(settings, Arc::clone(&self.vm)).await

@@ -47,12 +47,17 @@ fn four_validators_agree_on_every_block_under_load() {
         .await
         .unwrap();
         let ids: Vec<[u8; 32]> = txs.iter().map(|t| t.tx.id()).collect();
-        assert!(wait_for_receipts(&net, &ids, Duration::from_secs(120)).await, "not every node has every receipt");
+        assert!(
+            wait_for_receipts(&net, &ids, Duration::from_secs(120)).await,
+            "not every node has every receipt"
+        );
         let height = net.heights().into_iter().flatten().min().unwrap();
         let chains = chains(&net, height);
         assert!(chains.windows(2).all(|w| w[0] == w[1]), "the nodes' chains differ");
         // Every block carries a certificate of more than two thirds.
-        let genesis = writ_proof::genesis::Genesis::parse(&std::fs::read(dir.path().join("genesis.json")).unwrap()).unwrap();
+        let genesis =
+            writ_proof::genesis::Genesis::parse(&std::fs::read(dir.path().join("genesis.json")).unwrap())
+                .unwrap();
         for running in net.nodes.iter().flatten() {
             for h in 1..=height {
                 let bytes = running.node.reader().certificate(h).unwrap().expect("a certificate");
@@ -180,7 +185,11 @@ fn a_two_two_partition_decides_nothing_and_resumes_when_healed() {
         assert_eq!(during, cut_at, "a half of the network decided alone");
         same_chains(&net);
         net.heal();
-        assert!(net.wait_for(during + 3, Duration::from_secs(120)).await, "no progress after healing: {:?}", net.heights());
+        assert!(
+            net.wait_for(during + 3, Duration::from_secs(120)).await,
+            "no progress after healing: {:?}",
+            net.heights()
+        );
         same_chains(&net);
         net.stop().await;
     });
@@ -198,13 +207,21 @@ fn a_three_one_partition_keeps_deciding_and_the_one_catches_up() {
         let majority = net.heights()[0].unwrap();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         while net.heights()[0].unwrap() < majority + 5 {
-            assert!(tokio::time::Instant::now() < deadline, "the three stopped deciding: {:?}", net.heights());
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the three stopped deciding: {:?}",
+                net.heights()
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         assert!(net.heights()[3].unwrap() <= alone + 1, "the one alone kept deciding: {:?}", net.heights());
         net.heal();
         let target = net.heights()[0].unwrap();
-        assert!(net.wait_for(target, Duration::from_secs(120)).await, "the one did not catch up: {:?}", net.heights());
+        assert!(
+            net.wait_for(target, Duration::from_secs(120)).await,
+            "the one did not catch up: {:?}",
+            net.heights()
+        );
         same_chains(&net);
         net.stop().await;
     });

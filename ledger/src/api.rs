@@ -615,7 +615,8 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    let producer = node.config().produce_blocks.then(|| tokio::spawn(Arc::clone(&node).run_producer(stop.clone())));
+    let producer =
+        node.config().produce_blocks.then(|| tokio::spawn(Arc::clone(&node).run_producer(stop.clone())));
     let mut shutdown = stop;
     let listener = crate::parse_errors::JsonErrorListener(listener);
     axum::serve(listener, router(node))

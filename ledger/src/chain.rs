@@ -35,7 +35,9 @@ use crate::limits::{MODULES_CACHED_MAX, STORE_CACHE_BYTES_DEFAULT, VIEW_GAS_LIMI
 use crate::params::ChainParams;
 use crate::receipt::{Event, Receipt};
 use crate::state::{Changes, ContractView, Layer, Tree, tree_tables, tree_update, write_state};
-use crate::store::{self, BLOCKS, CERTIFICATES, CODE, EVENTS, RECEIPTS, STATE, StoredHead, TX_INDEX, TXS, store_error};
+use crate::store::{
+    self, BLOCKS, CERTIFICATES, CODE, EVENTS, RECEIPTS, STATE, StoredHead, TX_INDEX, TXS, store_error,
+};
 use crate::tx::{Payload, SignedTransaction, TxError};
 use crate::world::BlockWorld;
 
@@ -765,7 +767,12 @@ impl Chain {
                 .insert(header.height, certificate)
                 .map_err(store_error)?;
         }
-        let head = StoredHead { height: header.height, hash: header.hash(), time: header.time, state_root: header.state_root };
+        let head = StoredHead {
+            height: header.height,
+            hash: header.hash(),
+            time: header.time,
+            state_root: header.state_root,
+        };
         store::write_head(&write, &head)?;
         write.commit().map_err(store_error)?;
         self.head = head;

@@ -202,7 +202,12 @@ impl Mempool {
     /// the queue (in a network a round may fail and another proposer's
     /// block be decided): the longest prefix within the gas limit,
     /// `count_max` and `bytes_max`.
-    pub fn peek_block(&self, block_gas_limit: u64, count_max: usize, bytes_max: usize) -> Vec<SignedTransaction> {
+    pub fn peek_block(
+        &self,
+        block_gas_limit: u64,
+        count_max: usize,
+        bytes_max: usize,
+    ) -> Vec<SignedTransaction> {
         let mut bytes = 0usize;
         let within_bytes = self
             .queue
@@ -418,7 +423,7 @@ mod tests {
         assert_eq!(pool.len(), 5, "peeking takes nothing");
         // Another node's block held a0 and b0: b0's twin (same nonce) can
         // never be included now; a1 and c0 still can.
-        pool.remove_decided(&[a0.id, b0.id], |sender| if *sender == a0.sender { 1 } else { 1 });
+        pool.remove_decided(&[a0.id, b0.id], |_| 1);
         assert_eq!(ids(&pool.queue.iter().cloned().collect::<Vec<_>>()), vec![a1.id, c0.id]);
         assert!(!pool.contains(&b0_twin.id) && !pool.contains(&a0.id) && pool.contains(&a1.id));
         assert_eq!(pool.next_nonce(&a0.sender), Some(2));

@@ -13,7 +13,9 @@ use std::time::Duration;
 use crate::block::Block;
 use crate::chain::{Chain, Executed, Head, LedgerError, Reader, Rejection, check_nonce};
 use crate::crypto::{Address, Hash32};
-use crate::limits::{BLOCK_BYTES_MAX, BLOCK_INTERVAL_MS_DEFAULT, BLOCK_TXS_DEFAULT, STORE_CACHE_BYTES_DEFAULT};
+use crate::limits::{
+    BLOCK_BYTES_MAX, BLOCK_INTERVAL_MS_DEFAULT, BLOCK_TXS_DEFAULT, STORE_CACHE_BYTES_DEFAULT,
+};
 use crate::mempool::{Mempool, MempoolLimits, NoRoom, Waiting};
 use crate::params::ChainParams;
 use crate::receipt::Receipt;

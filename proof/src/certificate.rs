@@ -116,13 +116,22 @@ impl Certificate {
     /// returns the power that signed.
     pub fn verify(&self, genesis: &Genesis) -> Result<u64, CertificateError> {
         let invalid = |why: String| CertificateError::Invalid(why);
-        let message =
-            vote_sign_bytes(&genesis.chain_id, self.height, self.round, VoteKind::Precommit, Some(&self.block_hash));
+        let message = vote_sign_bytes(
+            &genesis.chain_id,
+            self.height,
+            self.round,
+            VoteKind::Precommit,
+            Some(&self.block_hash),
+        );
         let mut seen: Vec<Address> = Vec::with_capacity(self.signatures.len());
         let mut power: u64 = 0;
         for entry in &self.signatures {
             let validator = genesis.validator(&entry.validator).ok_or_else(|| {
-                invalid(format!("{} is not a validator of chain `{}`", hex::encode(entry.validator), genesis.chain_id))
+                invalid(format!(
+                    "{} is not a validator of chain `{}`",
+                    hex::encode(entry.validator),
+                    genesis.chain_id
+                ))
             })?;
             if seen.contains(&entry.validator) {
                 return Err(invalid(format!("{} signed twice", hex::encode(entry.validator))));
@@ -158,7 +167,10 @@ impl Certificate {
             signatures: self
                 .signatures
                 .iter()
-                .map(|s| SignatureJson { validator: hex::encode(s.validator), signature: hex::encode(s.signature) })
+                .map(|s| SignatureJson {
+                    validator: hex::encode(s.validator),
+                    signature: hex::encode(s.signature),
+                })
                 .collect(),
         }
     }
@@ -184,16 +196,17 @@ impl Certificate {
         if json.format != CERTIFICATE_FORMAT {
             return Err(malformed(format!("its format is `{}`, not `{CERTIFICATE_FORMAT}`", json.format)));
         }
-        let block_hash =
-            parse_hex(&json.block_hash).ok_or_else(|| malformed("the block hash is not 32 bytes of hex".into()))?;
+        let block_hash = parse_hex(&json.block_hash)
+            .ok_or_else(|| malformed("the block hash is not 32 bytes of hex".into()))?;
         let signatures = json
             .signatures
             .iter()
             .enumerate()
             .map(|(n, s)| {
                 Ok(CommitSignature {
-                    validator: parse_hex(&s.validator)
-                        .ok_or_else(|| malformed(format!("signature {n}: the validator is not 20 bytes of hex")))?,
+                    validator: parse_hex(&s.validator).ok_or_else(|| {
+                        malformed(format!("signature {n}: the validator is not 20 bytes of hex"))
+                    })?,
                     signature: parse_hex(&s.signature)
                         .ok_or_else(|| malformed(format!("signature {n}: not 64 bytes of hex")))?,
                 })
@@ -205,6 +218,8 @@ impl Certificate {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use ed25519_dalek::{Signer, SigningKey};
 
     use super::*;

@@ -118,13 +118,18 @@ impl Genesis {
 
     fn check(file: GenesisFile, hash: [u8; 32]) -> Result<Genesis, GenesisError> {
         if file.format != GENESIS_FORMAT {
-            return Err(refuse(format!("its format is `{}`; this node reads `{GENESIS_FORMAT}`", file.format)));
+            return Err(refuse(format!(
+                "its format is `{}`; this node reads `{GENESIS_FORMAT}`",
+                file.format
+            )));
         }
         if file.chain_id.is_empty() || file.chain_id.len() > 64 {
             return Err(refuse("the chain id must be 1 to 64 characters"));
         }
         if file.tx_gas_limit_max == 0 || file.block_gas_limit < file.tx_gas_limit_max {
-            return Err(refuse("the block gas limit must be at least the transaction gas ceiling, which is at least 1"));
+            return Err(refuse(
+                "the block gas limit must be at least the transaction gas ceiling, which is at least 1",
+            ));
         }
         if file.validators.is_empty() || file.validators.len() > VALIDATORS_MAX {
             return Err(refuse(format!("it must name 1 to {VALIDATORS_MAX} validators")));
@@ -146,7 +151,9 @@ impl Genesis {
                 .filter(|total| *total <= TOTAL_POWER_MAX)
                 .ok_or_else(|| refuse(format!("the total power exceeds {TOTAL_POWER_MAX}")))?;
             if entry.name.trim().is_empty() || entry.peer.trim().is_empty() || entry.api.trim().is_empty() {
-                return Err(refuse(format!("validator {n}: it needs a name, a peer address and an API address")));
+                return Err(refuse(format!(
+                    "validator {n}: it needs a name, a peer address and an API address"
+                )));
             }
             for (what, address) in [("peer", &entry.peer), ("API", &entry.api)] {
                 if split_host_port(address).is_none() {
@@ -206,6 +213,8 @@ impl GenesisFile {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
 
     fn key(n: u8) -> String {

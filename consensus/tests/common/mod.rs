@@ -82,7 +82,8 @@ pub fn workload(accounts: u8, transfers: usize) -> Vec<SignedTransaction> {
         *nonce += 1;
         *nonce - 1
     };
-    let mut txs = vec![sign(1, next(1), Payload::Deploy { code: code.clone(), args: args(&code, "init", &json!([])) })];
+    let mut txs =
+        vec![sign(1, next(1), Payload::Deploy { code: code.clone(), args: args(&code, "init", &json!([])) })];
     for n in 1..=accounts {
         let a = args(&code, "mint", &json!([format!("0x{}", hex(&account(n))), "1000000"]));
         txs.push(sign(1, next(1), Payload::Call { contract, method: "mint".into(), args: a }));
@@ -99,7 +100,9 @@ pub fn workload(accounts: u8, transfers: usize) -> Vec<SignedTransaction> {
 pub fn post(api: &str, tx: &SignedTransaction) -> Result<Json, String> {
     match ureq::post(&format!("{api}/v1/transactions")).send_json(json!({ "tx": hex(&tx.encode()) })) {
         Ok(response) => response.into_json().map_err(|e| e.to_string()),
-        Err(ureq::Error::Status(code, response)) => Err(format!("{code}: {}", response.into_string().unwrap_or_default())),
+        Err(ureq::Error::Status(code, response)) => {
+            Err(format!("{code}: {}", response.into_string().unwrap_or_default()))
+        }
         Err(error) => Err(error.to_string()),
     }
 }
@@ -128,7 +131,11 @@ pub fn chains(net: &Testnet, height: u64) -> Vec<Vec<(String, String)>> {
 pub async fn wait_for_receipts(net: &Testnet, ids: &[[u8; 32]], timeout: Duration) -> bool {
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
-        let done = net.nodes.iter().flatten().all(|r| ids.iter().all(|id| r.node.reader().receipt(id).ok().flatten().is_some()));
+        let done = net
+            .nodes
+            .iter()
+            .flatten()
+            .all(|r| ids.iter().all(|id| r.node.reader().receipt(id).ok().flatten().is_some()));
         if done {
             return true;
         }
