@@ -517,10 +517,13 @@ impl App {
         save(&self.body_path(&hash), &value_bytes)?;
         let (validity, executed) = self.check(header, txs, false).await?;
         if validity == Validity::Invalid {
-            tracing::error!(
-                height = height.0,
-                "a block certified by the network does not execute to its header here"
-            );
+            // The engine checked the block's certificate before asking: the
+            // network decided it, and this node cannot reproduce it.
+            return Err(Halt::Diverged {
+                height: height.0,
+                expected: hash.to_string(),
+                found: "a different result (or a different chain below it)".into(),
+            });
         }
         self.candidates.insert(hash, Candidate { body: value_bytes.to_vec(), header, executed });
         Ok(SyncedValueOutcome::Verdict(ProposedValue {

@@ -180,11 +180,27 @@ pub fn document() -> Value {
             "Status": { "type": "object", "properties": {
                 "chain_id": { "type": "string" }, "height": { "type": "integer" }, "block_hash": { "type": "string" },
                 "block_time": { "type": "integer" }, "state_root": { "type": "string" }, "pending": { "type": "integer" },
-                "executing": { "type": "integer", "description": "transactions in the block being executed" } } },
+                "executing": { "type": "integer", "description": "transactions in the block being executed" },
+                "consensus": { "type": ["object", "null"],
+                    "description": "a node of a network: its consensus state (docs/consensus.md); null on a node alone",
+                    "properties": {
+                        "role": { "type": "string", "enum": ["validator", "full node"] },
+                        "deciding_height": { "type": "integer" }, "round": { "type": ["integer", "null"] },
+                        "validators_seen": { "type": "integer", "description": "precommits in the last decided block's certificate" },
+                        "peers_connected": { "type": "integer" },
+                        "last_decided_time": { "type": ["integer", "null"], "description": "Unix seconds" } } } } },
             "Block": { "type": "object", "properties": {
                 "height": { "type": "integer" }, "hash": { "type": "string" }, "parent": { "type": "string" },
                 "time": { "type": "integer" }, "tx_root": { "type": "string" }, "receipts_root": { "type": "string" },
-                "state_root": { "type": "string" }, "transactions": { "type": "array", "items": { "type": "string" } } } },
+                "state_root": { "type": "string" }, "gas_used": { "type": "integer" },
+                "transactions": { "type": "array", "items": { "type": "string" } },
+                "certificate": { "type": ["object", "null"],
+                    "description": "the precommits that decided the block (`writ-certificate/1`, docs/consensus.md); null for a block a node made alone",
+                    "properties": {
+                        "format": { "type": "string" }, "height": { "type": "integer" }, "round": { "type": "integer" },
+                        "block_hash": { "type": "string" },
+                        "signatures": { "type": "array", "items": { "type": "object", "properties": {
+                            "validator": { "type": "string" }, "signature": { "type": "string" } } } } } } } },
             "Event": { "type": "object", "properties": {
                 "contract": { "type": "string", "description": "the emitting contract, hex" },
                 "index": { "type": "integer", "description": "the event's index in the contract's declaration order" },
