@@ -1,12 +1,15 @@
 //! The load client and checkers of `scripts/crash-test.sh`.
 //!
-//! `load run --node URL --code Token.wasm --acked FILE [--workers N] [--seconds S]`
+//! `load run --node URL[,URL…] --code Token.wasm --acked FILE [--workers N] [--seconds S]`
 //!   deploys the token contract (once per store), then has N workers each
 //!   submit signed transactions (mints by the deployer, transfers between
 //!   the others) with `?wait=true`, appending the id of every transaction
 //!   whose receipt came back (acknowledged) to FILE, one per line. It stops
 //!   after S seconds or when the node has been unreachable for a while
-//!   (it was killed), and prints how many it got acknowledged.
+//!   (it was killed), and prints how many it got acknowledged. Given
+//!   several nodes (of one network), worker W starts on node W mod N and
+//!   moves to the next whenever its node is unreachable, stopping only when
+//!   none has answered for a while.
 //! `load verify --node URL --acked FILE`
 //!   checks that every acknowledged transaction has a receipt
 //!   (`GET /v1/transactions/{id}` answers 200); exit 1 if one is missing.
@@ -163,7 +166,9 @@ impl Acked {
 }
 
 fn run(flags: &Flags) -> Result<(), String> {
-    let client = Client { agent: agent(), base: flags.need("--node")?.trim_end_matches('/').to_string() };
+    let bases: Vec<String> =
+        flags.need("--node")?.split(',').map(|b| b.trim().trim_end_matches('/').to_string()).collect();
+    let client = Client { agent: agent(), base: bases[0].clone() };
     let code_path = flags.need("--code")?;
     let code = std::fs::read(code_path).map_err(|e| format!("{code_path}: {e}"))?;
     let workers = flags.number("--workers", 6)?.clamp(1, 200) as u8;
@@ -202,7 +207,8 @@ fn run(flags: &Flags) -> Result<(), String> {
     let handles: Vec<_> = (0..workers)
         .map(|w| {
             let ctx = Worker {
-                client: Client { agent: agent(), base: client.base.clone() },
+                clients: bases.iter().map(|base| Client { agent: agent(), base: base.clone() }).collect(),
+                at: usize::from(w) % bases.len(),
                 chain_id: chain_id.clone(),
                 code: code.clone(),
                 token,
@@ -248,7 +254,9 @@ fn wait_for_node(client: &Client) -> Result<String, String> {
 }
 
 struct Worker {
-    client: Client,
+    /// The nodes it may submit to, and the one it uses now.
+    clients: Vec<Client>,
+    at: usize,
     chain_id: String,
     code: Vec<u8>,
     token: Address,
@@ -261,8 +269,12 @@ struct Worker {
 }
 
 impl Worker {
+    fn client(&self) -> &Client {
+        &self.clients[self.at % self.clients.len()]
+    }
+
     /// Worker 0 signs as the deployer and mints; the others transfer.
-    fn work(self) -> Result<(), String> {
+    fn work(mut self) -> Result<(), String> {
         let signer = key(1 + self.me);
         let sender = address(&signer);
         let mut rng = 0x9e37_79b9_7f4a_7c15_u64 ^ (u64::from(self.me) << 32) ^ now_nanos();
@@ -271,9 +283,10 @@ impl Worker {
         while Instant::now() < self.deadline && !self.stop.load(Ordering::Relaxed) {
             let n = match nonce {
                 Some(n) => n,
-                None => match self.client.next_nonce(&sender) {
+                None => match self.client().next_nonce(&sender) {
                     Ok(n) => n,
                     Err(_) => {
+                        self.at += 1;
                         if self.gave_up(&mut down_since) {
                             return Ok(());
                         }
@@ -300,7 +313,7 @@ impl Worker {
                     args: encode(&self.code, method, &values)?,
                 },
             };
-            match self.client.submit(&tx.sign(&signer, &[]).encode()) {
+            match self.client().submit(&tx.sign(&signer, &[]).encode()) {
                 Reply::Answer(200, receipt) => {
                     down_since = None;
                     let id = receipt["transaction"].as_str().ok_or("a receipt without an id")?;
@@ -314,12 +327,20 @@ impl Worker {
                     self.refused.fetch_add(1, Ordering::Relaxed);
                     nonce = None;
                 }
+                Reply::Answer(404, body) if self.clients.len() > 1 && body["error"]["code"] == "unknown_contract" => {
+                    // In a network another node acknowledged the deployment
+                    // a moment before this one stored its block.
+                    down_since = None;
+                    nonce = None;
+                    std::thread::sleep(Duration::from_millis(50));
+                }
                 Reply::Answer(status, body) => {
                     self.stop.store(true, Ordering::Relaxed);
                     return Err(format!("worker {}: unexpected {status}: {body}", self.me));
                 }
                 Reply::Unreachable(_) => {
                     nonce = None;
+                    self.at += 1;
                     if self.gave_up(&mut down_since) {
                         return Ok(());
                     }
@@ -329,7 +350,7 @@ impl Worker {
         Ok(())
     }
 
-    /// Whether the node has been unreachable for longer than `PATIENCE`.
+    /// Whether no node has answered for longer than `PATIENCE`.
     fn gave_up(&self, down_since: &mut Option<Instant>) -> bool {
         let since = *down_since.get_or_insert_with(Instant::now);
         std::thread::sleep(Duration::from_millis(50));
