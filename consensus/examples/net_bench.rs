@@ -32,7 +32,11 @@ const DEPLOY_GAS: u64 = 100_000_000;
 const BATCH: usize = 500;
 
 fn flag(args: &[String], name: &str, default: u64) -> u64 {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn key(n: u64) -> SigningKey {
@@ -113,7 +117,12 @@ fn run(nodes: usize, transfers: u64, accounts: u64, rate: u64) -> Figures {
     let code = token();
     let deployer = u64::MAX;
     let contract = contract_address(&account(deployer), 0);
-    let deploy = sign(deployer, 0, DEPLOY_GAS, Payload::Deploy { code: code.clone(), args: args(&code, "init", &json!([])) });
+    let deploy = sign(
+        deployer,
+        0,
+        DEPLOY_GAS,
+        Payload::Deploy { code: code.clone(), args: args(&code, "init", &json!([])) },
+    );
     post_batch(&apis[0], std::slice::from_ref(&deploy));
     wait_all(&node0, &[deploy.tx.id()]);
     let mints: Vec<SignedTransaction> = (0..accounts)

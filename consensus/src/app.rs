@@ -181,7 +181,7 @@ impl App {
                 self.report();
                 let due: Vec<Assembled> = {
                     let (due, later): (Vec<_>, Vec<_>) =
-                        self.early.drain(..).partition(|a| a.height == height && a.round == round);
+                        self.early.drain(..).partition(|a| a.height == height && a.round <= round);
                     self.early = later.into_iter().filter(|a| a.height >= height).collect();
                     due
                 };
@@ -357,7 +357,11 @@ impl App {
         if assembled.height < self.height {
             return Ok(None);
         }
-        if assembled.height > self.height || assembled.round != self.round {
+        // A proposal of an earlier round of this height still counts (a
+        // late one may be what a lock or a polka refers to); one of a
+        // later round or height waits until consensus gets there.
+        let due = assembled.height == self.height && self.round.is_defined() && assembled.round <= self.round;
+        if !due {
             if self.early.len() >= EARLY_MAX {
                 self.early.remove(0);
             }
@@ -367,8 +371,8 @@ impl App {
         self.judge(assembled).await
     }
 
-    /// Checks a whole proposal of the current height and round: its
-    /// proposer's signature first (cheap), then its execution.
+    /// Checks a whole proposal of the current height: its proposer's
+    /// signature first (cheap), then its execution.
     async fn judge(&mut self, assembled: Assembled) -> Result<Option<ProposedValue<WritContext>>, Halt> {
         let expected = self.ctx.select_proposer(&self.validators, assembled.height, assembled.round);
         if expected.address != assembled.proposer {

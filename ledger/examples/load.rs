@@ -327,7 +327,9 @@ impl Worker {
                     self.refused.fetch_add(1, Ordering::Relaxed);
                     nonce = None;
                 }
-                Reply::Answer(404, body) if self.clients.len() > 1 && body["error"]["code"] == "unknown_contract" => {
+                Reply::Answer(404, body)
+                    if self.clients.len() > 1 && body["error"]["code"] == "unknown_contract" =>
+                {
                     // In a network another node acknowledged the deployment
                     // a moment before this one stored its block.
                     down_since = None;
