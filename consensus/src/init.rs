@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use writ_ledger::keys::Keystore;
+use writ_ledger::keys::{KeyInfo, Keystore};
 use writ_ledger::limits::{BLOCK_GAS_LIMIT_DEFAULT, BLOCK_INTERVAL_MS_DEFAULT, TX_GAS_LIMIT_MAX_DEFAULT};
 use writ_proof::genesis::{GENESIS_FORMAT, GenesisFile, ValidatorEntry};
 
@@ -50,10 +50,8 @@ pub fn init_network(
     let mut validators = Vec::with_capacity(nodes);
     let mut configs = Vec::with_capacity(nodes);
     for k in 0..nodes {
-        let home = dir.join(format!("node-{k}"));
-        std::fs::create_dir_all(&home).map_err(|e| io(&home, e))?;
-        let key = Keystore::new(home.join("keys")).create("node")?;
         let (api, p2p) = ports(k);
+        let (path, key) = write_node(&dir.join(format!("node-{k}")), &format!("node-{k}"), api, p2p)?;
         let name = AGENCIES.get(k).map_or_else(|| format!("Agency {k}"), |name| (*name).to_string());
         validators.push(ValidatorEntry {
             name,
@@ -62,21 +60,6 @@ pub fn init_network(
             peer: format!("127.0.0.1:{p2p}"),
             api: format!("127.0.0.1:{api}"),
         });
-        let config = ConfigFile {
-            format: CONFIG_FORMAT.into(),
-            moniker: format!("node-{k}"),
-            genesis: PathBuf::from("../genesis.json"),
-            keys: PathBuf::from("keys"),
-            key: "node".into(),
-            data: PathBuf::from("data"),
-            api: format!("127.0.0.1:{api}"),
-            p2p: format!("127.0.0.1:{p2p}"),
-            block_interval_ms: BLOCK_INTERVAL_MS_DEFAULT,
-            cache_mib: 64,
-        };
-        let path = home.join("config.json");
-        let text = serde_json::to_string_pretty(&config).unwrap_or_default();
-        std::fs::write(&path, text + "\n").map_err(|e| io(&path, e))?;
         configs.push(path);
     }
     let genesis = GenesisFile {
@@ -93,6 +76,30 @@ pub fn init_network(
     // The written genesis must be one every node accepts.
     writ_proof::genesis::Genesis::parse(&std::fs::read(&genesis_path).map_err(|e| io(&genesis_path, e))?)?;
     Ok(configs)
+}
+
+/// Writes one node's folder under `home` (beside the network's
+/// `genesis.json`): a new key and a configuration listening on 127.0.0.1.
+/// Returns the configuration's path and the key.
+pub fn write_node(home: &Path, moniker: &str, api: u16, p2p: u16) -> Result<(PathBuf, KeyInfo), NetError> {
+    std::fs::create_dir_all(home).map_err(|e| io(home, e))?;
+    let key = Keystore::new(home.join("keys")).create("node")?;
+    let config = ConfigFile {
+        format: CONFIG_FORMAT.into(),
+        moniker: moniker.into(),
+        genesis: PathBuf::from("../genesis.json"),
+        keys: PathBuf::from("keys"),
+        key: "node".into(),
+        data: PathBuf::from("data"),
+        api: format!("127.0.0.1:{api}"),
+        p2p: format!("127.0.0.1:{p2p}"),
+        block_interval_ms: BLOCK_INTERVAL_MS_DEFAULT,
+        cache_mib: 64,
+    };
+    let path = home.join("config.json");
+    let text = serde_json::to_string_pretty(&config).unwrap_or_default();
+    std::fs::write(&path, text + "\n").map_err(|e| io(&path, e))?;
+    Ok((path, key))
 }
 
 /// The ports of [`init_network`]'s layout from `base`.

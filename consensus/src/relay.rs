@@ -52,3 +52,52 @@ fn run(peers: &[String], waiting: &Receiver<Vec<u8>>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::io::{BufRead, BufReader, Read, Write};
+
+    use super::*;
+
+    /// One HTTP request as a peer's API receives it: headers and body.
+    fn receive(listener: &std::net::TcpListener) -> (String, String) {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut head = String::new();
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = value.trim().parse().unwrap();
+            }
+            if line == "\r\n" {
+                break;
+            }
+            head.push_str(&line);
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        let reply = "HTTP/1.1 202 Accepted\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
+        reader.get_mut().write_all(reply.as_bytes()).unwrap();
+        (head.to_ascii_lowercase(), String::from_utf8(body).unwrap())
+    }
+
+    #[test]
+    fn accepted_transactions_reach_every_peer_marked_as_relayed() {
+        let peers: Vec<std::net::TcpListener> =
+            (0..2).map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+        let addresses = peers.iter().map(|p| p.local_addr().unwrap().to_string()).collect();
+        let queue = start(addresses);
+        queue.send(vec![0xab, 0xcd]).unwrap();
+        for peer in &peers {
+            let (head, body) = receive(peer);
+            assert!(head.starts_with("post /v1/transactions/batch "), "{head}");
+            assert!(head.contains(&format!("{RELAY_HEADER}: 1")), "{head}");
+            let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(json["txs"][0], "abcd");
+        }
+    }
+}

@@ -20,6 +20,8 @@ pub struct Testnet {
     tune: fn(&mut Settings),
     /// The proxies between nodes, for networks a test partitions.
     pub links: Option<crate::links::Links>,
+    /// How many of the nodes are validators (the first ones).
+    validators: usize,
 }
 
 /// Ports nobody listens on now (the OS picks them; a test binds them soon after).
@@ -60,7 +62,8 @@ impl Testnet {
         );
         let links =
             if linked { Some(crate::links::Links::start(&p2p).await.map_err(listen_error)?) } else { None };
-        let mut net = Testnet { dir: dir.to_path_buf(), configs, nodes: Vec::new(), vm, tune, links };
+        let mut net =
+            Testnet { dir: dir.to_path_buf(), configs, nodes: Vec::new(), vm, tune, links, validators: n };
         for k in 0..n {
             let running = net.launch(k).await?;
             net.nodes.push(Some(running));
@@ -70,12 +73,32 @@ impl Testnet {
 
     async fn launch(&self, k: usize) -> Result<Running, NetError> {
         let mut settings = Settings::load(&self.configs[k])?;
-        if let Some(links) = &self.links {
+        if let Some(links) = &self.links
+            && k < self.validators
+        {
             settings.dial =
-                (0..self.configs.len()).filter(|&to| to != k).map(|to| links.address(k, to)).collect();
+                (0..self.validators).filter(|&to| to != k).map(|to| links.address(k, to)).collect();
         }
         (self.tune)(&mut settings);
         start(settings, Arc::clone(&self.vm)).await
+    }
+
+    /// Starts a node whose key is no validator's: it follows the chain as
+    /// a full node. Returns its index.
+    pub async fn start_full_node(&mut self) -> Result<usize, NetError> {
+        let k = self.configs.len();
+        let ports = free_ports(2)
+            .map_err(|e| NetError::Listen { address: "127.0.0.1:0".into(), why: e.to_string() })?;
+        let (config, _) = crate::init::write_node(
+            &self.dir.join(format!("full-{k}")),
+            &format!("full-{k}"),
+            ports[0],
+            ports[1],
+        )?;
+        self.configs.push(config);
+        let running = self.launch(k).await?;
+        self.nodes.push(Some(running));
+        Ok(k)
     }
 
     /// Stops node `k` (as a crash would: nothing is flushed beyond what

@@ -226,3 +226,29 @@ fn a_three_one_partition_keeps_deciding_and_the_one_catches_up() {
         net.stop().await;
     });
 }
+
+#[test]
+fn a_node_outside_the_validator_set_follows_as_a_full_node() {
+    runtime().block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let mut net = Testnet::start(dir.path(), 4, quick).await.unwrap();
+        let full = net.start_full_node().await.unwrap();
+        // Load through all five APIs: what the full node's clients submit
+        // reaches the validators through its relay.
+        load(&net, &workload(6, 60)).await;
+        let height = same_chains(&net);
+        assert!(height >= 2);
+        let follower = &net.nodes[full].as_ref().unwrap().node;
+        assert_eq!(follower.network_status().unwrap().role, "full node");
+        // Its blocks carry the validators' certificates, and it signed none.
+        let genesis =
+            writ_proof::genesis::Genesis::parse(&std::fs::read(dir.path().join("genesis.json")).unwrap())
+                .unwrap();
+        for h in 1..=height {
+            let bytes = follower.reader().certificate(h).unwrap().unwrap();
+            let certificate = writ_proof::certificate::Certificate::decode(&bytes).unwrap();
+            certificate.verify(&genesis).unwrap();
+        }
+        net.stop().await;
+    });
+}
