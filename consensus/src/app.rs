@@ -48,6 +48,12 @@ use crate::signing::WritSigner;
 pub struct Faults {
     /// Propose headers whose state root is wrong.
     pub wrong_state_root: bool,
+    /// Publish parts whose body does not decode (signed all the same).
+    pub junk_body: bool,
+    /// Alter a client's transaction (its gas limit) without its signature,
+    /// and propose a block that executes the altered one, its header true
+    /// to it: only the signature check can catch it.
+    pub forged_transaction: bool,
 }
 
 /// What the application loop needs.
@@ -268,6 +274,13 @@ impl App {
                 let node = Arc::clone(&self.config.node);
                 let time = now_secs().max(node.head().time).max(self.config.genesis.time);
                 let mut executed = run_blocking(move || node.propose(time)).await?;
+                if self.config.faults.forged_transaction && !executed.transactions().is_empty() {
+                    let mut txs = executed.transactions().to_vec();
+                    txs[0].tx.gas_limit -= 1;
+                    let node = Arc::clone(&self.config.node);
+                    executed = run_blocking(move || node.execute(&txs, time)).await?;
+                    FORGED_PROPOSALS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
                 if self.config.faults.wrong_state_root {
                     executed.header.state_root[0] ^= 0xff;
                 }
@@ -296,7 +309,8 @@ impl App {
             value,
             validity: Validity::Valid,
         });
-        self.publish(height, round, Round::Nil, &signer, &body, channels).await;
+        let published = faulty_body(self.config.faults, &body);
+        self.publish(height, round, Round::Nil, &signer, &published, channels).await;
         Ok(Some(LocallyProposedValue::new(height, round, value)))
     }
 
@@ -433,11 +447,21 @@ impl App {
         }
         let node = Arc::clone(&self.config.node);
         let time = header.time;
-        let executed = run_blocking(move || node.execute(&txs, time)).await?;
-        if executed.skipped > 0 || executed.header != header {
-            return Ok((Validity::Invalid, None));
+        // A proposer's transactions are checked as admission checks a
+        // client's: a forged signature makes the whole block invalid.
+        let executed = run_blocking(move || {
+            if !writ_ledger::tx::all_signed(&txs) {
+                return Ok(None);
+            }
+            node.execute(&txs, time).map(Some)
+        })
+        .await?;
+        match executed {
+            Some(executed) if executed.skipped == 0 && executed.header == header => {
+                Ok((Validity::Valid, Some(executed)))
+            }
+            _ => Ok((Validity::Invalid, None)),
         }
-        Ok((Validity::Valid, Some(executed)))
     }
 
     // ---------------------------------------------------------- deciding
@@ -583,6 +607,17 @@ impl App {
         }
     }
 }
+
+/// What a faulty proposer (a test's) publishes instead of `body`.
+fn faulty_body(faults: Faults, body: &[u8]) -> Vec<u8> {
+    if faults.junk_body {
+        return b"this is not a block body".to_vec();
+    }
+    body.to_vec()
+}
+
+/// Proposals a faulty proposer (a test's) made with a tampered transaction.
+pub static FORGED_PROPOSALS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Most decided blocks one sync answer holds (each up to the block bound).
 const SYNC_BATCH_MAX: u64 = 4;

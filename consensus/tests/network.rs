@@ -146,26 +146,91 @@ fn lying_node_0(settings: &mut writ_consensus::network::Settings) {
     }
 }
 
-#[test]
-fn a_proposer_lying_about_its_state_root_is_voted_down() {
+fn junk_node_0(settings: &mut writ_consensus::network::Settings) {
+    quick(settings);
+    if settings.moniker == "node-0" {
+        settings.faults.junk_body = true;
+    }
+}
+
+fn forging_node_0(settings: &mut writ_consensus::network::Settings) {
+    quick(settings);
+    if settings.moniker == "node-0" {
+        settings.faults.forged_transaction = true;
+    }
+}
+
+/// Runs a network whose node 0 proposes badly, under a little load, and
+/// checks that none of its proposals is ever decided: node 0 proposes
+/// first at heights 1, 5, 9, …, so those heights are decided in a later
+/// round, by another proposer.
+fn none_of_node_0s_proposals_is_decided(tune: fn(&mut writ_consensus::network::Settings)) {
     runtime().block_on(async {
         let dir = tempfile::tempdir().unwrap();
-        let net = Testnet::start(dir.path(), 4, lying_node_0).await.unwrap();
+        let net = Testnet::start(dir.path(), 4, tune).await.unwrap();
+        load(&net, &workload(4, 40)).await;
         assert!(net.wait_for(9, Duration::from_secs(120)).await, "{:?}", net.heights());
         let height = same_chains(&net);
-        // Node 0 proposes first at heights 1, 5, 9, …: none of its blocks is
-        // ever decided, so those heights were decided in a later round.
         let reader = net.nodes[1].as_ref().unwrap().node.reader().clone();
         let mut later_rounds = 0;
         for h in 1..=height {
             let bytes = reader.certificate(h).unwrap().unwrap();
             let certificate = writ_proof::certificate::Certificate::decode(&bytes).unwrap();
             if (h - 1) % 4 == 0 {
-                assert!(certificate.round >= 1, "height {h} was decided in round 0, node 0's lie");
+                assert!(certificate.round >= 1, "height {h} was decided in round 0, node 0's proposal");
                 later_rounds += 1;
             }
         }
-        assert!(later_rounds >= 2);
+        assert!(later_rounds >= 3);
+        // Node 0 itself followed the others (it executes honestly).
+        assert!(net.heights()[0].unwrap() >= 9);
+        net.stop().await;
+    });
+}
+
+#[test]
+fn a_proposer_lying_about_its_state_root_is_voted_down() {
+    none_of_node_0s_proposals_is_decided(lying_node_0);
+}
+
+#[test]
+fn a_proposal_whose_body_does_not_decode_is_never_decided() {
+    none_of_node_0s_proposals_is_decided(junk_node_0);
+}
+
+#[test]
+fn a_proposal_with_a_forged_transaction_is_voted_down() {
+    runtime().block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let net = Testnet::start(dir.path(), 4, forging_node_0).await.unwrap();
+        // Every transaction to node 0, so its proposals hold some.
+        let txs = workload(4, 60);
+        let api = net.api(0).unwrap();
+        common::post(&api, &txs[0]).unwrap();
+        assert!(wait_for_receipts(&net, &[txs[0].tx.id()], Duration::from_secs(60)).await);
+        let rest = txs[1..].to_vec();
+        tokio::task::spawn_blocking(move || rest.iter().for_each(|tx| drop(common::post(&api, tx).unwrap())))
+            .await
+            .unwrap();
+        let ids: Vec<[u8; 32]> = txs.iter().map(|t| t.tx.id()).collect();
+        assert!(wait_for_receipts(&net, &ids, Duration::from_secs(120)).await);
+        let height = same_chains(&net);
+        assert!(
+            writ_consensus::app::FORGED_PROPOSALS.load(std::sync::atomic::Ordering::Relaxed) > 0,
+            "node 0 never proposed a block with transactions"
+        );
+        // No decided block holds a transaction its signer did not sign;
+        // every client's transaction is in, as signed.
+        let reader = net.nodes[2].as_ref().unwrap().node.reader().clone();
+        for h in 1..=height {
+            let block = reader.block(h).unwrap().unwrap();
+            let held: Vec<_> = block
+                .transactions
+                .iter()
+                .map(|id| reader.transaction(&writ_proof::parse_hex(id).unwrap()).unwrap().unwrap())
+                .collect();
+            assert!(writ_ledger::tx::all_signed(&held), "block {h} holds a forged transaction");
+        }
         net.stop().await;
     });
 }

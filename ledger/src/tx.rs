@@ -238,6 +238,22 @@ fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
+/// Whether every transaction carries valid signatures of its signer and
+/// co-signers, checked as one batch (the rule makes the batch's verdict
+/// each signature's own). A network's validators check a proposal's
+/// transactions this way: they did not pass this node's admission.
+pub fn all_signed(txs: &[SignedTransaction]) -> bool {
+    let ids: Vec<Hash32> = txs.iter().map(|signed| signed.tx.id()).collect();
+    let mut checks = Vec::new();
+    for (signed, id) in txs.iter().zip(&ids) {
+        match signed.signature_checks(id) {
+            Ok(list) => checks.extend(list),
+            Err(_) => return false,
+        }
+    }
+    writ_vm::signature::verify_ed25519_batch(&checks).iter().all(|valid| *valid)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -258,6 +274,22 @@ mod tests {
             cosigners: (0..cosigners).map(|i| key(10 + i as u8).verifying_key().to_bytes()).collect(),
             payload: Payload::Call { contract: [9; 20], method: "transfer".into(), args: vec![1, 2, 3] },
         }
+    }
+
+    #[test]
+    fn a_block_is_all_signed_only_if_every_signature_holds() {
+        let co = key(10);
+        let good = vec![sample(0).sign(&key(1), &[]), sample(1).sign(&key(1), &[&co])];
+        assert!(all_signed(&good));
+        assert!(all_signed(&[]));
+        let mut replayed = good.clone();
+        let mut moved = good[0].clone();
+        moved.tx.nonce += 1;
+        replayed.push(moved);
+        assert!(!all_signed(&replayed), "a signature moved onto another nonce");
+        let mut short = good.clone();
+        short[1].signatures.pop();
+        assert!(!all_signed(&short));
     }
 
     #[test]
