@@ -97,6 +97,9 @@ fn run_network(color: bool, nodes: u8) -> u8 {
     let quiet = |settings: &mut writ_consensus::network::Settings| {
         settings.block_interval = std::time::Duration::from_millis(100);
         settings.empty_block_wait = std::time::Duration::from_millis(500);
+        // The workflows' deadlines are dated: the same clock as the
+        // single-node demo, so every step ends as it does there.
+        settings.logical_clock_start = Some(DEMO_START);
     };
     let started = runtime.block_on(writ_consensus::testnet::Testnet::start_with(
         dir.path(),

@@ -16,7 +16,9 @@ pub fn init(dir: &Path, nodes: usize, base_port: u16, chain_id: &str) -> Result<
         )));
     }
     let ports = writ_consensus::init::ports_from(base_port);
-    let configs = writ_consensus::init::init_network(dir, chain_id, nodes, &ports)
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let configs = writ_consensus::init::init_network(dir, chain_id, now, nodes, &ports)
         .map_err(|e| usage(format!("cannot write the network: {e}")))?;
     say(&format!("writ net: a network of {nodes} validators for chain `{chain_id}` in {}", dir.display()));
     say(&format!("  genesis {}", dir.join("genesis.json").display()));

@@ -73,6 +73,10 @@ pub struct AppConfig {
     /// transaction before it proposes an empty block.
     pub empty_block_wait: Duration,
     pub faults: Faults,
+    /// Block times from a logical clock (this time plus the height, in
+    /// seconds) instead of the wall clock: for reproducible runs such as
+    /// the demo's workflows, whose deadlines are dated.
+    pub logical_clock_start: Option<i64>,
     /// Peers connected, as the network last said.
     pub peers: Arc<std::sync::atomic::AtomicUsize>,
 }
@@ -272,7 +276,11 @@ impl App {
             None => {
                 self.wait_for_transactions(timeout).await;
                 let node = Arc::clone(&self.config.node);
-                let time = now_secs().max(node.head().time).max(self.config.genesis.time);
+                let clock = match self.config.logical_clock_start {
+                    Some(start) => start.saturating_add(height.0 as i64),
+                    None => now_secs(),
+                };
+                let time = clock.max(node.head().time).max(self.config.genesis.time);
                 let mut executed = run_blocking(move || node.propose(time)).await?;
                 if self.config.faults.forged_transaction && !executed.transactions().is_empty() {
                     let mut txs = executed.transactions().to_vec();

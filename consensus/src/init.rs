@@ -26,10 +26,12 @@ fn io(path: &Path, error: std::io::Error) -> NetError {
 }
 
 /// Writes a network of `nodes` validators under `dir` (which must not
-/// hold one already) and returns each node's configuration file.
+/// hold one already), no block earlier than `genesis_time` (Unix
+/// seconds), and returns each node's configuration file.
 pub fn init_network(
     dir: &Path,
     chain_id: &str,
+    genesis_time: i64,
     nodes: usize,
     ports: &Ports,
 ) -> Result<Vec<PathBuf>, NetError> {
@@ -65,9 +67,7 @@ pub fn init_network(
     let genesis = GenesisFile {
         format: GENESIS_FORMAT.into(),
         chain_id: chain_id.into(),
-        time: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64),
+        time: genesis_time,
         tx_gas_limit_max: TX_GAS_LIMIT_MAX_DEFAULT,
         block_gas_limit: BLOCK_GAS_LIMIT_DEFAULT,
         validators,

@@ -109,6 +109,9 @@ pub struct Settings {
     /// How long an idle proposer waits for a transaction.
     pub empty_block_wait: Duration,
     pub faults: Faults,
+    /// Block times from a logical clock starting here (the demo's);
+    /// `None`, the wall clock. Not in the configuration file.
+    pub logical_clock_start: Option<i64>,
     /// Where to reach each other validator (`host:port`): the genesis
     /// list's peer addresses, unless a test routes them through proxies.
     pub dial: Vec<String>,
@@ -148,6 +151,7 @@ impl Settings {
             timeouts: LinearTimeouts::default(),
             empty_block_wait: Duration::from_millis(file.block_interval_ms.max(1)),
             faults: Faults::default(),
+            logical_clock_start: None,
         })
     }
 
@@ -351,6 +355,7 @@ pub async fn start(settings: Settings, vm: Arc<writ_vm::Vm>) -> Result<Running, 
         block_interval: settings.block_interval,
         empty_block_wait: settings.empty_block_wait,
         faults: settings.faults,
+        logical_clock_start: settings.logical_clock_start,
         peers,
     });
     let (halt, halted) = tokio::sync::watch::channel(None);

@@ -56,7 +56,7 @@ impl Testnet {
             |e: std::io::Error| NetError::Listen { address: "127.0.0.1:0".into(), why: e.to_string() };
         let ports = free_ports(2 * n).map_err(listen_error)?;
         let p2p: Vec<String> = (0..n).map(|k| format!("127.0.0.1:{}", ports[2 * k + 1])).collect();
-        let configs = init_network(dir, chain_id, n, &move |k| (ports[2 * k], ports[2 * k + 1]))?;
+        let configs = init_network(dir, chain_id, 0, n, &move |k| (ports[2 * k], ports[2 * k + 1]))?;
         let vm = Arc::new(
             writ_vm::Vm::new(writ_vm::VmOptions::in_memory()).map_err(|e| NetError::Engine(e.to_string()))?,
         );
