@@ -339,6 +339,7 @@ fn coverage_never_writes_over_a_source_file() {
 // write over one; a node configuration that names nothing real is refused
 // with the file's name, never a panic.
 #[test]
+#[allow(clippy::unwrap_used)]
 fn net_init_writes_a_network_once() {
     let dir = tempfile::tempdir().unwrap();
     let out = writ(&["net", "init", "net", "--nodes", "3", "--base-port", "19500"], dir.path());
@@ -363,6 +364,7 @@ fn net_init_writes_a_network_once() {
 // The workflows run on an embedded network of validators, and every node
 // ends at the same height with the same state root.
 #[test]
+#[allow(clippy::unwrap_used)]
 fn demo_runs_on_a_network_of_validators() {
     let dir = tempfile::tempdir().unwrap();
     let out = writ(&["demo", "--nodes", "4"], dir.path());
