@@ -376,3 +376,59 @@ fn demo_runs_on_a_network_of_validators() {
     assert!(roots.iter().all(|l| root(l) == root(roots[0]) && !root(l).is_empty()), "{stdout}");
     assert!(stdout.contains("all 4 nodes hold the same chain"), "{stdout}");
 }
+
+// A court's check: a state proof from one node of a network, and the
+// block's certificate from another, verified offline under the genesis;
+// a tampered certificate or another network's genesis is refused.
+#[test]
+#[allow(clippy::unwrap_used)]
+fn verify_proof_checks_a_networks_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let tune = |s: &mut writ_consensus::network::Settings| {
+        s.block_interval = std::time::Duration::from_millis(100);
+        s.empty_block_wait = std::time::Duration::from_millis(100);
+    };
+    let net =
+        runtime.block_on(writ_consensus::testnet::Testnet::start(&dir.path().join("net"), 4, tune)).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while net.heights().iter().flatten().min().copied().unwrap_or(0) < 2 {
+        assert!(std::time::Instant::now() < deadline, "no blocks: {:?}", net.heights());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (one, two) = (net.api(1).unwrap(), net.api(2).unwrap());
+    let proof: serde_json::Value = ureq::get(&format!("{one}/v1/contracts/{}/proof?key=01", "11".repeat(20)))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let height = proof["header"]["height"].as_u64().unwrap();
+    let block: serde_json::Value =
+        ureq::get(&format!("{two}/v1/blocks/{height}")).call().unwrap().into_json().unwrap();
+    runtime.block_on(net.stop());
+    std::fs::write(dir.path().join("proof.json"), proof.to_string()).unwrap();
+    std::fs::write(dir.path().join("block.json"), block.to_string()).unwrap();
+    let args = ["verify-proof", "proof.json", "--genesis", "net/genesis.json", "--certificate", "block.json"];
+    let out = writ(&args, dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout.starts_with("absent") && stdout.contains("decided by chain `testnet`"), "{stdout}");
+    // One flipped signature bit.
+    let mut tampered = block.clone();
+    let signature = tampered["certificate"]["signatures"][0]["signature"].as_str().unwrap().to_string();
+    let flipped = if signature.starts_with('0') { "1" } else { "0" };
+    tampered["certificate"]["signatures"][0]["signature"] = format!("{flipped}{}", &signature[1..]).into();
+    std::fs::write(dir.path().join("tampered.json"), tampered.to_string()).unwrap();
+    let args =
+        ["verify-proof", "proof.json", "--genesis", "net/genesis.json", "--certificate", "tampered.json"];
+    let out = writ(&args, dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not its precommit"), "{}", stderr(&out));
+    // Another network's genesis: its validators signed nothing here.
+    let other = writ(&["net", "init", "other", "--nodes", "4", "--base-port", "19700"], dir.path());
+    assert!(other.status.success());
+    let args =
+        ["verify-proof", "proof.json", "--genesis", "other/genesis.json", "--certificate", "block.json"];
+    let out = writ(&args, dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}

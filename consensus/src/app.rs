@@ -54,6 +54,9 @@ pub struct Faults {
     /// and propose a block that executes the altered one, its header true
     /// to it: only the signature check can catch it.
     pub forged_transaction: bool,
+    /// Execute differently from everyone else (every result this node
+    /// computes is off by one bit), as a node on a faulty build would.
+    pub diverge: bool,
 }
 
 /// What the application loop needs.
@@ -464,6 +467,12 @@ impl App {
             node.execute(&txs, time).map(Some)
         })
         .await?;
+        let executed = executed.map(|mut executed| {
+            if self.config.faults.diverge {
+                executed.header.state_root[31] ^= 1;
+            }
+            executed
+        });
         match executed {
             Some(executed) if executed.skipped == 0 && executed.header == header => {
                 Ok((Validity::Valid, Some(executed)))

@@ -317,3 +317,58 @@ fn a_node_outside_the_validator_set_follows_as_a_full_node() {
         net.stop().await;
     });
 }
+
+fn diverging_node_3(settings: &mut writ_consensus::network::Settings) {
+    quick(settings);
+    if settings.moniker == "node-3" {
+        settings.faults.diverge = true;
+    }
+}
+
+#[test]
+fn a_node_whose_execution_differs_stops_rather_than_serve_its_state() {
+    runtime().block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let net = Testnet::start(dir.path(), 4, diverging_node_3).await.unwrap();
+        // The three others decide; node 3 cannot reproduce what they decide.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while net.heights()[0].unwrap() < 3 {
+            assert!(tokio::time::Instant::now() < deadline, "no blocks: {:?}", net.heights());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let running = net.nodes[3].as_ref().unwrap();
+        let mut halted = running.halted.clone();
+        let why = tokio::time::timeout(Duration::from_secs(60), halted.wait_for(Option::is_some))
+            .await
+            .expect("node 3 did not stop")
+            .unwrap()
+            .clone()
+            .unwrap();
+        assert!(why.contains("diverged") || why.contains("differs"), "{why}");
+        // Its API is closed: it serves nothing of a state the network did not decide.
+        let api = format!("http://{}", running.api);
+        let mut closed = false;
+        for _ in 0..100 {
+            if tokio::task::spawn_blocking({
+                let api = api.clone();
+                move || common::get(&api, "/v1/status").is_none()
+            })
+            .await
+            .unwrap()
+            {
+                closed = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(closed, "node 3 still answers");
+        // The other three went on.
+        let before = net.heights()[0].unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while net.heights()[0].unwrap() < before + 3 {
+            assert!(tokio::time::Instant::now() < deadline, "the three stopped: {:?}", net.heights());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        net.stop().await;
+    });
+}
