@@ -30,14 +30,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${1:-${ROUNDS:-5}}
 WORKERS=${WORKERS:-6}
 CHAIN_ID=crash-test
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
-WRIT=$CARGO_TARGET_DIR/release/writ
-LOAD=$CARGO_TARGET_DIR/release/examples/load
-
-if [[ ! -x $WRIT || ! -x $LOAD || ${REBUILD:-0} == 1 ]]; then
-    echo "crash-test: building the release binaries…"
-    cargo build --release -p writ-cli -p writ-ledger --bin writ --example load
-fi
+source scripts/release-binaries.sh crash-test
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/writ-crash.XXXXXX")
 DATA=$WORK/data

@@ -26,14 +26,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${1:-${ROUNDS:-6}}
 WORKERS=${WORKERS:-8}
 BASE_PORT=${BASE_PORT:-17600}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
-WRIT=$CARGO_TARGET_DIR/release/writ
-LOAD=$CARGO_TARGET_DIR/release/examples/load
-
-if [[ ! -x $WRIT || ! -x $LOAD || ${REBUILD:-0} == 1 ]]; then
-    echo "net-test: building the release binaries…"
-    cargo build --release -p writ-cli -p writ-ledger --bin writ --example load
-fi
+source scripts/release-binaries.sh net-test
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/writ-net.XXXXXX")
 NET=$WORK/net
