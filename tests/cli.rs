@@ -49,6 +49,60 @@ fn check_reports_errors_with_exit_1() {
     assert!(err.contains("did you mean `filings`?"), "{err}");
 }
 
+// Temporaries are reused from statement to statement, so a long
+// straight-line test builds and passes; a body whose live variables really
+// exceed the VM's locals limit is refused by `writ check` at the function
+// (E3002), naming the real count, not first at build or deploy.
+#[test]
+fn bodies_too_large_for_the_vm_are_reported_by_check() {
+    let mut long = String::from(
+        "contract Big {\n    storage { n: u64 }\n    init() { self.n = 0; }\n    pub view fn get() -> u64 { self.n }\n}\ntest \"many\" {\n    let c = deploy Big();\n",
+    );
+    for i in 0..150 {
+        long.push_str(&format!("    assert_eq(c.get() + {i}, {i});\n"));
+    }
+    long.push_str("}\n");
+    let dir = with_file("long.writ", long.as_bytes());
+    let out = writ(&["test", "long.writ"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("1 passed"), "{}", stdout(&out));
+
+    let mut wide = String::from("fn wide() -> u64 {\n");
+    for i in 0..2100 {
+        wide.push_str(&format!("    let _v{i}: u64 = {i};\n"));
+    }
+    wide.push_str(
+        "    1\n}\ncontract C {\n    storage { n: u64 }\n    pub fn go() { self.n = wide(); }\n}\n",
+    );
+    let dir = with_file("wide.writ", wide.as_bytes());
+    let out = writ(&["check", "wide.writ", "--short"], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("wide.writ:1:4: error[E3002]"), "{err}");
+    assert!(err.contains("needs 2100 WebAssembly locals; the VM allows 2000"), "{err}");
+
+    // A contract whose module would be over the VM's deploy limit is not
+    // built (E3003), and no artifact is written.
+    let mut huge = String::new();
+    for f in 0..30 {
+        huge.push_str(&format!("fn f{f}(x: u64) -> u64 {{\n"));
+        for i in 0..1000 {
+            huge.push_str(&format!("    let _v{i}: u64 = x * {i} + {i};\n"));
+        }
+        huge.push_str("    x\n}\n");
+    }
+    let calls: Vec<String> = (0..30).map(|f| format!("f{f}(1)")).collect();
+    huge.push_str(&format!(
+        "contract C {{\n    storage {{ n: u64 }}\n    pub fn go() {{ self.n = {}; }}\n}}\n",
+        calls.join(" + ")
+    ));
+    let dir = with_file("huge.writ", huge.as_bytes());
+    let out = writ(&["build", "huge.writ", "-o", "out"], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("[E3003] Error: contract too large for the VM"), "{}", stderr(&out));
+    assert!(!dir.path().join("out/C.wasm").exists());
+}
+
 // Warnings alone pass, unless `--deny-warnings` is given.
 #[test]
 fn warnings_pass_unless_denied() {

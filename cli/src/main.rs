@@ -419,6 +419,9 @@ fn check(paths: &[std::path::PathBuf], short: bool, deny_warnings: bool, color: 
     let count = loaded.sources.len() + loaded.undecodable.len();
     let analysis = Analysis::new(loaded.sources);
     let mut diagnostics = analysis.diagnostics();
+    if !diagnostics.iter().any(writ_compiler::Diagnostic::is_error) {
+        diagnostics.extend(writ_compiler::codegen::size_diagnostics(&analysis));
+    }
     let options = RenderOptions { color, ascii: false };
     let mut output = String::new();
     for (name, diagnostic) in &loaded.undecodable {

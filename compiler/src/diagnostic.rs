@@ -183,6 +183,8 @@ codes! {
     ReservedName = "E2051", "reserved name";
 
     NotYetCompiled = "E3001", "not supported by code generation yet";
+    FunctionTooLarge = "E3002", "function too large for the VM";
+    ModuleTooLarge = "E3003", "contract too large for the VM";
 
     UnusedVariable = "W0001", "unused variable";
     UnreachableCode = "W0002", "unreachable code";

@@ -3,23 +3,13 @@
 //! Invariant: these numbers are part of consensus (a module or call one node
 //! accepts, every node accepts), so they are constants, not settings.
 
-/// Largest module accepted at deploy, in bytes. Compiled Writ contracts are
-/// tens of kilobytes; 2 MiB leaves room for large generated tables while
-/// keeping Cranelift's compile time (paid once per code hash) bounded.
-pub const MODULE_BYTES_MAX: usize = 2 * 1024 * 1024;
+/// The module's shape: shared with the compiler, which refuses to build
+/// what the VM would refuse to deploy (`writ_abi::limits`).
+pub use writ_abi::limits::{FUNCTION_BODY_BYTES_MAX, LOCALS_PER_FUNCTION_MAX, MODULE_BYTES_MAX};
 
 /// Most functions a module may define or import. Far beyond any contract,
 /// and it bounds the compiler's work and the size of native code.
 pub const FUNCTIONS_MAX: u32 = 10_000;
-
-/// Largest single function body, in bytes. Bounds Cranelift's per-function
-/// cost (some of its passes are superlinear in function size).
-pub const FUNCTION_BODY_BYTES_MAX: u32 = 256 * 1024;
-
-/// Most locals one function may declare. Bounds the native stack frame a
-/// single call needs, so the stack limit is reached by depth, not by one
-/// giant frame.
-pub const LOCALS_PER_FUNCTION_MAX: u32 = 2_000;
 
 /// Most globals a module may define. The compiler uses a handful (heap
 /// pointer, scratch); the bound keeps instance size small.

@@ -359,9 +359,11 @@ fn check_body(func: u32, body: &FunctionBody<'_>) -> Result<(), ValidationError>
             return Err(ValidationError::FloatLocal { func, found: ty.to_string() });
         }
         count = count.saturating_add(n);
-        if count > limits::LOCALS_PER_FUNCTION_MAX {
-            return Err(ValidationError::TooManyLocals { func, count, max: limits::LOCALS_PER_FUNCTION_MAX });
-        }
+    }
+    // Counted in full first, so the error names the real count, not the
+    // first one past the limit.
+    if count > limits::LOCALS_PER_FUNCTION_MAX {
+        return Err(ValidationError::TooManyLocals { func, count, max: limits::LOCALS_PER_FUNCTION_MAX });
     }
     let mut operators = body.get_operators_reader().map_err(malformed)?;
     while !operators.eof() {

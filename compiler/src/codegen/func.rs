@@ -51,6 +51,14 @@ pub(super) struct FnCompiler<'c, 'a> {
     /// List locals this function owns alone: `push` appends in place
     /// (`owned.rs`).
     pub owned_lists: std::collections::HashSet<LocalId>,
+    /// Temporaries in the order they were handed out and not yet given
+    /// back; a statement gives back what it took, a block what its
+    /// bindings took.
+    live: Vec<u32>,
+    /// Temporaries given back, each with its type, ready for reuse.
+    free: Vec<(ValType, u32)>,
+    /// Temporaries that hold a named local (kept to the end of its block).
+    bound: std::collections::HashSet<u32>,
 }
 
 impl<'c, 'a> FnCompiler<'c, 'a> {
@@ -66,6 +74,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             record_depth: 0,
             track_statements: false,
             owned_lists: std::collections::HashSet::new(),
+            live: Vec::new(),
+            free: Vec::new(),
+            bound: std::collections::HashSet::new(),
         }
     }
 
@@ -78,10 +89,42 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.code.push(i);
     }
 
-    /// A fresh local of the given type.
+    /// A local of the given type that nothing else uses until the
+    /// statement that asked for it ends. It may have been used by an earlier
+    /// statement, so its value is whatever was left there: set it before
+    /// reading it.
     pub fn temp(&mut self, ty: ValType) -> u32 {
-        self.locals.push(ty);
-        (self.params.len() + self.locals.len() - 1) as u32
+        let index = match self.free.iter().rposition(|(t, _)| *t == ty) {
+            Some(position) => self.free.remove(position).1,
+            None => {
+                self.locals.push(ty);
+                (self.params.len() + self.locals.len() - 1) as u32
+            }
+        };
+        self.live.push(index);
+        index
+    }
+
+    /// Gives back the temporaries handed out since `mark` (a length of
+    /// `live`), except those holding a named local when `keep_bound`.
+    ///
+    /// Why: without reuse, every temporary of every statement stays
+    /// allocated, and long straight-line bodies (a test of a hundred
+    /// `assert_eq`) exceed the VM's locals limit.
+    fn give_back(&mut self, mark: usize, keep_bound: bool) {
+        let Some(taken) = self.live.get(mark..).map(<[u32]>::to_vec) else { return };
+        self.live.truncate(mark);
+        for index in taken {
+            if keep_bound && self.bound.contains(&index) {
+                self.live.push(index);
+                continue;
+            }
+            self.bound.remove(&index);
+            let ty = self.locals.get((index as usize).wrapping_sub(self.params.len())).copied();
+            if let Some(ty) = ty {
+                self.free.push((ty, index));
+            }
+        }
     }
 
     pub(super) fn depth(&self) -> u32 {
@@ -105,6 +148,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     /// Makes `local` name the existing Wasm local `index`.
     pub(super) fn alias_local(&mut self, local: LocalId, index: u32) {
         self.local_map.insert(local, index);
+        self.bound.insert(index);
     }
 
     pub fn param(&mut self, local: LocalId, ty: ValType) -> u32 {
@@ -120,6 +164,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         Ok(r.val_type().map(|vt| {
             let index = self.temp(vt);
             self.local_map.insert(local, index);
+            self.bound.insert(index);
             index
         }))
     }
@@ -169,7 +214,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             (None, Some(Stmt { kind: StmtKind::Expr { expr, semi: false }, .. })) => Some(expr),
             _ => None,
         };
+        let block_mark = self.live.len();
         for (i, stmt) in block.stmts.iter().enumerate() {
+            let mark = self.live.len();
             if !matches!(stmt.kind, StmtKind::Empty | StmtKind::Error) {
                 self.probe(stmt.span, ProbeKind::Line);
                 self.mark_statement(stmt.span)?;
@@ -181,12 +228,15 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 continue;
             }
             self.stmt(stmt)?;
+            self.give_back(mark, true);
         }
         if let Some(tail) = &block.tail {
             self.probe(tail.span, ProbeKind::Line);
             self.mark_statement(tail.span)?;
             self.expr(tail)?;
         }
+        // The block's value, if any, is on the stack, never in a local.
+        self.give_back(block_mark, false);
         Ok(())
     }
 

@@ -94,6 +94,27 @@ pub fn build_file(analysis: &Analysis, file: FileId) -> BuildOutput {
     output
 }
 
+/// What building would refuse in the user's files that checking alone
+/// cannot see: a function, test or contract too large for the VM (E3002,
+/// E3003). `writ check` reports these, so a file it passes also builds and
+/// deploys. Constructs not compiled yet (E3001) are left to `writ build`.
+pub fn size_diagnostics(analysis: &Analysis) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for file in analysis.files().iter().filter(|f| !f.is_library) {
+        let built = build_file(analysis, file.id).diagnostics;
+        let tested = build_tests(analysis, file.id, false).err().unwrap_or_default();
+        found.extend(
+            built
+                .into_iter()
+                .chain(tested)
+                .filter(|d| matches!(d.code, Code::FunctionTooLarge | Code::ModuleTooLarge)),
+        );
+    }
+    crate::diagnostic::sort(&mut found);
+    found.dedup();
+    found
+}
+
 /// The checker's results, indexed for the back end: the type of every
 /// expression and what every name refers to, by span.
 pub(crate) struct Typed<'a> {

@@ -21,7 +21,7 @@ pub(super) use super::runtime::{RUNTIME, Runtime};
 use super::{Artifact, Typed, abi_doc, unsupported};
 use crate::analysis::Analysis;
 use crate::ast::{FnDef, FnKind, ItemKind, MemberKind};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::types::{ConstId, ContractId, FnId, LocalId, Tables, Ty};
 
 /// Where static data starts; the first bytes stay zero so that pointer 0
@@ -173,6 +173,34 @@ pub(super) fn finish(f: FnCompiler<'_, '_>, results: Vec<ValType>) -> Compiled {
     Compiled { params: f.params, results, body }
 }
 
+/// `finish` for code written by the user (a function, entry point, test or
+/// invariant named at `span`): refuses a body the VM would refuse to
+/// deploy, so a file that builds always deploys.
+pub(super) fn finish_checked(
+    f: FnCompiler<'_, '_>,
+    results: Vec<ValType>,
+    span: crate::span::Span,
+) -> Result<Compiled, Diagnostic> {
+    use writ_abi::limits::{FUNCTION_BODY_BYTES_MAX, LOCALS_PER_FUNCTION_MAX};
+    let locals = u32::try_from(f.locals.len()).unwrap_or(u32::MAX);
+    let compiled = finish(f, results);
+    let bytes = u32::try_from(compiled.body.byte_len()).unwrap_or(u32::MAX);
+    let problem = if locals > LOCALS_PER_FUNCTION_MAX {
+        Some(format!("this body needs {locals} WebAssembly locals; the VM allows {LOCALS_PER_FUNCTION_MAX}"))
+    } else if bytes > FUNCTION_BODY_BYTES_MAX {
+        Some(format!(
+            "this body compiles to {bytes} bytes; the VM allows {FUNCTION_BODY_BYTES_MAX} per function"
+        ))
+    } else {
+        None
+    };
+    match problem {
+        Some(message) => Err(Diagnostic::error(Code::FunctionTooLarge, span, message)
+            .with_note("split it into smaller functions (or tests)")),
+        None => Ok(compiled),
+    }
+}
+
 /// Compiles contract `cid`; with `coverage`, every statement and branch
 /// also reports to the test runner (and the module imports `writ_test`, so
 /// only `writ test` can run it). Returns the probes placed, if any.
@@ -217,6 +245,18 @@ pub(super) fn compile_contract(
     let abi_json = serde_json::to_vec(&abi).unwrap_or_default();
     let runtime: Vec<Compiled> = RUNTIME.iter().map(|r| runtime_function(&mut ctx, *r)).collect();
     let wasm = assemble(&ctx, runtime, compiled_users, wrappers, Some(&abi_json));
+    if wasm.len() > writ_abi::limits::MODULE_BYTES_MAX {
+        let message = format!(
+            "contract `{}` compiles to {} bytes; the VM deploys modules of at most {} bytes",
+            contract.name,
+            wasm.len(),
+            writ_abi::limits::MODULE_BYTES_MAX
+        );
+        return Err(vec![
+            Diagnostic::error(Code::ModuleTooLarge, contract.span, message)
+                .with_note("split it into smaller contracts, or move constant data out of it"),
+        ]);
+    }
     let probes = ctx.coverage.take().map(|c| c.probes).unwrap_or_default();
     Ok((Artifact { contract: contract.name.clone(), wasm, abi }, probes))
 }
@@ -377,7 +417,7 @@ fn user_function(ctx: &mut Ctx<'_>, id: FnId) -> Result<Compiled, Diagnostic> {
     }
     f.block(&ast.body)?;
     let results = ret.val_type().into_iter().collect();
-    Ok(finish(f, results))
+    finish_checked(f, results, ast.name.span)
 }
 
 /// `entry.<name>(args_ptr, args_len) -> i64`: checks roles, decodes the
@@ -405,7 +445,7 @@ fn entry_wrapper(ctx: &mut Ctx<'_>, id: FnId) -> Result<Compiled, Diagnostic> {
     }
     f.emit(I::Call(inner));
     encode_result(&mut f, &info.ret, info.span)?;
-    Ok(finish(f, vec![ValType::I64]))
+    finish_checked(f, vec![ValType::I64], info.span)
 }
 
 /// Decodes the arguments of an entry point (params 0 and 1: pointer and

@@ -14,7 +14,7 @@ use writ_abi::host::test::{PROPERTY_PREFIX, TEST_PREFIX, TestOp};
 use writ_abi::{AbiType, Decimal, TypeDefs, Value};
 
 use super::func::FnCompiler;
-use super::module::{Compiled, Ctx, RUNTIME, assemble, decode_args, finish};
+use super::module::{Compiled, Ctx, RUNTIME, assemble, decode_args, finish_checked};
 use super::repr::{Repr, repr};
 use super::runtime::runtime_function;
 use super::{Artifact, Typed, abi_doc, unsupported};
@@ -290,7 +290,7 @@ fn case_function(
     }
     f.block(body)?;
     f.emit(I::I64Const(0));
-    Ok((finish(f, vec![ValType::I64]), params))
+    Ok((finish_checked(f, vec![ValType::I64], span)?, params))
 }
 
 /// A literal range bound as a value of the parameter's type.
