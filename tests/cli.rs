@@ -178,7 +178,23 @@ fn fmt_rewrites_and_checks() {
     let out = writ(&["fmt", "b.writ"], dir.path());
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("left unchanged"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("formatted 0 files (0 changed), 1 not formatted because of errors"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(std::fs::read(dir.path().join("b.writ")).unwrap_or_default(), broken.to_vec());
+
+    // A file that cannot be decoded is not counted as formatted either.
+    let dir = with_file("u.writ", b"fn f() {}\n\xff\n");
+    std::fs::write(dir.path().join("ok.writ"), "fn g() {}\n").unwrap_or_default();
+    let out = writ(&["fmt", "u.writ", "ok.writ"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("formatted 1 file (0 changed), 1 not formatted because of errors"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 // The shipped sources are in canonical layout.

@@ -356,6 +356,26 @@ fn cli_workflow_proofs_and_restart() {
     let listed = cli.ok(&["key", "list"]);
     assert!(listed.contains("alice") && listed.contains(&bob) && listed.contains("carol"), "{listed}");
     cli.fails(&["key", "new", "alice"], 2, "exists already");
+    // A damaged key file is named, and the keys that load are still listed.
+    std::fs::write(keys.join("dave.key"), "not a key\n").unwrap();
+    let out = cli.run(&["key", "list"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("dave.key is damaged"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("alice") && stdout(&out).contains("carol"), "{}", stdout(&out));
+    std::fs::remove_file(keys.join("dave.key")).unwrap();
+    // A key file others can read still signs, with a warning each time.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(keys.join("carol.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let out = cli.run(&["key", "list"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("carol.key can be read or changed by others (mode 644)"),
+            "{}",
+            stderr(&out)
+        );
+    }
 
     let source = token_source();
     let deployed = cli.ok(&["deploy", source.to_str().unwrap(), "--key", "alice"]);

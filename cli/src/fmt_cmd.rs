@@ -18,7 +18,7 @@ pub fn run(paths: &[PathBuf], check: bool, color: bool) -> u8 {
             return 2;
         }
     };
-    let mut failed = false;
+    let mut failed = 0usize;
     let mut changed = 0usize;
     for path in &files {
         match format_file(path, check, color) {
@@ -26,18 +26,23 @@ pub fn run(paths: &[PathBuf], check: bool, color: bool) -> u8 {
             Ok(false) => {}
             Err(message) => {
                 errout!("{message}");
-                failed = true;
+                failed += 1;
             }
         }
     }
+    // Files that could not be read, decoded or parsed are neither
+    // formatted nor unchanged: the summary counts them apart.
+    let not_done =
+        if failed > 0 { format!(", {failed} not formatted because of errors") } else { String::new() };
     if check {
-        if changed > 0 {
-            errln!("{changed} of {} file{} not formatted", files.len(), plural(files.len()));
+        if changed > 0 || failed > 0 {
+            errln!("{changed} of {} file{} not formatted{not_done}", files.len(), plural(files.len()));
         }
-        u8::from(failed || changed > 0)
+        u8::from(failed > 0 || changed > 0)
     } else {
-        errln!("formatted {} file{} ({changed} changed)", files.len(), plural(files.len()));
-        u8::from(failed)
+        let done = files.len() - failed;
+        errln!("formatted {done} file{} ({changed} changed){not_done}", plural(done));
+        u8::from(failed > 0)
     }
 }
 

@@ -100,7 +100,8 @@ enum Command {
         /// Run only the test with exactly this name.
         #[arg(long)]
         exact: Option<String>,
-        /// Gas limit of every contract call a test makes.
+        /// Gas limit of every contract call a test makes, and of the test
+        /// body's own instructions.
         #[arg(long, default_value_t = writ_runner::DEFAULT_GAS_LIMIT)]
         gas_limit: u64,
         /// Generated cases per property.

@@ -61,14 +61,22 @@ pub fn key_new(keys: &Path, name: &str) -> Result<(), Failed> {
 }
 
 pub fn key_list(keys: &Path) -> Result<(), Failed> {
-    let list = Keystore::new(keys).list().map_err(|e| usage(e.to_string()))?;
-    if list.is_empty() {
+    let store = Keystore::new(keys);
+    let listing = store.list().map_err(|e| usage(e.to_string()))?;
+    if listing.keys.is_empty() && listing.unreadable.is_empty() {
         say(&format!("no keys in {} (create one with `writ key new NAME`)", keys.display()));
     }
-    for info in list {
+    for info in &listing.keys {
         say(&format!("{:<20} 0x{}", info.name, hex(&info.address)));
+        if let Some(warning) = store.exposure(&info.name) {
+            errln!("warning: {warning}");
+        }
     }
-    Ok(())
+    let Some((last, others)) = listing.unreadable.split_last() else { return Ok(()) };
+    for problem in others {
+        errln!("error: {problem}");
+    }
+    Err(refused(last.to_string()))
 }
 
 // ------------------------------------------------------------------ node
@@ -244,6 +252,11 @@ fn submit(
         .map(|n| store.load(n))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| usage(e.to_string()))?;
+    for name in std::iter::once(key).chain(cosign.iter().map(String::as_str)) {
+        if let Some(warning) = store.exposure(name) {
+            errln!("warning: {warning}");
+        }
+    }
     let sender = address_of(&signer.verifying_key().to_bytes());
     let status = client.get("/v1/status")?;
     let chain_id = status["chain_id"].as_str().unwrap_or_default().to_string();

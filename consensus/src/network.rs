@@ -131,7 +131,11 @@ impl Settings {
         let genesis_bytes = std::fs::read(&genesis_path)
             .map_err(|e| NetError::Config { path: genesis_path.display().to_string(), why: e.to_string() })?;
         let genesis = Genesis::parse(&genesis_bytes)?;
-        let key = writ_ledger::keys::Keystore::new(base.join(&file.keys)).load(&file.key)?;
+        let keystore = writ_ledger::keys::Keystore::new(base.join(&file.keys));
+        let key = keystore.load(&file.key)?;
+        if let Some(warning) = keystore.exposure(&file.key) {
+            tracing::warn!("{warning}");
+        }
         for (what, address) in [("api", &file.api), ("p2p", &file.p2p)] {
             if split_host_port(address).is_none() {
                 return Err(config_error(format!("`{what}` is `{address}`, not host:port")));

@@ -103,11 +103,12 @@ impl Keystore {
         Ok(SigningKey::from_bytes(&seed))
     }
 
-    /// Every key, sorted by name.
-    pub fn list(&self) -> Result<Vec<KeyInfo>, KeyError> {
+    /// Every key, sorted by name, and the key files that could not be read
+    /// (one damaged file does not hide the others).
+    pub fn list(&self) -> Result<Listing, KeyError> {
         let entries = match std::fs::read_dir(&self.dir) {
             Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Listing::default()),
             Err(e) => return Err(io(&self.dir, e)),
         };
         let mut names: Vec<String> = entries
@@ -116,8 +117,48 @@ impl Keystore {
             .filter(|n| valid_name(n))
             .collect();
         names.sort();
-        names.iter().map(|name| self.load(name).map(|key| info(name, &key))).collect()
+        let mut listing = Listing::default();
+        for name in names {
+            match self.load(&name) {
+                Ok(key) => listing.keys.push(info(&name, &key)),
+                Err(e) => listing.unreadable.push(e),
+            }
+        }
+        Ok(listing)
     }
+
+    /// Why the key file of `name` is not private, if it is not: readable or
+    /// writable by anyone but its owner. Such a key still works (the owner
+    /// may have reasons), but whoever could read it can sign as it, so
+    /// every command that uses it says so.
+    pub fn exposure(&self, name: &str) -> Option<String> {
+        let path = self.path(name).ok()?;
+        exposure(&path)
+    }
+}
+
+/// The keys a keystore holds, and the files in it that are not keys.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub keys: Vec<KeyInfo>,
+    pub unreadable: Vec<KeyError>,
+}
+
+#[cfg(unix)]
+fn exposure(path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "the key file {} can be read or changed by others (mode {mode:03o}); `chmod 600` it",
+            path.display()
+        )
+    })
+}
+
+#[cfg(not(unix))]
+fn exposure(_: &Path) -> Option<String> {
+    None
 }
 
 fn info(name: &str, key: &SigningKey) -> KeyInfo {
@@ -151,7 +192,8 @@ mod tests {
         let alice = store.create("alice").unwrap();
         let bob = store.create("bob").unwrap();
         assert_ne!(alice.address, bob.address);
-        assert_eq!(store.list().unwrap(), vec![alice.clone(), bob]);
+        assert_eq!(store.list().unwrap().keys, vec![alice.clone(), bob.clone()]);
+        assert_eq!(store.exposure("alice"), None);
         assert_eq!(store.load("alice").unwrap().verifying_key().to_bytes(), alice.public_key);
         assert!(matches!(store.create("alice"), Err(KeyError::Exists(_))));
         assert!(matches!(store.create("../x"), Err(KeyError::BadName(_))));
@@ -161,6 +203,34 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(dir.path().join("keys/alice.key")).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    // A damaged key file is reported beside the keys that load, not
+    // instead of them; a key file others can read is named as exposed.
+    #[test]
+    fn damaged_and_exposed_files_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Keystore::new(dir.path());
+        let alice = store.create("alice").unwrap();
+        let carol = store.create("carol").unwrap();
+        std::fs::write(dir.path().join("bob.key"), "not hex\n").unwrap();
+        let listing = store.list().unwrap();
+        assert_eq!(listing.keys, vec![alice, carol]);
+        assert_eq!(listing.unreadable.len(), 1);
+        assert!(
+            listing.unreadable[0].to_string().contains("bob.key is damaged"),
+            "{}",
+            listing.unreadable[0]
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let path = dir.path().join("carol.key");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let warning = store.exposure("carol").unwrap();
+            assert!(warning.contains("mode 644") && warning.contains("carol.key"), "{warning}");
+            assert_eq!(store.exposure("alice"), None);
         }
     }
 }

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use writ_abi::document::ContractAbi;
 use writ_compiler::codegen::{TestHarness, build_tests};
 use writ_compiler::{Analysis, Diagnostic, FileId};
-use writ_vm::{Call, CallContext, Contract, MemoryState, Outcome, Vm};
+use writ_vm::{Abort, Call, CallContext, Contract, MemoryState, Outcome, Vm};
 
 pub use fuzz::FuzzOptions;
 pub use ledger::{Failure, GasRecord, START_TIME, account};
@@ -35,7 +35,8 @@ use crate::ledger::{Env, Ledger, Runner};
 /// says otherwise: ten times what the shipped examples' costliest entry
 /// point needs, so a runaway loop fails its own call quickly.
 pub const DEFAULT_GAS_LIMIT: u64 = 100_000_000;
-/// Budget of a test body's own instructions (not its contract calls).
+/// Budget of an invariant check's own instructions (invariants run after
+/// every call, whatever `--gas-limit` says, so they get the VM's maximum).
 pub const HARNESS_GAS_LIMIT: u64 = writ_vm::limits::CALL_GAS_LIMIT_MAX;
 /// Cases per property unless `--cases` says otherwise.
 pub const DEFAULT_CASES: u32 = 256;
@@ -283,7 +284,10 @@ impl Prepared {
                 signers: vec![admin],
                 block_time: time,
                 block_height: height,
-                gas_limit: HARNESS_GAS_LIMIT,
+                // The body's own instructions run under the same limit as
+                // each call it makes, so a runaway loop in a test stops as
+                // soon as one in a contract would.
+                gas_limit: self.env.gas_limit,
             },
             state: Arc::new(MemoryState::new()),
         };
@@ -295,10 +299,16 @@ impl Prepared {
                 Outcome::Success(_) => None,
                 Outcome::Aborted(abort) => Some(Failure {
                     site: ledger.at,
-                    message: format!(
-                        "the test itself aborted: {}",
-                        describe_abort(&abort, &ContractAbi::empty())
-                    ),
+                    message: match abort {
+                        Abort::OutOfGas => format!(
+                            "the test itself ran out of gas: its own instructions used the whole limit of {} gas (`--gas-limit`)",
+                            self.env.gas_limit
+                        ),
+                        abort => format!(
+                            "the test itself aborted: {}",
+                            describe_abort(&abort, &ContractAbi::empty())
+                        ),
+                    },
                 }),
             },
             (None, Err(error)) => Some(Failure { site: None, message: format!("the VM failed: {error}") }),

@@ -80,6 +80,16 @@ pub fn describe_abort(abort: &Abort, abi: &ContractAbi) -> String {
             format!("MissingRole (needs {})", roles.join(" or "))
         }
         Abort::OutOfGas => "OutOfGas (the call used its whole gas limit)".to_string(),
+        // One name for every bound in the language; the sentence says which.
+        Abort::StackLimit => format!(
+            "ResourceLimit (the stack ran out: calls nested deeper than the VM's {} KiB stack, usually unbounded recursion)",
+            crate::limits::STACK_BYTES_MAX / 1024
+        ),
+        Abort::MemoryLimit => format!(
+            "ResourceLimit (memory ran out: the VM's limit is {} MiB per call)",
+            crate::limits::MEMORY_BYTES_MAX / (1024 * 1024)
+        ),
+        Abort::ResourceLimit { what } => format!("ResourceLimit ({what} over the VM's bound)"),
         other => abort_name(other, abi),
     }
 }
