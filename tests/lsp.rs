@@ -3,12 +3,13 @@
 //! answer is checked exactly on small fixtures. Also a property test of
 //! random incremental edits and the Neovim end-to-end script.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use writ_lsp::transport::{FrameReader, write_frame};
 
 /// How long any single answer may take before the test fails.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
@@ -21,26 +22,6 @@ struct Client {
     /// Notifications received while waiting for something else.
     backlog: Vec<Value>,
     next_id: i64,
-}
-
-fn read_message(reader: &mut impl BufRead) -> Option<Value> {
-    let mut length = None;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some(value) = line.strip_prefix("Content-Length: ") {
-            length = value.parse::<usize>().ok();
-        }
-    }
-    let mut body = vec![0; length?];
-    reader.read_exact(&mut body).ok()?;
-    serde_json::from_slice(&body).ok()
 }
 
 impl Client {
@@ -56,8 +37,10 @@ impl Client {
         let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
         let (sender, messages) = channel();
         std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            while let Some(message) = read_message(&mut reader) {
+            // The server's own framing layer reads its answers.
+            let mut reader = FrameReader::new(stdout);
+            while let Some(body) = reader.next_body() {
+                let message = serde_json::from_slice(&body).unwrap_or(Value::Null);
                 if sender.send(message).is_err() {
                     break;
                 }
@@ -72,8 +55,12 @@ impl Client {
     }
 
     fn send_raw(&mut self, body: &str) {
-        let framed = format!("Content-Length: {}\r\n\r\n{body}", body.len());
-        self.stdin.write_all(framed.as_bytes()).unwrap_or_else(|e| panic!("write to server: {e}"));
+        write_frame(&mut self.stdin, body.as_bytes()).unwrap_or_else(|e| panic!("write to server: {e}"));
+    }
+
+    /// Writes bytes as they are, framing included (or not).
+    fn send_bytes(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).unwrap_or_else(|e| panic!("write to server: {e}"));
         self.stdin.flush().unwrap_or_else(|e| panic!("flush: {e}"));
     }
 
@@ -159,8 +146,12 @@ impl Client {
 
     /// Shuts down politely and checks the process exits with status 0.
     fn shutdown(mut self) {
+        // `"params": null`, as Emacs' eglot and LSP4IJ send it.
         let response = self.request("shutdown", Value::Null);
-        assert_eq!(response["result"], Value::Null, "{response}");
+        assert!(
+            response.get("error").is_none() && response.get("result") == Some(&Value::Null),
+            "{response}"
+        );
         self.notify("exit", Value::Null);
         let deadline = Instant::now() + ANSWER_TIMEOUT;
         loop {
@@ -538,6 +529,93 @@ fn bad_messages_get_answers() {
     client.diagnostics(URI, 2);
     let completion = client.at("textDocument/completion", URI, 0, 99);
     assert!(completion.is_array(), "{completion}");
+    client.shutdown();
+}
+
+// The editor never silently diverges from the user's text: a change
+// holding a lone surrogate is applied (as U+FFFD, one UTF-16 unit like the
+// surrogate, so later edits land where the editor meant); a change that
+// cannot be decoded at all makes the server say so and refuse to answer
+// about that file (formatting stale text would replace the user's file)
+// until the full text comes back.
+#[test]
+fn edits_are_never_applied_to_a_stale_document() {
+    let uri = "file:///work/fixture/stale.writ";
+    let mut client = Client::start();
+    client.open(uri, "fn f() -> u64 {\n    1\n}\n");
+    assert!(client.diagnostics(uri, 1).is_empty());
+    let insert = r#"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"file:///work/fixture/stale.writ","version":2},"contentChanges":[{"range":{"start":{"line":0,"character":0},"end":{"line":0,"character":0}},"text":"// a\udcffb\n"}]}}"#;
+    client.send_raw(insert);
+    // Renames `f` on line 1: only right if the line above was inserted.
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 3 }, "contentChanges": [{ "range": range(1, 3, 1, 4), "text": "g" }] }),
+    );
+    assert!(client.diagnostics(uri, 3).is_empty());
+    let symbols = client.result("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri } }));
+    assert_eq!(symbols[0]["name"], "g", "{symbols}");
+    let hover = client.at("textDocument/hover", uri, 0, 4);
+    assert_eq!(hover, Value::Null, "a comment has no hover: {hover}");
+
+    // A change whose params do not decode is lost: the server says so.
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 4 }, "contentChanges": [{ "text": 5 }] }),
+    );
+    let shown = client.notification("window/showMessage", |p| p["type"] == 1);
+    assert!(
+        shown["message"].as_str().is_some_and(|m| m.contains("lost an edit") && m.contains("stale.writ")),
+        "{shown}"
+    );
+    let stale = client.diagnostics(uri, 3);
+    assert!(
+        stale.len() == 1 && stale[0]["message"].as_str().is_some_and(|m| m.contains("lost an edit")),
+        "{stale:?}"
+    );
+    let formatting = client.request(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 4, "insertSpaces": true } }),
+    );
+    assert!(
+        formatting["error"]["message"].as_str().is_some_and(|m| m.contains("out of date")),
+        "{formatting}"
+    );
+    // Later incremental edits are not applied to the stale text…
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 5 }, "contentChanges": [{ "range": range(0, 0, 0, 0), "text": "x" }] }),
+    );
+    assert_eq!(client.at("textDocument/hover", uri, 1, 3), Value::Null);
+    // …and the full text brings the document back.
+    client.change_full(uri, 6, "fn h() -> u64 {\n    true\n}\n");
+    let back = client.diagnostics(uri, 6);
+    assert!(back.iter().any(|d| d["code"] == "E2004"), "{back:?}");
+    client.shutdown();
+}
+
+// A wrong Content-Length does not swallow the frames after it: a length
+// too long for its body ends at the next header, and both requests are
+// answered with their ids.
+#[test]
+fn wrong_lengths_do_not_swallow_messages() {
+    let mut client = counter();
+    let first = json!({ "jsonrpc": "2.0", "id": 901, "method": "textDocument/hover",
+        "params": { "textDocument": { "uri": URI }, "position": pos(0, 0) } })
+    .to_string();
+    client.send_bytes(format!("Content-Length: {}\r\n\r\n{first}", first.len() + 4000).as_bytes());
+    let second = client.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": URI } }));
+    assert!(second["result"].is_array(), "{second}");
+    let answered = client.message(|m| m["id"] == 901 && m.get("method").is_none());
+    assert!(answered.get("error").is_none(), "{answered}");
+    // Too short: the rest of the body is skipped up to the next header.
+    // The ten bytes are `{"id":902,`: the error still carries the id.
+    let third = r#"{"id":902,"jsonrpc":"2.0","method":"shutdown"}"#;
+    client.send_bytes(format!("Content-Length: 10\r\n\r\n{third}").as_bytes());
+    let parse_error = client.message(|m| m["error"]["code"] == -32700);
+    assert_eq!(parse_error["id"], 902, "{parse_error}");
+    // The next frame's header ends the leftover bytes, and it is answered.
+    let fourth = client.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": URI } }));
+    assert!(fourth["result"].is_array(), "{fourth}");
     client.shutdown();
 }
 

@@ -6,9 +6,9 @@
 
 use std::collections::HashMap;
 
-use tower_lsp::lsp_types::{
+use tower_lsp_server::ls_types::{
     self as lsp, CompletionItemKind, DiagnosticRelatedInformation, DiagnosticSeverity, Location,
-    NumberOrString, SemanticToken, SymbolKind, TextEdit, Url,
+    NumberOrString, SemanticToken, SymbolKind, TextEdit, Uri,
 };
 use writ_compiler::ide::{self, CompletionKind, TokenKind};
 use writ_compiler::{Diagnostic, Severity, Span};
@@ -160,7 +160,7 @@ pub fn semantic_tokens(index: &LineIndex, tokens: &[ide::SemanticToken]) -> Vec<
 
 /// Edits grouped by file, as a workspace edit.
 pub fn workspace_edit(snapshot: &Snapshot, edits: Vec<(Span, String)>) -> lsp::WorkspaceEdit {
-    let mut changes: HashMap<Url, Vec<TextEdit>> = HashMap::new();
+    let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
     for (span, new_text) in edits {
         if let Some(loc) = location(snapshot, span) {
             changes.entry(loc.uri).or_default().push(TextEdit { range: loc.range, new_text });

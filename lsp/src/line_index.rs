@@ -6,7 +6,7 @@
 //! end, columns past a line's end clamp to that end, and a column inside a
 //! surrogate pair moves back to the start of its character.
 
-use tower_lsp::lsp_types::{Position, Range};
+use tower_lsp_server::ls_types::{Position, Range};
 
 #[derive(Debug, Clone)]
 pub struct LineIndex {

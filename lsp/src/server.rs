@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
-use tower_lsp::lsp_types::*;
-use tower_lsp::{Client, LanguageServer};
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer};
 use writ_compiler::ast::ItemKind;
 use writ_compiler::{FileId, ide};
 
@@ -59,9 +59,9 @@ impl Backend {
     }
 
     /// The snapshot, the file of `uri` and the byte offset of `position`.
-    fn at(&self, uri: &Url, position: Position) -> Option<(Arc<Snapshot>, FileId, u32)> {
+    fn at(&self, uri: &Uri, position: Position) -> Option<(Arc<Snapshot>, FileId, u32)> {
         let snapshot = self.snapshot()?;
-        let file = snapshot.file_id(uri)?;
+        let file = snapshot.current_file(uri)?;
         let offset = snapshot.file(file)?.index.offset(position);
         Some((snapshot, file, offset))
     }
@@ -92,6 +92,50 @@ impl Backend {
             Some("parse") => Err(Error::parse_error()),
             _ => Err(Error::invalid_request()),
         }
+    }
+
+    /// A change to a document could not be decoded (see `transport.rs`):
+    /// the server's copy is stale, so it stops answering about it and says
+    /// so, until the editor sends the full text again (reopening the file
+    /// does). Without a readable URI every open document is suspect.
+    pub async fn lost_change(&self, params: Value) {
+        let uri = params.get("uri").and_then(Value::as_str).and_then(|u| u.parse::<Uri>().ok());
+        let why = params.get("why").and_then(Value::as_str).unwrap_or("it could not be read").to_string();
+        let (generation, names) = {
+            let mut state = self.state();
+            let mut names = Vec::new();
+            for (doc_uri, doc) in &mut state.docs {
+                if uri.as_ref().is_none_or(|u| u == doc_uri) {
+                    doc.lost = Some(why.clone());
+                    names.push(doc_uri.as_str().to_string());
+                }
+            }
+            (state.changed(), names)
+        };
+        if names.is_empty() {
+            return;
+        }
+        let message = format!(
+            "writ-lsp lost an edit to {} ({why}). Its copy is out of date, so it will not answer about {} until you close and reopen {}.",
+            names.join(", "),
+            if names.len() == 1 { "it" } else { "them" },
+            if names.len() == 1 { "the file" } else { "the files" },
+        );
+        self.client.show_message(MessageType::ERROR, message).await;
+        self.schedule_diagnostics(generation);
+    }
+}
+
+/// What a stale document shows instead of its diagnostics.
+fn lost_diagnostic(why: &str) -> Diagnostic {
+    Diagnostic {
+        range: Range::default(),
+        severity: Some(DiagnosticSeverity::ERROR),
+        source: Some("writ".into()),
+        message: format!(
+            "the language server lost an edit to this file ({why}); close and reopen it to get answers again"
+        ),
+        ..Diagnostic::default()
     }
 }
 
@@ -175,9 +219,12 @@ async fn publish(client: &Client, state: &Arc<Mutex<State>>, published: &tokio::
         return;
     }
     *last = snapshot.generation;
-    let batches: Vec<(Url, Vec<Diagnostic>, Option<i32>)> = snapshot
+    let batches: Vec<(Uri, Vec<Diagnostic>, Option<i32>)> = snapshot
         .user_files()
         .filter_map(|(id, file)| {
+            if let Some(why) = &file.lost {
+                return Some((file.uri.clone()?, vec![lost_diagnostic(why)], file.version));
+            }
             let diagnostics = guard(|| snapshot.analysis.diagnostics_for(id)).unwrap_or_default();
             let converted =
                 diagnostics.iter().map(|d| convert::diagnostic(&snapshot, &file.index, d)).collect();
@@ -249,7 +296,6 @@ fn apply_change(text: &mut String, change: TextDocumentContentChangeEvent) {
     }
 }
 
-#[tower_lsp::async_trait]
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         let delay =
@@ -263,6 +309,7 @@ impl LanguageServer for Backend {
                 name: "writ-lsp".into(),
                 version: Some(env!("CARGO_PKG_VERSION").into()),
             }),
+            offset_encoding: None,
         })
     }
 
@@ -274,7 +321,7 @@ impl LanguageServer for Backend {
         let doc = params.text_document;
         let generation = {
             let mut state = self.state();
-            state.docs.insert(doc.uri, Document { text: doc.text, version: doc.version });
+            state.docs.insert(doc.uri, Document { text: doc.text, version: doc.version, lost: None });
             state.changed()
         };
         self.schedule_diagnostics(generation);
@@ -285,7 +332,15 @@ impl LanguageServer for Backend {
         let generation = {
             let mut state = self.state();
             let Some(doc) = state.docs.get_mut(&uri) else { return };
-            for change in params.content_changes {
+            let mut changes = params.content_changes;
+            if doc.lost.is_some() {
+                // Stale text: only a full-text change (and what follows it)
+                // brings it back.
+                let Some(full) = changes.iter().rposition(|c| c.range.is_none()) else { return };
+                changes.drain(..full);
+                doc.lost = None;
+            }
+            for change in changes {
                 apply_change(&mut doc.text, change);
             }
             doc.version = params.text_document.version;
@@ -374,6 +429,9 @@ impl LanguageServer for Backend {
             return Ok(None);
         };
         let name = params.new_name;
+        if let Some(why) = snapshot.user_files().find_map(|(_, f)| f.lost.clone()) {
+            return Err(failed(format!("not renamed: an open file is out of date ({why}); reopen it first")));
+        }
         match guard(|| ide::rename(&snapshot.analysis, file, offset, &name)) {
             Some(Ok(spans)) => {
                 let edits = spans.into_iter().map(|s| (s, name.clone())).collect();
@@ -435,7 +493,7 @@ impl LanguageServer for Backend {
 
     async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
         let Some(snapshot) = self.snapshot() else { return Ok(None) };
-        let Some(file) = snapshot.file_id(&params.text_document.uri) else { return Ok(None) };
+        let Some(file) = snapshot.current_file(&params.text_document.uri) else { return Ok(None) };
         let Some(index) = snapshot.file(file).map(|f| &f.index) else { return Ok(None) };
         let symbols = guard(|| ide::document_symbols(&snapshot.analysis, file)).unwrap_or_default();
         let converted = symbols.into_iter().map(|s| convert::document_symbol(index, s)).collect();
@@ -443,7 +501,7 @@ impl LanguageServer for Backend {
     }
 
     #[allow(deprecated)]
-    async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<Vec<SymbolInformation>>> {
+    async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
         let Some(snapshot) = self.snapshot() else { return Ok(None) };
         let found = guard(|| ide::workspace_symbols(&snapshot.analysis, &params.query)).unwrap_or_default();
         let symbols = found
@@ -459,13 +517,21 @@ impl LanguageServer for Backend {
                 })
             })
             .collect();
-        Ok(Some(symbols))
+        Ok(Some(WorkspaceSymbolResponse::Flat(symbols)))
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
-        let Some(text) = self.state().docs.get(&params.text_document.uri).map(|d| d.text.clone()) else {
+        let Some((text, lost)) =
+            self.state().docs.get(&params.text_document.uri).map(|d| (d.text.clone(), d.lost.clone()))
+        else {
             return Ok(None);
         };
+        if let Some(why) = lost {
+            // Formatting stale text would propose replacing the user's file with it.
+            return Err(failed(format!(
+                "not formatted: the server's copy of this file is out of date ({why}); reopen it first"
+            )));
+        }
         match guard(|| writ_compiler::format::format_source(FileId(0), &text)) {
             Some(Ok(formatted)) if formatted == text => Ok(Some(Vec::new())),
             Some(Ok(formatted)) => {
@@ -487,7 +553,7 @@ impl LanguageServer for Backend {
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
         let Some(snapshot) = self.snapshot() else { return Ok(None) };
-        let Some(file) = snapshot.file_id(&params.text_document.uri) else { return Ok(None) };
+        let Some(file) = snapshot.current_file(&params.text_document.uri) else { return Ok(None) };
         let Some(index) = snapshot.file(file).map(|f| &f.index) else { return Ok(None) };
         let tokens = guard(|| ide::semantic_tokens(&snapshot.analysis, file)).unwrap_or_default();
         Ok(Some(SemanticTokensResult::Tokens(SemanticTokens {
@@ -498,7 +564,7 @@ impl LanguageServer for Backend {
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
         let Some(snapshot) = self.snapshot() else { return Ok(None) };
-        let Some(file) = snapshot.file_id(&params.text_document.uri) else { return Ok(None) };
+        let Some(file) = snapshot.current_file(&params.text_document.uri) else { return Ok(None) };
         let Some(index) = snapshot.file(file).map(|f| &f.index) else { return Ok(None) };
         let (lo, hi) = index.offsets(params.range);
         let hints = guard(|| ide::inlay_hints(&snapshot.analysis, file, lo, hi)).unwrap_or_default();
@@ -521,7 +587,7 @@ impl LanguageServer for Backend {
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
         let Some(snapshot) = self.snapshot() else { return Ok(None) };
-        let Some(file) = snapshot.file_id(&params.text_document.uri) else { return Ok(None) };
+        let Some(file) = snapshot.current_file(&params.text_document.uri) else { return Ok(None) };
         let Some(index) = snapshot.file(file).map(|f| &f.index) else { return Ok(None) };
         let folds = guard(|| ide::folding_ranges(&snapshot.analysis, file)).unwrap_or_default();
         let mut out: Vec<FoldingRange> = Vec::new();
@@ -549,7 +615,7 @@ impl LanguageServer for Backend {
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
         let Some(snapshot) = self.snapshot() else { return Ok(None) };
         let uri = params.text_document.uri;
-        let Some(file) = snapshot.file_id(&uri) else { return Ok(None) };
+        let Some(file) = snapshot.current_file(&uri) else { return Ok(None) };
         let (Some(data), Some(index)) = (snapshot.analysis.file(file), snapshot.file(file).map(|f| &f.index))
         else {
             return Ok(None);
@@ -580,7 +646,7 @@ impl LanguageServer for Backend {
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         let Some(snapshot) = self.snapshot() else { return Ok(None) };
         let uri = params.text_document.uri;
-        let Some(file) = snapshot.file_id(&uri) else { return Ok(None) };
+        let Some(file) = snapshot.current_file(&uri) else { return Ok(None) };
         let Some(index) = snapshot.file(file).map(|f| &f.index) else { return Ok(None) };
         let (lo, hi) = index.offsets(params.range);
         let diagnostics = guard(|| snapshot.analysis.diagnostics_for(file)).unwrap_or_default();
@@ -611,13 +677,14 @@ impl LanguageServer for Backend {
             return Err(Error::invalid_params(format!("unknown command `{}`", params.command)));
         }
         let name = params.arguments.first().and_then(Value::as_str).map(str::to_string);
-        let uri = params.arguments.get(1).and_then(Value::as_str).and_then(|u| Url::parse(u).ok());
+        let uri = params.arguments.get(1).and_then(Value::as_str).and_then(|u| u.parse::<Uri>().ok());
         let (Some(name), Some(uri)) = (name, uri) else {
             return Err(Error::invalid_params("`writ.runTest` takes the test's name and the document's URI"));
         };
         let snapshot = self.snapshot().ok_or_else(|| failed("the server has no analysis"))?;
-        let file =
-            snapshot.file_id(&uri).ok_or_else(|| Error::invalid_params(format!("`{uri}` is not open")))?;
+        let file = snapshot
+            .current_file(&uri)
+            .ok_or_else(|| Error::invalid_params(format!("`{}` is not open", uri.as_str())))?;
         let outcome = run_test(snapshot, file, name.clone()).await;
         let (kind, message, value) = match outcome {
             TestRun::Refused(why) => {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use tower_lsp::lsp_types::Url;
+use tower_lsp_server::ls_types::Uri;
 use writ_compiler::{Analysis, FileId};
 
 use crate::line_index::LineIndex;
@@ -21,15 +21,21 @@ use crate::line_index::LineIndex;
 pub struct Document {
     pub text: String,
     pub version: i32,
+    /// Set when a change to it was lost (it could not be decoded): the
+    /// text here is stale, so incremental edits are not applied and
+    /// queries are not answered until the editor sends the full text.
+    pub lost: Option<String>,
 }
 
 /// A file of a snapshot: where it lives and how to convert positions.
 #[derive(Debug)]
 pub struct SnapshotFile {
-    pub uri: Option<Url>,
+    pub uri: Option<Uri>,
     pub index: LineIndex,
     /// The version of the open document, for user files.
     pub version: Option<i32>,
+    /// Why the server's copy of this document is stale, if it is.
+    pub lost: Option<String>,
 }
 
 /// An analysis of every open document, with the URI of each file.
@@ -39,13 +45,13 @@ pub struct Snapshot {
     /// Indexed by `FileId`.
     pub files: Vec<SnapshotFile>,
     /// Open documents that are library modules, mapped to their file.
-    pub library_docs: Vec<(Url, FileId)>,
+    pub library_docs: Vec<(Uri, FileId)>,
     /// The change counter this snapshot reflects.
     pub generation: u64,
 }
 
 impl Snapshot {
-    pub fn file_id(&self, uri: &Url) -> Option<FileId> {
+    pub fn file_id(&self, uri: &Uri) -> Option<FileId> {
         if let Some(position) = self.files.iter().position(|f| f.uri.as_ref() == Some(uri)) {
             return Some(FileId(position as u32));
         }
@@ -54,6 +60,11 @@ impl Snapshot {
 
     pub fn file(&self, id: FileId) -> Option<&SnapshotFile> {
         self.files.get(id.0 as usize)
+    }
+
+    /// The file of `uri` when its text can be trusted (no change to it was lost).
+    pub fn current_file(&self, uri: &Uri) -> Option<FileId> {
+        self.file_id(uri).filter(|id| self.file(*id).is_some_and(|f| f.lost.is_none()))
     }
 
     /// The user files: open documents that are not library modules.
@@ -68,7 +79,7 @@ impl Snapshot {
 
 #[derive(Debug, Default)]
 pub struct State {
-    pub docs: BTreeMap<Url, Document>,
+    pub docs: BTreeMap<Uri, Document>,
     pub generation: u64,
     snapshot: Option<Arc<Snapshot>>,
     library_dir: Option<Option<PathBuf>>,
@@ -122,23 +133,25 @@ fn write_library(analysis: &Analysis) -> Option<PathBuf> {
     Some(dir)
 }
 
-fn build(docs: &BTreeMap<Url, Document>, library_dir: Option<&Path>, generation: u64) -> Snapshot {
-    let is_library_doc = |uri: &Url| {
-        let (Some(dir), Ok(path)) = (library_dir, uri.to_file_path()) else { return false };
+fn build(docs: &BTreeMap<Uri, Document>, library_dir: Option<&Path>, generation: u64) -> Snapshot {
+    let is_library_doc = |uri: &Uri| {
+        let (Some(dir), Some(path)) = (library_dir, uri.to_file_path()) else { return false };
         path.starts_with(dir)
     };
-    let user: Vec<(&Url, &Document)> = docs.iter().filter(|(uri, _)| !is_library_doc(uri)).collect();
+    let user: Vec<(&Uri, &Document)> = docs.iter().filter(|(uri, _)| !is_library_doc(uri)).collect();
     let inputs = user.iter().map(|(uri, doc)| (uri.to_string(), doc.text.clone())).collect();
     let analysis = Analysis::new(inputs);
     let mut files = Vec::new();
     for file in analysis.files() {
-        let (uri, version) = match user.get(file.id.0 as usize) {
-            Some((uri, doc)) if !file.is_library => (Some((*uri).clone()), Some(doc.version)),
+        let (uri, version, lost) = match user.get(file.id.0 as usize) {
+            Some((uri, doc)) if !file.is_library => {
+                (Some((*uri).clone()), Some(doc.version), doc.lost.clone())
+            }
             _ => {
-                (library_dir.and_then(|dir| Url::from_file_path(library_path(dir, &file.module)).ok()), None)
+                (library_dir.and_then(|dir| Uri::from_file_path(library_path(dir, &file.module))), None, None)
             }
         };
-        files.push(SnapshotFile { uri, index: LineIndex::new(&file.text), version });
+        files.push(SnapshotFile { uri, index: LineIndex::new(&file.text), version, lost });
     }
     let library_docs = docs
         .keys()
