@@ -695,3 +695,27 @@ fn neovim_end_to_end() {
         .unwrap_or_else(|e| panic!("cannot run scripts/test-nvim.sh: {e}"));
     assert!(status.success(), "scripts/test-nvim.sh failed: {status}");
 }
+
+// Emacs with eglot, headless, loading the shipped `editors/emacs/writ.el`:
+// diagnostics, an edit, go to definition, rename, formatting and a clean
+// shutdown (eglot sends `shutdown` with "params": null). Runs only when
+// `emacs` is installed (`.ci/run` and `scripts/test-emacs.sh` install it).
+#[test]
+fn emacs_eglot_end_to_end() {
+    let found =
+        Command::new("emacs").arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
+    if !found {
+        println!("skipped: emacs is not on PATH (scripts/test-emacs.sh installs it)");
+        return;
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = Command::new("bash")
+        .arg(root.join("scripts/test-emacs.sh"))
+        .env("WRIT_BIN", env!("CARGO_BIN_EXE_writ"))
+        .env("WRIT_EMACS_NO_INSTALL", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run scripts/test-emacs.sh: {e}"));
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "scripts/test-emacs.sh failed:\n{report}");
+    assert!(report.contains("ok   with status 0") && !report.contains("FAIL"), "{report}");
+}
