@@ -185,6 +185,7 @@ codes! {
     NotYetCompiled = "E3001", "not supported by code generation yet";
     FunctionTooLarge = "E3002", "function too large for the VM";
     ModuleTooLarge = "E3003", "contract too large for the VM";
+    InternalError = "E3999", "internal compiler error";
 
     UnusedVariable = "W0001", "unused variable";
     UnreachableCode = "W0002", "unreachable code";

@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod ast;
+pub mod builtins;
 pub mod check;
 pub mod codegen;
 pub mod diagnostic;

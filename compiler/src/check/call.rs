@@ -10,37 +10,10 @@ use super::body::{Body, Effect, PlaceRoot};
 use super::expr::{ROUNDING_MODES, plural};
 use super::{BodyKind, Checker, compatible, suggest, with_suggestion};
 use crate::ast::*;
+use crate::builtins::{self, Allowed, Typing};
 use crate::diagnostic::Code;
 use crate::span::Span;
 use crate::types::*;
-
-/// Every built-in function name, for suggestions and completion.
-pub const BUILTIN_FUNCTIONS: &[&str] = &[
-    "require",
-    "assert",
-    "assert_eq",
-    "assert_aborts",
-    "assert_emitted",
-    "account",
-    "set_time",
-    "advance_time",
-    "min",
-    "max",
-    "caller",
-    "contract_address",
-    "now",
-    "block_height",
-    "signed_by",
-    "has_role",
-    "grant",
-    "revoke",
-    "sha256",
-    "sm3",
-    "verify_ed25519",
-    "zero_address",
-    "date",
-    "Some",
-];
 
 /// The names `assert_aborts` accepts besides a contract's own errors.
 pub const BUILTIN_ABORTS: &[&str] = &[
@@ -55,16 +28,6 @@ pub const BUILTIN_ABORTS: &[&str] = &[
     "OutOfGas",
     "ResourceLimit",
 ];
-
-/// Where a built-in may be used.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Allowed {
-    Anywhere,
-    Contract,
-    ContractOrTest,
-    Test,
-    Assertions,
-}
 
 impl<'a> Checker<'a> {
     pub(super) fn call(
@@ -90,7 +53,7 @@ impl<'a> Checker<'a> {
                 return Ty::Error;
             }
             let user = self.lookup_name(name, body.module, body.contract);
-            if user.is_none() && (BUILTIN_FUNCTIONS.contains(&name)) {
+            if user.is_none() && builtins::function_named(name).is_some() {
                 return self.builtin_call(name, args, span, body, hint);
             }
         }
@@ -262,35 +225,24 @@ impl<'a> Checker<'a> {
         body: &mut Body,
         hint: Option<&Ty>,
     ) -> Ty {
-        let u32_ty = Ty::Int(IntTy::U32);
-        let u64_ty = Ty::Int(IntTy::U64);
-        let simple = |allowed: Allowed, params: Vec<Ty>, ret: Ty| Some((allowed, params, ret));
-        let role = body.contract.map_or(Ty::Error, Ty::Role);
-        let signature = match name {
-            "require" => simple(Allowed::Anywhere, vec![Ty::Bool, Ty::String], Ty::Unit),
-            "caller" | "contract_address" => simple(Allowed::Contract, vec![], Ty::Address),
-            "now" => simple(Allowed::ContractOrTest, vec![], Ty::Timestamp),
-            "block_height" => simple(Allowed::ContractOrTest, vec![], u64_ty.clone()),
-            "signed_by" => simple(Allowed::Contract, vec![Ty::Address], Ty::Bool),
-            "has_role" => simple(Allowed::Contract, vec![role, Ty::Address], Ty::Bool),
-            "grant" | "revoke" => simple(Allowed::Contract, vec![role, Ty::Address], Ty::Unit),
-            "sha256" | "sm3" => simple(Allowed::Anywhere, vec![Ty::Bytes], Ty::Hash),
-            "verify_ed25519" => simple(Allowed::Anywhere, vec![Ty::Bytes, Ty::Bytes, Ty::Bytes], Ty::Bool),
-            "zero_address" => simple(Allowed::Anywhere, vec![], Ty::Address),
-            "date" => simple(Allowed::Anywhere, vec![u32_ty.clone(), u32_ty.clone(), u32_ty], Ty::Date),
-            "account" => simple(Allowed::Test, vec![Ty::String], Ty::Address),
-            "set_time" => simple(Allowed::Test, vec![Ty::Timestamp], Ty::Unit),
-            "advance_time" => simple(Allowed::Test, vec![u64_ty], Ty::Unit),
-            _ => None,
+        let Some(builtin) = builtins::function_named(name) else {
+            self.infer_args(args, body);
+            return Ty::Error;
         };
-        if let Some((allowed, params, ret)) = signature {
-            if !self.allowed(name, allowed, span, body) {
-                self.infer_args(args, body);
-                return ret;
-            }
-            if matches!(name, "grant" | "revoke") {
-                self.effect(Effect::Write, span, body);
-            }
+        let ret = builtin.ret.resolve(None, body.contract).unwrap_or(Ty::Error);
+        if !self.allowed(name, builtin.allowed, span, body) {
+            self.infer_args(args, body);
+            return ret;
+        }
+        if builtin.writes {
+            self.effect(Effect::Write, span, body);
+        }
+        if builtin.typing == Typing::Fixed {
+            let params: Vec<Ty> = builtin
+                .params
+                .iter()
+                .map(|p| p.ty.resolve(None, body.contract).unwrap_or(Ty::Error))
+                .collect();
             self.check_args(&format!("`{name}`"), &params, args, span, body);
             return ret;
         }
@@ -319,43 +271,35 @@ impl<'a> Checker<'a> {
             }
             "min" | "max" => self.min_max(name, args, span, body, hint),
             "assert" => {
-                if self.allowed(name, Allowed::Assertions, span, body) {
-                    if args.is_empty() || args.len() > 2 {
-                        self.error(
-                            Code::ArgumentCount,
-                            span,
-                            format!(
-                                "`assert` takes a condition and an optional message, but {} argument{} given",
-                                args.len(),
-                                plural(args.len())
-                            ),
-                        );
-                    }
-                    let expected = [Ty::Bool, Ty::String];
-                    for (arg, ty) in args.iter().zip(expected.iter()) {
-                        self.check_expr(arg, body, Some(ty));
-                    }
-                } else {
-                    self.infer_args(args, body);
+                if args.is_empty() || args.len() > 2 {
+                    self.error(
+                        Code::ArgumentCount,
+                        span,
+                        format!(
+                            "`assert` takes a condition and an optional message, but {} argument{} given",
+                            args.len(),
+                            plural(args.len())
+                        ),
+                    );
+                }
+                let expected = [Ty::Bool, Ty::String];
+                for (arg, ty) in args.iter().zip(expected.iter()) {
+                    self.check_expr(arg, body, Some(ty));
                 }
                 Ty::Unit
             }
             "assert_eq" => {
-                if self.allowed(name, Allowed::Assertions, span, body) {
-                    if let [a, b] = args {
-                        let (lt, rt) = self.infer_pair(a, b, body, None);
-                        if !compatible(&lt, &rt) {
-                            self.mismatch(b.span, &lt, &rt);
-                        }
-                    } else {
-                        self.error(
-                            Code::ArgumentCount,
-                            span,
-                            format!("`assert_eq` compares two values, but {} were given", args.len()),
-                        );
-                        self.infer_args(args, body);
+                if let [a, b] = args {
+                    let (lt, rt) = self.infer_pair(a, b, body, None);
+                    if !compatible(&lt, &rt) {
+                        self.mismatch(b.span, &lt, &rt);
                     }
                 } else {
+                    self.error(
+                        Code::ArgumentCount,
+                        span,
+                        format!("`assert_eq` compares two values, but {} were given", args.len()),
+                    );
                     self.infer_args(args, body);
                 }
                 Ty::Unit
@@ -403,10 +347,6 @@ impl<'a> Checker<'a> {
     }
 
     fn assert_aborts(&mut self, args: &[Expr], span: Span, body: &mut Body) {
-        if !self.allowed("assert_aborts", Allowed::Test, span, body) {
-            self.infer_args(args, body);
-            return;
-        }
         let Some(call) = args.first() else {
             self.error(Code::ArgumentCount, span, "`assert_aborts` needs the call that must abort");
             return;
@@ -476,10 +416,6 @@ impl<'a> Checker<'a> {
     }
 
     fn assert_emitted(&mut self, args: &[Expr], span: Span, body: &mut Body) {
-        if !self.allowed("assert_emitted", Allowed::Test, span, body) {
-            self.infer_args(args, body);
-            return;
-        }
         let [handle, event] = args else {
             self.error(Code::ArgumentCount, span, "`assert_emitted` takes a contract handle and an event, such as `assert_emitted(token, Sent(a, b, 5))`");
             self.infer_args(args, body);
@@ -557,7 +493,7 @@ impl<'a> Checker<'a> {
         if matches!(receiver.kind, ExprKind::SelfValue) {
             return self.self_call(receiver.span, method, args, span, body);
         }
-        let mutating = matches!(method.name.as_str(), "push" | "insert" | "remove");
+        let mutating = builtins::METHODS.iter().any(|m| m.mutating && m.name == method.name);
         let (ty, root) = if mutating && is_place(receiver) {
             self.check_place(receiver, body)
         } else {
@@ -577,38 +513,20 @@ impl<'a> Checker<'a> {
                 self.apply_change(root, receiver.span, body, true, Code::MutateImmutable);
             }
         }
-        let u32_ty = Ty::Int(IntTy::U32);
-        let u64_ty = Ty::Int(IntTy::U64);
-        let signature: Option<(Vec<Ty>, Ty)> = match (&ty, method.name.as_str()) {
-            (Ty::Error, _) => {
-                self.infer_args(args, body);
-                return Ty::Error;
+        if ty.is_error() {
+            self.infer_args(args, body);
+            return Ty::Error;
+        }
+        match builtins::method_of(&ty, &method.name) {
+            Some(found) if found.typing == Typing::Special => {
+                // `round`: an optional rounding mode.
+                self.round(args, span, body)
             }
-            (Ty::Decimal, "round") => {
-                return self.round(args, span, body);
-            }
-            (Ty::Decimal, "trunc" | "floor" | "ceil" | "abs") => Some((vec![], Ty::Decimal)),
-            (Ty::String, "len") | (Ty::Bytes, "len") => Some((vec![], u64_ty)),
-            (Ty::String | Ty::Hash, "as_bytes") => Some((vec![], Ty::Bytes)),
-            (Ty::Option(_), "is_some" | "is_none") => Some((vec![], Ty::Bool)),
-            (Ty::Option(inner), "unwrap") => Some((vec![], (**inner).clone())),
-            (Ty::Option(inner), "unwrap_or") => Some((vec![(**inner).clone()], (**inner).clone())),
-            (Ty::List(_), "len") => Some((vec![], u64_ty)),
-            (Ty::List(inner), "push") => Some((vec![(**inner).clone()], Ty::Unit)),
-            (Ty::Map(_, _), "len") => Some((vec![], u64_ty)),
-            (Ty::Map(k, v), "get") => Some((vec![(**k).clone()], Ty::Option(v.clone()))),
-            (Ty::Map(k, _), "contains") => Some((vec![(**k).clone()], Ty::Bool)),
-            (Ty::Map(k, v), "insert") => Some((vec![(**k).clone(), (**v).clone()], Ty::Unit)),
-            (Ty::Map(k, _), "remove") => Some((vec![(**k).clone()], Ty::Unit)),
-            (Ty::Timestamp, "date") => Some((vec![], Ty::Date)),
-            (Ty::Date, "year" | "month" | "day") => Some((vec![], u32_ty)),
-            (Ty::Date, "add_days") => Some((vec![Ty::Int(IntTy::I64)], Ty::Date)),
-            _ => None,
-        };
-        match signature {
-            Some((params, ret)) => {
+            Some(found) => {
+                let resolve = |shape: builtins::Shape| shape.resolve(Some(&ty), None).unwrap_or(Ty::Error);
+                let params: Vec<Ty> = found.params.iter().map(|p| resolve(p.ty)).collect();
                 self.check_args(&format!("`{}`", method.name), &params, args, span, body);
-                ret
+                resolve(found.ret)
             }
             None => {
                 let names = methods_of(&ty);
@@ -717,16 +635,13 @@ impl<'a> Checker<'a> {
         if !body.is_test() {
             self.error(Code::TestOnly, span, "calls through a contract handle are for tests");
         }
-        let role = Ty::Role(cid);
-        let generated: Option<(Vec<Ty>, Ty)> = match method.name.as_str() {
-            "from" | "signed_by" => Some((vec![Ty::Address], Ty::Handle(cid))),
-            "grant_role" | "revoke_role" => Some((vec![role, Ty::Address], Ty::Unit)),
-            "has_role" => Some((vec![role, Ty::Address], Ty::Bool)),
-            _ => None,
-        };
-        if let Some((params, ret)) = generated {
+        let handle = Ty::Handle(cid);
+        if let Some(generated) = builtins::method_of(&handle, &method.name) {
+            let resolve =
+                |shape: builtins::Shape| shape.resolve(Some(&handle), Some(cid)).unwrap_or(Ty::Error);
+            let params: Vec<Ty> = generated.params.iter().map(|p| resolve(p.ty)).collect();
             self.check_args(&format!("`{}`", method.name), &params, args, span, body);
-            return ret;
+            return resolve(generated.ret);
         }
         let Some(contract) = self.t.contract(cid) else { return Ty::Error };
         let found =
@@ -737,9 +652,7 @@ impl<'a> Checker<'a> {
             .filter_map(|f| self.t.fn_info(*f))
             .filter(|f| matches!(f.kind, FnKind::Entry | FnKind::View))
             .map(|f| f.name.clone())
-            .chain(
-                ["from", "signed_by", "grant_role", "revoke_role", "has_role"].iter().map(|s| s.to_string()),
-            )
+            .chain(builtins::methods_of(&Ty::Handle(cid)).map(|m| m.name.to_string()))
             .collect();
         let contract_name = contract.name.clone();
         match found.and_then(|f| self.t.fn_info(f).cloned().map(|i| (f, i))) {
@@ -790,18 +703,7 @@ fn is_place(e: &Expr) -> bool {
     }
 }
 
-/// The methods a built-in type has, for suggestions and completion.
+/// The names of the methods a built-in type has, for suggestions.
 pub fn methods_of(ty: &Ty) -> Vec<&'static str> {
-    match ty {
-        Ty::Decimal => vec!["round", "trunc", "floor", "ceil", "abs"],
-        Ty::String => vec!["len", "as_bytes"],
-        Ty::Bytes => vec!["len"],
-        Ty::Hash => vec!["as_bytes"],
-        Ty::Option(_) => vec!["is_some", "is_none", "unwrap", "unwrap_or"],
-        Ty::List(_) => vec!["len", "push"],
-        Ty::Map(..) => vec!["get", "contains", "insert", "remove", "len"],
-        Ty::Timestamp => vec!["date"],
-        Ty::Date => vec!["year", "month", "day", "add_days"],
-        _ => vec![],
-    }
+    builtins::methods_of(ty).filter(|m| m.receiver != builtins::Receiver::Handle).map(|m| m.name).collect()
 }

@@ -28,27 +28,6 @@ pub(super) struct Work<'a> {
     uses: Vec<(&'a UseItem, usize)>,
 }
 
-const BUILTIN_TYPES: &[&str] = &[
-    "bool",
-    "u8",
-    "u32",
-    "u64",
-    "u128",
-    "i64",
-    "i128",
-    "Decimal",
-    "String",
-    "Bytes",
-    "Hash",
-    "Address",
-    "Timestamp",
-    "Date",
-    "Option",
-    "List",
-    "Map",
-    "Rounding",
-];
-
 impl<'a> Checker<'a> {
     pub(super) fn declare_all(&mut self) -> Work<'a> {
         let mut work = Work::default();
@@ -106,7 +85,7 @@ impl<'a> Checker<'a> {
     }
 
     fn reserved(&mut self, name: &Ident) {
-        if BUILTIN_TYPES.contains(&name.name.as_str()) {
+        if crate::builtins::type_named(&name.name).is_some() {
             self.error(
                 Code::ReservedName,
                 name.span,
@@ -533,24 +512,8 @@ impl<'a> Checker<'a> {
         if !path.is_single() {
             return self.unknown_type(path, m, c);
         }
-        let scalar = match name {
-            "bool" => Some(Ty::Bool),
-            "u8" => Some(Ty::Int(IntTy::U8)),
-            "u32" => Some(Ty::Int(IntTy::U32)),
-            "u64" => Some(Ty::Int(IntTy::U64)),
-            "u128" => Some(Ty::Int(IntTy::U128)),
-            "i64" => Some(Ty::Int(IntTy::I64)),
-            "i128" => Some(Ty::Int(IntTy::I128)),
-            "Decimal" => Some(Ty::Decimal),
-            "String" => Some(Ty::String),
-            "Bytes" => Some(Ty::Bytes),
-            "Hash" => Some(Ty::Hash),
-            "Address" => Some(Ty::Address),
-            "Timestamp" => Some(Ty::Timestamp),
-            "Date" => Some(Ty::Date),
-            "Rounding" => Some(Ty::Rounding),
-            _ => None,
-        };
+        let scalar =
+            crate::builtins::type_named(name).and_then(|t| t.scalar).and_then(|s| s.resolve(None, None));
         if let Some(ty) = scalar {
             return if arity(self, 0) { ty } else { Ty::Error };
         }
@@ -584,7 +547,7 @@ impl<'a> Checker<'a> {
     }
 
     fn unknown_type(&mut self, path: &Path, m: usize, c: Option<ContractId>) -> Ty {
-        let mut names: Vec<String> = BUILTIN_TYPES.iter().map(|s| s.to_string()).collect();
+        let mut names: Vec<String> = crate::builtins::TYPES.iter().map(|t| t.name.to_string()).collect();
         let scope = &self.scopes[m];
         for (name, def) in scope.items.iter().chain(scope.imports.iter().map(|(n, (d, _))| (n, d))) {
             if matches!(def, Def::Struct(_) | Def::Enum(_)) {

@@ -540,7 +540,7 @@ impl<'a> Checker<'a> {
         {
             candidates.extend(scope.keys().cloned());
         }
-        candidates.extend(super::call::BUILTIN_FUNCTIONS.iter().map(|s| s.to_string()));
+        candidates.extend(crate::builtins::FUNCTIONS.iter().map(|f| f.name.to_string()));
         let suggestion = suggest(&name, candidates.iter().map(String::as_str));
         let d = self.error(Code::UnknownName, path.span, format!("there is no `{name}` in scope"));
         with_suggestion(d, path.span, suggestion);

@@ -12,7 +12,7 @@ mod pattern;
 
 use std::collections::HashMap;
 
-pub use call::{BUILTIN_FUNCTIONS, methods_of};
+pub use call::methods_of;
 pub use expr::ROUNDING_MODES;
 
 use crate::ast::SourceFile;

@@ -66,11 +66,11 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 if name != "zero_address" {
                     let p = self.temp(ValType::I32);
                     self.emit(I::LocalTee(p));
-                    self.call_host(name);
+                    self.call_builtin_host(name);
                     self.emit(I::LocalGet(p));
                 }
             }
-            ("now" | "block_height", []) => self.call_host(name),
+            ("now" | "block_height", []) => self.call_builtin_host(name),
             ("date", [y, m, d]) => {
                 self.expr(y)?;
                 self.expr(m)?;
@@ -86,7 +86,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.emit(I::LocalSet(out));
                 self.bytes_args(d);
                 self.emit(I::LocalGet(out));
-                self.call_host(name);
+                self.call_builtin_host(name);
                 self.emit(I::LocalGet(out));
             }
             ("verify_ed25519", [key, message, signature]) => {
@@ -98,11 +98,11 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 for local in locals {
                     self.bytes_args(local);
                 }
-                self.call_host("verify_ed25519");
+                self.call_builtin_host("verify_ed25519");
             }
             ("signed_by", [addr]) => {
                 self.expr(addr)?;
-                self.call_host("signed_by");
+                self.call_builtin_host("signed_by");
             }
             ("has_role", [role, addr]) => {
                 self.expr(role)?;

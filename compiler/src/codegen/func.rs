@@ -179,6 +179,15 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.emit(I::Call(index));
     }
 
+    /// Calls the host function the built-in `name` lowers to (the table in
+    /// `builtins.rs` says which).
+    pub fn call_builtin_host(&mut self, name: &str) {
+        match crate::builtins::function_named(name).and_then(|f| crate::builtins::host_of(f.lowering)) {
+            Some(host) => self.call_host(host.name),
+            None => self.call_host(&format!("(the lowering of the built-in `{name}`)")),
+        }
+    }
+
     /// Aborts the call with a code and no data.
     pub fn abort(&mut self, code: AbortCode) {
         self.emit(I::I32Const(code as i32));

@@ -54,6 +54,8 @@ pub(super) struct Ctx<'a> {
     codec_index: HashMap<(CodecOp, Ty), u32>,
     fn_asts: HashMap<FnId, &'a FnDef>,
     consts: HashMap<ConstId, &'a crate::ast::Expr>,
+    /// Compiler bugs found while generating code (never index 0 instead).
+    internal: Vec<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -69,12 +71,34 @@ impl<'a> Ctx<'a> {
         self.tables.local(local).map_or(Ty::Error, |l| l.ty.clone())
     }
 
-    pub fn host(&self, name: &str) -> u32 {
-        HOST_FUNCTIONS.iter().position(|f| f.name == name).unwrap_or(0) as u32
+    /// The import index of host function `name`. A name the ABI does not
+    /// export is a bug of the compiler: it is recorded, and the contract
+    /// is refused with an internal error rather than calling import 0.
+    pub fn host(&mut self, name: &str) -> u32 {
+        match HOST_FUNCTIONS.iter().position(|f| f.name == name) {
+            Some(index) => index as u32,
+            None => {
+                self.internal.push(format!("the host function `{name}` is not in the host ABI"));
+                0
+            }
+        }
     }
 
+    /// The function index of a runtime helper (they follow the imports, in
+    /// `RUNTIME` order, which is declaration order: tested).
     pub fn runtime(&self, f: Runtime) -> u32 {
-        self.imports + RUNTIME.iter().position(|r| *r == f).unwrap_or(0) as u32
+        self.imports + f as u32
+    }
+
+    /// Diagnostics for compiler bugs met while generating code for the item at `span`.
+    pub fn internal_errors(&mut self, span: crate::span::Span) -> Vec<Diagnostic> {
+        std::mem::take(&mut self.internal)
+            .into_iter()
+            .map(|why| {
+                Diagnostic::error(Code::InternalError, span, format!("internal compiler error: {why}"))
+                    .with_note("this is a bug in the Writ compiler; please report it with this file")
+            })
+            .collect()
     }
 
     /// The function index of `writ_test.op` (harnesses only).
@@ -236,6 +260,7 @@ pub(super) fn compile_contract(
     }
     // Compile user functions reached from the entry points (and from each other).
     let compiled_users = ctx.compile_queued(&mut diagnostics);
+    diagnostics.extend(ctx.internal_errors(contract.span));
     if !diagnostics.is_empty() {
         diagnostics.sort_by_key(|d| d.span);
         diagnostics.dedup_by_key(|d| d.span);
@@ -283,6 +308,7 @@ impl<'a> Ctx<'a> {
             codec_index: HashMap::new(),
             fn_asts: collect_fns(analysis, tables),
             consts: collect_consts(analysis, tables),
+            internal: Vec::new(),
         }
     }
 
@@ -649,7 +675,7 @@ pub(super) fn assemble(
     let mut code = CodeSection::new();
     let mut exports = ExportSection::new();
     let first_defined = ctx.imports;
-    let reset_index = first_defined + RUNTIME.iter().position(|r| *r == Runtime::Reset).unwrap_or(0) as u32;
+    let reset_index = first_defined + Runtime::Reset as u32;
     let wrapper_start = first_defined + (runtime.len() + users.len()) as u32;
     let mut names = Vec::new();
     let mut all = runtime;
@@ -712,4 +738,28 @@ pub(super) fn assemble(
         module.section(&CustomSection { name: host::ABI_SECTION.into(), data: abi_json.into() });
     }
     module.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A host function the ABI does not export is an internal error at the
+    // item, never a call of import 0.
+    #[test]
+    fn unknown_host_functions_are_internal_errors() {
+        let analysis = Analysis::single("t.writ", "contract C {}\n");
+        let typed = Typed::new(&analysis);
+        let mut ctx = Ctx::new(&analysis, &typed, None, None);
+        assert_eq!(
+            ctx.host("caller"),
+            HOST_FUNCTIONS.iter().position(|f| f.name == "caller").unwrap_or(99) as u32
+        );
+        assert!(ctx.internal_errors(crate::span::Span::default()).is_empty());
+        ctx.host("no_such_host_function");
+        let errors = ctx.internal_errors(crate::span::Span::default());
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].code, Code::InternalError);
+        assert!(errors[0].message.contains("`no_such_host_function`"), "{}", errors[0].message);
+    }
 }

@@ -1393,3 +1393,16 @@ fn key_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
     );
     vec![ValType::I64]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A helper's function index is its declaration position (`Ctx::runtime`).
+    #[test]
+    fn runtime_order_is_declaration_order() {
+        for (position, helper) in RUNTIME.iter().enumerate() {
+            assert_eq!(*helper as usize, position, "{helper:?}");
+        }
+    }
+}

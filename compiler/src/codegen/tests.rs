@@ -184,6 +184,8 @@ pub fn build_tests(
         }
     }
     let users = ctx.compile_queued(&mut diagnostics);
+    let first_test = cases.first().map(|c| c.span).unwrap_or_default();
+    diagnostics.extend(ctx.internal_errors(first_test));
     let harness = ctx.harness.take().unwrap_or_default();
     let mut contracts = Vec::new();
     let mut probes: Vec<Probe> = Vec::new();

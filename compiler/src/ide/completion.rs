@@ -11,11 +11,11 @@ use super::scope::{
     Receiver, Token, enclosing_contract, ident_text, in_comment_or_string, receiver_of_dot, token_before,
     tokens, visible_locals,
 };
-use super::signature::{HANDLE_METHODS, builtin_signature, method_signature};
+use super::signature::{builtin_signature, method_signature};
 use crate::analysis::{Analysis, FileData};
 use crate::ast::FnKind;
 use crate::ast::ItemKind;
-use crate::check::{BUILTIN_FUNCTIONS, ROUNDING_MODES, methods_of};
+use crate::check::{ROUNDING_MODES, methods_of};
 use crate::lexer::Tok;
 use crate::span::FileId;
 use crate::types::{ContractId, Def, Tables, Ty};
@@ -93,28 +93,6 @@ pub const KEYWORDS: &[&str] = &[
     "use",
     "view",
     "while",
-];
-
-/// The names of the built-in types.
-pub const BUILTIN_TYPES: &[&str] = &[
-    "bool",
-    "u8",
-    "u32",
-    "u64",
-    "u128",
-    "i64",
-    "i128",
-    "Decimal",
-    "String",
-    "Bytes",
-    "Hash",
-    "Address",
-    "Timestamp",
-    "Date",
-    "Option",
-    "List",
-    "Map",
-    "Rounding",
 ];
 
 /// Every candidate at `offset` in `file`; empty inside comments and strings.
@@ -204,8 +182,8 @@ fn members(tables: &Tables, receiver: &Receiver) -> Vec<Completion> {
                     out.push(Completion::new(&f.name, CompletionKind::Method, Some(tables.signature(f))));
                 }
             }
-            for name in HANDLE_METHODS {
-                out.push(method(tables, ty, name));
+            for generated in crate::builtins::methods_of(ty) {
+                out.push(method(tables, ty, generated.name));
             }
         }
         Receiver::Value(ty) => {
@@ -376,12 +354,12 @@ fn general(
     out.extend(roles(tables, contract));
     out.extend(imported(analysis, file));
     out.extend(library_items(analysis, file));
-    for name in BUILTIN_FUNCTIONS {
-        out.push(Completion::new(*name, CompletionKind::Function, builtin_signature(name)));
+    for builtin in crate::builtins::FUNCTIONS {
+        out.push(Completion::new(builtin.name, CompletionKind::Function, builtin_signature(builtin.name)));
     }
     out.push(Completion::new("None", CompletionKind::Variant, Some("Option<T>".into())));
-    for ty in BUILTIN_TYPES {
-        out.push(Completion::new(*ty, CompletionKind::Type, None));
+    for ty in crate::builtins::TYPES {
+        out.push(Completion::new(ty.name, CompletionKind::Type, None));
     }
     for kw in KEYWORDS {
         out.push(Completion::new(*kw, CompletionKind::Keyword, None));

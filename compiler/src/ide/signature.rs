@@ -7,6 +7,7 @@ use super::scope::{
     Receiver, Token, enclosing_contract, function_named, ident_text, receiver_of_dot, token_before, tokens,
 };
 use crate::analysis::{Analysis, FileData};
+use crate::builtins::Shape;
 use crate::lexer::Tok;
 use crate::span::FileId;
 use crate::types::{ContractId, Def, FnInfo, RecordInfo, Tables, Ty};
@@ -24,68 +25,31 @@ pub struct SignatureHelp {
     pub doc: Option<String>,
 }
 
-/// Built-in functions: name, parameters, result and a one-line description.
-const BUILTINS: &[(&str, &[&str], &str, &str)] = &[
-    (
-        "require",
-        &["condition: bool", "message: String"],
-        "",
-        "Aborts the call with `message` unless `condition` holds.",
-    ),
-    (
-        "assert",
-        &["condition: bool", "message: String"],
-        "",
-        "Fails the test unless `condition` holds (message optional).",
-    ),
-    ("assert_eq", &["left: T", "right: T"], "", "Fails the test and shows both values when they differ."),
-    (
-        "assert_aborts",
-        &["call: T", "error: Name"],
-        "",
-        "The call must abort, with that error or built-in abort when named.",
-    ),
-    (
-        "assert_emitted",
-        &["handle: contract", "event: Event"],
-        "",
-        "The last call on `handle` emitted that event.",
-    ),
-    ("account", &["name: String"], "Address", "A test account's address, the same for the same name."),
-    ("set_time", &["time: Timestamp"], "", "Sets the ledger clock in a test."),
-    ("advance_time", &["seconds: u64"], "", "Moves the ledger clock forward in a test."),
-    ("min", &["a: T", "b: T"], "T", "The smaller of two numbers."),
-    ("max", &["a: T", "b: T"], "T", "The larger of two numbers."),
-    ("caller", &[], "Address", "The account that called this entry point."),
-    ("contract_address", &[], "Address", "This contract's address."),
-    ("now", &[], "Timestamp", "The timestamp of the current block."),
-    ("block_height", &[], "u64", "The height of the current block."),
-    ("signed_by", &["account: Address"], "bool", "Whether `account` signed the transaction."),
-    ("has_role", &["role: Role", "account: Address"], "bool", "Whether `account` holds `role`."),
-    ("grant", &["role: Role", "account: Address"], "", "Gives `account` the role (changes state)."),
-    ("revoke", &["role: Role", "account: Address"], "", "Takes the role from `account` (changes state)."),
-    ("sha256", &["data: Bytes"], "Hash", "The SHA-256 digest of `data`."),
-    ("sm3", &["data: Bytes"], "Hash", "The SM3 digest of `data`."),
-    (
-        "verify_ed25519",
-        &["public_key: Bytes", "message: Bytes", "signature: Bytes"],
-        "bool",
-        "Checks an Ed25519 signature.",
-    ),
-    ("zero_address", &[], "Address", "The all-zero address."),
-    ("date", &["year: u32", "month: u32", "day: u32"], "Date", "A calendar date."),
-    ("Some", &["value: T"], "Option<T>", "An `Option` holding `value`."),
-];
-
 /// The signature of a built-in function as one line, for completion details.
 pub fn builtin_signature(name: &str) -> Option<String> {
     builtin_help(name).map(|h| h.label)
 }
 
 fn builtin_help(name: &str) -> Option<SignatureHelp> {
-    let (_, params, ret, doc) = BUILTINS.iter().find(|(n, ..)| *n == name)?;
-    let params: Vec<String> = params.iter().map(|p| p.to_string()).collect();
-    Some(SignatureHelp { label: label(name, &params, ret), params, active: 0, doc: Some(doc.to_string()) })
+    let builtin = crate::builtins::function_named(name)?;
+    let params: Vec<String> = builtin.params.iter().map(|p| format!("{}: {}", p.name, shown(p.ty))).collect();
+    let ret = shown(builtin.ret);
+    Some(SignatureHelp {
+        label: label(name, &params, &ret),
+        params,
+        active: 0,
+        doc: Some(builtin.doc.to_string()),
+    })
+}
+
+/// A built-in function's shape as written in its signature (no contract
+/// at hand: a role is shown as `Role`).
+fn shown(shape: Shape) -> String {
+    match shape {
+        Shape::Role => "Role".to_string(),
+        Shape::Unit => String::new(),
+        other => other.show(&Tables::default(), None, None),
+    }
 }
 
 fn label(name: &str, params: &[String], ret: &str) -> String {
@@ -95,39 +59,20 @@ fn label(name: &str, params: &[String], ret: &str) -> String {
 
 /// The parameters and result of a built-in method, as written in source.
 pub fn method_signature(tables: &Tables, ty: &Ty, name: &str) -> Option<(Vec<String>, String)> {
-    let show = |t: &Ty| tables.display(t);
-    let (params, ret): (Vec<String>, String) = match (ty, name) {
-        (Ty::Decimal, "round") => (vec!["places: u32".into(), "mode: Rounding".into()], "Decimal".into()),
-        (Ty::Decimal, "trunc" | "floor" | "ceil" | "abs") => (vec![], "Decimal".into()),
-        (Ty::String | Ty::Bytes | Ty::List(_) | Ty::Map(..), "len") => (vec![], "u64".into()),
-        (Ty::String | Ty::Hash, "as_bytes") => (vec![], "Bytes".into()),
-        (Ty::Option(_), "is_some" | "is_none") => (vec![], "bool".into()),
-        (Ty::Option(inner), "unwrap") => (vec![], show(inner)),
-        (Ty::Option(inner), "unwrap_or") => (vec![format!("default: {}", show(inner))], show(inner)),
-        (Ty::List(inner), "push") => (vec![format!("value: {}", show(inner))], "()".into()),
-        (Ty::Map(k, v), "get") => (vec![format!("key: {}", show(k))], format!("Option<{}>", show(v))),
-        (Ty::Map(k, _), "contains") => (vec![format!("key: {}", show(k))], "bool".into()),
-        (Ty::Map(k, v), "insert") => {
-            (vec![format!("key: {}", show(k)), format!("value: {}", show(v))], "()".into())
-        }
-        (Ty::Map(k, _), "remove") => (vec![format!("key: {}", show(k))], "()".into()),
-        (Ty::Timestamp, "date") => (vec![], "Date".into()),
-        (Ty::Date, "year" | "month" | "day") => (vec![], "u32".into()),
-        (Ty::Date, "add_days") => (vec!["days: i64".into()], "Date".into()),
-        (Ty::Handle(_), "from" | "signed_by") => (vec!["account: Address".into()], show(ty)),
-        (Ty::Handle(cid), "grant_role" | "revoke_role") => {
-            (vec![format!("role: {}", show(&Ty::Role(*cid))), "account: Address".into()], "()".into())
-        }
-        (Ty::Handle(cid), "has_role") => {
-            (vec![format!("role: {}", show(&Ty::Role(*cid))), "account: Address".into()], "bool".into())
-        }
-        _ => return None,
+    let method = crate::builtins::method_of(ty, name)?;
+    let contract = match ty {
+        Ty::Handle(cid) => Some(*cid),
+        _ => None,
     };
-    Some((params, ret))
+    let show = |shape: Shape| shape.show(tables, Some(ty), contract);
+    let params = method.params.iter().map(|p| format!("{}: {}", p.name, show(p.ty))).collect();
+    Some((params, show(method.ret)))
 }
 
-/// The generated methods every contract handle has in tests.
-pub const HANDLE_METHODS: &[&str] = &["from", "signed_by", "grant_role", "revoke_role", "has_role"];
+/// The documentation of a built-in method, for signature help.
+fn method_doc(ty: &Ty, name: &str) -> Option<String> {
+    crate::builtins::method_of(ty, name).map(|m| m.doc.to_string())
+}
 
 /// The signature of the call whose parentheses contain `offset`.
 pub fn signature_help(analysis: &Analysis, file: FileId, offset: u32) -> Option<SignatureHelp> {
@@ -225,7 +170,7 @@ fn method_help(
                     label: label(name, &params, &ret),
                     params,
                     active: 0,
-                    doc: None,
+                    doc: method_doc(&ty, name),
                 });
             }
             match ty {

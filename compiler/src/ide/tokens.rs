@@ -5,11 +5,9 @@
 
 use std::collections::HashMap;
 
-use super::completion::BUILTIN_TYPES;
 use super::walk::{Node, walk_file};
 use crate::analysis::{Analysis, FileData};
 use crate::ast::{ItemKind, MemberKind};
-use crate::check::BUILTIN_FUNCTIONS;
 use crate::lexer::{CommentKind, Tok};
 use crate::span::{FileId, Span};
 use crate::types::{Def, Tables};
@@ -179,7 +177,7 @@ fn classify_name(
         let (kind, modifiers) = classify_def(tables, params, *def);
         return Some((kind, modifiers | declared));
     }
-    if BUILTIN_TYPES.contains(&name) && name != "Rounding" {
+    if crate::builtins::type_named(name).is_some() && name != "Rounding" {
         return Some((TokenKind::Type, DEFAULT_LIBRARY));
     }
     match (name, previous, next) {
@@ -193,7 +191,7 @@ fn classify_name(
         }
         (_, Some(Tok::Dot), Some(Tok::LParen)) => Some((TokenKind::Method, DEFAULT_LIBRARY)),
         (_, Some(Tok::Dot), _) => Some((TokenKind::Property, 0)),
-        (_, _, Some(Tok::LParen)) if BUILTIN_FUNCTIONS.contains(&name) => {
+        (_, _, Some(Tok::LParen)) if crate::builtins::function_named(name).is_some() => {
             Some((TokenKind::Function, DEFAULT_LIBRARY))
         }
         _ => None,
