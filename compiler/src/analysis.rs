@@ -190,6 +190,9 @@ impl Analysis {
         {
             return Some(Hover { span: reference.span, text, doc });
         }
+        if let Some(hover) = self.builtin_hover(file, offset) {
+            return Some(hover);
+        }
         let (span, ty) = self
             .output
             .index
@@ -198,6 +201,26 @@ impl Analysis {
             .filter(|(s, _)| s.file == file && s.contains(offset))
             .min_by_key(|(s, _)| s.len())?;
         Some(Hover { span: *span, text: self.tables().display(ty), doc: None })
+    }
+
+    /// A call of a built-in function under the cursor: its signature and
+    /// documentation from the table of built-ins.
+    fn builtin_hover(&self, file: FileId, offset: u32) -> Option<Hover> {
+        let text = &self.file(file)?.text;
+        let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        let bytes = text.as_bytes();
+        let at = (offset as usize).min(bytes.len());
+        let lo = bytes[..at].iter().rposition(|b| !is_word(*b)).map_or(0, |i| i + 1);
+        let hi = bytes[at..].iter().position(|b| !is_word(*b)).map_or(bytes.len(), |i| at + i);
+        let word = text.get(lo..hi).filter(|w| !w.is_empty())?;
+        let called = text.get(hi..).is_some_and(|rest| rest.trim_start().starts_with('('));
+        let after_dot = text.get(..lo).is_some_and(|before| before.trim_end().ends_with('.'));
+        let builtin = crate::builtins::function_named(word).filter(|_| called && !after_dot)?;
+        Some(Hover {
+            span: Span::new(file, lo, hi),
+            text: format!("fn {}", builtin.signature()),
+            doc: Some(builtin.doc.to_string()),
+        })
     }
 
     /// The checked type of the expression with exactly this span.

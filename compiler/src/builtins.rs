@@ -542,6 +542,22 @@ pub const TYPES: &[Type] = &[
     scalar("Rounding", S::Rounding, "How `round` breaks ties and directs rounding."),
 ];
 
+impl Function {
+    /// Each parameter as `name: Type` (no contract at hand: a role is `Role`).
+    pub fn param_texts(&self) -> Vec<String> {
+        self.params.iter().map(|p| format!("{}: {}", p.name, p.ty.show_alone())).collect()
+    }
+
+    /// `name(params) -> Result`, as signature help, completion and hover show it.
+    pub fn signature(&self) -> String {
+        let ret = match self.ret {
+            S::Unit => String::new(),
+            other => format!(" -> {}", other.show_alone()),
+        };
+        format!("{}({}){ret}", self.name, self.param_texts().join(", "))
+    }
+}
+
 /// The built-in function `name`.
 pub fn function_named(name: &str) -> Option<&'static Function> {
     FUNCTIONS.iter().find(|f| f.name == name)
@@ -617,6 +633,17 @@ impl Shape {
             (S::Role, None) => "Role".to_string(),
             (_, Some(ty)) => tables.display(&ty),
             (_, None) => "_".to_string(),
+        }
+    }
+}
+
+impl Shape {
+    /// The shape as written in a built-in function's signature, where no
+    /// contract or receiver is at hand.
+    pub fn show_alone(self) -> String {
+        match self {
+            S::Role => "Role".to_string(),
+            other => other.show(&Tables::default(), None, None),
         }
     }
 }

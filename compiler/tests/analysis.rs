@@ -110,6 +110,17 @@ fn hover() {
             None,
         ),
         ("use std::tax::Bracket;\nfn f(b: Bra$0cket) -> Decimal { return b.rate; }", "struct Bracket", None),
+        // Built-ins: the signature and doc from the table of built-ins.
+        (
+            "contract C { roles { Clerk } init() {} pub fn f() { gr$0ant(Clerk, caller()); } }",
+            "fn grant(role: Role, account: Address)",
+            Some("Gives `account` the role (changes state)."),
+        ),
+        (
+            "fn f(d: Bytes) -> Hash { return sha$0256(d); }",
+            "fn sha256(data: Bytes) -> Hash",
+            Some("The SHA-256 digest of `data`."),
+        ),
     ];
     for (marked, want, doc) in cases {
         let (text, cursor, _) = parse_markers(marked);

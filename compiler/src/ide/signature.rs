@@ -32,24 +32,12 @@ pub fn builtin_signature(name: &str) -> Option<String> {
 
 fn builtin_help(name: &str) -> Option<SignatureHelp> {
     let builtin = crate::builtins::function_named(name)?;
-    let params: Vec<String> = builtin.params.iter().map(|p| format!("{}: {}", p.name, shown(p.ty))).collect();
-    let ret = shown(builtin.ret);
     Some(SignatureHelp {
-        label: label(name, &params, &ret),
-        params,
+        label: builtin.signature(),
+        params: builtin.param_texts(),
         active: 0,
         doc: Some(builtin.doc.to_string()),
     })
-}
-
-/// A built-in function's shape as written in its signature (no contract
-/// at hand: a role is shown as `Role`).
-fn shown(shape: Shape) -> String {
-    match shape {
-        Shape::Role => "Role".to_string(),
-        Shape::Unit => String::new(),
-        other => other.show(&Tables::default(), None, None),
-    }
 }
 
 fn label(name: &str, params: &[String], ret: &str) -> String {
