@@ -3,7 +3,7 @@
 //! the host functions of `writ_abi::host`, call outcomes, and the one
 //! execution core for a transaction (`execute`, over a `World`).
 //!
-//! Boundary: depends on `writ-abi` only; never on the compiler or the ledger.
+//! Boundary: depends on `writ-abi` and `writ-proof` (the signature rule) only; never on the compiler or the ledger.
 //! Invariant: the VM reads no clock, no randomness and no environment; a
 //! call's report is a function of module, arguments, context and state.
 //! `unsafe` appears once, in `cache.rs`, with its justification.
