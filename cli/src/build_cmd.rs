@@ -43,7 +43,7 @@ pub fn build(paths: &[PathBuf], out: &Path, color: bool) -> u8 {
     let options = RenderOptions { color, ascii: false };
     let mut artifacts = Vec::new();
     let mut failed = Vec::new();
-    for file in analysis.files().iter().filter(|f| !f.is_library) {
+    for file in analysis.files().filter(|f| !f.is_library) {
         let output = build_file(&analysis, file.id);
         artifacts.extend(output.artifacts);
         failed.extend(output.diagnostics);
@@ -118,7 +118,7 @@ pub fn doc(paths: &[PathBuf], std: bool, out: Option<&Path>, color: bool) -> u8 
             Err(code) => return code,
         }
     };
-    for file in analysis.files().iter().filter(|f| f.is_library == std) {
+    for file in analysis.files().filter(|f| f.is_library == std) {
         text.push_str(&writ_compiler::docgen::markdown(&analysis, file.id));
     }
     let text = format!("{}\n", text.trim_end());

@@ -35,8 +35,52 @@ pub struct Hover {
 
 #[derive(Debug)]
 pub struct Analysis {
+    /// The user files, `FileId(0)` first.
     files: Vec<FileData>,
+    library: &'static Library,
     output: CheckOutput,
+}
+
+/// The file ids of the standard library start here, far above any user
+/// file, so the library's trees and check results can be shared by every
+/// analysis whatever its number of user files.
+pub const LIBRARY_FILE_BASE: u32 = 1 << 31;
+
+/// The standard library, parsed and checked once per process.
+#[derive(Debug)]
+struct Library {
+    files: &'static [FileData],
+    checked: check::CheckedLibrary,
+}
+
+fn library() -> &'static Library {
+    static LIBRARY: std::sync::OnceLock<Library> = std::sync::OnceLock::new();
+    LIBRARY.get_or_init(|| {
+        let files: Vec<FileData> = writ_stdlib::MODULES
+            .iter()
+            .enumerate()
+            .map(|(i, (module, text))| {
+                let id = FileId(LIBRARY_FILE_BASE + i as u32);
+                FileData {
+                    id,
+                    name: format!("<{}>.writ", module.replace("::", "/")),
+                    module: module.to_string(),
+                    text: text.to_string(),
+                    parsed: parser::parse(id, text),
+                    is_library: true,
+                }
+            })
+            .collect();
+        // The trees must live as long as the checked state that points into
+        // them: leak them once (one copy per process, never freed).
+        let files: &'static [FileData] = Box::leak(files.into_boxed_slice());
+        let modules: Vec<ModuleSource<'static>> = files
+            .iter()
+            .map(|f| ModuleSource { path: &f.module, tree: &f.parsed.tree, is_library: true })
+            .collect();
+        let checked = check::CheckedLibrary::new(&modules);
+        Library { files, checked }
+    })
 }
 
 /// Decodes a file's bytes, reporting the first invalid UTF-8 byte. The
@@ -54,33 +98,22 @@ pub fn decode_source(file: FileId, bytes: Vec<u8>) -> Result<String, Diagnostic>
 }
 
 impl Analysis {
-    /// Parses and checks `(name, text)` user files with the whole standard library.
+    /// Parses and checks `(name, text)` user files with the whole standard
+    /// library (parsed and checked once per process).
     pub fn new(inputs: Vec<(String, String)>) -> Analysis {
+        let library = library();
         let mut files = Vec::new();
         for (name, text) in inputs {
             let id = FileId(files.len() as u32);
             let parsed = parser::parse(id, &text);
             files.push(FileData { id, module: name.clone(), name, text, parsed, is_library: false });
         }
-        for (module, text) in writ_stdlib::MODULES {
-            let id = FileId(files.len() as u32);
-            let parsed = parser::parse(id, text);
-            let name = format!("<{}>.writ", module.replace("::", "/"));
-            files.push(FileData {
-                id,
-                name,
-                module: module.to_string(),
-                text: text.to_string(),
-                parsed,
-                is_library: true,
-            });
-        }
         let modules: Vec<ModuleSource<'_>> = files
             .iter()
-            .map(|f| ModuleSource { path: &f.module, tree: &f.parsed.tree, is_library: f.is_library })
+            .map(|f| ModuleSource { path: &f.module, tree: &f.parsed.tree, is_library: false })
             .collect();
-        let output = check::check(&modules);
-        Analysis { files, output }
+        let output = check::check(&library.checked, &modules);
+        Analysis { files, library, output }
     }
 
     /// Convenience for one file.
@@ -88,16 +121,25 @@ impl Analysis {
         Analysis::new(vec![(name.to_string(), text.to_string())])
     }
 
-    pub fn files(&self) -> &[FileData] {
+    /// Every file: the user files in order, then the standard library.
+    pub fn files(&self) -> impl Iterator<Item = &FileData> {
+        self.files.iter().chain(self.library.files)
+    }
+
+    /// The user files, `FileId(0)` first.
+    pub fn user_files(&self) -> &[FileData] {
         &self.files
     }
 
     pub fn file(&self, id: FileId) -> Option<&FileData> {
-        self.files.get(id.0 as usize)
+        match id.0.checked_sub(LIBRARY_FILE_BASE) {
+            Some(i) => self.library.files.get(i as usize),
+            None => self.files.get(id.0 as usize),
+        }
     }
 
     pub fn file_id(&self, name: &str) -> Option<FileId> {
-        self.files.iter().find(|f| f.name == name).map(|f| f.id)
+        self.files().find(|f| f.name == name).map(|f| f.id)
     }
 
     pub fn tables(&self) -> &Tables {
@@ -117,7 +159,7 @@ impl Analysis {
     /// as they are bugs of the library, not of the user).
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        for f in &self.files {
+        for f in self.files() {
             out.extend(self.diagnostics_for(f.id));
         }
         out
@@ -129,7 +171,7 @@ impl Analysis {
 
     /// `(id, name, text)` of every file, for the renderer.
     pub fn sources(&self) -> Vec<(FileId, &str, &str)> {
-        self.files.iter().map(|f| (f.id, f.name.as_str(), f.text.as_str())).collect()
+        self.files().map(|f| (f.id, f.name.as_str(), f.text.as_str())).collect()
     }
 
     /// The innermost name at `offset`.

@@ -30,6 +30,7 @@ pub struct Document {
 /// A file of a snapshot: where it lives and how to convert positions.
 #[derive(Debug)]
 pub struct SnapshotFile {
+    pub id: FileId,
     pub uri: Option<Uri>,
     pub index: LineIndex,
     /// The version of the open document, for user files.
@@ -42,7 +43,7 @@ pub struct SnapshotFile {
 #[derive(Debug)]
 pub struct Snapshot {
     pub analysis: Analysis,
-    /// Indexed by `FileId`.
+    /// In the order of `Analysis::files` (user files, then the library).
     pub files: Vec<SnapshotFile>,
     /// Open documents that are library modules, mapped to their file.
     pub library_docs: Vec<(Uri, FileId)>,
@@ -52,14 +53,14 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn file_id(&self, uri: &Uri) -> Option<FileId> {
-        if let Some(position) = self.files.iter().position(|f| f.uri.as_ref() == Some(uri)) {
-            return Some(FileId(position as u32));
+        if let Some(file) = self.files.iter().find(|f| f.uri.as_ref() == Some(uri)) {
+            return Some(file.id);
         }
         self.library_docs.iter().find(|(u, _)| u == uri).map(|(_, id)| *id)
     }
 
     pub fn file(&self, id: FileId) -> Option<&SnapshotFile> {
-        self.files.get(id.0 as usize)
+        self.files.iter().find(|f| f.id == id)
     }
 
     /// The file of `uri` when its text can be trusted (no change to it was lost).
@@ -69,11 +70,7 @@ impl Snapshot {
 
     /// The user files: open documents that are not library modules.
     pub fn user_files(&self) -> impl Iterator<Item = (FileId, &SnapshotFile)> {
-        self.analysis
-            .files()
-            .iter()
-            .filter(|f| !f.is_library)
-            .filter_map(|f| self.file(f.id).map(|s| (f.id, s)))
+        self.analysis.files().filter(|f| !f.is_library).filter_map(|f| self.file(f.id).map(|s| (f.id, s)))
     }
 }
 
@@ -122,7 +119,7 @@ fn library_path(dir: &Path, module: &str) -> PathBuf {
 /// offered.
 fn write_library(analysis: &Analysis) -> Option<PathBuf> {
     let dir = std::env::temp_dir().join(format!("writ-lsp-{}", env!("CARGO_PKG_VERSION"))).join("stdlib");
-    for file in analysis.files().iter().filter(|f| f.is_library) {
+    for file in analysis.files().filter(|f| f.is_library) {
         let path = library_path(&dir, &file.module);
         if std::fs::read_to_string(&path).ok().as_deref() == Some(file.text.as_str()) {
             continue;
@@ -151,14 +148,14 @@ fn build(docs: &BTreeMap<Uri, Document>, library_dir: Option<&Path>, generation:
                 (library_dir.and_then(|dir| Uri::from_file_path(library_path(dir, &file.module))), None, None)
             }
         };
-        files.push(SnapshotFile { uri, index: LineIndex::new(&file.text), version, lost });
+        files.push(SnapshotFile { id: file.id, uri, index: LineIndex::new(&file.text), version, lost });
     }
     let library_docs = docs
         .keys()
         .filter(|uri| is_library_doc(uri))
         .filter_map(|uri| {
-            let position = files.iter().position(|f| f.uri.as_ref() == Some(uri))?;
-            Some((uri.clone(), FileId(position as u32)))
+            let file = files.iter().find(|f| f.uri.as_ref() == Some(uri))?;
+            Some((uri.clone(), file.id))
         })
         .collect();
     Snapshot { analysis, files, library_docs, generation }

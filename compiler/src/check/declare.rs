@@ -29,9 +29,10 @@ pub(super) struct Work<'a> {
 }
 
 impl<'a> Checker<'a> {
-    pub(super) fn declare_all(&mut self) -> Work<'a> {
+    /// Declares the items of the modules from `first` on.
+    pub(super) fn declare_all(&mut self, first: usize) -> Work<'a> {
         let mut work = Work::default();
-        for m in 0..self.modules.len() {
+        for m in first..self.modules.len() {
             let tree = self.modules[m].tree;
             for item in &tree.items {
                 self.declare_item(item, m, &mut work);
@@ -334,9 +335,10 @@ impl<'a> Checker<'a> {
         }
     }
 
-    pub(super) fn report_unused_imports(&mut self) {
+    /// Warns about unused imports of the modules from `first` on.
+    pub(super) fn report_unused_imports(&mut self, first: usize) {
         let mut unused = Vec::new();
-        for scope in &self.scopes {
+        for scope in self.scopes.iter().skip(first) {
             for (name, (_, span)) in &scope.imports {
                 if !scope.imports_used.contains(name) {
                     unused.push((name.clone(), *span));

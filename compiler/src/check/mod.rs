@@ -58,7 +58,7 @@ pub struct CheckOutput {
 }
 
 /// The names visible at module level.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct ModuleScope {
     items: HashMap<String, Def>,
     /// Imported names: what they refer to, where imported, whether used.
@@ -79,6 +79,7 @@ enum BodyKind {
     Const,
 }
 
+#[derive(Clone)]
 pub(crate) struct Checker<'a> {
     modules: Vec<ModuleSource<'a>>,
     scopes: Vec<ModuleScope>,
@@ -97,27 +98,36 @@ pub(crate) struct Checker<'a> {
     read_only_calls: Vec<(FnId, Span, BodyKind)>,
 }
 
-/// Checks the modules together (library modules may be used by the others).
-pub fn check(modules: &[ModuleSource<'_>]) -> CheckOutput {
-    let mut checker = Checker {
-        modules: modules.to_vec(),
-        scopes: modules.iter().map(|_| ModuleScope::default()).collect(),
-        contract_scopes: Vec::new(),
-        contract_module: Vec::new(),
-        t: Tables::default(),
-        diags: Vec::new(),
-        index: SemanticIndex::default(),
-        local_use: Vec::new(),
-        fn_writes: Vec::new(),
-        fn_calls: Vec::new(),
-        read_only_calls: Vec::new(),
-    };
-    let work = checker.declare_all();
-    checker.check_bodies(&work);
-    checker.check_read_only_calls();
-    checker.report_unused_imports();
+/// The standard library, checked once: the checker's whole state after
+/// its modules, ready to have user modules checked on top.
+///
+/// Why: the library is the same for every analysis, and checking it again
+/// on every keystroke in the editor was a third of the work on a large file.
+#[derive(Clone)]
+pub struct CheckedLibrary(Checker<'static>);
+
+impl std::fmt::Debug for CheckedLibrary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckedLibrary").field("modules", &self.0.modules.len()).finish()
+    }
+}
+
+impl CheckedLibrary {
+    /// Checks the library modules (they may use each other, never user code).
+    pub fn new(modules: &[ModuleSource<'static>]) -> CheckedLibrary {
+        let mut checker = Checker::empty();
+        checker.check_modules(modules);
+        CheckedLibrary(checker)
+    }
+}
+
+/// Checks user modules on top of the checked library (which they may use).
+pub fn check(library: &CheckedLibrary, modules: &[ModuleSource<'_>]) -> CheckOutput {
+    let mut checker = library.0.clone();
+    checker.check_modules(modules);
+    let library_files: Vec<_> =
+        checker.modules.iter().filter(|m| m.is_library).map(|m| m.tree.span.file).collect();
     let mut diagnostics = checker.diags;
-    let library_files: Vec<_> = modules.iter().filter(|m| m.is_library).map(|m| m.tree.span.file).collect();
     diagnostics.retain(|d| !(d.severity == crate::Severity::Warning && library_files.contains(&d.span.file)));
     crate::diagnostic::sort(&mut diagnostics);
     diagnostics.dedup();
@@ -125,6 +135,33 @@ pub fn check(modules: &[ModuleSource<'_>]) -> CheckOutput {
 }
 
 impl<'a> Checker<'a> {
+    fn empty() -> Checker<'a> {
+        Checker {
+            modules: Vec::new(),
+            scopes: Vec::new(),
+            contract_scopes: Vec::new(),
+            contract_module: Vec::new(),
+            t: Tables::default(),
+            diags: Vec::new(),
+            index: SemanticIndex::default(),
+            local_use: Vec::new(),
+            fn_writes: Vec::new(),
+            fn_calls: Vec::new(),
+            read_only_calls: Vec::new(),
+        }
+    }
+
+    /// Declares and checks `modules` after those checked already.
+    fn check_modules(&mut self, modules: &[ModuleSource<'a>]) {
+        let first = self.modules.len();
+        self.modules.extend_from_slice(modules);
+        self.scopes.extend(modules.iter().map(|_| ModuleScope::default()));
+        let work = self.declare_all(first);
+        self.check_bodies(&work);
+        self.check_read_only_calls();
+        self.report_unused_imports(first);
+    }
+
     fn error(&mut self, code: Code, span: Span, message: impl Into<String>) -> &mut Diagnostic {
         self.diags.push(Diagnostic::error(code, span, message));
         let last = self.diags.len() - 1;

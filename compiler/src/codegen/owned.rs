@@ -135,7 +135,7 @@ mod tests {
         let analysis = Analysis::single("t.writ", source);
         assert!(analysis.diagnostics().iter().all(|d| !d.is_error()), "{:?}", analysis.diagnostics());
         let typed = Typed::new(&analysis);
-        let file = analysis.files().first().unwrap();
+        let file = analysis.files().next().unwrap();
         let mut out = Vec::new();
         for item in &file.parsed.tree.items {
             let ItemKind::Fn(def) = &item.kind else { continue };

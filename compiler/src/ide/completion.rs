@@ -255,7 +255,7 @@ fn path_members(analysis: &Analysis, path: &[String]) -> Vec<Completion> {
             .map(|m| Completion::new(*m, CompletionKind::Variant, Some("Rounding".into())))
             .collect();
     }
-    if let Some(module) = analysis.files().iter().find(|f| f.module == joined) {
+    if let Some(module) = analysis.files().find(|f| f.module == joined) {
         return module_items(tables, module);
     }
     let mut out = Vec::new();
@@ -394,7 +394,7 @@ fn library_items(analysis: &Analysis, file: &FileData) -> Vec<Completion> {
         .max()
         .unwrap_or(0);
     let mut out = Vec::new();
-    for library in analysis.files().iter().filter(|f| f.is_library) {
+    for library in analysis.files().filter(|f| f.is_library) {
         for mut c in module_items(analysis.tables(), library) {
             c.import = Some((insert_at, format!("use {}::{};\n", library.module, c.label)));
             c.detail = Some(format!("{} — {}", library.module, c.detail.unwrap_or_default()));

@@ -126,7 +126,6 @@ fn error_counts(analysis: &Analysis) -> HashMap<crate::Code, usize> {
 fn apply(analysis: &Analysis, spans: &[Span], new_name: &str) -> Vec<(String, String)> {
     analysis
         .files()
-        .iter()
         .filter(|f| !f.is_library)
         .map(|f| {
             let mut text = f.text.clone();
