@@ -126,7 +126,8 @@ fn bad_usage_exits_2() {
 #[test]
 fn bad_input_never_crashes() {
     let deep_parens = format!("fn f() {{ let x = {}1{}; }}", "(".repeat(10_000), ")".repeat(10_000));
-    let deep_ops = format!("fn f() {{ let x = 1{}; }}", " + 1".repeat(10_000));
+    let long_chain = format!("fn f() {{ let x = 1{}; }}", " + 1".repeat(10_000));
+    let deep_ops = format!("fn f() {{ let x = 1{}; }}", " + 1 * (1".repeat(300) + &")".repeat(300));
     let deep_unary = format!("fn f() {{ let x = {}1; }}", "-".repeat(10_000));
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("binary", (0u8..=255).cycle().take(4096).collect(), "E0001"),
@@ -134,6 +135,7 @@ fn bad_input_never_crashes() {
         ("unterminated_string", b"fn f() { let s = \"abc; }".to_vec(), "E0004"),
         ("unterminated_comment", b"fn f() {} /* never closed".to_vec(), "E0005"),
         ("deep_parens", deep_parens.into_bytes(), "E1003"),
+        ("long_chain", long_chain.into_bytes(), "E1006"),
         ("deep_operators", deep_ops.into_bytes(), "E1003"),
         ("deep_unary", deep_unary.into_bytes(), "E1003"),
         ("garbage", "@#$ fn ( { [ ".repeat(2000).into_bytes(), "E1005"),

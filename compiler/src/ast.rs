@@ -345,14 +345,29 @@ pub struct Expr {
     pub span: Span,
     /// Nesting depth of this expression (a leaf is 1), computed when the
     /// node is built so that over-deep input is refused without recursion.
+    /// A chain of one precedence level (`a + b + c`) is one level, however
+    /// long: writing it flat nests nothing.
     pub depth: u32,
+    /// The operands of the operator chain this expression ends (`a + b +
+    /// c`: 3); 1 for anything else. Bounded apart from the depth, because
+    /// every pass still walks a chain's left spine recursively.
+    pub chain: u32,
 }
 
 impl Expr {
     /// Builds an expression, computing its depth from its direct children.
     pub fn new(kind: ExprKind, span: Span) -> Expr {
-        let depth = 1 + kind.child_depth();
-        Expr { kind, span, depth }
+        let (depth, chain) = match &kind {
+            // The left operand of the same level continues the chain.
+            ExprKind::Binary { op, lhs, rhs } => match &lhs.kind {
+                ExprKind::Binary { op: inner, .. } if inner.precedence() == op.precedence() => {
+                    (lhs.depth.max(rhs.depth + 1), lhs.chain.saturating_add(1))
+                }
+                _ => (1 + lhs.depth.max(rhs.depth), 2),
+            },
+            _ => (1 + kind.child_depth(), 1),
+        };
+        Expr { kind, span, depth, chain }
     }
 
     /// A placeholder for an expression that failed to parse.

@@ -129,6 +129,7 @@ codes! {
     NestingTooDeep = "E1003", "nesting too deep";
     InvalidAssignTarget = "E1004", "invalid assignment target";
     TooManyErrors = "E1005", "too many errors";
+    ChainTooLong = "E1006", "operator chain too long";
 
     UnknownName = "E2001", "unknown name";
     UnknownType = "E2002", "unknown type";

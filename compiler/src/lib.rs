@@ -19,6 +19,7 @@ pub mod limits;
 pub mod parser;
 pub mod render;
 pub mod span;
+mod stack;
 pub mod types;
 
 pub use analysis::Analysis;

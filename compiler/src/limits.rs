@@ -13,6 +13,12 @@ pub const SOURCE_BYTES_MAX: usize = 8 * 1024 * 1024;
 /// unoptimised builds.
 pub const NESTING_DEPTH_MAX: u32 = 256;
 
+/// Most operands of one operator chain of a single precedence level
+/// (`a + b + … `). A chain nests nothing, but the checker, the back end and
+/// the formatter walk it recursively (on a stack that grows as needed):
+/// 4 096 terms is far beyond a hand-written sum and bounds that walk.
+pub const CHAIN_OPERANDS_MAX: u32 = 4096;
+
 /// Most diagnostics reported for one file. A binary file fed to the
 /// compiler would otherwise produce one error per byte.
 pub const DIAGNOSTICS_PER_FILE_MAX: usize = 200;

@@ -10,7 +10,7 @@ use lalrpop_util::{ErrorRecovery, ParseError};
 use crate::ast::*;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::lexer::{Comment, CommentKind, Tok, lex};
-use crate::limits::{DIAGNOSTICS_PER_FILE_MAX, NESTING_DEPTH_MAX, SOURCE_BYTES_MAX};
+use crate::limits::{CHAIN_OPERANDS_MAX, DIAGNOSTICS_PER_FILE_MAX, NESTING_DEPTH_MAX, SOURCE_BYTES_MAX};
 use crate::span::{FileId, Span};
 
 #[allow(
@@ -30,6 +30,7 @@ mod grammar {
 pub enum ParseFail {
     /// A node nested deeper than `NESTING_DEPTH_MAX`.
     TooDeep(Span),
+    TooLong(Span),
 }
 
 type PResult<T> = Result<T, ParseError<u32, Tok, ParseFail>>;
@@ -52,6 +53,9 @@ pub fn ex(file: FileId, l: u32, r: u32, kind: ExprKind) -> PResult<Expr> {
     let expr = Expr::new(kind, sp(file, l, r));
     if expr.depth > NESTING_DEPTH_MAX {
         return Err(ParseError::User { error: ParseFail::TooDeep(expr.span) });
+    }
+    if expr.chain > CHAIN_OPERANDS_MAX {
+        return Err(ParseError::User { error: ParseFail::TooLong(expr.span) });
     }
     Ok(expr)
 }
@@ -173,6 +177,12 @@ fn convert_error(file: FileId, end: u32, error: ParseError<u32, Tok, ParseFail>)
             "this character cannot start a token".to_string(),
         ),
         ParseError::User { error: ParseFail::TooDeep(span) } => too_deep(span),
+        ParseError::User { error: ParseFail::TooLong(span) } => Diagnostic::error(
+            Code::ChainTooLong,
+            span,
+            format!("this operator chain has more than {CHAIN_OPERANDS_MAX} operands"),
+        )
+        .with_note("add it up in parts with `let` bindings"),
     }
 }
 
@@ -321,11 +331,30 @@ mod tests {
         for src in [
             format!("fn f() {{ let x = {}1{}; }}", "(".repeat(10_000), ")".repeat(10_000)),
             format!("fn f() {{ let x = {}1; }}", "-".repeat(10_000)),
-            format!("fn f() {{ let x = 1{}; }}", " + 1".repeat(10_000)),
             format!("fn f() {{ let x: {}u8{} = 1; }}", "List<".repeat(10_000), ">".repeat(10_000)),
         ] {
             let parsed = parse(FileId(0), &src);
             assert!(parsed.diagnostics.iter().any(|d| d.code == Code::NestingTooDeep));
         }
+    }
+
+    // A flat chain of one precedence level nests nothing: 4 096 operands
+    // parse, one more is refused as too long (E1006), not as too deep; a
+    // chain of mixed levels still counts its real nesting.
+    #[test]
+    fn flat_chains_are_not_nesting() {
+        let chain = |n: usize| format!("fn f() -> u64 {{ return 1{}; }}", " + 1".repeat(n - 1));
+        assert_eq!(errors(&chain(4096)), Vec::<String>::new());
+        let codes: Vec<Code> = parse(FileId(0), &chain(4097)).diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, vec![Code::ChainTooLong]);
+        let parsed = parse(FileId(0), "fn f() -> u64 { return 1 + 2 * 3 - 4; }");
+        let Some(crate::ast::ItemKind::Fn(f)) = parsed.tree.items.first().map(|i| &i.kind) else {
+            panic!("no function")
+        };
+        let Some(crate::ast::StmtKind::Expr { expr, .. }) = f.body.stmts.first().map(|s| &s.kind) else {
+            panic!("no statement")
+        };
+        let crate::ast::ExprKind::Return(Some(sum)) = &expr.kind else { panic!("no return") };
+        assert_eq!((sum.depth, sum.chain), (3, 3), "`1 + 2 * 3 - 4`: the product nests one level");
     }
 }

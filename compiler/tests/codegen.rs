@@ -237,3 +237,35 @@ contract Tally {
     assert!(!diagnostics.is_empty());
     assert!(diagnostics.iter().all(|d| d.code == Code::NotYetCompiled), "{diagnostics:?}");
 }
+
+// A flat sum of 4 096 terms goes through every pass (check, build, the
+// test harness, format, the editor's walk) on a thread with a small 2 MiB
+// stack, as test threads have: a chain nests nothing, and the recursive
+// passes grow their stack on the heap instead of overflowing.
+#[test]
+fn a_long_flat_chain_compiles_on_a_small_stack() {
+    let worker = std::thread::Builder::new().stack_size(2 * 1024 * 1024).spawn(|| {
+        // 2 048 pairs: 4 096 operands, the most one chain may have.
+        let terms: Vec<String> = (0..2048).map(|i| format!("x + {}", i % 7)).collect();
+        let sum = terms.join(" + ");
+        let source = format!(
+            "fn total(x: u64) -> u64 {{\n    return {sum};\n}}\n\ncontract C {{\n    storage {{ n: u64 }}\n    init() {{\n        self.n = 0;\n    }}\n    pub fn go() {{\n        self.n = total(1);\n    }}\n}}\n\ntest \"sums\" {{\n    assert_eq(total(0), {});\n}}\n",
+            (0..2048).map(|i| i % 7).sum::<u64>()
+        );
+        let (artifacts, diagnostics) = build("chain.writ", &source);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        for artifact in &artifacts {
+            validate(&artifact.wasm);
+        }
+        let analysis = Analysis::single("chain.writ", &source);
+        let harness = writ_compiler::codegen::build_tests(&analysis, FileId(0), false);
+        assert!(matches!(harness, Ok(Some(_))), "{:?}", harness.err());
+        let formatted = writ_compiler::format::format_source(FileId(0), &source);
+        assert!(formatted.is_ok(), "{:?}", formatted.err());
+        let tokens = writ_compiler::ide::semantic_tokens(&analysis, FileId(0));
+        assert!(!tokens.is_empty());
+        artifacts.len()
+    });
+    let built = worker.unwrap_or_else(|e| panic!("thread: {e}")).join();
+    assert_eq!(built.ok(), Some(1), "the passes must not overflow a 2 MiB stack");
+}

@@ -32,7 +32,7 @@ impl<'a> Checker<'a> {
 
     /// Types `e`; `hint` guides literals and empty collections only.
     pub(super) fn infer_expr(&mut self, e: &Expr, body: &mut Body, hint: Option<&Ty>) -> Ty {
-        let ty = self.infer_kind(e, body, hint);
+        let ty = crate::stack::deep(|| self.infer_kind(e, body, hint));
         self.index.types.insert(e.span, ty.clone());
         if matches!(
             e.kind,

@@ -90,7 +90,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     }
 
     /// A local of the given type that nothing else uses until the
-    /// statement that asked for it ends. It may have been used by an earlier
+    /// expression or statement that asked for it ends. It may have been used by an earlier
     /// statement, so its value is whatever was left there: set it before
     /// reading it.
     pub fn temp(&mut self, ty: ValType) -> u32 {
@@ -514,7 +514,17 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     }
 
     // ------------------------------------------------------------ expressions
+    /// Emits `e`, leaving its value on the stack. The temporaries it took
+    /// are given back when it is done (its value is on the stack, never in
+    /// one of them), so a long chain of operators needs only a few locals.
     pub fn expr(&mut self, e: &Expr) -> Out {
+        let mark = self.live.len();
+        crate::stack::deep(|| self.expr_here(e))?;
+        self.give_back(mark, true);
+        Ok(())
+    }
+
+    fn expr_here(&mut self, e: &Expr) -> Out {
         let ty = self.ty(e);
         if repr(&ty).is_none() {
             return Err(unsupported(e.span, &format!("a value of type `{}`", self.ctx.display(&ty))));

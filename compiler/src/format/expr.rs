@@ -25,9 +25,22 @@ impl<'a> Printer<'a> {
                 concat(vec![text(op), self.expr(operand)])
             }
             ExprKind::Binary { op, lhs, rhs } => {
-                let lhs = self.expr(lhs);
-                let rhs = self.expr(rhs);
-                concat(vec![lhs, text(format!(" {} ", op.text())), rhs])
+                // A chain of one level is laid out flat, and its left spine
+                // walked in a loop (a chain may have thousands of operands).
+                let mut rights = vec![(*op, rhs.as_ref())];
+                let mut left = lhs.as_ref();
+                while let ExprKind::Binary { op: inner, lhs, rhs } = &left.kind
+                    && inner.precedence() == op.precedence()
+                {
+                    rights.push((*inner, rhs.as_ref()));
+                    left = lhs;
+                }
+                let mut parts = vec![self.expr(left)];
+                for (op, right) in rights.into_iter().rev() {
+                    parts.push(text(format!(" {} ", op.text())));
+                    parts.push(self.expr(right));
+                }
+                concat(parts)
             }
             ExprKind::Cast { expr, ty } => {
                 concat(vec![self.expr(expr), text(format!(" as {}", type_text(ty)))])

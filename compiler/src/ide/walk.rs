@@ -94,6 +94,10 @@ fn walk_exprs<'a>(exprs: &'a [Expr], f: &mut dyn FnMut(Node<'a>)) {
 }
 
 fn walk_expr<'a>(e: &'a Expr, f: &mut dyn FnMut(Node<'a>)) {
+    crate::stack::deep(|| walk_expr_here(e, f));
+}
+
+fn walk_expr_here<'a>(e: &'a Expr, f: &mut dyn FnMut(Node<'a>)) {
     f(Node::Expr(e));
     match &e.kind {
         ExprKind::Lit(_)
