@@ -21,6 +21,7 @@ pub mod render;
 pub mod span;
 mod stack;
 pub mod types;
+pub mod walk;
 
 pub use analysis::Analysis;
 pub use diagnostic::{Code, Diagnostic, Severity};

@@ -7,8 +7,8 @@
 use wasm_encoder::{BlockType, Instruction as I, ValType};
 use writ_abi::host::AbortCode;
 
-use super::func::{FnCompiler, mem};
-use super::module::Runtime;
+use super::core::Runtime;
+use super::core::{FnCompiler, mem};
 use super::repr::{Repr, repr, scalar_size};
 use super::unsupported;
 use crate::ast::*;
@@ -161,7 +161,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             ExprKind::Field { receiver, name } if matches!(receiver.kind, ExprKind::SelfValue) => {
                 let field = self.storage_index(name)?;
                 let key = self.field_key_local(field);
-                self.storage_read(key, &list_ty, span, super::func::AbsentIs::Zero)?;
+                self.storage_read(key, &list_ty, span, super::storage::AbsentIs::Zero)?;
                 self.list_pushed(value, elem, span)?;
                 self.storage_write(key, &list_ty, span)
             }
@@ -175,7 +175,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 let field = self.storage_index(name)?;
                 let key_ty = self.ty(index);
                 let key = self.map_key(field, index, &key_ty)?;
-                self.storage_read(key, &list_ty, span, super::func::AbsentIs::MissingKey)?;
+                self.storage_read(key, &list_ty, span, super::storage::AbsentIs::MissingKey)?;
                 self.list_pushed(value, elem, span)?;
                 self.storage_write(key, &list_ty, span)
             }

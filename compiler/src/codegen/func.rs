@@ -7,201 +7,22 @@
 //! host with the documented key layout, and values are left on the Wasm
 //! stack in the representation `repr.rs` gives their type.
 
-use std::collections::HashMap;
-
-use wasm_encoder::{BlockType, Instruction as I, MemArg, ValType};
+use wasm_encoder::{BlockType, Instruction as I, ValType};
 use writ_abi::host::AbortCode;
 
-use super::module::{Ctx, Runtime};
+use super::core::ProbeKind;
+use super::core::{FnCompiler, LoopLabels, Runtime};
 use super::repr::{Repr, repr, signed};
-use super::tests::ProbeKind;
+use super::storage::AbsentIs;
 use super::unsupported;
 use crate::ast::*;
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;
-use crate::types::{Def, IntTy, LocalId, Ty};
+use crate::types::{Def, IntTy, Ty};
 
 type Out = Result<(), Diagnostic>;
 
-pub(super) fn mem(offset: u64, align: u32) -> MemArg {
-    MemArg { offset, align, target: wasm_encoder::MemArgTarget::Memory(0), ordering: None }
-}
-
-/// What a loop's `break` and `continue` jump to, as block depths.
-#[derive(Clone, Copy)]
-struct LoopLabels {
-    break_depth: u32,
-    continue_depth: u32,
-}
-
-pub(super) struct FnCompiler<'c, 'a> {
-    pub ctx: &'c mut Ctx<'a>,
-    pub params: Vec<ValType>,
-    pub locals: Vec<ValType>,
-    pub code: Vec<I<'static>>,
-    local_map: HashMap<LocalId, u32>,
-    depth: u32,
-    loops: Vec<LoopLabels>,
-    /// How many record types encoding code is nested in (inline up to a
-    /// bound, then through encoding functions).
-    pub record_depth: u32,
-    /// Set for test and property bodies: each statement first tells the
-    /// runner where the body is (`TestOp::At`).
-    pub track_statements: bool,
-    /// List locals this function owns alone: `push` appends in place
-    /// (`owned.rs`).
-    pub owned_lists: std::collections::HashSet<LocalId>,
-    /// Temporaries in the order they were handed out and not yet given
-    /// back; a statement gives back what it took, a block what its
-    /// bindings took.
-    live: Vec<u32>,
-    /// Temporaries given back, each with its type, ready for reuse.
-    free: Vec<(ValType, u32)>,
-    /// Temporaries that hold a named local (kept to the end of its block).
-    bound: std::collections::HashSet<u32>,
-}
-
 impl<'c, 'a> FnCompiler<'c, 'a> {
-    pub fn new(ctx: &'c mut Ctx<'a>) -> Self {
-        FnCompiler {
-            ctx,
-            params: Vec::new(),
-            locals: Vec::new(),
-            code: Vec::new(),
-            local_map: HashMap::new(),
-            depth: 0,
-            loops: Vec::new(),
-            record_depth: 0,
-            track_statements: false,
-            owned_lists: std::collections::HashSet::new(),
-            live: Vec::new(),
-            free: Vec::new(),
-            bound: std::collections::HashSet::new(),
-        }
-    }
-
-    pub fn emit(&mut self, i: I<'static>) {
-        match i {
-            I::Block(_) | I::Loop(_) | I::If(_) => self.depth += 1,
-            I::End => self.depth = self.depth.saturating_sub(1),
-            _ => {}
-        }
-        self.code.push(i);
-    }
-
-    /// A local of the given type that nothing else uses until the
-    /// expression or statement that asked for it ends. It may have been used by an earlier
-    /// statement, so its value is whatever was left there: set it before
-    /// reading it.
-    pub fn temp(&mut self, ty: ValType) -> u32 {
-        let index = match self.free.iter().rposition(|(t, _)| *t == ty) {
-            Some(position) => self.free.remove(position).1,
-            None => {
-                self.locals.push(ty);
-                (self.params.len() + self.locals.len() - 1) as u32
-            }
-        };
-        self.live.push(index);
-        index
-    }
-
-    /// Gives back the temporaries handed out since `mark` (a length of
-    /// `live`), except those holding a named local when `keep_bound`.
-    ///
-    /// Why: without reuse, every temporary of every statement stays
-    /// allocated, and long straight-line bodies (a test of a hundred
-    /// `assert_eq`) exceed the VM's locals limit.
-    fn give_back(&mut self, mark: usize, keep_bound: bool) {
-        let Some(taken) = self.live.get(mark..).map(<[u32]>::to_vec) else { return };
-        self.live.truncate(mark);
-        for index in taken {
-            if keep_bound && self.bound.contains(&index) {
-                self.live.push(index);
-                continue;
-            }
-            self.bound.remove(&index);
-            let ty = self.locals.get((index as usize).wrapping_sub(self.params.len())).copied();
-            if let Some(ty) = ty {
-                self.free.push((ty, index));
-            }
-        }
-    }
-
-    pub(super) fn depth(&self) -> u32 {
-        self.depth
-    }
-
-    pub(super) fn local_index(&self, local: LocalId) -> Option<u32> {
-        self.local_map.get(&local).copied()
-    }
-
-    /// A fresh local for a pattern binding.
-    pub(super) fn bind_local(
-        &mut self,
-        local: LocalId,
-        ty: &Ty,
-        span: Span,
-    ) -> Result<Option<u32>, Diagnostic> {
-        self.bind(local, ty, span)
-    }
-
-    /// Makes `local` name the existing Wasm local `index`.
-    pub(super) fn alias_local(&mut self, local: LocalId, index: u32) {
-        self.local_map.insert(local, index);
-        self.bound.insert(index);
-    }
-
-    pub fn param(&mut self, local: LocalId, ty: ValType) -> u32 {
-        self.params.push(ty);
-        let index = (self.params.len() - 1) as u32;
-        self.local_map.insert(local, index);
-        index
-    }
-
-    fn bind(&mut self, local: LocalId, ty: &Ty, span: Span) -> Result<Option<u32>, Diagnostic> {
-        let r = repr(ty)
-            .ok_or_else(|| unsupported(span, &format!("a value of type `{}`", self.ctx.display(ty))))?;
-        Ok(r.val_type().map(|vt| {
-            let index = self.temp(vt);
-            self.local_map.insert(local, index);
-            self.bound.insert(index);
-            index
-        }))
-    }
-
-    pub fn call_rt(&mut self, f: Runtime) {
-        let index = self.ctx.runtime(f);
-        self.emit(I::Call(index));
-    }
-
-    pub fn call_host(&mut self, name: &str) {
-        let index = self.ctx.host(name);
-        self.emit(I::Call(index));
-    }
-
-    /// Calls the host function the built-in `name` lowers to (the table in
-    /// `builtins.rs` says which).
-    pub fn call_builtin_host(&mut self, name: &str) {
-        match crate::builtins::function_named(name).and_then(|f| crate::builtins::host_of(f.lowering)) {
-            Some(host) => self.call_host(host.name),
-            None => self.call_host(&format!("(the lowering of the built-in `{name}`)")),
-        }
-    }
-
-    /// Aborts the call with a code and no data.
-    pub fn abort(&mut self, code: AbortCode) {
-        self.emit(I::I32Const(code as i32));
-        self.call_rt(Runtime::Trap);
-        self.emit(I::Unreachable);
-    }
-
-    /// `if <top of stack> { abort(code) }`.
-    pub fn abort_if(&mut self, code: AbortCode) {
-        self.emit(I::If(BlockType::Empty));
-        self.abort(code);
-        self.emit(I::End);
-    }
-
     /// The storage map a `self.m[k]` indexes.
     fn storage_map_field(&self, receiver: &Expr, span: Span) -> Result<u32, Diagnostic> {
         match &receiver.kind {
@@ -270,23 +91,20 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 let ty = self.ty(expr);
                 self.drop_value(&ty, expr.span)
             }
-            StmtKind::While { cond, body } => {
-                self.emit(I::Block(BlockType::Empty));
-                let break_depth = self.depth;
-                self.emit(I::Loop(BlockType::Empty));
-                let continue_depth = self.depth;
-                self.expr(cond)?;
-                self.emit(I::I32Eqz);
-                self.emit(I::BrIf(self.depth - break_depth));
-                self.loops.push(LoopLabels { break_depth, continue_depth });
-                self.block(body)?;
-                self.drop_block_value(body)?;
-                self.loops.pop();
-                self.emit(I::Br(self.depth - continue_depth));
-                self.emit(I::End);
-                self.emit(I::End);
-                Ok(())
-            }
+            StmtKind::While { cond, body } => self.while_loop(
+                |f| {
+                    f.expr(cond)?;
+                    f.emit(I::I32Eqz);
+                    Ok(())
+                },
+                |f, labels| {
+                    f.loops.push(labels);
+                    f.block(body)?;
+                    f.drop_block_value(body)?;
+                    f.loops.pop();
+                    Ok(())
+                },
+            ),
             StmtKind::For { pattern, iter, body } => self.for_loop(pattern, iter, body, stmt.span),
             StmtKind::Empty | StmtKind::Error => Ok(()),
         }
@@ -392,34 +210,33 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.emit(I::LocalSet(counter));
         self.expr(hi)?;
         self.emit(I::LocalSet(end));
-        self.emit(I::Block(BlockType::Empty));
-        let break_depth = self.depth;
-        self.emit(I::Loop(BlockType::Empty));
-        let loop_depth = self.depth;
-        self.emit(I::LocalGet(counter));
-        self.emit(I::LocalGet(end));
-        self.emit(match (wide, signed(&ty)) {
-            (true, true) => I::I64GeS,
-            (true, false) => I::I64GeU,
-            (false, _) => I::I32GeU,
-        });
-        self.emit(I::BrIf(self.depth - break_depth));
-        self.emit(I::Block(BlockType::Empty));
-        let continue_depth = self.depth;
-        self.loops.push(LoopLabels { break_depth, continue_depth });
-        self.block(body)?;
-        self.drop_block_value(body)?;
-        self.loops.pop();
-        self.emit(I::End);
-        // The counter never passes `end`, so adding one cannot overflow.
-        self.emit(I::LocalGet(counter));
-        self.emit(if wide { I::I64Const(1) } else { I::I32Const(1) });
-        self.emit(if wide { I::I64Add } else { I::I32Add });
-        self.emit(I::LocalSet(counter));
-        self.emit(I::Br(self.depth - loop_depth));
-        self.emit(I::End);
-        self.emit(I::End);
-        Ok(())
+        self.while_loop(
+            |f| {
+                f.emit(I::LocalGet(counter));
+                f.emit(I::LocalGet(end));
+                f.emit(match (wide, signed(&ty)) {
+                    (true, true) => I::I64GeS,
+                    (true, false) => I::I64GeU,
+                    (false, _) => I::I32GeU,
+                });
+                Ok(())
+            },
+            |f, labels| {
+                f.continue_block(|f, continue_depth| {
+                    f.loops.push(LoopLabels { break_depth: labels.break_depth, continue_depth });
+                    f.block(body)?;
+                    f.drop_block_value(body)?;
+                    f.loops.pop();
+                    Ok(())
+                })?;
+                // The counter never passes `end`, so adding one cannot overflow.
+                f.emit(I::LocalGet(counter));
+                f.emit(if wide { I::I64Const(1) } else { I::I32Const(1) });
+                f.emit(if wide { I::I64Add } else { I::I32Add });
+                f.emit(I::LocalSet(counter));
+                Ok(())
+            },
+        )
     }
 
     fn assign(&mut self, target: &Expr, op: AssignOp, value: &Expr) -> Out {
@@ -696,26 +513,6 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             _ => Err(unsupported(span, "this name")),
         }
     }
-}
-
-/// What reading an absent storage key means.
-#[derive(Clone, Copy)]
-pub(super) enum AbsentIs {
-    /// A storage field never written holds its zero value.
-    Zero,
-    /// `m[k]` on an absent key aborts.
-    MissingKey,
-}
-
-pub(super) fn hex_bytes(digits: &str) -> Vec<u8> {
-    digits
-        .as_bytes()
-        .chunks(2)
-        .map(|pair| {
-            let text = std::str::from_utf8(pair).unwrap_or("00");
-            u8::from_str_radix(text, 16).unwrap_or(0)
-        })
-        .collect()
 }
 
 /// Whether an expression is `self.field`.

@@ -11,11 +11,11 @@
 //! it in place, growing by doubling, so building a list in a loop is
 //! linear rather than quadratic.
 
-use wasm_encoder::{BlockType, Instruction as I, ValType};
+use wasm_encoder::{Instruction as I, ValType};
 use writ_abi::host::AbortCode;
 
-use super::func::{FnCompiler, mem};
-use super::module::Runtime;
+use super::core::Runtime;
+use super::core::{FnCompiler, mem};
 use super::repr::{Repr, repr};
 use super::unsupported;
 use crate::ast::*;
@@ -224,32 +224,23 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.emit(I::LocalTee(l));
         self.emit(I::I32Load(mem(0, 0)));
         self.emit(I::LocalSet(count));
-        self.emit(I::Block(BlockType::Empty));
-        let break_depth = self.depth();
-        self.emit(I::Loop(BlockType::Empty));
-        let loop_depth = self.depth();
-        self.emit(I::LocalGet(i));
-        self.emit(I::LocalGet(count));
-        self.emit(I::I32GeU);
-        self.emit(I::BrIf(self.depth() - break_depth));
-        let address = self.temp(ValType::I32);
-        self.slot_address(l, i);
-        self.emit(I::LocalTee(address));
-        self.load_slot(0, elem, span)?;
-        self.emit(I::LocalSet(item));
-        self.bind_pattern_value(pattern, item, elem)?;
-        self.emit(I::Block(BlockType::Empty));
-        let continue_depth = self.depth();
-        self.loop_body(body, break_depth, continue_depth)?;
-        self.emit(I::End);
-        self.emit(I::LocalGet(i));
-        self.emit(I::I32Const(1));
-        self.emit(I::I32Add);
-        self.emit(I::LocalSet(i));
-        self.emit(I::Br(self.depth() - loop_depth));
-        self.emit(I::End);
-        self.emit(I::End);
-        Ok(())
+        self.while_loop(
+            |f| {
+                f.below(i, count);
+                Ok(())
+            },
+            |f, labels| {
+                let address = f.temp(ValType::I32);
+                f.slot_address(l, i);
+                f.emit(I::LocalTee(address));
+                f.load_slot(0, elem, span)?;
+                f.emit(I::LocalSet(item));
+                f.bind_pattern_value(pattern, item, elem)?;
+                f.continue_block(|f, continue_depth| f.loop_body(body, labels.break_depth, continue_depth))?;
+                f.increment(i);
+                Ok(())
+            },
+        )
     }
 
     // ------------------------------------------------------------ encoding
@@ -267,7 +258,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.emit(I::LocalSet(pairs));
         self.emit(I::I32Const(4));
         self.emit(I::LocalSet(total));
-        self.counted_loop(i, count, |f| {
+        self.counted_loop(i, count, |f, _| {
             let address = f.temp(ValType::I32);
             f.slot_address(v, i);
             f.emit(I::LocalTee(address));
@@ -301,7 +292,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.emit(I::I32Add);
         self.emit(I::LocalSet(at));
         let j = self.temp(ValType::I32);
-        self.counted_loop(j, count, |f| {
+        self.counted_loop(j, count, |f, _| {
             f.emit(I::LocalGet(pairs));
             f.emit(I::LocalGet(j));
             f.emit(I::I32Const(8));
@@ -347,7 +338,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.emit(I::I32Const(4));
         self.emit(I::I32Add);
         self.emit(I::LocalSet(cursor));
-        self.counted_loop(i, count, |f| {
+        self.counted_loop(i, count, |f, _| {
             if decode {
                 let address = f.temp(ValType::I32);
                 f.slot_address(block, i);
@@ -367,28 +358,5 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             self.emit(I::I32Sub);
         }
         Ok(block)
-    }
-
-    /// `for i in 0..count { body }` with a fresh counter local.
-    fn counted_loop(&mut self, i: u32, count: u32, body: impl FnOnce(&mut Self) -> Out) -> Out {
-        self.emit(I::I32Const(0));
-        self.emit(I::LocalSet(i));
-        self.emit(I::Block(BlockType::Empty));
-        let out = self.depth();
-        self.emit(I::Loop(BlockType::Empty));
-        let top = self.depth();
-        self.emit(I::LocalGet(i));
-        self.emit(I::LocalGet(count));
-        self.emit(I::I32GeU);
-        self.emit(I::BrIf(self.depth() - out));
-        body(self)?;
-        self.emit(I::LocalGet(i));
-        self.emit(I::I32Const(1));
-        self.emit(I::I32Add);
-        self.emit(I::LocalSet(i));
-        self.emit(I::Br(self.depth() - top));
-        self.emit(I::End);
-        self.emit(I::End);
-        Ok(())
     }
 }

@@ -11,8 +11,8 @@
 use wasm_encoder::{BlockType, Instruction as I, ValType};
 use writ_abi::host::AbortCode;
 
-use super::func::{FnCompiler, mem};
-use super::module::Runtime;
+use super::core::Runtime;
+use super::core::{FnCompiler, mem};
 use super::repr::{Repr, repr, scalar_size};
 use super::unsupported;
 use crate::ast::*;
@@ -58,33 +58,27 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.emit(I::LocalGet(map));
         self.emit(I::I32Load(mem(0, 0)));
         self.emit(I::LocalSet(count));
-        self.emit(I::Block(BlockType::Empty));
-        let out = self.depth();
-        self.emit(I::Loop(BlockType::Empty));
-        let top = self.depth();
-        self.emit(I::LocalGet(i));
-        self.emit(I::LocalGet(count));
-        self.emit(I::I32GeU);
-        self.emit(I::BrIf(self.depth() - out));
-        self.entry_address(map, i);
-        self.emit(I::LocalTee(entry));
-        self.emit(I::I32Load(mem(0, 0)));
-        self.emit(I::LocalGet(entry));
-        self.emit(I::I32Load(mem(4, 0)));
-        self.emit(I::LocalGet(kf));
-        self.emit(I::LocalGet(kf_len));
-        self.call_rt(Runtime::MemCmp);
-        self.emit(I::LocalTee(found));
-        self.emit(I::I32Const(0));
-        self.emit(I::I32GeS);
-        self.emit(I::BrIf(self.depth() - out));
-        self.emit(I::LocalGet(i));
-        self.emit(I::I32Const(1));
-        self.emit(I::I32Add);
-        self.emit(I::LocalSet(i));
-        self.emit(I::Br(self.depth() - top));
-        self.emit(I::End);
-        self.emit(I::End);
+        let scan = |f: &mut Self| {
+            f.below(i, count);
+            Ok(())
+        };
+        // Unreachable errors: the scan only emits instructions.
+        let _ = self.while_loop(scan, |f, labels| {
+            f.entry_address(map, i);
+            f.emit(I::LocalTee(entry));
+            f.emit(I::I32Load(mem(0, 0)));
+            f.emit(I::LocalGet(entry));
+            f.emit(I::I32Load(mem(4, 0)));
+            f.emit(I::LocalGet(kf));
+            f.emit(I::LocalGet(kf_len));
+            f.call_rt(Runtime::MemCmp);
+            f.emit(I::LocalTee(found));
+            f.emit(I::I32Const(0));
+            f.emit(I::I32GeS);
+            f.emit(I::BrIf(f.depth() - labels.break_depth));
+            f.increment(i);
+            Ok(())
+        });
         // found: 1 when the key forms are equal (the comparison gave 0 and
         // the scan stopped before the end).
         let equal = self.temp(ValType::I32);
@@ -307,29 +301,20 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.emit(I::LocalTee(map));
         self.emit(I::I32Load(mem(0, 0)));
         self.emit(I::LocalSet(count));
-        self.emit(I::Block(BlockType::Empty));
-        let break_depth = self.depth();
-        self.emit(I::Loop(BlockType::Empty));
-        let top = self.depth();
-        self.emit(I::LocalGet(i));
-        self.emit(I::LocalGet(count));
-        self.emit(I::I32GeU);
-        self.emit(I::BrIf(self.depth() - break_depth));
-        self.entry_address(map, i);
-        self.emit(I::LocalSet(entry));
-        self.bind_entry(pattern, entry, 1, 2, key_ty, value_ty, span)?;
-        self.emit(I::LocalGet(i));
-        self.emit(I::I32Const(1));
-        self.emit(I::I32Add);
-        self.emit(I::LocalSet(i));
-        self.emit(I::Block(BlockType::Empty));
-        let continue_depth = self.depth();
-        self.loop_body(body, break_depth, continue_depth)?;
-        self.emit(I::End);
-        self.emit(I::Br(self.depth() - top));
-        self.emit(I::End);
-        self.emit(I::End);
-        Ok(())
+        self.while_loop(
+            |f| {
+                f.below(i, count);
+                Ok(())
+            },
+            |f, labels| {
+                f.entry_address(map, i);
+                f.emit(I::LocalSet(entry));
+                f.bind_entry(pattern, entry, 1, 2, key_ty, value_ty, span)?;
+                // Counted before the body, so `continue` needs no increment.
+                f.increment(i);
+                f.continue_block(|f, continue_depth| f.loop_body(body, labels.break_depth, continue_depth))
+            },
+        )
     }
 
     /// Binds `(k, v)` from two slots of the block in `entry`.
@@ -431,38 +416,36 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.emit(I::LocalSet(prefix));
         self.emit(I::I32Const(-1));
         self.emit(I::LocalSet(after_len));
-        self.emit(I::Block(BlockType::Empty));
-        let break_depth = self.depth();
-        self.emit(I::Loop(BlockType::Empty));
-        let top = self.depth();
-        self.emit(I::LocalGet(prefix));
-        self.emit(I::I32Const(5));
-        self.emit(I::LocalGet(after));
-        self.emit(I::LocalGet(after_len));
-        self.call_host("storage_next");
-        self.emit(I::LocalTee(len));
-        self.emit(I::I32Const(-1));
-        self.emit(I::I32Eq);
-        self.emit(I::BrIf(self.depth() - break_depth));
-        self.emit(I::LocalGet(len));
-        self.call_rt(Runtime::Alloc);
-        self.emit(I::LocalTee(buf));
-        self.call_host("return_copy");
-        self.emit(I::LocalGet(buf));
-        self.emit(I::I32Load(mem(0, 0)));
-        self.call_rt(Runtime::Bswap32);
-        self.emit(I::LocalTee(key_len));
-        // The next search starts after this key.
-        self.emit(I::LocalSet(after_len));
-        self.emit(I::LocalGet(buf));
-        self.emit(I::I32Const(4));
-        self.emit(I::I32Add);
-        self.emit(I::LocalSet(after));
-        each(self, buf, key_len, break_depth)?;
-        self.emit(I::Br(self.depth() - top));
-        self.emit(I::End);
-        self.emit(I::End);
-        Ok(())
+        self.while_loop(
+            |f| {
+                f.emit(I::LocalGet(prefix));
+                f.emit(I::I32Const(5));
+                f.emit(I::LocalGet(after));
+                f.emit(I::LocalGet(after_len));
+                f.call_host("storage_next");
+                f.emit(I::LocalTee(len));
+                f.emit(I::I32Const(-1));
+                f.emit(I::I32Eq);
+                Ok(())
+            },
+            |f, labels| {
+                f.emit(I::LocalGet(len));
+                f.call_rt(Runtime::Alloc);
+                f.emit(I::LocalTee(buf));
+                f.call_host("return_copy");
+                f.emit(I::LocalGet(buf));
+                f.emit(I::I32Load(mem(0, 0)));
+                f.call_rt(Runtime::Bswap32);
+                f.emit(I::LocalTee(key_len));
+                // The next search starts after this key.
+                f.emit(I::LocalSet(after_len));
+                f.emit(I::LocalGet(buf));
+                f.emit(I::I32Const(4));
+                f.emit(I::I32Add);
+                f.emit(I::LocalSet(after));
+                each(f, buf, key_len, labels.break_depth)
+            },
+        )
     }
 
     // ------------------------------------------------------------ encoding
@@ -565,27 +548,11 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         entry: u32,
         body: impl FnOnce(&mut Self) -> Out,
     ) -> Out {
-        self.emit(I::I32Const(0));
-        self.emit(I::LocalSet(i));
-        self.emit(I::Block(BlockType::Empty));
-        let out = self.depth();
-        self.emit(I::Loop(BlockType::Empty));
-        let top = self.depth();
-        self.emit(I::LocalGet(i));
-        self.emit(I::LocalGet(count));
-        self.emit(I::I32GeU);
-        self.emit(I::BrIf(self.depth() - out));
-        self.entry_address(map, i);
-        self.emit(I::LocalSet(entry));
-        body(self)?;
-        self.emit(I::LocalGet(i));
-        self.emit(I::I32Const(1));
-        self.emit(I::I32Add);
-        self.emit(I::LocalSet(i));
-        self.emit(I::Br(self.depth() - top));
-        self.emit(I::End);
-        self.emit(I::End);
-        Ok(())
+        self.counted_loop(i, count, |f, _| {
+            f.entry_address(map, i);
+            f.emit(I::LocalSet(entry));
+            body(f)
+        })
     }
 
     /// Walks a map encoding at `ptr`; pushes its length, or (with `decode`)

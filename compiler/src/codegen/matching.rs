@@ -7,7 +7,7 @@
 
 use wasm_encoder::{BlockType, Instruction as I, ValType};
 
-use super::func::{FnCompiler, mem};
+use super::core::{FnCompiler, mem};
 use super::records::{field_types, variants};
 use super::repr::{Repr, repr};
 use super::unsupported;
@@ -38,7 +38,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             self.emit(I::I32Eqz);
             self.emit(I::BrIf(self.depth() - next));
             self.pattern_bind(&arm.pattern, value, &scrutinee_ty)?;
-            self.probe(span, super::tests::ProbeKind::Branch { point, arm: index as u32 });
+            self.probe(span, super::core::ProbeKind::Branch { point, arm: index as u32 });
             self.expr(&arm.body)?;
             let body_ty = self.ty(&arm.body);
             if result.is_none() {

@@ -14,149 +14,17 @@ use wasm_encoder::{
 };
 use writ_abi::host::{self, AbortCode, HOST_FUNCTIONS, WasmType};
 
-use super::func::FnCompiler;
+use super::core::{
+    CodecOp, Compiled, Ctx, DATA_BASE, FnCompiler, HEAP, Job, MEMORY_PAGES_MAX, RUNTIME, Runtime, finish,
+    finish_checked,
+};
 use super::repr::{Repr, repr};
 use super::runtime::runtime_function;
-pub(super) use super::runtime::{RUNTIME, Runtime};
 use super::{Artifact, Typed, abi_doc, unsupported};
 use crate::analysis::Analysis;
 use crate::ast::{FnDef, FnKind, ItemKind, MemberKind};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::types::{ConstId, ContractId, FnId, LocalId, Tables, Ty};
-
-/// Where static data starts; the first bytes stay zero so that pointer 0
-/// never names real data (it is `None`).
-pub(super) const DATA_BASE: u32 = 16;
-/// The memory a contract may grow to, in 64 KiB pages (64 MiB); the VM may
-/// impose a lower limit.
-pub(super) const MEMORY_PAGES_MAX: u64 = 1024;
-
-/// The heap pointer global.
-pub(super) const HEAP: u32 = 0;
-
-/// State shared by the functions of one module.
-pub(super) struct Ctx<'a> {
-    pub typed: &'a Typed<'a>,
-    /// Imported functions: the host functions, plus `writ_test.op` in a
-    /// test harness (right after them).
-    imports: u32,
-    /// Set when compiling a test harness.
-    pub harness: Option<super::tests::HarnessCtx>,
-    /// Set when compiling a contract for `writ test --coverage`.
-    pub coverage: Option<super::tests::CoverageCtx>,
-    tables: &'a Tables,
-    data: Vec<u8>,
-    data_index: HashMap<Vec<u8>, u32>,
-    /// Functions to compile after the entry points, in index order: user
-    /// functions and the encoding functions of record types.
-    user_order: Vec<Job>,
-    user_index: HashMap<FnId, u32>,
-    codec_index: HashMap<(CodecOp, Ty), u32>,
-    fn_asts: HashMap<FnId, &'a FnDef>,
-    consts: HashMap<ConstId, &'a crate::ast::Expr>,
-    /// Compiler bugs found while generating code (never index 0 instead).
-    internal: Vec<String>,
-}
-
-impl<'a> Ctx<'a> {
-    pub fn tables(&self) -> &'a Tables {
-        self.tables
-    }
-
-    pub fn display(&self, ty: &Ty) -> String {
-        self.tables.display(ty)
-    }
-
-    pub fn local_ty(&self, local: LocalId) -> Ty {
-        self.tables.local(local).map_or(Ty::Error, |l| l.ty.clone())
-    }
-
-    /// The import index of host function `name`. A name the ABI does not
-    /// export is a bug of the compiler: it is recorded, and the contract
-    /// is refused with an internal error rather than calling import 0.
-    pub fn host(&mut self, name: &str) -> u32 {
-        match HOST_FUNCTIONS.iter().position(|f| f.name == name) {
-            Some(index) => index as u32,
-            None => {
-                self.internal.push(format!("the host function `{name}` is not in the host ABI"));
-                0
-            }
-        }
-    }
-
-    /// The function index of a runtime helper (they follow the imports, in
-    /// `RUNTIME` order, which is declaration order: tested).
-    pub fn runtime(&self, f: Runtime) -> u32 {
-        self.imports + f as u32
-    }
-
-    /// Diagnostics for compiler bugs met while generating code for the item at `span`.
-    pub fn internal_errors(&mut self, span: crate::span::Span) -> Vec<Diagnostic> {
-        std::mem::take(&mut self.internal)
-            .into_iter()
-            .map(|why| {
-                Diagnostic::error(Code::InternalError, span, format!("internal compiler error: {why}"))
-                    .with_note("this is a bug in the Writ compiler; please report it with this file")
-            })
-            .collect()
-    }
-
-    /// The function index of `writ_test.op` (harnesses only).
-    pub fn test_op(&self) -> u32 {
-        HOST_FUNCTIONS.len() as u32
-    }
-
-    /// The function index of a user function, queuing it for compilation.
-    pub fn user_fn(&mut self, id: FnId) -> u32 {
-        if let Some(index) = self.user_index.get(&id) {
-            return *index;
-        }
-        let index = self.next_queued();
-        self.user_order.push(Job::User(id));
-        self.user_index.insert(id, index);
-        index
-    }
-
-    /// The function index of the encoding function `op` of the record type
-    /// `ty`, queuing it for compilation (`records.rs` says when one is used
-    /// instead of inline code).
-    pub fn codec_fn(&mut self, op: CodecOp, ty: &Ty) -> u32 {
-        if let Some(index) = self.codec_index.get(&(op, ty.clone())) {
-            return *index;
-        }
-        let index = self.next_queued();
-        self.user_order.push(Job::Codec(op, ty.clone()));
-        self.codec_index.insert((op, ty.clone()), index);
-        index
-    }
-
-    fn next_queued(&self) -> u32 {
-        self.imports + (RUNTIME.len() + self.user_order.len()) as u32
-    }
-
-    /// The address of static bytes (deduplicated).
-    pub fn data(&mut self, bytes: &[u8]) -> u32 {
-        if let Some(at) = self.data_index.get(bytes) {
-            return *at;
-        }
-        while !self.data.len().is_multiple_of(8) {
-            self.data.push(0);
-        }
-        let at = DATA_BASE + self.data.len() as u32;
-        self.data.extend_from_slice(bytes);
-        self.data_index.insert(bytes.to_vec(), at);
-        at
-    }
-
-    /// The address of the storage key `0x01 ++ field index`.
-    pub fn field_key(&mut self, field: u32) -> u32 {
-        self.data(&host::keys::field(field))
-    }
-
-    pub fn const_value(&self, id: ConstId) -> Option<&'a crate::ast::Expr> {
-        self.consts.get(&id).copied()
-    }
-}
+use crate::types::{ConstId, ContractId, FnId, Tables, Ty};
 
 fn val(t: WasmType) -> ValType {
     match t {
@@ -181,50 +49,6 @@ impl Types {
     }
 }
 
-/// A finished function: its signature and body.
-pub(super) struct Compiled {
-    params: Vec<ValType>,
-    results: Vec<ValType>,
-    body: Function,
-}
-
-pub(super) fn finish(f: FnCompiler<'_, '_>, results: Vec<ValType>) -> Compiled {
-    let mut body = Function::new(f.locals.iter().map(|t| (1, *t)));
-    for instruction in &f.code {
-        body.instruction(instruction);
-    }
-    body.instruction(&I::End);
-    Compiled { params: f.params, results, body }
-}
-
-/// `finish` for code written by the user (a function, entry point, test or
-/// invariant named at `span`): refuses a body the VM would refuse to
-/// deploy, so a file that builds always deploys.
-pub(super) fn finish_checked(
-    f: FnCompiler<'_, '_>,
-    results: Vec<ValType>,
-    span: crate::span::Span,
-) -> Result<Compiled, Diagnostic> {
-    use writ_abi::limits::{FUNCTION_BODY_BYTES_MAX, LOCALS_PER_FUNCTION_MAX};
-    let locals = u32::try_from(f.locals.len()).unwrap_or(u32::MAX);
-    let compiled = finish(f, results);
-    let bytes = u32::try_from(compiled.body.byte_len()).unwrap_or(u32::MAX);
-    let problem = if locals > LOCALS_PER_FUNCTION_MAX {
-        Some(format!("this body needs {locals} WebAssembly locals; the VM allows {LOCALS_PER_FUNCTION_MAX}"))
-    } else if bytes > FUNCTION_BODY_BYTES_MAX {
-        Some(format!(
-            "this body compiles to {bytes} bytes; the VM allows {FUNCTION_BODY_BYTES_MAX} per function"
-        ))
-    } else {
-        None
-    };
-    match problem {
-        Some(message) => Err(Diagnostic::error(Code::FunctionTooLarge, span, message)
-            .with_note("split it into smaller functions (or tests)")),
-        None => Ok(compiled),
-    }
-}
-
 /// Compiles contract `cid`; with `coverage`, every statement and branch
 /// also reports to the test runner (and the module imports `writ_test`, so
 /// only `writ test` can run it). Returns the probes placed, if any.
@@ -233,8 +57,8 @@ pub(super) fn compile_contract(
     typed: &Typed<'_>,
     cid: ContractId,
     source_hash: &str,
-    coverage: Option<super::tests::CoverageCtx>,
-) -> Result<(Artifact, Vec<super::tests::Probe>), Vec<Diagnostic>> {
+    coverage: Option<super::core::CoverageCtx>,
+) -> Result<(Artifact, Vec<super::core::Probe>), Vec<Diagnostic>> {
     let tables = analysis.tables();
     let mut ctx = Ctx::new(analysis, typed, None, coverage);
     let contract = tables.contract(cid).ok_or_else(Vec::new)?;
@@ -290,8 +114,8 @@ impl<'a> Ctx<'a> {
     pub(super) fn new(
         analysis: &'a Analysis,
         typed: &'a Typed<'a>,
-        harness: Option<super::tests::HarnessCtx>,
-        coverage: Option<super::tests::CoverageCtx>,
+        harness: Option<super::core::HarnessCtx>,
+        coverage: Option<super::core::CoverageCtx>,
     ) -> Ctx<'a> {
         let tables = analysis.tables();
         let imports = HOST_FUNCTIONS.len() as u32 + u32::from(harness.is_some() || coverage.is_some());
@@ -379,24 +203,6 @@ fn collect_consts<'a>(analysis: &'a Analysis, tables: &Tables) -> HashMap<ConstI
         }
     }
     out
-}
-
-/// A function queued for compilation after the entry points.
-#[derive(Clone)]
-enum Job {
-    User(FnId),
-    Codec(CodecOp, Ty),
-}
-
-/// The encoding functions a record type may have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) enum CodecOp {
-    /// `(record) -> (ptr, len)`: the record's canonical encoding.
-    Encode,
-    /// `(ptr) -> len`: the length of the encoding that starts at `ptr`.
-    Length,
-    /// `(ptr) -> record`: the record decoded from the encoding at `ptr`.
-    Decode,
 }
 
 /// The body of an encoding function: the same code `records.rs` emits

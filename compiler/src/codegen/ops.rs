@@ -7,8 +7,8 @@
 use wasm_encoder::{BlockType, Instruction as I, ValType};
 use writ_abi::host::AbortCode;
 
-use super::func::{FnCompiler, hex_bytes};
-use super::module::Runtime;
+use super::core::FnCompiler;
+use super::core::Runtime;
 use super::repr::{Repr, repr, scalar_size, signed};
 use super::unsupported;
 use crate::ast::*;
@@ -619,7 +619,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.emit(I::LocalSet(k));
                 self.int128_call(Op::Narrow, v, Some(k), 8);
                 self.emit(I::LocalTee(out));
-                self.emit(I::I64Load(super::func::mem(0, 0)));
+                self.emit(I::I64Load(super::core::mem(0, 0)));
                 if repr(narrow) == Some(Repr::I32) {
                     self.emit(I::I32WrapI64);
                 }
@@ -645,7 +645,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.call_rt(Runtime::Alloc);
                 self.emit(I::LocalTee(out));
                 self.emit(I::LocalGet(x));
-                self.emit(I::I64Store(super::func::mem(0, 0)));
+                self.emit(I::I64Store(super::core::mem(0, 0)));
                 self.emit(I::LocalGet(out));
                 if from_signed {
                     self.emit(I::LocalGet(x));
@@ -654,7 +654,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 } else {
                     self.emit(I::I64Const(0));
                 }
-                self.emit(I::I64Store(super::func::mem(8, 0)));
+                self.emit(I::I64Store(super::core::mem(8, 0)));
                 self.emit(I::LocalGet(out));
             }
             _ => return Err(unsupported(span, "this conversion")),
@@ -674,4 +674,16 @@ fn int_target(ty: &Ty) -> Option<i32> {
         Ty::Timestamp => 4,
         _ => return None,
     })
+}
+
+/// The bytes of a hex literal's digits (checked by the lexer: even count, hex only).
+pub(super) fn hex_bytes(digits: &str) -> Vec<u8> {
+    digits
+        .as_bytes()
+        .chunks(2)
+        .map(|pair| {
+            let text = std::str::from_utf8(pair).unwrap_or("00");
+            u8::from_str_radix(text, 16).unwrap_or(0)
+        })
+        .collect()
 }

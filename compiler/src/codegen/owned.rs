@@ -21,8 +21,8 @@ use std::collections::{HashMap, HashSet};
 
 use super::Typed;
 use crate::ast::*;
-use crate::ide::walk::{Node, walk_block};
 use crate::types::{Def, LocalId};
+use crate::walk::{Node, walk_block};
 
 /// The locals of the function with `body` that may be pushed to in place.
 pub(super) fn owned_lists(body: &Block, typed: &Typed<'_>) -> HashSet<LocalId> {

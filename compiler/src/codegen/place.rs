@@ -9,7 +9,7 @@
 
 use wasm_encoder::{Instruction as I, ValType};
 
-use super::func::FnCompiler;
+use super::core::FnCompiler;
 use super::repr::{Repr, repr};
 use super::unsupported;
 use crate::ast::*;

@@ -15,8 +15,8 @@ use std::collections::HashSet;
 
 use wasm_encoder::{BlockType, Instruction as I, ValType};
 
-use super::func::{FnCompiler, mem};
-use super::module::{CodecOp, Runtime};
+use super::core::{CodecOp, Runtime};
+use super::core::{FnCompiler, mem};
 use super::repr::{Repr, repr};
 use super::unsupported;
 use crate::ast::*;

@@ -8,76 +8,8 @@
 use wasm_encoder::{BlockType, Instruction as I, ValType};
 use writ_abi::host::{self, AbortCode};
 
-use super::func::{FnCompiler, mem};
-use super::module::{Compiled, Ctx, HEAP, MEMORY_PAGES_MAX, finish};
-
-/// Helper functions every module carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) enum Runtime {
-    Alloc,
-    Reset,
-    Trap,
-    Bswap32,
-    Bswap64,
-    MemEq,
-    Copy,
-    HasRole,
-    SetRole,
-    DecAdd,
-    DecSub,
-    DecMul,
-    DecRound,
-    DecCmp,
-    DecEncode,
-    DecDecode,
-    KeyEscape,
-    BytesEq,
-    BytesCmp,
-    Concat,
-    DateFromYmd,
-    DateParts,
-    MemCmp,
-    KeyUnescape,
-    U128Add,
-    U128Sub,
-    U128Cmp,
-    U128Encode,
-    U128Decode,
-    ListGrow,
-}
-
-pub(super) const RUNTIME: [Runtime; 30] = [
-    Runtime::Alloc,
-    Runtime::Reset,
-    Runtime::Trap,
-    Runtime::Bswap32,
-    Runtime::Bswap64,
-    Runtime::MemEq,
-    Runtime::Copy,
-    Runtime::HasRole,
-    Runtime::SetRole,
-    Runtime::DecAdd,
-    Runtime::DecSub,
-    Runtime::DecMul,
-    Runtime::DecRound,
-    Runtime::DecCmp,
-    Runtime::DecEncode,
-    Runtime::DecDecode,
-    Runtime::KeyEscape,
-    Runtime::BytesEq,
-    Runtime::BytesCmp,
-    Runtime::Concat,
-    Runtime::DateFromYmd,
-    Runtime::DateParts,
-    Runtime::MemCmp,
-    Runtime::KeyUnescape,
-    Runtime::U128Add,
-    Runtime::U128Sub,
-    Runtime::U128Cmp,
-    Runtime::U128Encode,
-    Runtime::U128Decode,
-    Runtime::ListGrow,
-];
+use super::core::{Compiled, Ctx, HEAP, MEMORY_PAGES_MAX, Runtime, finish};
+use super::core::{FnCompiler, mem};
 
 /// The body of a runtime helper.
 pub(super) fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
@@ -1392,17 +1324,4 @@ fn key_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
         ],
     );
     vec![ValType::I64]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    // A helper's function index is its declaration position (`Ctx::runtime`).
-    #[test]
-    fn runtime_order_is_declaration_order() {
-        for (position, helper) in RUNTIME.iter().enumerate() {
-            assert_eq!(*helper as usize, position, "{helper:?}");
-        }
-    }
 }

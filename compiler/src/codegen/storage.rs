@@ -7,14 +7,23 @@
 use wasm_encoder::{BlockType, Instruction as I, ValType};
 use writ_abi::host::AbortCode;
 
-use super::func::{AbsentIs, FnCompiler, mem};
-use super::module::Runtime;
+use super::core::Runtime;
+use super::core::{FnCompiler, mem};
 use super::repr::{Repr, repr, scalar_size};
 use super::unsupported;
 use crate::ast::*;
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;
 use crate::types::{Def, IntTy, Ty};
+
+/// What reading an absent storage key means.
+#[derive(Clone, Copy)]
+pub(super) enum AbsentIs {
+    /// A storage field never written holds its zero value.
+    Zero,
+    /// `m[k]` on an absent key aborts.
+    MissingKey,
+}
 
 /// A storage key in memory: locals holding its pointer and length.
 #[derive(Debug, Clone, Copy)]

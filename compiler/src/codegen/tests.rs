@@ -13,8 +13,9 @@ use wasm_encoder::{BlockType, Instruction as I, ValType};
 use writ_abi::host::test::{PROPERTY_PREFIX, TEST_PREFIX, TestOp};
 use writ_abi::{AbiType, Decimal, TypeDefs, Value};
 
-use super::func::FnCompiler;
-use super::module::{Compiled, Ctx, RUNTIME, assemble, decode_args, finish_checked};
+use super::core::FnCompiler;
+use super::core::{Compiled, CoverageCtx, Ctx, HarnessCtx, Probe, ProbeKind, RUNTIME, Site, finish_checked};
+use super::module::{assemble, decode_args};
 use super::repr::{Repr, repr};
 use super::runtime::runtime_function;
 use super::{Artifact, Typed, abi_doc, unsupported};
@@ -42,32 +43,6 @@ pub struct TestHarness {
     /// The invariants of the deployed contracts.
     pub invariants: Vec<Invariant>,
     /// With coverage: every probe in the contracts, by id.
-    pub probes: Vec<Probe>,
-}
-
-/// A coverage probe: a place in a contract that reports when reached.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Probe {
-    pub span: Span,
-    pub kind: ProbeKind,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProbeKind {
-    /// A statement or a block's value: line coverage.
-    Line,
-    /// One way through a branch point (`if` then/else, a `match` arm):
-    /// `point` numbers the branch point, `arm` the way.
-    Branch { point: u32, arm: u32 },
-}
-
-/// Probe numbering while compiling contracts for coverage.
-#[derive(Debug, Default)]
-pub(crate) struct CoverageCtx {
-    /// The id of this module's first probe (ids are unique over a harness).
-    base: u32,
-    /// Branch points numbered from here.
-    next_point: u32,
     pub probes: Vec<Probe>,
 }
 
@@ -104,24 +79,6 @@ pub struct PropertyParam {
     pub ty: AbiType,
     /// `in lo..hi`: lowest value and the excluded end.
     pub range: Option<(Value, Value)>,
-}
-
-/// Where a test operation was written, for the runner's messages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Site {
-    pub span: Span,
-    /// The source text of the checked condition or call.
-    pub text: String,
-    /// `assert_eq`: the type of both sides, to show the values.
-    pub ty: Option<AbiType>,
-}
-
-/// The harness part of a module's compilation state.
-#[derive(Debug, Default)]
-pub(crate) struct HarnessCtx {
-    contracts: Vec<ContractId>,
-    sites: Vec<Site>,
-    site_types: Vec<Ty>,
 }
 
 /// Compiles the tests and properties of `file`, and every contract they
@@ -439,7 +396,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             return Ok(());
         }
         let out = self.temp(ValType::I32);
-        self.call_rt(super::module::Runtime::Alloc);
+        self.call_rt(super::core::Runtime::Alloc);
         self.emit(I::LocalTee(out));
         self.call_host("return_copy");
         match output {

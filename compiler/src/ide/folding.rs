@@ -3,11 +3,11 @@
 //! comments. Ranges are byte spans; the editor side turns them into lines
 //! and drops those that fit on one line.
 
-use super::walk::{Node, walk_file};
 use crate::analysis::Analysis;
 use crate::ast::{ExprKind, ItemKind};
 use crate::lexer::CommentKind;
 use crate::span::{FileId, Span};
+use crate::walk::{Node, walk_file};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FoldKind {

@@ -14,7 +14,6 @@ pub mod scope;
 pub mod signature;
 pub mod symbols;
 pub mod tokens;
-pub mod walk;
 
 #[cfg(test)]
 mod tests;

@@ -3,12 +3,12 @@
 //! completion and signature help, which must work on half-typed code, so
 //! everything here falls back on the tokens when the tree lacks a node.
 
-use super::walk::{Node, walk_file};
 use crate::analysis::{Analysis, FileData};
 use crate::ast::{ItemKind, MemberKind, StmtKind};
 use crate::lexer::{self, CommentKind, Tok};
 use crate::span::Span;
 use crate::types::{ContractId, Def, FnId, FnInfo, IntTy, LocalId, Ty};
+use crate::walk::{Node, walk_file};
 
 /// A token with its byte range, as the lexer returns it.
 pub type Token = (u32, Tok, u32);

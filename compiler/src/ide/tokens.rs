@@ -5,12 +5,12 @@
 
 use std::collections::HashMap;
 
-use super::walk::{Node, walk_file};
 use crate::analysis::{Analysis, FileData};
 use crate::ast::{ItemKind, MemberKind};
 use crate::lexer::{CommentKind, Tok};
 use crate::span::{FileId, Span};
 use crate::types::{Def, Tables};
+use crate::walk::{Node, walk_file};
 
 /// The kinds of highlighted tokens; their names follow the LSP's standard
 /// token types so the editor colours them without configuration.

@@ -1,8 +1,10 @@
 //! A read-only walk over a syntax tree that hands every node to a callback,
-//! so the IDE queries (scopes, folding, calls) share one traversal.
+//! so the editor queries (scopes, folding, tokens) and the back end's
+//! analyses (`codegen/owned.rs`) share one traversal.
 //!
-//! Recursion is bounded: the parser refuses nesting deeper than
-//! `NESTING_DEPTH_MAX`, so the tree is never deeper than that.
+//! Recursion is bounded by the parser's nesting limit; a long operator
+//! chain (walked one operand per level) grows the stack as it needs
+//! (`stack.rs`).
 
 use crate::ast::*;
 
