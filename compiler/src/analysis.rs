@@ -265,9 +265,20 @@ impl Analysis {
         })
     }
 
-    /// The checked type of the expression with exactly this span.
-    pub fn type_of(&self, span: Span) -> Option<&crate::types::Ty> {
-        self.output.index.types.get(&span)
+    /// The checked type of an expression.
+    pub fn type_of(&self, e: &crate::ast::Expr) -> &crate::types::Ty {
+        self.typed_file(e.span.file).ty(e.id)
+    }
+
+    /// What the name refers to (or declares), as the checker resolved it.
+    pub fn def_of(&self, name: &crate::ast::Ident) -> Option<Def> {
+        self.typed_file(name.span.file).def(name.id)
+    }
+
+    /// The checker's results for the nodes of `file`.
+    pub fn typed_file(&self, file: FileId) -> &check::TypedFile {
+        static NOTHING: std::sync::OnceLock<check::TypedFile> = std::sync::OnceLock::new();
+        self.output.index.typed.get(&file).unwrap_or_else(|| NOTHING.get_or_init(check::TypedFile::default))
     }
 
     /// What the name with exactly this span refers to.

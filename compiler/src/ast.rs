@@ -7,10 +7,44 @@
 
 use crate::span::Span;
 
+/// Identifies an expression or a name within its file, numbered as the
+/// parser builds them. The checker's results (`check::TypedFile`: each
+/// expression's type, each name's definition) are indexed by it, so no
+/// pass looks a span up in a table.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct NodeId(pub u32);
+
+impl std::fmt::Debug for NodeId {
+    // Printed like a file id (`#n`), so tree dumps that leave out
+    // positions leave ids out too.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// Hands out node ids while one file is parsed.
+#[derive(Debug, Default)]
+pub struct NodeIds(std::cell::Cell<u32>);
+
+impl NodeIds {
+    pub fn next(&self) -> NodeId {
+        let id = self.0.get();
+        self.0.set(id.saturating_add(1));
+        NodeId(id)
+    }
+
+    /// How many ids were handed out (the size of a file's result tables).
+    pub fn count(&self) -> u32 {
+        self.0.get()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ident {
     pub name: String,
     pub span: Span,
+    /// What the checker's results for this name are indexed by.
+    pub id: NodeId,
 }
 
 /// A `::`-separated path such as `FilingStatus::Paid` or `std::tax`.
@@ -37,8 +71,11 @@ impl Path {
     }
 }
 
-static EMPTY_IDENT: Ident =
-    Ident { name: String::new(), span: Span { file: crate::span::FileId(0), lo: 0, hi: 0 } };
+static EMPTY_IDENT: Ident = Ident {
+    name: String::new(),
+    span: Span { file: crate::span::FileId(0), lo: 0, hi: 0 },
+    id: NodeId(u32::MAX),
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
@@ -352,11 +389,13 @@ pub struct Expr {
     /// c`: 3); 1 for anything else. Bounded apart from the depth, because
     /// every pass still walks a chain's left spine recursively.
     pub chain: u32,
+    /// What the checker's results for this expression are indexed by.
+    pub id: NodeId,
 }
 
 impl Expr {
     /// Builds an expression, computing its depth from its direct children.
-    pub fn new(kind: ExprKind, span: Span) -> Expr {
+    pub fn new(kind: ExprKind, span: Span, id: NodeId) -> Expr {
         let (depth, chain) = match &kind {
             // The left operand of the same level continues the chain.
             ExprKind::Binary { op, lhs, rhs } => match &lhs.kind {
@@ -367,12 +406,12 @@ impl Expr {
             },
             _ => (1 + kind.child_depth(), 1),
         };
-        Expr { kind, span, depth, chain }
+        Expr { kind, span, depth, chain, id }
     }
 
     /// A placeholder for an expression that failed to parse.
-    pub fn error(span: Span) -> Expr {
-        Expr::new(ExprKind::Error, span)
+    pub fn error(span: Span, id: NodeId) -> Expr {
+        Expr::new(ExprKind::Error, span, id)
     }
 }
 
@@ -396,9 +435,7 @@ impl ExprKind {
             ExprKind::MethodCall { receiver, args, .. } => of(receiver).max(of_all(args)),
             ExprKind::Field { receiver, .. } | ExprKind::TupleField { receiver, .. } => of(receiver),
             ExprKind::Index { receiver, index } => of(receiver).max(of(index)),
-            ExprKind::StructLit { fields, .. } => {
-                fields.iter().filter_map(|f| f.value.as_ref().map(of)).max().unwrap_or(0)
-            }
+            ExprKind::StructLit { fields, .. } => fields.iter().map(|f| of(&f.value)).max().unwrap_or(0),
             ExprKind::Tuple(es) | ExprKind::List(es) => of_all(es),
             ExprKind::Block(b) => b.depth,
             ExprKind::If { cond, then_block, else_branch } => {
@@ -485,8 +522,11 @@ pub enum Lit {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldInit {
     pub name: Ident,
-    /// `None` for the shorthand `Item { digest }`.
-    pub value: Option<Expr>,
+    /// The value. For the shorthand `Item { digest }` the parser makes it
+    /// the path `digest`, with ids of its own, so every pass sees one form.
+    pub value: Expr,
+    /// Written as the shorthand (for the formatter).
+    pub shorthand: bool,
     pub span: Span,
 }
 

@@ -42,6 +42,8 @@ pub struct Parsed {
     /// Every comment, in source order, for the formatter.
     pub comments: Vec<Comment>,
     pub diagnostics: Vec<Diagnostic>,
+    /// How many node ids the tree uses (`0..nodes`).
+    pub nodes: u32,
 }
 
 pub fn sp(file: FileId, l: u32, r: u32) -> Span {
@@ -49,8 +51,8 @@ pub fn sp(file: FileId, l: u32, r: u32) -> Span {
 }
 
 /// Builds an expression node, refusing it when it nests too deep.
-pub fn ex(file: FileId, l: u32, r: u32, kind: ExprKind) -> PResult<Expr> {
-    let expr = Expr::new(kind, sp(file, l, r));
+pub fn ex(file: FileId, ids: &NodeIds, l: u32, r: u32, kind: ExprKind) -> PResult<Expr> {
+    let expr = Expr::new(kind, sp(file, l, r), ids.next());
     if expr.depth > NESTING_DEPTH_MAX {
         return Err(ParseError::User { error: ParseFail::TooDeep(expr.span) });
     }
@@ -98,19 +100,20 @@ pub fn parse(file: FileId, source: &str) -> Parsed {
                 source.len()
             ),
         );
-        return Parsed { tree: empty, comments: Vec::new(), diagnostics: vec![diagnostic] };
+        return Parsed { tree: empty, comments: Vec::new(), diagnostics: vec![diagnostic], nodes: 0 };
     }
     let lexed = lex(file, source);
     let mut diagnostics = lexed.diagnostics;
     if let Some(span) = too_deep_brackets(file, &lexed.tokens) {
         diagnostics.push(too_deep(span));
         truncate(&mut diagnostics, file);
-        return Parsed { tree: empty, comments: lexed.comments, diagnostics };
+        return Parsed { tree: empty, comments: lexed.comments, diagnostics, nodes: 0 };
     }
     let end = u32::try_from(source.len()).unwrap_or(u32::MAX);
     let mut recovered: Vec<ErrorRecovery<u32, Tok, ParseFail>> = Vec::new();
     let tokens = lexed.tokens.into_iter().map(Ok::<_, ParseFail>);
-    let result = grammar::SourceFileParser::new().parse(file, &mut recovered, tokens);
+    let ids = NodeIds::default();
+    let result = grammar::SourceFileParser::new().parse(file, &ids, &mut recovered, tokens);
     let mut parse_errors: Vec<Diagnostic> =
         recovered.into_iter().map(|r| convert_error(file, end, r.error)).collect();
     let mut tree = match result {
@@ -123,7 +126,7 @@ pub fn parse(file: FileId, source: &str) -> Parsed {
     diagnostics.extend(one_per_line(source, parse_errors));
     attach_docs(source, &lexed.comments, &mut tree);
     truncate(&mut diagnostics, file);
-    Parsed { tree, comments: lexed.comments, diagnostics }
+    Parsed { tree, comments: lexed.comments, diagnostics, nodes: ids.count() }
 }
 
 fn too_deep(span: Span) -> Diagnostic {

@@ -128,10 +128,9 @@ fn walk_expr_here<'a>(e: &'a Expr, f: &mut dyn FnMut(Node<'a>)) {
             walk_expr(index, f);
         }
         ExprKind::StructLit { fields, .. } => {
-            for field in fields {
-                if let Some(value) = &field.value {
-                    walk_expr(value, f);
-                }
+            // A shorthand's value is the field's own name: queries see the name once.
+            for field in fields.iter().filter(|field| !field.shorthand) {
+                walk_expr(&field.value, f);
             }
         }
         ExprKind::Tuple(items) | ExprKind::List(items) => walk_exprs(items, f),

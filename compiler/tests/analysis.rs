@@ -150,3 +150,37 @@ fn queries_survive_syntax_errors() {
     assert!(analysis.has_errors());
     assert_eq!(analysis.definition_at(FileId(0), cursor).map(|s| s.lo), target);
 }
+
+// The typed program: every expression of a checked body has its type by
+// node id and every name its definition; a shorthand field `P { x }` is a
+// path of its own (its own ids), resolved to the local, while the field
+// name resolves to the field.
+#[test]
+fn typed_program_by_node_id() {
+    use writ_compiler::ast::{ExprKind, ItemKind};
+    use writ_compiler::types::{Def, Ty};
+    use writ_compiler::walk::{Node, walk_file};
+    let src = "struct P { x: u64 }\nfn f(x: u64) -> P {\n    let y = x + 1;\n    return P { x: y } == P { x } && true;\n}\n";
+    let analysis = Analysis::single("t.writ", src);
+    let Some(file) = analysis.file(FileId(0)) else { panic!("no file") };
+    let mut expressions = 0;
+    let mut shorthands = Vec::new();
+    walk_file(&file.parsed.tree, &mut |node| {
+        if let Node::Expr(e) = node {
+            expressions += 1;
+            assert_ne!(*analysis.type_of(e), Ty::Error, "{:?} has no type", e.kind);
+            if let ExprKind::StructLit { fields, .. } = &e.kind {
+                shorthands.extend(fields.iter().filter(|f| f.shorthand).cloned());
+            }
+        }
+    });
+    assert!(expressions >= 10, "{expressions}");
+    let [field] = shorthands.as_slice() else { panic!("{shorthands:?}") };
+    let ExprKind::Path(path) = &field.value.kind else { panic!("{:?}", field.value.kind) };
+    assert_ne!(field.name.id, path.last().id);
+    assert!(matches!(analysis.def_of(&field.name), Some(Def::Field(..))));
+    assert!(matches!(analysis.def_of(path.last()), Some(Def::Local(_))));
+    assert_eq!(analysis.type_of(&field.value), &Ty::Int(writ_compiler::types::IntTy::U64));
+    let ItemKind::Fn(f) = &file.parsed.tree.items[1].kind else { panic!("no fn") };
+    assert!(matches!(analysis.def_of(&f.name), Some(Def::Fn(_))));
+}

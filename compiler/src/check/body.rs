@@ -193,14 +193,10 @@ impl<'a> Checker<'a> {
                 .labels
                 .push(Label { span: previous_span, message: "first bound here".into() });
         }
-        let id = self.new_local(LocalInfo {
-            name: name.name.clone(),
-            ty,
-            span: name.span,
-            mutable,
-            inferred,
-            param: false,
-        });
+        let id = self.new_local(
+            name,
+            LocalInfo { name: name.name.clone(), ty, span: name.span, mutable, inferred, param: false },
+        );
         if let Some(scope) = body.scopes.last_mut() {
             scope.push((name.name.clone(), id));
         }
@@ -401,7 +397,7 @@ impl<'a> Checker<'a> {
     /// method) without judging whether it may be written.
     pub(super) fn check_place(&mut self, e: &Expr, body: &mut Body) -> (Ty, PlaceRoot) {
         let (ty, root) = self.check_place_kind(e, body);
-        self.index.types.insert(e.span, ty.clone());
+        self.index.typed.entry(e.span.file).or_default().set_ty(e.id, ty.clone());
         (ty, root)
     }
 
@@ -410,7 +406,7 @@ impl<'a> Checker<'a> {
             ExprKind::Paren(inner) => self.check_place(inner, body),
             ExprKind::Path(path) if path.is_single() => match body.lookup_local(&path.last().name) {
                 Some(id) => {
-                    self.reference(path.span, Def::Local(id));
+                    self.reference(path.last(), Def::Local(id));
                     let ty = self.t.local(id).map_or(Ty::Error, |l| l.ty.clone());
                     self.index.expr_types.push((e.span, ty.clone()));
                     (ty, PlaceRoot::Local(id))
@@ -538,7 +534,7 @@ impl<'a> Checker<'a> {
         match contract.storage_field(&name.name) {
             Some(index) => {
                 let ty = contract.storage.get(index as usize).map_or(Ty::Error, |f| f.ty.clone());
-                self.reference(name.span, Def::Storage(cid, index));
+                self.reference(name, Def::Storage(cid, index));
                 ty
             }
             None => {

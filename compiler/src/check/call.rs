@@ -83,11 +83,11 @@ impl<'a> Checker<'a> {
         }
         match self.lookup_path(path, body.module, body.contract) {
             Some(Def::Fn(id)) => {
-                self.reference(path.last().span, Def::Fn(id));
+                self.reference(path.last(), Def::Fn(id));
                 self.user_call(id, args, span, body)
             }
             Some(Def::Variant(eid, index)) => {
-                self.reference(path.last().span, Def::Variant(eid, index));
+                self.reference(path.last(), Def::Variant(eid, index));
                 let fields = self
                     .t
                     .enum_info(eid)
@@ -388,7 +388,7 @@ impl<'a> Checker<'a> {
             },
         };
         match found {
-            Some(def) => self.reference(path.last().span, def),
+            Some(def) => self.reference(path.last(), def),
             None => {
                 let mut names: Vec<String> = BUILTIN_ABORTS.iter().map(|s| s.to_string()).collect();
                 names.extend(self.record_names(target, false));
@@ -409,10 +409,10 @@ impl<'a> Checker<'a> {
     /// The contract a test call goes to: `h.m()` or `h.from(a).m()`.
     fn handle_of_call(&self, call: &Expr) -> Option<ContractId> {
         let ExprKind::MethodCall { receiver, .. } = &call.kind else { return None };
-        self.index.expr_types.iter().rev().find(|(s, _)| *s == receiver.span).and_then(|(_, t)| match t {
+        match self.index.typed.get(&receiver.span.file)?.ty(receiver.id) {
             Ty::Handle(cid) => Some(*cid),
             _ => None,
-        })
+        }
     }
 
     fn assert_emitted(&mut self, args: &[Expr], span: Span, body: &mut Body) {
@@ -458,7 +458,7 @@ impl<'a> Checker<'a> {
         };
         match index {
             Some(i) => {
-                self.reference(path.last().span, Def::Event(cid, i));
+                self.reference(path.last(), Def::Event(cid, i));
                 let fields = self
                     .t
                     .contract(cid)
@@ -570,7 +570,7 @@ impl<'a> Checker<'a> {
         });
         match found {
             Some(id) => {
-                self.reference(method.span, Def::Fn(id));
+                self.reference(method, Def::Fn(id));
                 self.user_call(id, args, span, body)
             }
             None => {
@@ -657,7 +657,7 @@ impl<'a> Checker<'a> {
         let contract_name = contract.name.clone();
         match found.and_then(|f| self.t.fn_info(f).cloned().map(|i| (f, i))) {
             Some((id, info)) if matches!(info.kind, FnKind::Entry | FnKind::View) => {
-                self.reference(method.span, Def::Fn(id));
+                self.reference(method, Def::Fn(id));
                 let params: Vec<Ty> = info.params.iter().map(|p| p.ty.clone()).collect();
                 self.check_args(&format!("`{}`", info.name), &params, args, span, body);
                 info.ret

@@ -104,7 +104,7 @@ impl<'a> Checker<'a> {
             fields: Vec::new(),
             doc,
         });
-        self.declaration(s.name.span, Def::Struct(id));
+        self.declaration(&s.name, Def::Struct(id));
         id
     }
 
@@ -118,17 +118,17 @@ impl<'a> Checker<'a> {
                 continue;
             }
             variants.push(VariantInfo { name: v.name.name.clone(), fields: Vec::new(), span: v.name.span });
-            self.declaration(v.name.span, Def::Variant(id, i as u32));
+            self.declaration(&v.name, Def::Variant(id, i as u32));
         }
         self.t.enums.push(EnumInfo { name: e.name.name.clone(), span: e.name.span, variants, doc });
-        self.declaration(e.name.span, Def::Enum(id));
+        self.declaration(&e.name, Def::Enum(id));
         id
     }
 
     fn declare_const(&mut self, c: &ConstDef, doc: Option<String>) -> ConstId {
         let id = self.t.consts.len() as ConstId;
         self.t.consts.push(ConstInfo { name: c.name.name.clone(), ty: Ty::Error, span: c.name.span, doc });
-        self.declaration(c.name.span, Def::Const(id));
+        self.declaration(&c.name, Def::Const(id));
         id
     }
 
@@ -146,7 +146,7 @@ impl<'a> Checker<'a> {
         });
         self.fn_writes.push(false);
         self.fn_calls.push(Vec::new());
-        self.declaration(f.name.span, Def::Fn(id));
+        self.declaration(&f.name, Def::Fn(id));
         id
     }
 
@@ -161,7 +161,7 @@ impl<'a> Checker<'a> {
         });
         self.contract_scopes.push(HashMap::new());
         self.contract_module.push(m);
-        self.declaration(c.name.span, Def::Contract(cid));
+        self.declaration(&c.name, Def::Contract(cid));
         self.bind_module(m, &c.name, Def::Contract(cid));
         self.contract_scopes[cid as usize].insert("Admin".into(), Def::Role(cid, 0));
         for member in &c.members {
@@ -179,7 +179,7 @@ impl<'a> Checker<'a> {
                         self.t.contracts[cid as usize]
                             .roles
                             .push(RoleInfo { name: name.name.clone(), span: name.span });
-                        self.declaration(name.span, Def::Role(cid, index));
+                        self.declaration(name, Def::Role(cid, index));
                     }
                 }
             }
@@ -196,7 +196,7 @@ impl<'a> Checker<'a> {
                         ty: Ty::Error,
                         span: field.name.span,
                     });
-                    self.declaration(field.name.span, Def::Storage(cid, index));
+                    self.declaration(&field.name, Def::Storage(cid, index));
                     work.storage.push((cid, field, m));
                 }
             }
@@ -224,7 +224,7 @@ impl<'a> Checker<'a> {
                     contract.errors.len() - 1
                 } as u32;
                 let def = if is_event { Def::Event(cid, index) } else { Def::Error(cid, index) };
-                self.declaration(record.name.span, def);
+                self.declaration(&record.name, def);
                 work.records.push((cid, is_event, index, record, m));
             }
             MemberKind::Fn(f) => {
@@ -330,7 +330,7 @@ impl<'a> Checker<'a> {
                 self.duplicate(name, "name");
                 continue;
             }
-            self.reference(name.span, def);
+            self.reference(name, def);
             self.scopes[m].imports.insert(name.name.clone(), (def, name.span));
         }
     }
@@ -359,7 +359,7 @@ impl<'a> Checker<'a> {
                     self.duplicate(&f.name, "field");
                     continue;
                 }
-                self.declaration(f.name.span, Def::Field(id, i as u32));
+                self.declaration(&f.name, Def::Field(id, i as u32));
                 fields.push(FieldInfo { name: f.name.name.clone(), ty, span: f.name.span });
             }
             self.t.structs[id as usize].fields = fields;
@@ -432,7 +432,7 @@ impl<'a> Checker<'a> {
                 contract.and_then(|cid| self.t.contracts[cid as usize].role(&role.name).map(|i| (cid, i)));
             match found {
                 Some((cid, index)) => {
-                    self.reference(role.span, Def::Role(cid, index));
+                    self.reference(role, Def::Role(cid, index));
                     requires.push(index);
                 }
                 None => self.unknown_role(role, contract),
@@ -502,11 +502,11 @@ impl<'a> Checker<'a> {
         };
         match user {
             Some(Def::Struct(id)) => {
-                self.reference(path.last().span, Def::Struct(id));
+                self.reference(path.last(), Def::Struct(id));
                 return if arity(self, 0) { Ty::Struct(id) } else { Ty::Error };
             }
             Some(Def::Enum(id)) => {
-                self.reference(path.last().span, Def::Enum(id));
+                self.reference(path.last(), Def::Enum(id));
                 return if arity(self, 0) { Ty::Enum(id) } else { Ty::Error };
             }
             _ => {}

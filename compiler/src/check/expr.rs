@@ -33,7 +33,7 @@ impl<'a> Checker<'a> {
     /// Types `e`; `hint` guides literals and empty collections only.
     pub(super) fn infer_expr(&mut self, e: &Expr, body: &mut Body, hint: Option<&Ty>) -> Ty {
         let ty = crate::stack::deep(|| self.infer_kind(e, body, hint));
-        self.index.types.insert(e.span, ty.clone());
+        self.index.typed.entry(e.span.file).or_default().set_ty(e.id, ty.clone());
         if matches!(
             e.kind,
             ExprKind::Path(_) | ExprKind::Call { .. } | ExprKind::MethodCall { .. } | ExprKind::Field { .. }
@@ -409,13 +409,13 @@ impl<'a> Checker<'a> {
                 if let Some(state) = self.local_use.get_mut(id as usize) {
                     state.0 = true;
                 }
-                self.reference(path.span, Def::Local(id));
+                self.reference(path.last(), Def::Local(id));
                 return self.t.local(id).map_or(Ty::Error, |l| l.ty.clone());
             }
             if let Some(Ty::Role(cid)) = hint
                 && let Some(index) = self.t.contract(*cid).and_then(|c| c.role(name))
             {
-                self.reference(path.span, Def::Role(*cid, index));
+                self.reference(path.last(), Def::Role(*cid, index));
                 return Ty::Role(*cid);
             }
             if let Some(Ty::Role(cid)) = hint
@@ -464,7 +464,7 @@ impl<'a> Checker<'a> {
     }
 
     fn value_of_def(&mut self, def: Def, path: &Path, body: &Body) -> Ty {
-        self.reference(path.last().span, def);
+        self.reference(path.last(), def);
         let name = path.last().name.clone();
         match def {
             Def::Const(id) => self.t.consts.get(id as usize).map_or(Ty::Error, |c| c.ty.clone()),
@@ -552,7 +552,7 @@ impl<'a> Checker<'a> {
                 let Some(info) = self.t.struct_info(*id) else { return Ty::Error };
                 if let Some(index) = info.fields.iter().position(|f| f.name == name.name) {
                     let field_ty = info.fields[index].ty.clone();
-                    self.reference(name.span, Def::Field(*id, index as u32));
+                    self.reference(name, Def::Field(*id, index as u32));
                     return field_ty;
                 }
                 let names: Vec<String> = info.fields.iter().map(|f| f.name.clone()).collect();
@@ -639,15 +639,13 @@ impl<'a> Checker<'a> {
                 } else {
                     self.error(Code::UnknownType, path.span, format!("`{}` is not a struct", path.to_text()));
                 }
-                for f in fields {
-                    if let Some(v) = &f.value {
-                        self.infer_expr(v, body, None);
-                    }
+                for f in fields.iter().filter(|f| !f.shorthand) {
+                    self.infer_expr(&f.value, body, None);
                 }
                 return Ty::Error;
             }
         };
-        self.reference(path.last().span, Def::Struct(id));
+        self.reference(path.last(), Def::Struct(id));
         let Some(info) = self.t.struct_info(id).cloned() else { return Ty::Error };
         let mut given: Vec<&str> = Vec::new();
         for f in fields {
@@ -661,9 +659,9 @@ impl<'a> Checker<'a> {
                 );
             }
             given.push(&f.name.name);
-            match (field, &f.value) {
-                (Some(i), _) => self.reference(f.name.span, Def::Field(id, i as u32)),
-                (None, _) => {
+            match field {
+                Some(i) => self.reference(&f.name, Def::Field(id, i as u32)),
+                None => {
                     let names: Vec<String> = info.fields.iter().map(|x| x.name.clone()).collect();
                     let suggestion = suggest(&f.name.name, names.iter().map(String::as_str));
                     let d = self.error(
@@ -674,18 +672,7 @@ impl<'a> Checker<'a> {
                     with_suggestion(d, f.name.span, suggestion);
                 }
             }
-            match &f.value {
-                Some(value) => {
-                    self.check_expr(value, body, expected.as_ref());
-                }
-                None => {
-                    let shorthand = Expr::new(
-                        ExprKind::Path(Path { segments: vec![f.name.clone()], span: f.name.span }),
-                        f.name.span,
-                    );
-                    self.check_expr(&shorthand, body, expected.as_ref());
-                }
-            }
+            self.check_expr(&f.value, body, expected.as_ref());
         }
         let missing: Vec<&str> =
             info.fields.iter().map(|f| f.name.as_str()).filter(|n| !given.contains(n)).collect();
@@ -850,7 +837,7 @@ impl<'a> Checker<'a> {
         let list = if events { &contract.events } else { &contract.errors };
         let fields = list.get(found as usize)?.fields.clone();
         let def = if events { Def::Event(cid, found) } else { Def::Error(cid, found) };
-        self.reference(path.last().span, def);
+        self.reference(path.last(), def);
         Some((cid, found, fields))
     }
 
@@ -1005,7 +992,7 @@ impl<'a> Checker<'a> {
                 return Ty::Error;
             }
         };
-        self.reference(contract.last().span, Def::Contract(cid));
+        self.reference(contract.last(), Def::Contract(cid));
         let params: Vec<Ty> = self
             .t
             .contract(cid)

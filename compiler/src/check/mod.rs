@@ -10,15 +10,15 @@ mod declare;
 mod expr;
 mod pattern;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub use call::methods_of;
 pub use expr::ROUNDING_MODES;
 
-use crate::ast::SourceFile;
+use crate::ast::{Ident, NodeId, SourceFile};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::limits::SUGGESTION_DISTANCE_MAX;
-use crate::span::Span;
+use crate::span::{FileId, Span};
 use crate::types::{ContractId, Def, FnId, LocalId, Tables, Ty};
 
 /// One module to check: a user file or a standard library module.
@@ -45,9 +45,58 @@ pub struct SemanticIndex {
     pub references: Vec<Reference>,
     /// The type of each expression that names something or calls something.
     pub expr_types: Vec<(Span, Ty)>,
-    /// The type of every expression, by its span (expression spans are
-    /// distinct within a file): the back end's typed view of the tree.
-    pub types: HashMap<Span, Ty>,
+    /// The typed program: per file, each expression's type and each name's
+    /// definition by node id. Code generation and the verifier read this.
+    pub typed: BTreeMap<FileId, TypedFile>,
+}
+
+/// The checker's results for the nodes of one file, indexed by
+/// `ast::NodeId` (the shape of rust-analyzer's per-body inference
+/// results): what every expression's type is and what every name refers
+/// to, so no later pass looks a span up or infers anything again.
+#[derive(Debug, Clone, Default)]
+pub struct TypedFile {
+    types: Vec<Option<Ty>>,
+    defs: Vec<Option<Def>>,
+}
+
+impl TypedFile {
+    /// The checked type of expression `id` (`Error` for one never checked,
+    /// such as code after a parse error).
+    pub fn ty(&self, id: NodeId) -> &Ty {
+        const UNCHECKED: &Ty = &Ty::Error;
+        self.types.get(id.0 as usize).and_then(Option::as_ref).unwrap_or(UNCHECKED)
+    }
+
+    /// What name `id` refers to (or declares), if it was resolved.
+    pub fn def(&self, id: NodeId) -> Option<Def> {
+        self.defs.get(id.0 as usize).copied().flatten()
+    }
+
+    fn set_ty(&mut self, id: NodeId, ty: Ty) {
+        if let Some(slot) = grown(&mut self.types, id) {
+            *slot = Some(ty);
+        }
+    }
+
+    fn set_def(&mut self, id: NodeId, def: Def) {
+        if let Some(slot) = grown(&mut self.defs, id) {
+            *slot = Some(def);
+        }
+    }
+}
+
+/// The slot of `id`, growing the table to hold it (ids are dense per file;
+/// the placeholder id `u32::MAX` of synthesized names gets no slot).
+fn grown<T>(table: &mut Vec<Option<T>>, id: NodeId) -> Option<&mut Option<T>> {
+    let index = id.0 as usize;
+    if id.0 == u32::MAX {
+        return None;
+    }
+    if table.len() <= index {
+        table.resize_with(index + 1, || None);
+    }
+    table.get_mut(index)
 }
 
 #[derive(Debug, Default)]
@@ -176,24 +225,27 @@ impl<'a> Checker<'a> {
         self.diags.push(diagnostic);
     }
 
-    fn reference(&mut self, span: Span, def: Def) {
-        self.index.references.push(Reference { span, def, is_declaration: false });
+    /// Records what `name` refers to: for the editor by position, and for
+    /// the back end and the verifier by node id.
+    fn reference(&mut self, name: &Ident, def: Def) {
+        self.index.references.push(Reference { span: name.span, def, is_declaration: false });
+        self.index.typed.entry(name.span.file).or_default().set_def(name.id, def);
     }
 
-    fn declaration(&mut self, span: Span, def: Def) {
-        self.index.references.push(Reference { span, def, is_declaration: true });
+    fn declaration(&mut self, name: &Ident, def: Def) {
+        self.index.references.push(Reference { span: name.span, def, is_declaration: true });
+        self.index.typed.entry(name.span.file).or_default().set_def(name.id, def);
     }
 
     fn display(&self, ty: &Ty) -> String {
         self.t.display(ty)
     }
 
-    fn new_local(&mut self, info: crate::types::LocalInfo) -> LocalId {
+    fn new_local(&mut self, name: &Ident, info: crate::types::LocalInfo) -> LocalId {
         let id = self.t.locals.len() as LocalId;
-        let span = info.span;
         self.t.locals.push(info);
         self.local_use.push((false, false));
-        self.declaration(span, Def::Local(id));
+        self.declaration(name, Def::Local(id));
         id
     }
 

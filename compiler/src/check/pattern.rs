@@ -157,7 +157,7 @@ impl<'a> Checker<'a> {
             }
             return;
         };
-        self.reference(path.last().span, Def::Variant(eid, index));
+        self.reference(path.last(), Def::Variant(eid, index));
         if !matches!(ty, Ty::Error) && *ty != Ty::Enum(eid) {
             self.mismatch(span, ty, &Ty::Enum(eid));
         }

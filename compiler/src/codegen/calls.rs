@@ -22,10 +22,10 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     // ------------------------------------------------------------ calls
     pub(super) fn call(&mut self, callee: &Expr, args: &[Expr], ty: &Ty, span: Span) -> Out {
         let ExprKind::Path(path) = &callee.kind else { return Err(unsupported(span, "this call")) };
-        if let Some(Def::Variant(_, index)) = self.ctx.typed.def(path.last().span) {
+        if let Some(Def::Variant(_, index)) = self.ctx.typed.def(path.last()) {
             return self.enum_value(index, args, span);
         }
-        if let Some(Def::Fn(id)) = self.ctx.typed.def(path.last().span) {
+        if let Some(Def::Fn(id)) = self.ctx.typed.def(path.last()) {
             for arg in args {
                 self.expr(arg)?;
             }
@@ -146,7 +146,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         let list_ty = self.ty(place);
         match &place.kind {
             ExprKind::Path(path) if path.is_single() => {
-                let Some(Def::Local(local)) = self.ctx.typed.def(path.span) else {
+                let Some(Def::Local(local)) = self.ctx.typed.def(path.last()) else {
                     return Err(unsupported(span, "this `push`"));
                 };
                 let index = self.local_index(local).ok_or_else(|| unsupported(span, "this `push`"))?;
@@ -241,7 +241,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             return self.handle_method(receiver, method, args, ty, span);
         }
         if matches!(receiver.kind, ExprKind::SelfValue) {
-            let Some(Def::Fn(id)) = self.ctx.typed.def(method.span) else {
+            let Some(Def::Fn(id)) = self.ctx.typed.def(method) else {
                 return Err(unsupported(span, "this call"));
             };
             for arg in args {
@@ -544,7 +544,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     }
 
     pub(super) fn record_index(&self, path: &Path) -> Option<u32> {
-        match self.ctx.typed.def(path.last().span) {
+        match self.ctx.typed.def(path.last()) {
             Some(Def::Event(_, i) | Def::Error(_, i)) => Some(i),
             _ => None,
         }

@@ -34,7 +34,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     }
 
     pub(super) fn ty(&self, e: &Expr) -> Ty {
-        self.ctx.typed.ty(e.span)
+        self.ctx.typed.ty(e)
     }
 
     // ------------------------------------------------------------ blocks
@@ -74,7 +74,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         match &stmt.kind {
             StmtKind::Let { name, value, .. } => {
                 self.expr(value)?;
-                let Some(Def::Local(local)) = self.ctx.typed.def(name.span) else {
+                let Some(Def::Local(local)) = self.ctx.typed.def(name) else {
                     // `_` binds nothing: evaluate and drop.
                     let ty = self.ty(value);
                     return self.drop_value(&ty, value.span);
@@ -136,7 +136,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         match &pattern.kind {
             PatternKind::Wildcard => Ok(()),
             PatternKind::Name(name) => {
-                if let Some(Def::Local(local)) = self.ctx.typed.def(name.span)
+                if let Some(Def::Local(local)) = self.ctx.typed.def(name)
                     && let Some(index) = self.bind(local, ty, name.span)?
                 {
                     self.emit(I::LocalGet(value));
@@ -201,7 +201,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         };
         let wide = repr(&ty) == Some(Repr::I64);
         let vt = if wide { ValType::I64 } else { ValType::I32 };
-        let counter = match name.and_then(|n| self.ctx.typed.def(n.span).map(|d| (d, n.span))) {
+        let counter = match name.and_then(|n| self.ctx.typed.def(n).map(|d| (d, n.span))) {
             Some((Def::Local(local), span)) => self.bind(local, &ty, span)?.unwrap_or(0),
             _ => self.temp(vt),
         };
@@ -259,7 +259,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         };
         match &target.kind {
             ExprKind::Path(path) if path.is_single() => {
-                let Some(Def::Local(local)) = self.ctx.typed.def(path.span) else {
+                let Some(Def::Local(local)) = self.ctx.typed.def(path.last()) else {
                     return Err(unsupported(target.span, "this assignment"));
                 };
                 let index =
@@ -285,7 +285,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                     // An element of a list in storage or inside another value.
                     return self.assign_to_place(target, compound_op, value);
                 };
-                let Some(Def::Local(local)) = self.ctx.typed.def(path.span) else {
+                let Some(Def::Local(local)) = self.ctx.typed.def(path.last()) else {
                     return Err(unsupported(target.span, "assigning into this list"));
                 };
                 let list_index =
@@ -475,7 +475,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
 
     fn path(&mut self, path: &Path, ty: &Ty, span: Span) -> Out {
         let modes = crate::check::ROUNDING_MODES;
-        let written_mode = !matches!(self.ctx.typed.def(path.span), Some(Def::Local(_)));
+        let written_mode = !matches!(self.ctx.typed.def(path.last()), Some(Def::Local(_)));
         if *ty == Ty::Rounding && written_mode {
             let index = modes
                 .iter()
@@ -484,11 +484,11 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             self.emit(I::I32Const(index as i32));
             return Ok(());
         }
-        if path.is_single() && path.last().name == "None" && self.ctx.typed.def(path.last().span).is_none() {
+        if path.is_single() && path.last().name == "None" && self.ctx.typed.def(path.last()).is_none() {
             self.emit(I::I32Const(0));
             return Ok(());
         }
-        match self.ctx.typed.def(path.span).or_else(|| self.ctx.typed.def(path.last().span)) {
+        match self.ctx.typed.def(path.last()).or_else(|| self.ctx.typed.def(path.last())) {
             Some(Def::Local(local)) => {
                 let index = *self.local_map.get(&local).ok_or_else(|| unsupported(span, "this variable"))?;
                 self.emit(I::LocalGet(index));

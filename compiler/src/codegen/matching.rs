@@ -85,7 +85,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
 
     /// The variant index a pattern path names, if it names one.
     fn variant_index(&self, path: &Path) -> Option<u32> {
-        match self.ctx.typed.def(path.last().span) {
+        match self.ctx.typed.def(path.last()) {
             Some(Def::Variant(_, index)) => Some(index),
             _ => None,
         }
@@ -95,7 +95,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     fn pattern_test(&mut self, p: &Pattern, value: u32, ty: &Ty) -> Out {
         match &p.kind {
             PatternKind::Wildcard => self.emit(I::I32Const(1)),
-            PatternKind::Name(name) if name.name == "None" && self.ctx.typed.def(name.span).is_none() => {
+            PatternKind::Name(name) if name.name == "None" && self.ctx.typed.def(name).is_none() => {
                 self.emit(I::LocalGet(value));
                 self.emit(I::I32Eqz);
             }
@@ -194,7 +194,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     fn pattern_bind(&mut self, p: &Pattern, value: u32, ty: &Ty) -> Out {
         match &p.kind {
             PatternKind::Name(name) => {
-                if let Some(Def::Local(local)) = self.ctx.typed.def(name.span)
+                if let Some(Def::Local(local)) = self.ctx.typed.def(name)
                     && let Some(index) = self.bind_local(local, ty, name.span)?
                 {
                     self.emit(I::LocalGet(value));

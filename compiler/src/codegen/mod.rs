@@ -41,15 +41,13 @@ mod tests;
 pub use self::core::{Probe, ProbeKind, Site};
 pub use tests::{Invariant, PropertyParam, TestCase, TestHarness, build_tests};
 
-use std::collections::HashMap;
-
 use writ_abi::document::ContractAbi;
 
 use crate::analysis::Analysis;
 use crate::ast::ItemKind;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{FileId, Span};
-use crate::types::{ContractId, Def, Ty};
+use crate::types::{Def, Ty};
 
 /// The version recorded in artifacts: same source and version, same bytes.
 pub const COMPILER_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -86,10 +84,7 @@ pub fn build_file(analysis: &Analysis, file: FileId) -> BuildOutput {
     let typed = Typed::new(analysis);
     for item in &data.parsed.tree.items {
         let ItemKind::Contract(contract) = &item.kind else { continue };
-        let Some(cid) = analysis.tables().contracts.iter().position(|c| c.span == contract.name.span) else {
-            continue;
-        };
-        let cid = cid as ContractId;
+        let Some(Def::Contract(cid)) = analysis.def_of(&contract.name) else { continue };
         match module::compile_contract(analysis, &typed, cid, &source_hash, None) {
             Ok((artifact, _)) => output.artifacts.push(artifact),
             Err(mut diagnostics) => output.diagnostics.append(&mut diagnostics),
@@ -119,30 +114,23 @@ pub fn size_diagnostics(analysis: &Analysis) -> Vec<Diagnostic> {
     found
 }
 
-/// The checker's results, indexed for the back end: the type of every
-/// expression and what every name refers to, by span.
+/// The typed program the back end reads: each expression's type and each
+/// name's definition, by node id (`check::TypedFile`), never by span.
 pub(crate) struct Typed<'a> {
     pub analysis: &'a Analysis,
-    pub defs: HashMap<Span, Def>,
 }
 
 impl<'a> Typed<'a> {
     fn new(analysis: &'a Analysis) -> Typed<'a> {
-        let mut defs = HashMap::new();
-        for f in analysis.files() {
-            for r in analysis.references_in(f.id) {
-                defs.insert(r.span, r.def);
-            }
-        }
-        Typed { analysis, defs }
+        Typed { analysis }
     }
 
-    pub fn ty(&self, span: Span) -> Ty {
-        self.analysis.type_of(span).cloned().unwrap_or(Ty::Error)
+    pub fn ty(&self, e: &crate::ast::Expr) -> Ty {
+        self.analysis.type_of(e).clone()
     }
 
-    pub fn def(&self, span: Span) -> Option<Def> {
-        self.defs.get(&span).copied()
+    pub fn def(&self, name: &crate::ast::Ident) -> Option<Def> {
+        self.analysis.def_of(name)
     }
 }
 

@@ -24,7 +24,7 @@ use super::{Artifact, Typed, abi_doc, unsupported};
 use crate::analysis::Analysis;
 use crate::ast::{FnDef, FnKind, ItemKind, MemberKind};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::types::{ConstId, ContractId, FnId, Tables, Ty};
+use crate::types::{ConstId, ContractId, Def, FnId, Ty};
 
 fn val(t: WasmType) -> ValType {
     match t {
@@ -130,8 +130,8 @@ impl<'a> Ctx<'a> {
             user_order: Vec::new(),
             user_index: HashMap::new(),
             codec_index: HashMap::new(),
-            fn_asts: collect_fns(analysis, tables),
-            consts: collect_consts(analysis, tables),
+            fn_asts: collect_fns(analysis),
+            consts: collect_consts(analysis),
             internal: Vec::new(),
         }
     }
@@ -155,11 +155,11 @@ impl<'a> Ctx<'a> {
     }
 }
 
-fn collect_fns<'a>(analysis: &'a Analysis, tables: &Tables) -> HashMap<FnId, &'a FnDef> {
+fn collect_fns<'a>(analysis: &'a Analysis) -> HashMap<FnId, &'a FnDef> {
     let mut out = HashMap::new();
     let mut add = |f: &'a FnDef| {
-        if let Some(id) = tables.fns.iter().position(|x| x.span == f.name.span) {
-            out.insert(id as FnId, f);
+        if let Some(Def::Fn(id)) = analysis.def_of(&f.name) {
+            out.insert(id, f);
         }
     };
     for file in analysis.files() {
@@ -180,11 +180,11 @@ fn collect_fns<'a>(analysis: &'a Analysis, tables: &Tables) -> HashMap<FnId, &'a
     out
 }
 
-fn collect_consts<'a>(analysis: &'a Analysis, tables: &Tables) -> HashMap<ConstId, &'a crate::ast::Expr> {
+fn collect_consts<'a>(analysis: &'a Analysis) -> HashMap<ConstId, &'a crate::ast::Expr> {
     let mut out = HashMap::new();
     let mut add = |c: &'a crate::ast::ConstDef| {
-        if let Some(id) = tables.consts.iter().position(|x| x.span == c.name.span) {
-            out.insert(id as ConstId, &c.value);
+        if let Some(Def::Const(id)) = analysis.def_of(&c.name) {
+            out.insert(id, &c.value);
         }
     };
     for file in analysis.files() {
@@ -244,7 +244,7 @@ fn user_function(ctx: &mut Ctx<'_>, id: FnId) -> Result<Compiled, Diagnostic> {
         let vt = repr(&param.ty).and_then(Repr::val_type).ok_or_else(|| {
             unsupported(p.ty.span, &format!("a parameter of type `{}`", f.ctx.display(&param.ty)))
         })?;
-        let Some(crate::types::Def::Local(local)) = f.ctx.typed.def(p.name.span) else { continue };
+        let Some(crate::types::Def::Local(local)) = f.ctx.typed.def(&p.name) else { continue };
         f.param(local, vt);
     }
     f.block(&ast.body)?;

@@ -27,7 +27,7 @@ use crate::walk::{Node, walk_block};
 /// The locals of the function with `body` that may be pushed to in place.
 pub(super) fn owned_lists(body: &Block, typed: &Typed<'_>) -> HashSet<LocalId> {
     let local_of = |e: &Expr| match &e.kind {
-        ExprKind::Path(path) if path.is_single() => match typed.def(path.span) {
+        ExprKind::Path(path) if path.is_single() => match typed.def(path.last()) {
             Some(Def::Local(local)) => Some(local),
             _ => None,
         },
@@ -52,7 +52,7 @@ pub(super) fn owned_lists(body: &Block, typed: &Typed<'_>) -> HashSet<LocalId> {
     walk_block(body, &mut |node| match node {
         Node::Stmt(stmt) => match &stmt.kind {
             StmtKind::Let { name, mutable: true, value, .. } if matches!(&value.kind, ExprKind::List(items) if items.is_empty()) => {
-                if let Some(Def::Local(local)) = typed.def(name.span) {
+                if let Some(Def::Local(local)) = typed.def(name) {
                     candidates.insert(local);
                 }
             }
@@ -74,8 +74,8 @@ pub(super) fn owned_lists(body: &Block, typed: &Typed<'_>) -> HashSet<LocalId> {
             match &e.kind {
                 // The shorthand `Item { xs }` names a local without a path.
                 ExprKind::StructLit { fields, .. } => {
-                    for field in fields.iter().filter(|f| f.value.is_none()) {
-                        if let Some(Def::Local(local)) = typed.def(field.name.span) {
+                    for field in fields.iter().filter(|f| f.shorthand) {
+                        if let Some(local) = local_of(&field.value) {
                             *uses.entry(local).or_default() += 1;
                         }
                     }
@@ -112,7 +112,7 @@ pub(super) fn owned_lists(body: &Block, typed: &Typed<'_>) -> HashSet<LocalId> {
 fn collect_locals(e: &Expr, typed: &Typed<'_>, out: &mut Vec<LocalId>) {
     match &e.kind {
         ExprKind::Path(path) if path.is_single() => {
-            if let Some(Def::Local(local)) = typed.def(path.span) {
+            if let Some(Def::Local(local)) = typed.def(path.last()) {
                 out.push(local);
             }
         }

@@ -25,7 +25,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         match &place.kind {
             ExprKind::Paren(inner) => self.store_to_place(inner, value),
             ExprKind::Path(path) if path.is_single() => {
-                let Some(Def::Local(local)) = self.ctx.typed.def(path.span) else {
+                let Some(Def::Local(local)) = self.ctx.typed.def(path.last()) else {
                     return Err(unsupported(place.span, "assigning to this"));
                 };
                 let index =

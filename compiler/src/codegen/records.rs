@@ -155,16 +155,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         for init in fields {
             let Some(slot) = info.fields.iter().position(|f| f.name == init.name.name) else { continue };
             let field_ty = info.fields[slot].ty.clone();
-            match &init.value {
-                Some(value) => self.expr(value)?,
-                None => {
-                    let shorthand = Expr::new(
-                        ExprKind::Path(Path { segments: vec![init.name.clone()], span: init.name.span }),
-                        init.name.span,
-                    );
-                    self.expr(&shorthand)?;
-                }
-            }
+            self.expr(&init.value)?;
             self.store_slot(block, slot as u32, &field_ty, init.span)?;
         }
         self.emit(I::LocalGet(block));
@@ -208,7 +199,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
 
     /// The slot of a named field of a struct value.
     pub(super) fn field_slot(&self, receiver_ty: &Ty, name: &Ident) -> Option<u32> {
-        match (receiver_ty, self.ctx.typed.def(name.span)) {
+        match (receiver_ty, self.ctx.typed.def(name)) {
             (Ty::Struct(_), Some(Def::Field(_, index))) => Some(index),
             _ => None,
         }
@@ -253,7 +244,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.store_slot(copy, slot, &field_ty, target.span)?;
         // Put the copy where the record was.
         match &receiver.kind {
-            ExprKind::Path(path) if path.is_single() => match self.ctx.typed.def(path.span) {
+            ExprKind::Path(path) if path.is_single() => match self.ctx.typed.def(path.last()) {
                 Some(Def::Local(local)) => {
                     let Some(index) = self.local_index(local) else { return Ok(false) };
                     self.emit(I::LocalGet(copy));

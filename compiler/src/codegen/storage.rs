@@ -36,7 +36,7 @@ type Out = Result<(), Diagnostic>;
 
 impl<'c, 'a> FnCompiler<'c, 'a> {
     pub(super) fn storage_index(&self, name: &Ident) -> Result<u32, Diagnostic> {
-        match self.ctx.typed.def(name.span) {
+        match self.ctx.typed.def(name) {
             Some(Def::Storage(_, index)) => Ok(index),
             _ => Err(unsupported(name.span, "this storage access")),
         }

@@ -184,7 +184,7 @@ fn contract_invariants(analysis: &Analysis, cid: ContractId) -> Vec<&crate::ast:
         .items
         .iter()
         .filter_map(|item| match &item.kind {
-            ItemKind::Contract(c) if c.name.span == info.span => Some(c),
+            ItemKind::Contract(c) if analysis.def_of(&c.name) == Some(Def::Contract(cid)) => Some(c),
             _ => None,
         })
         .flat_map(|c| c.members.iter())
@@ -224,7 +224,7 @@ fn case_function(
             let mut types = Vec::new();
             let mut described = Vec::new();
             for param in &p.params {
-                let Some(Def::Local(local)) = f.ctx.typed.def(param.name.span) else {
+                let Some(Def::Local(local)) = f.ctx.typed.def(&param.name) else {
                     return Err(unsupported(param.span, "this property parameter"));
                 };
                 let ty = f.ctx.local_ty(local);
@@ -478,7 +478,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 let ExprKind::Path(path) = &callee.kind else {
                     return Err(unsupported(event.span, "this event"));
                 };
-                let Some(Def::Event(cid, index)) = self.ctx.typed.def(path.last().span) else {
+                let Some(Def::Event(cid, index)) = self.ctx.typed.def(path.last()) else {
                     return Err(unsupported(event.span, "this event"));
                 };
                 let types: Vec<Ty> = self
@@ -511,7 +511,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         };
         let params: Vec<Ty> = match method.name.as_str() {
             "grant_role" | "revoke_role" | "has_role" => vec![Ty::Role(cid), Ty::Address],
-            _ => match self.ctx.typed.def(method.span) {
+            _ => match self.ctx.typed.def(method) {
                 Some(Def::Fn(id)) => {
                     self.ctx.tables().fn_info(id).map(|i| i.params.iter().map(|p| p.ty.clone()).collect())
                 }

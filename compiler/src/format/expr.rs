@@ -115,10 +115,10 @@ impl<'a> Printer<'a> {
     }
 
     fn field_init(&mut self, field: &FieldInit) -> Doc {
-        match &field.value {
-            None => text(field.name.name.clone()),
-            Some(value) => concat(vec![text(format!("{}: ", field.name.name)), self.expr(value)]),
+        if field.shorthand {
+            return text(field.name.name.clone());
         }
+        concat(vec![text(format!("{}: ", field.name.name)), self.expr(&field.value)])
     }
 
     fn match_expr(&mut self, scrutinee: &Expr, arms: &[Arm], end: u32) -> Doc {
