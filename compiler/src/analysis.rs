@@ -216,13 +216,40 @@ impl Analysis {
 
     /// The type of the innermost named or called expression at `offset`.
     pub fn type_at(&self, file: FileId, offset: u32) -> Option<String> {
-        self.output
-            .index
-            .expr_types
-            .iter()
-            .filter(|(s, _)| s.file == file && s.contains(offset))
-            .min_by_key(|(s, _)| s.len())
-            .map(|(_, ty)| self.tables().display(ty))
+        let (_, ty) = self.named_expr_at(file, offset)?;
+        Some(self.tables().display(ty))
+    }
+
+    /// The checked expressions of `file` that name or call something
+    /// (paths, calls, method calls, fields), with their types from the
+    /// typed program.
+    pub fn named_exprs(&self, file: FileId) -> Vec<(&crate::ast::Expr, &crate::types::Ty)> {
+        use crate::ast::ExprKind;
+        let mut out = Vec::new();
+        let Some(data) = self.file(file) else { return out };
+        let typed = self.typed_file(file);
+        crate::walk::walk_file(&data.parsed.tree, &mut |node| {
+            if let crate::walk::Node::Expr(e) = node
+                && matches!(
+                    e.kind,
+                    ExprKind::Path(_)
+                        | ExprKind::Call { .. }
+                        | ExprKind::MethodCall { .. }
+                        | ExprKind::Field { .. }
+                )
+            {
+                out.push((e, typed.ty(e.id)));
+            }
+        });
+        out
+    }
+
+    /// The innermost named or called expression at `offset`, with its type.
+    fn named_expr_at(&self, file: FileId, offset: u32) -> Option<(&crate::ast::Expr, &crate::types::Ty)> {
+        self.named_exprs(file)
+            .into_iter()
+            .filter(|(e, _)| e.span.contains(offset))
+            .min_by_key(|(e, _)| e.span.len())
     }
 
     /// What to show when hovering at `offset`.
@@ -235,14 +262,8 @@ impl Analysis {
         if let Some(hover) = self.builtin_hover(file, offset) {
             return Some(hover);
         }
-        let (span, ty) = self
-            .output
-            .index
-            .expr_types
-            .iter()
-            .filter(|(s, _)| s.file == file && s.contains(offset))
-            .min_by_key(|(s, _)| s.len())?;
-        Some(Hover { span: *span, text: self.tables().display(ty), doc: None })
+        let (e, ty) = self.named_expr_at(file, offset)?;
+        Some(Hover { span: e.span, text: self.tables().display(ty), doc: None })
     }
 
     /// A call of a built-in function under the cursor: its signature and
@@ -284,11 +305,6 @@ impl Analysis {
     /// What the name with exactly this span refers to.
     pub fn def_at(&self, span: Span) -> Option<Def> {
         self.output.index.references.iter().find(|r| r.span == span).map(|r| r.def)
-    }
-
-    /// The type of every checked expression that names or calls something.
-    pub fn expr_types(&self) -> &[(Span, crate::types::Ty)] {
-        &self.output.index.expr_types
     }
 
     /// Every reference recorded in a file (declarations included), for

@@ -408,7 +408,6 @@ impl<'a> Checker<'a> {
                 Some(id) => {
                     self.reference(path.last(), Def::Local(id));
                     let ty = self.t.local(id).map_or(Ty::Error, |l| l.ty.clone());
-                    self.index.expr_types.push((e.span, ty.clone()));
                     (ty, PlaceRoot::Local(id))
                 }
                 None => {

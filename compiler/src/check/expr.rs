@@ -34,12 +34,6 @@ impl<'a> Checker<'a> {
     pub(super) fn infer_expr(&mut self, e: &Expr, body: &mut Body, hint: Option<&Ty>) -> Ty {
         let ty = crate::stack::deep(|| self.infer_kind(e, body, hint));
         self.index.typed.entry(e.span.file).or_default().set_ty(e.id, ty.clone());
-        if matches!(
-            e.kind,
-            ExprKind::Path(_) | ExprKind::Call { .. } | ExprKind::MethodCall { .. } | ExprKind::Field { .. }
-        ) {
-            self.index.expr_types.push((e.span, ty.clone()));
-        }
         ty
     }
 

@@ -43,10 +43,9 @@ pub struct Reference {
 #[derive(Debug, Clone, Default)]
 pub struct SemanticIndex {
     pub references: Vec<Reference>,
-    /// The type of each expression that names something or calls something.
-    pub expr_types: Vec<(Span, Ty)>,
     /// The typed program: per file, each expression's type and each name's
-    /// definition by node id. Code generation and the verifier read this.
+    /// definition by node id. Code generation, the editor queries and the
+    /// verifier read this.
     pub typed: BTreeMap<FileId, TypedFile>,
 }
 

@@ -178,10 +178,10 @@ fn is_dot(tokens: &[Token], i: usize) -> bool {
 /// The type of the outermost checked expression ending at `end`.
 fn recorded_type_ending_at(analysis: &Analysis, file: &FileData, end: u32) -> Option<Ty> {
     analysis
-        .expr_types()
-        .iter()
-        .filter(|(s, ty)| s.file == file.id && s.hi == end && !ty.is_error())
-        .max_by_key(|(s, _)| s.len())
+        .named_exprs(file.id)
+        .into_iter()
+        .filter(|(e, ty)| e.span.hi == end && !ty.is_error())
+        .max_by_key(|(e, _)| e.span.len())
         .map(|(_, ty)| ty.clone())
 }
 
