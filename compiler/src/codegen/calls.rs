@@ -524,10 +524,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             self.emit(I::LocalGet(p));
             self.emit(I::I32Const(index as i32));
             self.store_encoded(&Ty::Int(IntTy::U32));
-            self.emit(I::LocalGet(at));
-            self.emit(I::I32Const(4));
-            self.emit(I::I32Add);
-            self.emit(I::LocalSet(at));
+            self.advance(at, 4);
         }
         for (ptr, len) in parts {
             self.emit(I::LocalGet(at));

@@ -563,10 +563,31 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     /// `local += 1` on an `i32` counter that stays below a count (so it
     /// cannot overflow).
     pub fn increment(&mut self, local: u32) {
+        self.advance(local, 1);
+    }
+
+    /// `local += by` on an `i32` address or counter (never past memory).
+    pub fn advance(&mut self, local: u32, by: i32) {
         self.emit(I::LocalGet(local));
-        self.emit(I::I32Const(1));
+        self.emit(I::I32Const(by));
         self.emit(I::I32Add);
         self.emit(I::LocalSet(local));
+    }
+
+    /// Allocates `total` bytes into `p`, writes the `u32` `count` big-endian
+    /// at their start (the header of an encoded list or map), and points
+    /// `at` just after it.
+    pub fn alloc_counted(&mut self, total: u32, count: u32, p: u32, at: u32) {
+        self.emit(I::LocalGet(total));
+        self.call_rt(Runtime::Alloc);
+        self.emit(I::LocalTee(p));
+        self.emit(I::LocalGet(count));
+        self.call_rt(Runtime::Bswap32);
+        self.emit(I::I32Store(mem(0, 0)));
+        self.emit(I::LocalGet(p));
+        self.emit(I::I32Const(4));
+        self.emit(I::I32Add);
+        self.emit(I::LocalSet(at));
     }
 
     /// `block { body }`: what `continue` in a loop body branches out of;

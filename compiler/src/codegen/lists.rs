@@ -281,16 +281,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             f.emit(I::LocalSet(total));
             Ok(())
         })?;
-        self.emit(I::LocalGet(total));
-        self.call_rt(Runtime::Alloc);
-        self.emit(I::LocalTee(p));
-        self.emit(I::LocalGet(count));
-        self.call_rt(Runtime::Bswap32);
-        self.emit(I::I32Store(mem(0, 0)));
-        self.emit(I::LocalGet(p));
-        self.emit(I::I32Const(4));
-        self.emit(I::I32Add);
-        self.emit(I::LocalSet(at));
+        self.alloc_counted(total, count, p, at);
         let j = self.temp(ValType::I32);
         self.counted_loop(j, count, |f, _| {
             f.emit(I::LocalGet(pairs));

@@ -489,16 +489,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             f.emit(I::LocalSet(total));
             Ok(())
         })?;
-        self.emit(I::LocalGet(total));
-        self.call_rt(Runtime::Alloc);
-        self.emit(I::LocalTee(p));
-        self.emit(I::LocalGet(count));
-        self.call_rt(Runtime::Bswap32);
-        self.emit(I::I32Store(mem(0, 0)));
-        self.emit(I::LocalGet(p));
-        self.emit(I::I32Const(4));
-        self.emit(I::I32Add);
-        self.emit(I::LocalSet(at));
+        self.alloc_counted(total, count, p, at);
         let j = self.temp(ValType::I32);
         self.each_entry(v, count, j, entry, |f| {
             for (ptr_offset, len_of) in [(None, None), (Some(()), Some(()))] {
@@ -712,10 +703,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.emit(I::LocalGet(tag));
                 self.emit(I::I32Store(mem(0, 0)));
             }
-            self.emit(I::LocalGet(cursor));
-            self.emit(I::I32Const(4));
-            self.emit(I::I32Add);
-            self.emit(I::LocalSet(cursor));
+            self.advance(cursor, 4);
             self.per_variant_field(tag, &variants, |f, field, slot| {
                 f.key_part_at(cursor, field, decode.then_some((block, slot)), span)
             })?;

@@ -379,10 +379,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             self.emit(I::LocalGet(tag));
             self.call_rt(Runtime::Bswap32);
             self.emit(I::I32Store(mem(0, 0)));
-            self.emit(I::LocalGet(at));
-            self.emit(I::I32Const(4));
-            self.emit(I::I32Add);
-            self.emit(I::LocalSet(at));
+            self.advance(at, 4);
         }
         for (ptr, l) in parts {
             self.emit(I::LocalGet(at));
@@ -461,10 +458,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             self.emit(I::LocalGet(tag));
             self.emit(I::I32Store(mem(0, 0)));
         }
-        self.emit(I::LocalGet(cursor));
-        self.emit(I::I32Const(4));
-        self.emit(I::I32Add);
-        self.emit(I::LocalSet(cursor));
+        self.advance(cursor, 4);
         self.per_variant_field(tag, &variants, |f, field, slot| f.field_at(cursor, field, block, slot, span))
     }
 

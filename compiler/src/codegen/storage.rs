@@ -129,10 +129,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             self.emit(I::LocalTee(ptr));
             self.emit(I::I32Load(mem(0, 0)));
             self.emit(I::LocalSet(len));
-            self.emit(I::LocalGet(ptr));
-            self.emit(I::I32Const(4));
-            self.emit(I::I32Add);
-            self.emit(I::LocalSet(ptr));
+            self.advance(ptr, 4);
             return Ok((ptr, len));
         }
         if matches!(ty, Ty::Tuple(_) | Ty::Enum(_)) {
