@@ -326,13 +326,28 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         ty: &Ty,
         span: Span,
     ) -> Result<(u32, u32), Diagnostic> {
+        self.record_parts(v, ty, span, Self::encode_value)
+    }
+
+    /// A tuple, struct or enum in local `v`, written part by part into fresh
+    /// memory (returned as pointer and length locals): each field loaded and
+    /// turned into a (pointer, length) part by `part` (its encoding, or its
+    /// key form), the parts one after another, after the variant index for
+    /// an enum (one branch per variant).
+    pub(super) fn record_parts(
+        &mut self,
+        v: u32,
+        ty: &Ty,
+        span: Span,
+        part: impl Fn(&mut Self, &Ty, Span) -> Result<(u32, u32), Diagnostic>,
+    ) -> Result<(u32, u32), Diagnostic> {
         let (p, len) = (self.temp(ValType::I32), self.temp(ValType::I32));
         if let Some(fields) = field_types(self.ctx.tables(), ty) {
             let mut parts = Vec::new();
             for (slot, field) in fields.iter().enumerate() {
                 self.emit(I::LocalGet(v));
                 self.load_slot(slot as u32, field, span)?;
-                parts.push(self.encode_value(field, span)?);
+                parts.push(part(self, field, span)?);
             }
             self.concat_parts(&parts, None, p, len);
             return Ok((p, len));
@@ -353,7 +368,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             for (i, field) in fields.iter().enumerate() {
                 self.emit(I::LocalGet(v));
                 self.load_slot(1 + i as u32, field, span)?;
-                parts.push(self.encode_value(field, span)?);
+                parts.push(part(self, field, span)?);
             }
             self.concat_parts(&parts, Some(tag), p, len);
             self.emit(I::End);

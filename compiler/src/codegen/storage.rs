@@ -77,44 +77,12 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         Ok(Key { ptr, len })
     }
 
-    /// The key form of the value on the stack: fixed-size values as their
-    /// encoding, text and bytes escaped and terminated.
     /// The key form of a tuple or enum: its parts' key forms in order
     /// (after the variant index, for enums).
     fn record_key_form(&mut self, ty: &Ty, span: Span) -> Result<(u32, u32), Diagnostic> {
         let v = self.temp(ValType::I32);
         self.emit(I::LocalSet(v));
-        let (p, len) = (self.temp(ValType::I32), self.temp(ValType::I32));
-        if let Some(parts_ty) = super::records::field_types(self.ctx.tables(), ty) {
-            let mut parts = Vec::new();
-            for (slot, part) in parts_ty.iter().enumerate() {
-                self.emit(I::LocalGet(v));
-                self.load_slot(slot as u32, part, span)?;
-                parts.push(self.key_form(part, span)?);
-            }
-            self.concat_parts(&parts, None, p, len);
-            return Ok((p, len));
-        }
-        let variants = super::records::variants(self.ctx.tables(), ty).unwrap_or_default();
-        let tag = self.temp(ValType::I32);
-        self.emit(I::LocalGet(v));
-        self.emit(I::I32Load(mem(0, 0)));
-        self.emit(I::LocalSet(tag));
-        for (index, fields) in variants.iter().enumerate() {
-            self.emit(I::LocalGet(tag));
-            self.emit(I::I32Const(index as i32));
-            self.emit(I::I32Eq);
-            self.emit(I::If(BlockType::Empty));
-            let mut parts = Vec::new();
-            for (i, field) in fields.iter().enumerate() {
-                self.emit(I::LocalGet(v));
-                self.load_slot(1 + i as u32, field, span)?;
-                parts.push(self.key_form(field, span)?);
-            }
-            self.concat_parts(&parts, Some(tag), p, len);
-            self.emit(I::End);
-        }
-        Ok((p, len))
+        self.record_parts(v, ty, span, Self::key_form)
     }
 
     /// The key form of the value on the stack, as (pointer, length) locals.
