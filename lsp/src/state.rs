@@ -32,7 +32,8 @@ pub struct Document {
 pub struct SnapshotFile {
     pub id: FileId,
     pub uri: Option<Uri>,
-    pub index: LineIndex,
+    /// Shared: library files keep theirs across snapshots.
+    pub index: Arc<LineIndex>,
     /// The version of the open document, for user files.
     pub version: Option<i32>,
     /// Why the server's copy of this document is stale, if it is.
@@ -80,13 +81,26 @@ pub struct State {
     pub generation: u64,
     snapshot: Option<Arc<Snapshot>>,
     library_dir: Option<Option<PathBuf>>,
+    /// The line index of each library module, built once.
+    library_index: Option<Arc<BTreeMap<FileId, Arc<LineIndex>>>>,
+}
+
+/// The line index of each standard library module (the same text for the
+/// whole process).
+fn library_line_indexes() -> Arc<BTreeMap<FileId, Arc<LineIndex>>> {
+    let analysis = Analysis::new(Vec::new());
+    Arc::new(analysis.files().map(|f| (f.id, Arc::new(LineIndex::new(&f.text)))).collect())
 }
 
 impl State {
     /// Records a change: the next query rebuilds the snapshot.
     pub fn changed(&mut self) -> u64 {
         self.generation += 1;
-        self.snapshot = None;
+        if let Some(old) = self.snapshot.take() {
+            // Freeing a large file's trees and tables takes a while: not on
+            // the path from an edit to its diagnostics.
+            let _ = std::thread::Builder::new().name("writ-lsp-free".into()).spawn(move || drop(old));
+        }
         self.generation
     }
 
@@ -97,7 +111,8 @@ impl State {
         }
         let library_dir =
             self.library_dir.get_or_insert_with(|| write_library(&Analysis::new(Vec::new()))).clone();
-        let snapshot = Arc::new(build(&self.docs, library_dir.as_deref(), self.generation));
+        let library_index = self.library_index.get_or_insert_with(library_line_indexes).clone();
+        let snapshot = Arc::new(build(&self.docs, library_dir.as_deref(), &library_index, self.generation));
         self.snapshot = Some(snapshot.clone());
         snapshot
     }
@@ -130,7 +145,12 @@ fn write_library(analysis: &Analysis) -> Option<PathBuf> {
     Some(dir)
 }
 
-fn build(docs: &BTreeMap<Uri, Document>, library_dir: Option<&Path>, generation: u64) -> Snapshot {
+fn build(
+    docs: &BTreeMap<Uri, Document>,
+    library_dir: Option<&Path>,
+    library_index: &BTreeMap<FileId, Arc<LineIndex>>,
+    generation: u64,
+) -> Snapshot {
     let is_library_doc = |uri: &Uri| {
         let (Some(dir), Some(path)) = (library_dir, uri.to_file_path()) else { return false };
         path.starts_with(dir)
@@ -148,7 +168,11 @@ fn build(docs: &BTreeMap<Uri, Document>, library_dir: Option<&Path>, generation:
                 (library_dir.and_then(|dir| Uri::from_file_path(library_path(dir, &file.module))), None, None)
             }
         };
-        files.push(SnapshotFile { id: file.id, uri, index: LineIndex::new(&file.text), version, lost });
+        let index = match library_index.get(&file.id) {
+            Some(shared) if file.is_library => shared.clone(),
+            _ => Arc::new(LineIndex::new(&file.text)),
+        };
+        files.push(SnapshotFile { id: file.id, uri, index, version, lost });
     }
     let library_docs = docs
         .keys()
