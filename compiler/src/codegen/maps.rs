@@ -44,7 +44,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     /// Scans the map for the first entry whose key form is not below the
     /// given one. Leaves in locals: its index (the count if none) and
     /// whether it is equal.
-    fn map_position(&mut self, map: u32, kf: u32, kf_len: u32) -> (u32, u32) {
+    fn map_position(&mut self, map: u32, kf: u32, kf_len: u32) -> Result<(u32, u32), Diagnostic> {
         let (count, i, found, entry) = (
             self.temp(ValType::I32),
             self.temp(ValType::I32),
@@ -62,8 +62,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             f.below(i, count);
             Ok(())
         };
-        // Unreachable errors: the scan only emits instructions.
-        let _ = self.while_loop(scan, |f, labels| {
+        self.while_loop(scan, |f, labels| {
             f.entry_address(map, i);
             f.emit(I::LocalTee(entry));
             f.emit(I::I32Load(mem(0, 0)));
@@ -78,7 +77,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             f.emit(I::BrIf(f.depth() - labels.break_depth));
             f.increment(i);
             Ok(())
-        });
+        })?;
         // found: 1 when the key forms are equal (the comparison gave 0 and
         // the scan stopped before the end).
         let equal = self.temp(ValType::I32);
@@ -89,7 +88,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.emit(I::I32Eqz);
         self.emit(I::I32And);
         self.emit(I::LocalSet(equal));
-        (i, equal)
+        Ok((i, equal))
     }
 
     /// Evaluates `key` and returns locals with its value and key form.
@@ -124,7 +123,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         }
         let key = key.ok_or_else(|| unsupported(span, "this map operation"))?;
         let (_, kf, kf_len) = self.map_key_value(key, key_ty)?;
-        let (i, equal) = self.map_position(map, kf, kf_len);
+        let (i, equal) = self.map_position(map, kf, kf_len)?;
         match method {
             "contains" => self.emit(I::LocalGet(equal)),
             "get" => {
@@ -163,7 +162,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         let map = self.temp(ValType::I32);
         self.emit(I::LocalSet(map));
         let (key_value, kf, kf_len) = self.map_key_value(key, key_ty)?;
-        let (i, equal) = self.map_position(map, kf, kf_len);
+        let (i, equal) = self.map_position(map, kf, kf_len)?;
         let [count, new_count, block, entry] = [0; 4].map(|_| self.temp(ValType::I32));
         // A replaced key keeps the count; a new one adds an entry.
         self.emit(I::LocalGet(map));
@@ -221,7 +220,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         let map = self.temp(ValType::I32);
         self.emit(I::LocalSet(map));
         let (_, kf, kf_len) = self.map_key_value(key, key_ty)?;
-        let (i, equal) = self.map_position(map, kf, kf_len);
+        let (i, equal) = self.map_position(map, kf, kf_len)?;
         let [count, block, after, rest] = [0; 4].map(|_| self.temp(ValType::I32));
         self.emit(I::LocalGet(equal));
         self.emit(I::If(BlockType::Result(ValType::I32)));
