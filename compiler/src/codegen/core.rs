@@ -515,11 +515,13 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     /// before each pass and leaves an `i32` (non-zero: leave the loop). The
     /// body gets the depths that `break` (out of the loop) and `continue`
     /// (back to the test) branch to.
-    pub fn while_loop(
+    /// Generic over the error, so the runtime helpers (which cannot fail)
+    /// use it with `Infallible`.
+    pub fn while_loop<E>(
         &mut self,
-        exit: impl FnOnce(&mut Self) -> Out,
-        body: impl FnOnce(&mut Self, LoopLabels) -> Out,
-    ) -> Out {
+        exit: impl FnOnce(&mut Self) -> Result<(), E>,
+        body: impl FnOnce(&mut Self, LoopLabels) -> Result<(), E>,
+    ) -> Result<(), E> {
         self.emit(I::Block(BlockType::Empty));
         let break_depth = self.depth();
         self.emit(I::Loop(BlockType::Empty));

@@ -5,6 +5,8 @@
 //! Invariant: helpers never read memory they did not allocate or receive,
 //! and out-of-memory ends the call with `ResourceLimit`, never a wrap.
 
+use std::convert::Infallible;
+
 use wasm_encoder::{BlockType, Instruction as I, ValType};
 use writ_abi::host::{self, AbortCode};
 
@@ -117,29 +119,29 @@ pub(super) fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
             // (a, b, len) -> 1 if the bytes are equal.
             f.params = vec![ValType::I32, ValType::I32, ValType::I32];
             let i = f.temp(ValType::I32);
-            f.emit(I::Block(BlockType::Empty));
-            f.emit(I::Loop(BlockType::Empty));
-            f.emit(I::LocalGet(i));
-            f.emit(I::LocalGet(2));
-            f.emit(I::I32GeU);
-            f.emit(I::BrIf(1));
-            f.emit(I::LocalGet(0));
-            f.emit(I::LocalGet(i));
-            f.emit(I::I32Add);
-            f.emit(I::I32Load8U(mem(0, 0)));
-            f.emit(I::LocalGet(1));
-            f.emit(I::LocalGet(i));
-            f.emit(I::I32Add);
-            f.emit(I::I32Load8U(mem(0, 0)));
-            f.emit(I::I32Ne);
-            f.emit(I::If(BlockType::Empty));
-            f.emit(I::I32Const(0));
-            f.emit(I::Return);
-            f.emit(I::End);
-            f.advance(i, 1);
-            f.emit(I::Br(0));
-            f.emit(I::End);
-            f.emit(I::End);
+            let Ok(()) = f.while_loop::<Infallible>(
+                |f| {
+                    f.below(i, 2);
+                    Ok(())
+                },
+                |f, _| {
+                    f.emit(I::LocalGet(0));
+                    f.emit(I::LocalGet(i));
+                    f.emit(I::I32Add);
+                    f.emit(I::I32Load8U(mem(0, 0)));
+                    f.emit(I::LocalGet(1));
+                    f.emit(I::LocalGet(i));
+                    f.emit(I::I32Add);
+                    f.emit(I::I32Load8U(mem(0, 0)));
+                    f.emit(I::I32Ne);
+                    f.emit(I::If(BlockType::Empty));
+                    f.emit(I::I32Const(0));
+                    f.emit(I::Return);
+                    f.emit(I::End);
+                    f.increment(i);
+                    Ok(())
+                },
+            );
             f.emit(I::I32Const(1));
             vec![ValType::I32]
         }
@@ -952,22 +954,22 @@ fn bytes_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
             length_of(f, 0);
             f.emit(I::LocalSet(n));
             // Count the zero bytes.
-            f.emit(I::Block(BlockType::Empty));
-            f.emit(I::Loop(BlockType::Empty));
-            f.emit(I::LocalGet(i));
-            f.emit(I::LocalGet(n));
-            f.emit(I::I32GeU);
-            f.emit(I::BrIf(1));
-            offset(f, 0, i);
-            f.emit(I::I32Load8U(mem(4, 0)));
-            f.emit(I::I32Eqz);
-            f.emit(I::LocalGet(extra));
-            f.emit(I::I32Add);
-            f.emit(I::LocalSet(extra));
-            f.advance(i, 1);
-            f.emit(I::Br(0));
-            f.emit(I::End);
-            f.emit(I::End);
+            let Ok(()) = f.while_loop::<Infallible>(
+                |f| {
+                    f.below(i, n);
+                    Ok(())
+                },
+                |f, _| {
+                    offset(f, 0, i);
+                    f.emit(I::I32Load8U(mem(4, 0)));
+                    f.emit(I::I32Eqz);
+                    f.emit(I::LocalGet(extra));
+                    f.emit(I::I32Add);
+                    f.emit(I::LocalSet(extra));
+                    f.increment(i);
+                    Ok(())
+                },
+            );
             // Allocate and write.
             f.emit(I::LocalGet(n));
             f.emit(I::LocalGet(extra));
@@ -988,31 +990,31 @@ fn bytes_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
             f.emit(I::LocalSet(w));
             f.emit(I::I32Const(0));
             f.emit(I::LocalSet(i));
-            f.emit(I::Block(BlockType::Empty));
-            f.emit(I::Loop(BlockType::Empty));
-            f.emit(I::LocalGet(i));
-            f.emit(I::LocalGet(n));
-            f.emit(I::I32GeU);
-            f.emit(I::BrIf(1));
-            offset(f, 0, i);
-            f.emit(I::I32Load8U(mem(4, 0)));
-            f.emit(I::LocalSet(b));
-            f.emit(I::LocalGet(w));
-            f.emit(I::LocalGet(b));
-            f.emit(I::I32Store8(mem(0, 0)));
-            f.advance(w, 1);
-            f.emit(I::LocalGet(b));
-            f.emit(I::I32Eqz);
-            f.emit(I::If(BlockType::Empty));
-            f.emit(I::LocalGet(w));
-            f.emit(I::I32Const(0xFF));
-            f.emit(I::I32Store8(mem(0, 0)));
-            f.advance(w, 1);
-            f.emit(I::End);
-            f.advance(i, 1);
-            f.emit(I::Br(0));
-            f.emit(I::End);
-            f.emit(I::End);
+            let Ok(()) = f.while_loop::<Infallible>(
+                |f| {
+                    f.below(i, n);
+                    Ok(())
+                },
+                |f, _| {
+                    offset(f, 0, i);
+                    f.emit(I::I32Load8U(mem(4, 0)));
+                    f.emit(I::LocalSet(b));
+                    f.emit(I::LocalGet(w));
+                    f.emit(I::LocalGet(b));
+                    f.emit(I::I32Store8(mem(0, 0)));
+                    f.advance(w, 1);
+                    f.emit(I::LocalGet(b));
+                    f.emit(I::I32Eqz);
+                    f.emit(I::If(BlockType::Empty));
+                    f.emit(I::LocalGet(w));
+                    f.emit(I::I32Const(0xFF));
+                    f.emit(I::I32Store8(mem(0, 0)));
+                    f.advance(w, 1);
+                    f.emit(I::End);
+                    f.increment(i);
+                    Ok(())
+                },
+            );
             f.emit(I::LocalGet(w));
             f.emit(I::I32Const(0));
             f.emit(I::I32Store16(mem(0, 0)));
@@ -1055,39 +1057,41 @@ fn bytes_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
             f.emit(I::LocalSet(na));
             length_of(f, 1);
             f.emit(I::LocalSet(nb));
-            f.emit(I::Block(BlockType::Empty));
-            f.emit(I::Loop(BlockType::Empty));
-            f.emit(I::LocalGet(i));
-            f.emit(I::LocalGet(na));
-            f.emit(I::I32GeU);
-            f.emit(I::LocalGet(i));
-            f.emit(I::LocalGet(nb));
-            f.emit(I::I32GeU);
-            f.emit(I::I32Or);
-            f.emit(I::BrIf(1));
-            offset(f, 0, i);
-            f.emit(I::I32Load8U(mem(4, 0)));
-            f.emit(I::LocalSet(ca));
-            offset(f, 1, i);
-            f.emit(I::I32Load8U(mem(4, 0)));
-            f.emit(I::LocalSet(cb));
-            f.emit(I::LocalGet(ca));
-            f.emit(I::LocalGet(cb));
-            f.emit(I::I32Ne);
-            f.emit(I::If(BlockType::Empty));
-            f.emit(I::LocalGet(ca));
-            f.emit(I::LocalGet(cb));
-            f.emit(I::I32GtU);
-            f.emit(I::LocalGet(ca));
-            f.emit(I::LocalGet(cb));
-            f.emit(I::I32LtU);
-            f.emit(I::I32Sub);
-            f.emit(I::Return);
-            f.emit(I::End);
-            f.advance(i, 1);
-            f.emit(I::Br(0));
-            f.emit(I::End);
-            f.emit(I::End);
+            let Ok(()) = f.while_loop::<Infallible>(
+                |f| {
+                    f.emit(I::LocalGet(i));
+                    f.emit(I::LocalGet(na));
+                    f.emit(I::I32GeU);
+                    f.emit(I::LocalGet(i));
+                    f.emit(I::LocalGet(nb));
+                    f.emit(I::I32GeU);
+                    f.emit(I::I32Or);
+                    Ok(())
+                },
+                |f, _| {
+                    offset(f, 0, i);
+                    f.emit(I::I32Load8U(mem(4, 0)));
+                    f.emit(I::LocalSet(ca));
+                    offset(f, 1, i);
+                    f.emit(I::I32Load8U(mem(4, 0)));
+                    f.emit(I::LocalSet(cb));
+                    f.emit(I::LocalGet(ca));
+                    f.emit(I::LocalGet(cb));
+                    f.emit(I::I32Ne);
+                    f.emit(I::If(BlockType::Empty));
+                    f.emit(I::LocalGet(ca));
+                    f.emit(I::LocalGet(cb));
+                    f.emit(I::I32GtU);
+                    f.emit(I::LocalGet(ca));
+                    f.emit(I::LocalGet(cb));
+                    f.emit(I::I32LtU);
+                    f.emit(I::I32Sub);
+                    f.emit(I::Return);
+                    f.emit(I::End);
+                    f.increment(i);
+                    Ok(())
+                },
+            );
             f.emit(I::LocalGet(na));
             f.emit(I::LocalGet(nb));
             f.emit(I::I32GtU);
