@@ -14,20 +14,9 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
-if ! command -v emacs >/dev/null 2>&1; then
-    if [[ "${WRIT_EMACS_NO_INSTALL:-0}" == "1" ]]; then
-        echo "emacs is not installed" >&2
-        exit 1
-    fi
-    echo "installing emacs-nox and elpa-eglot with apt-get" >&2
-    apt-get update -qq && apt-get install -y -qq emacs-nox elpa-eglot >/dev/null
-fi
-
-if [[ -z "${WRIT_BIN:-}" ]]; then
-    (cd "$root" && cargo build -q -p writ-cli)
-    WRIT_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/writ"
-fi
-export WRIT_BIN
+# shellcheck source=scripts/editor-test-setup.sh
+source "$root/scripts/editor-test-setup.sh"
+editor_needs emacs WRIT_EMACS_NO_INSTALL emacs-nox elpa-eglot
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

@@ -13,20 +13,9 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
-if ! command -v nvim >/dev/null 2>&1; then
-    if [[ "${WRIT_NVIM_NO_INSTALL:-0}" == "1" ]]; then
-        echo "nvim is not installed" >&2
-        exit 1
-    fi
-    echo "installing neovim with apt-get" >&2
-    apt-get update -qq && apt-get install -y -qq neovim >/dev/null
-fi
-
-if [[ -z "${WRIT_BIN:-}" ]]; then
-    (cd "$root" && cargo build -q -p writ-cli)
-    WRIT_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/writ"
-fi
-export WRIT_BIN
+# shellcheck source=scripts/editor-test-setup.sh
+source "$root/scripts/editor-test-setup.sh"
+editor_needs nvim WRIT_NVIM_NO_INSTALL neovim
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
