@@ -13,6 +13,71 @@ use writ_abi::host::{self, AbortCode};
 use super::core::{Compiled, Ctx, HEAP, MEMORY_PAGES_MAX, Runtime, finish};
 use super::core::{FnCompiler, mem};
 
+/// Emits instructions written as in the WebAssembly text format, so a
+/// helper reads like the code it generates:
+/// `wasm!(f; local.get(a) i32.const(4) i32.add local.set(b))`. Operands
+/// are Rust expressions in parentheses (locals, constants, `mem(..)`,
+/// block types).
+macro_rules! wasm {
+    ($f:expr; $($rest:tt)*) => { wasm!(@$f; $($rest)*) };
+    (@$f:expr;) => {};
+    (@$f:expr; i32 . add $($rest:tt)*) => { $f.emit(I::I32Add); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . sub $($rest:tt)*) => { $f.emit(I::I32Sub); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . mul $($rest:tt)*) => { $f.emit(I::I32Mul); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . and $($rest:tt)*) => { $f.emit(I::I32And); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . or $($rest:tt)*) => { $f.emit(I::I32Or); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . shl $($rest:tt)*) => { $f.emit(I::I32Shl); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . shr_u $($rest:tt)*) => { $f.emit(I::I32ShrU); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . eq $($rest:tt)*) => { $f.emit(I::I32Eq); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . ne $($rest:tt)*) => { $f.emit(I::I32Ne); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . eqz $($rest:tt)*) => { $f.emit(I::I32Eqz); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . lt_u $($rest:tt)*) => { $f.emit(I::I32LtU); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . lt_s $($rest:tt)*) => { $f.emit(I::I32LtS); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . gt_u $($rest:tt)*) => { $f.emit(I::I32GtU); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . ge_u $($rest:tt)*) => { $f.emit(I::I32GeU); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . wrap_i64 $($rest:tt)*) => { $f.emit(I::I32WrapI64); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . add $($rest:tt)*) => { $f.emit(I::I64Add); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . sub $($rest:tt)*) => { $f.emit(I::I64Sub); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . mul $($rest:tt)*) => { $f.emit(I::I64Mul); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . and $($rest:tt)*) => { $f.emit(I::I64And); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . or $($rest:tt)*) => { $f.emit(I::I64Or); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . xor $($rest:tt)*) => { $f.emit(I::I64Xor); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . shl $($rest:tt)*) => { $f.emit(I::I64Shl); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . shr_u $($rest:tt)*) => { $f.emit(I::I64ShrU); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . eq $($rest:tt)*) => { $f.emit(I::I64Eq); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . ne $($rest:tt)*) => { $f.emit(I::I64Ne); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . eqz $($rest:tt)*) => { $f.emit(I::I64Eqz); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . lt_u $($rest:tt)*) => { $f.emit(I::I64LtU); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . lt_s $($rest:tt)*) => { $f.emit(I::I64LtS); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . gt_u $($rest:tt)*) => { $f.emit(I::I64GtU); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . ge_u $($rest:tt)*) => { $f.emit(I::I64GeU); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . extend_i32_u $($rest:tt)*) => { $f.emit(I::I64ExtendI32U); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . add128 $($rest:tt)*) => { $f.emit(I::I64Add128); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . sub128 $($rest:tt)*) => { $f.emit(I::I64Sub128); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . mul_wide_u $($rest:tt)*) => { $f.emit(I::I64MulWideU); wasm!(@$f; $($rest)*) };
+    (@$f:expr; else $($rest:tt)*) => { $f.emit(I::Else); wasm!(@$f; $($rest)*) };
+    (@$f:expr; end $($rest:tt)*) => { $f.emit(I::End); wasm!(@$f; $($rest)*) };
+    (@$f:expr; return $($rest:tt)*) => { $f.emit(I::Return); wasm!(@$f; $($rest)*) };
+    (@$f:expr; unreachable $($rest:tt)*) => { $f.emit(I::Unreachable); wasm!(@$f; $($rest)*) };
+    (@$f:expr; local . get($arg:expr) $($rest:tt)*) => { $f.emit(I::LocalGet($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; local . set($arg:expr) $($rest:tt)*) => { $f.emit(I::LocalSet($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; local . tee($arg:expr) $($rest:tt)*) => { $f.emit(I::LocalTee($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; global . get($arg:expr) $($rest:tt)*) => { $f.emit(I::GlobalGet($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; global . set($arg:expr) $($rest:tt)*) => { $f.emit(I::GlobalSet($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . const($arg:expr) $($rest:tt)*) => { $f.emit(I::I32Const($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . const($arg:expr) $($rest:tt)*) => { $f.emit(I::I64Const($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; if($arg:expr) $($rest:tt)*) => { $f.emit(I::If($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . load($arg:expr) $($rest:tt)*) => { $f.emit(I::I32Load($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . load8_u($arg:expr) $($rest:tt)*) => { $f.emit(I::I32Load8U($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . store($arg:expr) $($rest:tt)*) => { $f.emit(I::I32Store($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . store16($arg:expr) $($rest:tt)*) => { $f.emit(I::I32Store16($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . store8($arg:expr) $($rest:tt)*) => { $f.emit(I::I32Store8($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . load($arg:expr) $($rest:tt)*) => { $f.emit(I::I64Load($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . store($arg:expr) $($rest:tt)*) => { $f.emit(I::I64Store($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; memory . size($arg:expr) $($rest:tt)*) => { $f.emit(I::MemorySize($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; memory . grow($arg:expr) $($rest:tt)*) => { $f.emit(I::MemoryGrow($arg)); wasm!(@$f; $($rest)*) };
+}
+
 /// The body of a runtime helper.
 pub(super) fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
     let mut f = FnCompiler::new(ctx);
@@ -20,44 +85,24 @@ pub(super) fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
         Runtime::Alloc => {
             f.params = vec![ValType::I32];
             let (ptr, end) = (f.temp(ValType::I32), f.temp(ValType::I32));
-            f.emit(I::GlobalGet(HEAP));
-            f.emit(I::I32Const(7));
-            f.emit(I::I32Add);
-            f.emit(I::I32Const(-8));
-            f.emit(I::I32And);
-            f.emit(I::LocalTee(ptr));
-            f.emit(I::LocalGet(0));
-            f.emit(I::I32Add);
-            f.emit(I::LocalTee(end));
+            wasm!(f;
+                global.get(HEAP) i32.const(7) i32.add i32.const(-8) i32.and local.tee(ptr)
+                local.get(0) i32.add local.tee(end)
+            );
             // Past the memory this module may ever have (or wrapped): out of memory.
-            f.emit(I::I32Const((MEMORY_PAGES_MAX * 65536) as i32));
-            f.emit(I::I32GtU);
-            f.emit(I::LocalGet(end));
-            f.emit(I::LocalGet(ptr));
-            f.emit(I::I32LtU);
-            f.emit(I::I32Or);
+            wasm!(f;
+                i32.const((MEMORY_PAGES_MAX * 65536) as i32) i32.gt_u local.get(end) local.get(ptr) i32.lt_u i32.or
+            );
             f.abort_if(AbortCode::ResourceLimit);
-            f.emit(I::LocalGet(end));
-            f.emit(I::MemorySize(0));
-            f.emit(I::I32Const(16));
-            f.emit(I::I32Shl);
-            f.emit(I::I32GtU);
-            f.emit(I::If(BlockType::Empty));
-            f.emit(I::LocalGet(end));
-            f.emit(I::I32Const(65535));
-            f.emit(I::I32Add);
-            f.emit(I::I32Const(16));
-            f.emit(I::I32ShrU);
-            f.emit(I::MemorySize(0));
-            f.emit(I::I32Sub);
-            f.emit(I::MemoryGrow(0));
-            f.emit(I::I32Const(-1));
-            f.emit(I::I32Eq);
+            wasm!(f;
+                local.get(end) memory.size(0) i32.const(16) i32.shl i32.gt_u if(BlockType::Empty)
+                local.get(end) i32.const(65535) i32.add i32.const(16) i32.shr_u memory.size(0)
+                i32.sub memory.grow(0) i32.const(-1) i32.eq
+            );
             f.abort_if(AbortCode::ResourceLimit);
-            f.emit(I::End);
-            f.emit(I::LocalGet(end));
-            f.emit(I::GlobalSet(HEAP));
-            f.emit(I::LocalGet(ptr));
+            wasm!(f;
+                end local.get(end) global.set(HEAP) local.get(ptr)
+            );
             vec![ValType::I32]
         }
         Runtime::Reset => {
@@ -68,9 +113,9 @@ pub(super) fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
         }
         Runtime::Trap => {
             f.params = vec![ValType::I32];
-            f.emit(I::LocalGet(0));
-            f.emit(I::I32Const(0));
-            f.emit(I::I32Const(0));
+            wasm!(f;
+                local.get(0) i32.const(0) i32.const(0)
+            );
             f.call_host("abort");
             f.emit(I::Unreachable);
             vec![]
@@ -86,9 +131,9 @@ pub(super) fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
                 f.emit(I::I32Const(mask as i32));
                 f.emit(I::I32And);
             }
-            f.emit(I::I32Or);
-            f.emit(I::I32Or);
-            f.emit(I::I32Or);
+            wasm!(f;
+                i32.or i32.or i32.or
+            );
             vec![ValType::I32]
         }
         Runtime::Bswap64 => {
@@ -125,19 +170,11 @@ pub(super) fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
                     Ok(())
                 },
                 |f, _| {
-                    f.emit(I::LocalGet(0));
-                    f.emit(I::LocalGet(i));
-                    f.emit(I::I32Add);
-                    f.emit(I::I32Load8U(mem(0, 0)));
-                    f.emit(I::LocalGet(1));
-                    f.emit(I::LocalGet(i));
-                    f.emit(I::I32Add);
-                    f.emit(I::I32Load8U(mem(0, 0)));
-                    f.emit(I::I32Ne);
-                    f.emit(I::If(BlockType::Empty));
-                    f.emit(I::I32Const(0));
-                    f.emit(I::Return);
-                    f.emit(I::End);
+                    wasm!(f;
+                        local.get(0) local.get(i) i32.add i32.load8_u(mem(0, 0)) local.get(1) local.get(i)
+                        i32.add i32.load8_u(mem(0, 0)) i32.ne if(BlockType::Empty) i32.const(0) return
+                        end
+                    );
                     f.increment(i);
                     Ok(())
                 },
@@ -148,9 +185,9 @@ pub(super) fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
         Runtime::Copy => {
             // (dst, src, len)
             f.params = vec![ValType::I32, ValType::I32, ValType::I32];
-            f.emit(I::LocalGet(0));
-            f.emit(I::LocalGet(1));
-            f.emit(I::LocalGet(2));
+            wasm!(f;
+                local.get(0) local.get(1) local.get(2)
+            );
             f.emit(I::MemoryCopy { src_mem: 0, dst_mem: 0 });
             vec![]
         }
@@ -166,38 +203,25 @@ pub(super) fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
             // with twice the room (at least 4).
             f.params = vec![ValType::I32];
             let (count, room, grown) = (f.temp(ValType::I32), f.temp(ValType::I32), f.temp(ValType::I32));
-            f.emit(I::LocalGet(0));
-            f.emit(I::I32Load(mem(0, 0)));
-            f.emit(I::LocalTee(count));
-            f.emit(I::LocalGet(0));
-            f.emit(I::I32Load(mem(4, 0)));
-            f.emit(I::I32LtU);
-            f.emit(I::If(BlockType::Empty));
-            f.emit(I::LocalGet(0));
-            f.emit(I::Return);
-            f.emit(I::End);
+            wasm!(f;
+                local.get(0) i32.load(mem(0, 0)) local.tee(count) local.get(0) i32.load(mem(4, 0)) i32.lt_u
+                if(BlockType::Empty) local.get(0) return end
+            );
             // The count is bounded by memory (64 MiB / 8), so doubling and
             // the byte size below cannot wrap.
-            f.emit(I::LocalGet(count));
-            f.emit(I::I32Const(1));
-            f.emit(I::I32Shl);
-            f.emit(I::LocalTee(room));
-            f.emit(I::I32Const(4));
-            f.emit(I::I32LtU);
-            f.emit(I::If(BlockType::Empty));
-            f.emit(I::I32Const(4));
-            f.emit(I::LocalSet(room));
-            f.emit(I::End);
+            wasm!(f;
+                local.get(count) i32.const(1) i32.shl local.tee(room) i32.const(4) i32.lt_u
+                if(BlockType::Empty) i32.const(4) local.set(room) end
+            );
             f.list_bytes(room);
             f.call_rt(Runtime::Alloc);
             f.emit(I::LocalTee(grown));
             f.emit(I::LocalGet(0));
             f.list_bytes(count);
             f.call_rt(Runtime::Copy);
-            f.emit(I::LocalGet(grown));
-            f.emit(I::LocalGet(room));
-            f.emit(I::I32Store(mem(4, 0)));
-            f.emit(I::LocalGet(grown));
+            wasm!(f;
+                local.get(grown) local.get(room) i32.store(mem(4, 0)) local.get(grown)
+            );
             vec![ValType::I32]
         }
         Runtime::U128Add
@@ -220,18 +244,13 @@ pub(super) fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
             let key = f.temp(ValType::I32);
             f.emit(I::I32Const(25));
             f.call_rt(Runtime::Alloc);
-            f.emit(I::LocalTee(key));
-            f.emit(I::I32Const(i32::from(host::keys::ROLE)));
-            f.emit(I::I32Store8(mem(0, 0)));
-            f.emit(I::LocalGet(key));
-            f.emit(I::LocalGet(0));
+            wasm!(f;
+                local.tee(key) i32.const(i32::from(host::keys::ROLE)) i32.store8(mem(0, 0)) local.get(key) local.get(0)
+            );
             f.call_rt(Runtime::Bswap32);
-            f.emit(I::I32Store(mem(1, 0)));
-            f.emit(I::LocalGet(key));
-            f.emit(I::I32Const(5));
-            f.emit(I::I32Add);
-            f.emit(I::LocalGet(1));
-            f.emit(I::I32Const(20));
+            wasm!(f;
+                i32.store(mem(1, 0)) local.get(key) i32.const(5) i32.add local.get(1) i32.const(20)
+            );
             f.call_rt(Runtime::Copy);
             if r == Runtime::HasRole {
                 f.emit(I::LocalGet(key));
@@ -242,16 +261,13 @@ pub(super) fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
                 vec![ValType::I32]
             } else {
                 // Present: an empty value under the key; absent: no key.
-                f.emit(I::LocalGet(2));
-                f.emit(I::If(BlockType::Empty));
-                f.emit(I::LocalGet(key));
-                f.emit(I::I32Const(25));
-                f.emit(I::LocalGet(key));
-                f.emit(I::I32Const(0));
+                wasm!(f;
+                    local.get(2) if(BlockType::Empty) local.get(key) i32.const(25) local.get(key) i32.const(0)
+                );
                 f.call_host("storage_write");
-                f.emit(I::Else);
-                f.emit(I::LocalGet(key));
-                f.emit(I::I32Const(25));
+                wasm!(f;
+                    else local.get(key) i32.const(25)
+                );
                 f.call_host("storage_remove");
                 f.emit(I::End);
                 vec![]
@@ -310,10 +326,9 @@ fn decimal_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
                 hi(f, 0);
                 f.emit(I::LocalGet(h));
             }
-            f.emit(I::I64Xor);
-            f.emit(I::I64And);
-            f.emit(I::I64Const(0));
-            f.emit(I::I64LtS);
+            wasm!(f;
+                i64.xor i64.and i64.const(0) i64.lt_s
+            );
             f.abort_if(AbortCode::Overflow);
             fresh_128(f, l, h, out)
         }
@@ -350,46 +365,33 @@ fn decimal_mul(f: &mut FnCompiler<'_, '_>) -> Vec<ValType> {
     };
     // The operands' words and the result's sign.
     for (ptr, low, high) in [(0, a0, a1), (1, b0, b1)] {
-        f.emit(I::LocalGet(ptr));
-        f.emit(I::I64Load(mem(0, 0)));
-        f.emit(I::LocalSet(low));
-        f.emit(I::LocalGet(ptr));
-        f.emit(I::I64Load(mem(8, 0)));
-        f.emit(I::LocalSet(high));
+        wasm!(f;
+            local.get(ptr) i64.load(mem(0, 0)) local.set(low) local.get(ptr) i64.load(mem(8, 0)) local.set(high)
+        );
     }
-    f.emit(I::LocalGet(a1));
-    f.emit(I::LocalGet(b1));
-    f.emit(I::I64Xor);
-    f.emit(I::I64Const(0));
-    f.emit(I::I64LtS);
-    f.emit(I::LocalSet(negative));
+    wasm!(f;
+        local.get(a1) local.get(b1) i64.xor i64.const(0) i64.lt_s local.set(negative)
+    );
     // Magnitudes (i128::MIN's is 2^127, which fits unsigned).
     for (low, high) in [(a0, a1), (b0, b1)] {
-        f.emit(I::LocalGet(high));
-        f.emit(I::I64Const(0));
-        f.emit(I::I64LtS);
-        f.emit(I::If(BlockType::Empty));
-        f.emit(I::I64Const(0));
-        f.emit(I::I64Const(0));
-        f.emit(I::LocalGet(low));
-        f.emit(I::LocalGet(high));
-        f.emit(I::I64Sub128);
+        wasm!(f;
+            local.get(high) i64.const(0) i64.lt_s if(BlockType::Empty) i64.const(0) i64.const(0)
+            local.get(low) local.get(high) i64.sub128
+        );
         set_pair(f, low, high);
         f.emit(I::End);
     }
     // The 256-bit product p3:p2:p1:p0 from four 128-bit partial products.
     let product = |f: &mut FnCompiler<'_, '_>, u: u32, v: u32, low: u32, high: u32| {
-        f.emit(I::LocalGet(u));
-        f.emit(I::LocalGet(v));
-        f.emit(I::I64MulWideU);
+        wasm!(f;
+            local.get(u) local.get(v) i64.mul_wide_u
+        );
         set_pair(f, low, high);
     };
     let add_word = |f: &mut FnCompiler<'_, '_>, low: u32, high: u32, word: u32| {
-        f.emit(I::LocalGet(low));
-        f.emit(I::LocalGet(high));
-        f.emit(I::LocalGet(word));
-        f.emit(I::I64Const(0));
-        f.emit(I::I64Add128);
+        wasm!(f;
+            local.get(low) local.get(high) local.get(word) i64.const(0) i64.add128
+        );
         set_pair(f, low, high);
     };
     product(f, a0, b0, p0, m_lo);
@@ -408,29 +410,21 @@ fn decimal_mul(f: &mut FnCompiler<'_, '_>) -> Vec<ValType> {
     add_word(f, p2, p3, lo);
     add_word(f, p2, p3, m_hi);
     // The quotient fits 128 bits only if p3:p2 is below 10^18.
-    f.emit(I::LocalGet(p3));
-    f.emit(I::I64Const(0));
-    f.emit(I::I64Ne);
-    f.emit(I::LocalGet(p2));
-    f.emit(I::I64Const(1_000_000_000_000_000_000));
-    f.emit(I::I64GeU);
-    f.emit(I::I32Or);
+    wasm!(f;
+        local.get(p3) i64.const(0) i64.ne local.get(p2) i64.const(1_000_000_000_000_000_000) i64.ge_u
+        i32.or
+    );
     f.abort_if(AbortCode::Overflow);
     // Normalise: shift p2:p1:p0 left by 4 so the divisor's top bit is set.
     for (target, high, low) in [(n2, p2, p1), (n1, p1, p0)] {
-        f.emit(I::LocalGet(high));
-        f.emit(I::I64Const(4));
-        f.emit(I::I64Shl);
-        f.emit(I::LocalGet(low));
-        f.emit(I::I64Const(60));
-        f.emit(I::I64ShrU);
-        f.emit(I::I64Or);
-        f.emit(I::LocalSet(target));
+        wasm!(f;
+            local.get(high) i64.const(4) i64.shl local.get(low) i64.const(60) i64.shr_u
+            i64.or local.set(target)
+        );
     }
-    f.emit(I::LocalGet(p0));
-    f.emit(I::I64Const(4));
-    f.emit(I::I64Shl);
-    f.emit(I::LocalSet(n0));
+    wasm!(f;
+        local.get(p0) i64.const(4) i64.shl local.set(n0)
+    );
     // Two two-by-one divisions: n2:n1 -> q1 and r, then r:n0 -> q0 and r.
     let (divisor, recip) = (Word::Const(SCALE_NORMALISED), Word::Const(SCALE_RECIPROCAL));
     divide_2by1(f, n2, n1, q1, r, x, divisor, recip);
@@ -438,32 +432,17 @@ fn decimal_mul(f: &mut FnCompiler<'_, '_>) -> Vec<ValType> {
     // Half to even: the remainder (still shifted by 4) against half the
     // normalised divisor; a tie goes to the even quotient.
     let half = (SCALE_NORMALISED / 2) as i64;
-    f.emit(I::LocalGet(r));
-    f.emit(I::I64Const(half));
-    f.emit(I::I64GtU);
-    f.emit(I::LocalGet(r));
-    f.emit(I::I64Const(half));
-    f.emit(I::I64Eq);
-    f.emit(I::LocalGet(q0));
-    f.emit(I::I32WrapI64);
-    f.emit(I::I32And);
-    f.emit(I::I32Or);
-    f.emit(I::I64ExtendI32U);
-    f.emit(I::LocalSet(x));
-    f.emit(I::LocalGet(q0));
-    f.emit(I::LocalGet(q1));
-    f.emit(I::LocalGet(x));
-    f.emit(I::I64Const(0));
-    f.emit(I::I64Add128);
+    wasm!(f;
+        local.get(r) i64.const(half) i64.gt_u local.get(r) i64.const(half) i64.eq
+        local.get(q0) i32.wrap_i64 i32.and i32.or i64.extend_i32_u local.set(x)
+        local.get(q0) local.get(q1) local.get(x) i64.const(0) i64.add128
+    );
     set_pair(f, lo, hi);
     // Rounding up from 2^128 - 1 wraps to zero: too large.
-    f.emit(I::LocalGet(x));
-    f.emit(I::I32WrapI64);
-    f.emit(I::LocalGet(lo));
-    f.emit(I::LocalGet(hi));
-    f.emit(I::I64Or);
-    f.emit(I::I64Eqz);
-    f.emit(I::I32And);
+    wasm!(f;
+        local.get(x) i32.wrap_i64 local.get(lo) local.get(hi) i64.or i64.eqz
+        i32.and
+    );
     f.abort_if(AbortCode::Overflow);
     signed_result(f, lo, hi, [x, y], negative, out)
 }
@@ -502,51 +481,36 @@ fn divide_2by1(
 ) {
     // q:scratch = reciprocal * u1 + u1:u0
     reciprocal.push(f);
-    f.emit(I::LocalGet(u1));
-    f.emit(I::I64MulWideU);
-    f.emit(I::LocalGet(u0));
-    f.emit(I::LocalGet(u1));
-    f.emit(I::I64Add128);
-    f.emit(I::LocalSet(q));
-    f.emit(I::LocalSet(scratch));
+    wasm!(f;
+        local.get(u1) i64.mul_wide_u local.get(u0) local.get(u1) i64.add128 local.set(q)
+        local.set(scratch)
+    );
     // q += 1; r = u0 - q * divisor (both modulo 2^64).
-    f.emit(I::LocalGet(q));
-    f.emit(I::I64Const(1));
-    f.emit(I::I64Add);
-    f.emit(I::LocalSet(q));
-    f.emit(I::LocalGet(u0));
-    f.emit(I::LocalGet(q));
+    wasm!(f;
+        local.get(q) i64.const(1) i64.add local.set(q) local.get(u0) local.get(q)
+    );
     divisor.push(f);
-    f.emit(I::I64Mul);
-    f.emit(I::I64Sub);
-    f.emit(I::LocalSet(r));
+    wasm!(f;
+        i64.mul i64.sub local.set(r)
+    );
     // The estimate is at most one too large or one too small.
-    f.emit(I::LocalGet(r));
-    f.emit(I::LocalGet(scratch));
-    f.emit(I::I64GtU);
-    f.emit(I::If(BlockType::Empty));
-    f.emit(I::LocalGet(q));
-    f.emit(I::I64Const(1));
-    f.emit(I::I64Sub);
-    f.emit(I::LocalSet(q));
-    f.emit(I::LocalGet(r));
+    wasm!(f;
+        local.get(r) local.get(scratch) i64.gt_u if(BlockType::Empty) local.get(q) i64.const(1)
+        i64.sub local.set(q) local.get(r)
+    );
     divisor.push(f);
-    f.emit(I::I64Add);
-    f.emit(I::LocalSet(r));
-    f.emit(I::End);
-    f.emit(I::LocalGet(r));
+    wasm!(f;
+        i64.add local.set(r) end local.get(r)
+    );
     divisor.push(f);
-    f.emit(I::I64GeU);
-    f.emit(I::If(BlockType::Empty));
-    f.emit(I::LocalGet(q));
-    f.emit(I::I64Const(1));
-    f.emit(I::I64Add);
-    f.emit(I::LocalSet(q));
-    f.emit(I::LocalGet(r));
+    wasm!(f;
+        i64.ge_u if(BlockType::Empty) local.get(q) i64.const(1) i64.add local.set(q)
+        local.get(r)
+    );
     divisor.push(f);
-    f.emit(I::I64Sub);
-    f.emit(I::LocalSet(r));
-    f.emit(I::End);
+    wasm!(f;
+        i64.sub local.set(r) end
+    );
 }
 
 /// The reciprocal [`divide_2by1`] needs for a normalised divisor.
@@ -566,12 +530,9 @@ fn signed_result(
     out: u32,
 ) -> Vec<ValType> {
     let [lo, hi] = scratch;
-    f.emit(I::LocalGet(x));
-    f.emit(I::LocalSet(lo));
-    f.emit(I::LocalGet(y));
-    f.emit(I::LocalSet(hi));
-    f.emit(I::LocalGet(negative));
-    f.emit(I::If(BlockType::Empty));
+    wasm!(f;
+        local.get(x) local.set(lo) local.get(y) local.set(hi) local.get(negative) if(BlockType::Empty)
+    );
     negate_128(f, lo, hi);
     f.emit(I::End);
     wrong_sign(f, hi, negative, x, y);
@@ -583,28 +544,18 @@ fn signed_result(
 /// wrong sign for `negative`: outside the Decimal range (a magnitude of
 /// 2^127 is representable only when negative).
 fn wrong_sign(f: &mut FnCompiler<'_, '_>, hi: u32, negative: u32, x: u32, y: u32) {
-    f.emit(I::LocalGet(hi));
-    f.emit(I::I64Const(0));
-    f.emit(I::I64LtS);
-    f.emit(I::LocalGet(negative));
-    f.emit(I::I32Ne);
-    f.emit(I::LocalGet(x));
-    f.emit(I::LocalGet(y));
-    f.emit(I::I64Or);
-    f.emit(I::I64Const(0));
-    f.emit(I::I64Ne);
-    f.emit(I::I32And);
+    wasm!(f;
+        local.get(hi) i64.const(0) i64.lt_s local.get(negative) i32.ne local.get(x)
+        local.get(y) i64.or i64.const(0) i64.ne i32.and
+    );
 }
 
 /// Negates `lo:hi` in place (two's complement, 128 bits).
 fn negate_128(f: &mut FnCompiler<'_, '_>, lo: u32, hi: u32) {
-    f.emit(I::I64Const(0));
-    f.emit(I::I64Const(0));
-    f.emit(I::LocalGet(lo));
-    f.emit(I::LocalGet(hi));
-    f.emit(I::I64Sub128);
-    f.emit(I::LocalSet(hi));
-    f.emit(I::LocalSet(lo));
+    wasm!(f;
+        i64.const(0) i64.const(0) local.get(lo) local.get(hi) i64.sub128 local.set(hi)
+        local.set(lo)
+    );
 }
 
 /// `(src, places, mode) -> rounded`: `src` rounded to `places` fractional
@@ -633,34 +584,20 @@ fn decimal_round(f: &mut FnCompiler<'_, '_>) -> Vec<ValType> {
     let [q1, q0, r, x, y, half] = [(); 6].map(|_| wide());
     let (negative, entry, away, out) =
         (f.temp(ValType::I32), f.temp(ValType::I32), f.temp(ValType::I32), f.temp(ValType::I32));
-    f.emit(I::LocalGet(places));
-    f.emit(I::I32Const(18));
-    f.emit(I::I32GeU);
-    f.emit(I::If(BlockType::Empty));
-    f.emit(I::LocalGet(src));
-    f.emit(I::Return);
-    f.emit(I::End);
-    f.emit(I::LocalGet(places));
-    f.emit(I::I32Const(32));
-    f.emit(I::I32Mul);
-    f.emit(I::I32Const(at as i32));
-    f.emit(I::I32Add);
-    f.emit(I::LocalSet(entry));
+    wasm!(f;
+        local.get(places) i32.const(18) i32.ge_u if(BlockType::Empty) local.get(src) return
+        end local.get(places) i32.const(32) i32.mul i32.const(at as i32) i32.add
+        local.set(entry)
+    );
     for (offset, local) in [(0, unit), (8, normalised), (16, inverse), (24, shift)] {
-        f.emit(I::LocalGet(entry));
-        f.emit(I::I64Load(mem(offset, 0)));
-        f.emit(I::LocalSet(local));
+        wasm!(f;
+            local.get(entry) i64.load(mem(offset, 0)) local.set(local)
+        );
     }
-    f.emit(I::LocalGet(src));
-    f.emit(I::I64Load(mem(0, 0)));
-    f.emit(I::LocalSet(lo));
-    f.emit(I::LocalGet(src));
-    f.emit(I::I64Load(mem(8, 0)));
-    f.emit(I::LocalTee(hi));
-    f.emit(I::I64Const(0));
-    f.emit(I::I64LtS);
-    f.emit(I::LocalTee(negative));
-    f.emit(I::If(BlockType::Empty));
+    wasm!(f;
+        local.get(src) i64.load(mem(0, 0)) local.set(lo) local.get(src) i64.load(mem(8, 0)) local.tee(hi)
+        i64.const(0) i64.lt_s local.tee(negative) if(BlockType::Empty)
+    );
     negate_128(f, lo, hi);
     f.emit(I::End);
     // Normalise hi:lo by the unit's shift (4 to 60, never 0 or 64) into
@@ -671,10 +608,9 @@ fn decimal_round(f: &mut FnCompiler<'_, '_>) -> Vec<ValType> {
             f.emit(I::LocalGet(shift));
             f.emit(I::I64Shl);
         } else {
-            f.emit(I::I64Const(64));
-            f.emit(I::LocalGet(shift));
-            f.emit(I::I64Sub);
-            f.emit(I::I64ShrU);
+            wasm!(f;
+                i64.const(64) local.get(shift) i64.sub i64.shr_u
+            );
         }
     };
     shifted(f, hi, false);
@@ -689,20 +625,18 @@ fn decimal_round(f: &mut FnCompiler<'_, '_>) -> Vec<ValType> {
     divide_2by1(f, n2, n1, q1, r, x, divisor, recip);
     divide_2by1(f, r, n0, q0, r, x, divisor, recip);
     // The remainder (still shifted) against half the normalised unit.
-    f.emit(I::LocalGet(normalised));
-    f.emit(I::I64Const(1));
-    f.emit(I::I64ShrU);
-    f.emit(I::LocalSet(half));
+    wasm!(f;
+        local.get(normalised) i64.const(1) i64.shr_u local.set(half)
+    );
     // away = by mode: Down 0, Up 1, Floor negative, Ceiling !negative,
     // HalfUp r >= half, HalfDown r > half, HalfEven r > half or a tie
     // with an odd quotient; never with a zero remainder.
     f.emit(I::I32Const(0));
     f.emit(I::LocalSet(away));
     for index in 1..=6 {
-        f.emit(I::LocalGet(mode));
-        f.emit(I::I32Const(index));
-        f.emit(I::I32Eq);
-        f.emit(I::If(BlockType::Empty));
+        wasm!(f;
+            local.get(mode) i32.const(index) i32.eq if(BlockType::Empty)
+        );
         let above = |f: &mut FnCompiler<'_, '_>, or_equal: bool| {
             f.emit(I::LocalGet(r));
             f.emit(I::LocalGet(half));
@@ -719,55 +653,34 @@ fn decimal_round(f: &mut FnCompiler<'_, '_>) -> Vec<ValType> {
             5 => above(f, false),
             _ => {
                 above(f, false);
-                f.emit(I::LocalGet(r));
-                f.emit(I::LocalGet(half));
-                f.emit(I::I64Eq);
-                f.emit(I::LocalGet(q0));
-                f.emit(I::I32WrapI64);
-                f.emit(I::I32And);
-                f.emit(I::I32Or);
+                wasm!(f;
+                    local.get(r) local.get(half) i64.eq local.get(q0) i32.wrap_i64 i32.and
+                    i32.or
+                );
             }
         }
         f.emit(I::LocalSet(away));
         f.emit(I::End);
     }
-    f.emit(I::LocalGet(away));
-    f.emit(I::LocalGet(r));
-    f.emit(I::I64Const(0));
-    f.emit(I::I64Ne);
-    f.emit(I::I32And);
-    f.emit(I::I64ExtendI32U);
-    f.emit(I::LocalSet(x));
+    wasm!(f;
+        local.get(away) local.get(r) i64.const(0) i64.ne i32.and i64.extend_i32_u
+        local.set(x)
+    );
     // q1:q0 += away (the quotient is below 2^125: no carry out).
-    f.emit(I::LocalGet(q0));
-    f.emit(I::LocalGet(q1));
-    f.emit(I::LocalGet(x));
-    f.emit(I::I64Const(0));
-    f.emit(I::I64Add128);
-    f.emit(I::LocalSet(q1));
-    f.emit(I::LocalSet(q0));
+    wasm!(f;
+        local.get(q0) local.get(q1) local.get(x) i64.const(0) i64.add128 local.set(q1)
+        local.set(q0)
+    );
     // Magnitude y:x = q * unit, overflowing when it needs a third word.
-    f.emit(I::LocalGet(q0));
-    f.emit(I::LocalGet(unit));
-    f.emit(I::I64MulWideU);
-    f.emit(I::LocalSet(y));
-    f.emit(I::LocalSet(x));
-    f.emit(I::LocalGet(q1));
-    f.emit(I::LocalGet(unit));
-    f.emit(I::I64MulWideU);
-    f.emit(I::LocalSet(n2));
-    f.emit(I::LocalSet(n1));
+    wasm!(f;
+        local.get(q0) local.get(unit) i64.mul_wide_u local.set(y) local.set(x) local.get(q1)
+        local.get(unit) i64.mul_wide_u local.set(n2) local.set(n1)
+    );
     // y += n1, the carry and n2 must be zero.
-    f.emit(I::LocalGet(y));
-    f.emit(I::LocalGet(n2));
-    f.emit(I::LocalGet(n1));
-    f.emit(I::I64Const(0));
-    f.emit(I::I64Add128);
-    f.emit(I::LocalSet(n2));
-    f.emit(I::LocalSet(y));
-    f.emit(I::LocalGet(n2));
-    f.emit(I::I64Const(0));
-    f.emit(I::I64Ne);
+    wasm!(f;
+        local.get(y) local.get(n2) local.get(n1) i64.const(0) i64.add128 local.set(n2)
+        local.set(y) local.get(n2) i64.const(0) i64.ne
+    );
     f.abort_if(AbortCode::Overflow);
     signed_result(f, x, y, [lo, hi], negative, out)
 }
@@ -803,10 +716,9 @@ fn u128_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
                 // Borrow when a's low word is below b's.
                 word(f, 0, 0);
                 word(f, 1, 0);
-                f.emit(I::I64LtU);
-                f.emit(I::I64ExtendI32U);
-                f.emit(I::I64Sub);
-                f.emit(I::LocalSet(h));
+                wasm!(f;
+                    i64.lt_u i64.extend_i32_u i64.sub local.set(h)
+                );
             } else {
                 word(f, 0, 0);
                 word(f, 1, 0);
@@ -822,13 +734,10 @@ fn u128_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
                 f.emit(I::LocalGet(t));
                 f.emit(I::LocalGet(l));
                 word(f, 0, 0);
-                f.emit(I::I64LtU);
-                f.emit(I::I64ExtendI32U);
-                f.emit(I::I64Add);
-                f.emit(I::LocalTee(h));
-                f.emit(I::LocalGet(t));
-                f.emit(I::I64LtU);
-                f.emit(I::I32Or);
+                wasm!(f;
+                    i64.lt_u i64.extend_i32_u i64.add local.tee(h) local.get(t) i64.lt_u
+                    i32.or
+                );
                 f.abort_if(AbortCode::Overflow);
             }
             fresh_128(f, l, h, out)
@@ -844,13 +753,10 @@ fn u128_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
 fn fresh_128(f: &mut FnCompiler<'_, '_>, l: u32, h: u32, out: u32) -> Vec<ValType> {
     f.emit(I::I32Const(16));
     f.call_rt(Runtime::Alloc);
-    f.emit(I::LocalTee(out));
-    f.emit(I::LocalGet(l));
-    f.emit(I::I64Store(mem(0, 0)));
-    f.emit(I::LocalGet(out));
-    f.emit(I::LocalGet(h));
-    f.emit(I::I64Store(mem(8, 0)));
-    f.emit(I::LocalGet(out));
+    wasm!(f;
+        local.tee(out) local.get(l) i64.store(mem(0, 0)) local.get(out) local.get(h) i64.store(mem(8, 0))
+        local.get(out)
+    );
     vec![ValType::I32]
 }
 
@@ -871,10 +777,9 @@ fn cmp_128(f: &mut FnCompiler<'_, '_>, signed: bool) -> Vec<ValType> {
         }
         f.emit(I::I32Sub);
         if high {
-            f.emit(I::LocalTee(c));
-            f.emit(I::If(BlockType::Result(ValType::I32)));
-            f.emit(I::LocalGet(c));
-            f.emit(I::Else);
+            wasm!(f;
+                local.tee(c) if(BlockType::Result(ValType::I32)) local.get(c) else
+            );
         }
     }
     f.emit(I::End);
@@ -887,9 +792,9 @@ fn cmp_128(f: &mut FnCompiler<'_, '_>, signed: bool) -> Vec<ValType> {
 fn encode_128(f: &mut FnCompiler<'_, '_>, signed: bool) -> Vec<ValType> {
     f.params = vec![ValType::I32, ValType::I32];
     for (from, to) in [(8, 0), (0, 8)] {
-        f.emit(I::LocalGet(0));
-        f.emit(I::LocalGet(1));
-        f.emit(I::I64Load(mem(from, 0)));
+        wasm!(f;
+            local.get(0) local.get(1) i64.load(mem(from, 0))
+        );
         if signed && from == 8 {
             f.emit(I::I64Const(i64::MIN));
             f.emit(I::I64Xor);
@@ -931,9 +836,9 @@ fn length_of(f: &mut FnCompiler<'_, '_>, p: u32) {
 
 /// Pushes `local + offset`.
 fn offset(f: &mut FnCompiler<'_, '_>, local: u32, by: u32) {
-    f.emit(I::LocalGet(local));
-    f.emit(I::LocalGet(by));
-    f.emit(I::I32Add);
+    wasm!(f;
+        local.get(local) local.get(by) i32.add
+    );
 }
 
 /// Helpers for text and bytes, held as `u32 big-endian length ++ bytes`.
@@ -961,35 +866,23 @@ fn bytes_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
                 },
                 |f, _| {
                     offset(f, 0, i);
-                    f.emit(I::I32Load8U(mem(4, 0)));
-                    f.emit(I::I32Eqz);
-                    f.emit(I::LocalGet(extra));
-                    f.emit(I::I32Add);
-                    f.emit(I::LocalSet(extra));
+                    wasm!(f;
+                        i32.load8_u(mem(4, 0)) i32.eqz local.get(extra) i32.add local.set(extra)
+                    );
                     f.increment(i);
                     Ok(())
                 },
             );
             // Allocate and write.
-            f.emit(I::LocalGet(n));
-            f.emit(I::LocalGet(extra));
-            f.emit(I::I32Add);
-            f.emit(I::I32Const(6));
-            f.emit(I::I32Add);
+            wasm!(f;
+                local.get(n) local.get(extra) i32.add i32.const(6) i32.add
+            );
             f.call_rt(Runtime::Alloc);
-            f.emit(I::LocalTee(out));
-            f.emit(I::LocalGet(n));
-            f.emit(I::LocalGet(extra));
-            f.emit(I::I32Add);
-            f.emit(I::I32Const(2));
-            f.emit(I::I32Add);
-            f.emit(I::I32Store(mem(0, 0)));
-            f.emit(I::LocalGet(out));
-            f.emit(I::I32Const(4));
-            f.emit(I::I32Add);
-            f.emit(I::LocalSet(w));
-            f.emit(I::I32Const(0));
-            f.emit(I::LocalSet(i));
+            wasm!(f;
+                local.tee(out) local.get(n) local.get(extra) i32.add i32.const(2) i32.add
+                i32.store(mem(0, 0)) local.get(out) i32.const(4) i32.add local.set(w) i32.const(0)
+                local.set(i)
+            );
             let Ok(()) = f.while_loop::<Infallible>(
                 |f| {
                     f.below(i, n);
@@ -997,48 +890,32 @@ fn bytes_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
                 },
                 |f, _| {
                     offset(f, 0, i);
-                    f.emit(I::I32Load8U(mem(4, 0)));
-                    f.emit(I::LocalSet(b));
-                    f.emit(I::LocalGet(w));
-                    f.emit(I::LocalGet(b));
-                    f.emit(I::I32Store8(mem(0, 0)));
+                    wasm!(f;
+                        i32.load8_u(mem(4, 0)) local.set(b) local.get(w) local.get(b) i32.store8(mem(0, 0))
+                    );
                     f.advance(w, 1);
-                    f.emit(I::LocalGet(b));
-                    f.emit(I::I32Eqz);
-                    f.emit(I::If(BlockType::Empty));
-                    f.emit(I::LocalGet(w));
-                    f.emit(I::I32Const(0xFF));
-                    f.emit(I::I32Store8(mem(0, 0)));
+                    wasm!(f;
+                        local.get(b) i32.eqz if(BlockType::Empty) local.get(w) i32.const(0xFF) i32.store8(mem(0, 0))
+                    );
                     f.advance(w, 1);
                     f.emit(I::End);
                     f.increment(i);
                     Ok(())
                 },
             );
-            f.emit(I::LocalGet(w));
-            f.emit(I::I32Const(0));
-            f.emit(I::I32Store16(mem(0, 0)));
-            f.emit(I::LocalGet(out));
+            wasm!(f;
+                local.get(w) i32.const(0) i32.store16(mem(0, 0)) local.get(out)
+            );
             vec![ValType::I32]
         }
         Runtime::BytesEq => {
             // (a, b) -> 1 when lengths and bytes are equal.
             f.params = vec![ValType::I32, ValType::I32];
-            f.emit(I::LocalGet(0));
-            f.emit(I::I32Load(mem(0, 0)));
-            f.emit(I::LocalGet(1));
-            f.emit(I::I32Load(mem(0, 0)));
-            f.emit(I::I32Ne);
-            f.emit(I::If(BlockType::Empty));
-            f.emit(I::I32Const(0));
-            f.emit(I::Return);
-            f.emit(I::End);
-            f.emit(I::LocalGet(0));
-            f.emit(I::I32Const(4));
-            f.emit(I::I32Add);
-            f.emit(I::LocalGet(1));
-            f.emit(I::I32Const(4));
-            f.emit(I::I32Add);
+            wasm!(f;
+                local.get(0) i32.load(mem(0, 0)) local.get(1) i32.load(mem(0, 0)) i32.ne if(BlockType::Empty)
+                i32.const(0) return end local.get(0) i32.const(4) i32.add
+                local.get(1) i32.const(4) i32.add
+            );
             length_of(f, 0);
             f.call_rt(Runtime::MemEq);
             vec![ValType::I32]
@@ -1059,13 +936,10 @@ fn bytes_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
             f.emit(I::LocalSet(nb));
             let Ok(()) = f.while_loop::<Infallible>(
                 |f| {
-                    f.emit(I::LocalGet(i));
-                    f.emit(I::LocalGet(na));
-                    f.emit(I::I32GeU);
-                    f.emit(I::LocalGet(i));
-                    f.emit(I::LocalGet(nb));
-                    f.emit(I::I32GeU);
-                    f.emit(I::I32Or);
+                    wasm!(f;
+                        local.get(i) local.get(na) i32.ge_u local.get(i) local.get(nb) i32.ge_u
+                        i32.or
+                    );
                     Ok(())
                 },
                 |f, _| {
@@ -1073,32 +947,19 @@ fn bytes_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
                     f.emit(I::I32Load8U(mem(4, 0)));
                     f.emit(I::LocalSet(ca));
                     offset(f, 1, i);
-                    f.emit(I::I32Load8U(mem(4, 0)));
-                    f.emit(I::LocalSet(cb));
-                    f.emit(I::LocalGet(ca));
-                    f.emit(I::LocalGet(cb));
-                    f.emit(I::I32Ne);
-                    f.emit(I::If(BlockType::Empty));
-                    f.emit(I::LocalGet(ca));
-                    f.emit(I::LocalGet(cb));
-                    f.emit(I::I32GtU);
-                    f.emit(I::LocalGet(ca));
-                    f.emit(I::LocalGet(cb));
-                    f.emit(I::I32LtU);
-                    f.emit(I::I32Sub);
-                    f.emit(I::Return);
-                    f.emit(I::End);
+                    wasm!(f;
+                        i32.load8_u(mem(4, 0)) local.set(cb) local.get(ca) local.get(cb) i32.ne if(BlockType::Empty)
+                        local.get(ca) local.get(cb) i32.gt_u local.get(ca) local.get(cb) i32.lt_u
+                        i32.sub return end
+                    );
                     f.increment(i);
                     Ok(())
                 },
             );
-            f.emit(I::LocalGet(na));
-            f.emit(I::LocalGet(nb));
-            f.emit(I::I32GtU);
-            f.emit(I::LocalGet(na));
-            f.emit(I::LocalGet(nb));
-            f.emit(I::I32LtU);
-            f.emit(I::I32Sub);
+            wasm!(f;
+                local.get(na) local.get(nb) i32.gt_u local.get(na) local.get(nb) i32.lt_u
+                i32.sub
+            );
             vec![ValType::I32]
         }
         _ => {
@@ -1108,36 +969,23 @@ fn bytes_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
             length_of(f, 0);
             f.emit(I::LocalSet(na));
             length_of(f, 1);
-            f.emit(I::LocalSet(nb));
-            f.emit(I::LocalGet(na));
-            f.emit(I::LocalGet(nb));
-            f.emit(I::I32Add);
-            f.emit(I::I32Const(4));
-            f.emit(I::I32Add);
+            wasm!(f;
+                local.set(nb) local.get(na) local.get(nb) i32.add i32.const(4) i32.add
+            );
             f.call_rt(Runtime::Alloc);
-            f.emit(I::LocalTee(out));
-            f.emit(I::LocalGet(na));
-            f.emit(I::LocalGet(nb));
-            f.emit(I::I32Add);
+            wasm!(f;
+                local.tee(out) local.get(na) local.get(nb) i32.add
+            );
             f.call_rt(Runtime::Bswap32);
-            f.emit(I::I32Store(mem(0, 0)));
-            f.emit(I::LocalGet(out));
-            f.emit(I::I32Const(4));
-            f.emit(I::I32Add);
-            f.emit(I::LocalGet(0));
-            f.emit(I::I32Const(4));
-            f.emit(I::I32Add);
-            f.emit(I::LocalGet(na));
+            wasm!(f;
+                i32.store(mem(0, 0)) local.get(out) i32.const(4) i32.add local.get(0) i32.const(4)
+                i32.add local.get(na)
+            );
             f.call_rt(Runtime::Copy);
-            f.emit(I::LocalGet(out));
-            f.emit(I::I32Const(4));
-            f.emit(I::I32Add);
-            f.emit(I::LocalGet(na));
-            f.emit(I::I32Add);
-            f.emit(I::LocalGet(1));
-            f.emit(I::I32Const(4));
-            f.emit(I::I32Add);
-            f.emit(I::LocalGet(nb));
+            wasm!(f;
+                local.get(out) i32.const(4) i32.add local.get(na) i32.add local.get(1)
+                i32.const(4) i32.add local.get(nb)
+            );
             f.call_rt(Runtime::Copy);
             f.emit(I::LocalGet(out));
             vec![ValType::I32]
