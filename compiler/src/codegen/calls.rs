@@ -53,9 +53,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.emit(I::I32Eqz);
                 self.emit(I::If(BlockType::Empty));
                 let at = self.ctx.data(text.as_bytes());
-                self.emit(I::I32Const(AbortCode::Require as i32));
-                self.emit(I::I32Const(at as i32));
-                self.emit(I::I32Const(text.len() as i32));
+                wasm!(self;
+                    i32.const(AbortCode::Require as i32) i32.const(at as i32) i32.const(text.len() as i32)
+                );
                 self.call_host("abort");
                 self.emit(I::Unreachable);
                 self.emit(I::End);
@@ -122,9 +122,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.expr(a)?;
                 self.emit(I::LocalTee(x));
                 self.expr(b)?;
-                self.emit(I::LocalTee(y));
-                self.emit(I::LocalGet(x));
-                self.emit(I::LocalGet(y));
+                wasm!(self;
+                    local.tee(y) local.get(x) local.get(y)
+                );
                 self.compare(if name == "min" { BinOp::Lt } else { BinOp::Gt }, ty, span)?;
                 self.emit(I::Select);
             }
@@ -194,11 +194,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
 
     /// Pushes (pointer to the bytes, their length) of held bytes in `local`.
     fn bytes_args(&mut self, local: u32) {
-        self.emit(I::LocalGet(local));
-        self.emit(I::I32Const(4));
-        self.emit(I::I32Add);
-        self.emit(I::LocalGet(local));
-        self.emit(I::I32Load(mem(0, 0)));
+        wasm!(self;
+            local.get(local) i32.const(4) i32.add local.get(local) i32.load(mem(0, 0))
+        );
         self.call_rt(Runtime::Bswap32);
     }
 
@@ -329,9 +327,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.expr(receiver)?;
                 self.emit(I::I64Const(86_400));
                 self.emit(I::I64DivU);
-                self.emit(I::LocalTee(t));
-                self.emit(I::I64Const(i64::from(super::runtime::DAY_MAX)));
-                self.emit(I::I64GtU);
+                wasm!(self;
+                    local.tee(t) i64.const(i64::from(super::runtime::DAY_MAX)) i64.gt_u
+                );
                 self.abort_if(AbortCode::Conversion);
                 self.emit(I::LocalGet(t));
                 self.emit(I::I32WrapI64);
@@ -358,21 +356,16 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 // check after catches as long as no wrap occurs: check the
                 // operand first.
                 let n = self.temp(ValType::I64);
-                self.emit(I::LocalTee(n));
-                self.emit(I::I64Const(i64::from(i32::MIN)));
-                self.emit(I::I64LtS);
-                self.emit(I::LocalGet(n));
-                self.emit(I::I64Const(i64::from(i32::MAX)));
+                wasm!(self;
+                    local.tee(n) i64.const(i64::from(i32::MIN)) i64.lt_s local.get(n) i64.const(i64::from(i32::MAX))
+                );
                 self.emit(I::I64GtS);
                 self.emit(I::I32Or);
                 self.abort_if(AbortCode::Overflow);
-                self.emit(I::LocalGet(n));
-                self.emit(I::I64Add);
-                self.emit(I::LocalTee(t));
-                self.emit(I::I64Const(i64::from(super::runtime::DAY_MIN)));
-                self.emit(I::I64LtS);
-                self.emit(I::LocalGet(t));
-                self.emit(I::I64Const(i64::from(super::runtime::DAY_MAX)));
+                wasm!(self;
+                    local.get(n) i64.add local.tee(t) i64.const(i64::from(super::runtime::DAY_MIN)) i64.lt_s local.get(t)
+                    i64.const(i64::from(super::runtime::DAY_MAX))
+                );
                 self.emit(I::I64GtS);
                 self.emit(I::I32Or);
                 self.abort_if(AbortCode::Overflow);
@@ -391,12 +384,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.emit(I::LocalTee(out));
                 self.emit(I::I32Const(32));
                 self.call_rt(Runtime::Bswap32);
-                self.emit(I::I32Store(mem(0, 0)));
-                self.emit(I::LocalGet(out));
-                self.emit(I::I32Const(4));
-                self.emit(I::I32Add);
-                self.emit(I::LocalGet(h));
-                self.emit(I::I32Const(32));
+                wasm!(self;
+                    i32.store(mem(0, 0)) local.get(out) i32.const(4) i32.add local.get(h) i32.const(32)
+                );
                 self.call_rt(Runtime::Copy);
                 self.emit(I::LocalGet(out));
                 return Ok(());
@@ -480,15 +470,13 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 let zero = self.decimal_zero();
                 self.emit(I::I32Const(zero as i32));
                 self.call_rt(Runtime::DecCmp);
-                self.emit(I::I32Const(0));
-                self.emit(I::I32LtS);
-                self.emit(I::If(BlockType::Result(ValType::I32)));
-                self.emit(I::I32Const(zero as i32));
-                self.emit(I::LocalGet(a));
+                wasm!(self;
+                    i32.const(0) i32.lt_s if(BlockType::Result(ValType::I32)) i32.const(zero as i32) local.get(a)
+                );
                 self.call_rt(Runtime::DecSub);
-                self.emit(I::Else);
-                self.emit(I::LocalGet(a));
-                self.emit(I::End);
+                wasm!(self;
+                    else local.get(a) end
+                );
             }
             _ => return Err(unsupported(span, &format!("the Decimal method `{}`", method.name))),
         }
@@ -527,14 +515,13 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             self.advance(at, 4);
         }
         for (ptr, len) in parts {
-            self.emit(I::LocalGet(at));
-            self.emit(I::LocalGet(ptr));
-            self.emit(I::LocalGet(len));
+            wasm!(self;
+                local.get(at) local.get(ptr) local.get(len)
+            );
             self.call_rt(Runtime::Copy);
-            self.emit(I::LocalGet(at));
-            self.emit(I::LocalGet(len));
-            self.emit(I::I32Add);
-            self.emit(I::LocalSet(at));
+            wasm!(self;
+                local.get(at) local.get(len) i32.add local.set(at)
+            );
         }
         let _ = span;
         Ok((p, total))
@@ -550,9 +537,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     pub(super) fn fail(&mut self, error: &Path, args: &[Expr], span: Span) -> Out {
         let index = self.record_index(error).ok_or_else(|| unsupported(span, "this `fail`"))?;
         let (p, len) = self.encode_fields(Some(index), args, span)?;
-        self.emit(I::I32Const(AbortCode::ContractError as i32));
-        self.emit(I::LocalGet(p));
-        self.emit(I::LocalGet(len));
+        wasm!(self;
+            i32.const(AbortCode::ContractError as i32) local.get(p) local.get(len)
+        );
         self.call_host("abort");
         self.emit(I::Unreachable);
         Ok(())
@@ -561,9 +548,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     pub(super) fn emit_event(&mut self, event: &Path, args: &[Expr], span: Span) -> Out {
         let index = self.record_index(event).ok_or_else(|| unsupported(span, "this `emit`"))?;
         let (p, len) = self.encode_fields(None, args, span)?;
-        self.emit(I::I32Const(index as i32));
-        self.emit(I::LocalGet(p));
-        self.emit(I::LocalGet(len));
+        wasm!(self;
+            i32.const(index as i32) local.get(p) local.get(len)
+        );
         self.call_host("emit");
         Ok(())
     }

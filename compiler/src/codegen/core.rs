@@ -23,6 +23,71 @@ use crate::types::{ConstId, ContractId, FnId, LocalId, Tables, Ty};
 
 type Out = Result<(), Diagnostic>;
 
+/// Emits instructions written as in the WebAssembly text format, so a
+/// helper reads like the code it generates:
+/// `wasm!(f; local.get(a) i32.const(4) i32.add local.set(b))`. Operands
+/// are Rust expressions in parentheses (locals, constants, `mem(..)`,
+/// block types).
+macro_rules! wasm {
+    ($f:expr; $($rest:tt)*) => { wasm!(@$f; $($rest)*) };
+    (@$f:expr;) => {};
+    (@$f:expr; i32 . add $($rest:tt)*) => { $f.emit(I::I32Add); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . sub $($rest:tt)*) => { $f.emit(I::I32Sub); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . mul $($rest:tt)*) => { $f.emit(I::I32Mul); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . and $($rest:tt)*) => { $f.emit(I::I32And); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . or $($rest:tt)*) => { $f.emit(I::I32Or); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . shl $($rest:tt)*) => { $f.emit(I::I32Shl); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . shr_u $($rest:tt)*) => { $f.emit(I::I32ShrU); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . eq $($rest:tt)*) => { $f.emit(I::I32Eq); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . ne $($rest:tt)*) => { $f.emit(I::I32Ne); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . eqz $($rest:tt)*) => { $f.emit(I::I32Eqz); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . lt_u $($rest:tt)*) => { $f.emit(I::I32LtU); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . lt_s $($rest:tt)*) => { $f.emit(I::I32LtS); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . gt_u $($rest:tt)*) => { $f.emit(I::I32GtU); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . ge_u $($rest:tt)*) => { $f.emit(I::I32GeU); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . wrap_i64 $($rest:tt)*) => { $f.emit(I::I32WrapI64); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . add $($rest:tt)*) => { $f.emit(I::I64Add); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . sub $($rest:tt)*) => { $f.emit(I::I64Sub); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . mul $($rest:tt)*) => { $f.emit(I::I64Mul); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . and $($rest:tt)*) => { $f.emit(I::I64And); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . or $($rest:tt)*) => { $f.emit(I::I64Or); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . xor $($rest:tt)*) => { $f.emit(I::I64Xor); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . shl $($rest:tt)*) => { $f.emit(I::I64Shl); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . shr_u $($rest:tt)*) => { $f.emit(I::I64ShrU); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . eq $($rest:tt)*) => { $f.emit(I::I64Eq); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . ne $($rest:tt)*) => { $f.emit(I::I64Ne); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . eqz $($rest:tt)*) => { $f.emit(I::I64Eqz); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . lt_u $($rest:tt)*) => { $f.emit(I::I64LtU); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . lt_s $($rest:tt)*) => { $f.emit(I::I64LtS); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . gt_u $($rest:tt)*) => { $f.emit(I::I64GtU); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . ge_u $($rest:tt)*) => { $f.emit(I::I64GeU); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . extend_i32_u $($rest:tt)*) => { $f.emit(I::I64ExtendI32U); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . add128 $($rest:tt)*) => { $f.emit(I::I64Add128); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . sub128 $($rest:tt)*) => { $f.emit(I::I64Sub128); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . mul_wide_u $($rest:tt)*) => { $f.emit(I::I64MulWideU); wasm!(@$f; $($rest)*) };
+    (@$f:expr; else $($rest:tt)*) => { $f.emit(I::Else); wasm!(@$f; $($rest)*) };
+    (@$f:expr; end $($rest:tt)*) => { $f.emit(I::End); wasm!(@$f; $($rest)*) };
+    (@$f:expr; return $($rest:tt)*) => { $f.emit(I::Return); wasm!(@$f; $($rest)*) };
+    (@$f:expr; unreachable $($rest:tt)*) => { $f.emit(I::Unreachable); wasm!(@$f; $($rest)*) };
+    (@$f:expr; local . get($arg:expr) $($rest:tt)*) => { $f.emit(I::LocalGet($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; local . set($arg:expr) $($rest:tt)*) => { $f.emit(I::LocalSet($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; local . tee($arg:expr) $($rest:tt)*) => { $f.emit(I::LocalTee($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; global . get($arg:expr) $($rest:tt)*) => { $f.emit(I::GlobalGet($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; global . set($arg:expr) $($rest:tt)*) => { $f.emit(I::GlobalSet($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . const($arg:expr) $($rest:tt)*) => { $f.emit(I::I32Const($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . const($arg:expr) $($rest:tt)*) => { $f.emit(I::I64Const($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; if($arg:expr) $($rest:tt)*) => { $f.emit(I::If($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . load($arg:expr) $($rest:tt)*) => { $f.emit(I::I32Load($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . load8_u($arg:expr) $($rest:tt)*) => { $f.emit(I::I32Load8U($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . store($arg:expr) $($rest:tt)*) => { $f.emit(I::I32Store($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . store16($arg:expr) $($rest:tt)*) => { $f.emit(I::I32Store16($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i32 . store8($arg:expr) $($rest:tt)*) => { $f.emit(I::I32Store8($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . load($arg:expr) $($rest:tt)*) => { $f.emit(I::I64Load($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; i64 . store($arg:expr) $($rest:tt)*) => { $f.emit(I::I64Store($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; memory . size($arg:expr) $($rest:tt)*) => { $f.emit(I::MemorySize($arg)); wasm!(@$f; $($rest)*) };
+    (@$f:expr; memory . grow($arg:expr) $($rest:tt)*) => { $f.emit(I::MemoryGrow($arg)); wasm!(@$f; $($rest)*) };
+}
+
 /// Where static data starts; the first bytes stay zero so that pointer 0
 /// never names real data (it is `None`).
 pub(super) const DATA_BASE: u32 = 16;

@@ -369,13 +369,13 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 // 0 - x, checked.
                 let t = self.temp(ValType::I64);
                 self.expr(operand)?;
-                self.emit(I::LocalTee(t));
-                self.emit(I::I64Const(i64::MIN));
-                self.emit(I::I64Eq);
+                wasm!(self;
+                    local.tee(t) i64.const(i64::MIN) i64.eq
+                );
                 self.abort_if(AbortCode::Overflow);
-                self.emit(I::I64Const(0));
-                self.emit(I::LocalGet(t));
-                self.emit(I::I64Sub);
+                wasm!(self;
+                    i64.const(0) local.get(t) i64.sub
+                );
                 Ok(())
             }
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, e.span),

@@ -29,32 +29,27 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     /// Pushes the size in bytes of a list block of `count` slots: the
     /// 8-byte header, then 8 bytes a slot.
     pub(super) fn list_bytes(&mut self, count: u32) {
-        self.emit(I::LocalGet(count));
-        self.emit(I::I32Const(8));
-        self.emit(I::I32Mul);
-        self.emit(I::I32Const(8));
-        self.emit(I::I32Add);
+        wasm!(self;
+            local.get(count) i32.const(8) i32.mul i32.const(8) i32.add
+        );
     }
 
     fn list_alloc(&mut self, count: u32) -> u32 {
         let block = self.temp(ValType::I32);
         self.list_bytes(count);
         self.call_rt(Runtime::Alloc);
-        self.emit(I::LocalTee(block));
-        self.emit(I::LocalGet(count));
-        self.emit(I::I32Store(mem(0, 0)));
+        wasm!(self;
+            local.tee(block) local.get(count) i32.store(mem(0, 0))
+        );
         block
     }
 
     /// Pushes the address of slot `index` (a local) of the list in `list`.
     fn slot_address(&mut self, list: u32, index: u32) {
-        self.emit(I::LocalGet(list));
-        self.emit(I::LocalGet(index));
-        self.emit(I::I32Const(8));
-        self.emit(I::I32Mul);
-        self.emit(I::I32Add);
-        self.emit(I::I32Const(8));
-        self.emit(I::I32Add);
+        wasm!(self;
+            local.get(list) local.get(index) i32.const(8) i32.mul i32.add i32.const(8)
+            i32.add
+        );
     }
 
     /// `[a, b, ...]`; `[]` is a shared empty list.
@@ -90,16 +85,14 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.expr(list)?;
         self.emit(I::LocalSet(l));
         self.expr(index)?;
-        self.emit(I::LocalTee(i));
-        self.emit(I::LocalGet(l));
-        self.emit(I::I32Load(mem(0, 0)));
-        self.emit(I::I64ExtendI32U);
-        self.emit(I::I64GeU);
+        wasm!(self;
+            local.tee(i) local.get(l) i32.load(mem(0, 0)) i64.extend_i32_u i64.ge_u
+        );
         self.abort_if(AbortCode::IndexOutOfRange);
         let i32_index = self.temp(ValType::I32);
-        self.emit(I::LocalGet(i));
-        self.emit(I::I32WrapI64);
-        self.emit(I::LocalSet(i32_index));
+        wasm!(self;
+            local.get(i) i32.wrap_i64 local.set(i32_index)
+        );
         let address = self.temp(ValType::I32);
         self.slot_address(l, i32_index);
         self.emit(I::LocalSet(address));
@@ -117,22 +110,14 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     /// returns (new list local, old count local).
     fn list_copy(&mut self, list: u32, extra: i32) -> (u32, u32) {
         let (old, count) = (self.temp(ValType::I32), self.temp(ValType::I32));
-        self.emit(I::LocalGet(list));
-        self.emit(I::I32Load(mem(0, 0)));
-        self.emit(I::LocalTee(old));
-        self.emit(I::I32Const(extra));
-        self.emit(I::I32Add);
-        self.emit(I::LocalSet(count));
+        wasm!(self;
+            local.get(list) i32.load(mem(0, 0)) local.tee(old) i32.const(extra) i32.add local.set(count)
+        );
         let block = self.list_alloc(count);
-        self.emit(I::LocalGet(block));
-        self.emit(I::I32Const(8));
-        self.emit(I::I32Add);
-        self.emit(I::LocalGet(list));
-        self.emit(I::I32Const(8));
-        self.emit(I::I32Add);
-        self.emit(I::LocalGet(old));
-        self.emit(I::I32Const(8));
-        self.emit(I::I32Mul);
+        wasm!(self;
+            local.get(block) i32.const(8) i32.add local.get(list) i32.const(8) i32.add
+            local.get(old) i32.const(8) i32.mul
+        );
         self.call_rt(Runtime::Copy);
         (block, old)
     }
@@ -164,18 +149,16 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.call_rt(Runtime::ListGrow);
         self.emit(I::LocalSet(list));
         let (count, address) = (self.temp(ValType::I32), self.temp(ValType::I32));
-        self.emit(I::LocalGet(list));
-        self.emit(I::I32Load(mem(0, 0)));
-        self.emit(I::LocalSet(count));
+        wasm!(self;
+            local.get(list) i32.load(mem(0, 0)) local.set(count)
+        );
         self.slot_address(list, count);
         self.emit(I::LocalSet(address));
         self.emit(I::LocalGet(v));
         self.store_slot(address, 0, elem, span)?;
-        self.emit(I::LocalGet(list));
-        self.emit(I::LocalGet(count));
-        self.emit(I::I32Const(1));
-        self.emit(I::I32Add);
-        self.emit(I::I32Store(mem(0, 0)));
+        wasm!(self;
+            local.get(list) local.get(count) i32.const(1) i32.add i32.store(mem(0, 0))
+        );
         Ok(())
     }
 
@@ -185,17 +168,15 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.emit(I::LocalSet(list));
         let i = self.temp(ValType::I64);
         self.expr(index)?;
-        self.emit(I::LocalTee(i));
-        self.emit(I::LocalGet(list));
-        self.emit(I::I32Load(mem(0, 0)));
-        self.emit(I::I64ExtendI32U);
-        self.emit(I::I64GeU);
+        wasm!(self;
+            local.tee(i) local.get(list) i32.load(mem(0, 0)) i64.extend_i32_u i64.ge_u
+        );
         self.abort_if(AbortCode::IndexOutOfRange);
         let (block, _) = self.list_copy(list, 0);
         let (i32_index, address) = (self.temp(ValType::I32), self.temp(ValType::I32));
-        self.emit(I::LocalGet(i));
-        self.emit(I::I32WrapI64);
-        self.emit(I::LocalSet(i32_index));
+        wasm!(self;
+            local.get(i) i32.wrap_i64 local.set(i32_index)
+        );
         self.slot_address(block, i32_index);
         self.emit(I::LocalSet(address));
         self.emit(I::LocalGet(value_local));
@@ -221,9 +202,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.emit(I::I32Const(0));
         self.emit(I::LocalSet(i));
         self.expr(list)?;
-        self.emit(I::LocalTee(l));
-        self.emit(I::I32Load(mem(0, 0)));
-        self.emit(I::LocalSet(count));
+        wasm!(self;
+            local.tee(l) i32.load(mem(0, 0)) local.set(count)
+        );
         self.while_loop(
             |f| {
                 f.below(i, count);
@@ -248,59 +229,40 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     /// Encodes the list in local `v`: a big-endian count, then each element.
     pub(super) fn encode_list(&mut self, v: u32, elem: &Ty, span: Span) -> Result<(u32, u32), Diagnostic> {
         let [count, pairs, i, total, p, at, e_ptr, e_len] = [0; 8].map(|_| self.temp(ValType::I32));
-        self.emit(I::LocalGet(v));
-        self.emit(I::I32Load(mem(0, 0)));
-        self.emit(I::LocalTee(count));
+        wasm!(self;
+            local.get(v) i32.load(mem(0, 0)) local.tee(count)
+        );
         // A table of (pointer, length) of each element's encoding.
         self.emit(I::I32Const(8));
         self.emit(I::I32Mul);
         self.call_rt(Runtime::Alloc);
-        self.emit(I::LocalSet(pairs));
-        self.emit(I::I32Const(4));
-        self.emit(I::LocalSet(total));
+        wasm!(self;
+            local.set(pairs) i32.const(4) local.set(total)
+        );
         self.counted_loop(i, count, |f, _| {
             let address = f.temp(ValType::I32);
             f.slot_address(v, i);
             f.emit(I::LocalTee(address));
             f.load_slot(0, elem, span)?;
             let (ep, el) = f.encode_value(elem, span)?;
-            f.emit(I::LocalGet(pairs));
-            f.emit(I::LocalGet(i));
-            f.emit(I::I32Const(8));
-            f.emit(I::I32Mul);
-            f.emit(I::I32Add);
-            f.emit(I::LocalTee(address));
-            f.emit(I::LocalGet(ep));
-            f.emit(I::I32Store(mem(0, 0)));
-            f.emit(I::LocalGet(address));
-            f.emit(I::LocalGet(el));
-            f.emit(I::I32Store(mem(4, 0)));
-            f.emit(I::LocalGet(total));
-            f.emit(I::LocalGet(el));
-            f.emit(I::I32Add);
-            f.emit(I::LocalSet(total));
+            wasm!(f;
+                local.get(pairs) local.get(i) i32.const(8) i32.mul i32.add local.tee(address)
+                local.get(ep) i32.store(mem(0, 0)) local.get(address) local.get(el) i32.store(mem(4, 0)) local.get(total)
+                local.get(el) i32.add local.set(total)
+            );
             Ok(())
         })?;
         self.alloc_counted(total, count, p, at);
         let j = self.temp(ValType::I32);
         self.counted_loop(j, count, |f, _| {
-            f.emit(I::LocalGet(pairs));
-            f.emit(I::LocalGet(j));
-            f.emit(I::I32Const(8));
-            f.emit(I::I32Mul);
-            f.emit(I::I32Add);
-            f.emit(I::LocalTee(e_ptr));
-            f.emit(I::I32Load(mem(4, 0)));
-            f.emit(I::LocalSet(e_len));
-            f.emit(I::LocalGet(at));
-            f.emit(I::LocalGet(e_ptr));
-            f.emit(I::I32Load(mem(0, 0)));
-            f.emit(I::LocalGet(e_len));
+            wasm!(f;
+                local.get(pairs) local.get(j) i32.const(8) i32.mul i32.add local.tee(e_ptr)
+                i32.load(mem(4, 0)) local.set(e_len) local.get(at) local.get(e_ptr) i32.load(mem(0, 0)) local.get(e_len)
+            );
             f.call_rt(Runtime::Copy);
-            f.emit(I::LocalGet(at));
-            f.emit(I::LocalGet(e_len));
-            f.emit(I::I32Add);
-            f.emit(I::LocalSet(at));
+            wasm!(f;
+                local.get(at) local.get(e_len) i32.add local.set(at)
+            );
             Ok(())
         })?;
         Ok((p, total))
@@ -325,10 +287,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             self.emit(I::LocalGet(b));
             self.emit(I::LocalSet(block));
         }
-        self.emit(I::LocalGet(ptr));
-        self.emit(I::I32Const(4));
-        self.emit(I::I32Add);
-        self.emit(I::LocalSet(cursor));
+        wasm!(self;
+            local.get(ptr) i32.const(4) i32.add local.set(cursor)
+        );
         self.counted_loop(i, count, |f, _| {
             if decode {
                 let address = f.temp(ValType::I32);
@@ -338,15 +299,15 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 f.store_slot(address, 0, elem, span)?;
             }
             f.encoded_len_at(cursor, elem, span)?;
-            f.emit(I::LocalGet(cursor));
-            f.emit(I::I32Add);
-            f.emit(I::LocalSet(cursor));
+            wasm!(f;
+                local.get(cursor) i32.add local.set(cursor)
+            );
             Ok(())
         })?;
         if !decode {
-            self.emit(I::LocalGet(cursor));
-            self.emit(I::LocalGet(ptr));
-            self.emit(I::I32Sub);
+            wasm!(self;
+                local.get(cursor) local.get(ptr) i32.sub
+            );
         }
         Ok(block)
     }

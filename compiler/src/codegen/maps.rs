@@ -32,13 +32,10 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
 
     /// Pushes the address of entry `index` (a local) of the map in `map`.
     fn entry_address(&mut self, map: u32, index: u32) {
-        self.emit(I::LocalGet(map));
-        self.emit(I::I32Const(8));
-        self.emit(I::I32Add);
-        self.emit(I::LocalGet(index));
-        self.emit(I::I32Const(ENTRY));
-        self.emit(I::I32Mul);
-        self.emit(I::I32Add);
+        wasm!(self;
+            local.get(map) i32.const(8) i32.add local.get(index) i32.const(ENTRY) i32.mul
+            i32.add
+        );
     }
 
     /// Scans the map for the first entry whose key form is not below the
@@ -53,23 +50,18 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         );
         // Locals keep their values between iterations of an enclosing
         // loop: the scan must start from zero every time.
-        self.emit(I::I32Const(0));
-        self.emit(I::LocalSet(i));
-        self.emit(I::LocalGet(map));
-        self.emit(I::I32Load(mem(0, 0)));
-        self.emit(I::LocalSet(count));
+        wasm!(self;
+            i32.const(0) local.set(i) local.get(map) i32.load(mem(0, 0)) local.set(count)
+        );
         let scan = |f: &mut Self| {
             f.below(i, count);
             Ok(())
         };
         self.while_loop(scan, |f, labels| {
             f.entry_address(map, i);
-            f.emit(I::LocalTee(entry));
-            f.emit(I::I32Load(mem(0, 0)));
-            f.emit(I::LocalGet(entry));
-            f.emit(I::I32Load(mem(4, 0)));
-            f.emit(I::LocalGet(kf));
-            f.emit(I::LocalGet(kf_len));
+            wasm!(f;
+                local.tee(entry) i32.load(mem(0, 0)) local.get(entry) i32.load(mem(4, 0)) local.get(kf) local.get(kf_len)
+            );
             f.call_rt(Runtime::MemCmp);
             f.emit(I::LocalTee(found));
             f.emit(I::I32Const(0));
@@ -81,13 +73,10 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         // found: 1 when the key forms are equal (the comparison gave 0 and
         // the scan stopped before the end).
         let equal = self.temp(ValType::I32);
-        self.emit(I::LocalGet(i));
-        self.emit(I::LocalGet(count));
-        self.emit(I::I32LtU);
-        self.emit(I::LocalGet(found));
-        self.emit(I::I32Eqz);
-        self.emit(I::I32And);
-        self.emit(I::LocalSet(equal));
+        wasm!(self;
+            local.get(i) local.get(count) i32.lt_u local.get(found) i32.eqz i32.and
+            local.set(equal)
+        );
         Ok((i, equal))
     }
 
@@ -116,9 +105,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.expr(receiver)?;
         self.emit(I::LocalSet(map));
         if method == "len" {
-            self.emit(I::LocalGet(map));
-            self.emit(I::I32Load(mem(0, 0)));
-            self.emit(I::I64ExtendI32U);
+            wasm!(self;
+                local.get(map) i32.load(mem(0, 0)) i64.extend_i32_u
+            );
             return Ok(());
         }
         let key = key.ok_or_else(|| unsupported(span, "this map operation"))?;
@@ -132,10 +121,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.entry_address(map, i);
                 self.load_slot(2, value_ty, span)?;
                 let (p, _) = self.encode_value(value_ty, span)?;
-                self.emit(I::LocalGet(p));
-                self.emit(I::Else);
-                self.emit(I::I32Const(0));
-                self.emit(I::End);
+                wasm!(self;
+                    local.get(p) else i32.const(0) end
+                );
             }
             _ => {
                 // m[k]
@@ -165,51 +153,35 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         let (i, equal) = self.map_position(map, kf, kf_len)?;
         let [count, new_count, block, entry] = [0; 4].map(|_| self.temp(ValType::I32));
         // A replaced key keeps the count; a new one adds an entry.
-        self.emit(I::LocalGet(map));
-        self.emit(I::I32Load(mem(0, 0)));
-        self.emit(I::LocalTee(count));
-        self.emit(I::LocalGet(count));
-        self.emit(I::I32Const(1));
-        self.emit(I::I32Add);
-        self.emit(I::LocalGet(equal));
+        wasm!(self;
+            local.get(map) i32.load(mem(0, 0)) local.tee(count) local.get(count) i32.const(1) i32.add
+            local.get(equal)
+        );
         self.emit(I::Select);
-        self.emit(I::LocalTee(new_count));
-        self.emit(I::I32Const(ENTRY));
-        self.emit(I::I32Mul);
-        self.emit(I::I32Const(8));
-        self.emit(I::I32Add);
+        wasm!(self;
+            local.tee(new_count) i32.const(ENTRY) i32.mul i32.const(8) i32.add
+        );
         self.call_rt(Runtime::Alloc);
-        self.emit(I::LocalTee(block));
-        self.emit(I::LocalGet(new_count));
-        self.emit(I::I32Store(mem(0, 0)));
+        wasm!(self;
+            local.tee(block) local.get(new_count) i32.store(mem(0, 0))
+        );
         // Entries before the position.
         self.copy_entries(block, 0, map, 0, i);
         // The new entry at the position.
         self.entry_address(block, i);
-        self.emit(I::LocalTee(entry));
-        self.emit(I::LocalGet(kf));
-        self.emit(I::I32Store(mem(0, 0)));
-        self.emit(I::LocalGet(entry));
-        self.emit(I::LocalGet(kf_len));
-        self.emit(I::I32Store(mem(4, 0)));
-        self.emit(I::LocalGet(key_value));
+        wasm!(self;
+            local.tee(entry) local.get(kf) i32.store(mem(0, 0)) local.get(entry) local.get(kf_len) i32.store(mem(4, 0))
+            local.get(key_value)
+        );
         self.store_slot(entry, 1, key_ty, span)?;
         self.emit(I::LocalGet(value_local));
         self.store_slot(entry, 2, value_ty, span)?;
         // Entries after it (skipping a replaced one).
         let (from, to, rest) = (self.temp(ValType::I32), self.temp(ValType::I32), self.temp(ValType::I32));
-        self.emit(I::LocalGet(i));
-        self.emit(I::LocalGet(equal));
-        self.emit(I::I32Add);
-        self.emit(I::LocalSet(from));
-        self.emit(I::LocalGet(i));
-        self.emit(I::I32Const(1));
-        self.emit(I::I32Add);
-        self.emit(I::LocalSet(to));
-        self.emit(I::LocalGet(count));
-        self.emit(I::LocalGet(from));
-        self.emit(I::I32Sub);
-        self.emit(I::LocalSet(rest));
+        wasm!(self;
+            local.get(i) local.get(equal) i32.add local.set(from) local.get(i) i32.const(1)
+            i32.add local.set(to) local.get(count) local.get(from) i32.sub local.set(rest)
+        );
         self.copy_entries_dyn(block, to, map, from, rest);
         self.emit(I::LocalGet(block));
         Ok(())
@@ -222,49 +194,32 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         let (_, kf, kf_len) = self.map_key_value(key, key_ty)?;
         let (i, equal) = self.map_position(map, kf, kf_len)?;
         let [count, block, after, rest] = [0; 4].map(|_| self.temp(ValType::I32));
-        self.emit(I::LocalGet(equal));
-        self.emit(I::If(BlockType::Result(ValType::I32)));
-        self.emit(I::LocalGet(map));
-        self.emit(I::I32Load(mem(0, 0)));
-        self.emit(I::I32Const(1));
-        self.emit(I::I32Sub);
-        self.emit(I::LocalTee(count));
-        self.emit(I::I32Const(ENTRY));
-        self.emit(I::I32Mul);
-        self.emit(I::I32Const(8));
-        self.emit(I::I32Add);
+        wasm!(self;
+            local.get(equal) if(BlockType::Result(ValType::I32)) local.get(map) i32.load(mem(0, 0)) i32.const(1) i32.sub
+            local.tee(count) i32.const(ENTRY) i32.mul i32.const(8) i32.add
+        );
         self.call_rt(Runtime::Alloc);
-        self.emit(I::LocalTee(block));
-        self.emit(I::LocalGet(count));
-        self.emit(I::I32Store(mem(0, 0)));
+        wasm!(self;
+            local.tee(block) local.get(count) i32.store(mem(0, 0))
+        );
         self.copy_entries(block, 0, map, 0, i);
-        self.emit(I::LocalGet(i));
-        self.emit(I::I32Const(1));
-        self.emit(I::I32Add);
-        self.emit(I::LocalSet(after));
-        self.emit(I::LocalGet(count));
-        self.emit(I::LocalGet(i));
-        self.emit(I::I32Sub);
-        self.emit(I::LocalSet(rest));
+        wasm!(self;
+            local.get(i) i32.const(1) i32.add local.set(after) local.get(count) local.get(i)
+            i32.sub local.set(rest)
+        );
         self.copy_entries_dyn(block, i, map, after, rest);
-        self.emit(I::LocalGet(block));
-        self.emit(I::Else);
-        self.emit(I::LocalGet(map));
-        self.emit(I::End);
+        wasm!(self;
+            local.get(block) else local.get(map) end
+        );
         Ok(())
     }
 
     /// Copies `count` (a local) entries from the start of `src` to the start of `dst`.
     fn copy_entries(&mut self, dst: u32, _dst_index: i32, src: u32, _src_index: i32, count: u32) {
-        self.emit(I::LocalGet(dst));
-        self.emit(I::I32Const(8));
-        self.emit(I::I32Add);
-        self.emit(I::LocalGet(src));
-        self.emit(I::I32Const(8));
-        self.emit(I::I32Add);
-        self.emit(I::LocalGet(count));
-        self.emit(I::I32Const(ENTRY));
-        self.emit(I::I32Mul);
+        wasm!(self;
+            local.get(dst) i32.const(8) i32.add local.get(src) i32.const(8) i32.add
+            local.get(count) i32.const(ENTRY) i32.mul
+        );
         self.call_rt(Runtime::Copy);
     }
 
@@ -272,9 +227,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     fn copy_entries_dyn(&mut self, dst: u32, to: u32, src: u32, from: u32, count: u32) {
         self.entry_address(dst, to);
         self.entry_address(src, from);
-        self.emit(I::LocalGet(count));
-        self.emit(I::I32Const(ENTRY));
-        self.emit(I::I32Mul);
+        wasm!(self;
+            local.get(count) i32.const(ENTRY) i32.mul
+        );
         self.call_rt(Runtime::Copy);
     }
 
@@ -297,9 +252,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.emit(I::I32Const(0));
         self.emit(I::LocalSet(i));
         self.expr(map_expr)?;
-        self.emit(I::LocalTee(map));
-        self.emit(I::I32Load(mem(0, 0)));
-        self.emit(I::LocalSet(count));
+        wasm!(self;
+            local.tee(map) i32.load(mem(0, 0)) local.set(count)
+        );
         self.while_loop(
             |f| {
                 f.below(i, count);
@@ -411,20 +366,18 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     fn storage_walk(&mut self, field: u32, each: impl FnOnce(&mut Self, u32, u32, u32) -> Out) -> Out {
         let [prefix, after, after_len, len, buf, key_len] = [0; 6].map(|_| self.temp(ValType::I32));
         let at = self.ctx.field_key(field);
-        self.emit(I::I32Const(at as i32));
-        self.emit(I::LocalSet(prefix));
-        self.emit(I::I32Const(-1));
-        self.emit(I::LocalSet(after_len));
+        wasm!(self;
+            i32.const(at as i32) local.set(prefix) i32.const(-1) local.set(after_len)
+        );
         self.while_loop(
             |f| {
-                f.emit(I::LocalGet(prefix));
-                f.emit(I::I32Const(5));
-                f.emit(I::LocalGet(after));
-                f.emit(I::LocalGet(after_len));
+                wasm!(f;
+                    local.get(prefix) i32.const(5) local.get(after) local.get(after_len)
+                );
                 f.call_host("storage_next");
-                f.emit(I::LocalTee(len));
-                f.emit(I::I32Const(-1));
-                f.emit(I::I32Eq);
+                wasm!(f;
+                    local.tee(len) i32.const(-1) i32.eq
+                );
                 Ok(())
             },
             |f, labels| {
@@ -437,11 +390,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 f.call_rt(Runtime::Bswap32);
                 f.emit(I::LocalTee(key_len));
                 // The next search starts after this key.
-                f.emit(I::LocalSet(after_len));
-                f.emit(I::LocalGet(buf));
-                f.emit(I::I32Const(4));
-                f.emit(I::I32Add);
-                f.emit(I::LocalSet(after));
+                wasm!(f;
+                    local.set(after_len) local.get(buf) i32.const(4) i32.add local.set(after)
+                );
                 each(f, buf, key_len, labels.break_depth)
             },
         )
@@ -452,40 +403,27 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     /// The map in local `v`: a big-endian count, then key forms and value encodings.
     pub(super) fn encode_map(&mut self, v: u32, value_ty: &Ty, span: Span) -> Result<(u32, u32), Diagnostic> {
         let [count, i, total, p, at, entry] = [0; 6].map(|_| self.temp(ValType::I32));
-        self.emit(I::LocalGet(v));
-        self.emit(I::I32Load(mem(0, 0)));
-        self.emit(I::LocalTee(count));
+        wasm!(self;
+            local.get(v) i32.load(mem(0, 0)) local.tee(count)
+        );
         // A table of (pointer, length) of each value's encoding.
         let pairs = self.temp(ValType::I32);
         self.emit(I::I32Const(8));
         self.emit(I::I32Mul);
         self.call_rt(Runtime::Alloc);
-        self.emit(I::LocalSet(pairs));
-        self.emit(I::I32Const(4));
-        self.emit(I::LocalSet(total));
+        wasm!(self;
+            local.set(pairs) i32.const(4) local.set(total)
+        );
         let cell = self.temp(ValType::I32);
         self.each_entry(v, count, i, entry, |f| {
             f.emit(I::LocalGet(entry));
             f.load_slot(2, value_ty, span)?;
             let (ep, el) = f.encode_value(value_ty, span)?;
-            f.emit(I::LocalGet(pairs));
-            f.emit(I::LocalGet(i));
-            f.emit(I::I32Const(8));
-            f.emit(I::I32Mul);
-            f.emit(I::I32Add);
-            f.emit(I::LocalTee(cell));
-            f.emit(I::LocalGet(ep));
-            f.emit(I::I32Store(mem(0, 0)));
-            f.emit(I::LocalGet(cell));
-            f.emit(I::LocalGet(el));
-            f.emit(I::I32Store(mem(4, 0)));
-            f.emit(I::LocalGet(total));
-            f.emit(I::LocalGet(el));
-            f.emit(I::I32Add);
-            f.emit(I::LocalGet(entry));
-            f.emit(I::I32Load(mem(4, 0)));
-            f.emit(I::I32Add);
-            f.emit(I::LocalSet(total));
+            wasm!(f;
+                local.get(pairs) local.get(i) i32.const(8) i32.mul i32.add local.tee(cell)
+                local.get(ep) i32.store(mem(0, 0)) local.get(cell) local.get(el) i32.store(mem(4, 0)) local.get(total)
+                local.get(el) i32.add local.get(entry) i32.load(mem(4, 0)) i32.add local.set(total)
+            );
             Ok(())
         })?;
         self.alloc_counted(total, count, p, at);
@@ -495,32 +433,23 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 let _ = len_of;
                 if ptr_offset.is_none() {
                     // The key form.
-                    f.emit(I::LocalGet(at));
-                    f.emit(I::LocalGet(entry));
-                    f.emit(I::I32Load(mem(0, 0)));
-                    f.emit(I::LocalGet(entry));
-                    f.emit(I::I32Load(mem(4, 0)));
+                    wasm!(f;
+                        local.get(at) local.get(entry) i32.load(mem(0, 0)) local.get(entry) i32.load(mem(4, 0))
+                    );
                     f.call_rt(Runtime::Copy);
-                    f.emit(I::LocalGet(at));
-                    f.emit(I::LocalGet(entry));
-                    f.emit(I::I32Load(mem(4, 0)));
+                    wasm!(f;
+                        local.get(at) local.get(entry) i32.load(mem(4, 0))
+                    );
                 } else {
                     // The value's encoding.
-                    f.emit(I::LocalGet(pairs));
-                    f.emit(I::LocalGet(j));
-                    f.emit(I::I32Const(8));
-                    f.emit(I::I32Mul);
-                    f.emit(I::I32Add);
-                    f.emit(I::LocalSet(cell));
-                    f.emit(I::LocalGet(at));
-                    f.emit(I::LocalGet(cell));
-                    f.emit(I::I32Load(mem(0, 0)));
-                    f.emit(I::LocalGet(cell));
-                    f.emit(I::I32Load(mem(4, 0)));
+                    wasm!(f;
+                        local.get(pairs) local.get(j) i32.const(8) i32.mul i32.add local.set(cell)
+                        local.get(at) local.get(cell) i32.load(mem(0, 0)) local.get(cell) i32.load(mem(4, 0))
+                    );
                     f.call_rt(Runtime::Copy);
-                    f.emit(I::LocalGet(at));
-                    f.emit(I::LocalGet(cell));
-                    f.emit(I::I32Load(mem(4, 0)));
+                    wasm!(f;
+                        local.get(at) local.get(cell) i32.load(mem(4, 0))
+                    );
                 }
                 f.emit(I::I32Add);
                 f.emit(I::LocalSet(at));
@@ -561,52 +490,45 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.call_rt(Runtime::Bswap32);
         self.emit(I::LocalSet(count));
         if decode {
-            self.emit(I::LocalGet(count));
-            self.emit(I::I32Const(ENTRY));
-            self.emit(I::I32Mul);
-            self.emit(I::I32Const(8));
-            self.emit(I::I32Add);
+            wasm!(self;
+                local.get(count) i32.const(ENTRY) i32.mul i32.const(8) i32.add
+            );
             self.call_rt(Runtime::Alloc);
-            self.emit(I::LocalTee(block));
-            self.emit(I::LocalGet(count));
-            self.emit(I::I32Store(mem(0, 0)));
+            wasm!(self;
+                local.tee(block) local.get(count) i32.store(mem(0, 0))
+            );
         }
-        self.emit(I::LocalGet(ptr));
-        self.emit(I::I32Const(4));
-        self.emit(I::I32Add);
-        self.emit(I::LocalSet(cursor));
+        wasm!(self;
+            local.get(ptr) i32.const(4) i32.add local.set(cursor)
+        );
         self.each_entry(block, count, i, entry, |f| {
             f.key_len_at(cursor, key_ty, span)?;
             f.emit(I::LocalSet(key_len));
             if decode {
                 // The key form stays where it is in the (immutable) input.
-                f.emit(I::LocalGet(entry));
-                f.emit(I::LocalGet(cursor));
-                f.emit(I::I32Store(mem(0, 0)));
-                f.emit(I::LocalGet(entry));
-                f.emit(I::LocalGet(key_len));
-                f.emit(I::I32Store(mem(4, 0)));
+                wasm!(f;
+                    local.get(entry) local.get(cursor) i32.store(mem(0, 0)) local.get(entry) local.get(key_len) i32.store(mem(4, 0))
+                );
                 f.decode_key_at(cursor, key_ty, span)?;
                 f.store_slot(entry, 1, key_ty, span)?;
             }
-            f.emit(I::LocalGet(cursor));
-            f.emit(I::LocalGet(key_len));
-            f.emit(I::I32Add);
-            f.emit(I::LocalSet(cursor));
+            wasm!(f;
+                local.get(cursor) local.get(key_len) i32.add local.set(cursor)
+            );
             if decode {
                 f.decode_value(cursor, value_ty, span)?;
                 f.store_slot(entry, 2, value_ty, span)?;
             }
             f.encoded_len_at(cursor, value_ty, span)?;
-            f.emit(I::LocalGet(cursor));
-            f.emit(I::I32Add);
-            f.emit(I::LocalSet(cursor));
+            wasm!(f;
+                local.get(cursor) i32.add local.set(cursor)
+            );
             Ok(())
         })?;
         if !decode {
-            self.emit(I::LocalGet(cursor));
-            self.emit(I::LocalGet(ptr));
-            self.emit(I::I32Sub);
+            wasm!(self;
+                local.get(cursor) local.get(ptr) i32.sub
+            );
         }
         Ok(block)
     }
@@ -617,9 +539,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             Ty::String | Ty::Bytes => {
                 self.emit(I::LocalGet(ptr));
                 self.call_rt(Runtime::KeyUnescape);
-                self.emit(I::I64Const(32));
-                self.emit(I::I64ShrU);
-                self.emit(I::I32WrapI64);
+                wasm!(self;
+                    i64.const(32) i64.shr_u i32.wrap_i64
+                );
             }
             Ty::Tuple(_) | Ty::Enum(_) => {
                 let (value, len) = self.record_key_at(ptr, ty, false, span)?;
@@ -659,9 +581,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             self.store_slot(block, slot, part, span)?;
         }
         self.key_len_at(cursor, part, span)?;
-        self.emit(I::LocalGet(cursor));
-        self.emit(I::I32Add);
-        self.emit(I::LocalSet(cursor));
+        wasm!(self;
+            local.get(cursor) i32.add local.set(cursor)
+        );
         Ok(())
     }
 
@@ -698,9 +620,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 let slots = 1 + variants.iter().map(Vec::len).max().unwrap_or(0);
                 self.emit(I::I32Const((slots * 8) as i32));
                 self.call_rt(Runtime::Alloc);
-                self.emit(I::LocalTee(block));
-                self.emit(I::LocalGet(tag));
-                self.emit(I::I32Store(mem(0, 0)));
+                wasm!(self;
+                    local.tee(block) local.get(tag) i32.store(mem(0, 0))
+                );
             }
             self.advance(cursor, 4);
             self.per_variant_field(tag, &variants, |f, field, slot| {
@@ -711,10 +633,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         for (slot, part) in &parts {
             self.key_part_at(cursor, part, decode.then_some((block, *slot)), span)?;
         }
-        self.emit(I::LocalGet(cursor));
-        self.emit(I::LocalGet(ptr));
-        self.emit(I::I32Sub);
-        self.emit(I::LocalSet(len));
+        wasm!(self;
+            local.get(cursor) local.get(ptr) i32.sub local.set(len)
+        );
         Ok((block, len))
     }
 }

@@ -102,10 +102,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             PatternKind::Name(_) => self.emit(I::I32Const(1)),
             PatternKind::Path(path) => {
                 let index = self.variant_index(path).ok_or_else(|| unsupported(p.span, "this pattern"))?;
-                self.emit(I::LocalGet(value));
-                self.emit(I::I32Load(mem(0, 0)));
-                self.emit(I::I32Const(index as i32));
-                self.emit(I::I32Eq);
+                wasm!(self;
+                    local.get(value) i32.load(mem(0, 0)) i32.const(index as i32) i32.eq
+                );
             }
             PatternKind::Variant { path, fields } if path.is_single() && path.last().name == "Some" => {
                 let Ty::Option(inner) = ty else { return Err(unsupported(p.span, "this pattern")) };
@@ -118,19 +117,18 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                     }
                     None => self.emit(I::I32Const(1)),
                 }
-                self.emit(I::Else);
-                self.emit(I::I32Const(0));
-                self.emit(I::End);
+                wasm!(self;
+                    else i32.const(0) end
+                );
             }
             PatternKind::Variant { path, fields } => {
                 let index = self.variant_index(path).ok_or_else(|| unsupported(p.span, "this pattern"))?;
                 let field_tys = variants(self.ctx.tables(), ty)
                     .and_then(|vs| vs.get(index as usize).cloned())
                     .ok_or_else(|| unsupported(p.span, "this pattern"))?;
-                self.emit(I::LocalGet(value));
-                self.emit(I::I32Load(mem(0, 0)));
-                self.emit(I::I32Const(index as i32));
-                self.emit(I::I32Eq);
+                wasm!(self;
+                    local.get(value) i32.load(mem(0, 0)) i32.const(index as i32) i32.eq
+                );
                 let parts: Vec<(u32, &Pattern, Ty)> = fields
                     .iter()
                     .zip(field_tys)
@@ -162,9 +160,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                         continue;
                     }
                     // previous || this
-                    self.emit(I::If(BlockType::Result(ValType::I32)));
-                    self.emit(I::I32Const(1));
-                    self.emit(I::Else);
+                    wasm!(self;
+                        if(BlockType::Result(ValType::I32)) i32.const(1) else
+                    );
                     self.pattern_test(alternative, value, ty)?;
                     self.emit(I::End);
                 }
@@ -183,9 +181,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             self.emit(I::If(BlockType::Result(ValType::I32)));
             let local = self.part(value, *slot, ty, pattern.span)?;
             self.pattern_test(pattern, local, ty)?;
-            self.emit(I::Else);
-            self.emit(I::I32Const(0));
-            self.emit(I::End);
+            wasm!(self;
+                else i32.const(0) end
+            );
         }
         Ok(())
     }

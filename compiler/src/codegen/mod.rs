@@ -7,8 +7,9 @@
 //! is reported (E3001) and no artifact is produced for that contract.
 
 mod abi_doc;
-// The codegen core: everything else builds on it.
+// The codegen core: everything else builds on it (and on its `wasm!`).
 #[allow(clippy::result_large_err)]
+#[macro_use]
 mod core;
 // Translation fails rarely (only on constructs not supported yet), and then
 // with a full diagnostic; boxing it on every `?` would buy nothing.

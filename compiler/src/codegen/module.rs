@@ -299,10 +299,9 @@ pub(super) fn decode_args(
             return Err(unsupported(span, &format!("{what} of type `{}`", f.ctx.display(ty))));
         }
         let vt = repr(ty).and_then(Repr::val_type);
-        f.emit(I::LocalGet(args));
-        f.emit(I::LocalGet(cursor));
-        f.emit(I::I32Add);
-        f.emit(I::LocalSet(at));
+        wasm!(f;
+            local.get(args) local.get(cursor) i32.add local.set(at)
+        );
         match vt {
             Some(vt) => {
                 let value = f.temp(vt);
@@ -313,21 +312,14 @@ pub(super) fn decode_args(
             None => values.push(None),
         }
         f.encoded_len_at(at, ty, span)?;
-        f.emit(I::LocalGet(cursor));
-        f.emit(I::I32Add);
-        f.emit(I::LocalTee(cursor));
-        f.emit(I::LocalGet(args_len));
-        f.emit(I::I32GtU);
-        f.emit(I::If(BlockType::Empty));
-        f.emit(I::Unreachable);
-        f.emit(I::End);
+        wasm!(f;
+            local.get(cursor) i32.add local.tee(cursor) local.get(args_len) i32.gt_u if(BlockType::Empty)
+            unreachable end
+        );
     }
-    f.emit(I::LocalGet(cursor));
-    f.emit(I::LocalGet(args_len));
-    f.emit(I::I32Ne);
-    f.emit(I::If(BlockType::Empty));
-    f.emit(I::Unreachable);
-    f.emit(I::End);
+    wasm!(f;
+        local.get(cursor) local.get(args_len) i32.ne if(BlockType::Empty) unreachable end
+    );
     Ok(values)
 }
 
@@ -350,13 +342,10 @@ pub(super) fn encode_result(
 }
 
 fn pack(f: &mut FnCompiler<'_, '_>, ptr: u32, len: u32) {
-    f.emit(I::LocalGet(ptr));
-    f.emit(I::I64ExtendI32U);
-    f.emit(I::I64Const(32));
-    f.emit(I::I64Shl);
-    f.emit(I::LocalGet(len));
-    f.emit(I::I64ExtendI32U);
-    f.emit(I::I64Or);
+    wasm!(f;
+        local.get(ptr) i64.extend_i32_u i64.const(32) i64.shl local.get(len) i64.extend_i32_u
+        i64.or
+    );
 }
 
 fn caller_address(f: &mut FnCompiler<'_, '_>) -> u32 {
@@ -370,9 +359,9 @@ fn caller_address(f: &mut FnCompiler<'_, '_>) -> u32 {
 
 fn grant_admin_to_caller(f: &mut FnCompiler<'_, '_>) {
     let p = caller_address(f);
-    f.emit(I::I32Const(0));
-    f.emit(I::LocalGet(p));
-    f.emit(I::I32Const(1));
+    wasm!(f;
+        i32.const(0) local.get(p) i32.const(1)
+    );
     f.call_rt(Runtime::SetRole);
 }
 
@@ -394,9 +383,9 @@ fn require_roles(f: &mut FnCompiler<'_, '_>, roles: &[u32]) {
         data.extend(role.to_be_bytes());
     }
     let at = f.ctx.data(&data);
-    f.emit(I::I32Const(AbortCode::MissingRole as i32));
-    f.emit(I::I32Const(at as i32));
-    f.emit(I::I32Const(data.len() as i32));
+    wasm!(f;
+        i32.const(AbortCode::MissingRole as i32) i32.const(at as i32) i32.const(data.len() as i32)
+    );
     f.call_host("abort");
     f.emit(I::Unreachable);
     f.emit(I::End);
@@ -418,31 +407,24 @@ fn role_entry(ctx: &mut Ctx<'_>, name: &str, role_count: u32) -> Compiled {
         require_roles(&mut f, &[0]);
     }
     // Arguments: u32 role index, 20-byte address.
-    f.emit(I::LocalGet(1));
-    f.emit(I::I32Const(24));
-    f.emit(I::I32Ne);
-    f.emit(I::If(BlockType::Empty));
-    f.emit(I::Unreachable);
-    f.emit(I::End);
+    wasm!(f;
+        local.get(1) i32.const(24) i32.ne if(BlockType::Empty) unreachable end
+    );
     let role = f.temp(ValType::I32);
     f.emit(I::LocalGet(0));
     f.load_encoded(&Ty::Int(crate::types::IntTy::U32), crate::span::Span::default()).ok();
-    f.emit(I::LocalTee(role));
-    f.emit(I::I32Const(role_count as i32));
-    f.emit(I::I32GeU);
-    f.emit(I::If(BlockType::Empty));
+    wasm!(f;
+        local.tee(role) i32.const(role_count as i32) i32.ge_u if(BlockType::Empty)
+    );
     let message = b"no such role";
     let at = f.ctx.data(message);
-    f.emit(I::I32Const(AbortCode::Require as i32));
-    f.emit(I::I32Const(at as i32));
-    f.emit(I::I32Const(message.len() as i32));
+    wasm!(f;
+        i32.const(AbortCode::Require as i32) i32.const(at as i32) i32.const(message.len() as i32)
+    );
     f.call_host("abort");
-    f.emit(I::Unreachable);
-    f.emit(I::End);
-    f.emit(I::LocalGet(role));
-    f.emit(I::LocalGet(0));
-    f.emit(I::I32Const(4));
-    f.emit(I::I32Add);
+    wasm!(f;
+        unreachable end local.get(role) local.get(0) i32.const(4) i32.add
+    );
     if name == "has_role" {
         f.call_rt(Runtime::HasRole);
         let _ = encode_result(&mut f, &Ty::Bool, crate::span::Span::default());

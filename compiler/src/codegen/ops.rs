@@ -98,14 +98,13 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             BinOp::Mul => self.call_rt(Runtime::DecMul),
             BinOp::Div => {
                 let (a, b, out) = (self.temp(ValType::I32), self.temp(ValType::I32), self.temp(ValType::I32));
-                self.emit(I::LocalSet(b));
-                self.emit(I::LocalSet(a));
-                self.emit(I::I32Const(16));
+                wasm!(self;
+                    local.set(b) local.set(a) i32.const(16)
+                );
                 self.call_rt(Runtime::Alloc);
-                self.emit(I::LocalSet(out));
-                self.emit(I::LocalGet(a));
-                self.emit(I::LocalGet(b));
-                self.emit(I::LocalGet(out));
+                wasm!(self;
+                    local.set(out) local.get(a) local.get(b) local.get(out)
+                );
                 self.call_host("decimal_div");
                 self.emit(I::LocalGet(out));
             }
@@ -343,16 +342,10 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     /// overflowed iff `a != 0` and `(a * b) / a != b`.
     fn mul_checked_by_division(&mut self, a: u32, b: u32, signed: bool) {
         let r = self.temp(ValType::I64);
-        self.emit(I::LocalGet(a));
-        self.emit(I::LocalGet(b));
-        self.emit(I::I64Mul);
-        self.emit(I::LocalSet(r));
-        self.emit(I::LocalGet(a));
-        self.emit(I::I64Const(0));
-        self.emit(I::I64Ne);
-        self.emit(I::If(BlockType::Empty));
-        self.emit(I::LocalGet(r));
-        self.emit(I::LocalGet(a));
+        wasm!(self;
+            local.get(a) local.get(b) i64.mul local.set(r) local.get(a) i64.const(0)
+            i64.ne if(BlockType::Empty) local.get(r) local.get(a)
+        );
         self.emit(if signed { I::I64DivS } else { I::I64DivU });
         self.emit(I::LocalGet(b));
         self.emit(I::I64Ne);
@@ -383,10 +376,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                     get(self, a);
                     get(self, r);
                 }
-                self.emit(I::I64Xor);
-                self.emit(I::I64And);
-                self.emit(I::I64Const(0));
-                self.emit(I::I64LtS);
+                wasm!(self;
+                    i64.xor i64.and i64.const(0) i64.lt_s
+                );
                 self.abort_if(AbortCode::Overflow);
                 get(self, r);
             }
@@ -396,17 +388,16 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.emit(I::I64Const(-1));
                 self.emit(I::I64Eq);
                 get(self, b);
-                self.emit(I::I64Const(i64::MIN));
-                self.emit(I::I64Eq);
-                self.emit(I::I32And);
+                wasm!(self;
+                    i64.const(i64::MIN) i64.eq i32.and
+                );
                 get(self, b);
                 self.emit(I::I64Const(-1));
                 self.emit(I::I64Eq);
                 get(self, a);
-                self.emit(I::I64Const(i64::MIN));
-                self.emit(I::I64Eq);
-                self.emit(I::I32And);
-                self.emit(I::I32Or);
+                wasm!(self;
+                    i64.const(i64::MIN) i64.eq i32.and i32.or
+                );
                 self.abort_if(AbortCode::Overflow);
                 self.mul_checked_by_division(a, b, true);
             }
@@ -419,9 +410,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                     self.emit(I::I64Const(i64::MIN));
                     self.emit(I::I64Eq);
                     get(self, b);
-                    self.emit(I::I64Const(-1));
-                    self.emit(I::I64Eq);
-                    self.emit(I::I32And);
+                    wasm!(self;
+                        i64.const(-1) i64.eq i32.and
+                    );
                     self.abort_if(AbortCode::Overflow);
                 }
                 get(self, a);
@@ -491,10 +482,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             self.emit(I::LocalSet(v));
             self.emit(I::I32Const(16));
             self.call_rt(Runtime::Alloc);
-            self.emit(I::LocalSet(out));
-            self.emit(I::LocalGet(v));
-            self.emit(I::I32Const(i32::from(signed(&from))));
-            self.emit(I::LocalGet(out));
+            wasm!(self;
+                local.set(out) local.get(v) i32.const(i32::from(signed(&from))) local.get(out)
+            );
             self.call_host("decimal_from_int");
             self.emit(I::LocalGet(out));
             return Ok(());
@@ -520,9 +510,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         let from_signed = signed(&from);
         // Negative values fit no unsigned type.
         if from_signed && !to_signed {
-            self.emit(I::LocalGet(t));
-            self.emit(I::I64Const(0));
-            self.emit(I::I64LtS);
+            wasm!(self;
+                local.get(t) i64.const(0) i64.lt_s
+            );
             self.abort_if(AbortCode::Conversion);
         }
         // Too large for the target.
@@ -576,9 +566,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         let out = self.temp(ValType::I32);
         self.emit(I::I32Const(size));
         self.call_rt(Runtime::Alloc);
-        self.emit(I::LocalSet(out));
-        self.emit(I::I32Const(op as i32));
-        self.emit(I::LocalGet(a));
+        wasm!(self;
+            local.set(out) i32.const(op as i32) local.get(a)
+        );
         match b {
             Some(b) => self.emit(I::LocalGet(b)),
             None => self.emit(I::I32Const(0)),
@@ -636,17 +626,16 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.emit(I::LocalSet(x));
                 let from_signed = signed(small);
                 if from_signed && *wide == IntTy::U128 {
-                    self.emit(I::LocalGet(x));
-                    self.emit(I::I64Const(0));
-                    self.emit(I::I64LtS);
+                    wasm!(self;
+                        local.get(x) i64.const(0) i64.lt_s
+                    );
                     self.abort_if(AbortCode::Conversion);
                 }
                 self.emit(I::I32Const(16));
                 self.call_rt(Runtime::Alloc);
-                self.emit(I::LocalTee(out));
-                self.emit(I::LocalGet(x));
-                self.emit(I::I64Store(super::core::mem(0, 0)));
-                self.emit(I::LocalGet(out));
+                wasm!(self;
+                    local.tee(out) local.get(x) i64.store(super::core::mem(0, 0)) local.get(out)
+                );
                 if from_signed {
                     self.emit(I::LocalGet(x));
                     self.emit(I::I64Const(63));

@@ -114,9 +114,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             return Ok(());
         };
         let v = self.temp(vt);
-        self.emit(I::LocalSet(v));
-        self.emit(I::LocalGet(block));
-        self.emit(I::LocalGet(v));
+        wasm!(self;
+            local.set(v) local.get(block) local.get(v)
+        );
         self.emit(if r == Repr::I64 {
             I::I64Store(mem(u64::from(slot) * 8, 0))
         } else {
@@ -185,9 +185,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             return Ok(());
         }
         let block = self.alloc_slots(1 + args.len() as u32);
-        self.emit(I::LocalGet(block));
-        self.emit(I::I32Const(index as i32));
-        self.emit(I::I32Store(mem(0, 0)));
+        wasm!(self;
+            local.get(block) i32.const(index as i32) i32.store(mem(0, 0))
+        );
         for (i, arg) in args.iter().enumerate() {
             let ty = self.ty(arg);
             self.expr(arg)?;
@@ -260,23 +260,20 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     /// Equality of two records on the stack, by their canonical encodings.
     pub(super) fn record_eq(&mut self, ty: &Ty, span: Span) -> Out {
         let (b, a) = (self.temp(ValType::I32), self.temp(ValType::I32));
-        self.emit(I::LocalSet(b));
-        self.emit(I::LocalSet(a));
-        self.emit(I::LocalGet(a));
+        wasm!(self;
+            local.set(b) local.set(a) local.get(a)
+        );
         let (pa, la) = self.encode_value(ty, span)?;
         self.emit(I::LocalGet(b));
         let (pb, lb) = self.encode_value(ty, span)?;
-        self.emit(I::LocalGet(la));
-        self.emit(I::LocalGet(lb));
-        self.emit(I::I32Eq);
-        self.emit(I::If(BlockType::Result(ValType::I32)));
-        self.emit(I::LocalGet(pa));
-        self.emit(I::LocalGet(pb));
-        self.emit(I::LocalGet(la));
+        wasm!(self;
+            local.get(la) local.get(lb) i32.eq if(BlockType::Result(ValType::I32)) local.get(pa) local.get(pb)
+            local.get(la)
+        );
         self.call_rt(Runtime::MemEq);
-        self.emit(I::Else);
-        self.emit(I::I32Const(0));
-        self.emit(I::End);
+        wasm!(self;
+            else i32.const(0) end
+        );
         Ok(())
     }
 
@@ -356,14 +353,13 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             variants(self.ctx.tables(), ty).ok_or_else(|| unsupported(span, "encoding this value"))?;
         // One branch per variant; each leaves (p, len) set.
         let tag = self.temp(ValType::I32);
-        self.emit(I::LocalGet(v));
-        self.emit(I::I32Load(mem(0, 0)));
-        self.emit(I::LocalSet(tag));
+        wasm!(self;
+            local.get(v) i32.load(mem(0, 0)) local.set(tag)
+        );
         for (index, fields) in variants.iter().enumerate() {
-            self.emit(I::LocalGet(tag));
-            self.emit(I::I32Const(index as i32));
-            self.emit(I::I32Eq);
-            self.emit(I::If(BlockType::Empty));
+            wasm!(self;
+                local.get(tag) i32.const(index as i32) i32.eq if(BlockType::Empty)
+            );
             let mut parts = Vec::new();
             for (i, field) in fields.iter().enumerate() {
                 self.emit(I::LocalGet(v));
@@ -397,14 +393,13 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             self.advance(at, 4);
         }
         for (ptr, l) in parts {
-            self.emit(I::LocalGet(at));
-            self.emit(I::LocalGet(*ptr));
-            self.emit(I::LocalGet(*l));
+            wasm!(self;
+                local.get(at) local.get(*ptr) local.get(*l)
+            );
             self.call_rt(Runtime::Copy);
-            self.emit(I::LocalGet(at));
-            self.emit(I::LocalGet(*l));
-            self.emit(I::I32Add);
-            self.emit(I::LocalSet(at));
+            wasm!(self;
+                local.get(at) local.get(*l) i32.add local.set(at)
+            );
         }
     }
 
@@ -422,9 +417,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.emit(I::LocalGet(ptr));
         self.emit(I::LocalSet(cursor));
         self.walk_record(cursor, ty, None, span)?;
-        self.emit(I::LocalGet(cursor));
-        self.emit(I::LocalGet(ptr));
-        self.emit(I::I32Sub);
+        wasm!(self;
+            local.get(cursor) local.get(ptr) i32.sub
+        );
         Ok(())
     }
 
@@ -469,9 +464,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.call_rt(Runtime::Bswap32);
         self.emit(I::LocalSet(tag));
         if let Some(block) = block {
-            self.emit(I::LocalGet(block));
-            self.emit(I::LocalGet(tag));
-            self.emit(I::I32Store(mem(0, 0)));
+            wasm!(self;
+                local.get(block) local.get(tag) i32.store(mem(0, 0))
+            );
         }
         self.advance(cursor, 4);
         self.per_variant_field(tag, &variants, |f, field, slot| f.field_at(cursor, field, block, slot, span))
@@ -490,10 +485,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             if fields.is_empty() {
                 continue;
             }
-            self.emit(I::LocalGet(tag));
-            self.emit(I::I32Const(index as i32));
-            self.emit(I::I32Eq);
-            self.emit(I::If(BlockType::Empty));
+            wasm!(self;
+                local.get(tag) i32.const(index as i32) i32.eq if(BlockType::Empty)
+            );
             for (i, field) in fields.iter().enumerate() {
                 each(self, field, 1 + i as u32)?;
             }
@@ -510,9 +504,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             self.store_slot(block, slot, field, span)?;
         }
         self.encoded_len_at(cursor, field, span)?;
-        self.emit(I::LocalGet(cursor));
-        self.emit(I::I32Add);
-        self.emit(I::LocalSet(cursor));
+        wasm!(self;
+            local.get(cursor) i32.add local.set(cursor)
+        );
         Ok(())
     }
 }

@@ -46,10 +46,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     pub(super) fn field_key_local(&mut self, field: u32) -> Key {
         let at = self.ctx.field_key(field);
         let (ptr, len) = (self.temp(ValType::I32), self.temp(ValType::I32));
-        self.emit(I::I32Const(at as i32));
-        self.emit(I::LocalSet(ptr));
-        self.emit(I::I32Const(5));
-        self.emit(I::LocalSet(len));
+        wasm!(self;
+            i32.const(at as i32) local.set(ptr) i32.const(5) local.set(len)
+        );
         Key { ptr, len }
     }
 
@@ -58,21 +57,18 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         self.expr(key)?;
         let (form, form_len) = self.key_form(key_ty, key.span)?;
         let (ptr, len) = (self.temp(ValType::I32), self.temp(ValType::I32));
-        self.emit(I::LocalGet(form_len));
-        self.emit(I::I32Const(5));
-        self.emit(I::I32Add);
-        self.emit(I::LocalTee(len));
+        wasm!(self;
+            local.get(form_len) i32.const(5) i32.add local.tee(len)
+        );
         self.call_rt(Runtime::Alloc);
         self.emit(I::LocalTee(ptr));
         let prefix = self.ctx.field_key(field);
         self.emit(I::I32Const(prefix as i32));
         self.emit(I::I32Const(5));
         self.call_rt(Runtime::Copy);
-        self.emit(I::LocalGet(ptr));
-        self.emit(I::I32Const(5));
-        self.emit(I::I32Add);
-        self.emit(I::LocalGet(form));
-        self.emit(I::LocalGet(form_len));
+        wasm!(self;
+            local.get(ptr) i32.const(5) i32.add local.get(form) local.get(form_len)
+        );
         self.call_rt(Runtime::Copy);
         Ok(Key { ptr, len })
     }
@@ -94,9 +90,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         if matches!(ty, Ty::String | Ty::Bytes) {
             let (ptr, len) = (self.temp(ValType::I32), self.temp(ValType::I32));
             self.call_rt(Runtime::KeyEscape);
-            self.emit(I::LocalTee(ptr));
-            self.emit(I::I32Load(mem(0, 0)));
-            self.emit(I::LocalSet(len));
+            wasm!(self;
+                local.tee(ptr) i32.load(mem(0, 0)) local.set(len)
+            );
             self.advance(ptr, 4);
             return Ok((ptr, len));
         }
@@ -123,10 +119,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         }
         let (len, p) = (self.temp(ValType::I32), self.temp(ValType::I32));
         self.call_with_key(key, "storage_read");
-        self.emit(I::LocalTee(len));
-        self.emit(I::I32Const(-1));
-        self.emit(I::I32Eq);
-        self.emit(I::If(BlockType::Result(vt)));
+        wasm!(self;
+            local.tee(len) i32.const(-1) i32.eq if(BlockType::Result(vt))
+        );
         match absent {
             AbsentIs::Zero => self.zero(ty, span)?,
             AbsentIs::MissingKey => self.abort(AbortCode::MissingKey),
@@ -148,13 +143,10 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         }
         let (len, p) = (self.temp(ValType::I32), self.temp(ValType::I32));
         self.call_with_key(key, "storage_read");
-        self.emit(I::LocalTee(len));
-        self.emit(I::I32Const(-1));
-        self.emit(I::I32Eq);
-        self.emit(I::If(BlockType::Result(ValType::I32)));
-        self.emit(I::I32Const(0));
-        self.emit(I::Else);
-        self.emit(I::LocalGet(len));
+        wasm!(self;
+            local.tee(len) i32.const(-1) i32.eq if(BlockType::Result(ValType::I32)) i32.const(0) else
+            local.get(len)
+        );
         self.call_rt(Runtime::Alloc);
         self.emit(I::LocalTee(p));
         self.call_host("return_copy");
@@ -176,10 +168,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     /// Writes the value on the stack under `key`.
     pub(super) fn storage_write(&mut self, key: Key, ty: &Ty, span: Span) -> Out {
         let (p, len) = self.encode_value(ty, span)?;
-        self.emit(I::LocalGet(key.ptr));
-        self.emit(I::LocalGet(key.len));
-        self.emit(I::LocalGet(p));
-        self.emit(I::LocalGet(len));
+        wasm!(self;
+            local.get(key.ptr) local.get(key.len) local.get(p) local.get(len)
+        );
         self.call_host("storage_write");
         Ok(())
     }
@@ -192,9 +183,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         let (p, len) = (self.temp(ValType::I32), self.temp(ValType::I32));
         match ty {
             Ty::Unit => {
-                self.emit(I::I32Const(0));
-                self.emit(I::LocalTee(p));
-                self.emit(I::LocalSet(len));
+                wasm!(self;
+                    i32.const(0) local.tee(p) local.set(len)
+                );
             }
             // Text and bytes are held as their encoding already.
             Ty::String | Ty::Bytes | Ty::Handle(_) => {
@@ -207,32 +198,26 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 // option's pointer already points at).
                 let v = self.temp(ValType::I32);
                 let payload = self.temp(ValType::I32);
-                self.emit(I::LocalSet(v));
-                self.emit(I::LocalGet(v));
-                self.emit(I::If(BlockType::Empty));
+                wasm!(self;
+                    local.set(v) local.get(v) if(BlockType::Empty)
+                );
                 self.encoded_len_at(v, inner, span)?;
-                self.emit(I::LocalTee(payload));
-                self.emit(I::I32Const(1));
-                self.emit(I::I32Add);
-                self.emit(I::LocalTee(len));
+                wasm!(self;
+                    local.tee(payload) i32.const(1) i32.add local.tee(len)
+                );
                 self.call_rt(Runtime::Alloc);
-                self.emit(I::LocalTee(p));
-                self.emit(I::I32Const(1));
-                self.emit(I::I32Store8(mem(0, 0)));
-                self.emit(I::LocalGet(p));
-                self.emit(I::I32Const(1));
-                self.emit(I::I32Add);
-                self.emit(I::LocalGet(v));
-                self.emit(I::LocalGet(payload));
+                wasm!(self;
+                    local.tee(p) i32.const(1) i32.store8(mem(0, 0)) local.get(p) i32.const(1) i32.add
+                    local.get(v) local.get(payload)
+                );
                 self.call_rt(Runtime::Copy);
-                self.emit(I::Else);
-                self.emit(I::I32Const(1));
-                self.emit(I::LocalTee(len));
+                wasm!(self;
+                    else i32.const(1) local.tee(len)
+                );
                 self.call_rt(Runtime::Alloc);
-                self.emit(I::LocalTee(p));
-                self.emit(I::I32Const(0));
-                self.emit(I::I32Store8(mem(0, 0)));
-                self.emit(I::End);
+                wasm!(self;
+                    local.tee(p) i32.const(0) i32.store8(mem(0, 0)) end
+                );
             }
             Ty::Struct(_) | Ty::Enum(_) | Ty::Tuple(_) | Ty::List(_) | Ty::Map(..) => {
                 let v = self.temp(ValType::I32);
@@ -242,10 +227,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                     Ty::Map(_, value_ty) => self.encode_map(v, value_ty, span)?,
                     _ => self.encode_record(v, ty, span)?,
                 };
-                self.emit(I::LocalGet(rp));
-                self.emit(I::LocalSet(p));
-                self.emit(I::LocalGet(rlen));
-                self.emit(I::LocalSet(len));
+                wasm!(self;
+                    local.get(rp) local.set(p) local.get(rlen) local.set(len)
+                );
             }
             _ => {
                 let size = scalar_size(ty).ok_or_else(|| {
@@ -253,9 +237,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 })?;
                 let vt = repr(ty).and_then(Repr::val_type).ok_or_else(|| unsupported(span, "this value"))?;
                 let v = self.temp(vt);
-                self.emit(I::LocalSet(v));
-                self.emit(I::I32Const(size as i32));
-                self.emit(I::LocalTee(len));
+                wasm!(self;
+                    local.set(v) i32.const(size as i32) local.tee(len)
+                );
                 self.call_rt(Runtime::Alloc);
                 self.emit(I::LocalTee(p));
                 self.emit(I::LocalGet(v));
@@ -285,19 +269,14 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             }
             Ty::Option(inner) => {
                 let payload = self.temp(ValType::I32);
-                self.emit(I::LocalGet(ptr));
-                self.emit(I::I32Load8U(mem(0, 0)));
-                self.emit(I::If(BlockType::Result(ValType::I32)));
-                self.emit(I::LocalGet(ptr));
-                self.emit(I::I32Const(1));
-                self.emit(I::I32Add);
-                self.emit(I::LocalSet(payload));
+                wasm!(self;
+                    local.get(ptr) i32.load8_u(mem(0, 0)) if(BlockType::Result(ValType::I32)) local.get(ptr) i32.const(1) i32.add
+                    local.set(payload)
+                );
                 self.encoded_len_at(payload, inner, span)?;
-                self.emit(I::I32Const(1));
-                self.emit(I::I32Add);
-                self.emit(I::Else);
-                self.emit(I::I32Const(1));
-                self.emit(I::End);
+                wasm!(self;
+                    i32.const(1) i32.add else i32.const(1) end
+                );
             }
             _ => {
                 let size = scalar_size(ty).ok_or_else(|| {
@@ -325,15 +304,10 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             }
             Ty::Option(_) => {
                 // Tag 0 is `None` (0); else a pointer just past the tag.
-                self.emit(I::LocalGet(ptr));
-                self.emit(I::I32Load8U(mem(0, 0)));
-                self.emit(I::If(BlockType::Result(ValType::I32)));
-                self.emit(I::LocalGet(ptr));
-                self.emit(I::I32Const(1));
-                self.emit(I::I32Add);
-                self.emit(I::Else);
-                self.emit(I::I32Const(0));
-                self.emit(I::End);
+                wasm!(self;
+                    local.get(ptr) i32.load8_u(mem(0, 0)) if(BlockType::Result(ValType::I32)) local.get(ptr) i32.const(1) i32.add
+                    else i32.const(0) end
+                );
             }
             _ => {
                 self.emit(I::LocalGet(ptr));

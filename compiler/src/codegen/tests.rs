@@ -306,9 +306,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         let id = coverage.base + coverage.probes.len() as u32;
         coverage.probes.push(Probe { span, kind });
         let at = self.ctx.data(&id.to_be_bytes());
-        self.emit(I::I32Const(TestOp::Cover as i32));
-        self.emit(I::I32Const(at as i32));
-        self.emit(I::I32Const(4));
+        wasm!(self;
+            i32.const(TestOp::Cover as i32) i32.const(at as i32) i32.const(4)
+        );
         let index = self.ctx.test_op();
         self.emit(I::Call(index));
         self.emit(I::Drop);
@@ -386,9 +386,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         }
         let (p, len) = (self.temp(ValType::I32), self.temp(ValType::I32));
         self.concat_parts(&encoded, None, p, len);
-        self.emit(I::I32Const(op as i32));
-        self.emit(I::LocalGet(p));
-        self.emit(I::LocalGet(len));
+        wasm!(self;
+            i32.const(op as i32) local.get(p) local.get(len)
+        );
         let index = self.ctx.test_op();
         self.emit(I::Call(index));
         if let Output::None = output {
@@ -410,10 +410,9 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
 
     fn constant_part(&mut self, at: u32, len: u32) -> (u32, u32) {
         let (p, l) = (self.temp(ValType::I32), self.temp(ValType::I32));
-        self.emit(I::I32Const(at as i32));
-        self.emit(I::LocalSet(p));
-        self.emit(I::I32Const(len as i32));
-        self.emit(I::LocalSet(l));
+        wasm!(self;
+            i32.const(at as i32) local.set(p) i32.const(len as i32) local.set(l)
+        );
         (p, l)
     }
 
