@@ -5,11 +5,11 @@
 
 use std::io::Write;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use writ_lsp::transport::{FrameReader, write_frame};
+use writ_lsp::transport::{read_messages, write_frame};
 
 /// How long any single answer may take before the test fails.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
@@ -35,17 +35,8 @@ impl Client {
             .unwrap_or_else(|e| panic!("cannot start writ lsp: {e}"));
         let stdin = child.stdin.take().unwrap_or_else(|| panic!("no stdin"));
         let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-        let (sender, messages) = channel();
-        std::thread::spawn(move || {
-            // The server's own framing layer reads its answers.
-            let mut reader = FrameReader::new(stdout);
-            while let Some(body) = reader.next_body() {
-                let message = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                if sender.send(message).is_err() {
-                    break;
-                }
-            }
-        });
+        // The server's own framing layer reads its answers.
+        let messages = read_messages(stdout);
         let mut client = Client { child, stdin, messages, backlog: Vec::new(), next_id: 0 };
         let init =
             client.request("initialize", json!({ "capabilities": {}, "processId": null, "rootUri": null }));
@@ -676,24 +667,34 @@ mod random_edits {
     }
 }
 
+/// Runs a real-editor script with this `writ` when `editor` is installed
+/// (it prints a skip line otherwise); returns the script's output.
+fn editor_script(editor: &str, script: &str, no_install: &str) -> Option<String> {
+    let found =
+        Command::new(editor).arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
+    if !found {
+        println!("skipped: {editor} is not on PATH (scripts/{script} installs it)");
+        return None;
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = Command::new("bash")
+        .arg(root.join("scripts").join(script))
+        .env("WRIT_BIN", env!("CARGO_BIN_EXE_writ"))
+        .env(no_install, "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run scripts/{script}: {e}"));
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "scripts/{script} failed:\n{report}");
+    Some(report)
+}
+
 // Neovim, headless, with the server attached: diagnostics arrive and go to
 // definition lands on the declaration. Runs only when `nvim` is installed.
 #[test]
 fn neovim_end_to_end() {
-    let found =
-        Command::new("nvim").arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
-    if !found {
-        println!("skipped: nvim is not on PATH (scripts/test-nvim.sh installs it)");
-        return;
+    if let Some(report) = editor_script("nvim", "test-nvim.sh", "WRIT_NVIM_NO_INSTALL") {
+        assert!(report.contains("neovim end-to-end test passed"), "{report}");
     }
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let status = Command::new("bash")
-        .arg(root.join("scripts/test-nvim.sh"))
-        .env("WRIT_BIN", env!("CARGO_BIN_EXE_writ"))
-        .env("WRIT_NVIM_NO_INSTALL", "1")
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run scripts/test-nvim.sh: {e}"));
-    assert!(status.success(), "scripts/test-nvim.sh failed: {status}");
 }
 
 // Emacs with eglot, headless, loading the shipped `editors/emacs/writ.el`:
@@ -702,20 +703,7 @@ fn neovim_end_to_end() {
 // `emacs` is installed (`.ci/run` and `scripts/test-emacs.sh` install it).
 #[test]
 fn emacs_eglot_end_to_end() {
-    let found =
-        Command::new("emacs").arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
-    if !found {
-        println!("skipped: emacs is not on PATH (scripts/test-emacs.sh installs it)");
-        return;
+    if let Some(report) = editor_script("emacs", "test-emacs.sh", "WRIT_EMACS_NO_INSTALL") {
+        assert!(report.contains("ok   with status 0") && !report.contains("FAIL"), "{report}");
     }
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let out = Command::new("bash")
-        .arg(root.join("scripts/test-emacs.sh"))
-        .env("WRIT_BIN", env!("CARGO_BIN_EXE_writ"))
-        .env("WRIT_EMACS_NO_INSTALL", "1")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run scripts/test-emacs.sh: {e}"));
-    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "scripts/test-emacs.sh failed:\n{report}");
-    assert!(report.contains("ok   with status 0") && !report.contains("FAIL"), "{report}");
 }

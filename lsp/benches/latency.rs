@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use std::sync::mpsc;
 
 use serde_json::{Value, json};
-use writ_lsp::transport::{FrameReader, write_frame};
+use writ_lsp::transport::{read_messages, write_frame};
 
 const SAMPLES: usize = 30;
 const URI: &str = "file:///bench/big.writ";
@@ -105,16 +105,7 @@ fn run() -> std::io::Result<()> {
     let (server_read, writer) = std::io::pipe()?;
     let (client_read, server_write) = std::io::pipe()?;
     std::thread::spawn(move || writ_lsp::serve(server_read, server_write));
-    let (sender, messages) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut reader = FrameReader::new(client_read);
-        while let Some(body) = reader.next_body() {
-            let message = serde_json::from_slice(&body).unwrap_or(Value::Null);
-            if sender.send(message).is_err() {
-                break;
-            }
-        }
-    });
+    let messages = read_messages(client_read);
     let mut client = Client { writer, messages, backlog: Vec::new(), next_id: 0 };
     let delay_ms = writ_lsp::server::DIAGNOSTICS_DELAY_MS;
     client.request("initialize", json!({ "capabilities": {} }));

@@ -170,6 +170,23 @@ fn find_ignoring_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
 }
 
+/// Starts a thread reading framed JSON messages from `input` (a server's
+/// output, for clients such as the protocol tests and the benchmark) and
+/// returns them in order; a body that is not JSON arrives as `null`.
+pub fn read_messages(input: impl Read + Send + 'static) -> std::sync::mpsc::Receiver<Value> {
+    let (sender, messages) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = FrameReader::new(input);
+        while let Some(body) = reader.next_body() {
+            let message = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            if sender.send(message).is_err() {
+                break;
+            }
+        }
+    });
+    messages
+}
+
 /// What the client asked for about ending the session.
 #[derive(Debug, Default)]
 pub struct Ending {
