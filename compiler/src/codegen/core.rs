@@ -600,23 +600,35 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         Ok(())
     }
 
+    /// `while i < count { body }` over `i32` locals; the body moves `i`
+    /// on itself (where it does so varies: before `continue` is possible,
+    /// or after).
+    pub fn while_below<E>(
+        &mut self,
+        i: u32,
+        count: u32,
+        body: impl FnOnce(&mut Self, LoopLabels) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.while_loop(
+            |f| {
+                f.below(i, count);
+                Ok(())
+            },
+            body,
+        )
+    }
+
     /// `for i in 0..count { body }` over `i32` locals (the counter is set
     /// here: an enclosing loop runs this code again). The body gets the
     /// depth `break` branches to.
     pub fn counted_loop(&mut self, i: u32, count: u32, body: impl FnOnce(&mut Self, u32) -> Out) -> Out {
         self.emit(I::I32Const(0));
         self.emit(I::LocalSet(i));
-        self.while_loop(
-            |f| {
-                f.below(i, count);
-                Ok(())
-            },
-            |f, labels| {
-                body(f, labels.break_depth)?;
-                f.increment(i);
-                Ok(())
-            },
-        )
+        self.while_below(i, count, |f, labels| {
+            body(f, labels.break_depth)?;
+            f.increment(i);
+            Ok(())
+        })
     }
 
     /// Leaves whether `i32` local `i` is no longer below `count` (the exit

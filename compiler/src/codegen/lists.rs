@@ -205,23 +205,17 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         wasm!(self;
             local.tee(l) i32.load(mem(0, 0)) local.set(count)
         );
-        self.while_loop(
-            |f| {
-                f.below(i, count);
-                Ok(())
-            },
-            |f, labels| {
-                let address = f.temp(ValType::I32);
-                f.slot_address(l, i);
-                f.emit(I::LocalTee(address));
-                f.load_slot(0, elem, span)?;
-                f.emit(I::LocalSet(item));
-                f.bind_pattern_value(pattern, item, elem)?;
-                f.continue_block(|f, continue_depth| f.loop_body(body, labels.break_depth, continue_depth))?;
-                f.increment(i);
-                Ok(())
-            },
-        )
+        self.while_below(i, count, |f, labels| {
+            let address = f.temp(ValType::I32);
+            f.slot_address(l, i);
+            f.emit(I::LocalTee(address));
+            f.load_slot(0, elem, span)?;
+            f.emit(I::LocalSet(item));
+            f.bind_pattern_value(pattern, item, elem)?;
+            f.continue_block(|f, continue_depth| f.loop_body(body, labels.break_depth, continue_depth))?;
+            f.increment(i);
+            Ok(())
+        })
     }
 
     // ------------------------------------------------------------ encoding

@@ -53,11 +53,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         wasm!(self;
             i32.const(0) local.set(i) local.get(map) i32.load(mem(0, 0)) local.set(count)
         );
-        let scan = |f: &mut Self| {
-            f.below(i, count);
-            Ok(())
-        };
-        self.while_loop(scan, |f, labels| {
+        self.while_below(i, count, |f, labels| {
             f.entry_address(map, i);
             wasm!(f;
                 local.tee(entry) i32.load(mem(0, 0)) local.get(entry) i32.load(mem(4, 0)) local.get(kf) local.get(kf_len)
@@ -255,20 +251,14 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         wasm!(self;
             local.tee(map) i32.load(mem(0, 0)) local.set(count)
         );
-        self.while_loop(
-            |f| {
-                f.below(i, count);
-                Ok(())
-            },
-            |f, labels| {
-                f.entry_address(map, i);
-                f.emit(I::LocalSet(entry));
-                f.bind_entry(pattern, entry, 1, 2, key_ty, value_ty, span)?;
-                // Counted before the body, so `continue` needs no increment.
-                f.increment(i);
-                f.continue_block(|f, continue_depth| f.loop_body(body, labels.break_depth, continue_depth))
-            },
-        )
+        self.while_below(i, count, |f, labels| {
+            f.entry_address(map, i);
+            f.emit(I::LocalSet(entry));
+            f.bind_entry(pattern, entry, 1, 2, key_ty, value_ty, span)?;
+            // Counted before the body, so `continue` needs no increment.
+            f.increment(i);
+            f.continue_block(|f, continue_depth| f.loop_body(body, labels.break_depth, continue_depth))
+        })
     }
 
     /// Binds `(k, v)` from two slots of the block in `entry`.

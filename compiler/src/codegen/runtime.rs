@@ -99,21 +99,15 @@ pub(super) fn runtime_function(ctx: &mut Ctx<'_>, r: Runtime) -> Compiled {
             // (a, b, len) -> 1 if the bytes are equal.
             f.params = vec![ValType::I32, ValType::I32, ValType::I32];
             let i = f.temp(ValType::I32);
-            let Ok(()) = f.while_loop::<Infallible>(
-                |f| {
-                    f.below(i, 2);
-                    Ok(())
-                },
-                |f, _| {
-                    wasm!(f;
-                        local.get(0) local.get(i) i32.add i32.load8_u(mem(0, 0)) local.get(1) local.get(i)
-                        i32.add i32.load8_u(mem(0, 0)) i32.ne if(BlockType::Empty) i32.const(0) return
-                        end
-                    );
-                    f.increment(i);
-                    Ok(())
-                },
-            );
+            let Ok(()) = f.while_below::<Infallible>(i, 2, |f, _| {
+                wasm!(f;
+                    local.get(0) local.get(i) i32.add i32.load8_u(mem(0, 0)) local.get(1) local.get(i)
+                    i32.add i32.load8_u(mem(0, 0)) i32.ne if(BlockType::Empty) i32.const(0) return
+                    end
+                );
+                f.increment(i);
+                Ok(())
+            });
             f.emit(I::I32Const(1));
             vec![ValType::I32]
         }
@@ -794,20 +788,14 @@ fn bytes_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
             length_of(f, 0);
             f.emit(I::LocalSet(n));
             // Count the zero bytes.
-            let Ok(()) = f.while_loop::<Infallible>(
-                |f| {
-                    f.below(i, n);
-                    Ok(())
-                },
-                |f, _| {
-                    offset(f, 0, i);
-                    wasm!(f;
-                        i32.load8_u(mem(4, 0)) i32.eqz local.get(extra) i32.add local.set(extra)
-                    );
-                    f.increment(i);
-                    Ok(())
-                },
-            );
+            let Ok(()) = f.while_below::<Infallible>(i, n, |f, _| {
+                offset(f, 0, i);
+                wasm!(f;
+                    i32.load8_u(mem(4, 0)) i32.eqz local.get(extra) i32.add local.set(extra)
+                );
+                f.increment(i);
+                Ok(())
+            });
             // Allocate and write.
             wasm!(f;
                 local.get(n) local.get(extra) i32.add i32.const(6) i32.add
@@ -818,12 +806,7 @@ fn bytes_runtime(f: &mut FnCompiler<'_, '_>, r: Runtime) -> Vec<ValType> {
                 i32.store(mem(0, 0)) local.get(out) i32.const(4) i32.add local.set(w) i32.const(0)
                 local.set(i)
             );
-            let Ok(()) = f.while_loop::<Infallible>(
-                |f| {
-                    f.below(i, n);
-                    Ok(())
-                },
-                |f, _| {
+            let Ok(()) = f.while_below::<Infallible>(i, n, |f, _| {
                     offset(f, 0, i);
                     wasm!(f;
                         i32.load8_u(mem(4, 0)) local.set(b) local.get(w) local.get(b) i32.store8(mem(0, 0))
