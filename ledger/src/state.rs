@@ -21,7 +21,7 @@ use writ_vm::{State, StateError};
 use crate::chain::LedgerError;
 use crate::crypto::{Address, Hash32};
 use crate::store::{STATE, store_error};
-use crate::tree::{TREE_NODES, TREE_VALUES, TreeTables, write_batch};
+use crate::tree::{TREE_LEAF_VALUES, TREE_NODES, TreeTables, write_batch};
 
 /// The tree over SHA-256.
 pub(crate) type Tree<'a> = JellyfishMerkleTree<'a, TreeTables, sha2::Sha256>;
@@ -136,7 +136,7 @@ impl State for ContractView {
 pub(crate) fn tree_tables(read: &ReadTransaction) -> Result<TreeTables, LedgerError> {
     Ok(TreeTables {
         nodes: read.open_table(TREE_NODES).map_err(store_error)?,
-        values: read.open_table(TREE_VALUES).map_err(store_error)?,
+        values: read.open_table(TREE_LEAF_VALUES).map_err(store_error)?,
     })
 }
 
@@ -187,7 +187,7 @@ pub(crate) fn genesis_tree(write: &WriteTransaction) -> Result<Hash32, LedgerErr
     Ok(root.0)
 }
 
-struct EmptyTree;
+pub(crate) struct EmptyTree;
 
 impl jmt::storage::TreeReader for EmptyTree {
     fn get_node_option(&self, _: &jmt::storage::NodeKey) -> anyhow::Result<Option<jmt::storage::Node>> {

@@ -17,8 +17,9 @@ use crate::params::ChainParams;
 
 /// The store format this node reads and writes. Format 1 (no tree tables,
 /// no marker) was written before the authenticated state tree; format 2
-/// before headers carried the gas used and blocks their certificates.
-pub const STORE_FORMAT: u32 = 3;
+/// before headers carried the gas used and blocks their certificates;
+/// format 3 kept the tree's values by key hash and version, not by leaf.
+pub const STORE_FORMAT: u32 = 4;
 
 /// The store file inside the data folder.
 pub const STORE_FILE: &str = "chain.redb";
@@ -279,7 +280,7 @@ pub(crate) fn initialise(db: &Database, chain_id: &str, params: ChainParams) -> 
     write.open_table(STATE).map_err(store_error)?;
     write.open_table(EVENTS).map_err(store_error)?;
     write.open_table(crate::tree::TREE_NODES).map_err(store_error)?;
-    write.open_table(crate::tree::TREE_VALUES).map_err(store_error)?;
+    write.open_table(crate::tree::TREE_LEAF_VALUES).map_err(store_error)?;
     let genesis = crate::state::genesis_tree(&write)?;
     write_head(&write, &StoredHead { state_root: genesis, ..StoredHead::default() })?;
     write.commit().map_err(store_error)

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use writ_ledger::chain::{Chain, LedgerError};
-use writ_ledger::{MARKER_FILE, STORE_FILE};
+use writ_ledger::{MARKER_FILE, STORE_FILE, STORE_FORMAT};
 
 fn open(dir: &Path, chain: &str) -> Result<Chain, LedgerError> {
     let vm = writ_vm::Vm::new(writ_vm::VmOptions::in_memory()).unwrap();
@@ -78,9 +78,11 @@ fn another_chain_or_an_older_format_is_refused() {
         write.commit().unwrap();
     }
     let message = refusal(old.path(), "files");
-    assert!(message.contains("format 1") && message.contains("format 3"), "{message}");
+    let current = format!("format {STORE_FORMAT}");
+    assert!(message.contains("format 1") && message.contains(&current), "{message}");
 
-    // A store of format 2: headers without the gas used.
+    // A store of the format before this one (3: the tree's values kept
+    // by key hash).
     let previous = tempfile::tempdir().unwrap();
     made(previous.path());
     {
@@ -88,12 +90,13 @@ fn another_chain_or_an_older_format_is_refused() {
         let write = db.begin_write().unwrap();
         {
             let mut meta = write.open_table(redb::TableDefinition::<&str, &[u8]>::new("meta")).unwrap();
-            meta.insert("format", 2u32.to_be_bytes().as_slice()).unwrap();
+            meta.insert("format", (STORE_FORMAT - 1).to_be_bytes().as_slice()).unwrap();
         }
         write.commit().unwrap();
     }
     let message = refusal(previous.path(), "files");
-    assert!(message.contains("format 2") && message.contains("format 3"), "{message}");
+    let previous = format!("format {}", STORE_FORMAT - 1);
+    assert!(message.contains(&previous) && message.contains(&current), "{message}");
 }
 
 #[test]

@@ -148,11 +148,28 @@ fn check(db: &Database, model: &BTreeMap<Vec<u8>, Vec<u8>>, height: u64) {
     }
 }
 
+/// Every earlier block's state reads as it was: the value of each key as
+/// of each height (what a proof against an old block carries), including
+/// keys the tree moved when neighbours came and went.
+fn check_history(db: &Database, history: &[BTreeMap<Vec<u8>, Vec<u8>>]) {
+    let read = db.begin_read().unwrap();
+    let tables = tree_tables(&read).unwrap();
+    let tree = Tree::new(&tables);
+    for (height, model) in history.iter().enumerate().skip(1) {
+        for n in 0..48u8 {
+            let full = key(n);
+            let value = tree.get(KeyHash(keys::key_hash(&full)), height as u64).unwrap();
+            assert_eq!(value.as_ref(), model.get(&full), "key {n} at height {height}");
+        }
+    }
+}
+
 fn run(steps: Vec<Step>) {
     let dir = tempfile::tempdir().unwrap();
     let mut db = open(dir.path());
     let mut model: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
     let mut height = 0u64;
+    let mut history = vec![model.clone()];
     check(&db, &model, height);
     for step in steps {
         match step {
@@ -167,6 +184,7 @@ fn run(steps: Vec<Step>) {
                         None => model.remove(&k),
                     };
                 }
+                history.push(model.clone());
             }
             Step::Crash(list) => {
                 let changes: Changes = list.into_iter().map(|(n, v)| (key(n), v)).collect();
@@ -181,6 +199,7 @@ fn run(steps: Vec<Step>) {
             }
         }
         check(&db, &model, height);
+        check_history(&db, &history);
     }
 }
 
