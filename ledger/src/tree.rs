@@ -54,7 +54,7 @@ fn root_key(version: Version) -> anyhow::Result<NodeKey> {
 /// The nibble of `key_hash` at `depth` (two per byte, high first).
 fn nibble(key_hash: &KeyHash, depth: usize) -> Option<u8> {
     let byte = key_hash.0.get(depth / 2)?;
-    Some(if depth % 2 == 0 { byte >> 4 } else { byte & 0x0f })
+    Some(if depth.is_multiple_of(2) { byte >> 4 } else { byte & 0x0f })
 }
 
 /// The key of the leaf holding `key_hash` in the tree of `version`, or
