@@ -153,6 +153,7 @@ pub(crate) fn write_batch(write: &WriteTransaction, batch: &TreeUpdateBatch) -> 
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
