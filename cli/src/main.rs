@@ -318,6 +318,11 @@ impl SendOptions {
     }
 }
 
+/// glibc's malloc slows as a long-running node's heap fragments; mimalloc
+/// does not (docs/performance.md, "Ledger state at scale").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

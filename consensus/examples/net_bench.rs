@@ -15,6 +15,11 @@
 // defect of what it measures, and stopping with it is right.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+/// The node's allocator (see the workspace Cargo.toml), so the figures
+/// are the node's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
