@@ -88,6 +88,12 @@ pub fn path_of(segments: Vec<Ident>) -> Path {
     Path { segments, span }
 }
 
+/// The values of a list of boxed nonterminals (the grammar boxes values
+/// larger than an expression to keep its parser's stack entries small).
+pub fn unbox<T>(boxed: Vec<Box<T>>) -> Vec<T> {
+    boxed.into_iter().map(|value| *value).collect()
+}
+
 /// Parses one source file.
 pub fn parse(file: FileId, source: &str) -> Parsed {
     let empty = SourceFile { items: Vec::new(), span: Span::new(file, 0, 0) };

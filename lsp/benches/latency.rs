@@ -7,6 +7,11 @@
 
 use std::time::{Duration, Instant};
 
+/// The `writ` binary's allocator (cli/src/main.rs), so the figures are
+/// those of `writ lsp`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::mpsc;
 
 use serde_json::{Value, json};
