@@ -3,7 +3,9 @@
 # each state size, a chain filled with that many storage entries runs
 # token transfers in blocks; prints transfers per second and the ratio to
 # the smallest size, block times, memory, the time to open the store
-# again, the store's size, and proof sizes and checking time.
+# again, the store's size, and proof sizes and checking time. After one
+# warm-up block, TRANSFERS are timed three times and the best round is
+# reported (the shared host drifts between runs).
 #
 #   scripts/bench-state.sh [SIZES] [TRANSFERS]
 #       (defaults 1000,100000,1000000 and 50000)
