@@ -438,7 +438,8 @@ impl Reader {
             .map_err(|e| LedgerError::Corrupt(e.to_string()))
     }
 
-    /// A full check of the store, in time linear in its size: every block
+    /// A full check of the store, in time proportional to its size times the
+    /// tree's depth (each entry is looked up in the tree): every block
     /// hashes to what the next names as its parent and the head records;
     /// every state entry is in the tree with its value at the head; the
     /// tree holds no other entry; its root is the head's state root.

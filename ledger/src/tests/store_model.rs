@@ -212,6 +212,33 @@ proptest! {
     }
 }
 
+/// Leaves the tree re-creates without a write keep their values: a lone
+/// key at the root copied into an empty block's version, then pushed down
+/// when a second key arrives, then lifted back to the root when that key
+/// goes; every version reads as it was.
+#[test]
+fn moved_and_copied_leaves_keep_their_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(dir.path());
+    let steps: [&[(u8, Option<Vec<u8>>)]; 5] =
+        [&[(1, Some(vec![7]))], &[], &[(2, Some(vec![8]))], &[(2, None)], &[]];
+    let mut model = BTreeMap::new();
+    let mut history = vec![model.clone()];
+    for (height, step) in (1u64..).zip(steps) {
+        let changes: Changes = step.iter().map(|(n, v)| (key(*n), v.clone())).collect();
+        write_block(&db, &changes, height, true);
+        for (k, v) in changes {
+            match v {
+                Some(v) => model.insert(k, v),
+                None => model.remove(&k),
+            };
+        }
+        history.push(model.clone());
+        check(&db, &model, height);
+        check_history(&db, &history);
+    }
+}
+
 /// A flipped byte anywhere in a proof's tree bytes, or the proof checked
 /// against another block's root, is refused.
 #[test]
