@@ -212,6 +212,9 @@ proptest! {
     }
 }
 
+/// One block's writes: key number → new value, `None` for removed.
+type Writes<'a> = &'a [(u8, Option<Vec<u8>>)];
+
 /// Leaves the tree re-creates without a write keep their values: a lone
 /// key at the root copied into an empty block's version, then pushed down
 /// when a second key arrives, then lifted back to the root when that key
@@ -220,8 +223,7 @@ proptest! {
 fn moved_and_copied_leaves_keep_their_values() {
     let dir = tempfile::tempdir().unwrap();
     let db = open(dir.path());
-    let steps: [&[(u8, Option<Vec<u8>>)]; 5] =
-        [&[(1, Some(vec![7]))], &[], &[(2, Some(vec![8]))], &[(2, None)], &[]];
+    let steps: [Writes<'_>; 5] = [&[(1, Some(vec![7]))], &[], &[(2, Some(vec![8]))], &[(2, None)], &[]];
     let mut model = BTreeMap::new();
     let mut history = vec![model.clone()];
     for (height, step) in (1u64..).zip(steps) {
