@@ -76,7 +76,12 @@ fn library() -> &'static Library {
         let files: &'static [FileData] = Box::leak(files.into_boxed_slice());
         let modules: Vec<ModuleSource<'static>> = files
             .iter()
-            .map(|f| ModuleSource { path: &f.module, tree: &f.parsed.tree, is_library: true })
+            .map(|f| ModuleSource {
+                path: &f.module,
+                tree: &f.parsed.tree,
+                nodes: f.parsed.nodes,
+                is_library: true,
+            })
             .collect();
         let checked = check::CheckedLibrary::new(&modules);
         Library { files, checked }
@@ -110,7 +115,12 @@ impl Analysis {
         }
         let modules: Vec<ModuleSource<'_>> = files
             .iter()
-            .map(|f| ModuleSource { path: &f.module, tree: &f.parsed.tree, is_library: false })
+            .map(|f| ModuleSource {
+                path: &f.module,
+                tree: &f.parsed.tree,
+                nodes: f.parsed.nodes,
+                is_library: false,
+            })
             .collect();
         let output = check::check(&library.checked, &modules);
         Analysis { files, library, output }

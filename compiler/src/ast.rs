@@ -488,6 +488,11 @@ impl BinOp {
     }
 
     /// Binding strength: higher binds tighter.
+    /// `<`, `==` and their kin, which do not chain.
+    pub fn is_comparison(self) -> bool {
+        matches!(self.precedence(), 3 | 4)
+    }
+
     pub fn precedence(self) -> u8 {
         match self {
             BinOp::Mul | BinOp::Div | BinOp::Rem => 6,

@@ -31,6 +31,8 @@ pub enum ParseFail {
     /// A node nested deeper than `NESTING_DEPTH_MAX`.
     TooDeep(Span),
     TooLong(Span),
+    /// The second comparison of `a < b < c` (or `a == b == c`).
+    ChainedComparison(Span),
 }
 
 type PResult<T> = Result<T, ParseError<u32, Tok, ParseFail>>;
@@ -76,8 +78,68 @@ pub fn blk(b: Block) -> PResult<Block> {
     Ok(b)
 }
 
-pub fn bin(op: BinOp, lhs: Expr, rhs: Expr) -> ExprKind {
-    ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }
+/// One link of a flat operator chain: where the operator is, which it is,
+/// and the operand after it.
+pub type ChainLink = (u32, BinOp, u32, Expr);
+
+/// Folds `first op operand op operand …` into a tree by precedence, every
+/// level left-associative, as an operator-precedence parser would. The
+/// comparison levels do not associate: `a < b < c` is reported at its
+/// second operator (a recovered error, so parsing goes on) and the chain
+/// becomes an error node, so checking adds nothing to the report.
+pub fn chain(
+    file: FileId,
+    ids: &NodeIds,
+    errors: &mut Vec<ErrorRecovery<u32, Tok, ParseFail>>,
+    first: Expr,
+    rest: Vec<ChainLink>,
+) -> PResult<Expr> {
+    let mut operands: Vec<Expr> = Vec::with_capacity(rest.len() + 1);
+    let mut operators: Vec<BinOp> = Vec::with_capacity(rest.len());
+    operands.push(first);
+    let mut chained = false;
+    for (op_lo, op, op_hi, operand) in rest {
+        while let Some(&top) = operators.last() {
+            if top.precedence() < op.precedence() {
+                break;
+            }
+            if top.precedence() == op.precedence() && op.is_comparison() && !chained {
+                chained = true;
+                let error = ParseFail::ChainedComparison(sp(file, op_lo, op_hi));
+                errors.push(ErrorRecovery { error: ParseError::User { error }, dropped_tokens: Vec::new() });
+            }
+            fold_top(file, ids, &mut operands, &mut operators)?;
+        }
+        operators.push(op);
+        operands.push(operand);
+    }
+    while !operators.is_empty() {
+        fold_top(file, ids, &mut operands, &mut operators)?;
+    }
+    let Some(folded) = operands.pop() else {
+        // Unreachable: the chain started with one operand and each fold
+        // turns two into one.
+        return Err(ParseError::User { error: ParseFail::TooLong(Span::default()) });
+    };
+    if chained {
+        return Ok(Expr::error(folded.span, ids.next()));
+    }
+    Ok(folded)
+}
+
+/// Replaces the last two operands with the last operator applied to them.
+fn fold_top(
+    file: FileId,
+    ids: &NodeIds,
+    operands: &mut Vec<Expr>,
+    operators: &mut Vec<BinOp>,
+) -> PResult<()> {
+    let (Some(op), Some(rhs), Some(lhs)) = (operators.pop(), operands.pop(), operands.pop()) else {
+        return Ok(());
+    };
+    let (lo, hi) = (lhs.span.lo, rhs.span.hi);
+    operands.push(ex(file, ids, lo, hi, ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) })?);
+    Ok(())
 }
 
 pub fn path_of(segments: Vec<Ident>) -> Path {
@@ -192,6 +254,10 @@ fn convert_error(file: FileId, end: u32, error: ParseError<u32, Tok, ParseFail>)
             format!("this operator chain has more than {CHAIN_OPERANDS_MAX} operands"),
         )
         .with_note("add it up in parts with `let` bindings"),
+        ParseError::User { error: ParseFail::ChainedComparison(span) } => {
+            Diagnostic::error(Code::UnexpectedToken, span, "comparisons cannot be chained".to_string())
+                .with_note("write `a < b && b < c`, or add parentheses to compare the result")
+        }
     }
 }
 
@@ -365,5 +431,98 @@ mod tests {
         };
         let crate::ast::ExprKind::Return(Some(sum)) = &expr.kind else { panic!("no return") };
         assert_eq!((sum.depth, sum.chain), (3, 3), "`1 + 2 * 3 - 4`: the product nests one level");
+    }
+
+    const OPS: [(&str, BinOp); 13] = [
+        ("||", BinOp::Or),
+        ("&&", BinOp::And),
+        ("==", BinOp::Eq),
+        ("!=", BinOp::Ne),
+        ("<", BinOp::Lt),
+        ("<=", BinOp::Le),
+        (">", BinOp::Gt),
+        (">=", BinOp::Ge),
+        ("+", BinOp::Add),
+        ("-", BinOp::Sub),
+        ("*", BinOp::Mul),
+        ("/", BinOp::Div),
+        ("%", BinOp::Rem),
+    ];
+
+    /// The model: one recursive function per precedence level, the shape
+    /// of the grammar the flat chain replaced. Returns the fully
+    /// parenthesised text, or `None` when two comparisons of one level
+    /// follow each other.
+    fn model(operands: &[String], ops: &[usize], level: u8, at: &mut usize) -> Option<String> {
+        if level > 6 {
+            let operand = operands.get(*at).cloned().unwrap_or_default();
+            return Some(operand);
+        }
+        let mut left = model(operands, ops, level + 1, at)?;
+        let mut joined = 0;
+        while let Some(&op) = ops.get(*at) {
+            let (text, kind) = OPS[op];
+            if kind.precedence() != level {
+                break;
+            }
+            if kind.is_comparison() && joined == 1 {
+                return None;
+            }
+            *at += 1;
+            let right = model(operands, ops, level + 1, at)?;
+            left = format!("({left} {text} {right})");
+            joined += 1;
+        }
+        Some(left)
+    }
+
+    fn parenthesised(expr: &Expr, src: &str) -> String {
+        match &expr.kind {
+            ExprKind::Binary { op, lhs, rhs } => {
+                let text = OPS.iter().find(|(_, kind)| kind == op).map_or("?", |(text, _)| text);
+                format!("({} {text} {})", parenthesised(lhs, src), parenthesised(rhs, src))
+            }
+            ExprKind::Error => "<error>".to_string(),
+            _ => src[expr.span.lo as usize..expr.span.hi as usize].to_string(),
+        }
+    }
+
+    proptest::proptest! {
+        // Any chain of binary operators folds to the tree the per-level
+        // grammar gave, and a chained comparison is reported at its second
+        // operator, whatever surrounds it.
+        #[test]
+        fn chains_fold_like_the_per_level_grammar(
+            ops in proptest::collection::vec(0..OPS.len(), 1..9),
+            unary in proptest::collection::vec(proptest::bool::ANY, 10),
+        ) {
+            let operands: Vec<String> = (0..=ops.len())
+                .map(|i| if unary[i] { format!("-x{i}") } else { format!("x{i}.f(1) as u64") })
+                .collect();
+            let mut text = operands[0].clone();
+            for (i, &op) in ops.iter().enumerate() {
+                text.push_str(&format!(" {} {}", OPS[op].0, operands[i + 1]));
+            }
+            let src = format!("fn f() {{ let _v = {text}; }}");
+            let parsed = parse(FileId(0), &src);
+            let Some(crate::ast::ItemKind::Fn(f)) = parsed.tree.items.first().map(|i| &i.kind) else {
+                panic!("no function in {src}")
+            };
+            let Some(crate::ast::StmtKind::Let { value, .. }) = f.body.stmts.first().map(|s| &s.kind) else {
+                panic!("no let in {src}")
+            };
+            let expected = model(&operands, &ops, 1, &mut 0);
+            match expected {
+                Some(expected) => {
+                    proptest::prop_assert!(parsed.diagnostics.is_empty(), "{src}: {:?}", parsed.diagnostics);
+                    proptest::prop_assert_eq!(parenthesised(value, &src), expected);
+                }
+                None => {
+                    proptest::prop_assert_eq!(parenthesised(value, &src), "<error>");
+                    let messages: Vec<&str> = parsed.diagnostics.iter().map(|d| d.message.as_str()).collect();
+                    proptest::prop_assert_eq!(messages, vec!["comparisons cannot be chained"]);
+                }
+            }
+        }
     }
 }

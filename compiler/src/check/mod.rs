@@ -27,6 +27,9 @@ pub struct ModuleSource<'a> {
     /// `std::tax` for library modules; the file's name for user files.
     pub path: &'a str,
     pub tree: &'a SourceFile,
+    /// How many node ids the tree uses (`parser::Parsed::nodes`): the
+    /// typed tables are sized once instead of growing node by node.
+    pub nodes: u32,
     /// Library modules are checked but their warnings are not reported.
     pub is_library: bool,
 }
@@ -70,6 +73,14 @@ impl TypedFile {
     /// What name `id` refers to (or declares), if it was resolved.
     pub fn def(&self, id: NodeId) -> Option<Def> {
         self.defs.get(id.0 as usize).copied().flatten()
+    }
+
+    fn presize(&mut self, nodes: u32) {
+        let nodes = nodes as usize;
+        if self.types.len() < nodes {
+            self.types.resize_with(nodes, || None);
+            self.defs.resize_with(nodes, || None);
+        }
     }
 
     fn set_ty(&mut self, id: NodeId, ty: Ty) {
@@ -204,6 +215,9 @@ impl<'a> Checker<'a> {
         let first = self.modules.len();
         self.modules.extend_from_slice(modules);
         self.scopes.extend(modules.iter().map(|_| ModuleScope::default()));
+        for module in modules {
+            self.index.typed.entry(module.tree.span.file).or_default().presize(module.nodes);
+        }
         let work = self.declare_all(first);
         self.check_bodies(&work);
         self.check_read_only_calls();
