@@ -1,0 +1,23 @@
+//! Proofs for auditors (`writ prove`, issue #14), built in layers.
+//!
+//! Writ's meaning is written here as SMT-LIB terms and handed to a real
+//! solver (Z3, a subprocess). This first layer holds the solver session
+//! ([`solver`]: deterministic budgets and seeds, the solver's version, a
+//! replay of every query) and the exact encoding of checked integer
+//! arithmetic ([`int`]: each operation's value and the condition under which
+//! it aborts, with the abort code the VM uses). The encoding is tested
+//! against the VM itself (`tests/int_conformance.rs`): a term and the
+//! compiled code must agree on every result and every abort.
+//!
+//! Not built yet: specifications in the language, the walk over the typed
+//! program, the inductive and bounded engines, counterexample replay and the
+//! `writ prove` command (see the issue). Nothing outside tests uses this
+//! crate so far.
+//!
+//! Boundary: this crate speaks SMT-LIB and knows Writ's arithmetic rules and
+//! abort codes (from `writ-abi`); it never runs contract code.
+
+pub mod int;
+pub mod solver;
+
+pub use solver::{Budget, Solver, SolverError};

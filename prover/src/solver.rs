@@ -1,0 +1,167 @@
+//! One solver session: a Z3 process spoken to in SMT-LIB.
+//!
+//! Results must not depend on the machine's speed or load, so a query is
+//! bounded by Z3's resource limit (`rlimit`, a count of its internal steps)
+//! and never by wall-clock time, and the random seeds are fixed. The same
+//! Z3 binary then gives the same answer to the same query on every run;
+//! the version is part of what a report must state, since the count of
+//! steps differs between versions (docs/research/prove-smt.md).
+
+use std::path::Path;
+
+use easy_smt::{Context, ContextBuilder, Response, SExpr};
+
+/// The solver program, found on `PATH`.
+pub const Z3: &str = "z3";
+
+/// How much work one `check-sat` may do, in Z3's resource units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget(pub u64);
+
+impl Default for Budget {
+    /// About a second of work on this project's machines for a
+    /// hard query; simple ones use a few thousand units.
+    fn default() -> Budget {
+        Budget(5_000_000)
+    }
+}
+
+/// What a `check-sat` answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Sat,
+    Unsat,
+    /// The budget was spent (or the solver gave up) before an answer.
+    Unknown,
+}
+
+#[derive(Debug)]
+pub enum SolverError {
+    /// No `z3` could be started.
+    NotInstalled(std::io::Error),
+    /// The solver process failed or said something unexpected.
+    Io(std::io::Error),
+    /// A value in a model was not a numeral of the expected range.
+    BadValue(String),
+}
+
+impl std::fmt::Display for SolverError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SolverError::NotInstalled(e) => write!(
+                f,
+                "cannot start `{Z3}` ({e}); install Z3 (Debian's `z3` package; `.ci/run` installs it)"
+            ),
+            SolverError::Io(e) => write!(f, "the solver failed: {e}"),
+            SolverError::BadValue(v) => write!(f, "the solver returned `{v}` where a number was expected"),
+        }
+    }
+}
+
+impl std::error::Error for SolverError {}
+
+impl From<std::io::Error> for SolverError {
+    fn from(e: std::io::Error) -> SolverError {
+        SolverError::Io(e)
+    }
+}
+
+/// A running solver with this project's settings.
+pub struct Solver {
+    ctx: Context,
+    version: String,
+}
+
+impl std::fmt::Debug for Solver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Solver").field("version", &self.version).finish_non_exhaustive()
+    }
+}
+
+impl Solver {
+    /// Starts Z3 with fixed seeds and `budget` per query; with `replay`,
+    /// every command sent is also written to that file (`--dump-smt`).
+    pub fn start(budget: Budget, replay: Option<&Path>) -> Result<Solver, SolverError> {
+        let version = z3_version()?;
+        let mut builder = ContextBuilder::new();
+        builder.with_z3_defaults();
+        if let Some(path) = replay {
+            let file = std::fs::File::create(path)?;
+            builder.replay_file(Some(Box::new(std::io::BufWriter::new(file))));
+        }
+        let mut ctx = builder.build().map_err(SolverError::NotInstalled)?;
+        for seed in [":smt.random_seed", ":sat.random_seed"] {
+            let zero = ctx.numeral(0);
+            ctx.set_option(seed, zero)?;
+        }
+        let limit = ctx.numeral(budget.0);
+        ctx.set_option(":rlimit", limit)?;
+        Ok(Solver { ctx, version })
+    }
+
+    /// The solver's own version line, e.g. `Z3 version 4.8.12 - 64 bit`.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The term builder and the session, for encoders.
+    pub fn ctx(&mut self) -> &mut Context {
+        &mut self.ctx
+    }
+
+    pub fn check(&mut self) -> Result<Answer, SolverError> {
+        Ok(match self.ctx.check()? {
+            Response::Sat => Answer::Sat,
+            Response::Unsat => Answer::Unsat,
+            Response::Unknown => Answer::Unknown,
+        })
+    }
+
+    /// Opens a scope: assertions until the matching [`Solver::pop`] are
+    /// forgotten then.
+    pub fn push(&mut self) -> Result<(), SolverError> {
+        Ok(self.ctx.push()?)
+    }
+
+    pub fn pop(&mut self) -> Result<(), SolverError> {
+        Ok(self.ctx.pop()?)
+    }
+
+    pub fn assert(&mut self, term: SExpr) -> Result<(), SolverError> {
+        Ok(self.ctx.assert(term)?)
+    }
+
+    /// The model's value of an integer term as decimal text, after a
+    /// `Sat` answer.
+    pub fn int_value(&mut self, term: SExpr) -> Result<String, SolverError> {
+        let value = self.value(term)?;
+        crate::int::read_numeral(&self.ctx, value)
+            .ok_or_else(|| SolverError::BadValue(self.ctx.display(value).to_string()))
+    }
+
+    /// The model's value of a Boolean term, after a `Sat` answer.
+    pub fn bool_value(&mut self, term: SExpr) -> Result<bool, SolverError> {
+        let value = self.value(term)?;
+        if value == self.ctx.true_() {
+            Ok(true)
+        } else if value == self.ctx.false_() {
+            Ok(false)
+        } else {
+            Err(SolverError::BadValue(self.ctx.display(value).to_string()))
+        }
+    }
+
+    fn value(&mut self, term: SExpr) -> Result<SExpr, SolverError> {
+        let pairs = self.ctx.get_value(vec![term])?;
+        pairs
+            .first()
+            .map(|(_, value)| *value)
+            .ok_or_else(|| SolverError::BadValue("an empty model".to_string()))
+    }
+}
+
+fn z3_version() -> Result<String, SolverError> {
+    let output =
+        std::process::Command::new(Z3).arg("--version").output().map_err(SolverError::NotInstalled)?;
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+}
