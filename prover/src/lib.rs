@@ -3,10 +3,11 @@
 //! Writ's meaning is written here as SMT-LIB terms and handed to a real
 //! solver (Z3, a subprocess). This first layer holds the solver session
 //! ([`solver`]: deterministic budgets and seeds, the solver's version, a
-//! replay of every query) and the exact encoding of checked integer
-//! arithmetic ([`int`]: each operation's value and the condition under which
-//! it aborts, with the abort code the VM uses). The encoding is tested
-//! against the VM itself (`tests/int_conformance.rs`): a term and the
+//! replay of every query) and the exact encoding of Writ's arithmetic:
+//! checked integers ([`int`]) and `Decimal` with its rounding rules
+//! ([`decimal`]), each operation as its value and the conditions under
+//! which it aborts, with the abort codes the VM uses. The encoding is
+//! tested against the VM itself (`tests/conformance.rs`): a term and the
 //! compiled code must agree on every result and every abort.
 //!
 //! Not built yet: specifications in the language, the walk over the typed
@@ -17,6 +18,7 @@
 //! Boundary: this crate speaks SMT-LIB and knows Writ's arithmetic rules and
 //! abort codes (from `writ-abi`); it never runs contract code.
 
+pub mod decimal;
 pub mod int;
 pub mod solver;
 

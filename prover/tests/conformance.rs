@@ -1,8 +1,10 @@
-//! The integer encoding against the VM: for every integer type, every
-//! arithmetic operator, negation, every comparison and every conversion,
-//! the solver's value of the encoded term and the first abort condition it
-//! finds true must equal what the compiled code returns or aborts with.
-//! One Z3 process serves every case (a scope per case).
+//! The encoding against the VM: for every integer type, every arithmetic
+//! operator, negation, every comparison and every conversion, and for
+//! `Decimal` `+ - * /`, negation, `round` in every mode and to every number
+//! of places, `trunc`, `floor`, `ceil`, `abs` and the conversions to and
+//! from integers, the solver's value of the encoded term and the first
+//! abort condition it finds true must equal what the compiled code returns
+//! or aborts with. One Z3 process serves every case (a scope per case).
 //!
 //! Needs Z3 on `PATH` (Debian's `z3`, installed by `.ci/run`). Without it
 //! the tests say so and pass, except under CI (`CI` set), where a missing
@@ -14,9 +16,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use proptest::prelude::*;
 use writ_abi::host::AbortCode;
-use writ_abi::{AbiType, TypeDefs, Value};
+use writ_abi::{AbiType, Decimal, Rounding, TypeDefs, Value};
 use writ_compiler::codegen::build_file;
 use writ_compiler::{Analysis, FileId};
+use writ_prover::decimal;
 use writ_prover::int::{self, Arith, Compare, IntType};
 use writ_prover::solver::Answer;
 use writ_prover::{Budget, Solver, SolverError};
@@ -57,9 +60,38 @@ fn source() -> String {
             let _ = writeln!(out, "    pub view fn as_{t}_{u}(a: {t}) -> {u} {{ return a as {u}; }}");
         }
     }
+    out.push_str(DECIMAL_VIEWS);
+    for ty in IntType::ALL {
+        let t = ty.name();
+        let _ = writeln!(out, "    pub view fn dec_of_{t}(a: {t}) -> Decimal {{ return a as Decimal; }}");
+        let _ = writeln!(out, "    pub view fn {t}_of_dec(a: Decimal) -> {t} {{ return a as {t}; }}");
+    }
     out.push_str("}\n");
     out
 }
+
+const DECIMAL_VIEWS: &str = r#"
+    pub view fn dadd(a: Decimal, b: Decimal) -> Decimal { return a + b; }
+    pub view fn dsub(a: Decimal, b: Decimal) -> Decimal { return a - b; }
+    pub view fn dmul(a: Decimal, b: Decimal) -> Decimal { return a * b; }
+    pub view fn ddiv(a: Decimal, b: Decimal) -> Decimal { return a / b; }
+    pub view fn dneg(a: Decimal) -> Decimal { return -a; }
+    pub view fn dtrunc(a: Decimal) -> Decimal { return a.trunc(); }
+    pub view fn dfloor(a: Decimal) -> Decimal { return a.floor(); }
+    pub view fn dceil(a: Decimal) -> Decimal { return a.ceil(); }
+    pub view fn dabs(a: Decimal) -> Decimal { return a.abs(); }
+    pub view fn dround(a: Decimal, places: u32, mode: u32) -> Decimal {
+        return match mode {
+            0 => a.round(places, Rounding::Down),
+            1 => a.round(places, Rounding::Up),
+            2 => a.round(places, Rounding::Floor),
+            3 => a.round(places, Rounding::Ceiling),
+            4 => a.round(places, Rounding::HalfUp),
+            5 => a.round(places, Rounding::HalfDown),
+            _ => a.round(places, Rounding::HalfEven),
+        };
+    }
+"#;
 
 fn contract() -> &'static (Vm, Arc<Contract>) {
     static CELL: OnceLock<(Vm, Arc<Contract>)> = OnceLock::new();
@@ -139,6 +171,7 @@ fn value_text(value: &Value) -> String {
         Value::I64(v) => v.to_string(),
         Value::I128(v) => v.to_string(),
         Value::Bool(v) => v.to_string(),
+        Value::Decimal(v) => v.raw().to_string(),
         other => panic!("not an integer or bool: {other:?}"),
     }
 }
@@ -197,7 +230,7 @@ fn on_vm(entry: &str, args: Vec<(AbiType, Value)>, returns: AbiType) -> Result<S
 /// that holds, or the value.
 fn on_solver(
     solver: &mut Solver,
-    operands: &[(IntType, Int)],
+    operands: &[(Operand, Int)],
     encode: impl Fn(&easy_smt::Context, &[easy_smt::SExpr]) -> int::Checked,
     boolean: bool,
 ) -> Result<String, AbortCode> {
@@ -208,7 +241,11 @@ fn on_solver(
         let int_sort = ctx.int_sort();
         let name = format!("x{i}");
         let term = ctx.declare_const(&name, int_sort).unwrap();
-        let fact = ctx.and(int::in_range(ctx, *ty, term), ctx.eq(term, value.term(ctx)));
+        let range = match ty {
+            Operand::Int(ty) => int::in_range(ctx, *ty, term),
+            Operand::Decimal => decimal::in_range(ctx, term),
+        };
+        let fact = ctx.and(range, ctx.eq(term, value.term(ctx)));
         solver.assert(fact).unwrap();
         terms.push(term);
     }
@@ -230,6 +267,26 @@ fn on_solver(
     outcome
 }
 
+/// What an operand is, for its range fact.
+#[derive(Debug, Clone, Copy)]
+enum Operand {
+    Int(IntType),
+    Decimal,
+}
+
+fn dec(raw: i128) -> (AbiType, Value) {
+    (AbiType::Decimal, Value::Decimal(Decimal::from_raw(raw)))
+}
+
+fn decimal_name(op: DecimalOp) -> &'static str {
+    match op {
+        DecimalOp::Add => "dadd",
+        DecimalOp::Sub => "dsub",
+        DecimalOp::Mul => "dmul",
+        DecimalOp::Div => "ddiv",
+    }
+}
+
 /// Runs one operation both ways; `Err` describes a disagreement.
 fn agree(case: &Case) -> Result<(), String> {
     let Some(solver) = solver() else { return Ok(()) };
@@ -241,7 +298,7 @@ fn agree(case: &Case) -> Result<(), String> {
             let vm = on_vm(&entry, vec![a.abi(ty), b.abi(ty)], abi_type(ty));
             let smt = on_solver(
                 &mut solver,
-                &[(ty, a), (ty, b)],
+                &[(Operand::Int(ty), a), (Operand::Int(ty), b)],
                 |ctx, x| int::arith(ctx, op, ty, x[0], x[1]),
                 false,
             );
@@ -250,7 +307,8 @@ fn agree(case: &Case) -> Result<(), String> {
         Case::Negate(ty, a) => {
             let t = ty.name();
             let vm = on_vm(&format!("neg_{t}"), vec![a.abi(ty)], abi_type(ty));
-            let smt = on_solver(&mut solver, &[(ty, a)], |ctx, x| int::negate(ctx, ty, x[0]), false);
+            let smt =
+                on_solver(&mut solver, &[(Operand::Int(ty), a)], |ctx, x| int::negate(ctx, ty, x[0]), false);
             (vm, smt, format!("-({}) ({t})", a.text()))
         }
         Case::Compare(k, ty, a, b) => {
@@ -259,7 +317,7 @@ fn agree(case: &Case) -> Result<(), String> {
             let vm = on_vm(&format!("cmp{k}_{t}"), vec![a.abi(ty), b.abi(ty)], AbiType::Bool);
             let smt = on_solver(
                 &mut solver,
-                &[(ty, a), (ty, b)],
+                &[(Operand::Int(ty), a), (Operand::Int(ty), b)],
                 |ctx, x| int::Checked { value: int::compare(ctx, op, x[0], x[1]), aborts: Vec::new() },
                 true,
             );
@@ -268,8 +326,81 @@ fn agree(case: &Case) -> Result<(), String> {
         Case::Cast(from, to, a) => {
             let (t, u) = (from.name(), to.name());
             let vm = on_vm(&format!("as_{t}_{u}"), vec![a.abi(from)], abi_type(to));
-            let smt = on_solver(&mut solver, &[(from, a)], |ctx, x| int::cast(ctx, to, x[0]), false);
+            let smt =
+                on_solver(&mut solver, &[(Operand::Int(from), a)], |ctx, x| int::cast(ctx, to, x[0]), false);
             (vm, smt, format!("{} as {u} (from {t})", a.text()))
+        }
+        Case::Decimal(op, a, b) => {
+            let vm = on_vm(decimal_name(op), vec![dec(a), dec(b)], AbiType::Decimal);
+            let operands = [(Operand::Decimal, Int::Signed(a)), (Operand::Decimal, Int::Signed(b))];
+            let smt = on_solver(
+                &mut solver,
+                &operands,
+                |ctx, x| match op {
+                    DecimalOp::Add => decimal::add(ctx, x[0], x[1]),
+                    DecimalOp::Sub => decimal::sub(ctx, x[0], x[1]),
+                    DecimalOp::Mul => decimal::mul(ctx, x[0], x[1]),
+                    DecimalOp::Div => decimal::div(ctx, x[0], x[1]),
+                },
+                false,
+            );
+            (vm, smt, format!("raw {a} {} raw {b} (Decimal)", decimal_name(op)))
+        }
+        Case::DecimalUnary(k, a) => {
+            let (entry, mode) = [
+                ("dneg", None),
+                ("dtrunc", Some(Rounding::Down)),
+                ("dfloor", Some(Rounding::Floor)),
+                ("dceil", Some(Rounding::Ceiling)),
+                ("dabs", None),
+            ][k];
+            let vm = on_vm(entry, vec![dec(a)], AbiType::Decimal);
+            let smt = on_solver(
+                &mut solver,
+                &[(Operand::Decimal, Int::Signed(a))],
+                |ctx, x| match (entry, mode) {
+                    ("dneg", _) => decimal::negate(ctx, x[0]),
+                    (_, Some(mode)) => decimal::whole(ctx, x[0], mode),
+                    _ => decimal::abs(ctx, x[0]),
+                },
+                false,
+            );
+            (vm, smt, format!("{entry}(raw {a})"))
+        }
+        Case::Round(a, places, mode) => {
+            let args =
+                vec![dec(a), (AbiType::U32, Value::U32(places)), (AbiType::U32, Value::U32(mode as u32))];
+            let vm = on_vm("dround", args, AbiType::Decimal);
+            let rounding = Rounding::ALL[mode];
+            let operands = [
+                (Operand::Decimal, Int::Signed(a)),
+                (Operand::Int(IntType::U32), Int::Unsigned(places.into())),
+            ];
+            let smt =
+                on_solver(&mut solver, &operands, |ctx, x| decimal::round(ctx, x[0], x[1], rounding), false);
+            (vm, smt, format!("raw {a} .round({places}, {rounding:?})"))
+        }
+        Case::FromInt(ty, a) => {
+            let t = ty.name();
+            let vm = on_vm(&format!("dec_of_{t}"), vec![a.abi(ty)], AbiType::Decimal);
+            let smt = on_solver(
+                &mut solver,
+                &[(Operand::Int(ty), a)],
+                |ctx, x| decimal::from_int(ctx, x[0]),
+                false,
+            );
+            (vm, smt, format!("{} as Decimal (from {t})", a.text()))
+        }
+        Case::ToInt(ty, a) => {
+            let t = ty.name();
+            let vm = on_vm(&format!("{t}_of_dec"), vec![dec(a)], abi_type(ty));
+            let smt = on_solver(
+                &mut solver,
+                &[(Operand::Decimal, Int::Signed(a))],
+                |ctx, x| decimal::to_int(ctx, ty, x[0]),
+                false,
+            );
+            (vm, smt, format!("raw {a} as {t}"))
         }
     };
     if vm == smt { Ok(()) } else { Err(format!("{what}: the VM gives {vm:?}, the encoding {smt:?}")) }
@@ -281,6 +412,69 @@ enum Case {
     Negate(IntType, Int),
     Compare(usize, IntType, Int, Int),
     Cast(IntType, IntType, Int),
+    Decimal(DecimalOp, i128, i128),
+    /// `dneg`, `dtrunc`, `dfloor`, `dceil`, `dabs` by index.
+    DecimalUnary(usize, i128),
+    /// Raw value, places, mode index.
+    Round(i128, u32, usize),
+    FromInt(IntType, Int),
+    ToInt(IntType, i128),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum DecimalOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+const UNIT: i128 = 1_000_000_000_000_000_000;
+
+/// Raw Decimals as contracts hold them and at the edges: whole amounts,
+/// cents, ties at some place, values whose products overflow, anything.
+fn raw_decimal() -> impl Strategy<Value = i128> {
+    prop_oneof![
+        (-100_000_000_000_000i128..100_000_000_000_000).prop_map(|cents| cents * (UNIT / 100)),
+        (-1_000_000i128..1_000_000, 0u32..18).prop_map(|(k, p)| {
+            let unit = 10i128.pow(18 - p);
+            k * unit + unit / 2
+        }),
+        (-1_000_000i128..1_000_000).prop_map(|whole| whole * UNIT),
+        (-(1i128 << 20)..(1i128 << 20)).prop_map(|k| (1i128 << 94) + k),
+        (-1000i128..1000),
+        any::<i128>(),
+        Just(i128::MAX),
+        Just(i128::MIN),
+        Just(0),
+    ]
+}
+
+/// Products and quotients that land exactly halfway between two raw
+/// values, where the rounding of `*` and `/` shows: a small raw count
+/// times an odd number of halves, or divided by two.
+fn tie() -> impl Strategy<Value = Case> {
+    (-1000i128..1000, -1000i128..1000, any::<bool>()).prop_map(|(k, m, product)| {
+        if product {
+            Case::Decimal(DecimalOp::Mul, k, (2 * m + 1) * (UNIT / 2))
+        } else {
+            Case::Decimal(DecimalOp::Div, k, 2 * UNIT)
+        }
+    })
+}
+
+fn decimal_case() -> impl Strategy<Value = Case> {
+    let ops = [DecimalOp::Add, DecimalOp::Sub, DecimalOp::Mul, DecimalOp::Div];
+    let any_case =
+        (0..5u8, 0..5usize, raw_decimal(), raw_decimal(), 0u32..20, int_type(), (any::<u128>(), any::<u8>()))
+            .prop_map(move |(kind, k, a, b, places, ty, (raw, how))| match kind {
+                0 => Case::Decimal(ops[k % 4], a, b),
+                1 => Case::DecimalUnary(k, a),
+                2 => Case::Round(a, places, (raw % 7) as usize),
+                3 => Case::FromInt(ty, pick(ty, raw, how)),
+                _ => Case::ToInt(ty, a),
+            });
+    prop_oneof![4 => any_case, 1 => tie()]
 }
 
 fn int_type() -> impl Strategy<Value = IntType> {
@@ -307,7 +501,14 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     #[test]
-    fn the_encoding_agrees_with_the_vm(case in case()) {
+    fn integers_agree_with_the_vm(case in case()) {
+        if let Err(why) = agree(&case) {
+            prop_assert!(false, "{why}");
+        }
+    }
+
+    #[test]
+    fn decimals_agree_with_the_vm(case in decimal_case()) {
         if let Err(why) = agree(&case) {
             prop_assert!(false, "{why}");
         }
@@ -340,6 +541,28 @@ fn the_edges_agree() {
         Case::Cast(IntType::U128, IntType::I128, U(u128::MAX)),
         Case::Cast(IntType::U64, IntType::U8, U(256)),
         Case::Cast(IntType::I128, IntType::I64, S(i128::from(i64::MAX) + 1)),
+        // 2.345 to two places in every mode, and its negative (the table of
+        // docs/LANGUAGE.md §5).
+        Case::Round(2_345 * UNIT / 1000, 2, 0),
+        Case::Round(2_345 * UNIT / 1000, 2, 1),
+        Case::Round(-2_345 * UNIT / 1000, 2, 2),
+        Case::Round(-2_345 * UNIT / 1000, 2, 3),
+        Case::Round(-2_345 * UNIT / 1000, 2, 4),
+        Case::Round(-2_345 * UNIT / 1000, 2, 5),
+        Case::Round(2_345 * UNIT / 1000, 2, 6),
+        Case::Round(i128::MAX, 0, 1),
+        Case::Decimal(DecimalOp::Mul, i128::MAX, 2 * UNIT),
+        Case::Decimal(DecimalOp::Div, UNIT, 0),
+        Case::Decimal(DecimalOp::Div, UNIT, 3 * UNIT),
+        Case::Decimal(DecimalOp::Div, -2 * UNIT, 3 * UNIT),
+        Case::Decimal(DecimalOp::Mul, 1, UNIT / 2),
+        Case::Decimal(DecimalOp::Mul, 3, -UNIT / 2),
+        Case::Decimal(DecimalOp::Div, 1, 2 * UNIT),
+        Case::DecimalUnary(2, i128::MIN),
+        Case::DecimalUnary(4, i128::MIN),
+        Case::ToInt(IntType::U64, -UNIT),
+        Case::ToInt(IntType::I64, UNIT / 2),
+        Case::FromInt(IntType::U128, U(u128::MAX)),
     ];
     let failures: Vec<String> = cases.iter().filter_map(|case| agree(case).err()).collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
