@@ -66,6 +66,18 @@ pub fn div(ctx: &Context, a: SExpr, b: SExpr) -> Checked {
 /// `a.round(places, mode)`, `places` a `u32` term: 18 or more changes
 /// nothing; otherwise the value becomes a whole number of 10^(18 − places).
 pub fn round(ctx: &Context, a: SExpr, places: SExpr, mode: Rounding) -> Checked {
+    // A literal number of places (the usual case) needs one branch, not a
+    // choice among eighteen: the solver's work differs by orders.
+    if let Some(digits) = ctx.get_u32(places) {
+        let value = match PLACES.checked_sub(digits).filter(|shift| *shift > 0) {
+            Some(shift) => {
+                let unit = power_of_ten(ctx, shift);
+                ctx.times(round_div(ctx, a, unit, mode), unit)
+            }
+            None => a,
+        };
+        return Checked { value, aborts: vec![overflow(ctx, value)] };
+    }
     let mut value = a;
     for digits in (0..PLACES).rev() {
         let unit = power_of_ten(ctx, PLACES - digits);

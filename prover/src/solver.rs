@@ -70,6 +70,7 @@ impl From<std::io::Error> for SolverError {
 pub struct Solver {
     ctx: Context,
     version: String,
+    budget: Budget,
 }
 
 impl std::fmt::Debug for Solver {
@@ -94,9 +95,25 @@ impl Solver {
             let zero = ctx.numeral(0);
             ctx.set_option(seed, zero)?;
         }
-        let limit = ctx.numeral(budget.0);
-        ctx.set_option(":rlimit", limit)?;
-        Ok(Solver { ctx, version })
+        let mut solver = Solver { ctx, version, budget };
+        solver.set_limit(budget)?;
+        Ok(solver)
+    }
+
+    /// Z3 applies the limit to each command's own work (its count of steps
+    /// runs on across the session, the limit does not), so one session
+    /// serves many queries. A tiny limit would also cancel `push` and
+    /// `assert`, so a query's own budget is set around its `check-sat` only
+    /// ([`Solver::check_within`]).
+    fn set_limit(&mut self, budget: Budget) -> Result<(), SolverError> {
+        let limit = self.ctx.numeral(budget.0);
+        Ok(self.ctx.set_option(":rlimit", limit)?)
+    }
+
+    /// Declares a fresh integer constant.
+    pub fn int_const(&mut self, name: &str) -> Result<SExpr, SolverError> {
+        let sort = self.ctx.int_sort();
+        Ok(self.ctx.declare_const(name, sort)?)
     }
 
     /// The solver's own version line, e.g. `Z3 version 4.8.12 - 64 bit`.
@@ -109,12 +126,23 @@ impl Solver {
         &mut self.ctx
     }
 
+    /// `check-sat` within the session's budget.
     pub fn check(&mut self) -> Result<Answer, SolverError> {
         Ok(match self.ctx.check()? {
             Response::Sat => Answer::Sat,
             Response::Unsat => Answer::Unsat,
             Response::Unknown => Answer::Unknown,
         })
+    }
+
+    /// `check-sat` within `budget`, the session's budget restored after.
+    pub fn check_within(&mut self, budget: Budget) -> Result<Answer, SolverError> {
+        self.set_limit(budget)?;
+        let answer = self.check();
+        let restored = self.set_limit(self.budget);
+        let answer = answer?;
+        restored?;
+        Ok(answer)
     }
 
     /// Opens a scope: assertions until the matching [`Solver::pop`] are

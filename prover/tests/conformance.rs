@@ -12,17 +12,19 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
+
+mod common;
 
 use proptest::prelude::*;
 use writ_abi::host::AbortCode;
 use writ_abi::{AbiType, Decimal, Rounding, TypeDefs, Value};
 use writ_compiler::codegen::build_file;
 use writ_compiler::{Analysis, FileId};
+use writ_prover::Solver;
 use writ_prover::decimal;
 use writ_prover::int::{self, Arith, Compare, IntType};
 use writ_prover::solver::Answer;
-use writ_prover::{Budget, Solver, SolverError};
 use writ_vm::{Abort, Call, CallContext, Contract, MemoryState, Outcome, Vm, VmOptions};
 
 fn arith_name(op: Arith) -> &'static str {
@@ -103,21 +105,6 @@ fn contract() -> &'static (Vm, Arc<Contract>) {
         let contract = vm.prepare(&built.artifacts[0].wasm).unwrap();
         (vm, contract)
     })
-}
-
-/// One solver for every case; `None` when Z3 is not installed.
-fn solver() -> Option<&'static Mutex<Solver>> {
-    static CELL: OnceLock<Option<Mutex<Solver>>> = OnceLock::new();
-    CELL.get_or_init(|| match Solver::start(Budget::default(), None) {
-        Ok(solver) => Some(Mutex::new(solver)),
-        Err(e @ SolverError::NotInstalled(_)) => {
-            assert!(std::env::var_os("CI").is_none(), "{e}");
-            eprintln!("skipped: {e}");
-            None
-        }
-        Err(e) => panic!("{e}"),
-    })
-    .as_ref()
 }
 
 /// A value of some integer type, as wide as any.
@@ -289,8 +276,7 @@ fn decimal_name(op: DecimalOp) -> &'static str {
 
 /// Runs one operation both ways; `Err` describes a disagreement.
 fn agree(case: &Case) -> Result<(), String> {
-    let Some(solver) = solver() else { return Ok(()) };
-    let mut solver = solver.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Some(mut solver) = common::solver() else { return Ok(()) };
     let (vm, smt, what) = match *case {
         Case::Arith(op, ty, a, b) => {
             let t = ty.name();
@@ -376,9 +362,22 @@ fn agree(case: &Case) -> Result<(), String> {
                 (Operand::Decimal, Int::Signed(a)),
                 (Operand::Int(IntType::U32), Int::Unsigned(places.into())),
             ];
-            let smt =
+            // `places` unknown to the encoder (a choice among eighteen
+            // branches), then as the literal it usually is (one branch).
+            let symbolic =
                 on_solver(&mut solver, &operands, |ctx, x| decimal::round(ctx, x[0], x[1], rounding), false);
-            (vm, smt, format!("raw {a} .round({places}, {rounding:?})"))
+            let literal = on_solver(
+                &mut solver,
+                &operands[..1],
+                |ctx, x| decimal::round(ctx, x[0], ctx.numeral(places), rounding),
+                false,
+            );
+            let smt = if symbolic == literal { symbolic } else { Err(AbortCode::AssertionFailed) };
+            (
+                vm,
+                smt,
+                format!("raw {a} .round({places}, {rounding:?}) (AssertionFailed: the two encodings differ)"),
+            )
         }
         Case::FromInt(ty, a) => {
             let t = ty.name();
