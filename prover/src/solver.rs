@@ -159,6 +159,24 @@ impl Solver {
         Ok(self.ctx.assert(term)?)
     }
 
+    /// Z3's count of its own steps so far in this session: the same
+    /// queries in the same order on the same Z3 give the same count, so it
+    /// is the measure of a proof's cost that reports can state.
+    pub fn steps(&mut self) -> Result<u64, SolverError> {
+        let key = self.ctx.atom(":rlimit");
+        let info = self.ctx.list(vec![self.ctx.atom("get-info"), key]);
+        self.ctx.raw_send(info)?;
+        let reply = self.ctx.raw_recv()?;
+        let text = self.ctx.display(reply).to_string();
+        // `(:rlimit 848)`
+        text.trim_start_matches('(')
+            .trim_end_matches(')')
+            .split_whitespace()
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .ok_or(SolverError::BadValue(text))
+    }
+
     /// The model's value of an integer term as decimal text, after a
     /// `Sat` answer.
     pub fn int_value(&mut self, term: SExpr) -> Result<String, SolverError> {
