@@ -17,6 +17,8 @@ pub enum IntTy {
 }
 
 impl IntTy {
+    pub const ALL: [IntTy; 6] = [IntTy::U8, IntTy::U32, IntTy::U64, IntTy::U128, IntTy::I64, IntTy::I128];
+
     pub fn name(self) -> &'static str {
         match self {
             IntTy::U8 => "u8",

@@ -13,59 +13,7 @@
 
 use easy_smt::{Context, SExpr, SExprData};
 use writ_abi::host::AbortCode;
-
-/// Writ's integer types (docs/LANGUAGE.md, "Types").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IntType {
-    U8,
-    U32,
-    U64,
-    U128,
-    I64,
-    I128,
-}
-
-impl IntType {
-    pub const ALL: [IntType; 6] =
-        [IntType::U8, IntType::U32, IntType::U64, IntType::U128, IntType::I64, IntType::I128];
-
-    /// The type's name in Writ source.
-    pub fn name(self) -> &'static str {
-        match self {
-            IntType::U8 => "u8",
-            IntType::U32 => "u32",
-            IntType::U64 => "u64",
-            IntType::U128 => "u128",
-            IntType::I64 => "i64",
-            IntType::I128 => "i128",
-        }
-    }
-
-    pub fn is_signed(self) -> bool {
-        matches!(self, IntType::I64 | IntType::I128)
-    }
-
-    /// The smallest value.
-    pub fn min(self) -> i128 {
-        match self {
-            IntType::I64 => i128::from(i64::MIN),
-            IntType::I128 => i128::MIN,
-            _ => 0,
-        }
-    }
-
-    /// The largest value (`u128::MAX` does not fit an `i128`).
-    pub fn max(self) -> u128 {
-        match self {
-            IntType::U8 => u128::from(u8::MAX),
-            IntType::U32 => u128::from(u32::MAX),
-            IntType::U64 => u128::from(u64::MAX),
-            IntType::U128 => u128::MAX,
-            IntType::I64 => i64::MAX.unsigned_abs().into(),
-            IntType::I128 => i128::MAX.unsigned_abs(),
-        }
-    }
-}
+pub use writ_compiler::types::IntTy as IntType;
 
 /// The arithmetic operators on two integers of one type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,7 +90,11 @@ pub fn constant(ctx: &Context, value: i128) -> SExpr {
 
 /// `min <= term <= max` of `ty`: the fact every value of the type obeys.
 pub fn in_range(ctx: &Context, ty: IntType, term: SExpr) -> SExpr {
-    ctx.and(ctx.lte(constant(ctx, ty.min()), term), ctx.lte(term, ctx.numeral(ty.max())))
+    let min = match ty.min_magnitude() {
+        0 => ctx.numeral(0),
+        magnitude => ctx.negate(ctx.numeral(magnitude)),
+    };
+    ctx.and(ctx.lte(min, term), ctx.lte(term, ctx.numeral(ty.max_value())))
 }
 
 /// `a op b` on two values of `ty`.

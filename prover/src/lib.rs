@@ -15,8 +15,9 @@
 //! `writ prove` command (see the issue). Nothing outside tests uses this
 //! crate so far.
 //!
-//! Boundary: this crate speaks SMT-LIB and knows Writ's arithmetic rules and
-//! abort codes (from `writ-abi`); it never runs contract code.
+//! Boundary: this crate speaks SMT-LIB and knows Writ's arithmetic rules,
+//! reading types from the compiler and abort codes from `writ-abi`; it never
+//! runs contract code.
 
 pub mod decimal;
 pub mod int;

@@ -47,7 +47,7 @@ fn source() -> String {
             let _ =
                 writeln!(out, "    pub view fn {name}_{t}(a: {t}, b: {t}) -> {t} {{ return a {symbol} b; }}");
         }
-        if ty.is_signed() {
+        if ty.signed() {
             let _ = writeln!(out, "    pub view fn neg_{t}(a: {t}) -> {t} {{ return -a; }}");
         }
         for (k, op) in Compare::ALL.iter().enumerate() {
@@ -166,8 +166,8 @@ fn value_text(value: &Value) -> String {
 /// A value of `ty` from random bits: anywhere in the range, near either
 /// end, or small (where signs and zero divisors live).
 fn pick(ty: IntType, raw: u128, how: u8) -> Int {
-    if ty.is_signed() {
-        let (min, max) = (ty.min(), ty.max() as i128);
+    if ty.signed() {
+        let (min, max) = (0i128.wrapping_sub_unsigned(ty.min_magnitude()), ty.max_value() as i128);
         Int::Signed(match how % 4 {
             0 if ty == IntType::I64 => i128::from(raw as i64),
             0 => raw as i128,
@@ -176,7 +176,7 @@ fn pick(ty: IntType, raw: u128, how: u8) -> Int {
             _ => (raw % 21) as i128 - 10,
         })
     } else {
-        let max = ty.max();
+        let max = ty.max_value();
         Int::Unsigned(match how % 4 {
             0 if max == u128::MAX => raw,
             0 => raw % (max + 1),
@@ -487,7 +487,7 @@ fn case() -> impl Strategy<Value = Case> {
             let (a, b) = (pick(ty, ra, ha), pick(ty, rb, hb));
             match kind {
                 0 => Case::Arith(Arith::ALL[k], ty, a, b),
-                1 if ty.is_signed() => Case::Negate(ty, a),
+                1 if ty.signed() => Case::Negate(ty, a),
                 1 | 2 => Case::Compare(k, ty, a, b),
                 _ if other == ty => Case::Arith(Arith::ALL[k], ty, a, b),
                 _ => Case::Cast(ty, other, a),
