@@ -406,13 +406,19 @@ pub struct Lexed {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// At most this many tokens are reserved up front (10 MB of them); a
+/// longer list grows as usual.
+const TOKENS_RESERVED_MAX: usize = 1 << 18;
+
 /// Splits `source` into tokens. Offsets are byte offsets into `source`; the
 /// caller guarantees the source is at most `limits::SOURCE_BYTES_MAX` long so
 /// every offset fits in a `u32`.
 pub fn lex(file: FileId, source: &str) -> Lexed {
     // About one token per five bytes in real files: reserving that once
     // spares a large file's token list a chain of copies into fresh pages.
-    let mut out = Lexed { tokens: Vec::with_capacity(source.len() / 4 + 16), ..Lexed::default() };
+    // Capped, so a huge file of comments or one string reserves little.
+    let expected = (source.len() / 4).min(TOKENS_RESERVED_MAX) + 16;
+    let mut out = Lexed { tokens: Vec::with_capacity(expected), ..Lexed::default() };
     let mut lexer = Raw::lexer(source);
     while let Some(result) = lexer.next() {
         let range = lexer.span();
