@@ -24,15 +24,21 @@ fn prove_within(
     claim: easy_smt::SExpr,
     budget: Budget,
 ) -> Answer {
+    open_negated(solver, facts, claim);
+    let answer = solver.check_within(budget).unwrap();
+    solver.pop().unwrap();
+    answer
+}
+
+/// Opens a scope holding `facts` and the negation of `claim`: a model of
+/// it is a counterexample.
+fn open_negated(solver: &mut Solver, facts: &[easy_smt::SExpr], claim: easy_smt::SExpr) {
     solver.push().unwrap();
     for fact in facts {
         solver.assert(*fact).unwrap();
     }
     let negated = solver.ctx().not(claim);
     solver.assert(negated).unwrap();
-    let answer = solver.check_within(budget).unwrap();
-    solver.pop().unwrap();
-    answer
 }
 
 #[test]
@@ -60,12 +66,7 @@ fn a_false_claim_gets_a_counterexample() {
     let facts = [int::in_range(ctx, IntType::U8, a), int::in_range(ctx, IntType::U8, b)];
     // "`a + b` never aborts on u8" is false: the model must overflow.
     let claim = ctx.not(sum.aborts_at_all(ctx));
-    solver.push().unwrap();
-    for fact in facts {
-        solver.assert(fact).unwrap();
-    }
-    let negated = solver.ctx().not(claim);
-    solver.assert(negated).unwrap();
+    open_negated(&mut solver, &facts, claim);
     assert_eq!(solver.check().unwrap(), Answer::Sat);
     let (a, b) = (solver.int_value(a).unwrap(), solver.int_value(b).unwrap());
     let (a, b): (u8, u8) = (a.parse().unwrap(), b.parse().unwrap());

@@ -77,6 +77,16 @@ fn write_block(db: &Database, changes: &Changes, height: u64, commit: bool) -> [
 }
 
 /// The root of a tree that received the model's contents in one block.
+/// What a committed block does to the model.
+fn apply(model: &mut BTreeMap<Vec<u8>, Vec<u8>>, changes: Changes) {
+    for (k, v) in changes {
+        match v {
+            Some(v) => model.insert(k, v),
+            None => model.remove(&k),
+        };
+    }
+}
+
 fn one_shot_root(model: &BTreeMap<Vec<u8>, Vec<u8>>) -> [u8; 32] {
     let db = redb::Builder::new().create_with_backend(redb::backends::InMemoryBackend::new()).unwrap();
     store::initialise(&db, "model", crate::params::ChainParams::DEFAULT).unwrap();
@@ -178,12 +188,7 @@ fn run(steps: Vec<Step>) {
                 let changes: Changes = list.into_iter().map(|(n, v)| (key(n), v)).collect();
                 height += 1;
                 write_block(&db, &changes, height, true);
-                for (k, v) in changes {
-                    match v {
-                        Some(v) => model.insert(k, v),
-                        None => model.remove(&k),
-                    };
-                }
+                apply(&mut model, changes);
                 history.push(model.clone());
             }
             Step::Crash(list) => {
@@ -229,12 +234,7 @@ fn moved_and_copied_leaves_keep_their_values() {
     for (height, step) in (1u64..).zip(steps) {
         let changes: Changes = step.iter().map(|(n, v)| (key(*n), v.clone())).collect();
         write_block(&db, &changes, height, true);
-        for (k, v) in changes {
-            match v {
-                Some(v) => model.insert(k, v),
-                None => model.remove(&k),
-            };
-        }
+        apply(&mut model, changes);
         history.push(model.clone());
         check(&db, &model, height);
         check_history(&db, &history);
