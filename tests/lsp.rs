@@ -252,6 +252,49 @@ fn incremental_edits_update_diagnostics() {
     client.shutdown();
 }
 
+// Edits inside one item re-parse only it (`Analysis::after`): the items
+// after it move, so their diagnostics and definitions must follow, through
+// a syntax error and its repair.
+#[test]
+fn edits_in_one_item_move_what_follows() {
+    let mut client = Client::start();
+    let text =
+        format!("{COUNTER}\nfn later() -> u64 {{\n    let unused: u64 = true;\n    return later();\n}}\n");
+    client.open(URI, &text);
+    let mismatch = |diagnostics: &[Value]| {
+        diagnostics.iter().find(|d| d["code"] == "E2004").map(|d| d["range"].clone()).unwrap_or_default()
+    };
+    assert_eq!(mismatch(&client.diagnostics(URI, 1)), range(15, 22, 15, 26));
+    let edit = |client: &mut Client, version: i64, change: Value| {
+        client.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": URI, "version": version }, "contentChanges": [change] }),
+        );
+        client.diagnostics(URI, version)
+    };
+    // Two lines added inside `bump`: the error in `later` moves down two.
+    let added = edit(
+        &mut client,
+        2,
+        json!({ "range": range(9, 0, 9, 0), "text": "        let a = 1;\n        let b = a;\n" }),
+    );
+    assert_eq!(mismatch(&added), range(17, 22, 17, 26));
+    // A syntax error inside `bump`, then its repair.
+    let broken = edit(&mut client, 3, json!({ "range": range(10, 17, 10, 18), "text": "" }));
+    assert!(broken.iter().any(|d| d["code"] == "E1001"), "{broken:?}");
+    let repaired = edit(&mut client, 4, json!({ "range": range(10, 17, 10, 17), "text": ";" }));
+    assert_eq!(mismatch(&repaired), range(17, 22, 17, 26));
+    // Removing the two lines moves it back; go to definition finds the
+    // moved function.
+    let removed = edit(&mut client, 5, json!({ "range": range(9, 0, 11, 0), "text": "" }));
+    assert_eq!(mismatch(&removed), range(15, 22, 15, 26));
+    assert_eq!(
+        client.at("textDocument/definition", URI, 16, 12),
+        json!({ "uri": URI, "range": range(14, 3, 14, 8) })
+    );
+    client.shutdown();
+}
+
 // Hover shows the signature in a code block and the doc comment.
 #[test]
 fn hover_shows_signature_and_doc() {

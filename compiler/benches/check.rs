@@ -1,5 +1,6 @@
 //! Front-end speed on a generated 10 000-line program: lexing, parsing,
-//! the whole check (parse + names + types, standard library included) and
+//! the whole check (parse + names + types, standard library included),
+//! both again after a one-line edit (re-parsing the edited item only) and
 //! formatting. Target: the whole check under 100 ms in release.
 //!
 //! Run: `cargo bench -p writ-compiler --bench check`.
@@ -7,7 +8,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use writ_compiler::{Analysis, FileId};
 
 /// One contract of about 100 lines; repeated with fresh names.
@@ -137,6 +138,32 @@ fn bench(c: &mut Criterion) {
     group.bench_function("lex", |b| b.iter(|| writ_compiler::lexer::lex(FileId(0), black_box(&source))));
     group.bench_function("parse", |b| b.iter(|| writ_compiler::parser::parse(FileId(0), black_box(&source))));
     group.bench_function("check", |b| b.iter(|| Analysis::single("bench.writ", black_box(&source))));
+    // An editor's keystroke: a line added inside a function in the middle
+    // of the file, parsed again from the parse before it.
+    let at = source.len() / 2 + source[source.len() / 2..].find("\n        let ").unwrap_or(0);
+    let edited = format!("{}\n        let typed = 1;{}", &source[..at], &source[at..]);
+    // The editor frees the previous tree and tables on another thread, so
+    // what the routines return is dropped outside the timing.
+    let before = writ_compiler::parser::parse(FileId(0), &source);
+    group.bench_function("reparse_after_edit", |b| {
+        b.iter_batched(
+            || before.clone(),
+            |mut parsed| {
+                let reused =
+                    writ_compiler::reparse::reparse_in_place(FileId(0), &source, &mut parsed, &edited);
+                assert!(reused, "the edit should re-parse one item");
+                parsed
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.bench_function("check_after_edit", |b| {
+        b.iter_batched(
+            || Analysis::single("bench.writ", &source),
+            |previous| Analysis::after(previous, vec![("bench.writ".to_string(), edited.clone())]),
+            BatchSize::LargeInput,
+        )
+    });
     group.bench_function("format", |b| {
         b.iter(|| writ_compiler::format::format_source(FileId(0), black_box(&source)))
     });

@@ -24,6 +24,11 @@ pub struct FileData {
     pub is_library: bool,
 }
 
+/// What `Analysis::after` leaves of the analysis it re-parsed from: no
+/// longer an analysis (parses it lent are gone), only something to free.
+#[derive(Debug)]
+pub struct Spent(#[allow(dead_code)] Analysis);
+
 /// What the cursor is on, for hover.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hover {
@@ -106,13 +111,40 @@ impl Analysis {
     /// Parses and checks `(name, text)` user files with the whole standard
     /// library (parsed and checked once per process).
     pub fn new(inputs: Vec<(String, String)>) -> Analysis {
-        let library = library();
-        let mut files = Vec::new();
-        for (name, text) in inputs {
-            let id = FileId(files.len() as u32);
-            let parsed = parser::parse(id, &text);
+        let files = inputs
+            .into_iter()
+            .enumerate()
+            .map(|(i, (name, text))| {
+                let id = FileId(i as u32);
+                let parsed = parser::parse(id, &text);
+                FileData { id, module: name.clone(), name, text, parsed, is_library: false }
+            })
+            .collect();
+        Analysis::checked(files)
+    }
+
+    /// Like `new`, for the files of `previous` after edits, with the same
+    /// result: a file with the same name and position as one of `previous`,
+    /// whose parse there was clean, is re-parsed only in the item its edit
+    /// touched (`reparse`), taking the rest of its tree from `previous`.
+    /// Also returns what is left of `previous`, only to be freed: for a
+    /// large file that takes a while, so the caller chooses where.
+    pub fn after(mut previous: Analysis, inputs: Vec<(String, String)>) -> (Analysis, Spent) {
+        let mut files = Vec::with_capacity(inputs.len());
+        for (i, (name, text)) in inputs.into_iter().enumerate() {
+            let id = FileId(i as u32);
+            let reused = previous.files.get_mut(i).filter(|old| old.name == name).and_then(|old| {
+                let ok = crate::reparse::reparse_in_place(id, &old.text, &mut old.parsed, &text);
+                ok.then(|| std::mem::replace(&mut old.parsed, parser::parse(id, "")))
+            });
+            let parsed = reused.unwrap_or_else(|| parser::parse(id, &text));
             files.push(FileData { id, module: name.clone(), name, text, parsed, is_library: false });
         }
+        (Analysis::checked(files), Spent(previous))
+    }
+
+    fn checked(files: Vec<FileData>) -> Analysis {
+        let library = library();
         let modules: Vec<ModuleSource<'_>> = files
             .iter()
             .map(|f| ModuleSource {

@@ -27,6 +27,10 @@ impl std::fmt::Debug for NodeId {
 pub struct NodeIds(std::cell::Cell<u32>);
 
 impl NodeIds {
+    pub fn starting_at(first: u32) -> NodeIds {
+        NodeIds(std::cell::Cell::new(first))
+    }
+
     pub fn next(&self) -> NodeId {
         let id = self.0.get();
         self.0.set(id.saturating_add(1));

@@ -38,7 +38,7 @@ pub enum ParseFail {
 type PResult<T> = Result<T, ParseError<u32, Tok, ParseFail>>;
 
 /// What parsing one file produced.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parsed {
     pub tree: SourceFile,
     /// Every comment, in source order, for the formatter.
@@ -158,6 +158,13 @@ pub fn unbox<T>(boxed: Vec<Box<T>>) -> Vec<T> {
 
 /// Parses one source file.
 pub fn parse(file: FileId, source: &str) -> Parsed {
+    parse_numbered(file, source, 0)
+}
+
+/// Parses `source` as a whole file, numbering its nodes from `first_id`
+/// (re-parsing one item of a larger file gives its nodes the ids a parse
+/// of the whole file would). `Parsed::nodes` is then the id after the last.
+pub(crate) fn parse_numbered(file: FileId, source: &str, first_id: u32) -> Parsed {
     let empty = SourceFile { items: Vec::new(), span: Span::new(file, 0, 0) };
     if source.len() > SOURCE_BYTES_MAX {
         let diagnostic = Diagnostic::error(
@@ -168,19 +175,19 @@ pub fn parse(file: FileId, source: &str) -> Parsed {
                 source.len()
             ),
         );
-        return Parsed { tree: empty, comments: Vec::new(), diagnostics: vec![diagnostic], nodes: 0 };
+        return Parsed { tree: empty, comments: Vec::new(), diagnostics: vec![diagnostic], nodes: first_id };
     }
     let lexed = lex(file, source);
     let mut diagnostics = lexed.diagnostics;
     if let Some(span) = too_deep_brackets(file, &lexed.tokens) {
         diagnostics.push(too_deep(span));
         truncate(&mut diagnostics, file);
-        return Parsed { tree: empty, comments: lexed.comments, diagnostics, nodes: 0 };
+        return Parsed { tree: empty, comments: lexed.comments, diagnostics, nodes: first_id };
     }
     let end = u32::try_from(source.len()).unwrap_or(u32::MAX);
     let mut recovered: Vec<ErrorRecovery<u32, Tok, ParseFail>> = Vec::new();
     let tokens = lexed.tokens.into_iter().map(Ok::<_, ParseFail>);
-    let ids = NodeIds::default();
+    let ids = NodeIds::starting_at(first_id);
     let result = grammar::SourceFileParser::new().parse(file, &ids, &mut recovered, tokens);
     let mut parse_errors: Vec<Diagnostic> =
         recovered.into_iter().map(|r| convert_error(file, end, r.error)).collect();

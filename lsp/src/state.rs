@@ -2,7 +2,8 @@
 //!
 //! Invariant: all open documents are checked together in one `Analysis`
 //! (sorted by URI, so file ids are stable for a given set of documents);
-//! a snapshot is immutable and rebuilt lazily after any change. Standard
+//! a snapshot is immutable and rebuilt lazily after any change, re-parsing
+//! only the edited items of the snapshot before it (`Analysis::after`). Standard
 //! library modules are written once to a cache folder so that go to
 //! definition can open them as ordinary files; an open document inside
 //! that folder is the library module itself, not a new user file.
@@ -80,6 +81,9 @@ pub struct State {
     pub docs: BTreeMap<Uri, Document>,
     pub generation: u64,
     snapshot: Option<Arc<Snapshot>>,
+    /// The snapshot before the last change, which the next one re-parses
+    /// edited files from.
+    base: Option<Arc<Snapshot>>,
     library_dir: Option<Option<PathBuf>>,
     /// The line index of each library module, built once.
     library_index: Option<Arc<BTreeMap<FileId, Arc<LineIndex>>>>,
@@ -97,9 +101,10 @@ impl State {
     pub fn changed(&mut self) -> u64 {
         self.generation += 1;
         if let Some(old) = self.snapshot.take() {
-            // Freeing a large file's trees and tables takes a while: not on
-            // the path from an edit to its diagnostics.
-            let _ = std::thread::Builder::new().name("writ-lsp-free".into()).spawn(move || drop(old));
+            // The next snapshot re-parses from this one.
+            if let Some(retired) = self.base.replace(old) {
+                free(retired);
+            }
         }
         self.generation
     }
@@ -112,7 +117,15 @@ impl State {
         let library_dir =
             self.library_dir.get_or_insert_with(|| write_library(&Analysis::new(Vec::new()))).clone();
         let library_index = self.library_index.get_or_insert_with(library_line_indexes).clone();
-        let snapshot = Arc::new(build(&self.docs, library_dir.as_deref(), &library_index, self.generation));
+        // The base is taken apart if nothing else holds it (a request still
+        // answering from it); otherwise every file is parsed whole.
+        let base = self.base.take().and_then(|base| Arc::try_unwrap(base).map_err(free).ok());
+        let (snapshot, spent) =
+            build(&self.docs, base, library_dir.as_deref(), &library_index, self.generation);
+        if let Some(spent) = spent {
+            free(spent);
+        }
+        let snapshot = Arc::new(snapshot);
         self.snapshot = Some(snapshot.clone());
         snapshot
     }
@@ -145,19 +158,34 @@ fn write_library(analysis: &Analysis) -> Option<PathBuf> {
     Some(dir)
 }
 
+/// Frees a large value on another thread: dropping a big file's trees and
+/// tables takes a while, and must not delay the next diagnostics.
+fn free<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new().name("writ-lsp-free".into()).spawn(move || drop(value));
+}
+
+/// The snapshot of `docs`, re-parsing edited files from `base`; also what
+/// is left of `base`, to be freed.
 fn build(
     docs: &BTreeMap<Uri, Document>,
+    base: Option<Snapshot>,
     library_dir: Option<&Path>,
     library_index: &BTreeMap<FileId, Arc<LineIndex>>,
     generation: u64,
-) -> Snapshot {
+) -> (Snapshot, Option<impl Send + 'static>) {
     let is_library_doc = |uri: &Uri| {
         let (Some(dir), Some(path)) = (library_dir, uri.to_file_path()) else { return false };
         path.starts_with(dir)
     };
     let user: Vec<(&Uri, &Document)> = docs.iter().filter(|(uri, _)| !is_library_doc(uri)).collect();
     let inputs = user.iter().map(|(uri, doc)| (uri.to_string(), doc.text.clone())).collect();
-    let analysis = Analysis::new(inputs);
+    let (analysis, spent) = match base {
+        Some(base) => {
+            let (analysis, spent) = Analysis::after(base.analysis, inputs);
+            (analysis, Some((spent, base.files)))
+        }
+        None => (Analysis::new(inputs), None),
+    };
     let mut files = Vec::new();
     for file in analysis.files() {
         let (uri, version, lost) = match user.get(file.id.0 as usize) {
@@ -182,5 +210,5 @@ fn build(
             Some((uri.clone(), file.id))
         })
         .collect();
-    Snapshot { analysis, files, library_docs, generation }
+    (Snapshot { analysis, files, library_docs, generation }, spent)
 }
