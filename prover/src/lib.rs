@@ -10,15 +10,20 @@
 //! tested against the VM itself (`tests/conformance.rs`): a term and the
 //! compiled code must agree on every result and every abort.
 //!
-//! Not built yet: specifications in the language, the walk over the typed
-//! program, the inductive and bounded engines, counterexample replay and the
-//! `writ prove` command (see the issue). Nothing outside tests uses this
-//! crate so far.
+//! On top of these, [`body`] encodes a function body from the typed
+//! program: when it returns and with what, and every way it aborts (tested
+//! against the VM on random bodies, `tests/bodies.rs`).
+//!
+//! Not built yet: storage, `match`, calls and loops in bodies;
+//! specifications in the language; the inductive and bounded engines,
+//! counterexample replay and the `writ prove` command (see the issue).
+//! Nothing outside tests uses this crate so far.
 //!
 //! Boundary: this crate speaks SMT-LIB and knows Writ's arithmetic rules,
 //! reading types from the compiler and abort codes from `writ-abi`; it never
 //! runs contract code.
 
+pub mod body;
 pub mod decimal;
 pub mod int;
 pub mod solver;

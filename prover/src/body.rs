@@ -1,0 +1,587 @@
+//! A function body as terms: what it returns and when it aborts, for every
+//! input at once.
+//!
+//! The body is executed symbolically over the typed program (the parser's
+//! tree with the checker's type and definition of every node). A state is
+//! the condition under which execution is still going (`live`) and the
+//! term each local holds; `if` runs both branches under their conditions
+//! and joins them with `ite`; every abort is recorded with the condition
+//! under which it is the first thing to happen, in the order the VM would
+//! meet it. Each `let`, assignment and join is named in the solver
+//! (`define-const`), so a term never repeats a subterm and queries grow
+//! with the code, not with the number of paths.
+//!
+//! Invariant: a construct the encoding does not model exactly is refused
+//! by name and place (`Refused`), never approximated. Encoded so far:
+//! `bool`, integer and `Decimal` values; literals, parameters, `let`,
+//! assignment to locals (`=`, `+=`, `-=`), arithmetic, comparisons, `!`,
+//! `&&` and `||` (short-circuit), `as`, blocks, `if`, `return`,
+//! `require`, `fail`, and `Decimal`'s `round`, `trunc`, `floor`, `ceil`
+//! and `abs`.
+
+use std::collections::BTreeMap;
+
+use easy_smt::{Context, SExpr};
+use writ_abi::Rounding;
+use writ_abi::host::AbortCode;
+use writ_compiler::Analysis;
+use writ_compiler::ast::{BinOp, Block, Expr, ExprKind, FnDef, Lit, Stmt, StmtKind, UnOp};
+use writ_compiler::check::TypedFile;
+use writ_compiler::span::Span;
+use writ_compiler::types::{Def, LocalId, Ty};
+
+use crate::int::{self, Arith, Checked, Compare};
+use crate::{Solver, SolverError, decimal};
+
+/// How a call ends other than by returning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exit {
+    /// A check of the language: overflow, division by zero, conversion.
+    Abort(AbortCode),
+    /// `require(condition, message)` with a false condition.
+    Require(String),
+    /// `fail E(..)`: the error's index in its contract and its name.
+    Fail { index: u32, name: String },
+}
+
+/// A function encoded: its parameters, when it returns and with what, and
+/// every way it aborts.
+#[derive(Debug)]
+pub struct Encoded {
+    /// Each parameter's name and constant.
+    pub params: Vec<(String, SExpr)>,
+    /// What every value of the parameters' types obeys (ranges).
+    pub facts: Vec<SExpr>,
+    /// When the call returns normally.
+    pub returns: SExpr,
+    /// The result when it returns (`None` for functions without one).
+    pub value: Option<SExpr>,
+    /// When it aborts, and how; at most one condition holds for any input.
+    pub aborts: Vec<(SExpr, Exit)>,
+}
+
+/// What the encoding cannot model, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub span: Span,
+    pub what: String,
+}
+
+/// Why an encoding stopped.
+#[derive(Debug)]
+pub enum EncodeError {
+    Refused(Refused),
+    Solver(SolverError),
+}
+
+impl From<SolverError> for EncodeError {
+    fn from(e: SolverError) -> EncodeError {
+        EncodeError::Solver(e)
+    }
+}
+
+impl From<std::io::Error> for EncodeError {
+    fn from(e: std::io::Error) -> EncodeError {
+        EncodeError::Solver(SolverError::Io(e))
+    }
+}
+
+type Result<T> = std::result::Result<T, EncodeError>;
+
+fn refuse<T>(span: Span, what: impl Into<String>) -> Result<T> {
+    Err(EncodeError::Refused(Refused { span, what: what.into() }))
+}
+
+/// Where execution is: the condition under which it is still going, and
+/// what each local holds.
+#[derive(Debug, Clone)]
+struct State {
+    live: SExpr,
+    locals: BTreeMap<LocalId, SExpr>,
+}
+
+/// Encodes `func`, a function of user file `file`, naming its solver
+/// constants with `prefix` (distinct per function in one session).
+pub fn encode_fn(
+    solver: &mut Solver,
+    analysis: &Analysis,
+    file: writ_compiler::FileId,
+    func: &FnDef,
+    prefix: &str,
+) -> Result<Encoded> {
+    let typed = analysis.typed_file(file);
+    let mut encoder =
+        Encoder { solver, analysis, typed, prefix, names: 0, returns: Vec::new(), aborts: Vec::new() };
+    let mut state = State { live: encoder.ctx().true_(), locals: BTreeMap::new() };
+    let mut params = Vec::new();
+    let mut facts = Vec::new();
+    for param in &func.params {
+        let Some(Def::Local(local)) = typed.def(param.name.id) else {
+            return refuse(param.span, "a parameter the checker did not resolve");
+        };
+        let ty = encoder.local_ty(local);
+        let sort = encoder.sort(&ty, param.span)?;
+        let name = format!("{prefix}{}", param.name.name);
+        let constant = encoder.solver.ctx().declare_const(&name, sort)?;
+        if let Some(fact) = encoder.range(&ty, constant) {
+            facts.push(fact);
+        }
+        state.locals.insert(local, constant);
+        params.push((param.name.name.clone(), constant));
+    }
+    let tail = encoder.block(&mut state, &func.body)?;
+    let has_value = func.ret.is_some();
+    if has_value {
+        // A body that ends in a value returns it (the checker made sure
+        // one exists on every path that reaches the end).
+        if let Some(value) = tail {
+            encoder.returns.push((state.live, value));
+        }
+    } else {
+        let unit = encoder.ctx().true_();
+        encoder.returns.push((state.live, unit));
+    }
+    let ctx = encoder.solver.ctx();
+    let returns = ctx.or_many(encoder.returns.iter().map(|(condition, _)| *condition));
+    let value = has_value.then(|| {
+        let mut cases = encoder.returns.iter().rev();
+        let last = cases.next().map_or(ctx.numeral(0), |(_, value)| *value);
+        cases.fold(last, |rest, (condition, value)| ctx.ite(*condition, *value, rest))
+    });
+    Ok(Encoded { params, facts, returns, value, aborts: encoder.aborts })
+}
+
+struct Encoder<'s, 'a> {
+    solver: &'s mut Solver,
+    analysis: &'a Analysis,
+    typed: &'a TypedFile,
+    prefix: &'s str,
+    names: u32,
+    /// Each `return`: when it is taken, and its value.
+    returns: Vec<(SExpr, SExpr)>,
+    aborts: Vec<(SExpr, Exit)>,
+}
+
+impl Encoder<'_, '_> {
+    fn ctx(&mut self) -> &mut Context {
+        self.solver.ctx()
+    }
+
+    fn local_ty(&self, local: LocalId) -> Ty {
+        self.analysis.tables().locals.get(local as usize).map_or(Ty::Error, |l| l.ty.clone())
+    }
+
+    fn sort(&mut self, ty: &Ty, span: Span) -> Result<SExpr> {
+        match ty {
+            Ty::Bool => Ok(self.ctx().bool_sort()),
+            Ty::Int(_) | Ty::Decimal => Ok(self.ctx().int_sort()),
+            other => {
+                let shown = self.analysis.tables().display(other);
+                refuse(span, format!("values of type `{shown}`"))
+            }
+        }
+    }
+
+    fn range(&mut self, ty: &Ty, term: SExpr) -> Option<SExpr> {
+        let ctx = self.solver.ctx();
+        match ty {
+            Ty::Int(t) => Some(int::in_range(ctx, *t, term)),
+            Ty::Decimal => Some(decimal::in_range(ctx, term)),
+            _ => None,
+        }
+    }
+
+    /// Names `term` in the solver, so later terms refer to it by name.
+    fn name(&mut self, term: SExpr, ty: &Ty, span: Span) -> Result<SExpr> {
+        let sort = self.sort(ty, span)?;
+        self.names += 1;
+        let name = format!("{}v{}", self.prefix, self.names);
+        Ok(self.ctx().define_const(&name, sort, term)?)
+    }
+
+    /// Records the aborts of one operation in order and narrows `live` to
+    /// the inputs where none happened.
+    fn checked(&mut self, state: &mut State, checked: Checked) -> SExpr {
+        for (condition, code) in checked.aborts {
+            self.abort(state, condition, Exit::Abort(code));
+        }
+        checked.value
+    }
+
+    fn abort(&mut self, state: &mut State, condition: SExpr, exit: Exit) {
+        let ctx = self.solver.ctx();
+        self.aborts.push((ctx.and(state.live, condition), exit));
+        state.live = ctx.and(state.live, ctx.not(condition));
+    }
+
+    /// Runs a block; its tail's value, if it has one that can complete.
+    fn block(&mut self, state: &mut State, block: &Block) -> Result<Option<SExpr>> {
+        for stmt in &block.stmts {
+            self.stmt(state, stmt)?;
+            // Named once per statement, so the many conditions that
+            // mention it stay small.
+            state.live = self.name(state.live, &Ty::Bool, stmt.span)?;
+        }
+        match &block.tail {
+            Some(tail) => self.value(state, tail),
+            None => Ok(None),
+        }
+    }
+
+    /// An expression's value, `None` for one that never completes
+    /// (`return`, `fail`, a block ending in one).
+    fn value(&mut self, state: &mut State, e: &Expr) -> Result<Option<SExpr>> {
+        let term = self.expr(state, e)?;
+        Ok((self.ty(e) != Ty::Never).then_some(term))
+    }
+
+    fn stmt(&mut self, state: &mut State, stmt: &Stmt) -> Result<()> {
+        match &stmt.kind {
+            StmtKind::Let { name, value, .. } => {
+                let Some(Def::Local(local)) = self.typed.def(name.id) else {
+                    return refuse(name.span, "a `let` the checker did not resolve");
+                };
+                let term = self.expr(state, value)?;
+                let ty = self.local_ty(local);
+                let named = self.name(term, &ty, name.span)?;
+                state.locals.insert(local, named);
+                Ok(())
+            }
+            StmtKind::Assign { target, op, value } => {
+                let ExprKind::Path(path) = &target.kind else {
+                    return refuse(target.span, "assignment to anything but a local");
+                };
+                let Some(Def::Local(local)) = self.typed.def(path.last().id) else {
+                    return refuse(target.span, "assignment to anything but a local");
+                };
+                let term = self.expr(state, value)?;
+                let ty = self.local_ty(local);
+                let old = state.locals.get(&local).copied();
+                let new = match (op, old) {
+                    (writ_compiler::ast::AssignOp::Assign, _) => term,
+                    (op, Some(old)) => {
+                        let arith =
+                            if *op == writ_compiler::ast::AssignOp::Add { Arith::Add } else { Arith::Sub };
+                        self.arith(state, arith, &ty, old, term, stmt.span)?
+                    }
+                    (_, None) => return refuse(target.span, "a local assigned before it holds a value"),
+                };
+                let named = self.name(new, &ty, stmt.span)?;
+                state.locals.insert(local, named);
+                Ok(())
+            }
+            StmtKind::Expr { expr, .. } => self.expr(state, expr).map(|_| ()),
+            StmtKind::Empty => Ok(()),
+            StmtKind::While { .. } => refuse(stmt.span, "`while` loops"),
+            StmtKind::For { .. } => refuse(stmt.span, "`for` loops"),
+            StmtKind::Error => refuse(stmt.span, "code that did not parse"),
+        }
+    }
+
+    fn ty(&self, e: &Expr) -> Ty {
+        self.typed.ty(e.id).clone()
+    }
+
+    fn expr(&mut self, state: &mut State, e: &Expr) -> Result<SExpr> {
+        match &e.kind {
+            ExprKind::Lit(lit) => self.literal(lit, &self.ty(e), e.span, false),
+            ExprKind::Paren(inner) => self.expr(state, inner),
+            ExprKind::Path(path) => match self.typed.def(path.last().id) {
+                Some(Def::Local(local)) => match state.locals.get(&local) {
+                    Some(term) => Ok(*term),
+                    None => refuse(e.span, "a local read before it holds a value"),
+                },
+                _ => refuse(e.span, format!("the name `{}` (only locals and parameters)", path.to_text())),
+            },
+            ExprKind::Unary { op: UnOp::Neg, operand } => {
+                if let ExprKind::Lit(lit) = &operand.kind {
+                    return self.literal(lit, &self.ty(e), e.span, true);
+                }
+                let value = self.expr(state, operand)?;
+                let checked = match self.ty(e) {
+                    Ty::Int(t) => int::negate(self.ctx(), t, value),
+                    Ty::Decimal => decimal::negate(self.ctx(), value),
+                    other => return self.refuse_type(e.span, "`-` on", &other),
+                };
+                Ok(self.checked(state, checked))
+            }
+            ExprKind::Unary { op: UnOp::Not, operand } => {
+                let value = self.expr(state, operand)?;
+                Ok(self.ctx().not(value))
+            }
+            ExprKind::Binary { op: op @ (BinOp::And | BinOp::Or), lhs, rhs } => {
+                self.short_circuit(state, *op == BinOp::And, lhs, rhs)
+            }
+            ExprKind::Binary { op, lhs, rhs } => {
+                let operand_ty = self.ty(lhs);
+                let a = self.expr(state, lhs)?;
+                let b = self.expr(state, rhs)?;
+                self.binary(state, *op, &operand_ty, a, b, e.span)
+            }
+            ExprKind::Cast { expr, .. } => {
+                let from = self.ty(expr);
+                let value = self.expr(state, expr)?;
+                let checked = match (from, self.ty(e)) {
+                    (Ty::Int(_), Ty::Int(to)) => int::cast(self.ctx(), to, value),
+                    (Ty::Int(_), Ty::Decimal) => decimal::from_int(self.ctx(), value),
+                    (Ty::Decimal, Ty::Int(to)) => decimal::to_int(self.ctx(), to, value),
+                    (Ty::Decimal, Ty::Decimal) => Checked { value, aborts: Vec::new() },
+                    (_, other) => return self.refuse_type(e.span, "`as` to", &other),
+                };
+                Ok(self.checked(state, checked))
+            }
+            ExprKind::Block(block) => match self.block(state, block)? {
+                Some(value) => Ok(value),
+                None => Ok(self.ctx().true_()),
+            },
+            ExprKind::If { cond, then_block, else_branch } => {
+                self.if_else(state, cond, then_block, else_branch.as_deref(), e)
+            }
+            ExprKind::Return(value) => {
+                let term = match value {
+                    Some(value) => self.expr(state, value)?,
+                    None => self.ctx().true_(),
+                };
+                self.returns.push((state.live, term));
+                state.live = self.ctx().false_();
+                Ok(term)
+            }
+            ExprKind::Fail { error, args } => {
+                for arg in args {
+                    self.expr(state, arg)?;
+                }
+                let Some(Def::Error(_, index)) = self.typed.def(error.last().id) else {
+                    return refuse(error.span, "a `fail` the checker did not resolve");
+                };
+                let live = state.live;
+                self.aborts.push((live, Exit::Fail { index, name: error.last().name.clone() }));
+                state.live = self.ctx().false_();
+                Ok(self.ctx().true_())
+            }
+            ExprKind::Call { callee, args } => self.call(state, callee, args, e.span),
+            ExprKind::MethodCall { receiver, method, args } => {
+                self.decimal_method(state, receiver, &method.name, args, e)
+            }
+            ExprKind::SelfValue => refuse(e.span, "`self` (contract storage)"),
+            ExprKind::Field { .. } | ExprKind::TupleField { .. } => refuse(e.span, "fields"),
+            ExprKind::Index { .. } => refuse(e.span, "indexing"),
+            ExprKind::StructLit { .. } => refuse(e.span, "struct values"),
+            ExprKind::Tuple(_) => refuse(e.span, "tuples"),
+            ExprKind::List(_) => refuse(e.span, "lists"),
+            ExprKind::Match { .. } => refuse(e.span, "`match`"),
+            ExprKind::Break | ExprKind::Continue => refuse(e.span, "loops"),
+            ExprKind::Emit { .. } => refuse(e.span, "events"),
+            ExprKind::Deploy { .. } => refuse(e.span, "`deploy`"),
+            ExprKind::Error => refuse(e.span, "code that did not parse"),
+        }
+    }
+
+    fn refuse_type<T>(&self, span: Span, what: &str, ty: &Ty) -> Result<T> {
+        refuse(span, format!("{what} `{}`", self.analysis.tables().display(ty)))
+    }
+
+    fn literal(&mut self, lit: &Lit, ty: &Ty, span: Span, negative: bool) -> Result<SExpr> {
+        let sign = if negative { "-" } else { "" };
+        let ctx = self.solver.ctx();
+        match (lit, ty) {
+            (Lit::Bool(b), _) => Ok(if *b { ctx.true_() } else { ctx.false_() }),
+            (Lit::Int(digits), Ty::Int(_)) => match format!("{sign}{digits}").parse::<i128>() {
+                Ok(v) => Ok(int::constant(ctx, v)),
+                // Only u128 literals above i128's range get here.
+                Err(_) => match digits.parse::<u128>() {
+                    Ok(v) if !negative => Ok(ctx.numeral(v)),
+                    _ => refuse(span, "this literal"),
+                },
+            },
+            (Lit::Int(text) | Lit::Decimal(text), Ty::Decimal) => {
+                match format!("{sign}{text}").parse::<writ_abi::Decimal>() {
+                    Ok(d) => Ok(int::constant(ctx, d.raw())),
+                    Err(_) => refuse(span, "this Decimal literal"),
+                }
+            }
+            _ => refuse(span, "this literal"),
+        }
+    }
+
+    fn arith(
+        &mut self,
+        state: &mut State,
+        op: Arith,
+        ty: &Ty,
+        a: SExpr,
+        b: SExpr,
+        span: Span,
+    ) -> Result<SExpr> {
+        let ctx = self.solver.ctx();
+        let checked = match (ty, op) {
+            (Ty::Int(t), op) => int::arith(ctx, op, *t, a, b),
+            (Ty::Decimal, Arith::Add) => decimal::add(ctx, a, b),
+            (Ty::Decimal, Arith::Sub) => decimal::sub(ctx, a, b),
+            (Ty::Decimal, Arith::Mul) => decimal::mul(ctx, a, b),
+            (Ty::Decimal, Arith::Div) => decimal::div(ctx, a, b),
+            (other, op) => return self.refuse_type(span, &format!("`{}` on", op.symbol()), other),
+        };
+        Ok(self.checked(state, checked))
+    }
+
+    fn binary(
+        &mut self,
+        state: &mut State,
+        op: BinOp,
+        ty: &Ty,
+        a: SExpr,
+        b: SExpr,
+        span: Span,
+    ) -> Result<SExpr> {
+        let arith = match op {
+            BinOp::Add => Some(Arith::Add),
+            BinOp::Sub => Some(Arith::Sub),
+            BinOp::Mul => Some(Arith::Mul),
+            BinOp::Div => Some(Arith::Div),
+            BinOp::Rem => Some(Arith::Rem),
+            _ => None,
+        };
+        if let Some(arith) = arith {
+            return self.arith(state, arith, ty, a, b, span);
+        }
+        let compare = match op {
+            BinOp::Eq => Compare::Eq,
+            BinOp::Ne => Compare::Ne,
+            BinOp::Lt => Compare::Lt,
+            BinOp::Le => Compare::Le,
+            BinOp::Gt => Compare::Gt,
+            _ => Compare::Ge,
+        };
+        match ty {
+            // Decimals compare as their raw counts (one scale for all).
+            Ty::Int(_) | Ty::Decimal => Ok(int::compare(self.ctx(), compare, a, b)),
+            Ty::Bool if matches!(compare, Compare::Eq | Compare::Ne) => {
+                Ok(int::compare(self.ctx(), compare, a, b))
+            }
+            other => self.refuse_type(span, &format!("`{}` on", op.text()), other),
+        }
+    }
+
+    /// `a && b` runs `b` only where `a` holds; `a || b` only where it does not.
+    fn short_circuit(&mut self, state: &mut State, and: bool, lhs: &Expr, rhs: &Expr) -> Result<SExpr> {
+        let a = self.expr(state, lhs)?;
+        let ctx = self.solver.ctx();
+        let runs_rhs = if and { a } else { ctx.not(a) };
+        let mut right = State { live: ctx.and(state.live, runs_rhs), locals: state.locals.clone() };
+        let b = self.expr(&mut right, rhs)?;
+        let ctx = self.solver.ctx();
+        state.live = ctx.or(ctx.and(state.live, ctx.not(runs_rhs)), right.live);
+        Ok(if and { ctx.and(a, b) } else { ctx.or(a, b) })
+    }
+
+    fn if_else(
+        &mut self,
+        state: &mut State,
+        cond: &Expr,
+        then_block: &Block,
+        else_branch: Option<&Expr>,
+        e: &Expr,
+    ) -> Result<SExpr> {
+        let c = self.expr(state, cond)?;
+        let ctx = self.solver.ctx();
+        let mut then_state = State { live: ctx.and(state.live, c), locals: state.locals.clone() };
+        let mut else_state = State { live: ctx.and(state.live, ctx.not(c)), locals: state.locals.clone() };
+        let then_value = self.block(&mut then_state, then_block)?;
+        let else_value = match else_branch {
+            Some(branch) => self.value(&mut else_state, branch)?,
+            None => None,
+        };
+        // Joined: where execution goes on after the `if`, each local holds
+        // what the branch that ran left in it.
+        let ty = self.ty(e);
+        let joined_live = self.ctx().or(then_state.live, else_state.live);
+        let taken = self.name(then_state.live, &Ty::Bool, e.span)?;
+        state.live = self.name(joined_live, &Ty::Bool, e.span)?;
+        for (local, then_term) in &then_state.locals {
+            let Some(else_term) = else_state.locals.get(local) else { continue };
+            if then_term != else_term {
+                let merged = self.ctx().ite(taken, *then_term, *else_term);
+                let local_ty = self.local_ty(*local);
+                let named = self.name(merged, &local_ty, e.span)?;
+                state.locals.insert(*local, named);
+            }
+        }
+        // A branch that never completes gives no value to choose from.
+        match (then_value, else_value) {
+            (Some(then_value), Some(else_value)) if matches!(ty, Ty::Int(_) | Ty::Decimal | Ty::Bool) => {
+                let merged = self.ctx().ite(taken, then_value, else_value);
+                self.name(merged, &ty, e.span)
+            }
+            (Some(value), None) | (None, Some(value)) if ty != Ty::Unit => Ok(value),
+            _ => Ok(self.ctx().true_()),
+        }
+    }
+
+    fn call(&mut self, state: &mut State, callee: &Expr, args: &[Expr], span: Span) -> Result<SExpr> {
+        let ExprKind::Path(path) = &callee.kind else { return refuse(span, "this call") };
+        let name = path.last().name.as_str();
+        if self.typed.def(path.last().id).is_some() {
+            return refuse(span, format!("calls of `{name}` (functions are not inlined yet)"));
+        }
+        match (name, args) {
+            ("require", [cond, message]) => {
+                let ExprKind::Lit(Lit::Str(text)) = &message.kind else {
+                    return refuse(message.span, "a computed `require` message");
+                };
+                let c = self.expr(state, cond)?;
+                let failed = self.ctx().not(c);
+                self.abort(state, failed, Exit::Require(text.clone()));
+                Ok(self.ctx().true_())
+            }
+            _ => refuse(span, format!("the built-in `{name}`")),
+        }
+    }
+
+    fn decimal_method(
+        &mut self,
+        state: &mut State,
+        receiver: &Expr,
+        method: &str,
+        args: &[Expr],
+        e: &Expr,
+    ) -> Result<SExpr> {
+        if self.ty(receiver) != Ty::Decimal {
+            return refuse(e.span, format!("the method `{method}`"));
+        }
+        let value = self.expr(state, receiver)?;
+        let checked = match (method, args) {
+            ("trunc", []) => decimal::whole(self.ctx(), value, Rounding::Down),
+            ("floor", []) => decimal::whole(self.ctx(), value, Rounding::Floor),
+            ("ceil", []) => decimal::whole(self.ctx(), value, Rounding::Ceiling),
+            ("abs", []) => decimal::abs(self.ctx(), value),
+            ("round", [places]) => {
+                let places = self.expr(state, places)?;
+                decimal::round(self.ctx(), value, places, Rounding::HalfEven)
+            }
+            ("round", [places, mode]) => {
+                let places = self.expr(state, places)?;
+                let Some(mode) = rounding_mode(mode) else {
+                    return refuse(mode.span, "a rounding mode that is not written as `Rounding::…`");
+                };
+                decimal::round(self.ctx(), value, places, mode)
+            }
+            _ => return refuse(e.span, format!("the method `{method}`")),
+        };
+        Ok(self.checked(state, checked))
+    }
+}
+
+/// The mode of a `Rounding::Name` path.
+fn rounding_mode(e: &Expr) -> Option<Rounding> {
+    let ExprKind::Path(path) = &e.kind else { return None };
+    Some(match path.last().name.as_str() {
+        "Down" => Rounding::Down,
+        "Up" => Rounding::Up,
+        "Floor" => Rounding::Floor,
+        "Ceiling" => Rounding::Ceiling,
+        "HalfUp" => Rounding::HalfUp,
+        "HalfDown" => Rounding::HalfDown,
+        "HalfEven" => Rounding::HalfEven,
+        _ => return None,
+    })
+}

@@ -1,0 +1,432 @@
+//! Whole function bodies against the VM: random functions (lets,
+//! assignments, `if` as statement and as value, early returns, `require`,
+//! `fail`, `&&`/`||`, casts, arithmetic near the ends of each type) are
+//! compiled and run on the VM for inputs near the edges, and encoded once
+//! (`body::encode_fn`); for each input the solver, with the parameters
+//! fixed, must find exactly one outcome — the return or one abort — and it
+//! must be the VM's: the same value, or the same abort code, `require`
+//! message or error.
+//!
+//! Needs Z3 on `PATH`; see `tests/common/mod.rs`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use writ_abi::host::AbortCode;
+use writ_abi::{AbiType, Decimal, TypeDefs, Value};
+use writ_compiler::ast::{ItemKind, MemberKind};
+use writ_compiler::codegen::build_file;
+use writ_compiler::{Analysis, FileId};
+use writ_prover::body::{Exit, encode_fn};
+use writ_prover::int;
+use writ_vm::{Abort, Call, CallContext, MemoryState, Outcome, Vm, VmOptions};
+
+/// A small deterministic generator, so a failing case is its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    U8,
+    I64,
+    U64,
+    Decimal,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::U8 => "u8",
+            Kind::I64 => "i64",
+            Kind::U64 => "u64",
+            Kind::Decimal => "Decimal",
+        }
+    }
+
+    fn literal(self, rng: &mut Rng) -> String {
+        match self {
+            Kind::U8 => rng.pick(&["0", "1", "2", "7", "100", "255"]).to_string(),
+            Kind::I64 => rng
+                .pick(&["0", "1", "-1", "3", "-7", "9223372036854775807", "-9223372036854775808"])
+                .to_string(),
+            Kind::U64 => rng.pick(&["0", "1", "2", "10", "18446744073709551615"]).to_string(),
+            Kind::Decimal => {
+                rng.pick(&["0.00", "1.5", "-2.25", "0.125", "1000000.0", "0.000000000000000001"]).to_string()
+            }
+        }
+    }
+}
+
+/// Random code of one numeric kind over the names in scope.
+struct Gen<'r> {
+    rng: &'r mut Rng,
+    kind: Kind,
+    names: Vec<String>,
+    mutable: Vec<String>,
+    lets: usize,
+}
+
+impl Gen<'_> {
+    fn value(&mut self, depth: u32) -> String {
+        let leaf = depth == 0 || self.rng.below(3) == 0;
+        if leaf {
+            return if self.rng.below(3) == 0 {
+                self.kind.literal(self.rng)
+            } else {
+                let i = self.rng.below(self.names.len() as u64) as usize;
+                self.names[i].clone()
+            };
+        }
+        let (a, b) = (self.value(depth - 1), self.value(depth - 1));
+        match self.rng.below(8) {
+            0..=3 => {
+                let ops: &[&str] = if self.kind == Kind::Decimal {
+                    &["+", "-", "*", "/"]
+                } else {
+                    &["+", "-", "*", "/", "%"]
+                };
+                format!("({a} {} {b})", self.rng.pick(ops))
+            }
+            4 if matches!(self.kind, Kind::I64 | Kind::Decimal) => format!("(-{a})"),
+            5 => format!("(if {} {{ {a} }} else {{ {b} }})", self.cond(depth - 1)),
+            6 => match self.kind {
+                Kind::Decimal => {
+                    let method = self.rng.pick(&[
+                        "round(2)",
+                        "round(0, Rounding::HalfUp)",
+                        "round(1, Rounding::Floor)",
+                        "floor()",
+                        "ceil()",
+                        "trunc()",
+                        "abs()",
+                    ]);
+                    format!("{a}.{method}")
+                }
+                _ => {
+                    // The operand of `as` gets no type from outside: a
+                    // name gives it one.
+                    let via = self.rng.pick(&["u8", "i64", "u64", "u128", "u32"]);
+                    let i = self.rng.below(self.names.len() as u64) as usize;
+                    let operand = if self.rng.below(2) == 0 {
+                        self.names[i].clone()
+                    } else {
+                        format!("({} + {a})", self.names[i])
+                    };
+                    format!("(({operand} as {via}) as {})", self.kind.name())
+                }
+            },
+            _ => format!("({a} + {b})"),
+        }
+    }
+
+    fn cond(&mut self, depth: u32) -> String {
+        match self.rng.below(6) {
+            0 if depth > 0 => format!("({} && {})", self.cond(depth - 1), self.cond(depth - 1)),
+            1 if depth > 0 => format!("({} || {})", self.cond(depth - 1), self.cond(depth - 1)),
+            2 if depth > 0 => format!("!{}", self.cond(depth - 1)),
+            _ => {
+                // A name on the left gives the literals on the right a type.
+                let op = self.rng.pick(&["<", "<=", ">", ">=", "==", "!="]);
+                let i = self.rng.below(self.names.len() as u64) as usize;
+                let name = self.names[i].clone();
+                format!("({name} {op} {})", self.value(depth))
+            }
+        }
+    }
+
+    fn statement(&mut self, out: &mut String) {
+        let depth = 2;
+        match self.rng.below(6) {
+            0 => {
+                let name = format!("x{}", self.lets);
+                self.lets += 1;
+                out.push_str(&format!("        let {name}: {} = {};\n", self.kind.name(), self.value(depth)));
+                self.names.push(name);
+            }
+            1 => {
+                let name = format!("m{}", self.lets);
+                self.lets += 1;
+                out.push_str(&format!(
+                    "        let mut {name}: {} = {};\n",
+                    self.kind.name(),
+                    self.value(depth)
+                ));
+                self.names.push(name.clone());
+                self.mutable.push(name);
+            }
+            2 if !self.mutable.is_empty() => {
+                let i = self.rng.below(self.mutable.len() as u64) as usize;
+                let op = self.rng.pick(&["=", "+=", "-="]);
+                let target = self.mutable[i].clone();
+                out.push_str(&format!("        {target} {op} {};\n", self.value(depth)));
+            }
+            2 | 3 => {
+                let n = self.lets;
+                out.push_str(&format!("        require({}, \"r{n}\");\n", self.cond(1)));
+                self.lets += 1;
+            }
+            4 => out.push_str(&format!("        if {} {{ return {}; }}\n", self.cond(1), self.value(depth))),
+            _ => {
+                // Assignments inside a branch, joined after it.
+                if let Some(target) = self.mutable.first().cloned() {
+                    let (c, v) = (self.cond(1), self.value(1));
+                    let w = self.value(1);
+                    out.push_str(&format!(
+                        "        if {c} {{ {target} = {v}; }} else {{ {target} -= {w}; }}\n"
+                    ));
+                } else {
+                    out.push_str(&format!("        if {} {{ fail Bad({}); }}\n", self.cond(1), self.lets));
+                    self.lets += 1;
+                }
+            }
+        }
+    }
+}
+
+fn program(seed: u64) -> (Kind, String) {
+    let mut rng = Rng(seed);
+    let kind = [Kind::U8, Kind::I64, Kind::U64, Kind::Decimal][rng.below(4) as usize];
+    let mut code =
+        Gen { rng: &mut rng, kind, names: vec!["a".into(), "b".into()], mutable: Vec::new(), lets: 0 };
+    let mut body = String::new();
+    for _ in 0..code.rng.below(6) {
+        code.statement(&mut body);
+    }
+    let result = code.value(2);
+    let t = kind.name();
+    let source = format!(
+        "contract G {{\n    error Bad(code: u64);\n    init() {{}}\n    pub view fn f(a: {t}, b: {t}) -> {t} {{\n{body}        return {result};\n    }}\n}}\n"
+    );
+    (kind, source)
+}
+
+/// Inputs near the ends of the kind's range, and small ones.
+fn inputs(kind: Kind, rng: &mut Rng) -> (i128, i128) {
+    let mut one = || -> i128 {
+        let small = rng.below(11) as i128 - 5;
+        match (kind, rng.below(3)) {
+            (Kind::U8, 0) => 255 - rng.below(3) as i128,
+            (Kind::U8, _) => small.abs(),
+            (Kind::U64, 0) => i128::from(u64::MAX) - rng.below(3) as i128,
+            (Kind::U64, _) => small.abs(),
+            (Kind::I64, 0) => i128::from(i64::MAX) - rng.below(2) as i128,
+            (Kind::I64, 1) => i128::from(i64::MIN) + rng.below(2) as i128,
+            (Kind::I64, _) => small,
+            (Kind::Decimal, 0) => Decimal::MAX.raw() - rng.below(3) as i128,
+            (Kind::Decimal, 1) => small * 250_000_000_000_000_000,
+            (Kind::Decimal, _) => small * 1_000_000_000_000_000_000 + rng.below(1000) as i128,
+        }
+    };
+    (one(), one())
+}
+
+fn abi(kind: Kind, v: i128) -> (AbiType, Value) {
+    match kind {
+        Kind::U8 => (AbiType::U8, Value::U8(v as u8)),
+        Kind::I64 => (AbiType::I64, Value::I64(v as i64)),
+        Kind::U64 => (AbiType::U64, Value::U64(v as u64)),
+        Kind::Decimal => (AbiType::Decimal, Value::Decimal(Decimal::from_raw(v))),
+    }
+}
+
+/// An outcome both sides can state: the value as text, or the abort and
+/// its detail (the `require` message, the error's index).
+#[derive(Debug, PartialEq, Eq)]
+enum Seen {
+    Returned(String),
+    Aborted(AbortCode, String),
+}
+
+fn on_vm(vm: &Vm, contract: &Arc<writ_vm::Contract>, kind: Kind, a: i128, b: i128) -> Seen {
+    let (ty, _) = abi(kind, 0);
+    let (types, values): (Vec<_>, Vec<_>) = [abi(kind, a), abi(kind, b)].into_iter().unzip();
+    let args =
+        writ_abi::encode_value(&AbiType::Tuple(types), &Value::Tuple(values), &TypeDefs::default()).unwrap();
+    let context = CallContext {
+        contract: [9; 20],
+        caller: [1; 20],
+        signers: vec![],
+        block_time: 0,
+        block_height: 0,
+        gas_limit: 10_000_000,
+    };
+    let call = Call { entry: "f", args: &args, context, state: Arc::new(MemoryState::new()) };
+    let report = vm.call(contract, call).unwrap();
+    match report.outcome {
+        Outcome::Success(s) => {
+            Seen::Returned(match writ_abi::decode_value(&ty, &s.result, &TypeDefs::default()).unwrap() {
+                Value::U8(v) => v.to_string(),
+                Value::I64(v) => v.to_string(),
+                Value::U64(v) => v.to_string(),
+                Value::Decimal(v) => v.raw().to_string(),
+                other => panic!("{other:?}"),
+            })
+        }
+        Outcome::Aborted(Abort::ContractAbort { code, data }) => {
+            let detail = match code {
+                AbortCode::Require => String::from_utf8_lossy(&data).into_owned(),
+                AbortCode::ContractError => u32::from_be_bytes(data[..4].try_into().unwrap()).to_string(),
+                _ => String::new(),
+            };
+            Seen::Aborted(code, detail)
+        }
+        Outcome::Aborted(other) => panic!("unexpected {other:?}"),
+    }
+}
+
+fn agree(seed: u64) -> Result<(), String> {
+    let Some(mut solver) = common::solver() else { return Ok(()) };
+    let (kind, source) = program(seed);
+    let analysis = Analysis::single("g.writ", &source);
+    let errors: Vec<_> = analysis.diagnostics().into_iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "{source}\n{errors:?}");
+    let built = build_file(&analysis, FileId(0));
+    assert!(built.diagnostics.is_empty(), "{source}\n{:?}", built.diagnostics);
+    let vm = Vm::new(VmOptions::in_memory()).unwrap();
+    let contract = vm.prepare(&built.artifacts[0].wasm).unwrap();
+    let tree = &analysis.user_files()[0].parsed.tree;
+    let ItemKind::Contract(c) = &tree.items[0].kind else { panic!("no contract") };
+    let func = c
+        .members
+        .iter()
+        .find_map(|m| match &m.kind {
+            MemberKind::Fn(f) if f.name.name == "f" => Some(f),
+            _ => None,
+        })
+        .unwrap();
+
+    solver.push().unwrap();
+    let encoded = match encode_fn(&mut solver, &analysis, FileId(0), func, "g_") {
+        Ok(encoded) => encoded,
+        Err(e) => panic!("{source}\n{e:?}"),
+    };
+    let mut rng = Rng(seed ^ 0x5555);
+    let mut result = Ok(());
+    for _ in 0..4 {
+        let (a, b) = inputs(kind, &mut rng);
+        let vm_seen = on_vm(&vm, &contract, kind, a, b);
+        solver.push().unwrap();
+        for fact in &encoded.facts {
+            solver.assert(*fact).unwrap();
+        }
+        for ((_, param), value) in encoded.params.iter().zip([a, b]) {
+            let ctx = solver.ctx();
+            let fixed = ctx.eq(*param, int::constant(ctx, value));
+            solver.assert(fixed).unwrap();
+        }
+        assert_eq!(solver.check().unwrap(), writ_prover::solver::Answer::Sat, "{source}");
+        let mut seen = Vec::new();
+        if solver.bool_value(encoded.returns).unwrap() {
+            let value = encoded.value.unwrap();
+            seen.push(Seen::Returned(solver.int_value(value).unwrap()));
+        }
+        for (condition, exit) in &encoded.aborts {
+            if solver.bool_value(*condition).unwrap() {
+                seen.push(match exit {
+                    Exit::Abort(code) => Seen::Aborted(*code, String::new()),
+                    Exit::Require(message) => Seen::Aborted(AbortCode::Require, message.clone()),
+                    Exit::Fail { index, .. } => Seen::Aborted(AbortCode::ContractError, index.to_string()),
+                });
+            }
+        }
+        solver.pop().unwrap();
+        if seen != [vm_seen] {
+            let vm_seen = on_vm(&vm, &contract, kind, a, b);
+            result = Err(format!("{source}\na = {a}, b = {b} (raw)\nVM: {vm_seen:?}\nsolver: {seen:?}"));
+            break;
+        }
+    }
+    solver.pop().unwrap();
+    result
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn bodies_agree_with_the_vm(seed in any::<u64>()) {
+        if let Err(e) = agree(seed) {
+            prop_assert!(false, "seed {seed}: {e}");
+        }
+    }
+}
+
+// Constructs the encoding does not model are refused by name, not guessed.
+#[test]
+fn unsupported_code_is_refused_by_name() {
+    let Some(mut solver) = common::solver() else { return };
+    let source = "fn f(a: u64) -> u64 {\n    let mut i = a;\n    while i > 0 { i -= 1; }\n    return i;\n}\n";
+    let analysis = Analysis::single("w.writ", source);
+    let ItemKind::Fn(func) = &analysis.user_files()[0].parsed.tree.items[0].kind else { panic!() };
+    solver.push().unwrap();
+    let refused = encode_fn(&mut solver, &analysis, FileId(0), func, "w_");
+    solver.pop().unwrap();
+    match refused {
+        Err(writ_prover::body::EncodeError::Refused(r)) => {
+            assert_eq!(r.what, "`while` loops");
+            assert_eq!(&source[r.span.lo as usize..r.span.lo as usize + 5], "while");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+fn encode_first_fn(solver: &mut writ_prover::Solver, source: &str) -> writ_prover::body::Encoded {
+    let analysis = Analysis::single("c.writ", source);
+    assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics());
+    let ItemKind::Fn(func) = &analysis.user_files()[0].parsed.tree.items[0].kind else { panic!() };
+    encode_fn(solver, &analysis, FileId(0), func, "c_").unwrap()
+}
+
+// A claim over every input: a capped sum never exceeds its cap when it
+// returns (proved), and the sum does abort for some inputs, which the
+// solver names.
+#[test]
+fn claims_over_every_input() {
+    let Some(mut solver) = common::solver() else { return };
+    let source = "fn capped(a: u64, b: u64, cap: u64) -> u64 {\n    let sum = a + b;\n    if sum > cap { return cap; }\n    return sum;\n}\n";
+    solver.push().unwrap();
+    let encoded = encode_first_fn(&mut solver, source);
+    for fact in &encoded.facts {
+        solver.assert(*fact).unwrap();
+    }
+    let cap = encoded.params[2].1;
+    let ctx = solver.ctx();
+    let broken = ctx.and(encoded.returns, ctx.gt(encoded.value.unwrap(), cap));
+    solver.push().unwrap();
+    solver.assert(broken).unwrap();
+    assert_eq!(solver.check().unwrap(), writ_prover::solver::Answer::Unsat, "the cap holds for every input");
+    solver.pop().unwrap();
+    let aborts = solver.ctx().or_many(encoded.aborts.iter().map(|(condition, _)| *condition));
+    solver.push().unwrap();
+    solver.assert(aborts).unwrap();
+    assert_eq!(solver.check().unwrap(), writ_prover::solver::Answer::Sat);
+    let a: u128 = solver.int_value(encoded.params[0].1).unwrap().parse().unwrap();
+    let b: u128 = solver.int_value(encoded.params[1].1).unwrap().parse().unwrap();
+    assert!(a + b > u128::from(u64::MAX), "{a} + {b} should overflow");
+    assert_eq!(
+        encoded.aborts.iter().map(|(_, exit)| exit.clone()).collect::<Vec<_>>(),
+        vec![Exit::Abort(AbortCode::Overflow)]
+    );
+    solver.pop().unwrap();
+    solver.pop().unwrap();
+}
