@@ -42,14 +42,16 @@ pub enum Exit {
     Require(String),
     /// `fail E(..)`: the error's index in its contract and its name.
     Fail { index: u32, name: String },
+    /// `assert` or `assert_eq` (in invariants and tests) did not hold.
+    Assertion,
 }
 
 /// A function encoded: its parameters, when it returns and with what, and
 /// every way it aborts.
 #[derive(Debug)]
 pub struct Encoded {
-    /// Each parameter's name and constant.
-    pub params: Vec<(String, SExpr)>,
+    /// Each parameter's name, constant and type.
+    pub params: Vec<(String, SExpr, Ty)>,
     /// What every value of the parameters' types obeys (ranges).
     pub facts: Vec<SExpr>,
     /// When the call returns normally.
@@ -58,6 +60,9 @@ pub struct Encoded {
     pub value: Option<SExpr>,
     /// When it aborts, and how; at most one condition holds for any input.
     pub aborts: Vec<(SExpr, Exit)>,
+    /// Each storage field the call was given, as it is when the call
+    /// returns (by the field's index in its contract).
+    pub post: BTreeMap<u32, SExpr>,
 }
 
 /// What the encoding cannot model, and where.
@@ -92,13 +97,35 @@ fn refuse<T>(span: Span, what: impl Into<String>) -> Result<T> {
     Err(EncodeError::Refused(Refused { span, what: what.into() }))
 }
 
+/// One way a call returns: when it is taken, the value, and the storage as
+/// it is then.
+#[derive(Debug, Clone)]
+struct Return {
+    when: SExpr,
+    value: SExpr,
+    storage: BTreeMap<u32, SExpr>,
+}
+
+/// Where an assignment writes.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    Local(LocalId),
+    Field(u32),
+}
+
 /// Where execution is: the condition under which it is still going, and
 /// what each local holds.
 #[derive(Debug, Clone)]
 struct State {
     live: SExpr,
     locals: BTreeMap<LocalId, SExpr>,
+    /// The contract's storage fields that are modelled, by index.
+    storage: BTreeMap<u32, SExpr>,
 }
+
+/// Storage fields given to a call: each field's term and type, by the
+/// field's index in its contract.
+pub type Storage = BTreeMap<u32, (SExpr, Ty)>;
 
 /// Encodes `func`, a function of user file `file`, naming its solver
 /// constants with `prefix` (distinct per function in one session).
@@ -109,12 +136,48 @@ pub fn encode_fn(
     func: &FnDef,
     prefix: &str,
 ) -> Result<Encoded> {
+    encode_call(solver, analysis, file, func, prefix, Storage::new())
+}
+
+/// Encodes a call of `func` on a contract whose storage fields hold
+/// `storage` (by index; a field left out is refused where it is used):
+/// the role check of `requires` first (whether the caller holds each role
+/// is a free choice), then the body.
+pub fn encode_call(
+    solver: &mut Solver,
+    analysis: &Analysis,
+    file: writ_compiler::FileId,
+    func: &FnDef,
+    prefix: &str,
+    storage: Storage,
+) -> Result<Encoded> {
     let typed = analysis.typed_file(file);
-    let mut encoder =
-        Encoder { solver, analysis, typed, prefix, names: 0, returns: Vec::new(), aborts: Vec::new() };
-    let mut state = State { live: encoder.ctx().true_(), locals: BTreeMap::new() };
+    let field_types = storage.iter().map(|(field, (_, ty))| (*field, ty.clone())).collect();
+    let storage = storage.into_iter().map(|(field, (term, _))| (field, term)).collect();
+    let mut encoder = Encoder {
+        solver,
+        analysis,
+        typed,
+        prefix,
+        names: 0,
+        field_types,
+        exits: Vec::new(),
+        aborts: Vec::new(),
+    };
+    let mut state = State { live: encoder.ctx().true_(), locals: BTreeMap::new(), storage };
     let mut params = Vec::new();
     let mut facts = Vec::new();
+    if !func.requires.is_empty() {
+        let mut held = Vec::new();
+        for role in &func.requires {
+            let name = format!("{prefix}caller_is_{}", role.name);
+            let sort = encoder.ctx().bool_sort();
+            held.push(encoder.ctx().declare_const(&name, sort)?);
+        }
+        let ctx = encoder.ctx();
+        let missing = ctx.not(ctx.or_many(held));
+        encoder.abort(&mut state, missing, Exit::Abort(AbortCode::MissingRole));
+    }
     for param in &func.params {
         let Some(Def::Local(local)) = typed.def(param.name.id) else {
             return refuse(param.span, "a parameter the checker did not resolve");
@@ -127,7 +190,7 @@ pub fn encode_fn(
             facts.push(fact);
         }
         state.locals.insert(local, constant);
-        params.push((param.name.name.clone(), constant));
+        params.push((param.name.name.clone(), constant, ty));
     }
     let tail = encoder.block(&mut state, &func.body)?;
     let has_value = func.ret.is_some();
@@ -135,20 +198,59 @@ pub fn encode_fn(
         // A body that ends in a value returns it (the checker made sure
         // one exists on every path that reaches the end).
         if let Some(value) = tail {
-            encoder.returns.push((state.live, value));
+            encoder.exits.push(Return { when: state.live, value, storage: state.storage.clone() });
         }
     } else {
         let unit = encoder.ctx().true_();
-        encoder.returns.push((state.live, unit));
+        encoder.exits.push(Return { when: state.live, value: unit, storage: state.storage.clone() });
     }
     let ctx = encoder.solver.ctx();
-    let returns = ctx.or_many(encoder.returns.iter().map(|(condition, _)| *condition));
-    let value = has_value.then(|| {
-        let mut cases = encoder.returns.iter().rev();
-        let last = cases.next().map_or(ctx.numeral(0), |(_, value)| *value);
-        cases.fold(last, |rest, (condition, value)| ctx.ite(*condition, *value, rest))
-    });
-    Ok(Encoded { params, facts, returns, value, aborts: encoder.aborts })
+    let returns = ctx.or_many(encoder.exits.iter().map(|exit| exit.when));
+    // The return conditions exclude one another, so a chain of `ite`s
+    // picks the one taken; the last needs no test.
+    let pick = |of: &dyn Fn(&Return) -> Option<SExpr>| {
+        let mut cases = encoder.exits.iter().rev().filter_map(|exit| Some((exit.when, of(exit)?)));
+        let (_, last) = cases.next()?;
+        Some(cases.fold(last, |rest, (condition, value)| ctx.ite(condition, value, rest)))
+    };
+    let value = if has_value { pick(&|exit| Some(exit.value)) } else { None };
+    let mut post = BTreeMap::new();
+    for (field, before) in &state.storage {
+        let merged = pick(&|exit| exit.storage.get(field).copied()).unwrap_or(*before);
+        post.insert(*field, merged);
+    }
+    Ok(Encoded { params, facts, returns, value, aborts: encoder.aborts, post })
+}
+
+/// Whether `block` (an invariant's body) runs to its end on a contract
+/// whose storage holds `storage`: the condition under which none of its
+/// assertions fails and nothing in it aborts.
+pub fn encode_check(
+    solver: &mut Solver,
+    analysis: &Analysis,
+    file: writ_compiler::FileId,
+    block: &Block,
+    prefix: &str,
+    storage: Storage,
+) -> Result<SExpr> {
+    let typed = analysis.typed_file(file);
+    let field_types = storage.iter().map(|(field, (_, ty))| (*field, ty.clone())).collect();
+    let storage = storage.into_iter().map(|(field, (term, _))| (field, term)).collect();
+    let mut encoder = Encoder {
+        solver,
+        analysis,
+        typed,
+        prefix,
+        names: 0,
+        field_types,
+        exits: Vec::new(),
+        aborts: Vec::new(),
+    };
+    let mut state = State { live: encoder.ctx().true_(), locals: BTreeMap::new(), storage };
+    encoder.block(&mut state, block)?;
+    let ctx = encoder.solver.ctx();
+    let fails = ctx.or_many(encoder.aborts.iter().map(|(condition, _)| *condition));
+    Ok(ctx.not(fails))
 }
 
 struct Encoder<'s, 'a> {
@@ -157,8 +259,10 @@ struct Encoder<'s, 'a> {
     typed: &'a TypedFile,
     prefix: &'s str,
     names: u32,
-    /// Each `return`: when it is taken, and its value.
-    returns: Vec<(SExpr, SExpr)>,
+    /// The type of each modelled storage field.
+    field_types: BTreeMap<u32, Ty>,
+    /// Each way of returning.
+    exits: Vec<Return>,
     aborts: Vec<(SExpr, Exit)>,
 }
 
@@ -248,15 +352,29 @@ impl Encoder<'_, '_> {
                 Ok(())
             }
             StmtKind::Assign { target, op, value } => {
-                let ExprKind::Path(path) = &target.kind else {
-                    return refuse(target.span, "assignment to anything but a local");
-                };
-                let Some(Def::Local(local)) = self.typed.def(path.last().id) else {
-                    return refuse(target.span, "assignment to anything but a local");
+                // The place: a local, or a storage field of the contract.
+                let (place, ty) = match &target.kind {
+                    ExprKind::Path(path) => match self.typed.def(path.last().id) {
+                        Some(Def::Local(local)) => (Place::Local(local), self.local_ty(local)),
+                        _ => return refuse(target.span, "assignment to this place"),
+                    },
+                    ExprKind::Field { receiver, name } if matches!(receiver.kind, ExprKind::SelfValue) => {
+                        let field = self.field(state, name)?;
+                        (Place::Field(field), self.field_types.get(&field).cloned().unwrap_or(Ty::Error))
+                    }
+                    ExprKind::Index { receiver, .. } | ExprKind::Field { receiver, .. } => {
+                        // What holds the element is refused by its own name
+                        // when it is not modelled.
+                        self.expr(state, receiver)?;
+                        return refuse(target.span, "assignment to an element or a field");
+                    }
+                    _ => return refuse(target.span, "assignment to this place"),
                 };
                 let term = self.expr(state, value)?;
-                let ty = self.local_ty(local);
-                let old = state.locals.get(&local).copied();
+                let old = match place {
+                    Place::Local(local) => state.locals.get(&local).copied(),
+                    Place::Field(field) => state.storage.get(&field).copied(),
+                };
                 let new = match (op, old) {
                     (writ_compiler::ast::AssignOp::Assign, _) => term,
                     (op, Some(old)) => {
@@ -267,7 +385,10 @@ impl Encoder<'_, '_> {
                     (_, None) => return refuse(target.span, "a local assigned before it holds a value"),
                 };
                 let named = self.name(new, &ty, stmt.span)?;
-                state.locals.insert(local, named);
+                match place {
+                    Place::Local(local) => state.locals.insert(local, named),
+                    Place::Field(field) => state.storage.insert(field, named),
+                };
                 Ok(())
             }
             StmtKind::Expr { expr, .. } => self.expr(state, expr).map(|_| ()),
@@ -275,6 +396,27 @@ impl Encoder<'_, '_> {
             StmtKind::While { .. } => refuse(stmt.span, "`while` loops"),
             StmtKind::For { .. } => refuse(stmt.span, "`for` loops"),
             StmtKind::Error => refuse(stmt.span, "code that did not parse"),
+        }
+    }
+
+    /// The index of storage field `name`, refused when it is not modelled.
+    fn field(&mut self, state: &State, name: &writ_compiler::ast::Ident) -> Result<u32> {
+        match self.typed.def(name.id) {
+            Some(Def::Storage(contract, field)) if state.storage.contains_key(&field) => {
+                let _ = contract;
+                Ok(field)
+            }
+            Some(Def::Storage(contract, field)) => {
+                let ty = self
+                    .analysis
+                    .tables()
+                    .contracts
+                    .get(contract as usize)
+                    .and_then(|c| c.storage.get(field as usize))
+                    .map_or(Ty::Error, |f| f.ty.clone());
+                self.refuse_type(name.span, &format!("the storage field `{}` of type", name.name), &ty)
+            }
+            _ => refuse(name.span, format!("the field `{}`", name.name)),
         }
     }
 
@@ -342,7 +484,7 @@ impl Encoder<'_, '_> {
                     Some(value) => self.expr(state, value)?,
                     None => self.ctx().true_(),
                 };
-                self.returns.push((state.live, term));
+                self.exits.push(Return { when: state.live, value: term, storage: state.storage.clone() });
                 state.live = self.ctx().false_();
                 Ok(term)
             }
@@ -362,8 +504,14 @@ impl Encoder<'_, '_> {
             ExprKind::MethodCall { receiver, method, args } => {
                 self.decimal_method(state, receiver, &method.name, args, e)
             }
-            ExprKind::SelfValue => refuse(e.span, "`self` (contract storage)"),
-            ExprKind::Field { .. } | ExprKind::TupleField { .. } => refuse(e.span, "fields"),
+            ExprKind::Field { receiver, name } if matches!(receiver.kind, ExprKind::SelfValue) => {
+                let field = self.field(state, name)?;
+                Ok(state.storage.get(&field).copied().unwrap_or_else(|| self.ctx().true_()))
+            }
+            ExprKind::SelfValue => refuse(e.span, "`self` as a value"),
+            ExprKind::Field { .. } | ExprKind::TupleField { .. } => {
+                refuse(e.span, "fields of structs and tuples")
+            }
             ExprKind::Index { .. } => refuse(e.span, "indexing"),
             ExprKind::StructLit { .. } => refuse(e.span, "struct values"),
             ExprKind::Tuple(_) => refuse(e.span, "tuples"),
@@ -467,11 +615,39 @@ impl Encoder<'_, '_> {
         let a = self.expr(state, lhs)?;
         let ctx = self.solver.ctx();
         let runs_rhs = if and { a } else { ctx.not(a) };
-        let mut right = State { live: ctx.and(state.live, runs_rhs), locals: state.locals.clone() };
+        let mut right = State { live: ctx.and(state.live, runs_rhs), ..state.clone() };
+        let skipped = State { live: ctx.and(state.live, ctx.not(runs_rhs)), ..state.clone() };
         let b = self.expr(&mut right, rhs)?;
+        self.join(state, right, skipped, rhs.span)?;
         let ctx = self.solver.ctx();
-        state.live = ctx.or(ctx.and(state.live, ctx.not(runs_rhs)), right.live);
         Ok(if and { ctx.and(a, b) } else { ctx.or(a, b) })
+    }
+
+    /// Where execution goes on after two branches: each local and storage
+    /// field holds what the branch that ran left in it. Returns the
+    /// condition under which the first branch ran.
+    fn join(&mut self, state: &mut State, first: State, second: State, span: Span) -> Result<SExpr> {
+        let joined_live = self.ctx().or(first.live, second.live);
+        let taken = self.name(first.live, &Ty::Bool, span)?;
+        state.live = self.name(joined_live, &Ty::Bool, span)?;
+        for (local, a) in &first.locals {
+            // A local declared inside one branch is gone after it.
+            let Some(b) = second.locals.get(local) else { continue };
+            let merged = if a == b { *a } else { self.ite(taken, *a, *b, &self.local_ty(*local), span)? };
+            state.locals.insert(*local, merged);
+        }
+        for (field, a) in &first.storage {
+            let Some(b) = second.storage.get(field) else { continue };
+            let ty = self.field_types.get(field).cloned().unwrap_or(Ty::Error);
+            let merged = if a == b { *a } else { self.ite(taken, *a, *b, &ty, span)? };
+            state.storage.insert(*field, merged);
+        }
+        Ok(taken)
+    }
+
+    fn ite(&mut self, condition: SExpr, a: SExpr, b: SExpr, ty: &Ty, span: Span) -> Result<SExpr> {
+        let merged = self.ctx().ite(condition, a, b);
+        self.name(merged, ty, span)
     }
 
     fn if_else(
@@ -484,33 +660,19 @@ impl Encoder<'_, '_> {
     ) -> Result<SExpr> {
         let c = self.expr(state, cond)?;
         let ctx = self.solver.ctx();
-        let mut then_state = State { live: ctx.and(state.live, c), locals: state.locals.clone() };
-        let mut else_state = State { live: ctx.and(state.live, ctx.not(c)), locals: state.locals.clone() };
+        let mut then_state = State { live: ctx.and(state.live, c), ..state.clone() };
+        let mut else_state = State { live: ctx.and(state.live, ctx.not(c)), ..state.clone() };
         let then_value = self.block(&mut then_state, then_block)?;
         let else_value = match else_branch {
             Some(branch) => self.value(&mut else_state, branch)?,
             None => None,
         };
-        // Joined: where execution goes on after the `if`, each local holds
-        // what the branch that ran left in it.
-        let ty = self.ty(e);
-        let joined_live = self.ctx().or(then_state.live, else_state.live);
-        let taken = self.name(then_state.live, &Ty::Bool, e.span)?;
-        state.live = self.name(joined_live, &Ty::Bool, e.span)?;
-        for (local, then_term) in &then_state.locals {
-            let Some(else_term) = else_state.locals.get(local) else { continue };
-            if then_term != else_term {
-                let merged = self.ctx().ite(taken, *then_term, *else_term);
-                let local_ty = self.local_ty(*local);
-                let named = self.name(merged, &local_ty, e.span)?;
-                state.locals.insert(*local, named);
-            }
-        }
+        let taken = self.join(state, then_state, else_state, e.span)?;
         // A branch that never completes gives no value to choose from.
+        let ty = self.ty(e);
         match (then_value, else_value) {
             (Some(then_value), Some(else_value)) if matches!(ty, Ty::Int(_) | Ty::Decimal | Ty::Bool) => {
-                let merged = self.ctx().ite(taken, then_value, else_value);
-                self.name(merged, &ty, e.span)
+                self.ite(taken, then_value, else_value, &ty, e.span)
             }
             (Some(value), None) | (None, Some(value)) if ty != Ty::Unit => Ok(value),
             _ => Ok(self.ctx().true_()),
@@ -531,6 +693,23 @@ impl Encoder<'_, '_> {
                 let c = self.expr(state, cond)?;
                 let failed = self.ctx().not(c);
                 self.abort(state, failed, Exit::Require(text.clone()));
+                Ok(self.ctx().true_())
+            }
+            ("assert", [cond, ..]) => {
+                let c = self.expr(state, cond)?;
+                let failed = self.ctx().not(c);
+                self.abort(state, failed, Exit::Assertion);
+                Ok(self.ctx().true_())
+            }
+            ("assert_eq", [a, b]) => {
+                let ty = self.ty(a);
+                if !matches!(ty, Ty::Int(_) | Ty::Decimal | Ty::Bool) {
+                    return self.refuse_type(span, "`assert_eq` on", &ty);
+                }
+                let (a, b) = (self.expr(state, a)?, self.expr(state, b)?);
+                let ctx = self.ctx();
+                let failed = ctx.not(ctx.eq(a, b));
+                self.abort(state, failed, Exit::Assertion);
                 Ok(self.ctx().true_())
             }
             _ => refuse(span, format!("the built-in `{name}`")),

@@ -11,13 +11,17 @@
 //! compiled code must agree on every result and every abort.
 //!
 //! On top of these, [`body`] encodes a function body from the typed
-//! program: when it returns and with what, and every way it aborts (tested
-//! against the VM on random bodies, `tests/bodies.rs`).
+//! program: when it returns and with what, every way it aborts, and the
+//! storage it leaves (tested against the VM on random bodies,
+//! `tests/bodies.rs`); [`invariant`] is the inductive check of a
+//! contract's invariants over storage fields of those types
+//! (`tests/invariants.rs`).
 //!
-//! Not built yet: storage, `match`, calls and loops in bodies;
-//! specifications in the language; the inductive and bounded engines,
-//! counterexample replay and the `writ prove` command (see the issue).
-//! Nothing outside tests uses this crate so far.
+//! Not built yet: maps, lists, structs, `match`, calls and loops in
+//! bodies; specifications in the language; the bounded search;
+//! counterexamples replayed on the VM and printed as tests; the
+//! `writ prove` command (see the issue). Nothing outside tests uses this
+//! crate so far.
 //!
 //! Boundary: this crate speaks SMT-LIB and knows Writ's arithmetic rules,
 //! reading types from the compiler and abort codes from `writ-abi`; it never
@@ -26,6 +30,7 @@
 pub mod body;
 pub mod decimal;
 pub mod int;
+pub mod invariant;
 pub mod solver;
 
 pub use solver::{Budget, Solver, SolverError};

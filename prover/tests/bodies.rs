@@ -329,7 +329,7 @@ fn agree(seed: u64) -> Result<(), String> {
         for fact in &encoded.facts {
             solver.assert(*fact).unwrap();
         }
-        for ((_, param), value) in encoded.params.iter().zip([a, b]) {
+        for ((_, param, _), value) in encoded.params.iter().zip([a, b]) {
             let ctx = solver.ctx();
             let fixed = ctx.eq(*param, int::constant(ctx, value));
             solver.assert(fixed).unwrap();
@@ -346,6 +346,7 @@ fn agree(seed: u64) -> Result<(), String> {
                     Exit::Abort(code) => Seen::Aborted(*code, String::new()),
                     Exit::Require(message) => Seen::Aborted(AbortCode::Require, message.clone()),
                     Exit::Fail { index, .. } => Seen::Aborted(AbortCode::ContractError, index.to_string()),
+                    Exit::Assertion => Seen::Aborted(AbortCode::AssertionFailed, String::new()),
                 });
             }
         }

@@ -1,0 +1,221 @@
+//! The inductive check of invariants on small contracts: a correct one is
+//! proved after `init` and after every entry point; planted bugs (a total
+//! not updated, a limit checked before the amount is added) each give a
+//! counterexample, and the counterexample really breaks the invariant when
+//! the call is worked through by hand; storage the encoding does not model
+//! is refused by name.
+//!
+//! Needs Z3 on `PATH`; see `tests/common/mod.rs`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use writ_abi::Decimal;
+use writ_compiler::ast::ItemKind;
+use writ_compiler::{Analysis, FileId};
+use writ_prover::Budget;
+use writ_prover::body::EncodeError;
+use writ_prover::invariant::{Obligation, Verdict, check_contract};
+
+const TREASURY: &str = r#"
+contract Treasury {
+    roles { Clerk }
+
+    storage {
+        collected: Decimal,
+        payments: Decimal,
+        refunds: Decimal,
+        limit: u64,
+        issued: u64,
+    }
+
+    error TooMuch(amount: Decimal);
+
+    init(limit: u64) {
+        self.limit = limit;
+    }
+
+    pub fn pay(amount: Decimal) requires Clerk {
+        require(amount > 0.00, "amount must be positive");
+        self.payments += amount;
+        self.collected += amount;
+    }
+
+    pub fn refund(amount: Decimal) requires Clerk {
+        require(amount > 0.00, "amount must be positive");
+        if amount > self.collected {
+            fail TooMuch(amount);
+        }
+        self.refunds += amount;
+        self.collected -= amount;
+    }
+
+    pub fn issue(n: u64) requires Clerk {
+        require(self.issued + n <= self.limit, "over the limit");
+        self.issued += n;
+    }
+
+    pub view fn remaining() -> u64 {
+        return self.limit - self.issued;
+    }
+
+    invariant "collected equals payments less refunds" {
+        assert_eq(self.collected, self.payments - self.refunds);
+    }
+
+    invariant "issued within the limit" {
+        assert(self.issued <= self.limit, "over");
+    }
+
+    invariant "collected is never negative" {
+        assert(self.collected >= 0.00, "negative");
+    }
+}
+"#;
+
+fn check(source: &str) -> Result<Vec<Obligation>, EncodeError> {
+    let mut solver = common::solver().expect("z3");
+    let analysis = Analysis::single("t.writ", source);
+    assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics());
+    let ItemKind::Contract(contract) = &analysis.user_files()[0].parsed.tree.items[0].kind else { panic!() };
+    check_contract(&mut solver, &analysis, FileId(0), contract, Budget::default())
+}
+
+fn verdicts(obligations: &[Obligation]) -> Vec<(String, String, &'static str)> {
+    obligations
+        .iter()
+        .map(|o| {
+            let verdict = match o.verdict {
+                Verdict::Proved => "proved",
+                Verdict::Counterexample(_) => "counterexample",
+                Verdict::Unknown => "unknown",
+                Verdict::Vacuous => "vacuous",
+            };
+            (o.after.clone(), o.invariant.clone(), verdict)
+        })
+        .collect()
+}
+
+fn z3() -> bool {
+    common::solver().is_some()
+}
+
+#[test]
+fn a_correct_contract_is_proved() {
+    if !z3() {
+        return;
+    }
+    let obligations = check(TREASURY).unwrap();
+    let all = verdicts(&obligations);
+    // init, pay, refund and issue times three invariants; the view is not
+    // an obligation.
+    assert_eq!(all.len(), 12, "{all:?}");
+    assert!(all.iter().all(|(_, _, v)| *v == "proved"), "{all:?}");
+}
+
+fn counterexample<'a>(
+    obligations: &'a [Obligation],
+    after: &str,
+    invariant: &str,
+) -> BTreeMap<&'a str, &'a str> {
+    let found = obligations.iter().find(|o| o.after == after && o.invariant == invariant).unwrap();
+    let Verdict::Counterexample(values) = &found.verdict else { panic!("{found:?}") };
+    values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+fn dec(text: &str) -> Decimal {
+    text.parse().unwrap()
+}
+
+#[test]
+fn a_total_not_updated_is_found() {
+    if !z3() {
+        return;
+    }
+    let buggy = TREASURY.replace("        self.refunds += amount;\n", "");
+    let obligations = check(&buggy).unwrap();
+    let all = verdicts(&obligations);
+    let broken: Vec<_> = all.iter().filter(|(_, _, v)| *v != "proved").collect();
+    assert_eq!(
+        broken,
+        vec![&("refund".to_string(), "collected equals payments less refunds".to_string(), "counterexample")]
+    );
+    // Worked through: the state satisfied the invariant, the call returned,
+    // and the state after it does not.
+    let cx = counterexample(&obligations, "refund", "collected equals payments less refunds");
+    let (amount, collected) = (dec(cx["amount"]), dec(cx["self.collected"]));
+    let (payments, refunds) = (dec(cx["self.payments"]), dec(cx["self.refunds"]));
+    assert_eq!(payments.checked_sub(refunds).ok(), Some(collected), "{cx:?}");
+    assert!(amount > Decimal::ZERO && amount <= collected, "{cx:?}");
+    let after = collected.checked_sub(amount).unwrap();
+    assert_ne!(payments.checked_sub(refunds).ok(), Some(after), "{cx:?}");
+}
+
+#[test]
+fn a_limit_checked_before_adding_is_found() {
+    if !z3() {
+        return;
+    }
+    let buggy =
+        TREASURY.replace("require(self.issued + n <= self.limit", "require(self.issued <= self.limit");
+    let obligations = check(&buggy).unwrap();
+    let cx = counterexample(&obligations, "issue", "issued within the limit");
+    let (issued, limit, n): (u64, u64, u64) =
+        (cx["self.issued"].parse().unwrap(), cx["self.limit"].parse().unwrap(), cx["n"].parse().unwrap());
+    assert!(issued <= limit, "{cx:?}");
+    assert!(issued.checked_add(n).is_some_and(|total| total > limit), "{cx:?}");
+    let others: Vec<_> = verdicts(&obligations)
+        .into_iter()
+        .filter(|(after, _, v)| after != "issue" && *v != "proved")
+        .collect();
+    assert!(others.is_empty(), "{others:?}");
+}
+
+#[test]
+fn an_invariant_that_is_false_is_never_proved() {
+    if !z3() {
+        return;
+    }
+    let wrong = TREASURY.replace(
+        "assert(self.collected >= 0.00, \"negative\");",
+        "assert(self.collected > 0.00, \"negative\");",
+    );
+    let obligations = check(&wrong).unwrap();
+    let found = obligations
+        .iter()
+        .find(|o| o.after == "init" && o.invariant == "collected is never negative")
+        .unwrap();
+    assert!(matches!(found.verdict, Verdict::Counterexample(_)), "{found:?}");
+}
+
+#[test]
+fn storage_not_modelled_is_refused_by_name() {
+    if !z3() {
+        return;
+    }
+    let source = "contract M {\n    storage { seen: Map<u64, bool>, count: u64 }\n    init() {}\n    pub fn see(k: u64) {\n        self.seen[k] = true;\n        self.count += 1;\n    }\n    invariant \"small\" { assert(self.count < 10, \"big\"); }\n}\n";
+    match check(source) {
+        Err(EncodeError::Refused(r)) => {
+            assert_eq!(r.what, "the storage field `seen` of type `Map<u64, bool>`");
+            assert_eq!(&source[r.span.lo as usize..r.span.hi as usize], "seen");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+// An entry point that never returns shows nothing: vacuous, not proved.
+#[test]
+fn an_entry_point_that_never_returns_is_vacuous() {
+    if !z3() {
+        return;
+    }
+    let closed = TREASURY.replace(
+        "        require(self.issued + n <= self.limit, \"over the limit\");",
+        "        require(n > 0 && n < 0, \"closed\");",
+    );
+    let all = verdicts(&check(&closed).unwrap());
+    let issue: Vec<_> = all.iter().filter(|(after, _, _)| after == "issue").map(|(_, _, v)| *v).collect();
+    assert_eq!(issue, vec!["vacuous"; 3]);
+}
