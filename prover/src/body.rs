@@ -13,11 +13,18 @@
 //!
 //! Invariant: a construct the encoding does not model exactly is refused
 //! by name and place (`Refused`), never approximated. Encoded so far:
-//! `bool`, integer and `Decimal` values; literals, parameters, `let`,
-//! assignment to locals (`=`, `+=`, `-=`), arithmetic, comparisons, `!`,
-//! `&&` and `||` (short-circuit), `as`, blocks, `if`, `return`,
-//! `require`, `fail`, and `Decimal`'s `round`, `trunc`, `floor`, `ceil`
-//! and `abs`.
+//! `bool`, integer, `Decimal` and `Address` values; literals, parameters,
+//! `let`, assignment to locals and storage fields (`=`, `+=`, `-=`),
+//! arithmetic, comparisons, `!`, `&&` and `||` (short-circuit), `as`,
+//! blocks, `if`, `return`, `require`, `fail`, `assert`, `assert_eq`,
+//! `caller()`, `Decimal`'s `round`, `trunc`, `floor`, `ceil` and `abs`;
+//! maps in storage from those types to those types (index, `get` with
+//! `unwrap_or`/`unwrap`/`is_some`/`is_none`, `contains`, `insert`,
+//! `remove`, entry assignment), each with a ghost sum of its values; in
+//! invariants, a `for` over such a map whose body only checks (a
+//! quantifier) or only adds the value to an unsigned total (the ghost
+//! sum). A `requires` role check is a free choice of whether the caller
+//! holds each role.
 
 use std::collections::BTreeMap;
 
@@ -25,7 +32,9 @@ use easy_smt::{Context, SExpr};
 use writ_abi::Rounding;
 use writ_abi::host::AbortCode;
 use writ_compiler::Analysis;
-use writ_compiler::ast::{BinOp, Block, Expr, ExprKind, FnDef, Lit, Stmt, StmtKind, UnOp};
+use writ_compiler::ast::{
+    AssignOp, BinOp, Block, Expr, ExprKind, FnDef, ForIter, Lit, Pattern, PatternKind, Stmt, StmtKind, UnOp,
+};
 use writ_compiler::check::TypedFile;
 use writ_compiler::span::Span;
 use writ_compiler::types::{Def, LocalId, Ty};
@@ -62,7 +71,9 @@ pub struct Encoded {
     pub aborts: Vec<(SExpr, Exit)>,
     /// Each storage field the call was given, as it is when the call
     /// returns (by the field's index in its contract).
-    pub post: BTreeMap<u32, SExpr>,
+    pub post: BTreeMap<u32, Held>,
+    /// The caller, when the code asks for it (`caller()`).
+    pub caller: Option<SExpr>,
 }
 
 /// What the encoding cannot model, and where.
@@ -97,13 +108,31 @@ fn refuse<T>(span: Span, what: impl Into<String>) -> Result<T> {
     Err(EncodeError::Refused(Refused { span, what: what.into() }))
 }
 
+/// What a storage field holds: a value, or a map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    Value(SExpr),
+    Map(MapTerms),
+}
+
+/// A map as two arrays over its keys (whether each key is present, and the
+/// value under it) and the sum of its present values (a ghost the prover
+/// keeps up to date at every write, as the Move Prover does, so that an
+/// invariant may speak of the total; 0 for maps of non-numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MapTerms {
+    pub present: SExpr,
+    pub values: SExpr,
+    pub sum: SExpr,
+}
+
 /// One way a call returns: when it is taken, the value, and the storage as
 /// it is then.
 #[derive(Debug, Clone)]
 struct Return {
     when: SExpr,
     value: SExpr,
-    storage: BTreeMap<u32, SExpr>,
+    storage: BTreeMap<u32, Held>,
 }
 
 /// Where an assignment writes.
@@ -120,12 +149,12 @@ struct State {
     live: SExpr,
     locals: BTreeMap<LocalId, SExpr>,
     /// The contract's storage fields that are modelled, by index.
-    storage: BTreeMap<u32, SExpr>,
+    storage: BTreeMap<u32, Held>,
 }
 
 /// Storage fields given to a call: each field's term and type, by the
 /// field's index in its contract.
-pub type Storage = BTreeMap<u32, (SExpr, Ty)>;
+pub type Storage = BTreeMap<u32, (Held, Ty)>;
 
 /// Encodes `func`, a function of user file `file`, naming its solver
 /// constants with `prefix` (distinct per function in one session).
@@ -154,16 +183,7 @@ pub fn encode_call(
     let typed = analysis.typed_file(file);
     let field_types = storage.iter().map(|(field, (_, ty))| (*field, ty.clone())).collect();
     let storage = storage.into_iter().map(|(field, (term, _))| (field, term)).collect();
-    let mut encoder = Encoder {
-        solver,
-        analysis,
-        typed,
-        prefix,
-        names: 0,
-        field_types,
-        exits: Vec::new(),
-        aborts: Vec::new(),
-    };
+    let mut encoder = Encoder::new(solver, analysis, typed, prefix, field_types);
     let mut state = State { live: encoder.ctx().true_(), locals: BTreeMap::new(), storage };
     let mut params = Vec::new();
     let mut facts = Vec::new();
@@ -216,10 +236,33 @@ pub fn encode_call(
     let value = if has_value { pick(&|exit| Some(exit.value)) } else { None };
     let mut post = BTreeMap::new();
     for (field, before) in &state.storage {
-        let merged = pick(&|exit| exit.storage.get(field).copied()).unwrap_or(*before);
+        let merged = match before {
+            Held::Value(before) => Held::Value(
+                pick(&|exit| match exit.storage.get(field) {
+                    Some(Held::Value(v)) => Some(*v),
+                    _ => None,
+                })
+                .unwrap_or(*before),
+            ),
+            Held::Map(before) => {
+                let part = |of: fn(&MapTerms) -> SExpr| {
+                    pick(&|exit| match exit.storage.get(field) {
+                        Some(Held::Map(map)) => Some(of(map)),
+                        _ => None,
+                    })
+                    .unwrap_or(of(before))
+                };
+                Held::Map(MapTerms {
+                    present: part(|m| m.present),
+                    values: part(|m| m.values),
+                    sum: part(|m| m.sum),
+                })
+            }
+        };
         post.insert(*field, merged);
     }
-    Ok(Encoded { params, facts, returns, value, aborts: encoder.aborts, post })
+    facts.extend(encoder.facts);
+    Ok(Encoded { params, facts, returns, value, aborts: encoder.aborts, post, caller: encoder.caller })
 }
 
 /// Whether `block` (an invariant's body) runs to its end on a contract
@@ -236,16 +279,8 @@ pub fn encode_check(
     let typed = analysis.typed_file(file);
     let field_types = storage.iter().map(|(field, (_, ty))| (*field, ty.clone())).collect();
     let storage = storage.into_iter().map(|(field, (term, _))| (field, term)).collect();
-    let mut encoder = Encoder {
-        solver,
-        analysis,
-        typed,
-        prefix,
-        names: 0,
-        field_types,
-        exits: Vec::new(),
-        aborts: Vec::new(),
-    };
+    let mut encoder = Encoder::new(solver, analysis, typed, prefix, field_types);
+    encoder.checking = true;
     let mut state = State { live: encoder.ctx().true_(), locals: BTreeMap::new(), storage };
     encoder.block(&mut state, block)?;
     let ctx = encoder.solver.ctx();
@@ -261,12 +296,45 @@ struct Encoder<'s, 'a> {
     names: u32,
     /// The type of each modelled storage field.
     field_types: BTreeMap<u32, Ty>,
+    /// How many quantifiers the code being encoded is inside (loops of an
+    /// invariant); terms there are not named.
+    bound: u32,
+    /// Whether loops over maps may be encoded (in invariants, as
+    /// quantifiers).
+    checking: bool,
+    /// Facts about constants introduced on the way (the caller's range).
+    facts: Vec<SExpr>,
+    /// The caller, once asked for.
+    caller: Option<SExpr>,
     /// Each way of returning.
     exits: Vec<Return>,
     aborts: Vec<(SExpr, Exit)>,
 }
 
-impl Encoder<'_, '_> {
+impl<'s, 'a> Encoder<'s, 'a> {
+    fn new(
+        solver: &'s mut Solver,
+        analysis: &'a Analysis,
+        typed: &'a TypedFile,
+        prefix: &'s str,
+        field_types: BTreeMap<u32, Ty>,
+    ) -> Self {
+        Encoder {
+            solver,
+            analysis,
+            typed,
+            prefix,
+            names: 0,
+            field_types,
+            bound: 0,
+            checking: false,
+            facts: Vec::new(),
+            caller: None,
+            exits: Vec::new(),
+            aborts: Vec::new(),
+        }
+    }
+
     fn ctx(&mut self) -> &mut Context {
         self.solver.ctx()
     }
@@ -278,7 +346,7 @@ impl Encoder<'_, '_> {
     fn sort(&mut self, ty: &Ty, span: Span) -> Result<SExpr> {
         match ty {
             Ty::Bool => Ok(self.ctx().bool_sort()),
-            Ty::Int(_) | Ty::Decimal => Ok(self.ctx().int_sort()),
+            Ty::Int(_) | Ty::Decimal | Ty::Address => Ok(self.ctx().int_sort()),
             other => {
                 let shown = self.analysis.tables().display(other);
                 refuse(span, format!("values of type `{shown}`"))
@@ -291,6 +359,7 @@ impl Encoder<'_, '_> {
         match ty {
             Ty::Int(t) => Some(int::in_range(ctx, *t, term)),
             Ty::Decimal => Some(decimal::in_range(ctx, term)),
+            Ty::Address => Some(address_range(ctx, term)),
             _ => None,
         }
     }
@@ -298,9 +367,26 @@ impl Encoder<'_, '_> {
     /// Names `term` in the solver, so later terms refer to it by name.
     fn name(&mut self, term: SExpr, ty: &Ty, span: Span) -> Result<SExpr> {
         let sort = self.sort(ty, span)?;
+        self.name_sorted(term, sort)
+    }
+
+    fn name_sorted(&mut self, term: SExpr, sort: SExpr) -> Result<SExpr> {
+        if self.bound > 0 {
+            // Inside a quantifier a term may mention its bound variable,
+            // which a name outside it cannot.
+            return Ok(term);
+        }
         self.names += 1;
         let name = format!("{}v{}", self.prefix, self.names);
         Ok(self.ctx().define_const(&name, sort, term)?)
+    }
+
+    /// The sorts of a map's two arrays: key to presence, key to value.
+    fn map_sorts(&mut self, key: &Ty, value: &Ty, span: Span) -> Result<(SExpr, SExpr)> {
+        let (key, value) = (self.sort(key, span)?, self.sort(value, span)?);
+        let ctx = self.ctx();
+        let present = ctx.array_sort(key, ctx.bool_sort());
+        Ok((present, ctx.array_sort(key, value)))
     }
 
     /// Records the aborts of one operation in order and narrows `live` to
@@ -362,6 +448,9 @@ impl Encoder<'_, '_> {
                         let field = self.field(state, name)?;
                         (Place::Field(field), self.field_types.get(&field).cloned().unwrap_or(Ty::Error))
                     }
+                    ExprKind::Index { receiver, index } if self.map_field(state, receiver).is_some() => {
+                        return self.assign_entry(state, receiver, index, *op, value, stmt.span);
+                    }
                     ExprKind::Index { receiver, .. } | ExprKind::Field { receiver, .. } => {
                         // What holds the element is refused by its own name
                         // when it is not modelled.
@@ -373,13 +462,15 @@ impl Encoder<'_, '_> {
                 let term = self.expr(state, value)?;
                 let old = match place {
                     Place::Local(local) => state.locals.get(&local).copied(),
-                    Place::Field(field) => state.storage.get(&field).copied(),
+                    Place::Field(field) => match state.storage.get(&field) {
+                        Some(Held::Value(term)) => Some(*term),
+                        _ => return refuse(target.span, "a map assigned as a whole"),
+                    },
                 };
                 let new = match (op, old) {
-                    (writ_compiler::ast::AssignOp::Assign, _) => term,
+                    (AssignOp::Assign, _) => term,
                     (op, Some(old)) => {
-                        let arith =
-                            if *op == writ_compiler::ast::AssignOp::Add { Arith::Add } else { Arith::Sub };
+                        let arith = if *op == AssignOp::Add { Arith::Add } else { Arith::Sub };
                         self.arith(state, arith, &ty, old, term, stmt.span)?
                     }
                     (_, None) => return refuse(target.span, "a local assigned before it holds a value"),
@@ -387,13 +478,16 @@ impl Encoder<'_, '_> {
                 let named = self.name(new, &ty, stmt.span)?;
                 match place {
                     Place::Local(local) => state.locals.insert(local, named),
-                    Place::Field(field) => state.storage.insert(field, named),
+                    Place::Field(field) => state.storage.insert(field, Held::Value(named)).map(|_| named),
                 };
                 Ok(())
             }
             StmtKind::Expr { expr, .. } => self.expr(state, expr).map(|_| ()),
             StmtKind::Empty => Ok(()),
             StmtKind::While { .. } => refuse(stmt.span, "`while` loops"),
+            StmtKind::For { pattern, iter: ForIter::Expr(over), body } if self.checking => {
+                self.for_all(state, pattern, over, body, stmt.span)
+            }
             StmtKind::For { .. } => refuse(stmt.span, "`for` loops"),
             StmtKind::Error => refuse(stmt.span, "code that did not parse"),
         }
@@ -502,17 +596,32 @@ impl Encoder<'_, '_> {
             }
             ExprKind::Call { callee, args } => self.call(state, callee, args, e.span),
             ExprKind::MethodCall { receiver, method, args } => {
+                if let Some(value) = self.map_method(state, receiver, &method.name, args, e)? {
+                    return Ok(value);
+                }
                 self.decimal_method(state, receiver, &method.name, args, e)
             }
             ExprKind::Field { receiver, name } if matches!(receiver.kind, ExprKind::SelfValue) => {
                 let field = self.field(state, name)?;
-                Ok(state.storage.get(&field).copied().unwrap_or_else(|| self.ctx().true_()))
+                match state.storage.get(&field) {
+                    Some(Held::Value(term)) => Ok(*term),
+                    _ => refuse(e.span, "a map as a whole value"),
+                }
             }
             ExprKind::SelfValue => refuse(e.span, "`self` as a value"),
             ExprKind::Field { .. } | ExprKind::TupleField { .. } => {
                 refuse(e.span, "fields of structs and tuples")
             }
-            ExprKind::Index { .. } => refuse(e.span, "indexing"),
+            ExprKind::Index { receiver, index } => match self.map_field(state, receiver) {
+                Some(map) => {
+                    let key = self.expr(state, index)?;
+                    let ctx = self.ctx();
+                    let missing = ctx.not(ctx.select(map.present, key));
+                    self.abort(state, missing, Exit::Abort(AbortCode::MissingKey));
+                    Ok(self.ctx().select(map.values, key))
+                }
+                None => refuse(e.span, "indexing anything but a map in storage"),
+            },
             ExprKind::StructLit { .. } => refuse(e.span, "struct values"),
             ExprKind::Tuple(_) => refuse(e.span, "tuples"),
             ExprKind::List(_) => refuse(e.span, "lists"),
@@ -638,8 +747,24 @@ impl Encoder<'_, '_> {
         }
         for (field, a) in &first.storage {
             let Some(b) = second.storage.get(field) else { continue };
+            if a == b {
+                state.storage.insert(*field, *a);
+                continue;
+            }
             let ty = self.field_types.get(field).cloned().unwrap_or(Ty::Error);
-            let merged = if a == b { *a } else { self.ite(taken, *a, *b, &ty, span)? };
+            let merged = match (a, b, &ty) {
+                (Held::Value(a), Held::Value(b), _) => Held::Value(self.ite(taken, *a, *b, &ty, span)?),
+                (Held::Map(a), Held::Map(b), Ty::Map(..)) => {
+                    let ctx = self.ctx();
+                    let merged = MapTerms {
+                        present: ctx.ite(taken, a.present, b.present),
+                        values: ctx.ite(taken, a.values, b.values),
+                        sum: ctx.ite(taken, a.sum, b.sum),
+                    };
+                    Held::Map(self.name_map(merged, &ty, span)?)
+                }
+                _ => return refuse(span, "a storage field held two ways"),
+            };
             state.storage.insert(*field, merged);
         }
         Ok(taken)
@@ -695,6 +820,18 @@ impl Encoder<'_, '_> {
                 self.abort(state, failed, Exit::Require(text.clone()));
                 Ok(self.ctx().true_())
             }
+            ("caller", []) => {
+                if let Some(caller) = self.caller {
+                    return Ok(caller);
+                }
+                let name = format!("{}caller", self.prefix);
+                let sort = self.ctx().int_sort();
+                let caller = self.ctx().declare_const(name, sort)?;
+                let fact = address_range(self.ctx(), caller);
+                self.facts.push(fact);
+                self.caller = Some(caller);
+                Ok(caller)
+            }
             ("assert", [cond, ..]) => {
                 let c = self.expr(state, cond)?;
                 let failed = self.ctx().not(c);
@@ -716,6 +853,259 @@ impl Encoder<'_, '_> {
         }
     }
 
+    /// The terms of `receiver` when it is a map field of storage.
+    fn map_field(&self, state: &State, receiver: &Expr) -> Option<MapTerms> {
+        let ExprKind::Field { receiver: inner, name } = &receiver.kind else { return None };
+        if !matches!(inner.kind, ExprKind::SelfValue) {
+            return None;
+        }
+        let Some(Def::Storage(_, field)) = self.typed.def(name.id) else { return None };
+        match state.storage.get(&field) {
+            Some(Held::Map(map)) => Some(*map),
+            _ => None,
+        }
+    }
+
+    /// The field index of a map field of storage (for writing it back).
+    fn map_index(&self, receiver: &Expr) -> Option<u32> {
+        let ExprKind::Field { name, .. } = &receiver.kind else { return None };
+        match self.typed.def(name.id) {
+            Some(Def::Storage(_, field)) => Some(field),
+            _ => None,
+        }
+    }
+
+    /// Names the terms of a map of type `ty`.
+    fn name_map(&mut self, map: MapTerms, ty: &Ty, span: Span) -> Result<MapTerms> {
+        let Ty::Map(key, value) = ty else { return refuse(span, "this map") };
+        let (present_sort, values_sort) = self.map_sorts(key, value, span)?;
+        let sum_sort = self.ctx().int_sort();
+        Ok(MapTerms {
+            present: self.name_sorted(map.present, present_sort)?,
+            values: self.name_sorted(map.values, values_sort)?,
+            sum: self.name_sorted(map.sum, sum_sort)?,
+        })
+    }
+
+    /// Sets or removes (`value: None`) the entry under `key` of `map`, the
+    /// field `receiver`, keeping its sum.
+    fn write_entry(
+        &mut self,
+        state: &mut State,
+        receiver: &Expr,
+        map: MapTerms,
+        key: SExpr,
+        value: Option<SExpr>,
+        span: Span,
+    ) -> Result<()> {
+        let Some(field) = self.map_index(receiver) else { return refuse(span, "this map") };
+        let ty = self.field_types.get(&field).cloned().unwrap_or(Ty::Error);
+        let numeric = matches!(&ty, Ty::Map(_, v) if matches!(**v, Ty::Int(_) | Ty::Decimal));
+        let ctx = self.ctx();
+        let zero = ctx.numeral(0);
+        let was = ctx.ite(ctx.select(map.present, key), ctx.select(map.values, key), zero);
+        let written = MapTerms {
+            present: ctx.store(map.present, key, if value.is_some() { ctx.true_() } else { ctx.false_() }),
+            values: value.map_or(map.values, |value| ctx.store(map.values, key, value)),
+            sum: if numeric { ctx.plus(ctx.sub(map.sum, was), value.unwrap_or(zero)) } else { map.sum },
+        };
+        let named = self.name_map(written, &ty, span)?;
+        state.storage.insert(field, Held::Map(named));
+        Ok(())
+    }
+
+    /// `self.m[k] = v`, `+=`, `-=`: the key first, then (for `+=` and
+    /// `-=`) the entry, which must exist, then the value, as the VM does.
+    fn assign_entry(
+        &mut self,
+        state: &mut State,
+        receiver: &Expr,
+        index: &Expr,
+        op: AssignOp,
+        value: &Expr,
+        span: Span,
+    ) -> Result<()> {
+        let Some(map) = self.map_field(state, receiver) else {
+            return refuse(span, "this map");
+        };
+        let key = self.expr(state, index)?;
+        let old = if op == AssignOp::Assign {
+            None
+        } else {
+            let ctx = self.ctx();
+            let missing = ctx.not(ctx.select(map.present, key));
+            self.abort(state, missing, Exit::Abort(AbortCode::MissingKey));
+            Some(self.ctx().select(map.values, key))
+        };
+        let term = self.expr(state, value)?;
+        let ty = self.ty(value);
+        let new = match old {
+            None => term,
+            Some(old) => {
+                let arith = if op == AssignOp::Add { Arith::Add } else { Arith::Sub };
+                self.arith(state, arith, &ty, old, term, span)?
+            }
+        };
+        self.write_entry(state, receiver, map, key, Some(new), span)
+    }
+
+    /// Methods of a map in storage, and of the `Option` its `get` gives;
+    /// `None` when `receiver` is neither.
+    fn map_method(
+        &mut self,
+        state: &mut State,
+        receiver: &Expr,
+        method: &str,
+        args: &[Expr],
+        e: &Expr,
+    ) -> Result<Option<SExpr>> {
+        if let Some(map) = self.map_field(state, receiver) {
+            return match (method, args) {
+                ("contains", [key]) => {
+                    let key = self.expr(state, key)?;
+                    Ok(Some(self.ctx().select(map.present, key)))
+                }
+                ("insert", [key, value]) => {
+                    let key = self.expr(state, key)?;
+                    let value = self.expr(state, value)?;
+                    self.write_entry(state, receiver, map, key, Some(value), e.span)?;
+                    Ok(Some(self.ctx().true_()))
+                }
+                ("remove", [key]) => {
+                    let key = self.expr(state, key)?;
+                    self.write_entry(state, receiver, map, key, None, e.span)?;
+                    Ok(Some(self.ctx().true_()))
+                }
+                _ => refuse(e.span, format!("the map method `{method}`")),
+            };
+        }
+        let ExprKind::MethodCall { receiver: map, method: get, args: get_args } = &receiver.kind else {
+            return Ok(None);
+        };
+        let (Some(map), "get", [key]) = (self.map_field(state, map), get.name.as_str(), get_args.as_slice())
+        else {
+            return Ok(None);
+        };
+        let key = self.expr(state, key)?;
+        let ctx = self.ctx();
+        let (found, value) = (ctx.select(map.present, key), ctx.select(map.values, key));
+        match (method, args) {
+            ("unwrap_or", [default]) => {
+                // The default is evaluated only when the key is absent (its
+                // aborts happen only then), as the compiled code does.
+                let ctx = self.solver.ctx();
+                let there = State { live: ctx.and(state.live, found), ..state.clone() };
+                let mut absent = State { live: ctx.and(state.live, ctx.not(found)), ..state.clone() };
+                let default = self.expr(&mut absent, default)?;
+                self.join(state, there, absent, e.span)?;
+                Ok(Some(self.ctx().ite(found, value, default)))
+            }
+            ("unwrap", []) => {
+                let missing = self.ctx().not(found);
+                self.abort(state, missing, Exit::Abort(AbortCode::NoneUnwrapped));
+                Ok(Some(value))
+            }
+            ("is_some", []) => Ok(Some(found)),
+            ("is_none", []) => Ok(Some(self.ctx().not(found))),
+            _ => refuse(e.span, format!("`{method}` on the value of `get`")),
+        }
+    }
+
+    /// `for (k, v) in self.m { … }` in an invariant: the loop fails when
+    /// its body fails for some present key. The body may only check: it
+    /// must not assign what is outside it or return.
+    fn for_all(
+        &mut self,
+        state: &mut State,
+        pattern: &Pattern,
+        over: &Expr,
+        body: &Block,
+        span: Span,
+    ) -> Result<()> {
+        let Some(map) = self.map_field(state, over) else {
+            return refuse(over.span, "a loop over anything but a map in storage");
+        };
+        if let Some(()) = self.sum_loop(state, pattern, map, body)? {
+            return Ok(());
+        }
+        let (present, values) = (map.present, map.values);
+        let Some(Ty::Map(key_ty, _)) = self.map_index(over).and_then(|f| self.field_types.get(&f).cloned())
+        else {
+            return refuse(over.span, "this map");
+        };
+        let key_sort = self.sort(&key_ty, span)?;
+        self.names += 1;
+        let bound = format!("{}k{}", self.prefix, self.names);
+        let key = self.ctx().atom(bound.clone());
+        let mut inner = State { live: self.ctx().true_(), ..state.clone() };
+        let PatternKind::Tuple(parts) = &pattern.kind else { return refuse(pattern.span, "this pattern") };
+        let value = self.ctx().select(values, key);
+        for (part, term) in parts.iter().zip([key, value]) {
+            match &part.kind {
+                PatternKind::Wildcard => {}
+                PatternKind::Name(name) => match self.typed.def(name.id) {
+                    Some(Def::Local(local)) => {
+                        inner.locals.insert(local, term);
+                    }
+                    _ => return refuse(part.span, "this pattern"),
+                },
+                _ => return refuse(part.span, "this pattern"),
+            }
+        }
+        let (aborts_before, exits_before) = (self.aborts.len(), self.exits.len());
+        self.bound += 1;
+        let ran = self.block(&mut inner, body);
+        self.bound -= 1;
+        ran?;
+        let changed_outside = inner.storage != state.storage
+            || state.locals.iter().any(|(local, term)| inner.locals.get(local) != Some(term));
+        if self.exits.len() != exits_before || changed_outside {
+            return refuse(span, "a loop that changes what is outside it or returns");
+        }
+        let failures: Vec<SExpr> =
+            self.aborts.drain(aborts_before..).map(|(condition, _)| condition).collect();
+        let ctx = self.ctx();
+        let fails_somewhere = ctx.and(ctx.select(present, key), ctx.or_many(failures));
+        let fails = ctx.exists([(bound, key_sort)], fails_somewhere);
+        self.abort(state, fails, Exit::Assertion);
+        Ok(())
+    }
+
+    /// `for (_, v) in self.m { total += v; }` with `total` an unsigned
+    /// integer local: `total` grows by the map's sum. Its partial sums only
+    /// grow, so the loop overflows exactly when the final total does.
+    fn sum_loop(
+        &mut self,
+        state: &mut State,
+        pattern: &Pattern,
+        map: MapTerms,
+        body: &Block,
+    ) -> Result<Option<()>> {
+        let PatternKind::Tuple(parts) = &pattern.kind else { return Ok(None) };
+        let [_, value_part] = parts.as_slice() else { return Ok(None) };
+        let PatternKind::Name(value_name) = &value_part.kind else { return Ok(None) };
+        let ([stmt], None) = (body.stmts.as_slice(), &body.tail) else { return Ok(None) };
+        let StmtKind::Assign { target, op: AssignOp::Add, value } = &stmt.kind else { return Ok(None) };
+        let (ExprKind::Path(total), ExprKind::Path(added)) = (&target.kind, &value.kind) else {
+            return Ok(None);
+        };
+        let (Some(Def::Local(total)), Some(Def::Local(added)), Some(Def::Local(bound))) =
+            (self.typed.def(total.last().id), self.typed.def(added.last().id), self.typed.def(value_name.id))
+        else {
+            return Ok(None);
+        };
+        let ty = self.local_ty(total);
+        let (Ty::Int(int_ty), true) = (&ty, added == bound) else { return Ok(None) };
+        if int_ty.signed() {
+            return Ok(None);
+        }
+        let Some(before) = state.locals.get(&total).copied() else { return Ok(None) };
+        let sum = self.arith(state, Arith::Add, &ty, before, map.sum, stmt.span)?;
+        let named = self.name(sum, &ty, stmt.span)?;
+        state.locals.insert(total, named);
+        Ok(Some(()))
+    }
+
     fn decimal_method(
         &mut self,
         state: &mut State,
@@ -724,10 +1114,12 @@ impl Encoder<'_, '_> {
         args: &[Expr],
         e: &Expr,
     ) -> Result<SExpr> {
+        // The receiver first: when it is what is not modelled, the refusal
+        // names it.
+        let value = self.expr(state, receiver)?;
         if self.ty(receiver) != Ty::Decimal {
             return refuse(e.span, format!("the method `{method}`"));
         }
-        let value = self.expr(state, receiver)?;
         let checked = match (method, args) {
             ("trunc", []) => decimal::whole(self.ctx(), value, Rounding::Down),
             ("floor", []) => decimal::whole(self.ctx(), value, Rounding::Floor),
@@ -763,4 +1155,11 @@ fn rounding_mode(e: &Expr) -> Option<Rounding> {
         "HalfEven" => Rounding::HalfEven,
         _ => return None,
     })
+}
+
+/// An address is a number below 2^160 (its 20 bytes, big-endian).
+pub fn address_range(ctx: &Context, term: SExpr) -> SExpr {
+    let top = ctx.numeral(1u128 << 96);
+    let limit = ctx.times(top, ctx.numeral(1u128 << 64));
+    ctx.and(ctx.lte(ctx.numeral(0), term), ctx.lt(term, limit))
 }

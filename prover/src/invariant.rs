@@ -21,7 +21,7 @@ use writ_compiler::ast::{ContractDef, FnKind, MemberKind};
 use writ_compiler::types::{Def, Ty};
 use writ_compiler::{Analysis, FileId};
 
-use crate::body::{EncodeError, Storage, encode_call, encode_check};
+use crate::body::{EncodeError, Encoded, Held, MapTerms, Storage, address_range, encode_call, encode_check};
 use crate::solver::Answer;
 use crate::{Budget, Solver, decimal, int};
 
@@ -57,16 +57,7 @@ pub fn check_contract(
     contract: &ContractDef,
     budget: Budget,
 ) -> Result<Vec<Obligation>, EncodeError> {
-    let typed = analysis.typed_file(file);
-    let Some(Def::Contract(id)) = typed.def(contract.name.id) else { return Ok(Vec::new()) };
-    let fields: Vec<(u32, String, Ty)> = analysis
-        .tables()
-        .contracts
-        .get(id as usize)
-        .map(|c| {
-            c.storage.iter().enumerate().map(|(i, f)| (i as u32, f.name.clone(), f.ty.clone())).collect()
-        })
-        .unwrap_or_default();
+    let fields = storage_fields(analysis, file, contract);
     let invariants: Vec<_> = contract
         .members
         .iter()
@@ -87,36 +78,21 @@ pub fn check_contract(
         let init = func.kind == FnKind::Init;
         solver.push()?;
         let prefix = format!("k{n}_");
-        let mut storage = Storage::new();
         let mut facts = Vec::new();
-        for (index, name, ty) in &fields {
-            let ctx = solver.ctx();
-            let term = match (ty, init) {
-                // Storage starts at each type's zero value.
-                (Ty::Bool, true) => ctx.false_(),
-                (Ty::Int(_) | Ty::Decimal, true) => ctx.numeral(0),
-                (Ty::Bool, false) => {
-                    let sort = ctx.bool_sort();
-                    ctx.declare_const(format!("{prefix}self_{name}"), sort)?
-                }
-                (Ty::Int(t), false) => {
-                    let sort = ctx.int_sort();
-                    let term = ctx.declare_const(format!("{prefix}self_{name}"), sort)?;
-                    facts.push(int::in_range(ctx, *t, term));
-                    term
-                }
-                (Ty::Decimal, false) => {
-                    let sort = ctx.int_sort();
-                    let term = ctx.declare_const(format!("{prefix}self_{name}"), sort)?;
-                    facts.push(decimal::in_range(ctx, term));
-                    term
-                }
+        let storage = if init {
+            initial_storage(solver, &fields)
+        } else {
+            let mut storage = Storage::new();
+            for (index, name, ty) in &fields {
+                let name = format!("{prefix}self_{name}");
                 // Fields of other types are left out: code that uses them
                 // is refused by name.
-                _ => continue,
-            };
-            storage.insert(*index, (term, ty.clone()));
-        }
+                if let Some(held) = arbitrary(solver, &name, ty, &mut facts)? {
+                    storage.insert(*index, (held, ty.clone()));
+                }
+            }
+            storage
+        };
         if !init {
             for (i, inv) in invariants.iter().enumerate() {
                 let holds = encode_check(
@@ -156,7 +132,7 @@ pub fn check_contract(
             let verdict = match solver.check_within(budget)? {
                 Answer::Unsat => Verdict::Proved,
                 Answer::Unknown => Verdict::Unknown,
-                Answer::Sat => Verdict::Counterexample(model(solver, &call.params, &storage, &fields, init)?),
+                Answer::Sat => Verdict::Counterexample(model(solver, &call, &storage, &fields, init)?),
             };
             solver.pop()?;
             out.push(Obligation {
@@ -170,21 +146,137 @@ pub fn check_contract(
     Ok(out)
 }
 
+/// Each storage field of `contract`: its index, name and type.
+pub fn storage_fields(analysis: &Analysis, file: FileId, contract: &ContractDef) -> Vec<(u32, String, Ty)> {
+    let Some(Def::Contract(id)) = analysis.typed_file(file).def(contract.name.id) else { return Vec::new() };
+    analysis
+        .tables()
+        .contracts
+        .get(id as usize)
+        .map(|c| {
+            c.storage.iter().enumerate().map(|(i, f)| (i as u32, f.name.clone(), f.ty.clone())).collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Storage as a contract's starts: each modelled field at its type's zero
+/// value, maps empty.
+pub fn initial_storage(solver: &mut Solver, fields: &[(u32, String, Ty)]) -> Storage {
+    let mut storage = Storage::new();
+    for (index, _, ty) in fields {
+        if let Some(held) = zero(solver, ty) {
+            storage.insert(*index, (held, ty.clone()));
+        }
+    }
+    storage
+}
+
+/// A sort for values of `ty`, for the types storage may hold.
+fn sort_of(solver: &mut Solver, ty: &Ty) -> Option<SExpr> {
+    let ctx = solver.ctx();
+    match ty {
+        Ty::Bool => Some(ctx.bool_sort()),
+        Ty::Int(_) | Ty::Decimal | Ty::Address => Some(ctx.int_sort()),
+        _ => None,
+    }
+}
+
+/// What every value of `ty` obeys.
+fn range_of(solver: &mut Solver, ty: &Ty, term: SExpr) -> Option<SExpr> {
+    let ctx = solver.ctx();
+    match ty {
+        Ty::Int(t) => Some(int::in_range(ctx, *t, term)),
+        Ty::Decimal => Some(decimal::in_range(ctx, term)),
+        Ty::Address => Some(address_range(ctx, term)),
+        _ => None,
+    }
+}
+
+/// A field as storage starts: each type's zero value, maps empty.
+fn zero(solver: &mut Solver, ty: &Ty) -> Option<Held> {
+    let ctx = solver.ctx();
+    match ty {
+        Ty::Bool => Some(Held::Value(ctx.false_())),
+        Ty::Int(_) | Ty::Decimal | Ty::Address => Some(Held::Value(ctx.numeral(0))),
+        Ty::Map(key, value) => {
+            let (key, value_sort) = (sort_of(solver, key)?, sort_of(solver, value)?);
+            let ctx = solver.ctx();
+            let constant = |sort: SExpr, fill: SExpr| {
+                let as_const = ctx.list(vec![ctx.atom("as"), ctx.atom("const"), sort]);
+                ctx.list(vec![as_const, fill])
+            };
+            let zero = if value_sort == ctx.bool_sort() { ctx.false_() } else { ctx.numeral(0) };
+            let present = constant(ctx.array_sort(key, ctx.bool_sort()), ctx.false_());
+            let values = constant(ctx.array_sort(key, value_sort), zero);
+            Some(Held::Map(MapTerms { present, values, sum: ctx.numeral(0) }))
+        }
+        _ => None,
+    }
+}
+
+/// A field in an arbitrary state: a constant of its type, with the facts
+/// every value of the type obeys (for a map, every present entry).
+fn arbitrary(
+    solver: &mut Solver,
+    name: &str,
+    ty: &Ty,
+    facts: &mut Vec<SExpr>,
+) -> Result<Option<Held>, EncodeError> {
+    if let Ty::Map(key_ty, value_ty) = ty {
+        let (Some(key), Some(value)) = (sort_of(solver, key_ty), sort_of(solver, value_ty)) else {
+            return Ok(None);
+        };
+        let ctx = solver.ctx();
+        let (present_sort, values_sort) = (ctx.array_sort(key, ctx.bool_sort()), ctx.array_sort(key, value));
+        let present = ctx.declare_const(format!("{name}_present"), present_sort)?;
+        let values = ctx.declare_const(format!("{name}_values"), values_sort)?;
+        let bound = format!("{name}_k");
+        let k = ctx.atom(bound.clone());
+        let (v, is_present) = (ctx.select(values, k), ctx.select(present, k));
+        let mut obeys = Vec::new();
+        obeys.extend(range_of(solver, key_ty, k));
+        obeys.extend(range_of(solver, value_ty, v));
+        if !obeys.is_empty() {
+            let ctx = solver.ctx();
+            let all = ctx.forall([(bound, key)], ctx.imp(is_present, ctx.and_many(obeys)));
+            facts.push(all);
+        }
+        // The sum of an arbitrary map is arbitrary too, except that a map
+        // of unsigned numbers never sums below zero.
+        let ctx = solver.ctx();
+        let int_sort = ctx.int_sort();
+        let sum = ctx.declare_const(format!("{name}_sum"), int_sort)?;
+        if matches!(**value_ty, Ty::Int(t) if !t.signed()) {
+            facts.push(ctx.gte(sum, ctx.numeral(0)));
+        }
+        return Ok(Some(Held::Map(MapTerms { present, values, sum })));
+    }
+    let Some(sort) = sort_of(solver, ty) else { return Ok(None) };
+    let term = solver.ctx().declare_const(name, sort)?;
+    facts.extend(range_of(solver, ty, term));
+    Ok(Some(Held::Value(term)))
+}
+
 /// The arguments and the state before the call, as Writ values.
 fn model(
     solver: &mut Solver,
-    params: &[(String, SExpr, Ty)],
+    call: &Encoded,
     storage: &Storage,
     fields: &[(u32, String, Ty)],
     init: bool,
 ) -> Result<Vec<(String, String)>, EncodeError> {
     let mut out = Vec::new();
-    for (name, term, ty) in params {
+    for (name, term, ty) in &call.params {
         out.push((name.clone(), value_text(solver, *term, ty)?));
+    }
+    if let Some(caller) = call.caller {
+        out.push(("caller()".to_string(), value_text(solver, caller, &Ty::Address)?));
     }
     if !init {
         for (index, name, ty) in fields {
-            if let Some((term, _)) = storage.get(index) {
+            // Maps are not listed yet: a model's array is a term, not a
+            // list of entries.
+            if let Some((Held::Value(term), _)) = storage.get(index) {
                 out.push((format!("self.{name}"), value_text(solver, *term, ty)?));
             }
         }

@@ -13,12 +13,12 @@
 //! On top of these, [`body`] encodes a function body from the typed
 //! program: when it returns and with what, every way it aborts, and the
 //! storage it leaves (tested against the VM on random bodies,
-//! `tests/bodies.rs`); [`invariant`] is the inductive check of a
-//! contract's invariants over storage fields of those types
+//! `tests/bodies.rs`, maps in storage included); [`invariant`] is the
+//! inductive check of a contract's invariants over storage of those types
 //! (`tests/invariants.rs`).
 //!
-//! Not built yet: maps, lists, structs, `match`, calls and loops in
-//! bodies; specifications in the language; the bounded search;
+//! Not built yet: lists, structs, enums, `match`, calls and general loops
+//! in bodies; specifications in the language; the bounded search;
 //! counterexamples replayed on the VM and printed as tests; the
 //! `writ prove` command (see the issue). Nothing outside tests uses this
 //! crate so far.

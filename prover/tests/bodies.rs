@@ -294,6 +294,43 @@ fn on_vm(vm: &Vm, contract: &Arc<writ_vm::Contract>, kind: Kind, a: i128, b: i12
     }
 }
 
+/// Every outcome the solver finds possible with the parameters fixed to
+/// `a` and `b` (exactly one, when the encoding is right).
+fn solved(
+    solver: &mut writ_prover::Solver,
+    encoded: &writ_prover::body::Encoded,
+    a: i128,
+    b: i128,
+) -> Vec<Seen> {
+    solver.push().unwrap();
+    for fact in &encoded.facts {
+        solver.assert(*fact).unwrap();
+    }
+    for ((_, param, _), value) in encoded.params.iter().zip([a, b]) {
+        let ctx = solver.ctx();
+        let fixed = ctx.eq(*param, int::constant(ctx, value));
+        solver.assert(fixed).unwrap();
+    }
+    assert_eq!(solver.check().unwrap(), writ_prover::solver::Answer::Sat);
+    let mut seen = Vec::new();
+    if solver.bool_value(encoded.returns).unwrap() {
+        let value = encoded.value.unwrap();
+        seen.push(Seen::Returned(solver.int_value(value).unwrap()));
+    }
+    for (condition, exit) in &encoded.aborts {
+        if solver.bool_value(*condition).unwrap() {
+            seen.push(match exit {
+                Exit::Abort(code) => Seen::Aborted(*code, String::new()),
+                Exit::Require(message) => Seen::Aborted(AbortCode::Require, message.clone()),
+                Exit::Fail { index, .. } => Seen::Aborted(AbortCode::ContractError, index.to_string()),
+                Exit::Assertion => Seen::Aborted(AbortCode::AssertionFailed, String::new()),
+            });
+        }
+    }
+    solver.pop().unwrap();
+    seen
+}
+
 fn agree(seed: u64) -> Result<(), String> {
     let Some(mut solver) = common::solver() else { return Ok(()) };
     let (kind, source) = program(seed);
@@ -325,32 +362,7 @@ fn agree(seed: u64) -> Result<(), String> {
     for _ in 0..4 {
         let (a, b) = inputs(kind, &mut rng);
         let vm_seen = on_vm(&vm, &contract, kind, a, b);
-        solver.push().unwrap();
-        for fact in &encoded.facts {
-            solver.assert(*fact).unwrap();
-        }
-        for ((_, param, _), value) in encoded.params.iter().zip([a, b]) {
-            let ctx = solver.ctx();
-            let fixed = ctx.eq(*param, int::constant(ctx, value));
-            solver.assert(fixed).unwrap();
-        }
-        assert_eq!(solver.check().unwrap(), writ_prover::solver::Answer::Sat, "{source}");
-        let mut seen = Vec::new();
-        if solver.bool_value(encoded.returns).unwrap() {
-            let value = encoded.value.unwrap();
-            seen.push(Seen::Returned(solver.int_value(value).unwrap()));
-        }
-        for (condition, exit) in &encoded.aborts {
-            if solver.bool_value(*condition).unwrap() {
-                seen.push(match exit {
-                    Exit::Abort(code) => Seen::Aborted(*code, String::new()),
-                    Exit::Require(message) => Seen::Aborted(AbortCode::Require, message.clone()),
-                    Exit::Fail { index, .. } => Seen::Aborted(AbortCode::ContractError, index.to_string()),
-                    Exit::Assertion => Seen::Aborted(AbortCode::AssertionFailed, String::new()),
-                });
-            }
-        }
-        solver.pop().unwrap();
+        let seen = solved(&mut solver, &encoded, a, b);
         if seen != [vm_seen] {
             let vm_seen = on_vm(&vm, &contract, kind, a, b);
             result = Err(format!("{source}\na = {a}, b = {b} (raw)\nVM: {vm_seen:?}\nsolver: {seen:?}"));
@@ -367,6 +379,99 @@ proptest! {
     #[test]
     fn bodies_agree_with_the_vm(seed in any::<u64>()) {
         if let Err(e) = agree(seed) {
+            prop_assert!(false, "seed {seed}: {e}");
+        }
+    }
+}
+
+/// A function over a map and a number in storage (starting empty): writes,
+/// `+=` and `-=` on entries, `insert`, `remove`, reads by index, `get`
+/// with `unwrap_or` and `unwrap`, `contains`, over keys that often meet.
+fn map_program(seed: u64) -> String {
+    let mut rng = Rng(seed);
+    let mut code = Gen {
+        rng: &mut rng,
+        kind: Kind::U64,
+        names: vec!["a".into(), "b".into()],
+        mutable: Vec::new(),
+        lets: 0,
+    };
+    let mut body = String::new();
+    for _ in 0..1 + code.rng.below(7) {
+        let key = code.rng.pick(&["a", "b", "0", "1"]);
+        let value = code.value(1);
+        let n = code.lets;
+        let line = match code.rng.below(10) {
+            0 => format!("self.m[{key}] = {value};"),
+            1 => format!("self.m[{key}] += {value};"),
+            2 => format!("self.m[{key}] -= {value};"),
+            3 => format!("self.m.insert({key}, {value});"),
+            4 => format!("self.m.remove({key});"),
+            5 => format!("let x{n}: u64 = self.m[{key}];"),
+            6 => format!("let x{n}: u64 = self.m.get({key}).unwrap_or({value});"),
+            7 => format!(
+                "if self.m.contains({key}) {{ self.total += {value}; }} else {{ self.m[{key}] = {value}; }}"
+            ),
+            8 => format!("let x{n}: u64 = self.m.get({key}).unwrap();"),
+            _ => format!("self.total += {value};"),
+        };
+        if line.starts_with("let") {
+            code.names.push(format!("x{n}"));
+            code.lets += 1;
+        }
+        body.push_str(&format!("        {line}\n"));
+    }
+    let key = code.rng.pick(&["a", "b", "0", "1"]);
+    format!(
+        "contract G {{\n    storage {{ m: Map<u64, u64>, total: u64 }}\n    init() {{}}\n    pub fn f(a: u64, b: u64) -> u64 {{\n{body}        return self.m.get({key}).unwrap_or(7) + self.total;\n    }}\n}}\n"
+    )
+}
+
+fn maps_agree(seed: u64) -> Result<(), String> {
+    let Some(mut solver) = common::solver() else { return Ok(()) };
+    let source = map_program(seed);
+    let analysis = Analysis::single("m.writ", &source);
+    assert!(!analysis.has_errors(), "{source}\n{:?}", analysis.diagnostics());
+    let built = build_file(&analysis, FileId(0));
+    assert!(built.diagnostics.is_empty(), "{source}\n{:?}", built.diagnostics);
+    let vm = Vm::new(VmOptions::in_memory()).unwrap();
+    let contract = vm.prepare(&built.artifacts[0].wasm).unwrap();
+    let ItemKind::Contract(c) = &analysis.user_files()[0].parsed.tree.items[0].kind else { panic!() };
+    let func = c
+        .members
+        .iter()
+        .find_map(|m| match &m.kind {
+            MemberKind::Fn(f) if f.name.name == "f" => Some(f),
+            _ => None,
+        })
+        .unwrap();
+    solver.push().unwrap();
+    let fields = writ_prover::invariant::storage_fields(&analysis, FileId(0), c);
+    let storage = writ_prover::invariant::initial_storage(&mut solver, &fields);
+    let encoded = writ_prover::body::encode_call(&mut solver, &analysis, FileId(0), func, "m_", storage)
+        .unwrap_or_else(|e| panic!("{source}\n{e:?}"));
+    let mut rng = Rng(seed ^ 0xAAAA);
+    let mut result = Ok(());
+    for _ in 0..3 {
+        let (a, b) = inputs(Kind::U64, &mut rng);
+        let vm_seen = on_vm(&vm, &contract, Kind::U64, a, b);
+        let seen = solved(&mut solver, &encoded, a, b);
+        if seen != [vm_seen] {
+            let vm_seen = on_vm(&vm, &contract, Kind::U64, a, b);
+            result = Err(format!("{source}\na = {a}, b = {b}\nVM: {vm_seen:?}\nsolver: {seen:?}"));
+            break;
+        }
+    }
+    solver.pop().unwrap();
+    result
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn map_storage_agrees_with_the_vm(seed in any::<u64>()) {
+        if let Err(e) = maps_agree(seed) {
             prop_assert!(false, "seed {seed}: {e}");
         }
     }
@@ -430,4 +535,13 @@ fn claims_over_every_input() {
     );
     solver.pop().unwrap();
     solver.pop().unwrap();
+}
+
+// Found by the property above: `unwrap_or`'s default runs only when the key
+// is absent (here `a - 10` with `a = 0` would overflow).
+#[test]
+fn the_default_of_unwrap_or_runs_only_when_absent() {
+    if let Err(e) = maps_agree(11_467_969_068_683_681_932) {
+        panic!("{e}");
+    }
 }

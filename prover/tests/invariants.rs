@@ -195,10 +195,10 @@ fn storage_not_modelled_is_refused_by_name() {
     if !z3() {
         return;
     }
-    let source = "contract M {\n    storage { seen: Map<u64, bool>, count: u64 }\n    init() {}\n    pub fn see(k: u64) {\n        self.seen[k] = true;\n        self.count += 1;\n    }\n    invariant \"small\" { assert(self.count < 10, \"big\"); }\n}\n";
+    let source = "contract M {\n    storage { seen: List<u64>, count: u64 }\n    init() {}\n    pub fn see(k: u64) {\n        self.seen.push(k);\n        self.count += 1;\n    }\n    invariant \"small\" { assert(self.count < 10, \"big\"); }\n}\n";
     match check(source) {
         Err(EncodeError::Refused(r)) => {
-            assert_eq!(r.what, "the storage field `seen` of type `Map<u64, bool>`");
+            assert_eq!(r.what, "the storage field `seen` of type `List<u64>`");
             assert_eq!(&source[r.span.lo as usize..r.span.hi as usize], "seen");
         }
         other => panic!("{other:?}"),
@@ -218,4 +218,92 @@ fn an_entry_point_that_never_returns_is_vacuous() {
     let all = verdicts(&check(&closed).unwrap());
     let issue: Vec<_> = all.iter().filter(|(after, _, _)| after == "issue").map(|(_, _, v)| *v).collect();
     assert_eq!(issue, vec!["vacuous"; 3]);
+}
+
+const LEDGER: &str = r#"
+contract Ledger {
+    storage {
+        balances: Map<Address, u64>,
+        supply: u64,
+    }
+
+    init() {}
+
+    pub fn mint(to: Address, amount: u64) {
+        let held = self.balances.get(to).unwrap_or(0);
+        self.balances[to] = held + amount;
+        self.supply += amount;
+    }
+
+    pub fn transfer(to: Address, amount: u64) {
+        let from = caller();
+        let have = self.balances.get(from).unwrap_or(0);
+        require(have >= amount, "not enough");
+        self.balances[from] = have - amount;
+        let theirs = self.balances.get(to).unwrap_or(0);
+        self.balances[to] = theirs + amount;
+    }
+
+    pub fn burn(amount: u64) {
+        let from = caller();
+        let have = self.balances[from];
+        require(have >= amount, "not enough");
+        self.balances[from] = have - amount;
+        self.supply -= amount;
+    }
+
+    invariant "the balances sum to the supply" {
+        let mut total: u64 = 0;
+        for (_, b) in self.balances {
+            total += b;
+        }
+        assert_eq(total, self.supply);
+    }
+}
+"#;
+
+// A map's total is kept as a ghost at every write: a ledger whose
+// balances sum to its supply is proved.
+#[test]
+fn a_ledger_that_keeps_its_total_is_proved() {
+    if !z3() {
+        return;
+    }
+    let all = verdicts(&check(LEDGER).unwrap());
+    assert_eq!(all.len(), 4, "{all:?}");
+    assert!(all.iter().all(|(_, _, v)| *v == "proved"), "{all:?}");
+}
+
+// Both balances read before either is written: paying oneself mints.
+#[test]
+fn a_self_transfer_that_mints_is_found() {
+    if !z3() {
+        return;
+    }
+    let buggy = LEDGER.replace(
+        "        self.balances[from] = have - amount;\n        let theirs = self.balances.get(to).unwrap_or(0);\n",
+        "        let theirs = self.balances.get(to).unwrap_or(0);\n        self.balances[from] = have - amount;\n",
+    );
+    assert_ne!(buggy, LEDGER);
+    let obligations = check(&buggy).unwrap();
+    let cx = counterexample(&obligations, "transfer", "the balances sum to the supply");
+    assert_eq!(cx["to"], cx["caller()"], "only paying oneself breaks it: {cx:?}");
+    assert_ne!(cx["amount"], "0", "{cx:?}");
+    let others: Vec<_> = verdicts(&obligations)
+        .into_iter()
+        .filter(|(after, _, v)| after != "transfer" && *v != "proved")
+        .collect();
+    assert!(others.is_empty(), "{others:?}");
+}
+
+// A burn that forgets the supply is found too.
+#[test]
+fn a_supply_not_reduced_is_found() {
+    if !z3() {
+        return;
+    }
+    let buggy = LEDGER.replace("        self.supply -= amount;\n", "");
+    let obligations = check(&buggy).unwrap();
+    let cx = counterexample(&obligations, "burn", "the balances sum to the supply");
+    assert_ne!(cx["amount"], "0", "{cx:?}");
 }
