@@ -74,6 +74,8 @@ pub struct Encoded {
     pub post: BTreeMap<u32, Held>,
     /// The caller, when the code asks for it (`caller()`).
     pub caller: Option<SExpr>,
+    /// Whether the caller holds each role `requires` names, in order.
+    pub roles: Vec<SExpr>,
 }
 
 /// What the encoding cannot model, and where.
@@ -187,6 +189,7 @@ pub fn encode_call(
     let mut state = State { live: encoder.ctx().true_(), locals: BTreeMap::new(), storage };
     let mut params = Vec::new();
     let mut facts = Vec::new();
+    let mut roles = Vec::new();
     if !func.requires.is_empty() {
         let mut held = Vec::new();
         for role in &func.requires {
@@ -194,6 +197,7 @@ pub fn encode_call(
             let sort = encoder.ctx().bool_sort();
             held.push(encoder.ctx().declare_const(&name, sort)?);
         }
+        roles.clone_from(&held);
         let ctx = encoder.ctx();
         let missing = ctx.not(ctx.or_many(held));
         encoder.abort(&mut state, missing, Exit::Abort(AbortCode::MissingRole));
@@ -262,7 +266,7 @@ pub fn encode_call(
         post.insert(*field, merged);
     }
     facts.extend(encoder.facts);
-    Ok(Encoded { params, facts, returns, value, aborts: encoder.aborts, post, caller: encoder.caller })
+    Ok(Encoded { params, facts, returns, value, aborts: encoder.aborts, post, caller: encoder.caller, roles })
 }
 
 /// Whether `block` (an invariant's body) runs to its end on a contract

@@ -285,7 +285,7 @@ fn model(
 }
 
 /// A model's value of `term` as Writ writes a value of `ty`.
-fn value_text(solver: &mut Solver, term: SExpr, ty: &Ty) -> Result<String, EncodeError> {
+pub(crate) fn value_text(solver: &mut Solver, term: SExpr, ty: &Ty) -> Result<String, EncodeError> {
     Ok(match ty {
         Ty::Bool => solver.bool_value(term)?.to_string(),
         Ty::Decimal => {

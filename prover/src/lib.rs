@@ -28,6 +28,7 @@
 //! runs contract code.
 
 pub mod body;
+pub mod bounded;
 pub mod decimal;
 pub mod int;
 pub mod invariant;

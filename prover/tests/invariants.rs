@@ -307,3 +307,48 @@ fn a_supply_not_reduced_is_found() {
     let cx = counterexample(&obligations, "burn", "the balances sum to the supply");
     assert_ne!(cx["amount"], "0", "{cx:?}");
 }
+
+fn search(source: &str, invariant: usize, depth: u32) -> writ_prover::bounded::Search {
+    let mut solver = common::solver().expect("z3");
+    let analysis = Analysis::single("t.writ", source);
+    assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics());
+    let ItemKind::Contract(contract) = &analysis.user_files()[0].parsed.tree.items[0].kind else { panic!() };
+    let accounts = [("alice".to_string(), [1u8; 20]), ("bob".to_string(), [2u8; 20])];
+    let bounds = writ_prover::bounded::Bounds { depth, accounts: &accounts, budget: Budget::default() };
+    writ_prover::bounded::search(&mut solver, &analysis, FileId(0), contract, invariant, &bounds).unwrap()
+}
+
+// Where induction fails on a real bug, the bounded search finds the calls
+// from `init`: someone is given coins, then pays them to themselves.
+#[test]
+fn the_search_finds_the_calls_that_mint() {
+    if !z3() {
+        return;
+    }
+    let buggy = LEDGER.replace(
+        "        self.balances[from] = have - amount;\n        let theirs = self.balances.get(to).unwrap_or(0);\n",
+        "        let theirs = self.balances.get(to).unwrap_or(0);\n        self.balances[from] = have - amount;\n",
+    );
+    let writ_prover::bounded::Search::Found(calls) = search(&buggy, 0, 3) else { panic!("not found") };
+    let entries: Vec<&str> = calls.iter().map(|c| c.entry.as_str()).collect();
+    assert_eq!(entries.first(), Some(&"init"), "{calls:?}");
+    let last = calls.last().unwrap();
+    assert_eq!(last.entry, "transfer", "{calls:?}");
+    assert_eq!(last.args[0], format!("account({:?})", last.caller), "{calls:?}");
+    assert!(entries.contains(&"mint"), "{calls:?}");
+}
+
+// An invariant that holds in every reachable state but is not inductive:
+// the step fails (from a state with `a == 1`, which no calls reach), and
+// the search finds nothing within its bound.
+#[test]
+fn an_invariant_that_needs_strengthening_is_told_apart() {
+    if !z3() {
+        return;
+    }
+    let source = "contract Steps {\n    storage { a: u64 }\n    init() {}\n    pub fn bump() { self.a += 2; }\n    invariant \"a is never 3\" { assert(self.a != 3, \"three\"); }\n}\n";
+    let obligations = check(source).unwrap();
+    let cx = counterexample(&obligations, "bump", "a is never 3");
+    assert_eq!(cx["self.a"], "1");
+    assert_eq!(search(source, 0, 3), writ_prover::bounded::Search::NotFound { depth: 3 });
+}

@@ -1,0 +1,274 @@
+//! The bounded search: sequences of calls from `init` that break an
+//! invariant.
+//!
+//! Where the inductive check fails, the state it starts from may be one no
+//! sequence of calls reaches; this search decides whether a real one
+//! exists within a bound. A sequence is `init` then up to `depth` calls,
+//! each to any entry point with any arguments, made by one of a pool of
+//! named accounts (the caller and every `Address` argument are drawn from
+//! it), every account holding every role (a state the administrator can
+//! always reach by granting them). Each depth is one query: the invariant
+//! fails after the last call, every call before it returned.
+//!
+//! What it finds is a sequence a test can replay (the accounts by name);
+//! what it does not find is stated with its bounds: no violation within
+//! `depth` calls by these accounts.
+
+use easy_smt::SExpr;
+use writ_compiler::ast::{ContractDef, FnDef, FnKind, MemberKind};
+use writ_compiler::types::Ty;
+use writ_compiler::{Analysis, FileId};
+
+use crate::body::{EncodeError, Encoded, Held, MapTerms, Storage, encode_call, encode_check};
+use crate::invariant::{initial_storage, storage_fields, value_text};
+use crate::solver::Answer;
+use crate::{Budget, Solver};
+
+/// One call of a sequence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// `init`, or the entry point's name.
+    pub entry: String,
+    /// The calling account's name.
+    pub caller: String,
+    /// Each argument as Writ source text (`Address` arguments as the
+    /// account's name in `account("…")`).
+    pub args: Vec<String>,
+}
+
+/// What the search found for one invariant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Search {
+    /// `init` (its call first) and the calls after it that break it.
+    Found(Vec<Call>),
+    /// No sequence of up to this many calls breaks it.
+    NotFound { depth: u32 },
+    /// The budget ran out at this depth.
+    Unknown { depth: u32 },
+}
+
+/// One entry point encoded at one depth.
+struct Choice<'f> {
+    func: &'f FnDef,
+    call: Encoded,
+}
+
+/// How far a search goes.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds<'a> {
+    /// Most calls after `init`.
+    pub depth: u32,
+    /// The accounts that call and are passed as addresses: each a name
+    /// (for `account("…")` in a test) and its address.
+    pub accounts: &'a [(String, [u8; 20])],
+    /// The solver's budget for each depth's query.
+    pub budget: Budget,
+}
+
+/// Searches for a sequence breaking invariant number `invariant` of
+/// `contract` within `bounds`.
+pub fn search(
+    solver: &mut Solver,
+    analysis: &Analysis,
+    file: FileId,
+    contract: &ContractDef,
+    invariant: usize,
+    bounds: &Bounds<'_>,
+) -> Result<Search, EncodeError> {
+    let Bounds { depth, accounts, budget } = *bounds;
+    let invariants: Vec<_> = contract
+        .members
+        .iter()
+        .filter_map(|m| match &m.kind {
+            MemberKind::Invariant(inv) => Some(inv),
+            _ => None,
+        })
+        .collect();
+    let Some(target) = invariants.get(invariant) else { return Ok(Search::NotFound { depth: 0 }) };
+    let fns: Vec<&FnDef> = contract
+        .members
+        .iter()
+        .filter_map(|m| match &m.kind {
+            MemberKind::Fn(f) => Some(f),
+            _ => None,
+        })
+        .collect();
+    let init = fns.iter().find(|f| f.kind == FnKind::Init).copied();
+    let entries: Vec<&FnDef> = fns.iter().filter(|f| f.kind == FnKind::Entry).copied().collect();
+    let fields = storage_fields(analysis, file, contract);
+    let pool: Vec<SExpr> = accounts.iter().map(|(_, address)| address_term(solver, address)).collect();
+
+    solver.push()?;
+    let mut storage = initial_storage(solver, &fields);
+    let mut steps: Vec<Vec<Choice<'_>>> = Vec::new();
+    if let Some(init) = init {
+        let call = encode_call(solver, analysis, file, init, "b0_", storage.clone())?;
+        assume_call(solver, &call, &pool)?;
+        solver.assert(call.returns)?;
+        storage = after(&storage, &call);
+        steps.push(vec![Choice { func: init, call }]);
+    }
+    let mut selectors = Vec::new();
+    let mut found = None;
+    for d in 0..=depth {
+        if d > 0 {
+            let mut choices = Vec::new();
+            for (j, func) in entries.iter().enumerate() {
+                let call = encode_call(solver, analysis, file, func, &format!("b{d}_{j}_"), storage.clone())?;
+                assume_call(solver, &call, &pool)?;
+                choices.push(Choice { func, call });
+            }
+            if choices.is_empty() {
+                break;
+            }
+            let ctx = solver.ctx();
+            let sort = ctx.int_sort();
+            let selector = ctx.declare_const(format!("b{d}_entry"), sort)?;
+            let ctx = solver.ctx();
+            let chosen = |j: usize| ctx.eq(selector, ctx.numeral(j));
+            let returned =
+                ctx.or_many(choices.iter().enumerate().map(|(j, c)| ctx.and(chosen(j), c.call.returns)));
+            solver.assert(returned)?;
+            storage = joined(solver, selector, &storage, &choices);
+            selectors.push(selector);
+            steps.push(choices);
+        }
+        let holds =
+            encode_check(solver, analysis, file, &target.body, &format!("b{d}_inv_"), storage.clone())?;
+        solver.push()?;
+        let broken = solver.ctx().not(holds);
+        solver.assert(broken)?;
+        match solver.check_within(budget)? {
+            Answer::Sat => {
+                found = Some(sequence(solver, &steps, &selectors, accounts, &pool)?);
+                solver.pop()?;
+                break;
+            }
+            Answer::Unknown => {
+                solver.pop()?;
+                solver.pop()?;
+                return Ok(Search::Unknown { depth: d });
+            }
+            Answer::Unsat => solver.pop()?,
+        }
+    }
+    solver.pop()?;
+    Ok(match found {
+        Some(calls) => Search::Found(calls),
+        None => Search::NotFound { depth },
+    })
+}
+
+/// An address as the prover's number: its 20 bytes, big-endian.
+fn address_term(solver: &mut Solver, address: &[u8; 20]) -> SExpr {
+    let ctx = solver.ctx();
+    let high = u128::from_be_bytes(address[..16].try_into().unwrap_or([0; 16]));
+    let low = u32::from_be_bytes(address[16..].try_into().unwrap_or([0; 4]));
+    let shifted = ctx.times(ctx.numeral(high), ctx.numeral(1u64 << 32));
+    ctx.plus(shifted, ctx.numeral(low))
+}
+
+/// The facts of one call, with its caller and `Address` arguments drawn
+/// from the pool and every role held.
+fn assume_call(solver: &mut Solver, call: &Encoded, pool: &[SExpr]) -> Result<(), EncodeError> {
+    for fact in &call.facts {
+        solver.assert(*fact)?;
+    }
+    for role in &call.roles {
+        solver.assert(*role)?;
+    }
+    let addresses = call.params.iter().filter(|(_, _, ty)| *ty == Ty::Address).map(|(_, term, _)| *term);
+    for term in call.caller.into_iter().chain(addresses) {
+        let ctx = solver.ctx();
+        let one_of = ctx.or_many(pool.iter().map(|account| ctx.eq(term, *account)));
+        solver.assert(one_of)?;
+    }
+    Ok(())
+}
+
+/// Storage after a call that returned.
+fn after(before: &Storage, call: &Encoded) -> Storage {
+    before
+        .iter()
+        .map(|(field, (held, ty))| (*field, (call.post.get(field).copied().unwrap_or(*held), ty.clone())))
+        .collect()
+}
+
+/// Storage after whichever entry point `selector` chose.
+fn joined(solver: &mut Solver, selector: SExpr, before: &Storage, choices: &[Choice<'_>]) -> Storage {
+    let mut out = Storage::new();
+    for (field, (held, ty)) in before {
+        let mut merged = *held;
+        for (j, choice) in choices.iter().enumerate().rev() {
+            let Some(post) = choice.call.post.get(field) else { continue };
+            let ctx = solver.ctx();
+            let chosen = ctx.eq(selector, ctx.numeral(j));
+            merged = match (post, merged) {
+                (Held::Value(a), Held::Value(b)) => Held::Value(ctx.ite(chosen, *a, b)),
+                (Held::Map(a), Held::Map(b)) => Held::Map(MapTerms {
+                    present: ctx.ite(chosen, a.present, b.present),
+                    values: ctx.ite(chosen, a.values, b.values),
+                    sum: ctx.ite(chosen, a.sum, b.sum),
+                }),
+                _ => merged,
+            };
+        }
+        out.insert(*field, (merged, ty.clone()));
+    }
+    out
+}
+
+/// The model's sequence: `init`, then the chosen entry point at each depth.
+fn sequence(
+    solver: &mut Solver,
+    steps: &[Vec<Choice<'_>>],
+    selectors: &[SExpr],
+    accounts: &[(String, [u8; 20])],
+    pool: &[SExpr],
+) -> Result<Vec<Call>, EncodeError> {
+    let mut calls = Vec::new();
+    let mut at_depth = steps.iter();
+    // `init` is the step without a selector.
+    if steps.len() > selectors.len()
+        && let Some(choice) = at_depth.next().and_then(|c| c.first())
+    {
+        calls.push(call_of(solver, choice, accounts, pool)?);
+    }
+    for (choices, selector) in at_depth.zip(selectors) {
+        let chosen: usize = solver.int_value(*selector)?.parse().unwrap_or(0);
+        if let Some(choice) = choices.get(chosen) {
+            calls.push(call_of(solver, choice, accounts, pool)?);
+        }
+    }
+    Ok(calls)
+}
+
+fn call_of(
+    solver: &mut Solver,
+    choice: &Choice<'_>,
+    accounts: &[(String, [u8; 20])],
+    pool: &[SExpr],
+) -> Result<Call, EncodeError> {
+    let account_of = |solver: &mut Solver, term: SExpr| -> Result<String, EncodeError> {
+        for ((name, _), account) in accounts.iter().zip(pool) {
+            let ctx = solver.ctx();
+            let same = ctx.eq(term, *account);
+            if solver.bool_value(same)? {
+                return Ok(name.clone());
+            }
+        }
+        Ok(accounts.first().map(|(name, _)| name.clone()).unwrap_or_default())
+    };
+    let caller = match choice.call.caller {
+        Some(term) => account_of(solver, term)?,
+        None => accounts.first().map(|(name, _)| name.clone()).unwrap_or_default(),
+    };
+    let mut args = Vec::new();
+    for (_, term, ty) in &choice.call.params {
+        args.push(match ty {
+            Ty::Address => format!("account({:?})", account_of(solver, *term)?),
+            _ => value_text(solver, *term, ty)?,
+        });
+    }
+    Ok(Call { entry: choice.func.name.name.clone(), caller, args })
+}
