@@ -25,6 +25,7 @@ mod files;
 mod fmt_cmd;
 mod net_cmd;
 mod node_cmd;
+mod prove_cmd;
 mod test_cmd;
 
 use std::io::IsTerminal;
@@ -137,6 +138,27 @@ enum Command {
             default_missing_value = "coverage.lcov"
         )]
         coverage: Option<PathBuf>,
+    },
+    /// Prove each contract's invariants for every state and input.
+    ///
+    /// Each invariant is checked after `init` and after every entry point
+    /// from any state where the invariants hold (Z3, a subprocess); where
+    /// that fails, calls from `init` are searched up to --depth, and a
+    /// sequence found is replayed on the VM and printed as a test. Exits
+    /// with 1 if any invariant has a counterexample. See docs/prove.md.
+    Prove {
+        /// Files or folders to prove; default is the current folder.
+        paths: Vec<PathBuf>,
+        /// Most calls after deploying in the search for a counterexample.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=16))]
+        depth: u32,
+        /// The solver's budget per query, in Z3 resource steps (results
+        /// depend on this and the Z3 version, never on the machine's speed).
+        #[arg(long, default_value_t = writ_prover::Budget::default().0)]
+        budget: u64,
+        /// Print the results as one JSON document.
+        #[arg(long)]
+        json: bool,
     },
     /// Write reference documentation (Markdown) from doc comments.
     ///
@@ -357,6 +379,9 @@ fn run(command: Command, color: bool) -> u8 {
         Command::Demo { nodes } => demo::run(color, nodes),
         Command::Build { paths, out } => build_cmd::build(&paths, &out, color),
         Command::Abi { file } => build_cmd::abi(&file),
+        Command::Prove { paths, depth, budget, json } => {
+            prove_cmd::run(&paths, writ_runner::prove::ProveOptions { depth, budget }, json, color)
+        }
         Command::Doc { paths, std, out } => build_cmd::doc(&paths, std, out.as_deref(), color),
         Command::Test { paths, filter, exact, gas_limit, cases, seed, gas, fuzz, calls, runs, coverage } => {
             let fuzz = fuzz.then_some(writ_runner::FuzzOptions { calls, runs });

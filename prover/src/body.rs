@@ -1027,6 +1027,8 @@ impl<'s, 'a> Encoder<'s, 'a> {
         span: Span,
     ) -> Result<()> {
         let Some(map) = self.map_field(state, over) else {
+            // A storage field the prover does not model is refused by name.
+            self.expr(state, over)?;
             return refuse(over.span, "a loop over anything but a map in storage");
         };
         if let Some(()) = self.sum_loop(state, pattern, map, body)? {

@@ -59,7 +59,8 @@ pub struct Bounds<'a> {
     /// Most calls after `init`.
     pub depth: u32,
     /// The accounts that call and are passed as addresses: each a name
-    /// (for `account("…")` in a test) and its address.
+    /// (for `account("…")` in a test) and its address. The first deploys
+    /// (calls `init`).
     pub accounts: &'a [(String, [u8; 20])],
     /// The solver's budget for each depth's query.
     pub budget: Budget,
@@ -103,7 +104,8 @@ pub fn search(
     let mut steps: Vec<Vec<Choice<'_>>> = Vec::new();
     if let Some(init) = init {
         let call = encode_call(solver, analysis, file, init, "b0_", storage.clone())?;
-        assume_call(solver, &call, &pool)?;
+        // The first account deploys.
+        assume_call(solver, &call, pool.get(..1).unwrap_or_default(), &pool)?;
         solver.assert(call.returns)?;
         storage = after(&storage, &call);
         steps.push(vec![Choice { func: init, call }]);
@@ -115,7 +117,7 @@ pub fn search(
             let mut choices = Vec::new();
             for (j, func) in entries.iter().enumerate() {
                 let call = encode_call(solver, analysis, file, func, &format!("b{d}_{j}_"), storage.clone())?;
-                assume_call(solver, &call, &pool)?;
+                assume_call(solver, &call, &pool, &pool)?;
                 choices.push(Choice { func, call });
             }
             if choices.is_empty() {
@@ -140,7 +142,20 @@ pub fn search(
         solver.assert(broken)?;
         match solver.check_within(budget)? {
             Answer::Sat => {
+                // Small numbers make a test easier to read: keep them if
+                // some breaking sequence has them.
+                solver.push()?;
+                let small = small_arguments(solver, &steps);
+                solver.assert(small)?;
+                let smaller = solver.check_within(budget)? == Answer::Sat;
+                if !smaller {
+                    solver.pop()?;
+                    solver.check_within(budget)?;
+                }
                 found = Some(sequence(solver, &steps, &selectors, accounts, &pool)?);
+                if smaller {
+                    solver.pop()?;
+                }
                 solver.pop()?;
                 break;
             }
@@ -159,6 +174,25 @@ pub fn search(
     })
 }
 
+/// Every numeric argument of every call between -1000 and 1000 (for a
+/// `Decimal`, in whole units).
+fn small_arguments(solver: &mut Solver, steps: &[Vec<Choice<'_>>]) -> SExpr {
+    let ctx = solver.ctx();
+    let mut bounds = Vec::new();
+    for choice in steps.iter().flatten() {
+        for (_, term, ty) in &choice.call.params {
+            let limit: i128 = match ty {
+                Ty::Int(_) => 1000,
+                Ty::Decimal => 1000 * 1_000_000_000_000_000_000,
+                _ => continue,
+            };
+            let (lo, hi) = (crate::int::constant(ctx, -limit), crate::int::constant(ctx, limit));
+            bounds.push(ctx.and(ctx.lte(lo, *term), ctx.lte(*term, hi)));
+        }
+    }
+    ctx.and_many(bounds)
+}
+
 /// An address as the prover's number: its 20 bytes, big-endian.
 fn address_term(solver: &mut Solver, address: &[u8; 20]) -> SExpr {
     let ctx = solver.ctx();
@@ -168,17 +202,23 @@ fn address_term(solver: &mut Solver, address: &[u8; 20]) -> SExpr {
     ctx.plus(shifted, ctx.numeral(low))
 }
 
-/// The facts of one call, with its caller and `Address` arguments drawn
-/// from the pool and every role held.
-fn assume_call(solver: &mut Solver, call: &Encoded, pool: &[SExpr]) -> Result<(), EncodeError> {
+/// The facts of one call, with its caller drawn from `callers`, its
+/// `Address` arguments from `addresses`, and every role held.
+fn assume_call(
+    solver: &mut Solver,
+    call: &Encoded,
+    callers: &[SExpr],
+    addresses: &[SExpr],
+) -> Result<(), EncodeError> {
     for fact in &call.facts {
         solver.assert(*fact)?;
     }
     for role in &call.roles {
         solver.assert(*role)?;
     }
-    let addresses = call.params.iter().filter(|(_, _, ty)| *ty == Ty::Address).map(|(_, term, _)| *term);
-    for term in call.caller.into_iter().chain(addresses) {
+    let arguments =
+        call.params.iter().filter(|(_, _, ty)| *ty == Ty::Address).map(|(_, term, _)| (*term, addresses));
+    for (term, pool) in call.caller.map(|c| (c, callers)).into_iter().chain(arguments) {
         let ctx = solver.ctx();
         let one_of = ctx.or_many(pool.iter().map(|account| ctx.eq(term, *account)));
         solver.assert(one_of)?;

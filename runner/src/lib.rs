@@ -15,6 +15,7 @@ pub mod coverage;
 mod fuzz;
 mod ledger;
 mod property;
+pub mod prove;
 pub mod report;
 
 use std::sync::{Arc, Mutex, PoisonError};

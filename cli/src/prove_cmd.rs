@@ -1,0 +1,91 @@
+//! `writ prove`: loads the files, starts the solver and the VM, and
+//! renders what `writ_runner::prove` finds (docs/prove.md).
+//!
+//! Exit codes: 0 nothing is a counterexample, 1 something is (or a file
+//! did not compile, or the prover and the VM disagreed), 2 bad usage.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::json;
+use writ_prover::{Budget, Solver};
+use writ_runner::prove::{InvariantResult, ProveOptions, ProveVerdict, prove_file};
+
+pub fn run(paths: &[PathBuf], options: ProveOptions, json_out: bool, color: bool) -> u8 {
+    let analysis = match crate::build_cmd::load_checked(paths, color, "nothing proved") {
+        Ok(analysis) => analysis,
+        Err(code) => return code,
+    };
+    let mut solver = match Solver::start(Budget(options.budget), None) {
+        Ok(solver) => solver,
+        Err(e) => {
+            errln!("error: {e}");
+            return 1;
+        }
+    };
+    let vm = match writ_vm::Vm::new(writ_vm::VmOptions::in_memory()) {
+        Ok(vm) => Arc::new(vm),
+        Err(e) => {
+            errln!("error: cannot start the VM: {e}");
+            return 1;
+        }
+    };
+    let mut results: Vec<InvariantResult> = Vec::new();
+    let mut failed = false;
+    for file in analysis.files().filter(|f| !f.is_library) {
+        match prove_file(&mut solver, &analysis, file.id, &vm, options) {
+            Ok(mut found) => results.append(&mut found),
+            Err(message) => {
+                errln!("error: {}: {message}", file.name);
+                failed = true;
+            }
+        }
+    }
+    let count = |verdict: ProveVerdict| results.iter().filter(|r| r.verdict == verdict).count();
+    let counterexamples = count(ProveVerdict::Counterexample);
+    let mut stdout = std::io::stdout().lock();
+    if json_out {
+        let invariants: Vec<_> = results
+            .iter()
+            .map(|r| {
+                json!({
+                    "file": r.file, "contract": r.contract, "invariant": r.invariant,
+                    "verdict": r.verdict.name(), "detail": r.detail, "test": r.test,
+                })
+            })
+            .collect();
+        let summary = json!({
+            "proved": count(ProveVerdict::Proved), "counterexample": counterexamples,
+            "bounded": count(ProveVerdict::Bounded), "unknown": count(ProveVerdict::Unknown),
+            "vacuous": count(ProveVerdict::Vacuous),
+            "solver": solver.version(), "depth": options.depth, "budget": options.budget,
+        });
+        let _ = writeln!(stdout, "{}", json!({ "invariants": invariants, "summary": summary }));
+    } else {
+        let mut heading = String::new();
+        for r in &results {
+            let this = format!("{}: contract {}", r.file, r.contract);
+            if heading != this {
+                let _ = writeln!(stdout, "{this}");
+                heading = this;
+            }
+            let _ = writeln!(stdout, "  {:<15} \"{}\": {}", r.verdict.name(), r.invariant, r.detail);
+            for line in r.test.iter().flat_map(|t| t.lines()) {
+                let _ = writeln!(stdout, "      {line}");
+            }
+        }
+        let _ = writeln!(
+            stdout,
+            "prove result: {counterexamples} counterexample, {} proved, {} bounded, {} unknown, {} vacuous ({}; depth {}, budget {} steps per query)",
+            count(ProveVerdict::Proved),
+            count(ProveVerdict::Bounded),
+            count(ProveVerdict::Unknown),
+            count(ProveVerdict::Vacuous),
+            solver.version(),
+            options.depth,
+            options.budget,
+        );
+    }
+    u8::from(failed || counterexamples > 0)
+}

@@ -1,0 +1,312 @@
+//! `writ prove`'s work: each invariant of a file's contracts proved by
+//! `writ_prover` (induction, then the bounded search where it fails), and
+//! every counterexample written as a test and replayed on the VM here,
+//! through the same code that runs `writ test`, before it is reported.
+//!
+//! Per invariant the verdict is the weakest over `init` and the entry
+//! points: `counterexample` (a sequence of calls from `init` breaks it, and
+//! the printed test fails on the VM), `bounded` (some call does not keep it
+//! from every state where the invariants hold, but no sequence within the
+//! bounds breaks it: it may need strengthening), `unknown` (the solver's
+//! budget ran out, or the contract uses what the prover does not model
+//! yet), `vacuous` (no call returns from such a state), `proved`.
+
+use std::sync::Arc;
+
+use writ_compiler::ast::{ContractDef, FnKind, ItemKind, MemberKind};
+use writ_compiler::{Analysis, FileId};
+use writ_prover::body::EncodeError;
+use writ_prover::bounded::{Bounds, Call, Search, search};
+use writ_prover::invariant::{Verdict, check_contract};
+use writ_prover::{Budget, Solver};
+
+use crate::{CaseOutcome, RunOptions, account, run_file};
+
+/// The bounds of a run.
+#[derive(Debug, Clone, Copy)]
+pub struct ProveOptions {
+    /// Most calls after `init` in the bounded search.
+    pub depth: u32,
+    /// The solver's resource budget per query (Z3's `rlimit` steps).
+    pub budget: u64,
+}
+
+/// The accounts of the bounded search: the first deploys.
+pub const ACCOUNTS: [&str; 3] = ["admin", "alice", "bob"];
+
+/// One invariant's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProveVerdict {
+    Proved,
+    Counterexample,
+    Bounded,
+    Unknown,
+    Vacuous,
+}
+
+impl ProveVerdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            ProveVerdict::Proved => "proved",
+            ProveVerdict::Counterexample => "counterexample",
+            ProveVerdict::Bounded => "bounded",
+            ProveVerdict::Unknown => "unknown",
+            ProveVerdict::Vacuous => "vacuous",
+        }
+    }
+}
+
+/// One invariant's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvariantResult {
+    pub file: String,
+    pub contract: String,
+    pub invariant: String,
+    pub verdict: ProveVerdict,
+    /// What the verdict rests on, in words.
+    pub detail: String,
+    /// A counterexample as a test to paste (it fails on the VM).
+    pub test: Option<String>,
+}
+
+/// Every invariant of every contract of user file `file`. `Err` when the
+/// solver fails, or a counterexample does not replay on the VM (a bug of
+/// the prover, with the test that shows it).
+pub fn prove_file(
+    solver: &mut Solver,
+    analysis: &Analysis,
+    file: FileId,
+    vm: &Arc<writ_vm::Vm>,
+    options: ProveOptions,
+) -> Result<Vec<InvariantResult>, String> {
+    let accounts: Vec<(String, [u8; 20])> =
+        ACCOUNTS.iter().map(|name| (name.to_string(), account(name))).collect();
+    let cx = Context { analysis, file, vm, accounts: &accounts, options };
+    let mut out = Vec::new();
+    let Some(data) = analysis.file(file) else { return Ok(out) };
+    for item in &data.parsed.tree.items {
+        if let ItemKind::Contract(contract) = &item.kind {
+            out.extend(prove_contract(solver, &cx, contract)?);
+        }
+    }
+    Ok(out)
+}
+
+struct Context<'a> {
+    analysis: &'a Analysis,
+    file: FileId,
+    vm: &'a Arc<writ_vm::Vm>,
+    accounts: &'a [(String, [u8; 20])],
+    options: ProveOptions,
+}
+
+/// Every invariant of `contract`, each with its verdict; `Err` when the
+/// prover and the VM disagree, or the solver fails.
+fn prove_contract(
+    solver: &mut Solver,
+    cx: &Context<'_>,
+    contract: &ContractDef,
+) -> Result<Vec<InvariantResult>, String> {
+    let file_name = cx.analysis.file(cx.file).map_or_else(String::new, |f| f.name.clone());
+    let invariants: Vec<String> = contract
+        .members
+        .iter()
+        .filter_map(|m| match &m.kind {
+            MemberKind::Invariant(inv) => Some(inv.name.value.clone()),
+            _ => None,
+        })
+        .collect();
+    let outcome = |invariant: &str, verdict, detail: String, test| InvariantResult {
+        file: file_name.clone(),
+        contract: contract.name.name.clone(),
+        invariant: invariant.to_string(),
+        verdict,
+        detail,
+        test,
+    };
+    let budget = Budget(cx.options.budget);
+    let obligations = match check_contract(solver, cx.analysis, cx.file, contract, budget) {
+        Ok(obligations) => obligations,
+        Err(EncodeError::Refused(refused)) => {
+            let (line, column) = position(cx.analysis, cx.file, refused.span.lo);
+            let why = format!("not modelled yet: {} ({file_name}:{line}:{column})", refused.what);
+            return Ok(invariants
+                .iter()
+                .map(|inv| outcome(inv, ProveVerdict::Unknown, why.clone(), None))
+                .collect());
+        }
+        Err(EncodeError::Solver(e)) => return Err(format!("the solver failed: {e}")),
+    };
+    let mut out = Vec::new();
+    for (index, invariant) in invariants.iter().enumerate() {
+        let mine: Vec<_> = obligations.iter().filter(|o| &o.invariant == invariant).collect();
+        let where_ = |verdict: fn(&Verdict) -> bool| -> Vec<String> {
+            mine.iter().filter(|o| verdict(&o.verdict)).map(|o| o.after.clone()).collect()
+        };
+        let broken = where_(|v| matches!(v, Verdict::Counterexample(_)));
+        let unknown = where_(|v| *v == Verdict::Unknown);
+        let vacuous = where_(|v| *v == Verdict::Vacuous);
+        if broken.is_empty() {
+            let all: Vec<String> = mine.iter().map(|o| o.after.clone()).collect();
+            out.push(if !unknown.is_empty() {
+                outcome(
+                    invariant,
+                    ProveVerdict::Unknown,
+                    format!("the solver's budget ran out after {}", unknown.join(", ")),
+                    None,
+                )
+            } else if !vacuous.is_empty() {
+                outcome(
+                    invariant,
+                    ProveVerdict::Vacuous,
+                    format!("no call of {} returns from such a state", vacuous.join(", ")),
+                    None,
+                )
+            } else {
+                outcome(
+                    invariant,
+                    ProveVerdict::Proved,
+                    format!("after {}, for every state and input", all.join(", ")),
+                    None,
+                )
+            });
+            continue;
+        }
+        let bounds = Bounds { depth: cx.options.depth, accounts: cx.accounts, budget };
+        let found = match search(solver, cx.analysis, cx.file, contract, index, &bounds) {
+            Ok(found) => found,
+            Err(EncodeError::Refused(refused)) => {
+                let (line, column) = position(cx.analysis, cx.file, refused.span.lo);
+                let why = format!("not modelled yet: {} ({file_name}:{line}:{column})", refused.what);
+                out.push(outcome(invariant, ProveVerdict::Unknown, why, None));
+                continue;
+            }
+            Err(EncodeError::Solver(e)) => return Err(format!("the solver failed: {e}")),
+        };
+        let names: Vec<&str> = cx.accounts.iter().map(|(name, _)| name.as_str()).collect();
+        match found {
+            Search::Found(calls) => {
+                let test = reproduction(contract, invariant, &calls, cx.accounts);
+                replay(cx, &test, invariant)?;
+                let last = calls.last().map_or("init", |c| c.entry.as_str());
+                let detail = format!(
+                    "{} call(s) after deploying break it, the last {last} (replayed on the VM)",
+                    calls.len().saturating_sub(1)
+                );
+                out.push(outcome(invariant, ProveVerdict::Counterexample, detail, Some(test)));
+            }
+            Search::NotFound { depth } => {
+                let detail = format!(
+                    "{} does not keep it from every state where the invariants hold, but no sequence of up to {depth} calls by {} breaks it; it may need strengthening",
+                    broken.join(", "),
+                    names.join(", ")
+                );
+                out.push(outcome(invariant, ProveVerdict::Bounded, detail, None));
+            }
+            Search::Unknown { depth } => {
+                let detail = format!(
+                    "{} does not keep it by induction; the search spent its budget at depth {depth}",
+                    broken.join(", ")
+                );
+                out.push(outcome(invariant, ProveVerdict::Unknown, detail, None));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// 1-based line and column of a byte offset in `file`.
+fn position(analysis: &Analysis, file: FileId, offset: u32) -> (usize, usize) {
+    let text = analysis.file(file).map_or("", |f| f.text.as_str());
+    let before = text.get(..offset as usize).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+fn test_name(invariant: &str) -> String {
+    format!("writ prove: {}", invariant.replace('"', "'"))
+}
+
+/// The sequence as a Writ test: deploy, grant every role the entry points
+/// require to every account (the search assumed it), then the calls.
+fn reproduction(
+    contract: &ContractDef,
+    invariant: &str,
+    calls: &[Call],
+    accounts: &[(String, [u8; 20])],
+) -> String {
+    let name = &contract.name.name;
+    let mut roles: Vec<&str> = Vec::new();
+    for member in &contract.members {
+        if let MemberKind::Fn(f) = &member.kind
+            && f.kind == FnKind::Entry
+        {
+            for role in &f.requires {
+                if !roles.contains(&role.name.as_str()) {
+                    roles.push(&role.name);
+                }
+            }
+        }
+    }
+    let mut out = format!("test \"{}\" {{\n", test_name(invariant));
+    let mut rest = calls.iter();
+    let init_args = match calls.first() {
+        Some(first) if first.entry == "init" => {
+            rest.next();
+            first.args.join(", ")
+        }
+        _ => String::new(),
+    };
+    out.push_str(&format!("    let c = deploy {name}({init_args});\n"));
+    for role in &roles {
+        for (account, _) in accounts {
+            out.push_str(&format!("    c.grant_role({role}, account({account:?}));\n"));
+        }
+    }
+    for call in rest {
+        out.push_str(&format!(
+            "    c.from(account({:?})).{}({});\n",
+            call.caller,
+            call.entry,
+            call.args.join(", ")
+        ));
+    }
+    out.push('}');
+    out
+}
+
+/// Runs the test on the VM: it must fail on the invariant, or the prover
+/// and the VM disagree (a bug of the prover, reported as such).
+fn replay(cx: &Context<'_>, test: &str, invariant: &str) -> Result<(), String> {
+    let inputs: Vec<(String, String)> = cx
+        .analysis
+        .user_files()
+        .iter()
+        .map(|f| {
+            let text = if f.id == cx.file { format!("{}\n{test}\n", f.text) } else { f.text.clone() };
+            (f.name.clone(), text)
+        })
+        .collect();
+    let with_test = Analysis::new(inputs);
+    let options = RunOptions { exact: Some(test_name(invariant)), ..RunOptions::default() };
+    let disagreement = |why: String| {
+        format!(
+            "the prover's counterexample to \"{invariant}\" did not replay on the VM ({why}); this is a bug of the prover:\n{test}"
+        )
+    };
+    let report =
+        run_file(&with_test, cx.file, cx.vm, &options).map_err(|e| disagreement(format!("{e:?}")))?;
+    let Some(result) = report.results.first() else {
+        return Err(disagreement("the test did not run".into()));
+    };
+    match &result.outcome {
+        CaseOutcome::Failed(failure) if failure.message.contains(&format!("invariant \"{invariant}\"")) => {
+            Ok(())
+        }
+        CaseOutcome::Failed(failure) => {
+            Err(disagreement(format!("it failed otherwise: {}", failure.message)))
+        }
+        _ => Err(disagreement("it passed".into())),
+    }
+}
