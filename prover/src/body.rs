@@ -24,7 +24,9 @@
 //! invariants, a `for` over such a map whose body only checks (a
 //! quantifier) or only adds the value to an unsigned total (the ghost
 //! sum). A `requires` role check is a free choice of whether the caller
-//! holds each role.
+//! holds each role. Calls of the program's own functions are encoded in
+//! place (inlined, up to 16 deep; recursion and callees with `requires`
+//! are refused).
 
 use std::collections::BTreeMap;
 
@@ -33,11 +35,12 @@ use writ_abi::Rounding;
 use writ_abi::host::AbortCode;
 use writ_compiler::Analysis;
 use writ_compiler::ast::{
-    AssignOp, BinOp, Block, Expr, ExprKind, FnDef, ForIter, Lit, Pattern, PatternKind, Stmt, StmtKind, UnOp,
+    AssignOp, BinOp, Block, Expr, ExprKind, FnDef, ForIter, ItemKind, Lit, MemberKind, Pattern, PatternKind,
+    Stmt, StmtKind, UnOp,
 };
 use writ_compiler::check::TypedFile;
 use writ_compiler::span::Span;
-use writ_compiler::types::{Def, LocalId, Ty};
+use writ_compiler::types::{Def, FnId, LocalId, Ty};
 
 use crate::int::{self, Arith, Checked, Compare};
 use crate::{Solver, SolverError, decimal};
@@ -230,41 +233,7 @@ pub fn encode_call(
     }
     let ctx = encoder.solver.ctx();
     let returns = ctx.or_many(encoder.exits.iter().map(|exit| exit.when));
-    // The return conditions exclude one another, so a chain of `ite`s
-    // picks the one taken; the last needs no test.
-    let pick = |of: &dyn Fn(&Return) -> Option<SExpr>| {
-        let mut cases = encoder.exits.iter().rev().filter_map(|exit| Some((exit.when, of(exit)?)));
-        let (_, last) = cases.next()?;
-        Some(cases.fold(last, |rest, (condition, value)| ctx.ite(condition, value, rest)))
-    };
-    let value = if has_value { pick(&|exit| Some(exit.value)) } else { None };
-    let mut post = BTreeMap::new();
-    for (field, before) in &state.storage {
-        let merged = match before {
-            Held::Value(before) => Held::Value(
-                pick(&|exit| match exit.storage.get(field) {
-                    Some(Held::Value(v)) => Some(*v),
-                    _ => None,
-                })
-                .unwrap_or(*before),
-            ),
-            Held::Map(before) => {
-                let part = |of: fn(&MapTerms) -> SExpr| {
-                    pick(&|exit| match exit.storage.get(field) {
-                        Some(Held::Map(map)) => Some(of(map)),
-                        _ => None,
-                    })
-                    .unwrap_or(of(before))
-                };
-                Held::Map(MapTerms {
-                    present: part(|m| m.present),
-                    values: part(|m| m.values),
-                    sum: part(|m| m.sum),
-                })
-            }
-        };
-        post.insert(*field, merged);
-    }
+    let (value, post) = merge_exits(ctx, &encoder.exits, &state.storage, has_value);
     facts.extend(encoder.facts);
     Ok(Encoded { params, facts, returns, value, aborts: encoder.aborts, post, caller: encoder.caller, roles })
 }
@@ -310,6 +279,8 @@ struct Encoder<'s, 'a> {
     facts: Vec<SExpr>,
     /// The caller, once asked for.
     caller: Option<SExpr>,
+    /// The functions being inlined, innermost last.
+    inlining: Vec<FnId>,
     /// Each way of returning.
     exits: Vec<Return>,
     aborts: Vec<(SExpr, Exit)>,
@@ -334,6 +305,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
             checking: false,
             facts: Vec::new(),
             caller: None,
+            inlining: Vec::new(),
             exits: Vec::new(),
             aborts: Vec::new(),
         }
@@ -808,11 +780,73 @@ impl<'s, 'a> Encoder<'s, 'a> {
         }
     }
 
+    /// A call of a function of the program, encoded in place: its
+    /// arguments in the caller's frame, then its body in a frame of its
+    /// own; its returns are joined where the call returns.
+    fn inline(&mut self, state: &mut State, id: FnId, args: &[Expr], span: Span) -> Result<SExpr> {
+        let analysis = self.analysis;
+        let Some(info) = analysis.tables().fns.get(id as usize) else { return refuse(span, "this call") };
+        if !info.requires.is_empty() {
+            return refuse(span, format!("calls of `{}`, which has `requires`", info.name));
+        }
+        if self.inlining.contains(&id) || self.inlining.len() >= INLINE_DEPTH_MAX {
+            return refuse(span, format!("recursive calls (of `{}`)", info.name));
+        }
+        let Some((file, func)) = find_fn(analysis, id) else {
+            return refuse(span, format!("calls of `{}`", info.name));
+        };
+        let mut values = Vec::with_capacity(args.len());
+        for arg in args {
+            values.push(self.expr(state, arg)?);
+        }
+        let typed = analysis.typed_file(file);
+        let mut inner = State { live: state.live, locals: BTreeMap::new(), storage: state.storage.clone() };
+        for (param, value) in func.params.iter().zip(values) {
+            let Some(Def::Local(local)) = typed.def(param.name.id) else {
+                return refuse(param.span, "a parameter the checker did not resolve");
+            };
+            inner.locals.insert(local, value);
+        }
+        let caller_typed = std::mem::replace(&mut self.typed, typed);
+        let caller_exits = std::mem::take(&mut self.exits);
+        self.inlining.push(id);
+        let ran = self.block(&mut inner, &func.body);
+        self.inlining.pop();
+        self.typed = caller_typed;
+        let mut exits = std::mem::replace(&mut self.exits, caller_exits);
+        let tail = ran?;
+        let has_value = func.ret.is_some();
+        match (has_value, tail) {
+            (true, Some(value)) => exits.push(Return { when: inner.live, value, storage: inner.storage }),
+            (true, None) => {}
+            (false, _) => {
+                let unit = self.ctx().true_();
+                exits.push(Return { when: inner.live, value: unit, storage: inner.storage });
+            }
+        }
+        let ctx = self.solver.ctx();
+        let returned = ctx.or_many(exits.iter().map(|exit| exit.when));
+        let (value, storage) = merge_exits(ctx, &exits, &state.storage, has_value);
+        state.live = self.name(returned, &Ty::Bool, span)?;
+        for (field, held) in storage {
+            state.storage.insert(field, held);
+        }
+        match value {
+            Some(value) if matches!(info.ret, Ty::Int(_) | Ty::Decimal | Ty::Bool | Ty::Address) => {
+                let ret = info.ret.clone();
+                self.name(value, &ret, span)
+            }
+            _ => Ok(self.ctx().true_()),
+        }
+    }
+
     fn call(&mut self, state: &mut State, callee: &Expr, args: &[Expr], span: Span) -> Result<SExpr> {
         let ExprKind::Path(path) = &callee.kind else { return refuse(span, "this call") };
         let name = path.last().name.as_str();
-        if self.typed.def(path.last().id).is_some() {
-            return refuse(span, format!("calls of `{name}` (functions are not inlined yet)"));
+        match self.typed.def(path.last().id) {
+            Some(Def::Fn(id)) => return self.inline(state, id, args, span),
+            Some(_) => return refuse(span, format!("calls of `{name}`")),
+            None => {}
         }
         match (name, args) {
             ("require", [cond, message]) => {
@@ -1161,6 +1195,76 @@ fn rounding_mode(e: &Expr) -> Option<Rounding> {
         "HalfEven" => Rounding::HalfEven,
         _ => return None,
     })
+}
+
+/// How deep calls are inlined; deeper (or recursive) calls are refused.
+const INLINE_DEPTH_MAX: usize = 16;
+
+/// The declaration of function `id`: its file and its tree.
+fn find_fn(analysis: &Analysis, id: FnId) -> Option<(writ_compiler::FileId, &FnDef)> {
+    for file in analysis.files() {
+        let typed = analysis.typed_file(file.id);
+        for item in &file.parsed.tree.items {
+            let found = match &item.kind {
+                ItemKind::Fn(f) if typed.def(f.name.id) == Some(Def::Fn(id)) => Some(f),
+                ItemKind::Contract(c) => c.members.iter().find_map(|m| match &m.kind {
+                    MemberKind::Fn(f) if typed.def(f.name.id) == Some(Def::Fn(id)) => Some(f),
+                    _ => None,
+                }),
+                _ => None,
+            };
+            if let Some(f) = found {
+                return Some((file.id, f));
+            }
+        }
+    }
+    None
+}
+
+/// What the caller sees after a call that returned one of `exits` (their
+/// conditions exclude one another): the value, and each storage field of
+/// `before` as the return taken left it. A chain of `ite`s picks the
+/// return taken; the last needs no test.
+fn merge_exits(
+    ctx: &Context,
+    exits: &[Return],
+    before: &BTreeMap<u32, Held>,
+    has_value: bool,
+) -> (Option<SExpr>, BTreeMap<u32, Held>) {
+    let pick = |of: &dyn Fn(&Return) -> Option<SExpr>| {
+        let mut cases = exits.iter().rev().filter_map(|exit| Some((exit.when, of(exit)?)));
+        let (_, last) = cases.next()?;
+        Some(cases.fold(last, |rest, (condition, value)| ctx.ite(condition, value, rest)))
+    };
+    let value = if has_value { pick(&|exit| Some(exit.value)) } else { None };
+    let mut after = BTreeMap::new();
+    for (field, held) in before {
+        let merged = match held {
+            Held::Value(before) => Held::Value(
+                pick(&|exit| match exit.storage.get(field) {
+                    Some(Held::Value(v)) => Some(*v),
+                    _ => None,
+                })
+                .unwrap_or(*before),
+            ),
+            Held::Map(before) => {
+                let part = |of: fn(&MapTerms) -> SExpr| {
+                    pick(&|exit| match exit.storage.get(field) {
+                        Some(Held::Map(map)) => Some(of(map)),
+                        _ => None,
+                    })
+                    .unwrap_or(of(before))
+                };
+                Held::Map(MapTerms {
+                    present: part(|m| m.present),
+                    values: part(|m| m.values),
+                    sum: part(|m| m.sum),
+                })
+            }
+        };
+        after.insert(*field, merged);
+    }
+    (value, after)
 }
 
 /// An address is a number below 2^160 (its 20 bytes, big-endian).

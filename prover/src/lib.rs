@@ -17,8 +17,8 @@
 //! inductive check of a contract's invariants over storage of those types
 //! (`tests/invariants.rs`).
 //!
-//! Not built yet: lists, structs, enums, `match`, calls and general loops
-//! in bodies; specifications in the language; the bounded search;
+//! Not built yet: lists, structs, enums, `match` and general loops in
+//! bodies; specifications in the language; the bounded search;
 //! counterexamples replayed on the VM and printed as tests; the
 //! `writ prove` command (see the issue). Nothing outside tests uses this
 //! crate so far.

@@ -84,6 +84,8 @@ struct Gen<'r> {
     names: Vec<String>,
     mutable: Vec<String>,
     lets: usize,
+    /// Whether values may call the helper `h`.
+    calls: bool,
 }
 
 impl Gen<'_> {
@@ -108,6 +110,13 @@ impl Gen<'_> {
                 format!("({a} {} {b})", self.rng.pick(ops))
             }
             4 if matches!(self.kind, Kind::I64 | Kind::Decimal) => format!("(-{a})"),
+            7 if self.calls => {
+                // Arguments without calls, so one call inlines one body.
+                self.calls = false;
+                let (x, y) = (self.value(depth - 1), self.value(depth - 1));
+                self.calls = true;
+                format!("h({x}, {y})")
+            }
             5 => format!("(if {} {{ {a} }} else {{ {b} }})", self.cond(depth - 1)),
             6 => match self.kind {
                 Kind::Decimal => {
@@ -206,8 +215,23 @@ impl Gen<'_> {
 fn program(seed: u64) -> (Kind, String) {
     let mut rng = Rng(seed);
     let kind = [Kind::U8, Kind::I64, Kind::U64, Kind::Decimal][rng.below(4) as usize];
-    let mut code =
-        Gen { rng: &mut rng, kind, names: vec!["a".into(), "b".into()], mutable: Vec::new(), lets: 0 };
+    let mut code = Gen {
+        rng: &mut rng,
+        kind,
+        names: vec!["a".into(), "b".into()],
+        mutable: Vec::new(),
+        lets: 0,
+        calls: false,
+    };
+    // A helper first (it may not call itself), then `f`, which may call it.
+    let mut helper = String::new();
+    for _ in 0..code.rng.below(4) {
+        code.statement(&mut helper);
+    }
+    let helper_result = code.value(2);
+    code.names.truncate(2);
+    code.mutable.clear();
+    code.calls = true;
     let mut body = String::new();
     for _ in 0..code.rng.below(6) {
         code.statement(&mut body);
@@ -215,7 +239,7 @@ fn program(seed: u64) -> (Kind, String) {
     let result = code.value(2);
     let t = kind.name();
     let source = format!(
-        "contract G {{\n    error Bad(code: u64);\n    init() {{}}\n    pub view fn f(a: {t}, b: {t}) -> {t} {{\n{body}        return {result};\n    }}\n}}\n"
+        "contract G {{\n    error Bad(code: u64);\n    init() {{}}\n    fn h(a: {t}, b: {t}) -> {t} {{\n{helper}        return {helper_result};\n    }}\n    pub view fn f(a: {t}, b: {t}) -> {t} {{\n{body}        return {result};\n    }}\n}}\n"
     );
     (kind, source)
 }
@@ -395,6 +419,7 @@ fn map_program(seed: u64) -> String {
         names: vec!["a".into(), "b".into()],
         mutable: Vec::new(),
         lets: 0,
+        calls: false,
     };
     let mut body = String::new();
     for _ in 0..1 + code.rng.below(7) {
