@@ -13,7 +13,10 @@
 //!
 //! Invariant: a construct the encoding does not model exactly is refused
 //! by name and place (`Refused`), never approximated. Encoded so far:
-//! `bool`, integer, `Decimal` and `Address` values; literals, parameters,
+//! values of the types `sorts` models (`bool`, integers, `Decimal`,
+//! `Address`, `Hash`, `String`, structs and tuples of those), struct
+//! literals, fields and tuple fields, assignment into fields of locals,
+//! storage and map entries; literals, parameters,
 //! `let`, assignment to locals and storage fields (`=`, `+=`, `-=`),
 //! arithmetic, comparisons, `!`, `&&` and `||` (short-circuit), `as`,
 //! blocks, `if`, `return`, `require`, `fail`, `assert`, `assert_eq`,
@@ -43,7 +46,7 @@ use writ_compiler::span::Span;
 use writ_compiler::types::{Def, FnId, LocalId, Ty};
 
 use crate::int::{self, Arith, Checked, Compare};
-use crate::{Solver, SolverError, decimal};
+use crate::{Solver, SolverError, decimal, sorts};
 
 /// How a call ends other than by returning.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,13 +141,6 @@ struct Return {
     when: SExpr,
     value: SExpr,
     storage: BTreeMap<u32, Held>,
-}
-
-/// Where an assignment writes.
-#[derive(Debug, Clone, Copy)]
-enum Place {
-    Local(LocalId),
-    Field(u32),
 }
 
 /// Where execution is: the condition under which it is still going, and
@@ -320,24 +316,14 @@ impl<'s, 'a> Encoder<'s, 'a> {
     }
 
     fn sort(&mut self, ty: &Ty, span: Span) -> Result<SExpr> {
-        match ty {
-            Ty::Bool => Ok(self.ctx().bool_sort()),
-            Ty::Int(_) | Ty::Decimal | Ty::Address => Ok(self.ctx().int_sort()),
-            other => {
-                let shown = self.analysis.tables().display(other);
-                refuse(span, format!("values of type `{shown}`"))
-            }
+        match sorts::sort(self.solver, self.analysis, ty)? {
+            Some(sort) => Ok(sort),
+            None => self.refuse_type(span, "values of type", ty),
         }
     }
 
     fn range(&mut self, ty: &Ty, term: SExpr) -> Option<SExpr> {
-        let ctx = self.solver.ctx();
-        match ty {
-            Ty::Int(t) => Some(int::in_range(ctx, *t, term)),
-            Ty::Decimal => Some(decimal::in_range(ctx, term)),
-            Ty::Address => Some(address_range(ctx, term)),
-            _ => None,
-        }
+        sorts::range(self.solver.ctx(), self.analysis, ty, term)
     }
 
     /// Names `term` in the solver, so later terms refer to it by name.
@@ -414,49 +400,23 @@ impl<'s, 'a> Encoder<'s, 'a> {
                 Ok(())
             }
             StmtKind::Assign { target, op, value } => {
-                // The place: a local, or a storage field of the contract.
-                let (place, ty) = match &target.kind {
-                    ExprKind::Path(path) => match self.typed.def(path.last().id) {
-                        Some(Def::Local(local)) => (Place::Local(local), self.local_ty(local)),
-                        _ => return refuse(target.span, "assignment to this place"),
-                    },
-                    ExprKind::Field { receiver, name } if matches!(receiver.kind, ExprKind::SelfValue) => {
-                        let field = self.field(state, name)?;
-                        (Place::Field(field), self.field_types.get(&field).cloned().unwrap_or(Ty::Error))
-                    }
-                    ExprKind::Index { receiver, index } if self.map_field(state, receiver).is_some() => {
-                        return self.assign_entry(state, receiver, index, *op, value, stmt.span);
-                    }
-                    ExprKind::Index { receiver, .. } | ExprKind::Field { receiver, .. } => {
-                        // What holds the element is refused by its own name
-                        // when it is not modelled.
-                        self.expr(state, receiver)?;
-                        return refuse(target.span, "assignment to an element or a field");
-                    }
-                    _ => return refuse(target.span, "assignment to this place"),
-                };
+                if let ExprKind::Index { receiver, index } = &target.kind
+                    && self.map_field(state, receiver).is_some()
+                {
+                    return self.assign_entry(state, receiver, index, *op, value, stmt.span);
+                }
+                // `+=` and `-=` read the place first, as the compiled code does.
+                let old = if *op == AssignOp::Assign { None } else { Some(self.expr(state, target)?) };
                 let term = self.expr(state, value)?;
-                let old = match place {
-                    Place::Local(local) => state.locals.get(&local).copied(),
-                    Place::Field(field) => match state.storage.get(&field) {
-                        Some(Held::Value(term)) => Some(*term),
-                        _ => return refuse(target.span, "a map assigned as a whole"),
-                    },
-                };
-                let new = match (op, old) {
-                    (AssignOp::Assign, _) => term,
-                    (op, Some(old)) => {
+                let new = match old {
+                    None => term,
+                    Some(old) => {
+                        let ty = self.ty(target);
                         let arith = if *op == AssignOp::Add { Arith::Add } else { Arith::Sub };
                         self.arith(state, arith, &ty, old, term, stmt.span)?
                     }
-                    (_, None) => return refuse(target.span, "a local assigned before it holds a value"),
                 };
-                let named = self.name(new, &ty, stmt.span)?;
-                match place {
-                    Place::Local(local) => state.locals.insert(local, named),
-                    Place::Field(field) => state.storage.insert(field, Held::Value(named)).map(|_| named),
-                };
-                Ok(())
+                self.write(state, target, new, stmt.span)
             }
             StmtKind::Expr { expr, .. } => self.expr(state, expr).map(|_| ()),
             StmtKind::Empty => Ok(()),
@@ -484,10 +444,113 @@ impl<'s, 'a> Encoder<'s, 'a> {
                     .get(contract as usize)
                     .and_then(|c| c.storage.get(field as usize))
                     .map_or(Ty::Error, |f| f.ty.clone());
-                self.refuse_type(name.span, &format!("the storage field `{}` of type", name.name), &ty)
+                let what = format!("the storage field `{}` of type", name.name);
+                match sorts::unmodelled(self.analysis, &ty) {
+                    Some(inner) if inner != ty => {
+                        let (outer, inner) =
+                            (self.analysis.tables().display(&ty), self.analysis.tables().display(&inner));
+                        refuse(name.span, format!("{what} `{outer}` (`{inner}` is not modelled yet)"))
+                    }
+                    _ => self.refuse_type(name.span, &what, &ty),
+                }
             }
             _ => refuse(name.span, format!("the field `{}`", name.name)),
         }
+    }
+
+    /// The index of field `name` of struct type `ty`.
+    fn field_index(&self, ty: &Ty, name: &str, span: Span) -> Result<usize> {
+        let Ty::Struct(id) = ty else { return self.refuse_type(span, "fields of", ty) };
+        let fields = self.analysis.tables().structs.get(*id as usize).map(|s| &s.fields);
+        match fields.and_then(|f| f.iter().position(|f| f.name == name)) {
+            Some(index) => Ok(index),
+            None => refuse(span, format!("the field `{name}`")),
+        }
+    }
+
+    /// Field `index` of `value`, a struct or tuple of type `ty`.
+    fn select_field(&mut self, ty: &Ty, value: SExpr, index: usize, span: Span) -> Result<SExpr> {
+        self.sort(ty, span)?;
+        match sorts::field(self.solver.ctx(), self.analysis, ty, value, index) {
+            Some(field) => Ok(field),
+            None => self.refuse_type(span, "fields of", ty),
+        }
+    }
+
+    /// A struct or tuple of type `ty` from its fields in declared order.
+    fn record(&mut self, ty: &Ty, fields: Vec<SExpr>, span: Span) -> Result<SExpr> {
+        self.sort(ty, span)?;
+        match sorts::build(self.solver.ctx(), self.analysis, ty, fields) {
+            Some(value) => Ok(value),
+            None => self.refuse_type(span, "values of type", ty),
+        }
+    }
+
+    /// `value` written into `target`: a local, a storage field, an entry of
+    /// a map in storage, or a field of one of those (the enclosing value is
+    /// read, rebuilt and written back, as the compiled code does).
+    fn write(&mut self, state: &mut State, target: &Expr, value: SExpr, span: Span) -> Result<()> {
+        match &target.kind {
+            ExprKind::Path(path) => match self.typed.def(path.last().id) {
+                Some(Def::Local(local)) => {
+                    let ty = self.local_ty(local);
+                    let named = self.name(value, &ty, span)?;
+                    state.locals.insert(local, named);
+                    Ok(())
+                }
+                _ => refuse(target.span, "assignment to this place"),
+            },
+            ExprKind::Field { receiver, name } if matches!(receiver.kind, ExprKind::SelfValue) => {
+                let field = self.field(state, name)?;
+                let ty = self.field_types.get(&field).cloned().unwrap_or(Ty::Error);
+                if !matches!(state.storage.get(&field), Some(Held::Value(_))) {
+                    return refuse(target.span, "a map assigned as a whole");
+                }
+                let named = self.name(value, &ty, span)?;
+                state.storage.insert(field, Held::Value(named));
+                Ok(())
+            }
+            ExprKind::Index { receiver, index } => {
+                let Some(map) = self.map_field(state, receiver) else {
+                    self.expr(state, receiver)?;
+                    return refuse(target.span, "assignment to an element of anything but a map in storage");
+                };
+                let key = self.expr(state, index)?;
+                self.write_entry(state, receiver, map, key, Some(value), span)
+            }
+            ExprKind::Field { receiver, name } => {
+                let ty = self.ty(receiver);
+                let index = self.field_index(&ty, &name.name, name.span)?;
+                self.write_part(state, receiver, &ty, index, value, span)
+            }
+            ExprKind::TupleField { receiver, index, .. } => {
+                let ty = self.ty(receiver);
+                self.write_part(state, receiver, &ty, *index as usize, value, span)
+            }
+            _ => refuse(target.span, "assignment to this place"),
+        }
+    }
+
+    /// Field `index` of the struct or tuple at `receiver` set to `value`.
+    fn write_part(
+        &mut self,
+        state: &mut State,
+        receiver: &Expr,
+        ty: &Ty,
+        index: usize,
+        value: SExpr,
+        span: Span,
+    ) -> Result<()> {
+        let whole = self.expr(state, receiver)?;
+        let Some((_, fields)) = sorts::record(self.analysis, ty) else {
+            return self.refuse_type(span, "fields of", ty);
+        };
+        let mut parts = Vec::new();
+        for i in 0..fields.len() {
+            parts.push(if i == index { value } else { self.select_field(ty, whole, i, span)? });
+        }
+        let rebuilt = self.record(ty, parts, span)?;
+        self.write(state, receiver, rebuilt, span)
     }
 
     fn ty(&self, e: &Expr) -> Ty {
@@ -585,8 +648,16 @@ impl<'s, 'a> Encoder<'s, 'a> {
                 }
             }
             ExprKind::SelfValue => refuse(e.span, "`self` as a value"),
-            ExprKind::Field { .. } | ExprKind::TupleField { .. } => {
-                refuse(e.span, "fields of structs and tuples")
+            ExprKind::Field { receiver, name } => {
+                let ty = self.ty(receiver);
+                let index = self.field_index(&ty, &name.name, name.span)?;
+                let value = self.expr(state, receiver)?;
+                self.select_field(&ty, value, index, e.span)
+            }
+            ExprKind::TupleField { receiver, index, .. } => {
+                let ty = self.ty(receiver);
+                let value = self.expr(state, receiver)?;
+                self.select_field(&ty, value, *index as usize, e.span)
             }
             ExprKind::Index { receiver, index } => match self.map_field(state, receiver) {
                 Some(map) => {
@@ -598,8 +669,25 @@ impl<'s, 'a> Encoder<'s, 'a> {
                 }
                 None => refuse(e.span, "indexing anything but a map in storage"),
             },
-            ExprKind::StructLit { .. } => refuse(e.span, "struct values"),
-            ExprKind::Tuple(_) => refuse(e.span, "tuples"),
+            ExprKind::StructLit { fields, .. } => {
+                // Fields run in the order written, and are stored in the
+                // order declared.
+                let ty = self.ty(e);
+                let mut given = BTreeMap::new();
+                for init in fields {
+                    let index = self.field_index(&ty, &init.name.name, init.span)?;
+                    given.insert(index, self.expr(state, &init.value)?);
+                }
+                self.record(&ty, given.into_values().collect(), e.span)
+            }
+            ExprKind::Tuple(parts) => {
+                let ty = self.ty(e);
+                let mut values = Vec::new();
+                for part in parts {
+                    values.push(self.expr(state, part)?);
+                }
+                self.record(&ty, values, e.span)
+            }
             ExprKind::List(_) => refuse(e.span, "lists"),
             ExprKind::Match { .. } => refuse(e.span, "`match`"),
             ExprKind::Break | ExprKind::Continue => refuse(e.span, "loops"),
@@ -626,6 +714,17 @@ impl<'s, 'a> Encoder<'s, 'a> {
                     _ => refuse(span, "this literal"),
                 },
             },
+            (Lit::Str(text), Ty::String) => {
+                // SMT-LIB writes `"` as `""`; other escapes differ between
+                // the two languages, so those strings are refused.
+                if text.chars().any(|c| c == '\\' || !(' '..='~').contains(&c)) {
+                    return refuse(
+                        span,
+                        "a string literal with characters outside printable ASCII or a backslash",
+                    );
+                }
+                Ok(ctx.atom(format!("\"{}\"", text.replace('"', "\"\""))))
+            }
             (Lit::Int(text) | Lit::Decimal(text), Ty::Decimal) => {
                 match format!("{sign}{text}").parse::<writ_abi::Decimal>() {
                     Ok(d) => Ok(int::constant(ctx, d.raw())),
@@ -688,7 +787,9 @@ impl<'s, 'a> Encoder<'s, 'a> {
         match ty {
             // Decimals compare as their raw counts (one scale for all).
             Ty::Int(_) | Ty::Decimal => Ok(int::compare(self.ctx(), compare, a, b)),
-            Ty::Bool if matches!(compare, Compare::Eq | Compare::Ne) => {
+            Ty::Bool | Ty::Address | Ty::Hash | Ty::String | Ty::Struct(_) | Ty::Tuple(_)
+                if matches!(compare, Compare::Eq | Compare::Ne) =>
+            {
                 Ok(int::compare(self.ctx(), compare, a, b))
             }
             other => self.refuse_type(span, &format!("`{}` on", op.text()), other),
@@ -865,7 +966,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
                 let name = format!("{}caller", self.prefix);
                 let sort = self.ctx().int_sort();
                 let caller = self.ctx().declare_const(name, sort)?;
-                let fact = address_range(self.ctx(), caller);
+                let fact = sorts::address_range(self.ctx(), caller);
                 self.facts.push(fact);
                 self.caller = Some(caller);
                 Ok(caller)
@@ -1265,11 +1366,4 @@ fn merge_exits(
         after.insert(*field, merged);
     }
     (value, after)
-}
-
-/// An address is a number below 2^160 (its 20 bytes, big-endian).
-pub fn address_range(ctx: &Context, term: SExpr) -> SExpr {
-    let top = ctx.numeral(1u128 << 96);
-    let limit = ctx.times(top, ctx.numeral(1u128 << 64));
-    ctx.and(ctx.lte(ctx.numeral(0), term), ctx.lt(term, limit))
 }

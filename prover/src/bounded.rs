@@ -76,6 +76,21 @@ pub fn search(
     invariant: usize,
     bounds: &Bounds<'_>,
 ) -> Result<Search, EncodeError> {
+    // A refusal half-way leaves scopes open; close them whatever happened.
+    let open = solver.depth();
+    let result = search_scoped(solver, analysis, file, contract, invariant, bounds);
+    solver.pop_to(open)?;
+    result
+}
+
+fn search_scoped(
+    solver: &mut Solver,
+    analysis: &Analysis,
+    file: FileId,
+    contract: &ContractDef,
+    invariant: usize,
+    bounds: &Bounds<'_>,
+) -> Result<Search, EncodeError> {
     let Bounds { depth, accounts, budget } = *bounds;
     let invariants: Vec<_> = contract
         .members
@@ -100,7 +115,7 @@ pub fn search(
     let pool: Vec<SExpr> = accounts.iter().map(|(_, address)| address_term(solver, address)).collect();
 
     solver.push()?;
-    let mut storage = initial_storage(solver, &fields);
+    let mut storage = initial_storage(solver, analysis, &fields)?;
     let mut steps: Vec<Vec<Choice<'_>>> = Vec::new();
     if let Some(init) = init {
         let call = encode_call(solver, analysis, file, init, "b0_", storage.clone())?;

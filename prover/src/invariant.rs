@@ -21,9 +21,9 @@ use writ_compiler::ast::{ContractDef, FnKind, MemberKind};
 use writ_compiler::types::{Def, Ty};
 use writ_compiler::{Analysis, FileId};
 
-use crate::body::{EncodeError, Encoded, Held, MapTerms, Storage, address_range, encode_call, encode_check};
+use crate::body::{EncodeError, Encoded, Held, MapTerms, Storage, encode_call, encode_check};
 use crate::solver::Answer;
-use crate::{Budget, Solver, decimal, int};
+use crate::{Budget, Solver, sorts};
 
 /// The outcome of one obligation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +57,20 @@ pub fn check_contract(
     contract: &ContractDef,
     budget: Budget,
 ) -> Result<Vec<Obligation>, EncodeError> {
+    // A refusal half-way leaves scopes open; close them whatever happened.
+    let depth = solver.depth();
+    let result = check_scoped(solver, analysis, file, contract, budget);
+    solver.pop_to(depth)?;
+    result
+}
+
+fn check_scoped(
+    solver: &mut Solver,
+    analysis: &Analysis,
+    file: FileId,
+    contract: &ContractDef,
+    budget: Budget,
+) -> Result<Vec<Obligation>, EncodeError> {
     let fields = storage_fields(analysis, file, contract);
     let invariants: Vec<_> = contract
         .members
@@ -80,14 +94,14 @@ pub fn check_contract(
         let prefix = format!("k{n}_");
         let mut facts = Vec::new();
         let storage = if init {
-            initial_storage(solver, &fields)
+            initial_storage(solver, analysis, &fields)?
         } else {
             let mut storage = Storage::new();
             for (index, name, ty) in &fields {
                 let name = format!("{prefix}self_{name}");
                 // Fields of other types are left out: code that uses them
                 // is refused by name.
-                if let Some(held) = arbitrary(solver, &name, ty, &mut facts)? {
+                if let Some(held) = arbitrary(solver, analysis, &name, ty, &mut facts)? {
                     storage.insert(*index, (held, ty.clone()));
                 }
             }
@@ -161,69 +175,52 @@ pub fn storage_fields(analysis: &Analysis, file: FileId, contract: &ContractDef)
 
 /// Storage as a contract's starts: each modelled field at its type's zero
 /// value, maps empty.
-pub fn initial_storage(solver: &mut Solver, fields: &[(u32, String, Ty)]) -> Storage {
+pub fn initial_storage(
+    solver: &mut Solver,
+    analysis: &Analysis,
+    fields: &[(u32, String, Ty)],
+) -> Result<Storage, EncodeError> {
     let mut storage = Storage::new();
     for (index, _, ty) in fields {
-        if let Some(held) = zero(solver, ty) {
+        if let Some(held) = zero(solver, analysis, ty)? {
             storage.insert(*index, (held, ty.clone()));
         }
     }
-    storage
+    Ok(storage)
 }
 
-/// A sort for values of `ty`, for the types storage may hold.
-fn sort_of(solver: &mut Solver, ty: &Ty) -> Option<SExpr> {
+/// A field as storage starts: its type's zero value, a map empty.
+fn zero(solver: &mut Solver, analysis: &Analysis, ty: &Ty) -> Result<Option<Held>, EncodeError> {
+    let Ty::Map(key, value) = ty else { return Ok(sorts::zero(solver, analysis, ty)?.map(Held::Value)) };
+    let (Some(key), Some(value_sort)) =
+        (sorts::sort(solver, analysis, key)?, sorts::sort(solver, analysis, value)?)
+    else {
+        return Ok(None);
+    };
+    let Some(fill) = sorts::zero(solver, analysis, value)? else { return Ok(None) };
     let ctx = solver.ctx();
-    match ty {
-        Ty::Bool => Some(ctx.bool_sort()),
-        Ty::Int(_) | Ty::Decimal | Ty::Address => Some(ctx.int_sort()),
-        _ => None,
-    }
-}
-
-/// What every value of `ty` obeys.
-fn range_of(solver: &mut Solver, ty: &Ty, term: SExpr) -> Option<SExpr> {
-    let ctx = solver.ctx();
-    match ty {
-        Ty::Int(t) => Some(int::in_range(ctx, *t, term)),
-        Ty::Decimal => Some(decimal::in_range(ctx, term)),
-        Ty::Address => Some(address_range(ctx, term)),
-        _ => None,
-    }
-}
-
-/// A field as storage starts: each type's zero value, maps empty.
-fn zero(solver: &mut Solver, ty: &Ty) -> Option<Held> {
-    let ctx = solver.ctx();
-    match ty {
-        Ty::Bool => Some(Held::Value(ctx.false_())),
-        Ty::Int(_) | Ty::Decimal | Ty::Address => Some(Held::Value(ctx.numeral(0))),
-        Ty::Map(key, value) => {
-            let (key, value_sort) = (sort_of(solver, key)?, sort_of(solver, value)?);
-            let ctx = solver.ctx();
-            let constant = |sort: SExpr, fill: SExpr| {
-                let as_const = ctx.list(vec![ctx.atom("as"), ctx.atom("const"), sort]);
-                ctx.list(vec![as_const, fill])
-            };
-            let zero = if value_sort == ctx.bool_sort() { ctx.false_() } else { ctx.numeral(0) };
-            let present = constant(ctx.array_sort(key, ctx.bool_sort()), ctx.false_());
-            let values = constant(ctx.array_sort(key, value_sort), zero);
-            Some(Held::Map(MapTerms { present, values, sum: ctx.numeral(0) }))
-        }
-        _ => None,
-    }
+    let constant = |sort: SExpr, fill: SExpr| {
+        let as_const = ctx.list(vec![ctx.atom("as"), ctx.atom("const"), sort]);
+        ctx.list(vec![as_const, fill])
+    };
+    let present = constant(ctx.array_sort(key, ctx.bool_sort()), ctx.false_());
+    let values = constant(ctx.array_sort(key, value_sort), fill);
+    Ok(Some(Held::Map(MapTerms { present, values, sum: ctx.numeral(0) })))
 }
 
 /// A field in an arbitrary state: a constant of its type, with the facts
 /// every value of the type obeys (for a map, every present entry).
 fn arbitrary(
     solver: &mut Solver,
+    analysis: &Analysis,
     name: &str,
     ty: &Ty,
     facts: &mut Vec<SExpr>,
 ) -> Result<Option<Held>, EncodeError> {
     if let Ty::Map(key_ty, value_ty) = ty {
-        let (Some(key), Some(value)) = (sort_of(solver, key_ty), sort_of(solver, value_ty)) else {
+        let (Some(key), Some(value)) =
+            (sorts::sort(solver, analysis, key_ty)?, sorts::sort(solver, analysis, value_ty)?)
+        else {
             return Ok(None);
         };
         let ctx = solver.ctx();
@@ -234,16 +231,14 @@ fn arbitrary(
         let k = ctx.atom(bound.clone());
         let (v, is_present) = (ctx.select(values, k), ctx.select(present, k));
         let mut obeys = Vec::new();
-        obeys.extend(range_of(solver, key_ty, k));
-        obeys.extend(range_of(solver, value_ty, v));
+        obeys.extend(sorts::range(ctx, analysis, key_ty, k));
+        obeys.extend(sorts::range(ctx, analysis, value_ty, v));
         if !obeys.is_empty() {
-            let ctx = solver.ctx();
             let all = ctx.forall([(bound, key)], ctx.imp(is_present, ctx.and_many(obeys)));
             facts.push(all);
         }
         // The sum of an arbitrary map is arbitrary too, except that a map
         // of unsigned numbers never sums below zero.
-        let ctx = solver.ctx();
         let int_sort = ctx.int_sort();
         let sum = ctx.declare_const(format!("{name}_sum"), int_sort)?;
         if matches!(**value_ty, Ty::Int(t) if !t.signed()) {
@@ -251,9 +246,10 @@ fn arbitrary(
         }
         return Ok(Some(Held::Map(MapTerms { present, values, sum })));
     }
-    let Some(sort) = sort_of(solver, ty) else { return Ok(None) };
-    let term = solver.ctx().declare_const(name, sort)?;
-    facts.extend(range_of(solver, ty, term));
+    let Some(sort) = sorts::sort(solver, analysis, ty)? else { return Ok(None) };
+    let ctx = solver.ctx();
+    let term = ctx.declare_const(name, sort)?;
+    facts.extend(sorts::range(ctx, analysis, ty, term));
     Ok(Some(Held::Value(term)))
 }
 

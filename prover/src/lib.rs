@@ -10,18 +10,19 @@
 //! tested against the VM itself (`tests/conformance.rs`): a term and the
 //! compiled code must agree on every result and every abort.
 //!
-//! On top of these, [`body`] encodes a function body from the typed
-//! program: when it returns and with what, every way it aborts, and the
-//! storage it leaves (tested against the VM on random bodies,
-//! `tests/bodies.rs`, maps in storage included); [`invariant`] is the
-//! inductive check of a contract's invariants over storage of those types
-//! (`tests/invariants.rs`).
+//! On top of these, [`sorts`] gives each modelled type its sort (structs
+//! and tuples as datatypes), [`body`] encodes a function body from the
+//! typed program: when it returns and with what, every way it aborts, and
+//! the storage it leaves (tested against the VM on random bodies,
+//! `tests/bodies.rs`, maps and structs in storage included);
+//! [`invariant`] is the inductive check of a contract's invariants and
+//! [`bounded`] the search over call sequences from `init`
+//! (`tests/invariants.rs`). `writ prove` runs both from the runner
+//! (`writ_runner::prove`), which replays every counterexample on the VM.
 //!
-//! Not built yet: lists, structs, enums, `match` and general loops in
-//! bodies; specifications in the language; the bounded search;
-//! counterexamples replayed on the VM and printed as tests; the
-//! `writ prove` command (see the issue). Nothing outside tests uses this
-//! crate so far.
+//! Not built yet: lists, enums, `match`, maps of maps, dates and general
+//! loops in bodies; specifications in the language (`spec` members, see
+//! docs/research/prove-spec-syntax.md); proof results in the editor.
 //!
 //! Boundary: this crate speaks SMT-LIB and knows Writ's arithmetic rules,
 //! reading types from the compiler and abort codes from `writ-abi`; it never
@@ -33,5 +34,6 @@ pub mod decimal;
 pub mod int;
 pub mod invariant;
 pub mod solver;
+pub mod sorts;
 
 pub use solver::{Budget, Solver, SolverError};

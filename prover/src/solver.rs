@@ -71,6 +71,11 @@ pub struct Solver {
     ctx: Context,
     version: String,
     budget: Budget,
+    /// How many scopes are open.
+    depth: usize,
+    /// Each datatype declared, with the scope depth it was declared at (a
+    /// `pop` forgets those of the scope it closes, as the solver does).
+    datatypes: Vec<(String, usize)>,
 }
 
 impl std::fmt::Debug for Solver {
@@ -95,7 +100,7 @@ impl Solver {
             let zero = ctx.numeral(0);
             ctx.set_option(seed, zero)?;
         }
-        let mut solver = Solver { ctx, version, budget };
+        let mut solver = Solver { ctx, version, budget, depth: 0, datatypes: Vec::new() };
         solver.set_limit(budget)?;
         Ok(solver)
     }
@@ -148,11 +153,46 @@ impl Solver {
     /// Opens a scope: assertions until the matching [`Solver::pop`] are
     /// forgotten then.
     pub fn push(&mut self) -> Result<(), SolverError> {
-        Ok(self.ctx.push()?)
+        self.ctx.push()?;
+        self.depth += 1;
+        Ok(())
     }
 
     pub fn pop(&mut self) -> Result<(), SolverError> {
-        Ok(self.ctx.pop()?)
+        self.ctx.pop()?;
+        self.depth = self.depth.saturating_sub(1);
+        let depth = self.depth;
+        self.datatypes.retain(|(_, at)| *at <= depth);
+        Ok(())
+    }
+
+    /// How many scopes are open.
+    pub fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// Closes scopes until `depth` are open: after an encoding stopped
+    /// half-way (a construct refused), so the next one starts clean.
+    pub fn pop_to(&mut self, depth: usize) -> Result<(), SolverError> {
+        while self.depth > depth {
+            self.pop()?;
+        }
+        Ok(())
+    }
+
+    /// Whether datatype `name` is declared in the open scopes.
+    pub fn has_datatype(&self, name: &str) -> bool {
+        self.datatypes.iter().any(|(n, _)| n == name)
+    }
+
+    /// Declares datatype `name` with its constructors `decl`, once per
+    /// scope that can see it.
+    pub fn declare_datatype(&mut self, name: &str, decl: SExpr) -> Result<SExpr, SolverError> {
+        if !self.has_datatype(name) {
+            self.ctx.declare_datatype(name, decl)?;
+            self.datatypes.push((name.to_string(), self.depth));
+        }
+        Ok(self.ctx.atom(name))
     }
 
     pub fn assert(&mut self, term: SExpr) -> Result<(), SolverError> {

@@ -453,8 +453,14 @@ fn map_program(seed: u64) -> String {
 }
 
 fn maps_agree(seed: u64) -> Result<(), String> {
+    storage_agrees(&map_program(seed), seed)
+}
+
+/// `f` of `source` (whose storage starts empty) run on the VM and solved,
+/// for inputs from `seed`.
+fn storage_agrees(source: &str, seed: u64) -> Result<(), String> {
     let Some(mut solver) = common::solver() else { return Ok(()) };
-    let source = map_program(seed);
+    let source = source.to_string();
     let analysis = Analysis::single("m.writ", &source);
     assert!(!analysis.has_errors(), "{source}\n{:?}", analysis.diagnostics());
     let built = build_file(&analysis, FileId(0));
@@ -472,7 +478,7 @@ fn maps_agree(seed: u64) -> Result<(), String> {
         .unwrap();
     solver.push().unwrap();
     let fields = writ_prover::invariant::storage_fields(&analysis, FileId(0), c);
-    let storage = writ_prover::invariant::initial_storage(&mut solver, &fields);
+    let storage = writ_prover::invariant::initial_storage(&mut solver, &analysis, &fields).unwrap();
     let encoded = writ_prover::body::encode_call(&mut solver, &analysis, FileId(0), func, "m_", storage)
         .unwrap_or_else(|e| panic!("{source}\n{e:?}"));
     let mut rng = Rng(seed ^ 0xAAAA);
@@ -492,7 +498,7 @@ fn maps_agree(seed: u64) -> Result<(), String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
 
     #[test]
     fn map_storage_agrees_with_the_vm(seed in any::<u64>()) {
@@ -560,6 +566,61 @@ fn claims_over_every_input() {
     );
     solver.pop().unwrap();
     solver.pop().unwrap();
+}
+
+/// A function over structs and tuples in storage: a map of structs (whole
+/// entries written, fields of entries updated), a struct field (written
+/// whole and by field), a map with tuple keys, struct equality, and
+/// struct literals with their fields in another order than declared.
+fn struct_program(seed: u64) -> String {
+    let mut rng = Rng(seed);
+    let mut code = Gen {
+        rng: &mut rng,
+        kind: Kind::U64,
+        names: vec!["a".into(), "b".into()],
+        mutable: Vec::new(),
+        lets: 0,
+        calls: false,
+    };
+    let mut body = String::new();
+    for _ in 0..1 + code.rng.below(7) {
+        let (key, other) = (code.rng.pick(&["a", "b", "0", "1"]), code.rng.pick(&["a", "b", "0", "1"]));
+        let (v, w) = (code.value(1), code.value(1));
+        let n = code.lets;
+        let line = match code.rng.below(11) {
+            0 => format!("self.m[{key}] = P {{ x: {v}, y: {w}, on: {v} > {w} }};"),
+            1 => format!("self.m[{key}].x += {v};"),
+            2 => format!("self.m[{key}].y = {v};"),
+            3 => format!("self.s.x += {v};"),
+            4 => format!("self.s = P {{ y: {v}, on: true, x: {w} }};"),
+            5 => format!("let x{n}: u64 = self.m.get({key}).unwrap_or(P {{ x: {v}, y: {w}, on: false }}).y;"),
+            6 => format!("let x{n}: u64 = self.m[{key}].x;"),
+            7 => format!("self.t[({key}, {other})] = {v};"),
+            8 => format!("let x{n}: u64 = self.t.get(({key}, {other})).unwrap_or({v});"),
+            9 => format!("if self.s == (P {{ x: {v}, y: 0, on: false }}) {{ self.s.y += 1; }}"),
+            _ => format!("if self.m.contains({key}) && self.m[{key}].on {{ self.s.y = {v}; }}"),
+        };
+        if line.starts_with("let") {
+            code.names.push(format!("x{n}"));
+            code.lets += 1;
+        }
+        body.push_str(&format!("        {line}\n"));
+    }
+    let key = code.rng.pick(&["a", "b", "0", "1"]);
+    format!(
+        "contract G {{\n    struct P {{ x: u64, y: u64, on: bool }}\n    storage {{ m: Map<u64, P>, s: P, t: Map<(u64, u64), u64> }}\n    init() {{}}\n    pub fn f(a: u64, b: u64) -> u64 {{\n{body}        return self.s.x + self.m.get({key}).unwrap_or(P {{ x: 1, y: 2, on: true }}).y;\n    }}\n}}\n"
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn structs_and_tuples_agree_with_the_vm(seed in any::<u64>()) {
+        if let Err(e) = storage_agrees(&struct_program(seed), seed) {
+            prop_assert!(false, "seed {seed}: {e}");
+        }
+    }
 }
 
 // Found by the property above: `unwrap_or`'s default runs only when the key

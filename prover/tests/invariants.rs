@@ -352,3 +352,17 @@ fn an_invariant_that_needs_strengthening_is_told_apart() {
     assert_eq!(cx["self.a"], "1");
     assert_eq!(search(source, 0, 3), writ_prover::bounded::Search::NotFound { depth: 3 });
 }
+
+// A contract refused half-way through leaves the solver session as it was:
+// the next contract in the same session is checked normally.
+#[test]
+fn a_refusal_leaves_the_session_clean() {
+    if !z3() {
+        return;
+    }
+    let refused = "contract M {\n    storage { seen: List<u64>, count: u64 }\n    init() {}\n    pub fn see(k: u64) {\n        self.count += 1;\n        self.seen.push(k);\n    }\n    invariant \"small\" { assert(self.count < 10, \"big\"); }\n}\n";
+    for _ in 0..2 {
+        assert!(matches!(check(refused), Err(EncodeError::Refused(_))));
+        assert!(verdicts(&check(LEDGER).unwrap()).iter().all(|(_, _, v)| *v == "proved"));
+    }
+}
