@@ -181,11 +181,8 @@ pub fn encode_call(
     prefix: &str,
     storage: Storage,
 ) -> Result<Encoded> {
-    let typed = analysis.typed_file(file);
-    let field_types = storage.iter().map(|(field, (_, ty))| (*field, ty.clone())).collect();
-    let storage = storage.into_iter().map(|(field, (term, _))| (field, term)).collect();
-    let mut encoder = Encoder::new(solver, analysis, typed, prefix, field_types);
-    let mut state = State { live: encoder.ctx().true_(), locals: BTreeMap::new(), storage };
+    let (mut encoder, mut state) = Encoder::start(solver, analysis, file, prefix, storage);
+    let typed = encoder.typed;
     let mut params = Vec::new();
     let mut facts = Vec::new();
     let mut roles = Vec::new();
@@ -245,12 +242,8 @@ pub fn encode_check(
     prefix: &str,
     storage: Storage,
 ) -> Result<SExpr> {
-    let typed = analysis.typed_file(file);
-    let field_types = storage.iter().map(|(field, (_, ty))| (*field, ty.clone())).collect();
-    let storage = storage.into_iter().map(|(field, (term, _))| (field, term)).collect();
-    let mut encoder = Encoder::new(solver, analysis, typed, prefix, field_types);
+    let (mut encoder, mut state) = Encoder::start(solver, analysis, file, prefix, storage);
     encoder.checking = true;
-    let mut state = State { live: encoder.ctx().true_(), locals: BTreeMap::new(), storage };
     encoder.block(&mut state, block)?;
     let ctx = encoder.solver.ctx();
     let fails = ctx.or_many(encoder.aborts.iter().map(|(condition, _)| *condition));
@@ -283,6 +276,22 @@ struct Encoder<'s, 'a> {
 }
 
 impl<'s, 'a> Encoder<'s, 'a> {
+    /// An encoder for code of user file `file` on `storage`, and the state
+    /// it starts in.
+    fn start(
+        solver: &'s mut Solver,
+        analysis: &'a Analysis,
+        file: writ_compiler::FileId,
+        prefix: &'s str,
+        storage: Storage,
+    ) -> (Self, State) {
+        let field_types = storage.iter().map(|(field, (_, ty))| (*field, ty.clone())).collect();
+        let storage = storage.into_iter().map(|(field, (term, _))| (field, term)).collect();
+        let live = solver.ctx().true_();
+        let encoder = Encoder::new(solver, analysis, analysis.typed_file(file), prefix, field_types);
+        (encoder, State { live, locals: BTreeMap::new(), storage })
+    }
+
     fn new(
         solver: &'s mut Solver,
         analysis: &'a Analysis,

@@ -15,12 +15,12 @@
 //! `depth` calls by these accounts.
 
 use easy_smt::SExpr;
-use writ_compiler::ast::{ContractDef, FnDef, FnKind, MemberKind};
+use writ_compiler::ast::{ContractDef, FnDef, FnKind};
 use writ_compiler::types::Ty;
 use writ_compiler::{Analysis, FileId};
 
 use crate::body::{EncodeError, Encoded, Held, MapTerms, Storage, encode_call, encode_check};
-use crate::invariant::{initial_storage, storage_fields, value_text};
+use crate::invariant::{callable, initial_storage, invariants, storage_fields, value_text};
 use crate::solver::Answer;
 use crate::{Budget, Solver};
 
@@ -92,25 +92,11 @@ fn search_scoped(
     bounds: &Bounds<'_>,
 ) -> Result<Search, EncodeError> {
     let Bounds { depth, accounts, budget } = *bounds;
-    let invariants: Vec<_> = contract
-        .members
-        .iter()
-        .filter_map(|m| match &m.kind {
-            MemberKind::Invariant(inv) => Some(inv),
-            _ => None,
-        })
-        .collect();
-    let Some(target) = invariants.get(invariant) else { return Ok(Search::NotFound { depth: 0 }) };
-    let fns: Vec<&FnDef> = contract
-        .members
-        .iter()
-        .filter_map(|m| match &m.kind {
-            MemberKind::Fn(f) => Some(f),
-            _ => None,
-        })
-        .collect();
-    let init = fns.iter().find(|f| f.kind == FnKind::Init).copied();
-    let entries: Vec<&FnDef> = fns.iter().filter(|f| f.kind == FnKind::Entry).copied().collect();
+    let Some(target) = invariants(contract).get(invariant).copied() else {
+        return Ok(Search::NotFound { depth: 0 });
+    };
+    let init = callable(contract).find(|f| f.kind == FnKind::Init);
+    let entries: Vec<&FnDef> = callable(contract).filter(|f| f.kind == FnKind::Entry).collect();
     let fields = storage_fields(analysis, file, contract);
     let pool: Vec<SExpr> = accounts.iter().map(|(_, address)| address_term(solver, address)).collect();
 

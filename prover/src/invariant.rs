@@ -17,7 +17,7 @@
 //! end there: no assertion fails and nothing in it aborts.
 
 use easy_smt::SExpr;
-use writ_compiler::ast::{ContractDef, FnKind, MemberKind};
+use writ_compiler::ast::{ContractDef, FnDef, FnKind, InvariantDef, MemberKind};
 use writ_compiler::types::{Def, Ty};
 use writ_compiler::{Analysis, FileId};
 
@@ -72,23 +72,12 @@ fn check_scoped(
     budget: Budget,
 ) -> Result<Vec<Obligation>, EncodeError> {
     let fields = storage_fields(analysis, file, contract);
-    let invariants: Vec<_> = contract
-        .members
-        .iter()
-        .filter_map(|m| match &m.kind {
-            MemberKind::Invariant(inv) => Some(inv),
-            _ => None,
-        })
-        .collect();
+    let invariants = invariants(contract);
     let mut out = Vec::new();
     if invariants.is_empty() {
         return Ok(out);
     }
-    let fns = contract.members.iter().filter_map(|m| match &m.kind {
-        MemberKind::Fn(f) if matches!(f.kind, FnKind::Init | FnKind::Entry) => Some(f),
-        _ => None,
-    });
-    for (n, func) in fns.enumerate() {
+    for (n, func) in callable(contract).enumerate() {
         let init = func.kind == FnKind::Init;
         solver.push()?;
         let prefix = format!("k{n}_");
@@ -158,6 +147,27 @@ fn check_scoped(
         solver.pop()?;
     }
     Ok(out)
+}
+
+/// The invariants of `contract`, in order.
+pub fn invariants(contract: &ContractDef) -> Vec<&InvariantDef> {
+    contract
+        .members
+        .iter()
+        .filter_map(|m| match &m.kind {
+            MemberKind::Invariant(inv) => Some(inv),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `init` and the entry points of `contract` (what can change its
+/// storage), in order.
+pub fn callable(contract: &ContractDef) -> impl Iterator<Item = &FnDef> {
+    contract.members.iter().filter_map(|m| match &m.kind {
+        MemberKind::Fn(f) if matches!(f.kind, FnKind::Init | FnKind::Entry) => Some(f),
+        _ => None,
+    })
 }
 
 /// Each storage field of `contract`: its index, name and type.

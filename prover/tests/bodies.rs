@@ -24,6 +24,17 @@ use writ_prover::body::{Exit, encode_fn};
 use writ_prover::int;
 use writ_vm::{Abort, Call, CallContext, MemoryState, Outcome, Vm, VmOptions};
 
+/// The entry point `f` of contract `c`.
+fn function_f(c: &writ_compiler::ast::ContractDef) -> &writ_compiler::ast::FnDef {
+    c.members
+        .iter()
+        .find_map(|m| match &m.kind {
+            MemberKind::Fn(f) if f.name.name == "f" => Some(f),
+            _ => None,
+        })
+        .unwrap()
+}
+
 /// A small deterministic generator, so a failing case is its seed.
 struct Rng(u64);
 
@@ -88,7 +99,12 @@ struct Gen<'r> {
     calls: bool,
 }
 
-impl Gen<'_> {
+impl<'r> Gen<'r> {
+    /// Code over the parameters `a` and `b`, without calls.
+    fn new(rng: &'r mut Rng, kind: Kind) -> Gen<'r> {
+        Gen { rng, kind, names: vec!["a".into(), "b".into()], mutable: Vec::new(), lets: 0, calls: false }
+    }
+
     fn value(&mut self, depth: u32) -> String {
         let leaf = depth == 0 || self.rng.below(3) == 0;
         if leaf {
@@ -215,14 +231,7 @@ impl Gen<'_> {
 fn program(seed: u64) -> (Kind, String) {
     let mut rng = Rng(seed);
     let kind = [Kind::U8, Kind::I64, Kind::U64, Kind::Decimal][rng.below(4) as usize];
-    let mut code = Gen {
-        rng: &mut rng,
-        kind,
-        names: vec!["a".into(), "b".into()],
-        mutable: Vec::new(),
-        lets: 0,
-        calls: false,
-    };
+    let mut code = Gen::new(&mut rng, kind);
     // A helper first (it may not call itself), then `f`, which may call it.
     let mut helper = String::new();
     for _ in 0..code.rng.below(4) {
@@ -356,31 +365,30 @@ fn solved(
 }
 
 fn agree(seed: u64) -> Result<(), String> {
-    let Some(mut solver) = common::solver() else { return Ok(()) };
     let (kind, source) = program(seed);
-    let analysis = Analysis::single("g.writ", &source);
+    agree_on(&source, kind, seed)
+}
+
+/// `f` of `source` (whose storage starts empty, if it has any) run on the
+/// VM and solved, for inputs of `kind` drawn from `seed`.
+fn agree_on(source: &str, kind: Kind, seed: u64) -> Result<(), String> {
+    let Some(mut solver) = common::solver() else { return Ok(()) };
+    let analysis = Analysis::single("g.writ", source);
     let errors: Vec<_> = analysis.diagnostics().into_iter().filter(|d| d.is_error()).collect();
     assert!(errors.is_empty(), "{source}\n{errors:?}");
     let built = build_file(&analysis, FileId(0));
     assert!(built.diagnostics.is_empty(), "{source}\n{:?}", built.diagnostics);
     let vm = Vm::new(VmOptions::in_memory()).unwrap();
     let contract = vm.prepare(&built.artifacts[0].wasm).unwrap();
-    let tree = &analysis.user_files()[0].parsed.tree;
-    let ItemKind::Contract(c) = &tree.items[0].kind else { panic!("no contract") };
-    let func = c
-        .members
-        .iter()
-        .find_map(|m| match &m.kind {
-            MemberKind::Fn(f) if f.name.name == "f" => Some(f),
-            _ => None,
-        })
-        .unwrap();
-
-    solver.push().unwrap();
-    let encoded = match encode_fn(&mut solver, &analysis, FileId(0), func, "g_") {
-        Ok(encoded) => encoded,
-        Err(e) => panic!("{source}\n{e:?}"),
+    let ItemKind::Contract(c) = &analysis.user_files()[0].parsed.tree.items[0].kind else {
+        panic!("no contract")
     };
+    let func = function_f(c);
+    solver.push().unwrap();
+    let fields = writ_prover::invariant::storage_fields(&analysis, FileId(0), c);
+    let storage = writ_prover::invariant::initial_storage(&mut solver, &analysis, &fields).unwrap();
+    let encoded = writ_prover::body::encode_call(&mut solver, &analysis, FileId(0), func, "g_", storage)
+        .unwrap_or_else(|e| panic!("{source}\n{e:?}"));
     let mut rng = Rng(seed ^ 0x5555);
     let mut result = Ok(());
     for _ in 0..4 {
@@ -413,14 +421,7 @@ proptest! {
 /// with `unwrap_or` and `unwrap`, `contains`, over keys that often meet.
 fn map_program(seed: u64) -> String {
     let mut rng = Rng(seed);
-    let mut code = Gen {
-        rng: &mut rng,
-        kind: Kind::U64,
-        names: vec!["a".into(), "b".into()],
-        mutable: Vec::new(),
-        lets: 0,
-        calls: false,
-    };
+    let mut code = Gen::new(&mut rng, Kind::U64);
     let mut body = String::new();
     for _ in 0..1 + code.rng.below(7) {
         let key = code.rng.pick(&["a", "b", "0", "1"]);
@@ -453,48 +454,7 @@ fn map_program(seed: u64) -> String {
 }
 
 fn maps_agree(seed: u64) -> Result<(), String> {
-    storage_agrees(&map_program(seed), seed)
-}
-
-/// `f` of `source` (whose storage starts empty) run on the VM and solved,
-/// for inputs from `seed`.
-fn storage_agrees(source: &str, seed: u64) -> Result<(), String> {
-    let Some(mut solver) = common::solver() else { return Ok(()) };
-    let source = source.to_string();
-    let analysis = Analysis::single("m.writ", &source);
-    assert!(!analysis.has_errors(), "{source}\n{:?}", analysis.diagnostics());
-    let built = build_file(&analysis, FileId(0));
-    assert!(built.diagnostics.is_empty(), "{source}\n{:?}", built.diagnostics);
-    let vm = Vm::new(VmOptions::in_memory()).unwrap();
-    let contract = vm.prepare(&built.artifacts[0].wasm).unwrap();
-    let ItemKind::Contract(c) = &analysis.user_files()[0].parsed.tree.items[0].kind else { panic!() };
-    let func = c
-        .members
-        .iter()
-        .find_map(|m| match &m.kind {
-            MemberKind::Fn(f) if f.name.name == "f" => Some(f),
-            _ => None,
-        })
-        .unwrap();
-    solver.push().unwrap();
-    let fields = writ_prover::invariant::storage_fields(&analysis, FileId(0), c);
-    let storage = writ_prover::invariant::initial_storage(&mut solver, &analysis, &fields).unwrap();
-    let encoded = writ_prover::body::encode_call(&mut solver, &analysis, FileId(0), func, "m_", storage)
-        .unwrap_or_else(|e| panic!("{source}\n{e:?}"));
-    let mut rng = Rng(seed ^ 0xAAAA);
-    let mut result = Ok(());
-    for _ in 0..3 {
-        let (a, b) = inputs(Kind::U64, &mut rng);
-        let vm_seen = on_vm(&vm, &contract, Kind::U64, a, b);
-        let seen = solved(&mut solver, &encoded, a, b);
-        if seen != [vm_seen] {
-            let vm_seen = on_vm(&vm, &contract, Kind::U64, a, b);
-            result = Err(format!("{source}\na = {a}, b = {b}\nVM: {vm_seen:?}\nsolver: {seen:?}"));
-            break;
-        }
-    }
-    solver.pop().unwrap();
-    result
+    agree_on(&map_program(seed), Kind::U64, seed)
 }
 
 proptest! {
@@ -574,14 +534,7 @@ fn claims_over_every_input() {
 /// struct literals with their fields in another order than declared.
 fn struct_program(seed: u64) -> String {
     let mut rng = Rng(seed);
-    let mut code = Gen {
-        rng: &mut rng,
-        kind: Kind::U64,
-        names: vec!["a".into(), "b".into()],
-        mutable: Vec::new(),
-        lets: 0,
-        calls: false,
-    };
+    let mut code = Gen::new(&mut rng, Kind::U64);
     let mut body = String::new();
     for _ in 0..1 + code.rng.below(7) {
         let (key, other) = (code.rng.pick(&["a", "b", "0", "1"]), code.rng.pick(&["a", "b", "0", "1"]));
@@ -617,7 +570,7 @@ proptest! {
 
     #[test]
     fn structs_and_tuples_agree_with_the_vm(seed in any::<u64>()) {
-        if let Err(e) = storage_agrees(&struct_program(seed), seed) {
+        if let Err(e) = agree_on(&struct_program(seed), Kind::U64, seed) {
             prop_assert!(false, "seed {seed}: {e}");
         }
     }

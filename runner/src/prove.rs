@@ -13,11 +13,11 @@
 
 use std::sync::Arc;
 
-use writ_compiler::ast::{ContractDef, FnKind, ItemKind, MemberKind};
+use writ_compiler::ast::{ContractDef, FnKind, ItemKind};
 use writ_compiler::{Analysis, FileId};
 use writ_prover::body::EncodeError;
 use writ_prover::bounded::{Bounds, Call, Search, search};
-use writ_prover::invariant::{Verdict, check_contract};
+use writ_prover::invariant::{Verdict, callable, check_contract, invariants};
 use writ_prover::{Budget, Solver};
 
 use crate::{CaseOutcome, RunOptions, account, run_file};
@@ -108,14 +108,7 @@ fn prove_contract(
     contract: &ContractDef,
 ) -> Result<Vec<InvariantResult>, String> {
     let file_name = cx.analysis.file(cx.file).map_or_else(String::new, |f| f.name.clone());
-    let invariants: Vec<String> = contract
-        .members
-        .iter()
-        .filter_map(|m| match &m.kind {
-            MemberKind::Invariant(inv) => Some(inv.name.value.clone()),
-            _ => None,
-        })
-        .collect();
+    let invariants: Vec<String> = invariants(contract).iter().map(|inv| inv.name.value.clone()).collect();
     let outcome = |invariant: &str, verdict, detail: String, test| InvariantResult {
         file: file_name.clone(),
         contract: contract.name.name.clone(),
@@ -238,15 +231,9 @@ fn reproduction(
 ) -> String {
     let name = &contract.name.name;
     let mut roles: Vec<&str> = Vec::new();
-    for member in &contract.members {
-        if let MemberKind::Fn(f) = &member.kind
-            && f.kind == FnKind::Entry
-        {
-            for role in &f.requires {
-                if !roles.contains(&role.name.as_str()) {
-                    roles.push(&role.name);
-                }
-            }
+    for role in callable(contract).filter(|f| f.kind == FnKind::Entry).flat_map(|f| &f.requires) {
+        if !roles.contains(&role.name.as_str()) {
+            roles.push(&role.name);
         }
     }
     let mut out = format!("test \"{}\" {{\n", test_name(invariant));
