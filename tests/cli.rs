@@ -575,3 +575,21 @@ fn prove_names_what_it_cannot_model() {
     let out = writ(&["prove", "notes.writ", "--depth", "99"], dir.path());
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+// `--dump-smt` writes the session as a script Z3 runs on its own, with
+// the same answers the run got.
+#[test]
+fn prove_dumps_its_queries() {
+    let dir = with_file("ledger.writ", ledger(true).as_bytes());
+    let out = writ(&["prove", "ledger.writ", "--dump-smt", "smt"], dir.path());
+    if !z3_present(&out) {
+        return;
+    }
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let script = std::fs::read_to_string(dir.path().join("smt/prove.smt2")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(script.contains("(check-sat)"), "{script}");
+    let replayed = Command::new("z3").arg("smt/prove.smt2").current_dir(dir.path()).output();
+    let replayed = replayed.unwrap_or_else(|e| panic!("z3: {e}"));
+    let answers = String::from_utf8_lossy(&replayed.stdout);
+    assert!(answers.contains("unsat") && !answers.contains("error"), "{answers}");
+}

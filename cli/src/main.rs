@@ -159,6 +159,10 @@ enum Command {
         /// Print the results as one JSON document.
         #[arg(long)]
         json: bool,
+        /// Write every command sent to the solver to DIR/prove.smt2, a
+        /// script `z3` can run on its own.
+        #[arg(long, value_name = "DIR")]
+        dump_smt: Option<PathBuf>,
     },
     /// Write reference documentation (Markdown) from doc comments.
     ///
@@ -379,8 +383,9 @@ fn run(command: Command, color: bool) -> u8 {
         Command::Demo { nodes } => demo::run(color, nodes),
         Command::Build { paths, out } => build_cmd::build(&paths, &out, color),
         Command::Abi { file } => build_cmd::abi(&file),
-        Command::Prove { paths, depth, budget, json } => {
-            prove_cmd::run(&paths, writ_runner::prove::ProveOptions { depth, budget }, json, color)
+        Command::Prove { paths, depth, budget, json, dump_smt } => {
+            let options = writ_runner::prove::ProveOptions { depth, budget };
+            prove_cmd::run(&paths, options, json, dump_smt.as_deref(), color)
         }
         Command::Doc { paths, std, out } => build_cmd::doc(&paths, std, out.as_deref(), color),
         Command::Test { paths, filter, exact, gas_limit, cases, seed, gas, fuzz, calls, runs, coverage } => {

@@ -5,19 +5,29 @@
 //! did not compile, or the prover and the VM disagreed), 2 bad usage.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::json;
 use writ_prover::{Budget, Solver};
 use writ_runner::prove::{InvariantResult, ProveOptions, ProveVerdict, prove_file};
 
-pub fn run(paths: &[PathBuf], options: ProveOptions, json_out: bool, color: bool) -> u8 {
+pub fn run(paths: &[PathBuf], options: ProveOptions, json_out: bool, dump: Option<&Path>, color: bool) -> u8 {
     let analysis = match crate::build_cmd::load_checked(paths, color, "nothing proved") {
         Ok(analysis) => analysis,
         Err(code) => return code,
     };
-    let mut solver = match Solver::start(Budget(options.budget), None) {
+    let script = match dump {
+        Some(dir) => match std::fs::create_dir_all(dir) {
+            Ok(()) => Some(dir.join("prove.smt2")),
+            Err(e) => {
+                errln!("error: cannot create `{}`: {}", dir.display(), crate::files::io_reason(&e));
+                return 2;
+            }
+        },
+        None => None,
+    };
+    let mut solver = match Solver::start(Budget(options.budget), script.as_deref()) {
         Ok(solver) => solver,
         Err(e) => {
             errln!("error: {e}");
