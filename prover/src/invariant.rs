@@ -13,7 +13,9 @@
 //! decides that is the next layer.
 //!
 //! Views cannot write storage, so they keep every invariant and are not
-//! obligations. An invariant "holds" in a state when its body runs to the
+//! obligations. An invariant the prover cannot read is `Refused` and not
+//! assumed for the others (assuming less never proves something false);
+//! an entry point it cannot read refuses the whole contract. An invariant "holds" in a state when its body runs to the
 //! end there: no assertion fails and nothing in it aborts.
 
 use easy_smt::SExpr;
@@ -21,7 +23,7 @@ use writ_compiler::ast::{ContractDef, FnDef, FnKind, InvariantDef, MemberKind};
 use writ_compiler::types::{Def, Ty};
 use writ_compiler::{Analysis, FileId};
 
-use crate::body::{EncodeError, Encoded, Held, MapTerms, Storage, encode_call, encode_check};
+use crate::body::{EncodeError, Encoded, Held, MapTerms, Refused, Storage, encode_call, encode_check};
 use crate::solver::Answer;
 use crate::{Budget, Solver, sorts};
 
@@ -37,6 +39,8 @@ pub enum Verdict {
     /// No call returns from a state where the invariants hold: nothing was
     /// shown, and the entry point (or the invariants) deserve a look.
     Vacuous,
+    /// The invariant uses what the prover does not model yet.
+    Refused(Refused),
 }
 
 /// One invariant after `init` or after one entry point.
@@ -98,15 +102,20 @@ fn check_scoped(
         };
         if !init {
             for (i, inv) in invariants.iter().enumerate() {
-                let holds = encode_check(
+                // An invariant the prover cannot read is not assumed: fewer
+                // assumptions prove less, never something false.
+                match encode_check(
                     solver,
                     analysis,
                     file,
                     &inv.body,
                     &format!("{prefix}pre{i}_"),
                     storage.clone(),
-                )?;
-                facts.push(holds);
+                ) {
+                    Ok(holds) => facts.push(holds),
+                    Err(EncodeError::Refused(_)) => {}
+                    Err(e) => return Err(e),
+                }
             }
         }
         let call = encode_call(solver, analysis, file, func, &format!("{prefix}call_"), storage.clone())?;
@@ -127,8 +136,22 @@ fn check_scoped(
                 out.push(Obligation { invariant, after, verdict: Verdict::Vacuous });
                 continue;
             }
-            let holds =
-                encode_check(solver, analysis, file, &inv.body, &format!("{prefix}post{i}_"), after.clone())?;
+            let holds = match encode_check(
+                solver,
+                analysis,
+                file,
+                &inv.body,
+                &format!("{prefix}post{i}_"),
+                after.clone(),
+            ) {
+                Ok(holds) => holds,
+                Err(EncodeError::Refused(refused)) => {
+                    let (invariant, after) = (inv.name.value.clone(), func.name.name.clone());
+                    out.push(Obligation { invariant, after, verdict: Verdict::Refused(refused) });
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             solver.push()?;
             let broken = solver.ctx().not(holds);
             solver.assert(broken)?;

@@ -92,6 +92,7 @@ fn verdicts(obligations: &[Obligation]) -> Vec<(String, String, &'static str)> {
                 Verdict::Counterexample(_) => "counterexample",
                 Verdict::Unknown => "unknown",
                 Verdict::Vacuous => "vacuous",
+                Verdict::Refused(_) => "refused",
             };
             (o.after.clone(), o.invariant.clone(), verdict)
         })
@@ -365,4 +366,18 @@ fn a_refusal_leaves_the_session_clean() {
         assert!(matches!(check(refused), Err(EncodeError::Refused(_))));
         assert!(verdicts(&check(LEDGER).unwrap()).iter().all(|(_, _, v)| *v == "proved"));
     }
+}
+
+// An invariant the prover cannot read is refused on its own; the others
+// are still proved (without assuming it).
+#[test]
+fn one_unreadable_invariant_does_not_stop_the_others() {
+    if !z3() {
+        return;
+    }
+    let source = "contract C {\n    storage { count: u64, notes: List<u64> }\n    init() {}\n    pub fn bump() {\n        if self.count < 10 { self.count += 1; }\n    }\n    invariant \"count at most ten\" { assert(self.count <= 10, \"over\"); }\n    invariant \"few notes\" { assert(self.notes.len() <= 100, \"many\"); }\n}\n";
+    let all = verdicts(&check(source).unwrap());
+    let of = |name: &str| all.iter().filter(|(_, i, _)| i == name).map(|(_, _, v)| *v).collect::<Vec<_>>();
+    assert_eq!(of("count at most ten"), vec!["proved", "proved"], "{all:?}");
+    assert_eq!(of("few notes"), vec!["refused", "refused"], "{all:?}");
 }

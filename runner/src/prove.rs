@@ -133,6 +133,15 @@ fn prove_contract(
     let mut out = Vec::new();
     for (index, invariant) in invariants.iter().enumerate() {
         let mine: Vec<_> = obligations.iter().filter(|o| &o.invariant == invariant).collect();
+        if let Some(refused) = mine.iter().find_map(|o| match &o.verdict {
+            Verdict::Refused(refused) => Some(refused),
+            _ => None,
+        }) {
+            let (line, column) = position(cx.analysis, cx.file, refused.span.lo);
+            let why = format!("not modelled yet: {} ({file_name}:{line}:{column})", refused.what);
+            out.push(outcome(invariant, ProveVerdict::Unknown, why, None));
+            continue;
+        }
         let where_ = |verdict: fn(&Verdict) -> bool| -> Vec<String> {
             mine.iter().filter(|o| verdict(&o.verdict)).map(|o| o.after.clone()).collect()
         };
