@@ -130,7 +130,7 @@ fn search_scoped(
             let ctx = solver.ctx();
             let chosen = |j: usize| ctx.eq(selector, ctx.numeral(j));
             let returned =
-                ctx.or_many(choices.iter().enumerate().map(|(j, c)| ctx.and(chosen(j), c.call.returns)));
+                crate::any(ctx, choices.iter().enumerate().map(|(j, c)| ctx.and(chosen(j), c.call.returns)));
             solver.assert(returned)?;
             storage = joined(solver, selector, &storage, &choices);
             selectors.push(selector);
@@ -191,7 +191,7 @@ fn small_arguments(solver: &mut Solver, steps: &[Vec<Choice<'_>>]) -> SExpr {
             bounds.push(ctx.and(ctx.lte(lo, *term), ctx.lte(*term, hi)));
         }
     }
-    ctx.and_many(bounds)
+    crate::all(ctx, bounds)
 }
 
 /// An address as the prover's number: its 20 bytes, big-endian.
@@ -221,7 +221,7 @@ fn assume_call(
         call.params.iter().filter(|(_, _, ty)| *ty == Ty::Address).map(|(_, term, _)| (*term, addresses));
     for (term, pool) in call.caller.map(|c| (c, callers)).into_iter().chain(arguments) {
         let ctx = solver.ctx();
-        let one_of = ctx.or_many(pool.iter().map(|account| ctx.eq(term, *account)));
+        let one_of = crate::any(ctx, pool.iter().map(|account| ctx.eq(term, *account)));
         solver.assert(one_of)?;
     }
     Ok(())

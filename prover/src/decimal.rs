@@ -136,3 +136,23 @@ pub fn round_div(ctx: &Context, n: SExpr, d: SExpr, mode: Rounding) -> SExpr {
     let stepped = ctx.plus(quotient, ctx.ite(away, ctx.numeral(1), zero));
     ctx.ite(negative, ctx.negate(stepped), stepped)
 }
+
+/// True of `r`, the encoded `a * b`: its sign is the product's (zero
+/// allowed). Implied by the encoding, but stated as a lemma: it spares
+/// the solver's non-linear search the case split a proof about signs
+/// (a penalty of a rate times a non-negative amount is not negative)
+/// would otherwise need.
+pub fn mul_signs(ctx: &Context, a: SExpr, b: SExpr, r: SExpr) -> SExpr {
+    let zero = ctx.numeral(0);
+    let (a_pos, a_neg) = (ctx.gte(a, zero), ctx.lte(a, zero));
+    let (b_pos, b_neg) = (ctx.gte(b, zero), ctx.lte(b, zero));
+    let same = ctx.or(ctx.and(a_pos, b_pos), ctx.and(a_neg, b_neg));
+    let opposite = ctx.or(ctx.and(a_pos, b_neg), ctx.and(a_neg, b_pos));
+    ctx.and(ctx.imp(same, ctx.gte(r, zero)), ctx.imp(opposite, ctx.lte(r, zero)))
+}
+
+/// True of `r`, `a` rounded in any mode: it keeps `a`'s sign (or is zero).
+pub fn round_signs(ctx: &Context, a: SExpr, r: SExpr) -> SExpr {
+    let zero = ctx.numeral(0);
+    ctx.and(ctx.imp(ctx.gte(a, zero), ctx.gte(r, zero)), ctx.imp(ctx.lte(a, zero), ctx.lte(r, zero)))
+}

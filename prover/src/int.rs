@@ -78,7 +78,7 @@ pub struct Checked {
 impl Checked {
     /// Whether the operation aborts at all.
     pub fn aborts_at_all(&self, ctx: &Context) -> SExpr {
-        ctx.or_many(self.aborts.iter().map(|(condition, _)| *condition))
+        crate::any(ctx, self.aborts.iter().map(|(condition, _)| *condition))
     }
 }
 

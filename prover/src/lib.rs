@@ -37,3 +37,30 @@ pub mod solver;
 pub mod sorts;
 
 pub use solver::{Budget, Solver, SolverError};
+
+/// The disjunction of `terms`: `false` when there are none (SMT-LIB's `or`
+/// needs at least one).
+pub(crate) fn any(
+    ctx: &easy_smt::Context,
+    terms: impl IntoIterator<Item = easy_smt::SExpr>,
+) -> easy_smt::SExpr {
+    let terms: Vec<easy_smt::SExpr> = terms.into_iter().collect();
+    match terms.as_slice() {
+        [] => ctx.false_(),
+        [one] => *one,
+        _ => ctx.or_many(terms),
+    }
+}
+
+/// The conjunction of `terms`: `true` when there are none.
+pub(crate) fn all(
+    ctx: &easy_smt::Context,
+    terms: impl IntoIterator<Item = easy_smt::SExpr>,
+) -> easy_smt::SExpr {
+    let terms: Vec<easy_smt::SExpr> = terms.into_iter().collect();
+    match terms.as_slice() {
+        [] => ctx.true_(),
+        [one] => *one,
+        _ => ctx.and_many(terms),
+    }
+}

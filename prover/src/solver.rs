@@ -76,6 +76,9 @@ pub struct Solver {
     /// Each datatype declared, with the scope depth it was declared at (a
     /// `pop` forgets those of the scope it closes, as the solver does).
     datatypes: Vec<(String, usize)>,
+    /// Whether a query ran out of budget in a way that leaves Z3 unable
+    /// to go on (it then refuses every `push`) until the session is reset.
+    canceled: bool,
 }
 
 impl std::fmt::Debug for Solver {
@@ -95,14 +98,42 @@ impl Solver {
             let file = std::fs::File::create(path)?;
             builder.replay_file(Some(Box::new(std::io::BufWriter::new(file))));
         }
-        let mut ctx = builder.build().map_err(SolverError::NotInstalled)?;
-        for seed in [":smt.random_seed", ":sat.random_seed"] {
-            let zero = ctx.numeral(0);
-            ctx.set_option(seed, zero)?;
-        }
-        let mut solver = Solver { ctx, version, budget, depth: 0, datatypes: Vec::new() };
-        solver.set_limit(budget)?;
+        let ctx = builder.build().map_err(SolverError::NotInstalled)?;
+        let mut solver = Solver { ctx, version, budget, depth: 0, datatypes: Vec::new(), canceled: false };
+        solver.settings()?;
         Ok(solver)
+    }
+
+    /// The seeds and the budget, at the start and after a reset.
+    fn settings(&mut self) -> Result<(), SolverError> {
+        for seed in [":smt.random_seed", ":sat.random_seed"] {
+            let zero = self.ctx.numeral(0);
+            self.ctx.set_option(seed, zero)?;
+        }
+        self.set_limit(self.budget)
+    }
+
+    /// Whether the session is stopped by a query that ran out of budget
+    /// (Z3 4.8 then refuses every `push` until `(reset)`): until the scopes
+    /// are closed back to none ([`Solver::pop_to`]), every query answers
+    /// `Unknown` without being asked.
+    pub fn is_canceled(&self) -> bool {
+        self.canceled
+    }
+
+    /// Forgets everything declared and asserted, and the stopped state.
+    fn reset(&mut self) -> Result<(), SolverError> {
+        let reset = self.ctx.list(vec![self.ctx.atom("reset")]);
+        self.ctx.raw_send(reset)?;
+        let reply = self.ctx.raw_recv()?;
+        if reply != self.ctx.atom("success") {
+            let text = self.ctx.display(reply).to_string();
+            return Err(SolverError::Io(std::io::Error::other(format!("`(reset)` answered {text}"))));
+        }
+        self.depth = 0;
+        self.datatypes.clear();
+        self.canceled = false;
+        self.settings()
     }
 
     /// Z3 applies the limit to each command's own work (its count of steps
@@ -133,11 +164,22 @@ impl Solver {
 
     /// `check-sat` within the session's budget.
     pub fn check(&mut self) -> Result<Answer, SolverError> {
-        Ok(match self.ctx.check()? {
+        if self.canceled {
+            return Ok(Answer::Unknown);
+        }
+        let answer = match self.ctx.check()? {
             Response::Sat => Answer::Sat,
             Response::Unsat => Answer::Unsat,
             Response::Unknown => Answer::Unknown,
-        })
+        };
+        if answer == Answer::Unknown {
+            let key = self.ctx.atom(":reason-unknown");
+            let info = self.ctx.list(vec![self.ctx.atom("get-info"), key]);
+            self.ctx.raw_send(info)?;
+            let reply = self.ctx.raw_recv()?;
+            self.canceled = self.ctx.display(reply).to_string().contains("canceled");
+        }
+        Ok(answer)
     }
 
     /// `check-sat` within `budget`, the session's budget restored after.
@@ -153,14 +195,20 @@ impl Solver {
     /// Opens a scope: assertions until the matching [`Solver::pop`] are
     /// forgotten then.
     pub fn push(&mut self) -> Result<(), SolverError> {
-        self.ctx.push()?;
+        if !self.canceled {
+            self.ctx.push()?;
+        }
         self.depth += 1;
         Ok(())
     }
 
     pub fn pop(&mut self) -> Result<(), SolverError> {
-        self.ctx.pop()?;
         self.depth = self.depth.saturating_sub(1);
+        if self.canceled {
+            // Nothing is popped in the solver: what it declared stays.
+            return Ok(());
+        }
+        self.ctx.pop()?;
         let depth = self.depth;
         self.datatypes.retain(|(_, at)| *at <= depth);
         Ok(())
@@ -173,9 +221,18 @@ impl Solver {
 
     /// Closes scopes until `depth` are open: after an encoding stopped
     /// half-way (a construct refused), so the next one starts clean.
+    /// A stopped session is reset once all its scopes are closed.
     pub fn pop_to(&mut self, depth: usize) -> Result<(), SolverError> {
         while self.depth > depth {
             self.pop()?;
+        }
+        if self.canceled {
+            if depth > 0 {
+                return Err(SolverError::Io(std::io::Error::other(
+                    "a query ran out of budget inside scopes that cannot be reset",
+                )));
+            }
+            self.reset()?;
         }
         Ok(())
     }
@@ -196,6 +253,9 @@ impl Solver {
     }
 
     pub fn assert(&mut self, term: SExpr) -> Result<(), SolverError> {
+        if self.canceled {
+            return Ok(());
+        }
         Ok(self.ctx.assert(term)?)
     }
 

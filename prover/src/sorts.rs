@@ -5,10 +5,15 @@
 //! and `Hash` (their 20 or 32 bytes as a number; a hash is uninterpreted:
 //! only stored and compared) are `Int` with a range; `String` is SMT-LIB's
 //! `String` (equality only: Writ measures strings in UTF-8 bytes, the
-//! solver in characters, so `len` is refused); a struct or a tuple is a
-//! datatype with one constructor, declared in the solver when first needed
-//! (`Struct3`, `Tuple_Int_Bool`: a constructor `mk_…` and a selector per
-//! field, `…_0`, `…_1`).
+//! solver in characters, so `len` is refused); `Timestamp` (seconds) and
+//! `Date` (days since 1970-01-01, years 1 to 9999) are `Int` with their
+//! ranges; a struct or a tuple is a datatype with one constructor, declared
+//! in the solver when first needed (`Struct3`, `Tuple_Int_Bool`: a
+//! constructor `mk_…` and a selector per field, `…_0`, `…_1`); an enum is
+//! a datatype with a constructor per variant (`Enum2_v0`, its fields
+//! `Enum2_v0_0`, …; an enum that holds itself is not modelled); an
+//! `Option<T>` one with `none_…` and `some_…`; a `List<T>` is SMT-LIB's
+//! `(Seq T)`.
 //!
 //! Invariant: a type not listed here has no sort, and code using it is
 //! refused by the caller with the type's name.
@@ -25,8 +30,14 @@ pub fn sort(solver: &mut Solver, analysis: &Analysis, ty: &Ty) -> Result<Option<
     let ctx = solver.ctx();
     Ok(Some(match ty {
         Ty::Bool => ctx.bool_sort(),
-        Ty::Int(_) | Ty::Decimal | Ty::Address | Ty::Hash => ctx.int_sort(),
+        Ty::Int(_) | Ty::Decimal | Ty::Address | Ty::Hash | Ty::Timestamp | Ty::Date => ctx.int_sort(),
         Ty::String => ctx.atom("String"),
+        Ty::List(element) => {
+            let Some(element) = sort(solver, analysis, element)? else { return Ok(None) };
+            let ctx = solver.ctx();
+            ctx.list(vec![ctx.atom("Seq"), element])
+        }
+        Ty::Enum(_) | Ty::Option(_) => return choice_sort(solver, analysis, ty),
         Ty::Struct(_) | Ty::Tuple(_) => {
             let Some((name, fields)) = record(analysis, ty) else { return Ok(None) };
             if solver.has_datatype(&name) {
@@ -44,6 +55,115 @@ pub fn sort(solver: &mut Solver, analysis: &Analysis, ty: &Ty) -> Result<Option<
         }
         _ => return Ok(None),
     }))
+}
+
+/// The datatype of an enum or an `Option`: a constructor per variant.
+fn choice_sort(solver: &mut Solver, analysis: &Analysis, ty: &Ty) -> Result<Option<SExpr>, SolverError> {
+    let Some((name, variants)) = choices(analysis, ty) else { return Ok(None) };
+    if solver.has_datatype(&name) {
+        return Ok(Some(solver.ctx().atom(name)));
+    }
+    let mut constructors = Vec::new();
+    for (v, fields) in variants.iter().enumerate() {
+        let mut parts = vec![solver.ctx().atom(constructor(&name, ty, v))];
+        for (i, field) in fields.iter().enumerate() {
+            let Some(field_sort) = sort(solver, analysis, field)? else { return Ok(None) };
+            let ctx = solver.ctx();
+            parts.push(ctx.list(vec![ctx.atom(selector(&name, ty, v, i)), field_sort]));
+        }
+        constructors.push(solver.ctx().list(parts));
+    }
+    let decl = solver.ctx().list(constructors);
+    Ok(Some(solver.declare_datatype(&name, decl)?))
+}
+
+/// An enum's or `Option`'s datatype name and each variant's field types;
+/// `None` for other types and for an enum that holds itself.
+pub fn choices(analysis: &Analysis, ty: &Ty) -> Option<(String, Vec<Vec<Ty>>)> {
+    match ty {
+        Ty::Enum(id) => {
+            let info = analysis.tables().enums.get(*id as usize)?;
+            let variants: Vec<Vec<Ty>> = info.variants.iter().map(|v| v.fields.clone()).collect();
+            if variants.iter().flatten().any(|f| holds_enum(analysis, f, *id, 0)) {
+                return None;
+            }
+            Some((format!("Enum{id}"), variants))
+        }
+        Ty::Option(inner) => {
+            Some((format!("Option_{}", shape(analysis, inner)?), vec![vec![], vec![(**inner).clone()]]))
+        }
+        _ => None,
+    }
+}
+
+/// Whether a value of `ty` can hold a value of enum `id`.
+fn holds_enum(analysis: &Analysis, ty: &Ty, id: u32, depth: u32) -> bool {
+    if depth > 32 {
+        return true;
+    }
+    match ty {
+        Ty::Enum(other) if *other == id => true,
+        Ty::Enum(other) => analysis.tables().enums.get(*other as usize).is_some_and(|e| {
+            e.variants.iter().flat_map(|v| &v.fields).any(|f| holds_enum(analysis, f, id, depth + 1))
+        }),
+        Ty::Option(inner) | Ty::List(inner) => holds_enum(analysis, inner, id, depth + 1),
+        Ty::Map(k, v) => holds_enum(analysis, k, id, depth + 1) || holds_enum(analysis, v, id, depth + 1),
+        Ty::Struct(_) | Ty::Tuple(_) => record(analysis, ty)
+            .is_some_and(|(_, fields)| fields.iter().any(|f| holds_enum(analysis, f, id, depth + 1))),
+        _ => false,
+    }
+}
+
+/// The constructor of variant `v` of the enum or `Option` named `name`.
+pub fn constructor(name: &str, ty: &Ty, v: usize) -> String {
+    match (ty, v) {
+        (Ty::Option(_), 0) => format!("none_{name}"),
+        (Ty::Option(_), _) => format!("some_{name}"),
+        _ => format!("{name}_v{v}"),
+    }
+}
+
+/// The selector of field `i` of variant `v`.
+fn selector(name: &str, ty: &Ty, v: usize, i: usize) -> String {
+    match ty {
+        Ty::Option(_) => format!("{name}_val"),
+        _ => format!("{name}_v{v}_{i}"),
+    }
+}
+
+/// Variant `v` of an enum or `Option` value of type `ty` built from its
+/// fields (`None` is variant 0 of an `Option`, `Some` variant 1).
+pub fn variant(ctx: &Context, analysis: &Analysis, ty: &Ty, v: usize, fields: Vec<SExpr>) -> Option<SExpr> {
+    let (name, _) = choices(analysis, ty)?;
+    let ctor = ctx.atom(constructor(&name, ty, v));
+    if fields.is_empty() {
+        // A constructor without fields is ambiguous when two datatypes
+        // share it; `as` names the sort.
+        return Some(ctx.list(vec![ctx.atom("as"), ctor, ctx.atom(name)]));
+    }
+    let mut items = vec![ctor];
+    items.extend(fields);
+    Some(ctx.list(items))
+}
+
+/// Whether `value` (of type `ty`) is variant `v`.
+pub fn is_variant(ctx: &Context, analysis: &Analysis, ty: &Ty, value: SExpr, v: usize) -> Option<SExpr> {
+    let (name, _) = choices(analysis, ty)?;
+    let tester = ctx.list(vec![ctx.atom("_"), ctx.atom("is"), ctx.atom(constructor(&name, ty, v))]);
+    Some(ctx.list(vec![tester, value]))
+}
+
+/// Field `i` of variant `v` of `value` (meaningful when it is that variant).
+pub fn variant_field(
+    ctx: &Context,
+    analysis: &Analysis,
+    ty: &Ty,
+    value: SExpr,
+    v: usize,
+    i: usize,
+) -> Option<SExpr> {
+    let (name, _) = choices(analysis, ty)?;
+    Some(ctx.list(vec![ctx.atom(selector(&name, ty, v, i)), value]))
 }
 
 /// A struct's or tuple's datatype name and field types, in order.
@@ -74,7 +194,11 @@ fn shape(analysis: &Analysis, ty: &Ty) -> Option<String> {
         Ty::Address => "Address".into(),
         Ty::Hash => "Hash".into(),
         Ty::String => "String".into(),
-        Ty::Struct(_) | Ty::Tuple(_) => format!("[{}]", record(analysis, ty)?.0),
+        Ty::Timestamp => "Timestamp".into(),
+        Ty::Date => "Date".into(),
+        Ty::Struct(_) | Ty::Tuple(_) => format!("<{}>", record(analysis, ty)?.0),
+        Ty::Enum(_) | Ty::Option(_) => format!("<{}>", choices(analysis, ty)?.0),
+        Ty::List(inner) => format!("List<{}>", shape(analysis, inner)?),
         _ => return None,
     })
 }
@@ -83,7 +207,19 @@ fn shape(analysis: &Analysis, ty: &Ty) -> Option<String> {
 /// refusal should name.
 pub fn unmodelled(analysis: &Analysis, ty: &Ty) -> Option<Ty> {
     match ty {
-        Ty::Bool | Ty::Int(_) | Ty::Decimal | Ty::Address | Ty::Hash | Ty::String => None,
+        Ty::Bool
+        | Ty::Int(_)
+        | Ty::Decimal
+        | Ty::Address
+        | Ty::Hash
+        | Ty::String
+        | Ty::Timestamp
+        | Ty::Date => None,
+        Ty::List(inner) => unmodelled(analysis, inner),
+        Ty::Enum(_) | Ty::Option(_) => match choices(analysis, ty) {
+            Some((_, variants)) => variants.iter().flatten().find_map(|f| unmodelled(analysis, f)),
+            None => Some(ty.clone()),
+        },
         Ty::Map(key, value) => unmodelled(analysis, key).or_else(|| unmodelled(analysis, value)),
         Ty::Struct(_) | Ty::Tuple(_) => match record(analysis, ty) {
             Some((_, fields)) => fields.iter().find_map(|f| unmodelled(analysis, f)),
@@ -122,6 +258,34 @@ pub fn range(ctx: &Context, analysis: &Analysis, ty: &Ty, term: SExpr) -> Option
                 ctx.times(ctx.numeral(1u128 << 127), ctx.times(ctx.numeral(1u128 << 127), ctx.numeral(4)));
             Some(ctx.and(ctx.lte(ctx.numeral(0), term), ctx.lt(term, limit)))
         }
+        Ty::Timestamp => Some(int::in_range(ctx, int::IntType::U64, term)),
+        Ty::Date => Some(ctx.and(ctx.lte(ctx.numeral(DAY_MIN), term), ctx.lte(term, ctx.numeral(DAY_MAX)))),
+        Ty::List(element) => {
+            // Every element obeys its type's range.
+            let i = ctx.atom("list_i");
+            let nth = ctx.list(vec![ctx.atom("seq.nth"), term, i]);
+            let inner = range(ctx, analysis, element, nth)?;
+            let within =
+                ctx.and(ctx.lte(ctx.numeral(0), i), ctx.lt(i, ctx.list(vec![ctx.atom("seq.len"), term])));
+            Some(ctx.forall([("list_i", ctx.int_sort())], ctx.imp(within, inner)))
+        }
+        Ty::Enum(_) | Ty::Option(_) => {
+            let (_, variants) = choices(analysis, ty)?;
+            let mut cases = Vec::new();
+            for (v, fields) in variants.iter().enumerate() {
+                let parts: Vec<SExpr> = fields
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, f)| {
+                        range(ctx, analysis, f, variant_field(ctx, analysis, ty, term, v, i)?)
+                    })
+                    .collect();
+                if !parts.is_empty() {
+                    cases.push(ctx.imp(is_variant(ctx, analysis, ty, term, v)?, crate::all(ctx, parts)));
+                }
+            }
+            (!cases.is_empty()).then(|| crate::all(ctx, cases))
+        }
         Ty::Struct(_) | Ty::Tuple(_) => {
             let (_, fields) = record(analysis, ty)?;
             let parts: Vec<SExpr> = fields
@@ -129,7 +293,7 @@ pub fn range(ctx: &Context, analysis: &Analysis, ty: &Ty, term: SExpr) -> Option
                 .enumerate()
                 .filter_map(|(i, f)| range(ctx, analysis, f, field(ctx, analysis, ty, term, i)?))
                 .collect();
-            (!parts.is_empty()).then(|| ctx.and_many(parts))
+            (!parts.is_empty()).then(|| crate::all(ctx, parts))
         }
         _ => None,
     }
@@ -138,14 +302,31 @@ pub fn range(ctx: &Context, analysis: &Analysis, ty: &Ty, term: SExpr) -> Option
 /// The value storage starts with for `ty`: zero, `false`, the empty
 /// string, a struct of zero fields.
 pub fn zero(solver: &mut Solver, analysis: &Analysis, ty: &Ty) -> Result<Option<SExpr>, SolverError> {
-    if sort(solver, analysis, ty)?.is_none() {
-        return Ok(None);
-    }
+    let Some(sort) = sort(solver, analysis, ty)? else { return Ok(None) };
     let ctx = solver.ctx();
     Ok(match ty {
         Ty::Bool => Some(ctx.false_()),
-        Ty::Int(_) | Ty::Decimal | Ty::Address | Ty::Hash => Some(ctx.numeral(0)),
+        Ty::Int(_) | Ty::Decimal | Ty::Address | Ty::Hash | Ty::Timestamp | Ty::Date => Some(ctx.numeral(0)),
         Ty::String => Some(ctx.atom("\"\"")),
+        Ty::List(_) => Some(empty_list(ctx, sort)),
+        Ty::Option(_) => variant(ctx, analysis, ty, 0, Vec::new()),
+        Ty::Enum(_) => {
+            // Decision 20: the first variant whose fields all have a zero.
+            let Some((_, variants)) = choices(analysis, ty) else { return Ok(None) };
+            for (v, fields) in variants.iter().enumerate() {
+                let mut parts = Vec::new();
+                for f in fields {
+                    match zero(solver, analysis, f)? {
+                        Some(part) => parts.push(part),
+                        None => break,
+                    }
+                }
+                if parts.len() == fields.len() {
+                    return Ok(variant(solver.ctx(), analysis, ty, v, parts));
+                }
+            }
+            None
+        }
         Ty::Struct(_) | Ty::Tuple(_) => {
             let Some((_, fields)) = record(analysis, ty) else { return Ok(None) };
             let mut parts = Vec::new();
@@ -158,6 +339,15 @@ pub fn zero(solver: &mut Solver, analysis: &Analysis, ty: &Ty) -> Result<Option<
         _ => None,
     })
 }
+
+/// The empty list of sort `sort`.
+pub fn empty_list(ctx: &Context, sort: SExpr) -> SExpr {
+    ctx.list(vec![ctx.atom("as"), ctx.atom("seq.empty"), sort])
+}
+
+/// The first and last day a `Date` can hold: 0001-01-01 and 9999-12-31.
+pub const DAY_MIN: i64 = -719_162;
+pub const DAY_MAX: i64 = 2_932_896;
 
 /// An address is a number below 2^160 (its 20 bytes, big-endian).
 pub fn address_range(ctx: &Context, term: SExpr) -> SExpr {

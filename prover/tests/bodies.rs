@@ -344,6 +344,12 @@ fn solved(
         let fixed = ctx.eq(*param, int::constant(ctx, value));
         solver.assert(fixed).unwrap();
     }
+    if let Some(now) = encoded.now {
+        // The VM's calls here run at block time 0.
+        let ctx = solver.ctx();
+        let at_zero = ctx.eq(now, ctx.numeral(0));
+        solver.assert(at_zero).unwrap();
+    }
     assert_eq!(solver.check().unwrap(), writ_prover::solver::Answer::Sat);
     let mut seen = Vec::new();
     if solver.bool_value(encoded.returns).unwrap() {
@@ -372,6 +378,16 @@ fn agree(seed: u64) -> Result<(), String> {
 /// `f` of `source` (whose storage starts empty, if it has any) run on the
 /// VM and solved, for inputs of `kind` drawn from `seed`.
 fn agree_on(source: &str, kind: Kind, seed: u64) -> Result<(), String> {
+    agree_on_inputs(source, kind, seed, None)
+}
+
+/// As `agree_on`, for the `given` inputs when there are some.
+fn agree_on_inputs(
+    source: &str,
+    kind: Kind,
+    seed: u64,
+    given: Option<&[(i128, i128)]>,
+) -> Result<(), String> {
     let Some(mut solver) = common::solver() else { return Ok(()) };
     let analysis = Analysis::single("g.writ", source);
     let errors: Vec<_> = analysis.diagnostics().into_iter().filter(|d| d.is_error()).collect();
@@ -390,9 +406,12 @@ fn agree_on(source: &str, kind: Kind, seed: u64) -> Result<(), String> {
     let encoded = writ_prover::body::encode_call(&mut solver, &analysis, FileId(0), func, "g_", storage)
         .unwrap_or_else(|e| panic!("{source}\n{e:?}"));
     let mut rng = Rng(seed ^ 0x5555);
+    let chosen: Vec<(i128, i128)> = match given {
+        Some(given) => given.to_vec(),
+        None => (0..4).map(|_| inputs(kind, &mut rng)).collect(),
+    };
     let mut result = Ok(());
-    for _ in 0..4 {
-        let (a, b) = inputs(kind, &mut rng);
+    for (a, b) in chosen {
         let vm_seen = on_vm(&vm, &contract, kind, a, b);
         let seen = solved(&mut solver, &encoded, a, b);
         if seen != [vm_seen] {
@@ -581,6 +600,90 @@ proptest! {
 #[test]
 fn the_default_of_unwrap_or_runs_only_when_absent() {
     if let Err(e) = maps_agree(11_467_969_068_683_681_932) {
+        panic!("{e}");
+    }
+}
+
+/// A function over enums, options, lists and dates: an enum with unit,
+/// one-field and two-field variants in storage, matched with literal,
+/// binding and wildcard sub-patterns and `|`; an `Option` in storage
+/// (`Some`, `None`, `unwrap_or`, `unwrap`, `is_some`, `match`); a list in
+/// storage and a map of lists (`push`, `len`, indexing past the end, a
+/// literal); loops over literal lists with `break` and `continue`; dates
+/// from parts that may not exist, their parts, `add_days`, differences
+/// and `now()`.
+fn choice_program(seed: u64) -> String {
+    let mut rng = Rng(seed);
+    let mut code = Gen::new(&mut rng, Kind::U64);
+    let mut body = String::new();
+    for _ in 0..1 + code.rng.below(8) {
+        let key = code.rng.pick(&["a", "b", "0", "1"]);
+        let (v, w) = (code.value(1), code.value(1));
+        let n = code.lets;
+        let line = match code.rng.below(22) {
+            0 => format!("self.st = S::Held({v});"),
+            1 => format!("self.st = S::Pair({v}, {v} > {w});"),
+            2 => "self.st = S::Idle;".to_string(),
+            3 => format!(
+                "let x{n}: u64 = match self.st {{ S::Idle => {v}, S::Held(k) => k + 1, S::Pair(k, true) => k, S::Pair(_, false) => {w} }};"
+            ),
+            4 => format!("let x{n}: u64 = match self.st {{ S::Held(0) | S::Idle => 5, _ => {v} }};"),
+            5 => format!("self.o = Some({v});"),
+            6 => "self.o = None;".to_string(),
+            7 => format!("let x{n}: u64 = self.o.unwrap_or({v});"),
+            8 => format!("let x{n}: u64 = self.o.unwrap();"),
+            9 => format!("let x{n}: u64 = match self.o {{ Some(k) => k, None => {v} }};"),
+            10 => format!("if self.o.is_some() {{ self.xs.push({v}); }}"),
+            11 => format!("self.xs.push({v});"),
+            12 => format!("let x{n}: u64 = self.xs.len() + self.xs[{key}];"),
+            13 => format!("self.m[{key}] = [{v}, {w}];"),
+            14 => format!("self.m[{key}].push({v});"),
+            15 => format!("let x{n}: u64 = self.m.get({key}).unwrap_or([]).len();"),
+            16 => format!(
+                "let mut x{n}: u64 = 0;\n        for k in [{v}, {w}, 3, a] {{ if k > 100 {{ break; }} if k == 3 {{ continue; }} x{n} += k; }}"
+            ),
+            17 => format!(
+                "let x{n}: u64 = date(2023 + (a % 3) as u32, (b % 14) as u32, 28 + (a % 4) as u32).day() as u64;"
+            ),
+            18 => format!("let x{n}: u64 = date(1999, 12, 31).add_days(({v} % 4000) as i64).month() as u64;"),
+            19 => {
+                format!("let x{n}: u64 = (date(2000 + (a % 500) as u32, 2, 28) - date(2024, 3, 1)) as u64;")
+            }
+            20 => format!("let x{n}: u64 = (now() + {v}).date().year() as u64;"),
+            _ => format!("let x{n}: u64 = max({v}, min({w}, 9));"),
+        };
+        if line.starts_with("let") {
+            code.names.push(format!("x{n}"));
+            code.lets += 1;
+        }
+        body.push_str(&format!("        {line}\n"));
+    }
+    format!(
+        "contract G {{\n    enum S {{ Idle, Held(u64), Pair(u64, bool) }}\n    storage {{ st: S, o: Option<u64>, xs: List<u64>, m: Map<u64, List<u64>> }}\n    init() {{}}\n    pub fn f(a: u64, b: u64) -> u64 {{\n{body}        let tag: u64 = match self.st {{ S::Idle => 0, S::Held(k) => k, S::Pair(k, _) => k + 1 }};\n        return tag + self.o.unwrap_or(2) + self.xs.len();\n    }}\n}}\n"
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn enums_options_lists_and_dates_agree_with_the_vm(seed in any::<u64>()) {
+        if let Err(e) = agree_on(&choice_program(seed), Kind::U64, seed) {
+            prop_assert!(false, "seed {seed}: {e}");
+        }
+    }
+}
+
+/// The calendar over its whole range: a date from parts (often a day that
+/// does not exist), moved by up to 50 000 days either way, its parts, the
+/// days between, and the date of a timestamp, for many inputs.
+#[test]
+fn dates_agree_with_the_vm() {
+    let source = "contract G {\n    init() {}\n    pub fn f(a: u64, b: u64) -> u64 {\n        let d = date(1 + (a % 9999) as u32, 1 + (b % 12) as u32, 1 + (b / 12 % 31) as u32);\n        let e = d.add_days((a % 100000) as i64 - 50000);\n        let t = (now() + a * 5003).date();\n        return (e.year() as u64) * 10000 + (e.month() as u64) * 100 + (e.day() as u64) + ((e - d + 50000) as u64) * 100000000 + (t.day() as u64) * 1000000000000000;\n    }\n}\n";
+    let mut rng = Rng(77);
+    let inputs: Vec<(i128, i128)> =
+        (0..48).map(|_| (rng.below(100_000_000) as i128, rng.below(372) as i128)).collect();
+    if let Err(e) = agree_on_inputs(source, Kind::U64, 0, Some(&inputs)) {
         panic!("{e}");
     }
 }

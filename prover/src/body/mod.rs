@@ -31,7 +31,11 @@
 //! place (inlined, up to 16 deep; recursion and callees with `requires`
 //! are refused).
 
-use std::collections::BTreeMap;
+mod calendar;
+mod choice;
+mod lists;
+
+use std::collections::{BTreeMap, HashMap};
 
 use easy_smt::{Context, SExpr};
 use writ_abi::Rounding;
@@ -80,6 +84,8 @@ pub struct Encoded {
     pub post: BTreeMap<u32, Held>,
     /// The caller, when the code asks for it (`caller()`).
     pub caller: Option<SExpr>,
+    /// The block's time, when the code asks for it (`now()`).
+    pub now: Option<SExpr>,
     /// Whether the caller holds each role `requires` names, in order.
     pub roles: Vec<SExpr>,
 }
@@ -195,7 +201,7 @@ pub fn encode_call(
         }
         roles.clone_from(&held);
         let ctx = encoder.ctx();
-        let missing = ctx.not(ctx.or_many(held));
+        let missing = ctx.not(crate::any(ctx, held));
         encoder.abort(&mut state, missing, Exit::Abort(AbortCode::MissingRole));
     }
     for param in &func.params {
@@ -225,10 +231,20 @@ pub fn encode_call(
         encoder.exits.push(Return { when: state.live, value: unit, storage: state.storage.clone() });
     }
     let ctx = encoder.solver.ctx();
-    let returns = ctx.or_many(encoder.exits.iter().map(|exit| exit.when));
+    let returns = crate::any(ctx, encoder.exits.iter().map(|exit| exit.when));
     let (value, post) = merge_exits(ctx, &encoder.exits, &state.storage, has_value);
     facts.extend(encoder.facts);
-    Ok(Encoded { params, facts, returns, value, aborts: encoder.aborts, post, caller: encoder.caller, roles })
+    Ok(Encoded {
+        params,
+        facts,
+        returns,
+        value,
+        aborts: encoder.aborts,
+        post,
+        caller: encoder.caller,
+        now: encoder.now,
+        roles,
+    })
 }
 
 /// Whether `block` (an invariant's body) runs to its end on a contract
@@ -246,7 +262,7 @@ pub fn encode_check(
     encoder.checking = true;
     encoder.block(&mut state, block)?;
     let ctx = encoder.solver.ctx();
-    let fails = ctx.or_many(encoder.aborts.iter().map(|(condition, _)| *condition));
+    let fails = crate::any(ctx, encoder.aborts.iter().map(|(condition, _)| *condition));
     Ok(ctx.not(fails))
 }
 
@@ -268,6 +284,13 @@ struct Encoder<'s, 'a> {
     facts: Vec<SExpr>,
     /// The caller, once asked for.
     caller: Option<SExpr>,
+    /// The block's time, once asked for.
+    now: Option<SExpr>,
+    /// The elements of each list term whose elements are known (built
+    /// from a literal), for unrolling loops over it.
+    lists: HashMap<SExpr, Vec<SExpr>>,
+    /// The loops being unrolled, innermost last.
+    loops: Vec<lists::LoopExits>,
     /// The functions being inlined, innermost last.
     inlining: Vec<FnId>,
     /// Each way of returning.
@@ -310,6 +333,9 @@ impl<'s, 'a> Encoder<'s, 'a> {
             checking: false,
             facts: Vec::new(),
             caller: None,
+            now: None,
+            lists: HashMap::new(),
+            loops: Vec::new(),
             inlining: Vec::new(),
             exits: Vec::new(),
             aborts: Vec::new(),
@@ -349,7 +375,11 @@ impl<'s, 'a> Encoder<'s, 'a> {
         }
         self.names += 1;
         let name = format!("{}v{}", self.prefix, self.names);
-        Ok(self.ctx().define_const(&name, sort, term)?)
+        let named = self.ctx().define_const(&name, sort, term)?;
+        if let Some(elements) = self.lists.get(&term).cloned() {
+            self.lists.insert(named, elements);
+        }
+        Ok(named)
     }
 
     /// The sorts of a map's two arrays: key to presence, key to value.
@@ -377,7 +407,19 @@ impl<'s, 'a> Encoder<'s, 'a> {
 
     /// Runs a block; its tail's value, if it has one that can complete.
     fn block(&mut self, state: &mut State, block: &Block) -> Result<Option<SExpr>> {
-        for stmt in &block.stmts {
+        // A block-like expression (`if`, `match`, a block) that ends a
+        // block without `;` is its value, as the checker and the compiled
+        // code take it.
+        let value_stmt = match (&block.tail, block.stmts.last()) {
+            (None, Some(Stmt { kind: StmtKind::Expr { expr, semi: false }, .. })) => Some(expr),
+            _ => None,
+        };
+        for (i, stmt) in block.stmts.iter().enumerate() {
+            if i + 1 == block.stmts.len()
+                && let Some(expr) = value_stmt
+            {
+                return self.value(state, expr);
+            }
             self.stmt(state, stmt)?;
             // Named once per statement, so the many conditions that
             // mention it stay small.
@@ -430,10 +472,14 @@ impl<'s, 'a> Encoder<'s, 'a> {
             StmtKind::Expr { expr, .. } => self.expr(state, expr).map(|_| ()),
             StmtKind::Empty => Ok(()),
             StmtKind::While { .. } => refuse(stmt.span, "`while` loops"),
-            StmtKind::For { pattern, iter: ForIter::Expr(over), body } if self.checking => {
-                self.for_all(state, pattern, over, body, stmt.span)
+            StmtKind::For { pattern, iter: ForIter::Expr(over), body } => {
+                if matches!(self.ty(over), Ty::List(_)) || !self.checking {
+                    self.unrolled_loop(state, pattern, over, body, stmt.span)
+                } else {
+                    self.for_all(state, pattern, over, body, stmt.span)
+                }
             }
-            StmtKind::For { .. } => refuse(stmt.span, "`for` loops"),
+            StmtKind::For { .. } => refuse(stmt.span, "`for` loops over a range"),
             StmtKind::Error => refuse(stmt.span, "code that did not parse"),
         }
     }
@@ -575,7 +621,12 @@ impl<'s, 'a> Encoder<'s, 'a> {
                     Some(term) => Ok(*term),
                     None => refuse(e.span, "a local read before it holds a value"),
                 },
-                _ => refuse(e.span, format!("the name `{}` (only locals and parameters)", path.to_text())),
+                Some(Def::Variant(_, v)) => self.construct(state, v as usize, &[], e),
+                def if choice::is_none_literal(e, def) => self.construct(state, 0, &[], e),
+                _ => refuse(
+                    e.span,
+                    format!("the name `{}` (only locals, parameters and variants)", path.to_text()),
+                ),
             },
             ExprKind::Unary { op: UnOp::Neg, operand } => {
                 if let ExprKind::Lit(lit) = &operand.kind {
@@ -642,12 +693,28 @@ impl<'s, 'a> Encoder<'s, 'a> {
                 state.live = self.ctx().false_();
                 Ok(self.ctx().true_())
             }
-            ExprKind::Call { callee, args } => self.call(state, callee, args, e.span),
+            ExprKind::Call { callee, args } => self.call(state, callee, args, e),
             ExprKind::MethodCall { receiver, method, args } => {
-                if let Some(value) = self.map_method(state, receiver, &method.name, args, e)? {
+                if matches!(receiver.kind, ExprKind::SelfValue)
+                    && let Some(Def::Fn(id)) = self.typed.def(method.id)
+                {
+                    // `self.load(..)` is the same internal call as `load(..)`.
+                    return self.inline(state, id, args, e.span);
+                }
+                let name = method.name.as_str();
+                if let Some(value) = self.map_method(state, receiver, name, args, e)? {
                     return Ok(value);
                 }
-                self.decimal_method(state, receiver, &method.name, args, e)
+                if let Some(value) = self.option_method(state, receiver, name, args, e)? {
+                    return Ok(value);
+                }
+                if let Some(value) = self.list_method(state, receiver, name, args, e)? {
+                    return Ok(value);
+                }
+                if let Some(value) = self.time_method(state, receiver, name, args, e)? {
+                    return Ok(value);
+                }
+                self.decimal_method(state, receiver, name, args, e)
             }
             ExprKind::Field { receiver, name } if matches!(receiver.kind, ExprKind::SelfValue) => {
                 let field = self.field(state, name)?;
@@ -674,9 +741,10 @@ impl<'s, 'a> Encoder<'s, 'a> {
                     let ctx = self.ctx();
                     let missing = ctx.not(ctx.select(map.present, key));
                     self.abort(state, missing, Exit::Abort(AbortCode::MissingKey));
-                    Ok(self.ctx().select(map.values, key))
+                    Ok(self.entry(state, receiver, map, key))
                 }
-                None => refuse(e.span, "indexing anything but a map in storage"),
+                None if matches!(self.ty(receiver), Ty::List(_)) => self.list_index(state, receiver, index),
+                None => refuse(e.span, "indexing anything but a map in storage or a list"),
             },
             ExprKind::StructLit { fields, .. } => {
                 // Fields run in the order written, and are stored in the
@@ -697,10 +765,18 @@ impl<'s, 'a> Encoder<'s, 'a> {
                 }
                 self.record(&ty, values, e.span)
             }
-            ExprKind::List(_) => refuse(e.span, "lists"),
-            ExprKind::Match { .. } => refuse(e.span, "`match`"),
-            ExprKind::Break | ExprKind::Continue => refuse(e.span, "loops"),
-            ExprKind::Emit { .. } => refuse(e.span, "events"),
+            ExprKind::List(elements) => self.list_literal(state, elements, e),
+            ExprKind::Match { scrutinee, arms } => self.match_expr(state, scrutinee, arms, e),
+            ExprKind::Break => self.leave_iteration(state, true, e.span),
+            ExprKind::Continue => self.leave_iteration(state, false, e.span),
+            ExprKind::Emit { args, .. } => {
+                // What a call emits is not part of what invariants say;
+                // the arguments still run (and may abort).
+                for arg in args {
+                    self.expr(state, arg)?;
+                }
+                Ok(self.ctx().true_())
+            }
             ExprKind::Deploy { .. } => refuse(e.span, "`deploy`"),
             ExprKind::Error => refuse(e.span, "code that did not parse"),
         }
@@ -753,6 +829,9 @@ impl<'s, 'a> Encoder<'s, 'a> {
         b: SExpr,
         span: Span,
     ) -> Result<SExpr> {
+        if let Some(checked) = self.time_arith(ty, op, a, b) {
+            return Ok(self.checked(state, checked));
+        }
         let ctx = self.solver.ctx();
         let checked = match (ty, op) {
             (Ty::Int(t), op) => int::arith(ctx, op, *t, a, b),
@@ -762,7 +841,14 @@ impl<'s, 'a> Encoder<'s, 'a> {
             (Ty::Decimal, Arith::Div) => decimal::div(ctx, a, b),
             (other, op) => return self.refuse_type(span, &format!("`{}` on", op.symbol()), other),
         };
-        Ok(self.checked(state, checked))
+        let value = self.checked(state, checked);
+        if (ty, op) == (&Ty::Decimal, Arith::Mul) && self.bound == 0 {
+            let value = self.name(value, ty, span)?;
+            let lemma = decimal::mul_signs(self.ctx(), a, b, value);
+            self.facts.push(lemma);
+            return Ok(value);
+        }
+        Ok(value)
     }
 
     fn binary(
@@ -795,8 +881,18 @@ impl<'s, 'a> Encoder<'s, 'a> {
         };
         match ty {
             // Decimals compare as their raw counts (one scale for all).
-            Ty::Int(_) | Ty::Decimal => Ok(int::compare(self.ctx(), compare, a, b)),
-            Ty::Bool | Ty::Address | Ty::Hash | Ty::String | Ty::Struct(_) | Ty::Tuple(_)
+            Ty::Int(_) | Ty::Decimal | Ty::Timestamp | Ty::Date => {
+                Ok(int::compare(self.ctx(), compare, a, b))
+            }
+            Ty::Bool
+            | Ty::Address
+            | Ty::Hash
+            | Ty::String
+            | Ty::Struct(_)
+            | Ty::Tuple(_)
+            | Ty::Enum(_)
+            | Ty::Option(_)
+            | Ty::List(_)
                 if matches!(compare, Compare::Eq | Compare::Ne) =>
             {
                 Ok(int::compare(self.ctx(), compare, a, b))
@@ -882,7 +978,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
         // A branch that never completes gives no value to choose from.
         let ty = self.ty(e);
         match (then_value, else_value) {
-            (Some(then_value), Some(else_value)) if matches!(ty, Ty::Int(_) | Ty::Decimal | Ty::Bool) => {
+            (Some(then_value), Some(else_value)) if ty != Ty::Unit && ty != Ty::Never => {
                 self.ite(taken, then_value, else_value, &ty, e.span)
             }
             (Some(value), None) | (None, Some(value)) if ty != Ty::Unit => Ok(value),
@@ -935,14 +1031,14 @@ impl<'s, 'a> Encoder<'s, 'a> {
             }
         }
         let ctx = self.solver.ctx();
-        let returned = ctx.or_many(exits.iter().map(|exit| exit.when));
+        let returned = crate::any(ctx, exits.iter().map(|exit| exit.when));
         let (value, storage) = merge_exits(ctx, &exits, &state.storage, has_value);
         state.live = self.name(returned, &Ty::Bool, span)?;
         for (field, held) in storage {
             state.storage.insert(field, held);
         }
         match value {
-            Some(value) if matches!(info.ret, Ty::Int(_) | Ty::Decimal | Ty::Bool | Ty::Address) => {
+            Some(value) if info.ret != Ty::Unit && info.ret != Ty::Never => {
                 let ret = info.ret.clone();
                 self.name(value, &ret, span)
             }
@@ -950,15 +1046,38 @@ impl<'s, 'a> Encoder<'s, 'a> {
         }
     }
 
-    fn call(&mut self, state: &mut State, callee: &Expr, args: &[Expr], span: Span) -> Result<SExpr> {
+    fn call(&mut self, state: &mut State, callee: &Expr, args: &[Expr], call: &Expr) -> Result<SExpr> {
+        let span = call.span;
         let ExprKind::Path(path) = &callee.kind else { return refuse(span, "this call") };
         let name = path.last().name.as_str();
         match self.typed.def(path.last().id) {
             Some(Def::Fn(id)) => return self.inline(state, id, args, span),
+            Some(Def::Variant(_, v)) => return self.construct(state, v as usize, args, call),
             Some(_) => return refuse(span, format!("calls of `{name}`")),
             None => {}
         }
         match (name, args) {
+            ("Some", [_]) => self.construct(state, 1, args, call),
+            ("now", []) => self.now(),
+            ("date", [_, _, _]) => self.date(state, args, span),
+            ("min" | "max", [a, b]) => {
+                let ty = self.ty(call);
+                if !matches!(ty, Ty::Int(_) | Ty::Decimal | Ty::Timestamp | Ty::Date) {
+                    return self.refuse_type(span, &format!("`{name}` of"), &ty);
+                }
+                let (a, b) = (self.expr(state, a)?, self.expr(state, b)?);
+                let ctx = self.ctx();
+                let smaller = ctx.ite(ctx.lte(a, b), a, b);
+                let larger = ctx.ite(ctx.lte(a, b), b, a);
+                self.name(if name == "min" { smaller } else { larger }, &ty, span)
+            }
+            ("grant" | "revoke", [_, who]) => {
+                // Roles are not modelled as state: whether a caller holds
+                // a role is free in induction and true in the search, so
+                // granting and revoking change nothing the prover reads.
+                self.expr(state, who)?;
+                Ok(self.ctx().true_())
+            }
             ("require", [cond, message]) => {
                 let ExprKind::Lit(Lit::Str(text)) = &message.kind else {
                     return refuse(message.span, "a computed `require` message");
@@ -988,9 +1107,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
             }
             ("assert_eq", [a, b]) => {
                 let ty = self.ty(a);
-                if !matches!(ty, Ty::Int(_) | Ty::Decimal | Ty::Bool) {
-                    return self.refuse_type(span, "`assert_eq` on", &ty);
-                }
+                self.sort(&ty, span)?;
                 let (a, b) = (self.expr(state, a)?, self.expr(state, b)?);
                 let ctx = self.ctx();
                 let failed = ctx.not(ctx.eq(a, b));
@@ -1012,6 +1129,29 @@ impl<'s, 'a> Encoder<'s, 'a> {
             Some(Held::Map(map)) => Some(*map),
             _ => None,
         }
+    }
+
+    /// The value under `key` of `map`, the field `receiver`: what every
+    /// value of its type obeys is a fact where the read happens. (Stated for the
+    /// entries read rather than for all entries at once: a quantifier over
+    /// every entry of every map made the solver's search for models slow,
+    /// and a fact about an entry never read cannot matter to the call.)
+    fn entry(&mut self, state: &State, receiver: &Expr, map: MapTerms, key: SExpr) -> SExpr {
+        let value = self.ctx().select(map.values, key);
+        let value_ty = match self.map_index(receiver).and_then(|f| self.field_types.get(&f)) {
+            Some(Ty::Map(_, value_ty)) => Some((**value_ty).clone()),
+            _ => None,
+        };
+        if self.bound == 0
+            && let Some(value_ty) = value_ty
+            && let Some(fact) = sorts::range(self.solver.ctx(), self.analysis, &value_ty, value)
+        {
+            // Only where the read happens: on a path that has already
+            // aborted, a value written may be out of range.
+            let fact = self.ctx().imp(state.live, fact);
+            self.facts.push(fact);
+        }
+        value
     }
 
     /// The field index of a map field of storage (for writing it back).
@@ -1083,7 +1223,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
             let ctx = self.ctx();
             let missing = ctx.not(ctx.select(map.present, key));
             self.abort(state, missing, Exit::Abort(AbortCode::MissingKey));
-            Some(self.ctx().select(map.values, key))
+            Some(self.entry(state, receiver, map, key))
         };
         let term = self.expr(state, value)?;
         let ty = self.ty(value);
@@ -1124,19 +1264,30 @@ impl<'s, 'a> Encoder<'s, 'a> {
                     self.write_entry(state, receiver, map, key, None, e.span)?;
                     Ok(Some(self.ctx().true_()))
                 }
+                ("get", [key]) => {
+                    let key = self.expr(state, key)?;
+                    let ty = self.ty(e);
+                    let value = self.entry(state, receiver, map, key);
+                    let found = self.ctx().select(map.present, key);
+                    let some = self.variant(&ty, 1, vec![value], e.span)?;
+                    let none = self.variant(&ty, 0, Vec::new(), e.span)?;
+                    let option = self.ctx().ite(found, some, none);
+                    Ok(Some(self.name(option, &ty, e.span)?))
+                }
                 _ => refuse(e.span, format!("the map method `{method}`")),
             };
         }
-        let ExprKind::MethodCall { receiver: map, method: get, args: get_args } = &receiver.kind else {
+        let ExprKind::MethodCall { receiver: map_expr, method: get, args: get_args } = &receiver.kind else {
             return Ok(None);
         };
-        let (Some(map), "get", [key]) = (self.map_field(state, map), get.name.as_str(), get_args.as_slice())
+        let (Some(map), "get", [key]) =
+            (self.map_field(state, map_expr), get.name.as_str(), get_args.as_slice())
         else {
             return Ok(None);
         };
         let key = self.expr(state, key)?;
-        let ctx = self.ctx();
-        let (found, value) = (ctx.select(map.present, key), ctx.select(map.values, key));
+        let value = self.entry(state, map_expr, map, key);
+        let found = self.ctx().select(map.present, key);
         match (method, args) {
             ("unwrap_or", [default]) => {
                 // The default is evaluated only when the key is absent (its
@@ -1215,7 +1366,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
         let failures: Vec<SExpr> =
             self.aborts.drain(aborts_before..).map(|(condition, _)| condition).collect();
         let ctx = self.ctx();
-        let fails_somewhere = ctx.and(ctx.select(present, key), ctx.or_many(failures));
+        let fails_somewhere = ctx.and(ctx.select(present, key), crate::any(ctx, failures));
         let fails = ctx.exists([(bound, key_sort)], fails_somewhere);
         self.abort(state, fails, Exit::Assertion);
         Ok(())
@@ -1288,7 +1439,14 @@ impl<'s, 'a> Encoder<'s, 'a> {
             }
             _ => return refuse(e.span, format!("the method `{method}`")),
         };
-        Ok(self.checked(state, checked))
+        let rounded = self.checked(state, checked);
+        if method != "abs" && self.bound == 0 {
+            let rounded = self.name(rounded, &Ty::Decimal, e.span)?;
+            let lemma = decimal::round_signs(self.ctx(), value, rounded);
+            self.facts.push(lemma);
+            return Ok(rounded);
+        }
+        Ok(rounded)
     }
 }
 
