@@ -560,7 +560,7 @@ fn prove_proves_and_finds_counterexamples() {
 // a counterexample.
 #[test]
 fn prove_names_what_it_cannot_model() {
-    let source = "contract Notes {\n    storage { notes: List<u64>, count: u64 }\n    init() {}\n    pub fn add(n: u64) {\n        self.notes.push(n);\n        self.count += 1;\n    }\n    invariant \"count is small\" { assert(self.count < 1000000, \"big\"); }\n}\n";
+    let source = "contract Notes {\n    storage { notes: List<Bytes>, count: u64 }\n    init() {}\n    pub fn add(n: u64) {\n        self.notes.push(b\"note\");\n        self.count += 1;\n    }\n    invariant \"count is small\" { assert(self.count < 1000000, \"big\"); }\n}\n";
     let dir = with_file("notes.writ", source.as_bytes());
     let out = writ(&["prove", "notes.writ"], dir.path());
     if !z3_present(&out) {
@@ -568,7 +568,7 @@ fn prove_names_what_it_cannot_model() {
     }
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("unknown         \"count is small\": not modelled yet: the storage field `notes` of type `List<u64>` (notes.writ:5:14)"),
+        stdout(&out).contains("unknown         \"count is small\": not modelled yet: the storage field `notes` of type `List<Bytes>` (`Bytes` is not modelled yet) (notes.writ:5:14)"),
         "{}",
         stdout(&out)
     );

@@ -34,6 +34,9 @@ pub struct Call {
     /// Each argument as Writ source text (`Address` arguments as the
     /// account's name in `account("…")`).
     pub args: Vec<String>,
+    /// The block's time (seconds) when the call reads it (`now()`): a test
+    /// sets the clock to it first.
+    pub time: Option<String>,
 }
 
 /// What the search found for one invariant.
@@ -103,8 +106,10 @@ fn search_scoped(
     solver.push()?;
     let mut storage = initial_storage(solver, analysis, &fields)?;
     let mut steps: Vec<Vec<Choice<'_>>> = Vec::new();
+    let mut clock = None;
     if let Some(init) = init {
         let call = encode_call(solver, analysis, file, init, "b0_", storage.clone())?;
+        clock = Some(tick(solver, 0, clock, std::slice::from_ref(&call))?);
         // The first account deploys.
         assume_call(solver, &call, pool.get(..1).unwrap_or_default(), &pool)?;
         solver.assert(call.returns)?;
@@ -124,6 +129,8 @@ fn search_scoped(
             if choices.is_empty() {
                 break;
             }
+            let calls: Vec<&Encoded> = choices.iter().map(|c| &c.call).collect();
+            clock = Some(tick_all(solver, d, clock, &calls)?);
             let ctx = solver.ctx();
             let sort = ctx.int_sort();
             let selector = ctx.declare_const(format!("b{d}_entry"), sort)?;
@@ -173,6 +180,34 @@ fn search_scoped(
         Some(calls) => Search::Found(calls),
         None => Search::NotFound { depth },
     })
+}
+
+/// The block's time at depth `d`: no earlier than at the depth before,
+/// within what a test's clock can be set to (a signed 64-bit count), and
+/// what every call of this depth that reads the time sees.
+fn tick(solver: &mut Solver, d: u32, before: Option<SExpr>, calls: &[Encoded]) -> Result<SExpr, EncodeError> {
+    tick_all(solver, d, before, &calls.iter().collect::<Vec<_>>())
+}
+
+fn tick_all(
+    solver: &mut Solver,
+    d: u32,
+    before: Option<SExpr>,
+    calls: &[&Encoded],
+) -> Result<SExpr, EncodeError> {
+    let ctx = solver.ctx();
+    let sort = ctx.int_sort();
+    let clock = ctx.declare_const(format!("b{d}_clock"), sort)?;
+    let ctx = solver.ctx();
+    let mut facts = vec![ctx.lte(ctx.numeral(0), clock), ctx.lte(clock, ctx.numeral(i64::MAX))];
+    if let Some(before) = before {
+        facts.push(ctx.gte(clock, before));
+    }
+    facts.extend(calls.iter().filter_map(|call| call.now).map(|now| ctx.eq(now, clock)));
+    for fact in facts {
+        solver.assert(fact)?;
+    }
+    Ok(clock)
 }
 
 /// Every numeric argument of every call between -1000 and 1000 (for a
@@ -311,5 +346,9 @@ fn call_of(
             _ => value_text(solver, *term, ty)?,
         });
     }
-    Ok(Call { entry: choice.func.name.name.clone(), caller, args })
+    let time = match choice.call.now {
+        Some(now) => Some(solver.int_value(now)?),
+        None => None,
+    };
+    Ok(Call { entry: choice.func.name.name.clone(), caller, args, time })
 }

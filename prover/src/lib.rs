@@ -20,9 +20,10 @@
 //! (`tests/invariants.rs`). `writ prove` runs both from the runner
 //! (`writ_runner::prove`), which replays every counterexample on the VM.
 //!
-//! Not built yet: lists, enums, `match`, maps of maps, dates and general
-//! loops in bodies; specifications in the language (`spec` members, see
-//! docs/research/prove-spec-syntax.md); proof results in the editor.
+//! Not built yet: maps of maps, `has_role`, loops over ranges and over
+//! lists not known where the loop starts; specifications in the language
+//! (`spec` members, see docs/research/prove-spec-syntax.md); proof results
+//! in the editor.
 //!
 //! Boundary: this crate speaks SMT-LIB and knows Writ's arithmetic rules,
 //! reading types from the compiler and abort codes from `writ-abi`; it never

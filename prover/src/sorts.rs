@@ -8,12 +8,15 @@
 //! solver in characters, so `len` is refused); `Timestamp` (seconds) and
 //! `Date` (days since 1970-01-01, years 1 to 9999) are `Int` with their
 //! ranges; a struct or a tuple is a datatype with one constructor, declared
-//! in the solver when first needed (`Struct3`, `Tuple_Int_Bool`: a
-//! constructor `mk_…` and a selector per field, `…_0`, `…_1`); an enum is
-//! a datatype with a constructor per variant (`Enum2_v0`, its fields
-//! `Enum2_v0_0`, …; an enum that holds itself is not modelled); an
+//! in the solver when first needed (`Struct3<u64_Date>`,
+//! `Tuple_Int_Bool`: a constructor `mk_…` and a selector per field, `…_0`,
+//! `…_1`); an enum is a datatype with a constructor per variant (`…_v0`,
+//! its fields `…_v0_0`, …; an enum that holds itself is not modelled); an
 //! `Option<T>` one with `none_…` and `some_…`; a `List<T>` is SMT-LIB's
-//! `(Seq T)`.
+//! `(Seq T)`. A datatype's name spells its shape: Z3 4.8 keeps the
+//! constructors of a datatype after the scope that declared it is closed,
+//! so the structs of two programs proved in one session must never share
+//! a name.
 //!
 //! Invariant: a type not listed here has no sort, and code using it is
 //! refused by the caller with the type's name.
@@ -87,7 +90,18 @@ pub fn choices(analysis: &Analysis, ty: &Ty) -> Option<(String, Vec<Vec<Ty>>)> {
             if variants.iter().flatten().any(|f| holds_enum(analysis, f, *id, 0)) {
                 return None;
             }
-            Some((format!("Enum{id}"), variants))
+            // The shape is part of the name: Z3 4.8 keeps a datatype's
+            // constructors after the scope that declared it is popped, so
+            // two programs' `Enum0`s must not share a name.
+            let shapes: Vec<String> = variants
+                .iter()
+                .enumerate()
+                .map(|(v, fields)| {
+                    let parts: Vec<String> = fields.iter().map(|f| shape_or_any(analysis, f)).collect();
+                    format!("v{v}.{}", parts.join("."))
+                })
+                .collect();
+            Some((format!("Enum{id}<{}>", shapes.join("_")), variants))
         }
         Ty::Option(inner) => {
             Some((format!("Option_{}", shape(analysis, inner)?), vec![vec![], vec![(**inner).clone()]]))
@@ -171,7 +185,9 @@ pub fn record(analysis: &Analysis, ty: &Ty) -> Option<(String, Vec<Ty>)> {
     match ty {
         Ty::Struct(id) => {
             let info = analysis.tables().structs.get(*id as usize)?;
-            Some((format!("Struct{id}"), info.fields.iter().map(|f| f.ty.clone()).collect()))
+            let fields: Vec<Ty> = info.fields.iter().map(|f| f.ty.clone()).collect();
+            let shapes: Vec<String> = fields.iter().map(|f| shape_or_any(analysis, f)).collect();
+            Some((format!("Struct{id}<{}>", shapes.join("_")), fields))
         }
         Ty::Tuple(parts) => {
             let mut name = String::from("Tuple");
@@ -183,6 +199,11 @@ pub fn record(analysis: &Analysis, ty: &Ty) -> Option<(String, Vec<Ty>)> {
         }
         _ => None,
     }
+}
+
+/// A type's shape, or `any` for one without a sort (never declared).
+fn shape_or_any(analysis: &Analysis, ty: &Ty) -> String {
+    shape(analysis, ty).unwrap_or_else(|| "any".into())
 }
 
 /// A name for a type inside a tuple's datatype name.

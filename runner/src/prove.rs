@@ -254,6 +254,9 @@ fn reproduction(
         }
         _ => String::new(),
     };
+    if let Some(time) = calls.first().filter(|c| c.entry == "init").and_then(|c| c.time.as_ref()) {
+        out.push_str(&format!("    set_time({time});\n"));
+    }
     out.push_str(&format!("    let c = deploy {name}({init_args});\n"));
     for role in &roles {
         for (account, _) in accounts {
@@ -261,6 +264,9 @@ fn reproduction(
         }
     }
     for call in rest {
+        if let Some(time) = &call.time {
+            out.push_str(&format!("    set_time({time});\n"));
+        }
         out.push_str(&format!(
             "    c.from(account({:?})).{}({});\n",
             call.caller,

@@ -21,6 +21,10 @@
 //! arithmetic, comparisons, `!`, `&&` and `||` (short-circuit), `as`,
 //! blocks, `if`, `return`, `require`, `fail`, `assert`, `assert_eq`,
 //! `caller()`, `Decimal`'s `round`, `trunc`, `floor`, `ceil` and `abs`;
+//! enums and `Option`s with `match` (`choice`), lists and loops over lists
+//! known where they start (`lists`), `Timestamp` and `Date` (`calendar`);
+//! `emit` (its arguments only), `grant` and `revoke` (no state the prover
+//! reads), `min`, `max`;
 //! maps in storage from those types to those types (index, `get` with
 //! `unwrap_or`/`unwrap`/`is_some`/`is_none`, `contains`, `insert`,
 //! `remove`, entry assignment), each with a ghost sum of its values; in
