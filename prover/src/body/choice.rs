@@ -170,24 +170,41 @@ impl Encoder<'_, '_> {
         let option = self.name(option, &ty, receiver.span)?;
         let found = self.is_variant(&ty, option, 1, e.span)?;
         let value = self.variant_field(&ty, option, 1, 0, e.span)?;
+        let result = self.option_use(state, found, value, method, args, e)?;
+        // A value chosen between the payload and a default is named once.
+        Ok(Some(if method == "unwrap_or" { self.name(result, inner, e.span)? } else { result }))
+    }
+
+    /// `unwrap_or`, `unwrap`, `is_some` or `is_none` of an `Option` given
+    /// as whether it holds a value (`found`) and that value; `get` of a map
+    /// in storage gives these directly.
+    pub(super) fn option_use(
+        &mut self,
+        state: &mut State,
+        found: SExpr,
+        value: SExpr,
+        method: &str,
+        args: &[Expr],
+        e: &Expr,
+    ) -> Result<SExpr> {
         match (method, args) {
             ("unwrap_or", [default]) => {
-                // The default runs only for `None`, as in the compiled code.
+                // The default runs only for `None` (its aborts happen only
+                // then), as in the compiled code.
                 let ctx = self.solver.ctx();
                 let there = State { live: ctx.and(state.live, found), ..state.clone() };
                 let mut absent = State { live: ctx.and(state.live, ctx.not(found)), ..state.clone() };
                 let default = self.expr(&mut absent, default)?;
                 self.join(state, there, absent, e.span)?;
-                let chosen = self.ctx().ite(found, value, default);
-                Ok(Some(self.name(chosen, inner, e.span)?))
+                Ok(self.ctx().ite(found, value, default))
             }
             ("unwrap", []) => {
                 let missing = self.ctx().not(found);
                 self.abort(state, missing, Exit::Abort(AbortCode::NoneUnwrapped));
-                Ok(Some(value))
+                Ok(value)
             }
-            ("is_some", []) => Ok(Some(found)),
-            ("is_none", []) => Ok(Some(self.ctx().not(found))),
+            ("is_some", []) => Ok(found),
+            ("is_none", []) => Ok(self.ctx().not(found)),
             _ => refuse(e.span, format!("the method `{method}` of an Option")),
         }
     }

@@ -1292,26 +1292,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
         let key = self.expr(state, key)?;
         let value = self.entry(state, map_expr, map, key);
         let found = self.ctx().select(map.present, key);
-        match (method, args) {
-            ("unwrap_or", [default]) => {
-                // The default is evaluated only when the key is absent (its
-                // aborts happen only then), as the compiled code does.
-                let ctx = self.solver.ctx();
-                let there = State { live: ctx.and(state.live, found), ..state.clone() };
-                let mut absent = State { live: ctx.and(state.live, ctx.not(found)), ..state.clone() };
-                let default = self.expr(&mut absent, default)?;
-                self.join(state, there, absent, e.span)?;
-                Ok(Some(self.ctx().ite(found, value, default)))
-            }
-            ("unwrap", []) => {
-                let missing = self.ctx().not(found);
-                self.abort(state, missing, Exit::Abort(AbortCode::NoneUnwrapped));
-                Ok(Some(value))
-            }
-            ("is_some", []) => Ok(Some(found)),
-            ("is_none", []) => Ok(Some(self.ctx().not(found))),
-            _ => refuse(e.span, format!("`{method}` on the value of `get`")),
-        }
+        self.option_use(state, found, value, method, args, e).map(Some)
     }
 
     /// `for (k, v) in self.m { … }` in an invariant: the loop fails when
