@@ -105,6 +105,16 @@ impl<'r> Gen<'r> {
         Gen { rng, kind, names: vec!["a".into(), "b".into()], mutable: Vec::new(), lets: 0, calls: false }
     }
 
+    /// Appends a generated statement; one that declares `x{n}` makes it
+    /// a name later values may use.
+    fn add_line(&mut self, body: &mut String, line: &str, n: usize) {
+        if line.starts_with("let") {
+            self.names.push(format!("x{n}"));
+            self.lets += 1;
+        }
+        body.push_str(&format!("        {line}\n"));
+    }
+
     fn value(&mut self, depth: u32) -> String {
         let leaf = depth == 0 || self.rng.below(3) == 0;
         if leaf {
@@ -460,11 +470,7 @@ fn map_program(seed: u64) -> String {
             8 => format!("let x{n}: u64 = self.m.get({key}).unwrap();"),
             _ => format!("self.total += {value};"),
         };
-        if line.starts_with("let") {
-            code.names.push(format!("x{n}"));
-            code.lets += 1;
-        }
-        body.push_str(&format!("        {line}\n"));
+        code.add_line(&mut body, &line, n);
     }
     let key = code.rng.pick(&["a", "b", "0", "1"]);
     format!(
@@ -572,11 +578,7 @@ fn struct_program(seed: u64) -> String {
             9 => format!("if self.s == (P {{ x: {v}, y: 0, on: false }}) {{ self.s.y += 1; }}"),
             _ => format!("if self.m.contains({key}) && self.m[{key}].on {{ self.s.y = {v}; }}"),
         };
-        if line.starts_with("let") {
-            code.names.push(format!("x{n}"));
-            code.lets += 1;
-        }
-        body.push_str(&format!("        {line}\n"));
+        code.add_line(&mut body, &line, n);
     }
     let key = code.rng.pick(&["a", "b", "0", "1"]);
     format!(
@@ -652,11 +654,7 @@ fn choice_program(seed: u64) -> String {
             20 => format!("let x{n}: u64 = (now() + {v}).date().year() as u64;"),
             _ => format!("let x{n}: u64 = max({v}, min({w}, 9));"),
         };
-        if line.starts_with("let") {
-            code.names.push(format!("x{n}"));
-            code.lets += 1;
-        }
-        body.push_str(&format!("        {line}\n"));
+        code.add_line(&mut body, &line, n);
     }
     format!(
         "contract G {{\n    enum S {{ Idle, Held(u64), Pair(u64, bool) }}\n    storage {{ st: S, o: Option<u64>, xs: List<u64>, m: Map<u64, List<u64>> }}\n    init() {{}}\n    pub fn f(a: u64, b: u64) -> u64 {{\n{body}        let tag: u64 = match self.st {{ S::Idle => 0, S::Held(k) => k, S::Pair(k, _) => k + 1 }};\n        return tag + self.o.unwrap_or(2) + self.xs.len();\n    }}\n}}\n"
