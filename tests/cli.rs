@@ -586,11 +586,8 @@ fn prove_dumps_its_queries() {
         return;
     }
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let script = std::fs::read_to_string(dir.path().join("smt/prove.smt2")).unwrap_or_else(|e| panic!("{e}"));
+    let (script, answers) = replay_dump(dir.path());
     assert!(script.contains("(check-sat)"), "{script}");
-    let replayed = Command::new("z3").arg("smt/prove.smt2").current_dir(dir.path()).output();
-    let replayed = replayed.unwrap_or_else(|e| panic!("z3: {e}"));
-    let answers = String::from_utf8_lossy(&replayed.stdout);
     assert!(answers.contains("unsat") && !answers.contains("error"), "{answers}");
 }
 
@@ -611,10 +608,16 @@ fn prove_goes_on_after_a_query_stops_the_solver() {
     let text = stdout(&out);
     assert!(text.contains("proved          \"collected equals payments less refunds\""), "{text}");
     assert!(text.contains("the solver's budget ran out after assess"), "{text}");
-    let script = std::fs::read_to_string(dir.path().join("smt/prove.smt2")).unwrap_or_else(|e| panic!("{e}"));
+    let (script, answers) = replay_dump(dir.path());
     assert!(script.contains("(reset)"), "no reset in the script");
-    let replayed = Command::new("z3").arg("smt/prove.smt2").current_dir(dir.path()).output();
-    let replayed = replayed.unwrap_or_else(|e| panic!("z3: {e}"));
-    let answers = String::from_utf8_lossy(&replayed.stdout);
     assert!(answers.contains("canceled") && !answers.contains("error"), "{answers}");
+}
+
+/// The script `--dump-smt smt` wrote in `dir`, and what Z3 answers when it
+/// runs that script on its own.
+fn replay_dump(dir: &std::path::Path) -> (String, String) {
+    let script = std::fs::read_to_string(dir.join("smt/prove.smt2")).unwrap_or_else(|e| panic!("{e}"));
+    let replayed = Command::new("z3").arg("smt/prove.smt2").current_dir(dir).output();
+    let replayed = replayed.unwrap_or_else(|e| panic!("z3: {e}"));
+    (script, String::from_utf8_lossy(&replayed.stdout).into_owned())
 }

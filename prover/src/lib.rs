@@ -45,12 +45,7 @@ pub(crate) fn any(
     ctx: &easy_smt::Context,
     terms: impl IntoIterator<Item = easy_smt::SExpr>,
 ) -> easy_smt::SExpr {
-    let terms: Vec<easy_smt::SExpr> = terms.into_iter().collect();
-    match terms.as_slice() {
-        [] => ctx.false_(),
-        [one] => *one,
-        _ => ctx.or_many(terms),
-    }
+    joined(terms, ctx.false_(), |many| ctx.or_many(many))
 }
 
 /// The conjunction of `terms`: `true` when there are none.
@@ -58,10 +53,19 @@ pub(crate) fn all(
     ctx: &easy_smt::Context,
     terms: impl IntoIterator<Item = easy_smt::SExpr>,
 ) -> easy_smt::SExpr {
+    joined(terms, ctx.true_(), |many| ctx.and_many(many))
+}
+
+/// `none` for no terms, the term itself for one, `many` of them otherwise.
+fn joined(
+    terms: impl IntoIterator<Item = easy_smt::SExpr>,
+    none: easy_smt::SExpr,
+    many: impl FnOnce(Vec<easy_smt::SExpr>) -> easy_smt::SExpr,
+) -> easy_smt::SExpr {
     let terms: Vec<easy_smt::SExpr> = terms.into_iter().collect();
     match terms.as_slice() {
-        [] => ctx.true_(),
+        [] => none,
         [one] => *one,
-        _ => ctx.and_many(terms),
+        _ => many(terms),
     }
 }
