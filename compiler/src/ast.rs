@@ -207,6 +207,7 @@ pub enum MemberKind {
     Enum(EnumDef),
     Const(ConstDef),
     Invariant(InvariantDef),
+    Spec(SpecDef),
     /// A member that failed to parse; already reported.
     Broken,
 }
@@ -222,6 +223,26 @@ pub struct RecordDef {
 pub struct InvariantDef {
     pub name: StrLit,
     pub body: Block,
+}
+
+/// `spec transfer { ensures …; aborts_if … with E; modifies self.f; }`:
+/// what an entry point promises, checked by `writ test` after every call
+/// and proved by `writ prove`. The parser keeps clause words as names;
+/// the checker decides which are clauses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecDef {
+    pub name: Ident,
+    pub clauses: Vec<SpecClause>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecClause {
+    /// `ensures`, `aborts_if`, `assumes` or `modifies`.
+    pub keyword: Ident,
+    pub exprs: Vec<Expr>,
+    /// `with Name` after the expressions: the word and the error.
+    pub with: Option<(Ident, Path)>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

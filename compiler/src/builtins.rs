@@ -27,6 +27,8 @@ pub enum Allowed {
     Test,
     /// In tests, properties and invariants.
     Assertions,
+    /// In a spec's `ensures` clauses only.
+    Ensures,
 }
 
 /// A type in a built-in's signature, relative to where it is used.
@@ -236,6 +238,14 @@ pub const FUNCTIONS: &[Function] = &[
         S::Unit,
         L::TestRunner,
         "The last call on `handle` emitted that event.",
+    )),
+    special(function(
+        "old",
+        A::Ensures,
+        &[p("value", S::Shown("T"))],
+        S::Shown("T"),
+        L::Inline,
+        "In a spec's `ensures`: the value `value` had before the call (the state as the call found it).",
     )),
     function(
         "account",

@@ -182,6 +182,9 @@ codes! {
     AmbiguousType = "E2049", "type cannot be inferred";
     MutateImmutable = "E2050", "mutating method on an immutable binding";
     ReservedName = "E2051", "reserved name";
+    SpecTarget = "E2052", "spec of something that is not an entry point";
+    InvalidClause = "E2053", "invalid spec clause";
+    OldOutsideEnsures = "E2054", "`old` outside `ensures`";
 
     NotYetCompiled = "E3001", "not supported by code generation yet";
     FunctionTooLarge = "E3002", "function too large for the VM";

@@ -97,6 +97,7 @@ fn entry(out: &mut String, heading: &str, signature: &str, doc: Option<&str>) {
 
 fn contract(out: &mut String, analysis: &Analysis, c: &crate::ast::ContractDef, doc: Option<&str>) {
     let tables = analysis.tables();
+    let file_text = analysis.file(c.name.span.file).map_or("", |f| f.text.as_str());
     let _ = writeln!(out, "### contract `{}`\n", c.name.name);
     if let Some(doc) = doc {
         let _ = writeln!(out, "{}\n", doc.trim());
@@ -125,6 +126,14 @@ fn contract(out: &mut String, analysis: &Analysis, c: &crate::ast::ContractDef, 
             }
             MemberKind::Invariant(i) => {
                 let _ = writeln!(out, "- invariant: \"{}\"", i.name.value);
+            }
+            // A specification is the promise an auditor reads: shown as written.
+            MemberKind::Spec(s) => {
+                let _ = writeln!(out, "- spec of `{}`:", s.name.name);
+                for clause in &s.clauses {
+                    let written = file_text.get(clause.span.range()).unwrap_or("").trim();
+                    let _ = writeln!(out, "  - `{written}`");
+                }
             }
             _ => {}
         }

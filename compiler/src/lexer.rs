@@ -48,6 +48,8 @@ enum Raw {
     Requires,
     #[token("invariant")]
     Invariant,
+    #[token("spec")]
+    Spec,
     #[token("let")]
     Let,
     #[token("mut")]
@@ -229,6 +231,7 @@ pub enum Tok {
     View,
     Requires,
     Invariant,
+    Spec,
     Let,
     Mut,
     If,
@@ -323,6 +326,7 @@ impl Tok {
             Tok::View => "view",
             Tok::Requires => "requires",
             Tok::Invariant => "invariant",
+            Tok::Spec => "spec",
             Tok::Let => "let",
             Tok::Mut => "mut",
             Tok::If => "if",
@@ -464,6 +468,7 @@ fn convert(raw: Raw, slice: &str, span: Span, out: &mut Lexed) -> Option<Tok> {
         Raw::View => Tok::View,
         Raw::Requires => Tok::Requires,
         Raw::Invariant => Tok::Invariant,
+        Raw::Spec => Tok::Spec,
         Raw::Let => Tok::Let,
         Raw::Mut => Tok::Mut,
         Raw::If => Tok::If,

@@ -115,6 +115,8 @@ fields!(ContractDef { name, members; });
 fields!(Member { kind, span; doc });
 fields!(RecordDef { name, fields; });
 fields!(InvariantDef { name, body; });
+fields!(SpecDef { name, clauses; });
+fields!(SpecClause { keyword, exprs, with, span; });
 fields!(TestDef { name, body; });
 fields!(PropertyDef { name, params, body; });
 fields!(PropertyParam { name, ty, range, span; });
@@ -163,6 +165,7 @@ impl Places for MemberKind {
             MemberKind::Enum(x) => x.places(f),
             MemberKind::Const(x) => x.places(f),
             MemberKind::Invariant(x) => x.places(f),
+            MemberKind::Spec(x) => x.places(f),
             MemberKind::Broken => {}
         }
     }

@@ -278,6 +278,22 @@ pub struct Tables {
     pub consts: Vec<ConstInfo>,
     pub contracts: Vec<ContractInfo>,
     pub locals: Vec<LocalInfo>,
+    /// The `spec` members whose target was found, in source order.
+    pub specs: Vec<SpecInfo>,
+}
+
+/// A checked `spec`: the entry point it describes and the locals its
+/// clauses read. The parameters are the function's own locals, so a
+/// spec's `amount` is the function's `amount`.
+#[derive(Debug, Clone)]
+pub struct SpecInfo {
+    pub contract: ContractId,
+    pub func: FnId,
+    /// The spec's name (the function's name as written in the spec).
+    pub span: Span,
+    pub params: Vec<LocalId>,
+    /// `result` in `ensures`, when the function returns a value.
+    pub result: Option<LocalId>,
 }
 
 impl Tables {
@@ -329,6 +345,11 @@ impl Tables {
 
     pub fn fn_info(&self, id: FnId) -> Option<&FnInfo> {
         self.fns.get(id as usize)
+    }
+
+    /// The spec named at `span`.
+    pub fn spec_at(&self, span: Span) -> Option<&SpecInfo> {
+        self.specs.iter().find(|s| s.span == span)
     }
 
     pub fn local(&self, id: LocalId) -> Option<&LocalInfo> {

@@ -48,6 +48,11 @@ fn walk_item<'a>(item: &'a Item, f: &mut dyn FnMut(Node<'a>)) {
                     MemberKind::Fn(def) => walk_block(&def.body, f),
                     MemberKind::Const(def) => walk_expr(&def.value, f),
                     MemberKind::Invariant(def) => walk_block(&def.body, f),
+                    MemberKind::Spec(def) => {
+                        for e in def.clauses.iter().flat_map(|c| &c.exprs) {
+                            walk_expr(e, f);
+                        }
+                    }
                     _ => {}
                 }
             }

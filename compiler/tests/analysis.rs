@@ -121,6 +121,24 @@ fn hover() {
             "fn sha256(data: Bytes) -> Hash",
             Some("The SHA-256 digest of `data`."),
         ),
+        // In a spec: its name is the function, `result` its value, `old` a built-in.
+        (
+            "contract C { storage { n: u64 } init() {} pub fn bump(by: u64) -> u64 { self.n += by; self.n } spec bu$0mp { ensures result == old(self.n) + by; } }",
+            "pub fn bump(by: u64) -> u64",
+            None,
+        ),
+        (
+            "contract C { storage { n: u64 } init() {} pub fn bump(by: u64) -> u64 { self.n += by; self.n } spec bump { ensures res$0ult == old(self.n) + by; } }",
+            "let result: u64",
+            None,
+        ),
+        (
+            "contract C { storage { n: u64 } init() {} pub fn bump(by: u64) -> u64 { self.n += by; self.n } spec bump { ensures result == ol$0d(self.n) + by; } }",
+            "fn old(value: T) -> T",
+            Some(
+                "In a spec's `ensures`: the value `value` had before the call (the state as the call found it).",
+            ),
+        ),
     ];
     for (marked, want, doc) in cases {
         let (text, cursor, _) = parse_markers(marked);

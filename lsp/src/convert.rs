@@ -93,6 +93,7 @@ pub fn symbol_kind(kind: ide::SymbolKind) -> SymbolKind {
         K::Init => SymbolKind::CONSTRUCTOR,
         K::EntryPoint => SymbolKind::METHOD,
         K::Invariant => SymbolKind::BOOLEAN,
+        K::Spec => SymbolKind::INTERFACE,
     }
 }
 

@@ -24,7 +24,7 @@ pub(super) struct Body {
 }
 
 impl Body {
-    fn new(module: usize, contract: Option<ContractId>, kind: BodyKind, ret: Ty) -> Body {
+    pub(super) fn new(module: usize, contract: Option<ContractId>, kind: BodyKind, ret: Ty) -> Body {
         Body { module, contract, kind, ret, scopes: vec![Vec::new()], loop_depth: 0 }
     }
 
@@ -79,6 +79,7 @@ impl<'a> Checker<'a> {
         for &(prop, m) in &work.properties {
             self.check_property(prop, m);
         }
+        self.check_specs(work);
     }
 
     fn check_fn(&mut self, id: FnId, f: &FnDef, m: usize) {
@@ -513,6 +514,13 @@ impl<'a> Checker<'a> {
                     Code::InvariantWrites,
                     span,
                     "an invariant only reads: it cannot change storage or emit",
+                );
+            }
+            BodyKind::Spec(..) => {
+                self.error(
+                    Code::InvariantWrites,
+                    span,
+                    "a spec only reads: it cannot change storage or emit",
                 );
             }
             _ => {}

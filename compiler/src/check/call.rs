@@ -141,17 +141,18 @@ impl<'a> Checker<'a> {
     fn read_only(&self, body: &Body) -> bool {
         match body.kind {
             BodyKind::Fn(id) => self.t.fn_info(id).is_some_and(|f| f.kind == FnKind::View),
-            BodyKind::Invariant => true,
+            BodyKind::Invariant | BodyKind::Spec(..) => true,
             _ => false,
         }
     }
 
     fn read_only_violation(&mut self, span: Span, name: &str, kind: BodyKind) {
-        if kind == BodyKind::Invariant {
+        if matches!(kind, BodyKind::Invariant | BodyKind::Spec(..)) {
+            let what = if kind == BodyKind::Invariant { "an invariant" } else { "a spec" };
             self.error(
                 Code::InvariantWrites,
                 span,
-                format!("`{name}` can change state, and an invariant only reads"),
+                format!("`{name}` can change state, and {what} only reads"),
             );
         } else {
             self.error(
@@ -199,9 +200,24 @@ impl<'a> Checker<'a> {
             Allowed::ContractOrTest => in_contract || body.is_test(),
             Allowed::Test => body.is_test(),
             Allowed::Assertions => body.is_test() || body.kind == BodyKind::Invariant,
+            Allowed::Ensures => matches!(body.kind, BodyKind::Spec(_, true)),
         };
         if !ok {
             match allowed {
+                Allowed::Ensures if matches!(body.kind, BodyKind::Spec(..)) => {
+                    self.error(
+                        Code::OldOutsideEnsures,
+                        span,
+                        format!("`assumes` and `aborts_if` already read the state before the call: write the value without `{name}`"),
+                    );
+                }
+                Allowed::Ensures => {
+                    self.error(
+                        Code::OldOutsideEnsures,
+                        span,
+                        format!("`{name}` is for a spec's `ensures` clauses, which compare the state after the call with the state before it"),
+                    );
+                }
                 Allowed::Test | Allowed::Assertions => {
                     self.error(Code::TestOnly, span, format!("`{name}` is for tests and properties only"));
                 }
@@ -270,6 +286,7 @@ impl<'a> Checker<'a> {
                 Ty::Option(Box::new(inner))
             }
             "min" | "max" => self.min_max(name, args, span, body, hint),
+            "old" => self.old(args, span, body, hint),
             "assert" => {
                 if args.is_empty() || args.len() > 2 {
                     self.error(

@@ -19,6 +19,7 @@ pub(super) struct Work<'a> {
     pub fns: Vec<(FnId, &'a FnDef, usize)>,
     pub consts: Vec<(ConstId, &'a ConstDef, usize, Option<ContractId>)>,
     pub invariants: Vec<(&'a InvariantDef, usize, ContractId)>,
+    pub specs: Vec<(&'a SpecDef, usize, ContractId)>,
     pub tests: Vec<(&'a TestDef, usize)>,
     pub properties: Vec<(&'a PropertyDef, usize)>,
     structs: Vec<(StructId, &'a StructDef, usize, Option<ContractId>)>,
@@ -262,6 +263,7 @@ impl<'a> Checker<'a> {
                 work.consts.push((id, c, m, Some(cid)));
             }
             MemberKind::Invariant(inv) => work.invariants.push((inv, m, cid)),
+            MemberKind::Spec(spec) => work.specs.push((spec, m, cid)),
             MemberKind::Broken => {}
         }
     }

@@ -9,11 +9,13 @@ mod call;
 mod declare;
 mod expr;
 mod pattern;
+mod spec;
 
 use std::collections::{BTreeMap, HashMap};
 
 pub use call::methods_of;
 pub use expr::ROUNDING_MODES;
+pub use spec::CLAUSES as SPEC_CLAUSES;
 
 use crate::ast::{Ident, NodeId, SourceFile};
 use crate::diagnostic::{Code, Diagnostic};
@@ -134,6 +136,9 @@ enum BodyKind {
     Test,
     Property,
     Invariant,
+    /// A clause of the spec of this function; `true` in `ensures`, where
+    /// `old(..)` and `result` may be used.
+    Spec(FnId, bool),
     /// A constant's value or a property range bound.
     Const,
 }

@@ -356,8 +356,36 @@ impl<'a> Printer<'a> {
                 let body = self.block(&inv.body);
                 concat(vec![text(format!("invariant {} ", str_lit(&inv.name.value))), body])
             }
+            MemberKind::Spec(spec) => self.spec(spec, end),
             MemberKind::Broken => self.verbatim(member.span),
         }
+    }
+
+    /// `spec f {` one clause per line `}`.
+    fn spec(&mut self, spec: &SpecDef, end: u32) -> Doc {
+        let mut lines: Vec<Line> = Vec::new();
+        let mut prev = None;
+        for clause in &spec.clauses {
+            let span = (clause.span.lo, clause.span.hi);
+            self.element(&mut lines, prev, Blank::Keep, span, Leftovers::Prepend, |p| p.clause(clause));
+            prev = Some(clause.span.hi);
+        }
+        self.trivia.close(&mut lines, prev, Blank::Keep, end);
+        concat(vec![text(format!("spec {} ", spec.name.name)), braced_lines(lines)])
+    }
+
+    /// `aborts_if cond with Error;`: the expressions as a comma list.
+    fn clause(&mut self, clause: &SpecClause) -> Doc {
+        let mut parts = vec![text(clause.keyword.name.clone())];
+        for (i, e) in clause.exprs.iter().enumerate() {
+            parts.push(text(if i == 0 { " " } else { ", " }));
+            parts.push(self.expr(e));
+        }
+        if let Some((word, error)) = &clause.with {
+            parts.push(text(format!(" {} {}", word.name, error.to_text())));
+        }
+        parts.push(text(";"));
+        group(concat(parts))
     }
 
     /// `event Name(fields);`, or `event Name;` without fields.

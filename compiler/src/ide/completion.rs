@@ -86,6 +86,7 @@ pub const KEYWORDS: &[&str] = &[
     "return",
     "roles",
     "self",
+    "spec",
     "storage",
     "struct",
     "test",
@@ -126,12 +127,20 @@ pub fn completions(analysis: &Analysis, file: FileId, offset: u32) -> Vec<Comple
         (Some(Tok::Fail), _) => records(tables, contract, false),
         (Some(Tok::Deploy), _) => contracts(tables),
         (Some(Tok::Requires), _) => roles(tables, contract),
+        (Some(Tok::Spec), _) => entry_points(tables, contract),
         (Some(Tok::Pipe), Some(i)) if in_requires(&tokens, i) => roles(tables, contract),
         (Some(Tok::LBrace | Tok::Comma), Some(i)) if use_module(&tokens, i).is_some() => {
             let module = use_module(&tokens, i).unwrap_or_default();
             path_members(analysis, &module)
         }
-        _ => general(analysis, data, offset, contract),
+        _ => {
+            let mut out = general(analysis, data, offset, contract);
+            if let Some(name) = spec_around(&tokens, offset) {
+                let clause_start = matches!(previous, Some(Tok::LBrace | Tok::Semi));
+                out.splice(0..0, spec_names(tables, contract, &name, clause_start));
+            }
+            out
+        }
     };
     let mut seen = std::collections::HashSet::new();
     out.retain(|c| seen.insert(c.label.clone()));
@@ -363,6 +372,76 @@ fn general(
     }
     for kw in KEYWORDS {
         out.push(Completion::new(*kw, CompletionKind::Keyword, None));
+    }
+    out
+}
+
+/// The entry points and views of the contract, after `spec`.
+fn entry_points(tables: &Tables, contract: Option<ContractId>) -> Vec<Completion> {
+    let Some(info) = contract.and_then(|c| tables.contract(c)) else { return Vec::new() };
+    info.fns
+        .iter()
+        .filter(|f| tables.fn_info(**f).is_some_and(|f| matches!(f.kind, FnKind::Entry | FnKind::View)))
+        .filter_map(|f| {
+            let name = &tables.fn_info(*f)?.name;
+            let signature = tables.describe(Def::Fn(*f)).map(|(s, _)| s);
+            Some(Completion::new(name, CompletionKind::Function, signature))
+        })
+        .collect()
+}
+
+/// The function named by the `spec` whose braces hold `offset`, found
+/// from the tokens so that a half-typed clause still has its context.
+fn spec_around(tokens: &[Token], offset: u32) -> Option<String> {
+    let mut depth = 0u32;
+    let mut open: Option<(String, u32)> = None;
+    for (i, (lo, tok, _)) in tokens.iter().enumerate() {
+        if *lo >= offset {
+            break;
+        }
+        match tok {
+            Tok::LBrace => {
+                depth += 1;
+                let head = i.checked_sub(2).and_then(|h| tokens.get(h..i));
+                if let Some([(_, Tok::Spec, _), (_, Tok::Ident(name), _)]) = head {
+                    open = Some((name.clone(), depth));
+                }
+            }
+            Tok::RBrace => {
+                if open.as_ref().is_some_and(|(_, d)| *d == depth) {
+                    open = None;
+                }
+                depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+    }
+    open.map(|(name, _)| name)
+}
+
+/// In a spec: the clause words where a clause starts, the described
+/// function's parameters, and `result` when it returns a value.
+fn spec_names(
+    tables: &Tables,
+    contract: Option<ContractId>,
+    name: &str,
+    clause_start: bool,
+) -> Vec<Completion> {
+    let mut out = Vec::new();
+    if clause_start {
+        for word in crate::check::SPEC_CLAUSES {
+            out.push(Completion::new(*word, CompletionKind::Keyword, None));
+        }
+    }
+    let Some(info) = contract.and_then(|c| tables.contract(c)) else { return out };
+    let Some(f) = info.fns.iter().filter_map(|f| tables.fn_info(*f)).find(|f| f.name == name) else {
+        return out;
+    };
+    for param in &f.params {
+        out.push(Completion::new(&param.name, CompletionKind::Local, Some(tables.display(&param.ty))));
+    }
+    if f.ret != Ty::Unit {
+        out.push(Completion::new("result", CompletionKind::Local, Some(tables.display(&f.ret))));
     }
     out
 }

@@ -24,6 +24,7 @@ pub enum SymbolKind {
     Test,
     Property,
     Invariant,
+    Spec,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,6 +188,7 @@ fn member_symbols(file: &FileData, member: &Member) -> Vec<Symbol> {
             vec![symbol(&def.name, SymbolKind::Const, span, Some(text(file, def.ty.span)))]
         }
         MemberKind::Invariant(def) => vec![named_block(&def.name, SymbolKind::Invariant, span)],
+        MemberKind::Spec(def) => vec![symbol(&def.name, SymbolKind::Spec, span, Some("spec".to_string()))],
         MemberKind::Broken => Vec::new(),
     }
 }

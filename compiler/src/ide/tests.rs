@@ -80,6 +80,23 @@ fn completes_events_errors_roles() {
     assert_eq!(roles, vec!["Admin", "Clerk", "Auditor"]);
 }
 
+// In a spec: entry points after `spec`, clause words where a clause
+// starts, and the function's parameters and `result` in expressions.
+#[test]
+fn completes_in_specs() {
+    let spec = |body: &str| {
+        CONTRACT.replace("    pub view fn amount_of", &format!("{body}\n    pub view fn amount_of"))
+    };
+    assert_eq!(labels(&spec("    spec $0")), vec!["file", "amount_of"]);
+    let words = labels(&spec("    spec file {\n        $0\n    }"));
+    assert_eq!(words.get(..4), Some(&["assumes", "ensures", "aborts_if", "modifies"].map(String::from)[..]));
+    let names = labels(&spec("    spec file {\n        ensures self.total >= $0;\n    }"));
+    has_all(&names, &["year", "amount", "old"]);
+    assert!(!names.iter().any(|n| n == "ensures"), "clause words offered inside an expression: {names:?}");
+    let view = labels(&spec("    spec amount_of {\n        ensures res$0;\n    }"));
+    has_all(&view, &["year", "result"]);
+}
+
 // Locals in scope with their types; locals of other bodies are not offered.
 #[test]
 fn completes_locals_in_scope() {
