@@ -360,6 +360,9 @@ pub mod test {
         /// run the statement at this site, so that an abort in the body
         /// itself can be reported where it happened.
         At = 13,
+        /// `(value…)` → nothing: a spec's before-call entry hands the
+        /// runner one value (a condition or an `old(..)`), in order.
+        Keep = 14,
     }
 
     impl TestOp {
@@ -379,6 +382,7 @@ pub mod test {
                 AdvanceTime,
                 Cover,
                 At,
+                Keep,
             ]
             .into_iter()
             .find(|op| *op as i32 == code)

@@ -100,7 +100,7 @@ fn walk_exprs<'a>(exprs: &'a [Expr], f: &mut dyn FnMut(Node<'a>)) {
     }
 }
 
-fn walk_expr<'a>(e: &'a Expr, f: &mut dyn FnMut(Node<'a>)) {
+pub fn walk_expr<'a>(e: &'a Expr, f: &mut dyn FnMut(Node<'a>)) {
     crate::stack::deep(|| walk_expr_here(e, f));
 }
 

@@ -1,8 +1,9 @@
 //! `writ test --fuzz`: stateful invariant fuzzing. Each test that deploys
-//! contracts with invariants serves as a setup; after it, random sequences
-//! of entry-point calls (random callers from the accounts the test used,
-//! generated arguments) run, and every invariant is checked after each
-//! successful call. A sequence that breaks one is shrunk to the shortest
+//! contracts with invariants or specs serves as a setup; after it, random
+//! sequences of entry-point calls (random callers from the accounts the
+//! test used, generated arguments) run, every invariant is checked after
+//! each successful call and every spec around each call it describes. A
+//! sequence that breaks one is shrunk to the shortest
 //! (fewest calls, smallest arguments) and printed as a Writ test that can
 //! be pasted into the file.
 //!
@@ -226,7 +227,7 @@ fn deploy_bindings(body: &str) -> Vec<String> {
 }
 
 /// Fuzzes from test `case` as the setup; `None` when it deploys nothing
-/// with invariants (there is nothing to check).
+/// with invariants or specs (there is nothing to check).
 pub(crate) fn fuzz_from(
     prepared: &Prepared,
     case: &TestCase,
@@ -244,7 +245,10 @@ pub(crate) fn fuzz_from(
         .deployed
         .iter()
         .enumerate()
-        .filter(|(_, d)| env.invariants.iter().any(|i| i.contract == d.code))
+        .filter(|(_, d)| {
+            env.invariants.iter().any(|i| i.contract == d.code)
+                || env.specs.iter().any(|s| s.contract == d.code)
+        })
         .map(|(i, _)| i)
         .collect();
     if with_invariants.is_empty() {
@@ -403,7 +407,7 @@ pub(crate) fn fuzz_from(
             }
             let failure = failure.unwrap_or(crate::Failure {
                 site: None,
-                message: "an invariant broke while shrinking, but the smallest sequence holds when replayed"
+                message: "an invariant or spec broke while shrinking, but the smallest sequence holds when replayed"
                     .into(),
             });
             let trace: Vec<String> = ledger.trace.drain(..).map(|t| t.line).collect();
@@ -444,7 +448,7 @@ fn reproduction(
         out.push_str(line.trim_end());
         out.push('\n');
     }
-    out.push_str("    // the calls that break the invariant:\n");
+    out.push_str("    // the calls that break the invariant or spec:\n");
     for (t, c, co, args) in sequence {
         let (Some(target), Some((_, caller))) = (targets.get(*t), pool.get(*c)) else { continue };
         let signed = match co.and_then(|i| pool.get(i)) {

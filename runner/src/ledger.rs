@@ -18,7 +18,7 @@ use writ_abi::host::test::TestOp;
 use writ_abi::reader::ByteReader;
 use writ_abi::value::render;
 use writ_abi::{AbiType, TypeDefs, Value};
-use writ_compiler::codegen::Site;
+use writ_compiler::codegen::{ClauseKind, Site, SpecCheck};
 use writ_vm::execute::{Action, BlockInfo, Executed, Execution, Executor, Skip, Transaction, execute};
 use writ_vm::explain::{abort_name, describe_abort, show_event, show_tuple};
 use writ_vm::{
@@ -35,6 +35,7 @@ pub(crate) struct Env {
     /// The compiled harness, for running invariants.
     pub harness: Arc<Contract>,
     pub invariants: Vec<writ_compiler::codegen::Invariant>,
+    pub specs: Vec<SpecCheck>,
     pub contracts: Vec<(Arc<Contract>, ContractAbi)>,
     pub sites: Vec<Site>,
     pub types: TypeDefs,
@@ -94,6 +95,8 @@ pub(crate) struct Ledger {
     /// entry point, encoded arguments): the fuzzer's dictionary.
     pub successful_args: Vec<(usize, String, Vec<u8>)>,
     pub gas: Vec<GasRecord>,
+    /// What a spec's before-call entry handed over (`TestOp::Keep`).
+    kept: Vec<Vec<u8>>,
 }
 
 impl Ledger {
@@ -238,6 +241,10 @@ fn perform_op(
         TestOp::Cover => Err(bad()),
         TestOp::At => {
             ledger.at = Some(input.u32().ok_or_else(bad)?);
+            Ok(Vec::new())
+        }
+        TestOp::Keep => {
+            ledger.kept.push(input.rest().to_vec());
             Ok(Vec::new())
         }
         TestOp::SetTime => {
@@ -487,6 +494,24 @@ pub(crate) fn call<'e>(
     };
     let abi = env.contracts.get(code).map(|(_, abi)| abi).ok_or_else(|| malformed(TestOp::Call))?;
     let view = abi.entry(method).is_some_and(|e| e.kind == writ_abi::document::EntryKind::View);
+    let spec = env.specs.iter().find(|s| s.contract == code && s.function == method);
+    // The spec reads the call's own context: its caller, signers, block.
+    let block = BlockInfo { time: ledger.time, height: ledger.height };
+    let context = writ_vm::execute::context(
+        handle.contract,
+        handle.caller,
+        &handle.cosigners,
+        block,
+        crate::HARNESS_GAS_LIMIT,
+    );
+    let before = match spec {
+        Some(spec) => {
+            let state = ledger.world.storage(&handle.contract);
+            let kept = spec_before(ledger, env, spec, args, &state, &context)?;
+            Some((spec, state, kept))
+        }
+        None => None,
+    };
     let action = Action::Call { contract: handle.contract, entry: method, args };
     let report = transact(ledger, env, handle.caller, &handle.cosigners, action, view)?.report;
     let mut line = format!("{label}.{method}({})", show_args(abi, method, args));
@@ -513,10 +538,195 @@ pub(crate) fn call<'e>(
             Outcome::Aborted(_) => {}
         }
     }
+    if let Some((spec, state, kept)) = before {
+        spec_after(ledger, env, spec, (args, &report), (state, kept), context)?;
+    }
     if !view && matches!(report.outcome, Outcome::Success(_)) {
         check_invariants(ledger, env, position)?;
     }
     Ok((report, abi))
+}
+
+/// What a run of a harness entry against one contract's state found: the
+/// failure its assertions recorded, how it ended, what it kept.
+struct HarnessRun {
+    failure: Option<Failure>,
+    outcome: Outcome,
+    kept: Vec<Vec<u8>>,
+}
+
+/// Runs harness entry `entry` with `args` read-only against `state`, its
+/// assertions reporting to a scratch ledger.
+fn run_in_harness(
+    env: &Arc<Env>,
+    entry: &str,
+    args: &[u8],
+    state: &Arc<dyn writ_vm::State>,
+    context: CallContext,
+) -> Result<HarnessRun, Failure> {
+    let scratch = Arc::new(Mutex::new(Ledger::new()));
+    let runner = Runner { ledger: Arc::clone(&scratch), env: Arc::clone(env) };
+    let call = Call { entry, args, context, state: Arc::clone(state) };
+    let report = env
+        .vm
+        .run_harness(&env.harness, call, Box::new(runner), true)
+        .map_err(|error| Failure { site: None, message: format!("the VM failed: {error}") })?;
+    let mut scratch = scratch.lock().unwrap_or_else(PoisonError::into_inner);
+    Ok(HarnessRun {
+        failure: scratch.failure.take(),
+        outcome: report.outcome,
+        kept: std::mem::take(&mut scratch.kept),
+    })
+}
+
+/// The spec's conditions and `old` values, evaluated against the state
+/// the call is about to find.
+fn spec_before(
+    ledger: &Ledger,
+    env: &Arc<Env>,
+    spec: &SpecCheck,
+    args: &[u8],
+    state: &Arc<dyn writ_vm::State>,
+    context: &CallContext,
+) -> Result<Vec<Vec<u8>>, Failure> {
+    let run = run_in_harness(env, &spec.pre, args, state, context.clone())?;
+    match (run.failure, run.outcome) {
+        (None, Outcome::Success(_)) => Ok(run.kept),
+        (Some(failure), _) => Err(failure),
+        (None, Outcome::Aborted(abort)) => {
+            // The clause being evaluated is the one after those kept.
+            let flags = spec.clauses.iter().filter(|c| is_flag(&c.kind));
+            let clause = flags
+                .clone()
+                .nth(run.kept.len())
+                .or_else(|| spec.clauses.iter().find(|c| matches!(c.kind, ClauseKind::Ensures { .. })));
+            let text = clause.map_or_else(String::new, |c| format!(" `{}`", c.text));
+            let why =
+                spec_abi(env, spec).map_or_else(|| abort.to_string(), |abi| describe_abort(&abort, abi));
+            Err(Failure {
+                site: None,
+                message: ledger.named(format!(
+                    "the spec of `{}`{text} cannot be evaluated before the call: it aborts with {why}",
+                    spec.function
+                )),
+            })
+        }
+    }
+}
+
+fn is_flag(kind: &ClauseKind) -> bool {
+    matches!(kind, ClauseKind::Assumes | ClauseKind::AbortsIf { .. })
+}
+
+fn spec_abi<'e>(env: &'e Env, spec: &SpecCheck) -> Option<&'e ContractAbi> {
+    env.contracts.get(spec.contract).map(|(_, abi)| abi)
+}
+
+/// Checks how the call ended against the spec: `aborts_if` conditions
+/// that held, then (after a success) each `ensures` and `modifies`.
+fn spec_after(
+    ledger: &Ledger,
+    env: &Arc<Env>,
+    spec: &SpecCheck,
+    (args, report): (&[u8], &CallReport),
+    (before, kept): (Arc<dyn writ_vm::State>, Vec<Vec<u8>>),
+    context: CallContext,
+) -> Result<(), Failure> {
+    let flags = spec.clauses.iter().filter(|c| is_flag(&c.kind)).count();
+    let Some((conditions, olds)) = (kept.len() >= flags).then(|| kept.split_at(flags)) else {
+        return Err(malformed(TestOp::Keep));
+    };
+    let held = |byte: &Vec<u8>| byte.as_slice() == [1];
+    let flagged: Vec<(&writ_compiler::codegen::ClauseCheck, bool)> =
+        spec.clauses.iter().filter(|c| is_flag(&c.kind)).zip(conditions.iter().map(held)).collect();
+    if flagged.iter().any(|(c, held)| c.kind == ClauseKind::Assumes && !held) {
+        return Ok(());
+    }
+    let must_abort: Vec<&writ_compiler::codegen::ClauseCheck> = flagged
+        .iter()
+        .filter(|(c, held)| *held && matches!(c.kind, ClauseKind::AbortsIf { .. }))
+        .map(|(c, _)| *c)
+        .collect();
+    let abi = spec_abi(env, spec).ok_or_else(|| malformed(TestOp::Call))?;
+    let broken = |what: String| Failure {
+        site: None,
+        message: ledger.named(format!("the call breaks the spec of `{}`: {what}", spec.function)),
+    };
+    let success = match &report.outcome {
+        Outcome::Aborted(abort) => {
+            let name = abort_name(abort, abi);
+            let named = |c: &&writ_compiler::codegen::ClauseCheck| match &c.kind {
+                ClauseKind::AbortsIf { error: Some(error) } => *error == name,
+                _ => true,
+            };
+            if let Some(first) = must_abort.first()
+                && !must_abort.iter().any(named)
+            {
+                return Err(broken(format!(
+                    "`{}` held, but it aborted with {}",
+                    first.text,
+                    describe_abort(abort, abi)
+                )));
+            }
+            return Ok(());
+        }
+        Outcome::Success(success) => success,
+    };
+    if let Some(first) = must_abort.first() {
+        return Err(broken(format!("`{}` held before the call, but it succeeded", first.text)));
+    }
+    let mut post_args = args.to_vec();
+    post_args.extend_from_slice(&success.result);
+    for old in olds {
+        post_args.extend_from_slice(old);
+    }
+    let after = ledger.world.storage(&context.contract);
+    let run = run_in_harness(env, &spec.post, &post_args, &after, context)?;
+    match (run.failure, run.outcome) {
+        (Some(failure), _) => {
+            let clause = spec
+                .clauses
+                .iter()
+                .find(|c| matches!(c.kind, ClauseKind::Ensures { site } if Some(site) == failure.site));
+            match clause {
+                Some(clause) => return Err(broken(format!("`{}` does not hold after it", clause.text))),
+                None => return Err(failure),
+            }
+        }
+        (None, Outcome::Aborted(abort)) => {
+            return Err(broken(format!(
+                "its `ensures` clauses cannot be evaluated after the call: they abort with {}",
+                describe_abort(&abort, abi)
+            )));
+        }
+        (None, Outcome::Success(_)) => {}
+    }
+    for (index, name) in spec.unchanged.iter().flatten() {
+        let mut prefix = vec![1u8];
+        prefix.extend_from_slice(&index.to_be_bytes());
+        if field_entries(before.as_ref(), &prefix)? != field_entries(after.as_ref(), &prefix)? {
+            return Err(broken(format!("it changed `self.{name}`, which no `modifies` clause lists")));
+        }
+    }
+    Ok(())
+}
+
+/// Every entry under a storage field's key prefix, in key order.
+fn field_entries(state: &dyn writ_vm::State, prefix: &[u8]) -> Result<Vec<writ_vm::state::Entry>, Failure> {
+    let mut out: Vec<writ_vm::state::Entry> = Vec::new();
+    loop {
+        let after = out.last().map(|(k, _)| k.as_slice());
+        match state.next(prefix, after) {
+            Ok(Some(entry)) => out.push(entry),
+            Ok(None) => return Ok(out),
+            Err(e) => {
+                return Err(Failure {
+                    site: None,
+                    message: format!("the test ledger could not read storage: {}", e.message),
+                });
+            }
+        }
+    }
 }
 
 /// Runs the invariants of deployed contract number `position` against its
@@ -527,27 +737,16 @@ fn check_invariants(ledger: &mut Ledger, env: &Arc<Env>, position: usize) -> Res
     let (code, address, label) = (deployed.code, deployed.address, deployed.label.clone());
     let state = ledger.world.storage(&address);
     for invariant in env.invariants.iter().filter(|i| i.contract == code) {
-        let scratch = Arc::new(Mutex::new(Ledger::new()));
-        let runner = Runner { ledger: Arc::clone(&scratch), env: Arc::clone(env) };
-        let call = Call {
-            entry: &invariant.entry,
-            args: &[],
-            context: CallContext {
-                contract: address,
-                caller: [0; 20],
-                signers: Vec::new(),
-                block_time: ledger.time,
-                block_height: ledger.height,
-                gas_limit: crate::HARNESS_GAS_LIMIT,
-            },
-            state: Arc::clone(&state),
+        let context = CallContext {
+            contract: address,
+            caller: [0; 20],
+            signers: Vec::new(),
+            block_time: ledger.time,
+            block_height: ledger.height,
+            gas_limit: crate::HARNESS_GAS_LIMIT,
         };
-        let report = env
-            .vm
-            .run_harness(&env.harness, call, Box::new(runner), true)
-            .map_err(|error| Failure { site: None, message: format!("the VM failed: {error}") })?;
-        let recorded = scratch.lock().unwrap_or_else(PoisonError::into_inner).failure.take();
-        let broken = match (recorded, report.outcome) {
+        let run = run_in_harness(env, &invariant.entry, &[], &state, context)?;
+        let broken = match (run.failure, run.outcome) {
             (Some(failure), _) => Some((failure.site, failure.message)),
             (None, Outcome::Success(_)) => None,
             (None, Outcome::Aborted(abort)) => {

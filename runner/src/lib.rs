@@ -250,6 +250,7 @@ impl Prepared {
             vm: Arc::clone(vm),
             harness: Arc::clone(&compiled),
             invariants: harness.invariants.clone(),
+            specs: harness.specs.clone(),
             contracts,
             sites: harness.sites.clone(),
             types: harness.types.clone(),

@@ -153,6 +153,29 @@ fn the_fuzzer_finds_a_planted_violation_shrinks_it_and_prints_a_test_that_fails(
     assert!(again.message.contains("the total is the sum of the deposits"), "{}", again.message);
 }
 
+// A spec is checked around the fuzzer's calls as around a test's: a
+// contract with a spec and no invariant is fuzzed, and the violation found
+// is a test that fails when pasted.
+#[test]
+fn the_fuzzer_finds_a_broken_spec() {
+    let vm = vm();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/exec/fuzz/spec_only.writ");
+    let options = RunOptions { fuzz: Some(writ_runner::FuzzOptions::default()), ..RunOptions::default() };
+    let report = run_with(&path, &vm, &options);
+    assert!(matches!(report.results[0].outcome, CaseOutcome::Passed { .. }));
+    let fuzzed = report.results.iter().find(|r| r.fuzz).expect("a fuzz result");
+    let CaseOutcome::Failed(failure) = &fuzzed.outcome else { panic!("the planted bug was not found") };
+    assert!(failure.message.contains("the call breaks the spec of `take`"), "{}", failure.message);
+    let test = failure.reproduction.clone().expect("a test to paste");
+    let source = std::fs::read_to_string(&path).unwrap();
+    let analysis = Analysis::new(vec![("pasted.writ".to_string(), format!("{source}\n{test}\n"))]);
+    let file = analysis.file_id("pasted.writ").unwrap();
+    let rerun = run_file(&analysis, file, &vm, &RunOptions::default()).unwrap_or_else(|_| panic!("runs"));
+    let pasted = rerun.results.iter().find(|r| r.name.contains("found by writ test --fuzz")).unwrap();
+    let CaseOutcome::Failed(again) = &pasted.outcome else { panic!("the pasted test passed:\n{test}") };
+    assert!(again.message.contains("`ensures self.held.get(caller())"), "{}", again.message);
+}
+
 #[test]
 fn coverage_counts_are_exact() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/exec/coverage/gate.writ");

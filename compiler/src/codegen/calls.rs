@@ -45,6 +45,12 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             return Ok(());
         }
         match (name, args) {
+            // Only specs have `old`: its value was taken before the call.
+            ("old", [_]) => {
+                let local =
+                    self.old_values.get(&span).copied().ok_or_else(|| unsupported(span, "`old` here"))?;
+                self.emit(I::LocalGet(local));
+            }
             ("require", [cond, message]) => {
                 let ExprKind::Lit(Lit::Str(text)) = &message.kind else {
                     return Err(unsupported(message.span, "a computed `require` message"));

@@ -424,6 +424,9 @@ pub(super) struct FnCompiler<'c, 'a> {
     /// List locals this function owns alone: `push` appends in place
     /// (`owned.rs`).
     pub owned_lists: std::collections::HashSet<LocalId>,
+    /// In a spec's after-call entry: the local holding each `old(..)`'s
+    /// value, by the call's span.
+    pub old_values: HashMap<Span, u32>,
     /// Temporaries in the order they were handed out and not yet given
     /// back; a statement gives back what it took, a block what its
     /// bindings took.
@@ -447,6 +450,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             record_depth: 0,
             track_statements: false,
             owned_lists: std::collections::HashSet::new(),
+            old_values: HashMap::new(),
             live: Vec::new(),
             free: Vec::new(),
             bound: std::collections::HashSet::new(),

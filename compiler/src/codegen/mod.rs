@@ -35,11 +35,14 @@ mod records;
 mod repr;
 mod runtime;
 #[allow(clippy::result_large_err)]
+mod specs;
+#[allow(clippy::result_large_err)]
 mod storage;
 #[allow(clippy::result_large_err)]
 mod tests;
 
 pub use self::core::{Probe, ProbeKind, Site};
+pub use specs::{ClauseCheck, ClauseKind, SPEC_POST_PREFIX, SPEC_PRE_PREFIX, SpecCheck};
 pub use tests::{Invariant, PropertyParam, TestCase, TestHarness, build_tests};
 
 use writ_abi::document::ContractAbi;

@@ -18,6 +18,7 @@ use super::core::{Compiled, CoverageCtx, Ctx, HarnessCtx, Probe, ProbeKind, RUNT
 use super::module::{assemble, decode_args};
 use super::repr::{Repr, repr};
 use super::runtime::runtime_function;
+use super::specs::{SpecCheck, compile_spec, contract_specs};
 use super::{Artifact, Typed, abi_doc, unsupported};
 use crate::analysis::Analysis;
 use crate::ast::{Block, Expr, ExprKind, Ident, ItemKind, Lit, PropertyDef, UnOp};
@@ -44,6 +45,8 @@ pub struct TestHarness {
     pub invariants: Vec<Invariant>,
     /// With coverage: every probe in the contracts, by id.
     pub probes: Vec<Probe>,
+    /// The specs of the deployed contracts, checked around every call.
+    pub specs: Vec<SpecCheck>,
 }
 
 /// A contract's `invariant` block, compiled into the harness. The runner
@@ -140,6 +143,16 @@ pub fn build_tests(
             }
         }
     }
+    // Specs of the same contracts, checked around each call they describe.
+    let mut specs = Vec::new();
+    for (index, cid) in deployed.iter().enumerate() {
+        for (def, info) in contract_specs(analysis, *cid) {
+            match compile_spec(&mut ctx, def, &info, index, specs.len(), &mut entries) {
+                Ok(check) => specs.push(check),
+                Err(d) => diagnostics.push(d),
+            }
+        }
+    }
     let users = ctx.compile_queued(&mut diagnostics);
     let first_test = cases.first().map(|c| c.span).unwrap_or_default();
     diagnostics.extend(ctx.internal_errors(first_test));
@@ -172,7 +185,7 @@ pub fn build_tests(
     ctx.harness = Some(HarnessCtx::default());
     let runtime: Vec<Compiled> = RUNTIME.iter().map(|r| runtime_function(&mut ctx, *r)).collect();
     let wasm = assemble(&ctx, runtime, users, entries, None);
-    Ok(Some(TestHarness { wasm, cases, sites: harness.sites, contracts, types, invariants, probes }))
+    Ok(Some(TestHarness { wasm, cases, sites: harness.sites, contracts, types, invariants, probes, specs }))
 }
 
 /// The `invariant` blocks of contract `cid`, in source order.
@@ -280,7 +293,7 @@ fn bound(e: &Expr, ty: &Ty) -> Result<Value, Diagnostic> {
 }
 
 /// One part of an operation's input tuple.
-enum Part<'e> {
+pub(super) enum Part<'e> {
     U32(u32),
     Str(&'e str),
     /// An expression, encoded as the given type.
@@ -290,7 +303,7 @@ enum Part<'e> {
 }
 
 /// What to do with an operation's output.
-enum Output<'t> {
+pub(super) enum Output<'t> {
     /// Nothing comes back.
     None,
     /// Leave a pointer to the output bytes (a handle, an address).
@@ -340,7 +353,12 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     }
 
     /// Records a site and returns its index.
-    fn site(&mut self, span: Span, text_span: Span, ty: Option<(&Ty, AbiType)>) -> Result<u32, Diagnostic> {
+    pub(super) fn site(
+        &mut self,
+        span: Span,
+        text_span: Span,
+        ty: Option<(&Ty, AbiType)>,
+    ) -> Result<u32, Diagnostic> {
         let text = self
             .ctx
             .typed
@@ -360,7 +378,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
     }
 
     /// Encodes `parts` as a tuple, calls `writ_test.op` and handles the output.
-    fn test_op(&mut self, op: TestOp, parts: &[Part<'_>], output: Output<'_>, span: Span) -> Out {
+    pub(super) fn test_op(&mut self, op: TestOp, parts: &[Part<'_>], output: Output<'_>, span: Span) -> Out {
         let mut encoded = Vec::new();
         for part in parts {
             match part {
