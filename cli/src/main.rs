@@ -398,6 +398,7 @@ fn run(command: Command, color: bool) -> u8 {
                 seed,
                 fuzz,
                 coverage: coverage.is_some(),
+                checks: writ_runner::Checks::All,
             };
             test_cmd::run(&paths, &options, gas, coverage.as_deref(), color)
         }

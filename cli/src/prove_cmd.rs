@@ -58,11 +58,22 @@ pub fn run(paths: &[PathBuf], options: ProveOptions, json_out: bool, dump: Optio
     if json_out {
         let invariants: Vec<_> = results
             .iter()
+            .filter(|r| r.spec.is_none())
             .map(|r| {
                 json!({
                     "file": r.file, "contract": r.contract, "invariant": r.invariant,
                     "verdict": r.verdict.name(), "detail": r.detail, "test": r.test,
                 })
+            })
+            .collect();
+        let specs: Vec<_> = results
+            .iter()
+            .filter_map(|r| {
+                let function = r.spec.as_ref()?;
+                Some(json!({
+                    "file": r.file, "contract": r.contract, "function": function, "clause": r.invariant,
+                    "verdict": r.verdict.name(), "detail": r.detail, "test": r.test,
+                }))
             })
             .collect();
         let summary = json!({
@@ -71,7 +82,8 @@ pub fn run(paths: &[PathBuf], options: ProveOptions, json_out: bool, dump: Optio
             "vacuous": count(ProveVerdict::Vacuous),
             "solver": solver.version(), "depth": options.depth, "budget": options.budget,
         });
-        let _ = writeln!(stdout, "{}", json!({ "invariants": invariants, "summary": summary }));
+        let _ =
+            writeln!(stdout, "{}", json!({ "invariants": invariants, "specs": specs, "summary": summary }));
     } else {
         let mut heading = String::new();
         for r in &results {
@@ -80,7 +92,20 @@ pub fn run(paths: &[PathBuf], options: ProveOptions, json_out: bool, dump: Optio
                 let _ = writeln!(stdout, "{this}");
                 heading = this;
             }
-            let _ = writeln!(stdout, "  {:<15} \"{}\": {}", r.verdict.name(), r.invariant, r.detail);
+            match &r.spec {
+                Some(function) => {
+                    let _ = writeln!(
+                        stdout,
+                        "  {:<15} spec {function}: {}: {}",
+                        r.verdict.name(),
+                        r.invariant,
+                        r.detail
+                    );
+                }
+                None => {
+                    let _ = writeln!(stdout, "  {:<15} \"{}\": {}", r.verdict.name(), r.invariant, r.detail);
+                }
+            }
             for line in r.test.iter().flat_map(|t| t.lines()) {
                 let _ = writeln!(stdout, "      {line}");
             }

@@ -22,6 +22,7 @@ use writ_compiler::{Analysis, FileId};
 use crate::body::{EncodeError, Encoded, Held, MapTerms, Storage, encode_call, encode_check};
 use crate::invariant::{callable, initial_storage, invariants, storage_fields, value_text};
 use crate::solver::Answer;
+use crate::spec::encode_spec_call;
 use crate::{Budget, Solver};
 
 /// One call of a sequence.
@@ -50,6 +51,12 @@ pub enum Search {
     Unknown { depth: u32 },
 }
 
+/// What the search is after, resolved.
+enum Target<'c> {
+    Invariant(&'c writ_compiler::ast::InvariantDef),
+    Spec(&'c crate::spec::Described<'c>, usize),
+}
+
 /// One entry point encoded at one depth.
 struct Choice<'f> {
     func: &'f FnDef,
@@ -69,6 +76,16 @@ pub struct Bounds<'a> {
     pub budget: Budget,
 }
 
+/// What a sequence must break.
+#[derive(Debug, Clone, Copy)]
+enum Goal {
+    /// Invariant number `n` of the contract, after the last call.
+    Invariant(usize),
+    /// Clause `clause` of spec number `spec`, by one more call to the
+    /// function the spec describes (the call need not return).
+    Spec { spec: usize, clause: usize },
+}
+
 /// Searches for a sequence breaking invariant number `invariant` of
 /// `contract` within `bounds`.
 pub fn search(
@@ -79,9 +96,33 @@ pub fn search(
     invariant: usize,
     bounds: &Bounds<'_>,
 ) -> Result<Search, EncodeError> {
+    search_for(solver, (analysis, file), contract, Goal::Invariant(invariant), bounds)
+}
+
+/// Searches for a sequence whose last call, to the function spec number
+/// `spec` of `contract` describes, breaks the spec's clause number
+/// `clause`. Depth counts the calls before that last one.
+pub fn search_spec(
+    solver: &mut Solver,
+    analysis: &Analysis,
+    file: FileId,
+    contract: &ContractDef,
+    (spec, clause): (usize, usize),
+    bounds: &Bounds<'_>,
+) -> Result<Search, EncodeError> {
+    search_for(solver, (analysis, file), contract, Goal::Spec { spec, clause }, bounds)
+}
+
+fn search_for(
+    solver: &mut Solver,
+    (analysis, file): (&Analysis, FileId),
+    contract: &ContractDef,
+    goal: Goal,
+    bounds: &Bounds<'_>,
+) -> Result<Search, EncodeError> {
     // A refusal half-way leaves scopes open; close them whatever happened.
     let open = solver.depth();
-    let result = search_scoped(solver, analysis, file, contract, invariant, bounds);
+    let result = search_scoped(solver, analysis, file, contract, goal, bounds);
     solver.pop_to(open)?;
     result
 }
@@ -91,12 +132,20 @@ fn search_scoped(
     analysis: &Analysis,
     file: FileId,
     contract: &ContractDef,
-    invariant: usize,
+    goal: Goal,
     bounds: &Bounds<'_>,
 ) -> Result<Search, EncodeError> {
     let Bounds { depth, accounts, budget } = *bounds;
-    let Some(target) = invariants(contract).get(invariant).copied() else {
-        return Ok(Search::NotFound { depth: 0 });
+    let described = crate::spec::specs(analysis, contract);
+    let target = match goal {
+        Goal::Invariant(n) => match invariants(contract).get(n).copied() {
+            Some(inv) => Target::Invariant(inv),
+            None => return Ok(Search::NotFound { depth: 0 }),
+        },
+        Goal::Spec { spec, clause } => match described.get(spec) {
+            Some(described) => Target::Spec(described, clause),
+            None => return Ok(Search::NotFound { depth: 0 }),
+        },
     };
     let init = callable(contract).find(|f| f.kind == FnKind::Init);
     let entries: Vec<&FnDef> = callable(contract).filter(|f| f.kind == FnKind::Entry).collect();
@@ -143,11 +192,33 @@ fn search_scoped(
             selectors.push(selector);
             steps.push(choices);
         }
-        let holds =
-            encode_check(solver, analysis, file, &target.body, &format!("b{d}_inv_"), storage.clone())?;
         solver.push()?;
-        let broken = solver.ctx().not(holds);
-        solver.assert(broken)?;
+        let last = match target {
+            Target::Invariant(inv) => {
+                let holds =
+                    encode_check(solver, analysis, file, &inv.body, &format!("b{d}_inv_"), storage.clone())?;
+                let broken = solver.ctx().not(holds);
+                solver.assert(broken)?;
+                None
+            }
+            Target::Spec(described, clause) => {
+                let prefix = format!("b{d}_spec_");
+                let spec_call =
+                    encode_spec_call(solver, (analysis, file), described, storage.clone(), &prefix)?;
+                for fact in &spec_call.facts {
+                    solver.assert(*fact)?;
+                }
+                assume_call(solver, &spec_call.call, &pool, &pool)?;
+                tick(solver, d + 1, clock, std::slice::from_ref(&spec_call.call))?;
+                let broken = match spec_call.violations.get(clause) {
+                    Some(Ok(violation)) => *violation,
+                    Some(Err(refused)) => return Err(EncodeError::Refused(refused.clone())),
+                    None => solver.ctx().false_(),
+                };
+                solver.assert(broken)?;
+                Some(Choice { func: described.func, call: spec_call.call })
+            }
+        };
         match solver.check_within(budget)? {
             Answer::Sat => {
                 // Small numbers make a test easier to read: keep them if
@@ -160,7 +231,11 @@ fn search_scoped(
                     solver.pop()?;
                     solver.check_within(budget)?;
                 }
-                found = Some(sequence(solver, &steps, &selectors, accounts, &pool)?);
+                let mut calls = sequence(solver, &steps, &selectors, accounts, &pool)?;
+                if let Some(last) = &last {
+                    calls.push(call_of(solver, last, accounts, &pool)?);
+                }
+                found = Some(calls);
                 if smaller {
                     solver.pop()?;
                 }

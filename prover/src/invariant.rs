@@ -89,39 +89,11 @@ fn check_scoped(
         let init = func.kind == FnKind::Init;
         solver.push()?;
         let prefix = format!("k{n}_");
-        let mut facts = Vec::new();
-        let storage = if init {
-            initial_storage(solver, analysis, &fields)?
+        let (storage, mut facts) = if init {
+            (initial_storage(solver, analysis, &fields)?, Vec::new())
         } else {
-            let mut storage = Storage::new();
-            for (index, name, ty) in &fields {
-                let name = format!("{prefix}self_{name}");
-                // Fields of other types are left out: code that uses them
-                // is refused by name.
-                if let Some(held) = arbitrary(solver, analysis, &name, ty, &mut facts)? {
-                    storage.insert(*index, (held, ty.clone()));
-                }
-            }
-            storage
+            assumed_state(solver, (analysis, file), &fields, &invariants, &prefix)?
         };
-        if !init {
-            for (i, inv) in invariants.iter().enumerate() {
-                // An invariant the prover cannot read is not assumed: fewer
-                // assumptions prove less, never something false.
-                match encode_check(
-                    solver,
-                    analysis,
-                    file,
-                    &inv.body,
-                    &format!("{prefix}pre{i}_"),
-                    storage.clone(),
-                ) {
-                    Ok(holds) => facts.push(holds),
-                    Err(EncodeError::Refused(_)) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-        }
         let call = encode_call(solver, analysis, file, func, &format!("{prefix}call_"), storage.clone())?;
         facts.extend(call.facts.iter().copied());
         facts.push(call.returns);
@@ -180,6 +152,37 @@ fn check_scoped(
         solver.pop()?;
     }
     Ok(out)
+}
+
+/// An arbitrary state where every invariant the prover can read holds:
+/// each field a constant named with `prefix`, and the facts that say so.
+pub(crate) fn assumed_state(
+    solver: &mut Solver,
+    (analysis, file): (&Analysis, FileId),
+    fields: &[(u32, String, Ty)],
+    invariants: &[&InvariantDef],
+    prefix: &str,
+) -> Result<(Storage, Vec<SExpr>), EncodeError> {
+    let mut facts = Vec::new();
+    let mut storage = Storage::new();
+    for (index, name, ty) in fields {
+        let name = format!("{prefix}self_{name}");
+        // Fields of other types are left out: code that uses them is
+        // refused by name.
+        if let Some(held) = arbitrary(solver, analysis, &name, ty, &mut facts)? {
+            storage.insert(*index, (held, ty.clone()));
+        }
+    }
+    for (i, inv) in invariants.iter().enumerate() {
+        // An invariant the prover cannot read is not assumed: fewer
+        // assumptions prove less, never something false.
+        match encode_check(solver, analysis, file, &inv.body, &format!("{prefix}pre{i}_"), storage.clone()) {
+            Ok(holds) => facts.push(holds),
+            Err(EncodeError::Refused(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((storage, facts))
 }
 
 /// The invariants of `contract`, in order.
@@ -290,7 +293,7 @@ fn arbitrary(
 }
 
 /// The arguments and the state before the call, as Writ values.
-fn model(
+pub(crate) fn model(
     solver: &mut Solver,
     call: &Encoded,
     storage: &Storage,

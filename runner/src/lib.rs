@@ -57,6 +57,21 @@ pub struct RunOptions {
     pub fuzz: Option<FuzzOptions>,
     /// `--coverage`: compile contracts with probes and count them.
     pub coverage: bool,
+    /// Which invariants and specs run around calls (all, for tests).
+    pub checks: Checks,
+}
+
+/// What is checked around the calls a test makes. `writ prove` replays a
+/// counterexample with only what it claims is broken, so that another
+/// broken promise met on the way cannot stand in for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Checks {
+    #[default]
+    All,
+    /// The invariants, no spec.
+    Invariants,
+    /// The spec of this function, no invariant.
+    Spec(String),
 }
 
 impl Default for RunOptions {
@@ -69,6 +84,7 @@ impl Default for RunOptions {
             seed: None,
             fuzz: None,
             coverage: false,
+            checks: Checks::All,
         }
     }
 }
@@ -249,8 +265,20 @@ impl Prepared {
         let env = Env {
             vm: Arc::clone(vm),
             harness: Arc::clone(&compiled),
-            invariants: harness.invariants.clone(),
-            specs: harness.specs.clone(),
+            invariants: match options.checks {
+                Checks::Spec(_) => Vec::new(),
+                _ => harness.invariants.clone(),
+            },
+            specs: harness
+                .specs
+                .iter()
+                .filter(|s| match &options.checks {
+                    Checks::All => true,
+                    Checks::Invariants => false,
+                    Checks::Spec(function) => s.function == *function,
+                })
+                .cloned()
+                .collect(),
             contracts,
             sites: harness.sites.clone(),
             types: harness.types.clone(),

@@ -16,11 +16,12 @@ use std::sync::Arc;
 use writ_compiler::ast::{ContractDef, FnKind, ItemKind};
 use writ_compiler::{Analysis, FileId};
 use writ_prover::body::EncodeError;
-use writ_prover::bounded::{Bounds, Call, Search, search};
+use writ_prover::bounded::{Bounds, Call, Search, search, search_spec};
 use writ_prover::invariant::{Verdict, callable, check_contract, invariants};
+use writ_prover::spec::check_specs;
 use writ_prover::{Budget, Solver};
 
-use crate::{CaseOutcome, RunOptions, account, run_file};
+use crate::{CaseOutcome, Checks, RunOptions, account, run_file};
 
 /// The bounds of a run.
 #[derive(Debug, Clone, Copy)]
@@ -56,12 +57,15 @@ impl ProveVerdict {
     }
 }
 
-/// One invariant's result.
+/// One invariant's result, or one clause of a spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvariantResult {
     pub file: String,
     pub contract: String,
+    /// The invariant's name, or the spec clause as written.
     pub invariant: String,
+    /// For a spec clause: the function the spec describes.
+    pub spec: Option<String>,
     pub verdict: ProveVerdict,
     /// What the verdict rests on, in words.
     pub detail: String,
@@ -113,6 +117,7 @@ fn prove_contract(
         file: file_name.clone(),
         contract: contract.name.name.clone(),
         invariant: invariant.to_string(),
+        spec: None,
         verdict,
         detail,
         test,
@@ -123,10 +128,10 @@ fn prove_contract(
         Err(EncodeError::Refused(refused)) => {
             let (line, column) = position(cx.analysis, cx.file, refused.span.lo);
             let why = format!("not modelled yet: {} ({file_name}:{line}:{column})", refused.what);
-            return Ok(invariants
-                .iter()
-                .map(|inv| outcome(inv, ProveVerdict::Unknown, why.clone(), None))
-                .collect());
+            let mut out: Vec<InvariantResult> =
+                invariants.iter().map(|inv| outcome(inv, ProveVerdict::Unknown, why.clone(), None)).collect();
+            out.extend(prove_specs(solver, cx, contract)?);
+            return Ok(out);
         }
         Err(EncodeError::Solver(e)) => return Err(format!("the solver failed: {e}")),
     };
@@ -188,8 +193,9 @@ fn prove_contract(
         let names: Vec<&str> = cx.accounts.iter().map(|(name, _)| name.as_str()).collect();
         match found {
             Search::Found(calls) => {
-                let test = reproduction(contract, invariant, &calls, cx.accounts);
-                replay(cx, &test, invariant)?;
+                let name = test_name(invariant);
+                let test = reproduction(contract, &name, &calls, cx.accounts);
+                replay(cx, &test, &name, Checks::Invariants, &format!("invariant \"{invariant}\""))?;
                 let last = calls.last().map_or("init", |c| c.entry.as_str());
                 let detail = format!(
                     "{} call(s) after deploying break it, the last {last} (replayed on the VM)",
@@ -214,6 +220,99 @@ fn prove_contract(
             }
         }
     }
+    out.extend(prove_specs(solver, cx, contract)?);
+    Ok(out)
+}
+
+/// Every clause of every spec of `contract`: proved for every state where
+/// the invariants hold, or else searched for from `init` and replayed.
+fn prove_specs(
+    solver: &mut Solver,
+    cx: &Context<'_>,
+    contract: &ContractDef,
+) -> Result<Vec<InvariantResult>, String> {
+    let file_name = cx.analysis.file(cx.file).map_or_else(String::new, |f| f.name.clone());
+    let budget = Budget(cx.options.budget);
+    let obligations = match check_specs(solver, cx.analysis, cx.file, contract, budget) {
+        Ok(obligations) => obligations,
+        // Refusals come back per clause, as verdicts; none is left here.
+        Err(EncodeError::Refused(_)) => Vec::new(),
+        Err(EncodeError::Solver(e)) => return Err(format!("the solver failed: {e}")),
+    };
+    let names: Vec<&str> = cx.accounts.iter().map(|(name, _)| name.as_str()).collect();
+    let mut out = Vec::new();
+    for obligation in obligations {
+        let result = |verdict, detail: String, test| InvariantResult {
+            file: file_name.clone(),
+            contract: contract.name.name.clone(),
+            invariant: obligation.clause.clone(),
+            spec: Some(obligation.function.clone()),
+            verdict,
+            detail,
+            test,
+        };
+        let model = match &obligation.verdict {
+            Verdict::Proved => {
+                let detail = "for every input and every state where the invariants hold".to_string();
+                out.push(result(ProveVerdict::Proved, detail, None));
+                continue;
+            }
+            Verdict::Unknown => {
+                out.push(result(ProveVerdict::Unknown, "the solver's budget ran out".into(), None));
+                continue;
+            }
+            Verdict::Vacuous => {
+                out.push(result(ProveVerdict::Vacuous, "no call is described".into(), None));
+                continue;
+            }
+            Verdict::Refused(refused) => {
+                let (line, column) = position(cx.analysis, cx.file, refused.span.lo);
+                let why = format!("not modelled yet: {} ({file_name}:{line}:{column})", refused.what);
+                out.push(result(ProveVerdict::Unknown, why, None));
+                continue;
+            }
+            Verdict::Counterexample(model) => model,
+        };
+        let bounds = Bounds { depth: cx.options.depth, accounts: cx.accounts, budget };
+        let found =
+            search_spec(solver, cx.analysis, cx.file, contract, (obligation.spec, obligation.index), &bounds);
+        let shown: Vec<String> = model.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        match found {
+            Ok(Search::Found(calls)) => {
+                let name = test_name(&format!("spec of {}: {}", obligation.function, obligation.clause));
+                let test = reproduction(contract, &name, &calls, cx.accounts);
+                let checks = Checks::Spec(obligation.function.clone());
+                replay(cx, &test, &name, checks, &format!("the spec of `{}`", obligation.function))?;
+                let detail = format!(
+                    "{} call(s) after deploying, the last {} breaks it (replayed on the VM)",
+                    calls.len().saturating_sub(1),
+                    obligation.function
+                );
+                out.push(result(ProveVerdict::Counterexample, detail, Some(test)));
+            }
+            Ok(Search::NotFound { depth }) => {
+                let detail = format!(
+                    "a call from a state where the invariants hold breaks it ({}), but no sequence of up to {depth} calls by {} reaches one; an invariant may be missing",
+                    shown.join(", "),
+                    names.join(", ")
+                );
+                out.push(result(ProveVerdict::Bounded, detail, None));
+            }
+            Ok(Search::Unknown { depth }) => {
+                let detail = format!(
+                    "not proved by induction ({}); the search spent its budget at depth {depth}",
+                    shown.join(", ")
+                );
+                out.push(result(ProveVerdict::Unknown, detail, None));
+            }
+            Err(EncodeError::Refused(refused)) => {
+                let (line, column) = position(cx.analysis, cx.file, refused.span.lo);
+                let why = format!("not modelled yet: {} ({file_name}:{line}:{column})", refused.what);
+                out.push(result(ProveVerdict::Unknown, why, None));
+            }
+            Err(EncodeError::Solver(e)) => return Err(format!("the solver failed: {e}")),
+        }
+    }
     Ok(out)
 }
 
@@ -234,7 +333,7 @@ fn test_name(invariant: &str) -> String {
 /// require to every account (the search assumed it), then the calls.
 fn reproduction(
     contract: &ContractDef,
-    invariant: &str,
+    test_name: &str,
     calls: &[Call],
     accounts: &[(String, [u8; 20])],
 ) -> String {
@@ -245,7 +344,7 @@ fn reproduction(
             roles.push(&role.name);
         }
     }
-    let mut out = format!("test \"{}\" {{\n", test_name(invariant));
+    let mut out = format!("test \"{test_name}\" {{\n");
     let mut rest = calls.iter();
     let init_args = match calls.first() {
         Some(first) if first.entry == "init" => {
@@ -278,9 +377,10 @@ fn reproduction(
     out
 }
 
-/// Runs the test on the VM: it must fail on the invariant, or the prover
-/// and the VM disagree (a bug of the prover, reported as such).
-fn replay(cx: &Context<'_>, test: &str, invariant: &str) -> Result<(), String> {
+/// Runs the test named `name` on the VM: it must fail with a message that
+/// names what it breaks (`expected`), or the prover and the VM disagree (a
+/// bug of the prover, reported as such).
+fn replay(cx: &Context<'_>, test: &str, name: &str, checks: Checks, expected: &str) -> Result<(), String> {
     let inputs: Vec<(String, String)> = cx
         .analysis
         .user_files()
@@ -291,10 +391,10 @@ fn replay(cx: &Context<'_>, test: &str, invariant: &str) -> Result<(), String> {
         })
         .collect();
     let with_test = Analysis::new(inputs);
-    let options = RunOptions { exact: Some(test_name(invariant)), ..RunOptions::default() };
+    let options = RunOptions { exact: Some(name.to_string()), checks, ..RunOptions::default() };
     let disagreement = |why: String| {
         format!(
-            "the prover's counterexample to \"{invariant}\" did not replay on the VM ({why}); this is a bug of the prover:\n{test}"
+            "the prover's counterexample ({expected}) did not replay on the VM ({why}); this is a bug of the prover:\n{test}"
         )
     };
     let report =
@@ -303,9 +403,7 @@ fn replay(cx: &Context<'_>, test: &str, invariant: &str) -> Result<(), String> {
         return Err(disagreement("the test did not run".into()));
     };
     match &result.outcome {
-        CaseOutcome::Failed(failure) if failure.message.contains(&format!("invariant \"{invariant}\"")) => {
-            Ok(())
-        }
+        CaseOutcome::Failed(failure) if failure.message.contains(expected) => Ok(()),
         CaseOutcome::Failed(failure) => {
             Err(disagreement(format!("it failed otherwise: {}", failure.message)))
         }

@@ -1,6 +1,7 @@
 //! `writ prove` on planted bugs and their fixes (`tests/prove/*.writ`):
-//! each file says what it expects (`// expect: VERDICT "invariant"`), and
-//! every invariant's verdict must be exactly that. A counterexample is only
+//! each file says what it expects (`// expect: VERDICT "invariant"`, or
+//! `"spec f: clause"` for a clause of a spec), and every verdict must be
+//! exactly that. A counterexample is only
 //! reported after its test failed on the VM (`prove_file` replays it), so a
 //! planted bug found here is a failing test, not only a model.
 //!
@@ -49,8 +50,16 @@ fn planted_bugs_are_found_and_fixes_proved() {
         let results =
             prove_file(&mut solver, &analysis, FileId(0), &vm, ProveOptions { depth: 4, budget: 5_000_000 })
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let mut got: Vec<(String, String)> =
-            results.iter().map(|r| (r.verdict.name().to_string(), r.invariant.clone())).collect();
+        let mut got: Vec<(String, String)> = results
+            .iter()
+            .map(|r| {
+                let what = match &r.spec {
+                    Some(function) => format!("spec {function}: {}", r.invariant),
+                    None => r.invariant.clone(),
+                };
+                (r.verdict.name().to_string(), what)
+            })
+            .collect();
         got.sort();
         assert_eq!(got, expected, "{name}: {results:#?}");
         for r in results.iter().filter(|r| r.test.is_some()) {

@@ -270,6 +270,52 @@ pub fn encode_check(
     Ok(ctx.not(fails))
 }
 
+/// What a spec's expression reads: the call's parameters (and `result`)
+/// by local, the storage of the moment it speaks of, the values of its
+/// `old(..)` calls taken before the call (by the call's span), and the
+/// call's caller and block time once either has been asked for.
+#[derive(Debug, Clone, Default)]
+pub struct SpecScope {
+    pub locals: BTreeMap<LocalId, SExpr>,
+    pub storage: Storage,
+    pub olds: BTreeMap<Span, SExpr>,
+    pub caller: Option<SExpr>,
+    pub now: Option<SExpr>,
+}
+
+/// One spec expression evaluated: its value, when evaluating it aborts,
+/// and the facts of constants it introduced (a caller or time the call
+/// itself never asked for: `scope` takes them for the next expression).
+pub struct SpecValue {
+    pub value: SExpr,
+    pub aborts: SExpr,
+    pub facts: Vec<SExpr>,
+}
+
+/// Evaluates `e`, an expression of a spec, as contract code would (its
+/// aborts included) in `scope`, which receives the caller and time if the
+/// expression was the first to ask.
+pub fn encode_spec_expr(
+    solver: &mut Solver,
+    analysis: &Analysis,
+    file: writ_compiler::FileId,
+    e: &Expr,
+    prefix: &str,
+    scope: &mut SpecScope,
+) -> Result<SpecValue> {
+    let (mut encoder, mut state) = Encoder::start(solver, analysis, file, prefix, scope.storage.clone());
+    encoder.caller = scope.caller;
+    encoder.now = scope.now;
+    encoder.olds = scope.olds.clone();
+    state.locals = scope.locals.clone();
+    let value = encoder.expr(&mut state, e)?;
+    scope.caller = encoder.caller;
+    scope.now = encoder.now;
+    let ctx = encoder.solver.ctx();
+    let aborts = crate::any(ctx, encoder.aborts.iter().map(|(condition, _)| *condition));
+    Ok(SpecValue { value, aborts, facts: encoder.facts })
+}
+
 struct Encoder<'s, 'a> {
     solver: &'s mut Solver,
     analysis: &'a Analysis,
@@ -300,6 +346,8 @@ struct Encoder<'s, 'a> {
     /// Each way of returning.
     exits: Vec<Return>,
     aborts: Vec<(SExpr, Exit)>,
+    /// In a spec's `ensures`: the value of each `old(..)`, by its span.
+    olds: BTreeMap<Span, SExpr>,
 }
 
 impl<'s, 'a> Encoder<'s, 'a> {
@@ -343,6 +391,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
             inlining: Vec::new(),
             exits: Vec::new(),
             aborts: Vec::new(),
+            olds: BTreeMap::new(),
         }
     }
 
@@ -1062,6 +1111,10 @@ impl<'s, 'a> Encoder<'s, 'a> {
         }
         match (name, args) {
             ("Some", [_]) => self.construct(state, 1, args, call),
+            ("old", [_]) => match self.olds.get(&span) {
+                Some(value) => Ok(*value),
+                None => refuse(span, "`old` outside a spec's `ensures`"),
+            },
             ("now", []) => self.now(),
             ("date", [_, _, _]) => self.date(state, args, span),
             ("min" | "max", [a, b]) => {

@@ -1,0 +1,418 @@
+//! Proving a contract's `spec` members, clause by clause, for every state
+//! where the invariants hold and every input (docs/LANGUAGE.md §10.4).
+//!
+//! Each spec's function is encoded once, from an arbitrary state where the
+//! invariants the prover can read hold (as in the inductive check, whose
+//! proofs make that assumption sound), with any caller and block time. The
+//! clauses are then evaluated as `writ test` evaluates them around a call:
+//! `assumes` and `aborts_if` conditions and every `old(..)` on the state
+//! before the call, `ensures` on the state after it, so that each clause's
+//! obligation is exactly "this clause is not broken by the call":
+//!
+//! - `assumes A`: evaluating `A` never aborts;
+//! - `aborts_if C [with E]`: evaluating `C` never aborts, and where every
+//!   `assumes` holds and `C` holds the call aborts (with `E`);
+//! - `ensures P`: its `old(..)` values never abort, and where every
+//!   `assumes` holds and the call returns, `P` evaluates without aborting
+//!   to true;
+//! - `modifies`: where every `assumes` holds and the call returns, each
+//!   field the clauses do not list is unchanged.
+//!
+//! Invariant: a clause the prover cannot read is `Refused` by name, never
+//! approximated; the clauses that can be read are still proved.
+
+use std::collections::BTreeMap;
+
+use easy_smt::SExpr;
+use writ_compiler::ast::{ContractDef, Expr, ExprKind, FnDef, MemberKind, SpecClause, SpecDef};
+use writ_compiler::span::Span;
+use writ_compiler::types::{Def, SpecInfo, Ty};
+use writ_compiler::{Analysis, FileId};
+
+use crate::body::{
+    EncodeError, Encoded, Exit, Held, SpecScope, SpecValue, Storage, encode_call, encode_spec_expr,
+};
+use crate::invariant::{Verdict, assumed_state, invariants, model, storage_fields};
+use crate::solver::Answer;
+use crate::{Budget, Solver};
+
+/// One clause's verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClauseObligation {
+    /// The spec's position among the contract's specs, and the clause's
+    /// in the spec (for the bounded search).
+    pub spec: usize,
+    pub index: usize,
+    /// The function the spec describes.
+    pub function: String,
+    /// The clause as written (whitespace folded, no `;`).
+    pub clause: String,
+    pub span: Span,
+    pub verdict: Verdict,
+}
+
+/// A spec with what the checker knows of it and the function it describes.
+pub struct Described<'c> {
+    pub spec: &'c SpecDef,
+    pub info: SpecInfo,
+    pub func: &'c FnDef,
+}
+
+/// The specs of `contract` (in user file `file`) whose target the checker
+/// found, in source order.
+pub fn specs<'c>(analysis: &Analysis, contract: &'c ContractDef) -> Vec<Described<'c>> {
+    let tables = analysis.tables();
+    contract
+        .members
+        .iter()
+        .filter_map(|m| match &m.kind {
+            MemberKind::Spec(spec) => {
+                let info = tables.spec_at(spec.name.span)?.clone();
+                let func = contract.members.iter().find_map(|m| match &m.kind {
+                    MemberKind::Fn(f) if analysis.def_of(&f.name) == Some(Def::Fn(info.func)) => Some(f),
+                    _ => None,
+                })?;
+                Some(Described { spec, info, func })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Proves every clause of every spec of `contract`, each query within
+/// `budget`.
+pub fn check_specs(
+    solver: &mut Solver,
+    analysis: &Analysis,
+    file: FileId,
+    contract: &ContractDef,
+    budget: Budget,
+) -> Result<Vec<ClauseObligation>, EncodeError> {
+    let depth = solver.depth();
+    let mut out = Vec::new();
+    for (n, described) in specs(analysis, contract).iter().enumerate() {
+        solver.pop_to(depth)?;
+        let result = check_spec(solver, (analysis, file), contract, (n, described), budget);
+        solver.pop_to(depth)?;
+        match result {
+            Ok(obligations) => out.extend(obligations),
+            // A function or state the prover cannot read: every clause of
+            // this spec is refused, with the reason; the other specs go on.
+            Err(EncodeError::Refused(refused)) => {
+                for (index, clause) in described.spec.clauses.iter().enumerate() {
+                    out.push(ClauseObligation {
+                        spec: n,
+                        index,
+                        function: described.func.name.name.clone(),
+                        clause: clause_text(analysis, clause),
+                        span: clause.span,
+                        verdict: Verdict::Refused(refused.clone()),
+                    });
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// The call a spec describes, from an arbitrary state where the
+/// invariants hold, and the clauses' conditions on it.
+pub(crate) struct SpecCall {
+    /// What the call and its state obey.
+    pub facts: Vec<SExpr>,
+    pub call: Encoded,
+    pub before: Storage,
+    /// Each clause's violation: the condition under which the call breaks
+    /// it; `Err` for a clause the prover cannot read.
+    pub violations: Vec<Result<SExpr, crate::body::Refused>>,
+}
+
+fn check_spec(
+    solver: &mut Solver,
+    (analysis, file): (&Analysis, FileId),
+    contract: &ContractDef,
+    (spec, described): (usize, &Described<'_>),
+    budget: Budget,
+) -> Result<Vec<ClauseObligation>, EncodeError> {
+    let prefix = &format!("s{spec}_");
+    let fields = storage_fields(analysis, file, contract);
+    let invariants = invariants(contract);
+    solver.push()?;
+    let (before, mut facts) = assumed_state(solver, (analysis, file), &fields, &invariants, prefix)?;
+    let spec_call = encode_spec_call(solver, (analysis, file), described, before, &format!("{prefix}c_"))?;
+    facts.extend(spec_call.facts.iter().copied());
+    for fact in &facts {
+        solver.assert(*fact)?;
+    }
+    let function = described.func.name.name.clone();
+    let mut out = Vec::new();
+    for (index, (clause, violation)) in described.spec.clauses.iter().zip(&spec_call.violations).enumerate() {
+        let text = clause_text(analysis, clause);
+        let verdict = match violation {
+            Err(refused) => Verdict::Refused(refused.clone()),
+            Ok(violation) => {
+                solver.push()?;
+                solver.assert(*violation)?;
+                let verdict = match solver.check_within(budget)? {
+                    Answer::Unsat => Verdict::Proved,
+                    Answer::Unknown => Verdict::Unknown,
+                    Answer::Sat => Verdict::Counterexample(model(
+                        solver,
+                        &spec_call.call,
+                        &spec_call.before,
+                        &fields,
+                        false,
+                    )?),
+                };
+                solver.pop()?;
+                verdict
+            }
+        };
+        out.push(ClauseObligation {
+            spec,
+            index,
+            function: function.clone(),
+            clause: text,
+            span: clause.span,
+            verdict,
+        });
+    }
+    solver.pop()?;
+    Ok(out)
+}
+
+/// Encodes the call `described` speaks of on `before` (its facts are the
+/// caller's; the state's are the caller's to add) and every clause's
+/// violation.
+pub(crate) fn encode_spec_call(
+    solver: &mut Solver,
+    (analysis, file): (&Analysis, FileId),
+    described: &Described<'_>,
+    before: Storage,
+    prefix: &str,
+) -> Result<SpecCall, EncodeError> {
+    let call = encode_call(solver, analysis, file, described.func, prefix, before.clone())?;
+    let mut facts: Vec<SExpr> = call.facts.clone();
+    let mut scope =
+        SpecScope { storage: before.clone(), caller: call.caller, now: call.now, ..SpecScope::default() };
+    for (local, (_, term, _)) in described.info.params.iter().zip(&call.params) {
+        scope.locals.insert(*local, *term);
+    }
+    let clauses = &described.spec.clauses;
+    let mut eval = |solver: &mut Solver, e: &Expr, scope: &mut SpecScope, n: &mut u32| {
+        *n += 1;
+        let value = encode_spec_expr(solver, analysis, file, e, &format!("{prefix}x{n}_"), scope);
+        if let Ok(SpecValue { facts: new, .. }) = &value {
+            facts.extend(new.iter().copied());
+        }
+        value
+    };
+    let mut n = 0;
+    // Before the call: the conditions, then every `old(..)`.
+    let mut conditions: Vec<Option<Result<SpecValue, EncodeError>>> = Vec::new();
+    for clause in clauses {
+        let word = clause.keyword.name.as_str();
+        conditions.push(match (word, clause.exprs.first()) {
+            ("assumes" | "aborts_if", Some(e)) => Some(eval(solver, e, &mut scope, &mut n)),
+            _ => None,
+        });
+    }
+    let mut old_aborts: Vec<Vec<SExpr>> = vec![Vec::new(); clauses.len()];
+    let mut old_refused: Vec<Option<crate::body::Refused>> = vec![None; clauses.len()];
+    let mut olds = BTreeMap::new();
+    for (i, clause) in clauses.iter().enumerate().filter(|(_, c)| c.keyword.name == "ensures") {
+        for old in clause.exprs.iter().flat_map(old_calls) {
+            let ExprKind::Call { args, .. } = &old.kind else { continue };
+            let Some(arg) = args.first() else { continue };
+            match eval(solver, arg, &mut scope, &mut n) {
+                Ok(value) => {
+                    olds.insert(old.span, value.value);
+                    old_aborts[i].push(value.aborts);
+                }
+                Err(EncodeError::Refused(refused)) => old_refused[i] = Some(refused),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    // The assumptions every other clause is read under.
+    let ctx = solver.ctx();
+    let mut assumed = Vec::new();
+    for (clause, condition) in clauses.iter().zip(&conditions) {
+        if clause.keyword.name == "assumes"
+            && let Some(Ok(value)) = condition
+        {
+            assumed.push(ctx.and(ctx.not(value.aborts), value.value));
+        }
+    }
+    let assumed = crate::all(ctx, assumed);
+    let returns = call.returns;
+    // After the call: `ensures` on the storage it leaves.
+    let mut after_scope = SpecScope {
+        storage: after(&before, &call),
+        olds,
+        caller: scope.caller,
+        now: scope.now,
+        locals: scope.locals.clone(),
+    };
+    if let (Some(result), Some(value)) = (described.info.result, call.value) {
+        after_scope.locals.insert(result, value);
+    }
+    let mut violations = Vec::new();
+    for (i, clause) in clauses.iter().enumerate() {
+        let word = clause.keyword.name.as_str();
+        let violation = match word {
+            "assumes" | "aborts_if" => match conditions.get_mut(i).and_then(Option::take) {
+                Some(Ok(value)) if word == "assumes" => Ok(value.aborts),
+                Some(Ok(value)) => {
+                    let error = clause.with.as_ref().map(|(_, path)| path.last().name.as_str());
+                    let ctx = solver.ctx();
+                    let aborted = crate::any(
+                        ctx,
+                        call.aborts
+                            .iter()
+                            .filter(|(_, exit)| error.is_none_or(|e| exit_name(exit) == e))
+                            .map(|(c, _)| *c),
+                    );
+                    let held = ctx.and(assumed, value.value);
+                    Ok(ctx.or(value.aborts, ctx.and(held, ctx.not(aborted))))
+                }
+                Some(Err(EncodeError::Refused(refused))) => Err(refused),
+                Some(Err(e)) => return Err(e),
+                None => Err(crate::body::Refused { span: clause.span, what: "this clause".into() }),
+            },
+            "ensures" => match (&old_refused[i], clause.exprs.first()) {
+                (Some(refused), _) => Err(refused.clone()),
+                (None, Some(e)) => {
+                    n += 1;
+                    match encode_spec_expr(
+                        solver,
+                        analysis,
+                        file,
+                        e,
+                        &format!("{prefix}x{n}_"),
+                        &mut after_scope,
+                    ) {
+                        Ok(value) => {
+                            facts.extend(value.facts.iter().copied());
+                            let ctx = solver.ctx();
+                            let old_abort = crate::any(ctx, old_aborts[i].iter().copied());
+                            let broken = ctx.or(value.aborts, ctx.not(value.value));
+                            Ok(ctx.or(old_abort, ctx.and(ctx.and(assumed, returns), broken)))
+                        }
+                        Err(EncodeError::Refused(refused)) => Err(refused),
+                        Err(e) => return Err(e),
+                    }
+                }
+                (None, None) => Err(crate::body::Refused { span: clause.span, what: "this clause".into() }),
+            },
+            _ => {
+                let listed = listed_fields(analysis, clauses);
+                let mut changed = Vec::new();
+                for (field, (held, ty)) in &before {
+                    if listed.contains(field) {
+                        continue;
+                    }
+                    let Some(post) = call.post.get(field) else { continue };
+                    changed.push(differs(solver, analysis, ty, *held, *post)?);
+                }
+                let ctx = solver.ctx();
+                Ok(ctx.and(ctx.and(assumed, returns), crate::any(ctx, changed)))
+            }
+        };
+        violations.push(violation);
+    }
+    Ok(SpecCall { facts, call, before, violations })
+}
+
+/// Storage after a call that returned.
+fn after(before: &Storage, call: &Encoded) -> Storage {
+    before
+        .iter()
+        .map(|(field, (held, ty))| (*field, (call.post.get(field).copied().unwrap_or(*held), ty.clone())))
+        .collect()
+}
+
+/// The storage fields every `modifies` clause lists, by index.
+fn listed_fields(analysis: &Analysis, clauses: &[SpecClause]) -> Vec<u32> {
+    clauses
+        .iter()
+        .filter(|c| c.keyword.name == "modifies")
+        .flat_map(|c| &c.exprs)
+        .filter_map(|e| match &e.kind {
+            ExprKind::Field { name, .. } => match analysis.def_of(name) {
+                Some(Def::Storage(_, index)) => Some(index),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether a field differs as `writ test` sees it: a value by value, a map
+/// by which keys are present and the values under them.
+fn differs(
+    solver: &mut Solver,
+    analysis: &Analysis,
+    ty: &Ty,
+    before: Held,
+    after: Held,
+) -> Result<SExpr, EncodeError> {
+    let key_sort = match ty {
+        Ty::Map(key, _) => crate::sorts::sort(solver, analysis, key)?,
+        _ => None,
+    };
+    let ctx = solver.ctx();
+    Ok(match (before, after, key_sort) {
+        (Held::Value(a), Held::Value(b), _) => ctx.not(ctx.eq(a, b)),
+        (Held::Map(a), Held::Map(b), Some(sort)) => {
+            // A key present on both sides whose value changed: one
+            // existential, which the solver skolemizes.
+            let key = ctx.atom("spec_key");
+            let both = ctx.and(
+                ctx.select(a.present, key),
+                ctx.not(ctx.eq(ctx.select(a.values, key), ctx.select(b.values, key))),
+            );
+            let changed_value =
+                ctx.list(vec![ctx.atom("exists"), ctx.list(vec![ctx.list(vec![key, sort])]), both]);
+            ctx.or(ctx.not(ctx.eq(a.present, b.present)), changed_value)
+        }
+        // A field whose shape changed cannot happen; say it changed.
+        _ => ctx.true_(),
+    })
+}
+
+/// How `writ test` and `assert_aborts` name an abort.
+fn exit_name(exit: &Exit) -> &str {
+    match exit {
+        Exit::Abort(code) => code.name(),
+        Exit::Require(_) => "Require",
+        Exit::Fail { name, .. } => name,
+        Exit::Assertion => "Assertion",
+    }
+}
+
+/// The `old(..)` calls in `e`.
+fn old_calls(e: &Expr) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    writ_compiler::walk::walk_expr(e, &mut |node| {
+        if let writ_compiler::walk::Node::Expr(x) = node
+            && let ExprKind::Call { callee, .. } = &x.kind
+            && let ExprKind::Path(path) = &callee.kind
+            && path.is_single()
+            && path.last().name == "old"
+        {
+            out.push(x);
+        }
+    });
+    out
+}
+
+/// A clause as written, whitespace folded, without its `;`.
+pub fn clause_text(analysis: &Analysis, clause: &SpecClause) -> String {
+    analysis
+        .file(clause.span.file)
+        .and_then(|f| f.text.get(clause.span.range()))
+        .map(|t| t.trim_end_matches(';').split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
