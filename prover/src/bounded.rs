@@ -20,7 +20,9 @@ use writ_compiler::types::Ty;
 use writ_compiler::{Analysis, FileId};
 
 use crate::body::{EncodeError, Encoded, Held, MapTerms, Storage, encode_call, encode_check};
-use crate::invariant::{callable, initial_storage, invariants, storage_fields, value_text};
+use crate::invariant::{
+    callable, initial_roles, initial_storage, invariants, role_fields, storage_fields, value_text,
+};
 use crate::solver::Answer;
 use crate::spec::encode_spec_call;
 use crate::{Budget, Solver};
@@ -43,8 +45,10 @@ pub struct Call {
 /// What the search found for one invariant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Search {
-    /// `init` (its call first) and the calls after it that break it.
-    Found(Vec<Call>),
+    /// `init` (its call first) and the calls after it that break it, with
+    /// the roles (role, account) the administrator grants right after
+    /// deploying.
+    Found(Vec<Call>, Vec<(String, String)>),
     /// No sequence of up to this many calls breaks it.
     NotFound { depth: u32 },
     /// The budget ran out at this depth.
@@ -150,10 +154,14 @@ fn search_scoped(
     let init = callable(contract).find(|f| f.kind == FnKind::Init);
     let entries: Vec<&FnDef> = callable(contract).filter(|f| f.kind == FnKind::Entry).collect();
     let fields = storage_fields(analysis, file, contract);
+    let roles = role_fields(analysis, file, contract);
     let pool: Vec<SExpr> = accounts.iter().map(|(_, address)| address_term(solver, address)).collect();
 
     solver.push()?;
     let mut storage = initial_storage(solver, analysis, &fields)?;
+    if let Some(deployer) = pool.first() {
+        initial_roles(solver, &roles, *deployer, &mut storage);
+    }
     let mut steps: Vec<Vec<Choice<'_>>> = Vec::new();
     let mut clock = None;
     if let Some(init) = init {
@@ -165,6 +173,7 @@ fn search_scoped(
         storage = after(&storage, &call);
         steps.push(vec![Choice { func: init, call }]);
     }
+    let grants = setup_grants(solver, &roles, &pool, &mut storage)?;
     let mut selectors = Vec::new();
     let mut found = None;
     for d in 0..=depth {
@@ -235,7 +244,14 @@ fn search_scoped(
                 if let Some(last) = &last {
                     calls.push(call_of(solver, last, accounts, &pool)?);
                 }
-                found = Some(calls);
+                let mut granted = Vec::new();
+                for (role, account, grant) in &grants {
+                    if solver.bool_value(*grant)? {
+                        let name = accounts.get(*account).map(|(name, _)| name.clone()).unwrap_or_default();
+                        granted.push((role.clone(), name));
+                    }
+                }
+                found = Some((calls, granted));
                 if smaller {
                     solver.pop()?;
                 }
@@ -252,9 +268,39 @@ fn search_scoped(
     }
     solver.pop()?;
     Ok(match found {
-        Some(calls) => Search::Found(calls),
+        Some((calls, grants)) => Search::Found(calls, grants),
         None => Search::NotFound { depth },
     })
+}
+
+/// The roles the administrator may grant after deploying, before any
+/// call: whether each account of the pool is given each role is the
+/// solver's choice (`Admin` for the deployer excepted: it holds it). The
+/// choices, to read from a model.
+fn setup_grants(
+    solver: &mut Solver,
+    roles: &[(u32, String)],
+    pool: &[SExpr],
+    storage: &mut Storage,
+) -> Result<Vec<(String, usize, SExpr)>, EncodeError> {
+    let mut grants = Vec::new();
+    for (n, (key, name)) in roles.iter().enumerate() {
+        let Some((Held::Value(mut holders), ty)) = storage.get(key).cloned() else { continue };
+        for (a, account) in pool.iter().enumerate() {
+            if n == 0 && a == 0 {
+                continue;
+            }
+            let ctx = solver.ctx();
+            let sort = ctx.bool_sort();
+            let grant = ctx.declare_const(format!("grant_{name}_{a}"), sort)?;
+            let ctx = solver.ctx();
+            let held = ctx.or(ctx.select(holders, *account), grant);
+            holders = ctx.store(holders, *account, held);
+            grants.push((name.clone(), a, grant));
+        }
+        storage.insert(*key, (Held::Value(holders), ty));
+    }
+    Ok(grants)
 }
 
 /// The block's time at depth `d`: no earlier than at the depth before,

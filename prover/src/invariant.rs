@@ -76,6 +76,7 @@ fn check_scoped(
     budget: Budget,
 ) -> Result<Vec<Obligation>, EncodeError> {
     let fields = storage_fields(analysis, file, contract);
+    let roles = role_fields(analysis, file, contract);
     let invariants = invariants(contract);
     let mut out = Vec::new();
     if invariants.is_empty() {
@@ -89,13 +90,25 @@ fn check_scoped(
         let init = func.kind == FnKind::Init;
         solver.push()?;
         let prefix = format!("k{n}_");
-        let (storage, mut facts) = if init {
-            (initial_storage(solver, analysis, &fields)?, Vec::new())
+        let (storage, mut facts, deployer) = if init {
+            let mut storage = initial_storage(solver, analysis, &fields)?;
+            let ctx = solver.ctx();
+            let sort = ctx.int_sort();
+            let deployer = ctx.declare_const(format!("{prefix}deployer"), sort)?;
+            let in_range = crate::sorts::address_range(solver.ctx(), deployer);
+            initial_roles(solver, &roles, deployer, &mut storage);
+            (storage, vec![in_range], Some(deployer))
         } else {
-            assumed_state(solver, (analysis, file), &fields, &invariants, &prefix)?
+            let (storage, facts) =
+                assumed_state(solver, (analysis, file), (&fields, &roles), &invariants, &prefix)?;
+            (storage, facts, None)
         };
         let call = encode_call(solver, analysis, file, func, &format!("{prefix}call_"), storage.clone())?;
         facts.extend(call.facts.iter().copied());
+        // `init`'s caller is the deployer, who holds `Admin`.
+        if let (Some(deployer), Some(caller)) = (deployer, call.caller) {
+            facts.push(solver.ctx().eq(deployer, caller));
+        }
         facts.push(call.returns);
         for fact in &facts {
             solver.assert(*fact)?;
@@ -154,17 +167,26 @@ fn check_scoped(
     Ok(out)
 }
 
+/// A contract's storage fields (index, name, type) and roles (key, name).
+pub(crate) type Layout<'l> = (&'l [(u32, String, Ty)], &'l [(u32, String)]);
+
 /// An arbitrary state where every invariant the prover can read holds:
 /// each field a constant named with `prefix`, and the facts that say so.
 pub(crate) fn assumed_state(
     solver: &mut Solver,
     (analysis, file): (&Analysis, FileId),
-    fields: &[(u32, String, Ty)],
+    (fields, roles): Layout<'_>,
     invariants: &[&InvariantDef],
     prefix: &str,
 ) -> Result<(Storage, Vec<SExpr>), EncodeError> {
     let mut facts = Vec::new();
     let mut storage = Storage::new();
+    for (key, name) in roles {
+        let ctx = solver.ctx();
+        let sort = ctx.array_sort(ctx.int_sort(), ctx.bool_sort());
+        let holders = ctx.declare_const(format!("{prefix}role_{name}"), sort)?;
+        storage.insert(*key, (Held::Value(holders), Ty::Role(0)));
+    }
     for (index, name, ty) in fields {
         let name = format!("{prefix}self_{name}");
         // Fields of other types are left out: code that uses them is
@@ -217,6 +239,42 @@ pub fn storage_fields(analysis: &Analysis, file: FileId, contract: &ContractDef)
             c.storage.iter().enumerate().map(|(i, f)| (i as u32, f.name.clone(), f.ty.clone())).collect()
         })
         .unwrap_or_default()
+}
+
+/// Each role of `contract` (`Admin` first): its key among the storage
+/// terms (`body::role_field`) and its name.
+pub fn role_fields(analysis: &Analysis, file: FileId, contract: &ContractDef) -> Vec<(u32, String)> {
+    let Some(Def::Contract(id)) = analysis.typed_file(file).def(contract.name.id) else { return Vec::new() };
+    analysis
+        .tables()
+        .contracts
+        .get(id as usize)
+        .map(|c| {
+            c.roles
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (crate::body::role_field(i as u32), r.name.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Roles as a deployment leaves them: `deployer` holds `Admin` (the first
+/// role), nobody holds any other.
+pub(crate) fn initial_roles(
+    solver: &mut Solver,
+    roles: &[(u32, String)],
+    deployer: SExpr,
+    storage: &mut Storage,
+) {
+    let ctx = solver.ctx();
+    let sort = ctx.array_sort(ctx.int_sort(), ctx.bool_sort());
+    let as_const = ctx.list(vec![ctx.atom("as"), ctx.atom("const"), sort]);
+    let nobody = ctx.list(vec![as_const, ctx.false_()]);
+    for (n, (key, _)) in roles.iter().enumerate() {
+        let holders = if n == 0 { ctx.store(nobody, deployer, ctx.true_()) } else { nobody };
+        storage.insert(*key, (Held::Value(holders), Ty::Role(0)));
+    }
 }
 
 /// Storage as a contract's starts: each modelled field at its type's zero

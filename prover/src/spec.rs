@@ -32,7 +32,7 @@ use writ_compiler::{Analysis, FileId};
 use crate::body::{
     EncodeError, Encoded, Exit, Held, SpecScope, SpecValue, Storage, encode_call, encode_spec_expr,
 };
-use crate::invariant::{Verdict, assumed_state, invariants, model, storage_fields};
+use crate::invariant::{Verdict, assumed_state, invariants, model, role_fields, storage_fields};
 use crate::solver::Answer;
 use crate::{Budget, Solver};
 
@@ -137,9 +137,11 @@ fn check_spec(
 ) -> Result<Vec<ClauseObligation>, EncodeError> {
     let prefix = &format!("s{spec}_");
     let fields = storage_fields(analysis, file, contract);
+    let roles = role_fields(analysis, file, contract);
     let invariants = invariants(contract);
     solver.push()?;
-    let (before, mut facts) = assumed_state(solver, (analysis, file), &fields, &invariants, prefix)?;
+    let (before, mut facts) =
+        assumed_state(solver, (analysis, file), (&fields, &roles), &invariants, prefix)?;
     let spec_call = encode_spec_call(solver, (analysis, file), described, before, &format!("{prefix}c_"))?;
     facts.extend(spec_call.facts.iter().copied());
     for fact in &facts {
@@ -310,7 +312,8 @@ pub(crate) fn encode_spec_call(
                 let listed = listed_fields(analysis, clauses);
                 let mut changed = Vec::new();
                 for (field, (held, ty)) in &before {
-                    if listed.contains(field) {
+                    // Roles are not storage fields; `modifies` speaks of fields.
+                    if listed.contains(field) || crate::body::role_of(*field).is_some() {
                         continue;
                     }
                     let Some(post) = call.post.get(field) else { continue };

@@ -333,7 +333,7 @@ fn the_search_finds_the_calls_that_mint() {
         "        self.balances[from] = have - amount;\n        let theirs = self.balances.get(to).unwrap_or(0);\n",
         "        let theirs = self.balances.get(to).unwrap_or(0);\n        self.balances[from] = have - amount;\n",
     );
-    let writ_prover::bounded::Search::Found(calls) = search(&buggy, 0, 3) else { panic!("not found") };
+    let writ_prover::bounded::Search::Found(calls, _) = search(&buggy, 0, 3) else { panic!("not found") };
     let entries: Vec<&str> = calls.iter().map(|c| c.entry.as_str()).collect();
     assert_eq!(entries.first(), Some(&"init"), "{calls:?}");
     let last = calls.last().unwrap();

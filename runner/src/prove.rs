@@ -13,11 +13,11 @@
 
 use std::sync::Arc;
 
-use writ_compiler::ast::{ContractDef, FnKind, ItemKind};
+use writ_compiler::ast::{ContractDef, ItemKind};
 use writ_compiler::{Analysis, FileId};
 use writ_prover::body::EncodeError;
 use writ_prover::bounded::{Bounds, Call, Search, search, search_spec};
-use writ_prover::invariant::{Verdict, callable, check_contract, invariants};
+use writ_prover::invariant::{Verdict, check_contract, invariants};
 use writ_prover::spec::check_specs;
 use writ_prover::{Budget, Solver};
 
@@ -192,9 +192,9 @@ fn prove_contract(
         };
         let names: Vec<&str> = cx.accounts.iter().map(|(name, _)| name.as_str()).collect();
         match found {
-            Search::Found(calls) => {
+            Search::Found(calls, grants) => {
                 let name = test_name(invariant);
-                let test = reproduction(contract, &name, &calls, cx.accounts);
+                let test = reproduction(contract, &name, &calls, &grants);
                 replay(cx, &test, &name, Checks::Invariants, &format!("invariant \"{invariant}\""))?;
                 let last = calls.last().map_or("init", |c| c.entry.as_str());
                 let detail = format!(
@@ -278,9 +278,9 @@ fn prove_specs(
             search_spec(solver, cx.analysis, cx.file, contract, (obligation.spec, obligation.index), &bounds);
         let shown: Vec<String> = model.iter().map(|(k, v)| format!("{k} = {v}")).collect();
         match found {
-            Ok(Search::Found(calls)) => {
+            Ok(Search::Found(calls, grants)) => {
                 let name = test_name(&format!("spec of {}: {}", obligation.function, obligation.clause));
-                let test = reproduction(contract, &name, &calls, cx.accounts);
+                let test = reproduction(contract, &name, &calls, &grants);
                 let checks = Checks::Spec(obligation.function.clone());
                 replay(cx, &test, &name, checks, &format!("the spec of `{}`", obligation.function))?;
                 let detail = format!(
@@ -329,21 +329,15 @@ fn test_name(invariant: &str) -> String {
     format!("writ prove: {}", invariant.replace('"', "'"))
 }
 
-/// The sequence as a Writ test: deploy, grant every role the entry points
-/// require to every account (the search assumed it), then the calls.
+/// The sequence as a Writ test: deploy, grant the roles the search chose,
+/// then the calls.
 fn reproduction(
     contract: &ContractDef,
     test_name: &str,
     calls: &[Call],
-    accounts: &[(String, [u8; 20])],
+    grants: &[(String, String)],
 ) -> String {
     let name = &contract.name.name;
-    let mut roles: Vec<&str> = Vec::new();
-    for role in callable(contract).filter(|f| f.kind == FnKind::Entry).flat_map(|f| &f.requires) {
-        if !roles.contains(&role.name.as_str()) {
-            roles.push(&role.name);
-        }
-    }
     let mut out = format!("test \"{test_name}\" {{\n");
     let mut rest = calls.iter();
     let init_args = match calls.first() {
@@ -357,10 +351,8 @@ fn reproduction(
         out.push_str(&format!("    set_time({time});\n"));
     }
     out.push_str(&format!("    let c = deploy {name}({init_args});\n"));
-    for role in &roles {
-        for (account, _) in accounts {
-            out.push_str(&format!("    c.grant_role({role}, account({account:?}));\n"));
-        }
+    for (role, account) in grants {
+        out.push_str(&format!("    c.grant_role({role}, account({account:?}));\n"));
     }
     for call in rest {
         if let Some(time) = &call.time {

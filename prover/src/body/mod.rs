@@ -164,8 +164,24 @@ struct State {
 }
 
 /// Storage fields given to a call: each field's term and type, by the
-/// field's index in its contract.
+/// field's index in its contract. A contract's roles travel with them:
+/// who holds role number `r` is an array from addresses to booleans under
+/// key `role_field(r)` (type `Ty::Role`), written by `grant` and `revoke`
+/// and read by `has_role` and `requires`.
 pub type Storage = BTreeMap<u32, (Held, Ty)>;
+
+/// Where role arrays sit among the storage keys (above every field).
+const ROLE_FIELDS: u32 = 0x8000_0000;
+
+/// The storage key of who holds role number `role`.
+pub fn role_field(role: u32) -> u32 {
+    ROLE_FIELDS | role
+}
+
+/// The role a storage key holds, if it is a role's.
+pub fn role_of(field: u32) -> Option<u32> {
+    (field & ROLE_FIELDS != 0).then_some(field & !ROLE_FIELDS)
+}
 
 /// Encodes `func`, a function of user file `file`, naming its solver
 /// constants with `prefix` (distinct per function in one session).
@@ -199,11 +215,26 @@ pub fn encode_call(
     if !func.requires.is_empty() {
         let mut held = Vec::new();
         for role in &func.requires {
-            let name = format!("{prefix}caller_is_{}", role.name);
-            let sort = encoder.ctx().bool_sort();
-            held.push(encoder.ctx().declare_const(&name, sort)?);
+            // With the contract's roles given, whether the caller holds
+            // one is read from them; without (a body alone), it is free.
+            let holders = match typed.def(role.id) {
+                Some(Def::Role(_, index)) => state.storage.get(&role_field(index)).copied(),
+                _ => None,
+            };
+            match holders {
+                Some(Held::Value(holders)) => {
+                    let caller = encoder.caller()?;
+                    held.push(encoder.ctx().select(holders, caller));
+                }
+                _ => {
+                    let name = format!("{prefix}caller_is_{}", role.name);
+                    let sort = encoder.ctx().bool_sort();
+                    let free = encoder.ctx().declare_const(&name, sort)?;
+                    roles.push(free);
+                    held.push(free);
+                }
+            }
         }
-        roles.clone_from(&held);
         let ctx = encoder.ctx();
         let missing = ctx.not(crate::any(ctx, held));
         encoder.abort(&mut state, missing, Exit::Abort(AbortCode::MissingRole));
@@ -1128,11 +1159,18 @@ impl<'s, 'a> Encoder<'s, 'a> {
                 let larger = ctx.ite(ctx.lte(a, b), b, a);
                 self.name(if name == "min" { smaller } else { larger }, &ty, span)
             }
-            ("grant" | "revoke", [_, who]) => {
-                // Roles are not modelled as state: whether a caller holds
-                // a role is free in induction and true in the search, so
-                // granting and revoking change nothing the prover reads.
-                self.expr(state, who)?;
+            ("grant" | "revoke", [role, who]) => {
+                let holders = self.role_holders(state, role)?;
+                let who = self.expr(state, who)?;
+                let Some(Def::Role(_, index)) = self.role_def(role) else {
+                    return refuse(role.span, "this role");
+                };
+                let ctx = self.ctx();
+                let held = if name == "grant" { ctx.true_() } else { ctx.false_() };
+                let written = ctx.store(holders, who, held);
+                let sort = self.role_sort();
+                let named = self.name_sorted(written, sort)?;
+                state.storage.insert(role_field(index), Held::Value(named));
                 Ok(self.ctx().true_())
             }
             ("require", [cond, message]) => {
@@ -1144,17 +1182,11 @@ impl<'s, 'a> Encoder<'s, 'a> {
                 self.abort(state, failed, Exit::Require(text.clone()));
                 Ok(self.ctx().true_())
             }
-            ("caller", []) => {
-                if let Some(caller) = self.caller {
-                    return Ok(caller);
-                }
-                let name = format!("{}caller", self.prefix);
-                let sort = self.ctx().int_sort();
-                let caller = self.ctx().declare_const(name, sort)?;
-                let fact = sorts::address_range(self.ctx(), caller);
-                self.facts.push(fact);
-                self.caller = Some(caller);
-                Ok(caller)
+            ("caller", []) => self.caller(),
+            ("has_role", [role, who]) => {
+                let holders = self.role_holders(state, role)?;
+                let who = self.expr(state, who)?;
+                Ok(self.ctx().select(holders, who))
             }
             ("assert", [cond, ..]) => {
                 let c = self.expr(state, cond)?;
@@ -1173,6 +1205,44 @@ impl<'s, 'a> Encoder<'s, 'a> {
             }
             _ => refuse(span, format!("the built-in `{name}`")),
         }
+    }
+
+    /// The caller of the call being encoded: one constant, asked for once.
+    fn caller(&mut self) -> Result<SExpr> {
+        if let Some(caller) = self.caller {
+            return Ok(caller);
+        }
+        let name = format!("{}caller", self.prefix);
+        let sort = self.ctx().int_sort();
+        let caller = self.ctx().declare_const(name, sort)?;
+        let fact = sorts::address_range(self.ctx(), caller);
+        self.facts.push(fact);
+        self.caller = Some(caller);
+        Ok(caller)
+    }
+
+    fn role_def(&self, role: &Expr) -> Option<Def> {
+        match &role.kind {
+            ExprKind::Path(path) => self.typed.def(path.last().id),
+            _ => None,
+        }
+    }
+
+    /// Who holds the role `role` names, as the code reaches it.
+    fn role_holders(&mut self, state: &State, role: &Expr) -> Result<SExpr> {
+        let Some(Def::Role(_, index)) = self.role_def(role) else {
+            return refuse(role.span, "a role that is not named directly");
+        };
+        match state.storage.get(&role_field(index)) {
+            Some(Held::Value(holders)) => Ok(*holders),
+            _ => refuse(role.span, "roles outside a contract's call"),
+        }
+    }
+
+    /// The sort of a role's holders: addresses to booleans.
+    fn role_sort(&mut self) -> SExpr {
+        let ctx = self.ctx();
+        ctx.array_sort(ctx.int_sort(), ctx.bool_sort())
     }
 
     /// The terms of `receiver` when it is a map field of storage.
