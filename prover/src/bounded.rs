@@ -40,6 +40,8 @@ pub struct Call {
     /// The block's time (seconds) when the call reads it (`now()`): a test
     /// sets the clock to it first.
     pub time: Option<String>,
+    /// The accounts that co-sign the call (when it reads `signed_by`).
+    pub cosigners: Vec<String>,
 }
 
 /// What the search found for one invariant.
@@ -471,5 +473,15 @@ fn call_of(
         Some(now) => Some(solver.int_value(now)?),
         None => None,
     };
-    Ok(Call { entry: choice.func.name.name.clone(), caller, args, time })
+    let mut cosigners = Vec::new();
+    if let (Some(signed), Some(caller_term)) = (choice.call.cosigners, choice.call.caller) {
+        for ((name, _), account) in accounts.iter().zip(pool) {
+            let ctx = solver.ctx();
+            let other = ctx.and(ctx.not(ctx.eq(*account, caller_term)), ctx.select(signed, *account));
+            if solver.bool_value(other)? {
+                cosigners.push(name.clone());
+            }
+        }
+    }
+    Ok(Call { entry: choice.func.name.name.clone(), caller, args, time, cosigners })
 }

@@ -196,8 +196,13 @@ pub(crate) fn encode_spec_call(
 ) -> Result<SpecCall, EncodeError> {
     let call = encode_call(solver, analysis, file, described.func, prefix, before.clone())?;
     let mut facts: Vec<SExpr> = call.facts.clone();
-    let mut scope =
-        SpecScope { storage: before.clone(), caller: call.caller, now: call.now, ..SpecScope::default() };
+    let mut scope = SpecScope {
+        storage: before.clone(),
+        caller: call.caller,
+        now: call.now,
+        cosigners: call.cosigners,
+        ..SpecScope::default()
+    };
     for (local, (_, term, _)) in described.info.params.iter().zip(&call.params) {
         scope.locals.insert(*local, *term);
     }
@@ -255,6 +260,7 @@ pub(crate) fn encode_spec_call(
         olds,
         caller: scope.caller,
         now: scope.now,
+        cosigners: scope.cosigners,
         locals: scope.locals.clone(),
     };
     if let (Some(result), Some(value)) = (described.info.result, call.value) {

@@ -358,8 +358,9 @@ fn reproduction(
         if let Some(time) = &call.time {
             out.push_str(&format!("    set_time({time});\n"));
         }
+        let signed: String = call.cosigners.iter().map(|s| format!(".signed_by(account({s:?}))")).collect();
         out.push_str(&format!(
-            "    c.from(account({:?})).{}({});\n",
+            "    c.from(account({:?})){signed}.{}({});\n",
             call.caller,
             call.entry,
             call.args.join(", ")

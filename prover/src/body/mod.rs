@@ -90,6 +90,9 @@ pub struct Encoded {
     pub caller: Option<SExpr>,
     /// The block's time, when the code asks for it (`now()`).
     pub now: Option<SExpr>,
+    /// Who co-signed the call (an array from addresses to booleans; the
+    /// caller signs anyway), when the code asks (`signed_by`).
+    pub cosigners: Option<SExpr>,
     /// Whether the caller holds each role `requires` names, in order.
     pub roles: Vec<SExpr>,
 }
@@ -278,6 +281,7 @@ pub fn encode_call(
         post,
         caller: encoder.caller,
         now: encoder.now,
+        cosigners: encoder.cosigners,
         roles,
     })
 }
@@ -312,6 +316,7 @@ pub struct SpecScope {
     pub olds: BTreeMap<Span, SExpr>,
     pub caller: Option<SExpr>,
     pub now: Option<SExpr>,
+    pub cosigners: Option<SExpr>,
 }
 
 /// One spec expression evaluated: its value, when evaluating it aborts,
@@ -337,11 +342,13 @@ pub fn encode_spec_expr(
     let (mut encoder, mut state) = Encoder::start(solver, analysis, file, prefix, scope.storage.clone());
     encoder.caller = scope.caller;
     encoder.now = scope.now;
+    encoder.cosigners = scope.cosigners;
     encoder.olds = scope.olds.clone();
     state.locals = scope.locals.clone();
     let value = encoder.expr(&mut state, e)?;
     scope.caller = encoder.caller;
     scope.now = encoder.now;
+    scope.cosigners = encoder.cosigners;
     let ctx = encoder.solver.ctx();
     let aborts = crate::any(ctx, encoder.aborts.iter().map(|(condition, _)| *condition));
     Ok(SpecValue { value, aborts, facts: encoder.facts })
@@ -367,6 +374,8 @@ struct Encoder<'s, 'a> {
     caller: Option<SExpr>,
     /// The block's time, once asked for.
     now: Option<SExpr>,
+    /// The call's co-signers, once asked for.
+    cosigners: Option<SExpr>,
     /// The elements of each list term whose elements are known (built
     /// from a literal), for unrolling loops over it.
     lists: HashMap<SExpr, Vec<SExpr>>,
@@ -417,6 +426,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
             facts: Vec::new(),
             caller: None,
             now: None,
+            cosigners: None,
             lists: HashMap::new(),
             loops: Vec::new(),
             inlining: Vec::new(),
@@ -1183,6 +1193,13 @@ impl<'s, 'a> Encoder<'s, 'a> {
                 Ok(self.ctx().true_())
             }
             ("caller", []) => self.caller(),
+            ("signed_by", [who]) => {
+                let who = self.expr(state, who)?;
+                let caller = self.caller()?;
+                let cosigners = self.cosigners()?;
+                let ctx = self.ctx();
+                Ok(ctx.or(ctx.eq(who, caller), ctx.select(cosigners, who)))
+            }
             ("has_role", [role, who]) => {
                 let holders = self.role_holders(state, role)?;
                 let who = self.expr(state, who)?;
@@ -1219,6 +1236,18 @@ impl<'s, 'a> Encoder<'s, 'a> {
         self.facts.push(fact);
         self.caller = Some(caller);
         Ok(caller)
+    }
+
+    /// Who co-signed the call: one array, asked for once.
+    fn cosigners(&mut self) -> Result<SExpr> {
+        if let Some(cosigners) = self.cosigners {
+            return Ok(cosigners);
+        }
+        let name = format!("{}cosigners", self.prefix);
+        let sort = self.role_sort();
+        let cosigners = self.ctx().declare_const(name, sort)?;
+        self.cosigners = Some(cosigners);
+        Ok(cosigners)
     }
 
     fn role_def(&self, role: &Expr) -> Option<Def> {
