@@ -556,6 +556,47 @@ fn prove_proves_and_finds_counterexamples() {
     assert!(stdout(&out).contains("invariant \"the balances sum to the supply\""), "{}", stdout(&out));
 }
 
+// A spec clause broken (a missing role check) is a counterexample in the
+// JSON's `specs`, and its test, pasted into the file, fails `writ test` on
+// that spec; with the role check in place every clause is proved.
+#[test]
+fn prove_reports_spec_clauses() {
+    let buggy = std::fs::read_to_string(repo().join("runner/tests/prove/permits.writ"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dir = with_file("permits.writ", buggy.as_bytes());
+    let out = writ(&["prove", "permits.writ", "--json"], dir.path());
+    if !z3_present(&out) {
+        return;
+    }
+    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}"));
+    let specs = report["specs"].as_array().unwrap_or_else(|| panic!("{report}"));
+    assert_eq!(specs.len(), 4, "{report}");
+    let broken: Vec<&serde_json::Value> = specs.iter().filter(|s| s["verdict"] == "counterexample").collect();
+    assert_eq!(broken.len(), 1, "{report}");
+    assert_eq!(broken[0]["function"], "issue", "{report}");
+    assert_eq!(broken[0]["clause"], "aborts_if !has_role(Issuer, caller()) with MissingRole", "{report}");
+    assert_eq!(report["invariants"][0]["verdict"], "proved", "{report}");
+    let test = broken[0]["test"].as_str().unwrap_or_else(|| panic!("{report}"));
+    std::fs::write(dir.path().join("permits.writ"), format!("{buggy}\n{test}\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = writ(&["test", "permits.writ"], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("the call breaks the spec of `issue`"), "{}", stdout(&out));
+
+    let fixed = buggy.replace("pub fn issue(to: Address) {", "pub fn issue(to: Address) requires Issuer {");
+    std::fs::write(dir.path().join("permits.writ"), fixed).unwrap_or_else(|e| panic!("{e}"));
+    let out = writ(&["prove", "permits.writ"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out)
+            .contains("proved          spec issue: aborts_if !has_role(Issuer, caller()) with MissingRole"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("prove result: 0 counterexample, 5 proved"), "{}", stdout(&out));
+}
+
 // What the prover does not model yet is named, with its place, and is not
 // a counterexample.
 #[test]

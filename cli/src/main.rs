@@ -139,13 +139,14 @@ enum Command {
         )]
         coverage: Option<PathBuf>,
     },
-    /// Prove each contract's invariants for every state and input.
+    /// Prove each contract's invariants and specs for every state and input.
     ///
-    /// Each invariant is checked after `init` and after every entry point
-    /// from any state where the invariants hold (Z3, a subprocess); where
-    /// that fails, calls from `init` are searched up to --depth, and a
-    /// sequence found is replayed on the VM and printed as a test. Exits
-    /// with 1 if any invariant has a counterexample. See docs/prove.md.
+    /// Each invariant is checked after `init` and after every entry point,
+    /// and each spec clause for every call of its function, from any state
+    /// where the invariants hold (Z3, a subprocess); where that fails,
+    /// calls from `init` are searched up to --depth, and a sequence found
+    /// is replayed on the VM and printed as a test. Exits with 1 if any
+    /// invariant or spec clause has a counterexample. See docs/prove.md.
     Prove {
         /// Files or folders to prove; default is the current folder.
         paths: Vec<PathBuf>,

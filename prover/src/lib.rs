@@ -15,15 +15,15 @@
 //! typed program: when it returns and with what, every way it aborts, and
 //! the storage it leaves (tested against the VM on random bodies,
 //! `tests/bodies.rs`, maps and structs in storage included);
-//! [`invariant`] is the inductive check of a contract's invariants and
-//! [`bounded`] the search over call sequences from `init`
-//! (`tests/invariants.rs`). `writ prove` runs both from the runner
+//! [`invariant`] is the inductive check of a contract's invariants,
+//! [`spec`] the same for each clause of a `spec` member, and [`bounded`]
+//! the search over call sequences from `init` (`tests/invariants.rs`, and
+//! the runner's planted bugs). `writ prove` runs them from the runner
 //! (`writ_runner::prove`), which replays every counterexample on the VM.
 //!
-//! Not built yet: maps of maps, `has_role`, loops over ranges and over
-//! lists not known where the loop starts; specifications in the language
-//! (`spec` members, see docs/research/prove-spec-syntax.md); proof results
-//! in the editor.
+//! Not built yet: maps of maps, loops over ranges and over lists not known
+//! where the loop starts, `while`; an `emits` clause and aggregates in
+//! specs.
 //!
 //! Boundary: this crate speaks SMT-LIB and knows Writ's arithmetic rules,
 //! reading types from the compiler and abort codes from `writ-abi`; it never
