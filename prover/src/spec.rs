@@ -9,17 +9,20 @@
 //! before the call, `ensures` on the state after it, so that each clause's
 //! obligation is exactly "this clause is not broken by the call":
 //!
-//! - `assumes A`: evaluating `A` never aborts;
-//! - `aborts_if C [with E]`: evaluating `C` never aborts, and where every
-//!   `assumes` holds and `C` holds the call aborts (with `E`);
-//! - `ensures P`: its `old(..)` values never abort, and where every
-//!   `assumes` holds and the call returns, `P` evaluates without aborting
-//!   to true;
+//! - `assumes A`: where the `assumes` before it hold, evaluating `A` never
+//!   aborts;
+//! - `aborts_if C [with E]`: where every `assumes` holds, evaluating `C`
+//!   never aborts, and where `C` holds the call aborts (with `E`);
+//! - `ensures P`: where every `assumes` holds and the call returns, its
+//!   `old(..)` values (taken before the call) and `P` evaluate without
+//!   aborting, and `P` is true;
 //! - `modifies`: where every `assumes` holds and the call returns, each
 //!   field the clauses do not list is unchanged.
 //!
 //! Invariant: a clause the prover cannot read is `Refused` by name, never
-//! approximated; the clauses that can be read are still proved.
+//! approximated; the clauses that can be read are still proved, unless an
+//! `assumes` cannot be read (then none is: assuming less would describe
+//! calls the spec excuses).
 
 use std::collections::BTreeMap;
 
@@ -242,14 +245,26 @@ pub(crate) fn encode_spec_call(
             }
         }
     }
-    // The assumptions every other clause is read under.
+    // The assumptions every other clause is read under, in order (as
+    // `writ test` reads them: the first that does not hold excuses the
+    // call, so a later one is evaluated only when the earlier ones held).
+    // One the prover cannot read leaves the other clauses unread too:
+    // assuming less here would report calls the spec does not describe.
     let ctx = solver.ctx();
     let mut assumed = Vec::new();
-    for (clause, condition) in clauses.iter().zip(&conditions) {
-        if clause.keyword.name == "assumes"
-            && let Some(Ok(value)) = condition
-        {
-            assumed.push(ctx.and(ctx.not(value.aborts), value.value));
+    let mut assumes_broken = BTreeMap::new();
+    let mut unreadable = None;
+    for (i, (clause, condition)) in clauses.iter().zip(&conditions).enumerate() {
+        if clause.keyword.name != "assumes" {
+            continue;
+        }
+        match condition {
+            Some(Ok(value)) => {
+                assumes_broken.insert(i, ctx.and(crate::all(ctx, assumed.clone()), value.aborts));
+                assumed.push(ctx.and(ctx.not(value.aborts), value.value));
+            }
+            Some(Err(EncodeError::Refused(refused))) => unreadable = Some(refused.clone()),
+            _ => {}
         }
     }
     let assumed = crate::all(ctx, assumed);
@@ -270,8 +285,13 @@ pub(crate) fn encode_spec_call(
     for (i, clause) in clauses.iter().enumerate() {
         let word = clause.keyword.name.as_str();
         let violation = match word {
+            _ if word != "assumes" && unreadable.is_some() => Err(unreadable
+                .clone()
+                .unwrap_or(crate::body::Refused { span: clause.span, what: "this clause".into() })),
             "assumes" | "aborts_if" => match conditions.get_mut(i).and_then(Option::take) {
-                Some(Ok(value)) if word == "assumes" => Ok(value.aborts),
+                Some(Ok(_)) if word == "assumes" => {
+                    Ok(assumes_broken.get(&i).copied().unwrap_or_else(|| solver.ctx().false_()))
+                }
                 Some(Ok(value)) => {
                     let error = clause.with.as_ref().map(|(_, path)| path.last().name.as_str());
                     let ctx = solver.ctx();
@@ -282,8 +302,8 @@ pub(crate) fn encode_spec_call(
                             .filter(|(_, exit)| error.is_none_or(|e| exit_name(exit) == e))
                             .map(|(c, _)| *c),
                     );
-                    let held = ctx.and(assumed, value.value);
-                    Ok(ctx.or(value.aborts, ctx.and(held, ctx.not(aborted))))
+                    let held = ctx.and(value.value, ctx.not(aborted));
+                    Ok(ctx.and(assumed, ctx.or(value.aborts, held)))
                 }
                 Some(Err(EncodeError::Refused(refused))) => Err(refused),
                 Some(Err(e)) => return Err(e),
@@ -306,7 +326,8 @@ pub(crate) fn encode_spec_call(
                             let ctx = solver.ctx();
                             let old_abort = crate::any(ctx, old_aborts[i].iter().copied());
                             let broken = ctx.or(value.aborts, ctx.not(value.value));
-                            Ok(ctx.or(old_abort, ctx.and(ctx.and(assumed, returns), broken)))
+                            let broken = ctx.or(old_abort, broken);
+                            Ok(ctx.and(ctx.and(assumed, returns), broken))
                         }
                         Err(EncodeError::Refused(refused)) => Err(refused),
                         Err(e) => return Err(e),

@@ -507,7 +507,7 @@ pub(crate) fn call<'e>(
     let before = match spec {
         Some(spec) => {
             let state = ledger.world.storage(&handle.contract);
-            let kept = spec_before(ledger, env, spec, args, &state, &context)?;
+            let kept = spec_before(env, spec, args, &state, &context)?;
             Some((spec, state, kept))
         }
         None => None,
@@ -579,39 +579,34 @@ fn run_in_harness(
     })
 }
 
-/// The spec's conditions and `old` values, evaluated against the state
-/// the call is about to find.
+/// Each of the spec's values before the call (its conditions, then its
+/// `old` values), evaluated one by one against the state the call is about
+/// to find: the value, or how evaluating it aborted.
+type Before = Vec<Result<Vec<u8>, String>>;
+
 fn spec_before(
-    ledger: &Ledger,
     env: &Arc<Env>,
     spec: &SpecCheck,
     args: &[u8],
     state: &Arc<dyn writ_vm::State>,
     context: &CallContext,
-) -> Result<Vec<Vec<u8>>, Failure> {
-    let run = run_in_harness(env, &spec.pre, args, state, context.clone())?;
-    match (run.failure, run.outcome) {
-        (None, Outcome::Success(_)) => Ok(run.kept),
-        (Some(failure), _) => Err(failure),
-        (None, Outcome::Aborted(abort)) => {
-            // The clause being evaluated is the one after those kept.
-            let flags = spec.clauses.iter().filter(|c| is_flag(&c.kind));
-            let clause = flags
-                .clone()
-                .nth(run.kept.len())
-                .or_else(|| spec.clauses.iter().find(|c| matches!(c.kind, ClauseKind::Ensures { .. })));
-            let text = clause.map_or_else(String::new, |c| format!(" `{}`", c.text));
-            let why =
-                spec_abi(env, spec).map_or_else(|| abort.to_string(), |abi| describe_abort(&abort, abi));
-            Err(Failure {
-                site: None,
-                message: ledger.named(format!(
-                    "the spec of `{}`{text} cannot be evaluated before the call: it aborts with {why}",
-                    spec.function
-                )),
-            })
+) -> Result<Before, Failure> {
+    let mut out = Vec::new();
+    for n in 0..spec.values {
+        let mut input = args.to_vec();
+        input.extend_from_slice(&n.to_be_bytes());
+        let mut run = run_in_harness(env, &spec.pre, &input, state, context.clone())?;
+        if let Some(failure) = run.failure {
+            return Err(failure);
         }
+        out.push(match run.outcome {
+            Outcome::Success(_) => Ok(run.kept.pop().ok_or_else(|| malformed(TestOp::Keep))?),
+            Outcome::Aborted(abort) => {
+                Err(spec_abi(env, spec).map_or_else(|| abort.to_string(), |abi| describe_abort(&abort, abi)))
+            }
+        });
     }
+    Ok(out)
 }
 
 fn is_flag(kind: &ClauseKind) -> bool {
@@ -622,36 +617,52 @@ fn spec_abi<'e>(env: &'e Env, spec: &SpecCheck) -> Option<&'e ContractAbi> {
     env.contracts.get(spec.contract).map(|(_, abi)| abi)
 }
 
-/// Checks how the call ended against the spec: `aborts_if` conditions
-/// that held, then (after a success) each `ensures` and `modifies`.
+/// Checks how the call ended against the spec: an `assumes` that does not
+/// hold excuses the call from every other clause; `aborts_if` conditions
+/// that held; then, after a success, each `ensures` and `modifies`.
 fn spec_after(
     ledger: &Ledger,
     env: &Arc<Env>,
     spec: &SpecCheck,
     (args, report): (&[u8], &CallReport),
-    (before, kept): (Arc<dyn writ_vm::State>, Vec<Vec<u8>>),
+    (before, values): (Arc<dyn writ_vm::State>, Before),
     context: CallContext,
 ) -> Result<(), Failure> {
-    let flags = spec.clauses.iter().filter(|c| is_flag(&c.kind)).count();
-    let Some((conditions, olds)) = (kept.len() >= flags).then(|| kept.split_at(flags)) else {
-        return Err(malformed(TestOp::Keep));
-    };
-    let held = |byte: &Vec<u8>| byte.as_slice() == [1];
-    let flagged: Vec<(&writ_compiler::codegen::ClauseCheck, bool)> =
-        spec.clauses.iter().filter(|c| is_flag(&c.kind)).zip(conditions.iter().map(held)).collect();
-    if flagged.iter().any(|(c, held)| c.kind == ClauseKind::Assumes && !held) {
-        return Ok(());
-    }
-    let must_abort: Vec<&writ_compiler::codegen::ClauseCheck> = flagged
-        .iter()
-        .filter(|(c, held)| *held && matches!(c.kind, ClauseKind::AbortsIf { .. }))
-        .map(|(c, _)| *c)
-        .collect();
-    let abi = spec_abi(env, spec).ok_or_else(|| malformed(TestOp::Call))?;
     let broken = |what: String| Failure {
         site: None,
         message: ledger.named(format!("the call breaks the spec of `{}`: {what}", spec.function)),
     };
+    let flagged: Vec<(&writ_compiler::codegen::ClauseCheck, &Result<Vec<u8>, String>)> =
+        spec.clauses.iter().filter(|c| is_flag(&c.kind)).zip(&values).collect();
+    let olds = values.get(flagged.len()..).unwrap_or_default();
+    // Assumptions first: one that cannot be evaluated is a broken spec,
+    // one that does not hold leaves the call undescribed.
+    for (clause, value) in flagged.iter().filter(|(c, _)| c.kind == ClauseKind::Assumes) {
+        match value {
+            Err(why) => {
+                return Err(broken(format!(
+                    "`{}` cannot be evaluated before it: it aborts with {why}",
+                    clause.text
+                )));
+            }
+            Ok(value) if value.as_slice() != [1] => return Ok(()),
+            Ok(_) => {}
+        }
+    }
+    let mut must_abort = Vec::new();
+    for (clause, value) in flagged.iter().filter(|(c, _)| c.kind != ClauseKind::Assumes) {
+        match value {
+            Err(why) => {
+                return Err(broken(format!(
+                    "`{}` cannot be evaluated before it: it aborts with {why}",
+                    clause.text
+                )));
+            }
+            Ok(value) if value.as_slice() == [1] => must_abort.push(*clause),
+            Ok(_) => {}
+        }
+    }
+    let abi = spec_abi(env, spec).ok_or_else(|| malformed(TestOp::Call))?;
     let success = match &report.outcome {
         Outcome::Aborted(abort) => {
             let name = abort_name(abort, abi);
@@ -677,7 +688,21 @@ fn spec_after(
     }
     let mut post_args = args.to_vec();
     post_args.extend_from_slice(&success.result);
-    for old in olds {
+    for clause in &spec.clauses {
+        let ClauseKind::Ensures { olds: range, .. } = &clause.kind else { continue };
+        let spoiled = olds
+            .get(range.start as usize..range.end as usize)
+            .unwrap_or_default()
+            .iter()
+            .find_map(|v| v.as_ref().err());
+        if let Some(why) = spoiled {
+            return Err(broken(format!(
+                "`{}` cannot be evaluated: an `old(..)` in it aborts with {why}",
+                clause.text
+            )));
+        }
+    }
+    for old in olds.iter().flatten() {
         post_args.extend_from_slice(old);
     }
     let after = ledger.world.storage(&context.contract);
@@ -687,11 +712,11 @@ fn spec_after(
             let clause = spec
                 .clauses
                 .iter()
-                .find(|c| matches!(c.kind, ClauseKind::Ensures { site } if Some(site) == failure.site));
-            match clause {
-                Some(clause) => return Err(broken(format!("`{}` does not hold after it", clause.text))),
-                None => return Err(failure),
-            }
+                .find(|c| matches!(c.kind, ClauseKind::Ensures { site, .. } if Some(site) == failure.site));
+            return Err(match clause {
+                Some(clause) => broken(format!("`{}` does not hold after it", clause.text)),
+                None => failure,
+            });
         }
         (None, Outcome::Aborted(abort)) => {
             return Err(broken(format!(

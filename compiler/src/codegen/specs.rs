@@ -4,10 +4,12 @@
 //! storage the call leaves, and compares what they report with how the
 //! call ended (`runner/src/ledger.rs`).
 //!
-//! - `spec_pre.<contract>.<k>` decodes the call's arguments, then hands
-//!   the runner (`TestOp::Keep`), in clause order, each `assumes` and
-//!   `aborts_if` condition, then the value of every `old(..)` of the
-//!   `ensures` clauses.
+//! - `spec_pre.<contract>.<k>` decodes the call's arguments and a number
+//!   `n`, and hands the runner (`TestOp::Keep`) the `n`-th of these
+//!   values: in clause order, each `assumes` and `aborts_if` condition,
+//!   then the value of every `old(..)` of the `ensures` clauses. The runner
+//!   runs it once per value, so one that aborts (an `old` map entry that
+//!   is absent before the call) spoils only its own clause.
 //! - `spec_post.<contract>.<k>` decodes the arguments, the result (when
 //!   the function returns one) and those `old` values, and fails at the
 //!   first `ensures` that does not hold.
@@ -42,6 +44,9 @@ pub struct SpecCheck {
     pub pre: String,
     pub post: String,
     pub clauses: Vec<ClauseCheck>,
+    /// How many values the pre entry hands over: the conditions, then
+    /// the old values.
+    pub values: u32,
     /// Without a `modifies` clause, `None`; with one, the storage fields
     /// (index, name) a successful call must leave exactly as they were.
     pub unchanged: Option<Vec<(u32, String)>>,
@@ -63,9 +68,11 @@ pub enum ClauseKind {
     AbortsIf {
         error: Option<String>,
     },
-    /// The post entry fails at this site when it does not hold.
+    /// The post entry fails at this site when it does not hold; its
+    /// `old(..)` values are these among all the spec's old values.
     Ensures {
         site: u32,
+        olds: std::ops::Range<u32>,
     },
     Modifies,
 }
@@ -119,20 +126,28 @@ pub(super) fn compile_spec(
         .flat_map(old_calls)
         .collect();
 
-    // Before the call: the flags, then the old values.
+    // Before the call: the `n`-th of the conditions, then the old values.
     let mut f = FnCompiler::new(ctx);
     f.params = vec![wasm_encoder::ValType::I32, wasm_encoder::ValType::I32];
-    bind_params(&mut f, info, None, &[], def.name.span)?;
+    let which = bind_params(&mut f, info, None, &[], true, def.name.span)?
+        .ok_or_else(|| unsupported(def.name.span, "this spec"))?;
+    let mut values: Vec<(&Expr, Span)> = Vec::new();
     for clause in def.clauses.iter().filter(|c| matches!(c.keyword.name.as_str(), "assumes" | "aborts_if")) {
-        for e in &clause.exprs {
-            f.test_op(TestOp::Keep, &[Part::Expr(e, Ty::Bool)], Output::None, clause.span)?;
-        }
+        values.extend(clause.exprs.first().map(|e| (e, clause.span)));
     }
+    let flags = values.len() as u32;
     for old in &olds {
         let ExprKind::Call { args, .. } = &old.kind else { continue };
-        let Some(value) = args.first() else { continue };
-        let ty = f.ty(value);
-        f.test_op(TestOp::Keep, &[Part::Expr(value, ty)], Output::None, old.span)?;
+        values.extend(args.first().map(|value| (value, old.span)));
+    }
+    for (n, (value, span)) in values.iter().enumerate() {
+        let ty = if (n as u32) < flags { Ty::Bool } else { f.ty(value) };
+        f.emit(I::LocalGet(which));
+        f.emit(I::I32Const(n as i32));
+        f.emit(I::I32Eq);
+        f.emit(I::If(BlockType::Empty));
+        f.test_op(TestOp::Keep, &[Part::Expr(value, ty)], Output::None, *span)?;
+        f.emit(I::End);
     }
     f.emit(I::I64Const(0));
     entries.push((
@@ -143,9 +158,10 @@ pub(super) fn compile_spec(
     // After a successful call: every `ensures`.
     let mut f = FnCompiler::new(ctx);
     f.params = vec![wasm_encoder::ValType::I32, wasm_encoder::ValType::I32];
-    bind_params(&mut f, info, info.result, &olds, def.name.span)?;
+    bind_params(&mut f, info, info.result, &olds, false, def.name.span)?;
     let mut clauses = Vec::new();
     let mut unchanged: Option<Vec<u32>> = None;
+    let mut next_old = 0u32;
     for clause in &def.clauses {
         let text = clause_text(f.ctx.typed.analysis, clause);
         let kind = match clause.keyword.name.as_str() {
@@ -155,6 +171,9 @@ pub(super) fn compile_spec(
             }
             "ensures" => {
                 let site = f.site(clause.span, clause.span, None)?;
+                let count = clause.exprs.iter().map(|e| old_calls(e).len() as u32).sum::<u32>();
+                let olds = next_old..next_old + count;
+                next_old += count;
                 for e in &clause.exprs {
                     f.expr(e)?;
                     f.emit(I::I32Eqz);
@@ -163,7 +182,7 @@ pub(super) fn compile_spec(
                     f.emit(I::Unreachable);
                     f.emit(I::End);
                 }
-                ClauseKind::Ensures { site }
+                ClauseKind::Ensures { site, olds }
             }
             _ => {
                 let listed = unchanged.get_or_insert_with(|| (0..storage.len() as u32).collect());
@@ -187,23 +206,30 @@ pub(super) fn compile_spec(
     let unchanged = unchanged.map(|fields| {
         fields.into_iter().map(|i| (i, storage.get(i as usize).cloned().unwrap_or_default())).collect()
     });
-    Ok(SpecCheck { contract, function, span: def.name.span, pre, post, clauses, unchanged })
+    let values = values.len() as u32;
+    Ok(SpecCheck { contract, function, span: def.name.span, pre, post, clauses, values, unchanged })
 }
 
 /// Decodes the call's arguments into the function's parameter locals,
-/// then `result` and the `old` values when given.
+/// then `result` and the `old` values when given; before the call, a
+/// `u32` after the arguments (which value to hand over), whose local is
+/// returned.
 fn bind_params(
     f: &mut FnCompiler<'_, '_>,
     info: &SpecInfo,
     result: Option<crate::types::LocalId>,
     olds: &[&Expr],
+    before: bool,
     span: Span,
-) -> Result<(), Diagnostic> {
+) -> Result<Option<u32>, Diagnostic> {
     let mut locals: Vec<crate::types::LocalId> = info.params.clone();
     locals.extend(result);
     let mut types: Vec<Ty> = locals.iter().map(|l| f.ctx.local_ty(*l)).collect();
     let old_types: Vec<Ty> = olds.iter().map(|e| f.ty(e)).collect();
     types.extend(old_types);
+    if before {
+        types.push(Ty::Int(crate::types::IntTy::U32));
+    }
     let values = decode_args(f, &types, "a value a spec reads", span)?;
     for (local, value) in locals.iter().zip(&values) {
         if let Some(index) = value {
@@ -214,7 +240,7 @@ fn bind_params(
         let index = value.ok_or_else(|| unsupported(old.span, "an `old` value of this type"))?;
         f.old_values.insert(old.span, index);
     }
-    Ok(())
+    Ok(if before { values.last().copied().flatten() } else { None })
 }
 
 /// The `old(..)` calls in `e`, outermost first.
