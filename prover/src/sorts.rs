@@ -11,7 +11,7 @@
 //! in the solver when first needed (`Struct3<u64_Date>`,
 //! `Tuple_Int_Bool`: a constructor `mk_…` and a selector per field, `…_0`,
 //! `…_1`); an enum is a datatype with a constructor per variant (`…_v0`,
-//! its fields `…_v0_0`, …; an enum that holds itself is not modelled); an
+//! its fields `…_v0_0`, …; an enum or struct that holds itself is not modelled); an
 //! `Option<T>` one with `none_…` and `some_…`; a `List<T>` is SMT-LIB's
 //! `(Seq T)`. A datatype's name spells its shape: Z3 4.8 keeps the
 //! constructors of a datatype after the scope that declared it is closed,
@@ -87,7 +87,7 @@ pub fn choices(analysis: &Analysis, ty: &Ty) -> Option<(String, Vec<Vec<Ty>>)> {
         Ty::Enum(id) => {
             let info = analysis.tables().enums.get(*id as usize)?;
             let variants: Vec<Vec<Ty>> = info.variants.iter().map(|v| v.fields.clone()).collect();
-            if variants.iter().flatten().any(|f| holds_enum(analysis, f, *id, 0)) {
+            if variants.iter().flatten().any(|f| holds(analysis, f, ty, 0)) {
                 return None;
             }
             // The shape is part of the name: Z3 4.8 keeps a datatype's
@@ -110,20 +110,26 @@ pub fn choices(analysis: &Analysis, ty: &Ty) -> Option<(String, Vec<Vec<Ty>>)> {
     }
 }
 
-/// Whether a value of `ty` can hold a value of enum `id`.
-fn holds_enum(analysis: &Analysis, ty: &Ty, id: u32, depth: u32) -> bool {
+/// Whether a value of `ty` can hold a value of `target` (an enum or a
+/// struct): such a type holds itself, and has no sort here. Nesting past 32
+/// levels counts as holding, so the walk always ends.
+fn holds(analysis: &Analysis, ty: &Ty, target: &Ty, depth: u32) -> bool {
     if depth > 32 {
         return true;
     }
+    let tables = analysis.tables();
     match ty {
-        Ty::Enum(other) if *other == id => true,
-        Ty::Enum(other) => analysis.tables().enums.get(*other as usize).is_some_and(|e| {
-            e.variants.iter().flat_map(|v| &v.fields).any(|f| holds_enum(analysis, f, id, depth + 1))
+        Ty::Enum(_) | Ty::Struct(_) if ty == target => true,
+        Ty::Enum(id) => tables.enums.get(*id as usize).is_some_and(|e| {
+            e.variants.iter().flat_map(|v| &v.fields).any(|f| holds(analysis, f, target, depth + 1))
         }),
-        Ty::Option(inner) | Ty::List(inner) => holds_enum(analysis, inner, id, depth + 1),
-        Ty::Map(k, v) => holds_enum(analysis, k, id, depth + 1) || holds_enum(analysis, v, id, depth + 1),
-        Ty::Struct(_) | Ty::Tuple(_) => record(analysis, ty)
-            .is_some_and(|(_, fields)| fields.iter().any(|f| holds_enum(analysis, f, id, depth + 1))),
+        Ty::Struct(id) => tables
+            .structs
+            .get(*id as usize)
+            .is_some_and(|s| s.fields.iter().any(|f| holds(analysis, &f.ty, target, depth + 1))),
+        Ty::Option(inner) | Ty::List(inner) => holds(analysis, inner, target, depth + 1),
+        Ty::Map(k, v) => holds(analysis, k, target, depth + 1) || holds(analysis, v, target, depth + 1),
+        Ty::Tuple(parts) => parts.iter().any(|p| holds(analysis, p, target, depth + 1)),
         _ => false,
     }
 }
@@ -186,6 +192,9 @@ pub fn record(analysis: &Analysis, ty: &Ty) -> Option<(String, Vec<Ty>)> {
         Ty::Struct(id) => {
             let info = analysis.tables().structs.get(*id as usize)?;
             let fields: Vec<Ty> = info.fields.iter().map(|f| f.ty.clone()).collect();
+            if fields.iter().any(|f| holds(analysis, f, ty, 0)) {
+                return None;
+            }
             let shapes: Vec<String> = fields.iter().map(|f| shape_or_any(analysis, f)).collect();
             Some((format!("Struct{id}<{}>", shapes.join("_")), fields))
         }
