@@ -528,6 +528,67 @@ fn signature_help_and_test_lens() {
     client.shutdown();
 }
 
+// "▶ prove" above each invariant and spec proves the document as the
+// editor holds it: each verdict is a diagnostic on the invariant's name or
+// the clause (a counterexample an error with the test to paste), and the
+// marks go away once the text changes.
+#[test]
+fn prove_lens_marks_invariants_and_clauses() {
+    let mut client = Client::start();
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../runner/tests/prove/permits.writ"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    client.open(URI, &text);
+    assert!(client.diagnostics(URI, 1).is_empty());
+    let lenses = client.result("textDocument/codeLens", json!({ "textDocument": { "uri": URI } }));
+    let proving: Vec<&Value> =
+        lenses.as_array().into_iter().flatten().filter(|l| l["command"]["command"] == "writ.prove").collect();
+    assert_eq!(proving.len(), 3, "{lenses}");
+    assert_eq!(proving[0]["command"]["title"], "▶ prove");
+    let ran =
+        client.result("workspace/executeCommand", json!({ "command": "writ.prove", "arguments": [URI] }));
+    if ran["ran"] == false && ran["message"].as_str().is_some_and(|m| m.contains("Z3")) {
+        assert!(std::env::var_os("CI").is_none(), "{ran}");
+        eprintln!("skipped: {ran}");
+        return;
+    }
+    assert_eq!((ran["ran"].clone(), ran["counterexamples"].clone()), (json!(true), json!(1)), "{ran}");
+    let proved = |version: i64| {
+        move |p: &Value| {
+            p["uri"] == URI
+                && p["version"] == json!(version)
+                && p["diagnostics"].as_array().is_some_and(|d| d.iter().any(|d| d["source"] == "writ prove"))
+        }
+    };
+    let published = client.notification("textDocument/publishDiagnostics", proved(1));
+    let marks = published["diagnostics"].as_array().cloned().unwrap_or_default();
+    assert_eq!(marks.len(), 5, "{marks:?}");
+    let broken: Vec<&Value> = marks.iter().filter(|d| d["severity"] == 1).collect();
+    assert_eq!(broken.len(), 1, "{marks:?}");
+    assert_eq!(broken[0]["source"], "writ prove");
+    assert_eq!(broken[0]["code"], "counterexample");
+    let line =
+        text.lines().position(|l| l.trim_start().starts_with("aborts_if !has_role")).unwrap_or(0) as u32;
+    assert_eq!(broken[0]["range"]["start"]["line"], line, "{marks:?}");
+    assert!(broken[0]["message"].as_str().is_some_and(|m| m.contains(".issue(account(")), "{marks:?}");
+    assert!(marks.iter().filter(|d| d["severity"] == 3).count() == 4, "{marks:?}");
+    // A change (the role check added) drops the marks until proved again.
+    let fixed = text.replace("pub fn issue(to: Address) {", "pub fn issue(to: Address) requires Issuer {");
+    client.change_full(URI, 2, &fixed);
+    assert!(client.diagnostics(URI, 2).is_empty());
+    let ran =
+        client.result("workspace/executeCommand", json!({ "command": "writ.prove", "arguments": [URI] }));
+    assert_eq!(ran["counterexamples"], 0, "{ran}");
+    let published = client.notification("textDocument/publishDiagnostics", proved(2));
+    let marks = published["diagnostics"].as_array().cloned().unwrap_or_default();
+    assert!(marks.len() == 5 && marks.iter().all(|d| d["severity"] == 3), "{marks:?}");
+    let malformed =
+        client.request("workspace/executeCommand", json!({ "command": "writ.prove", "arguments": [] }));
+    assert_eq!(malformed["error"]["code"], -32602, "{malformed}");
+    client.shutdown();
+}
+
 // Bad input never stops the server: unknown documents, positions past the
 // end, malformed params, unknown methods, broken JSON, half-typed code.
 #[test]

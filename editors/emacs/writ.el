@@ -30,7 +30,7 @@
 (defconst writ-keywords
   '("contract" "storage" "init" "fn" "pub" "view" "requires" "let" "mut" "if" "else"
     "match" "for" "in" "while" "break" "continue" "return" "emit" "fail" "struct" "enum"
-    "event" "error" "roles" "use" "const" "test" "property" "invariant" "self" "true"
+    "event" "error" "roles" "use" "const" "test" "property" "invariant" "spec" "self" "true"
     "false" "as" "deploy" "from")
   "Words shown as keywords (the language server's semantic tokens refine this).")
 

@@ -7,6 +7,7 @@
 
 pub mod convert;
 pub mod line_index;
+pub mod prove;
 pub mod server;
 pub mod state;
 pub mod transport;

@@ -13,10 +13,11 @@ use serde_json::{Value, json};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
-use writ_compiler::ast::ItemKind;
+use writ_compiler::ast::{ItemKind, MemberKind};
 use writ_compiler::{FileId, ide};
 
 use crate::convert;
+use crate::prove::{PROVE_COMMAND, ProveRun, prove};
 use crate::state::{Document, Snapshot, State};
 
 /// How long diagnostics wait for more typing before being recomputed,
@@ -86,6 +87,34 @@ impl Backend {
 }
 
 impl Backend {
+    /// `writ.prove [uri]`: proves every invariant and spec of the open
+    /// document as the editor holds it; each verdict becomes a diagnostic
+    /// on what it is about, until the text changes.
+    async fn prove_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
+        let uri = params.arguments.first().and_then(Value::as_str).and_then(|u| u.parse::<Uri>().ok());
+        let Some(uri) = uri else {
+            return Err(Error::invalid_params("`writ.prove` takes the document's URI"));
+        };
+        let snapshot = self.snapshot().ok_or_else(|| failed("the server has no analysis"))?;
+        let file = snapshot
+            .current_file(&uri)
+            .ok_or_else(|| Error::invalid_params(format!("`{}` is not open", uri.as_str())))?;
+        let value = match prove(snapshot, file).await {
+            ProveRun::Refused(why) => {
+                self.client.show_message(MessageType::WARNING, why.clone()).await;
+                json!({ "ran": false, "message": why })
+            }
+            ProveRun::Ran { proofs, summary, counterexamples } => {
+                self.state().proofs.insert(uri, proofs);
+                publish(&self.client, &self.state, &self.published).await;
+                let kind = if counterexamples > 0 { MessageType::ERROR } else { MessageType::INFO };
+                self.client.show_message(kind, summary.clone()).await;
+                json!({ "ran": true, "counterexamples": counterexamples, "message": summary })
+            }
+        };
+        Ok(Some(value))
+    }
+
     /// Answers a message the transport could not pass on (see `transport.rs`).
     pub async fn bad_message(&self, params: Value) -> Result<Value> {
         match params.get("kind").and_then(Value::as_str) {
@@ -202,7 +231,7 @@ async fn run_test(snapshot: Arc<Snapshot>, file: FileId, name: String) -> TestRu
     rx.await.unwrap_or_else(|_| TestRun::Refused("The test run stopped unexpectedly.".to_string()))
 }
 
-fn guard<T>(f: impl FnOnce() -> T) -> Option<T> {
+pub(crate) fn guard<T>(f: impl FnOnce() -> T) -> Option<T> {
     catch_unwind(AssertUnwindSafe(f)).ok()
 }
 
@@ -214,7 +243,12 @@ fn failed(message: impl Into<String>) -> Error {
 /// were published already.
 async fn publish(client: &Client, state: &Arc<Mutex<State>>, published: &tokio::sync::Mutex<u64>) {
     let mut last = published.lock().await;
-    let Some(snapshot) = guard(|| lock(state).snapshot()) else { return };
+    let Some((snapshot, proofs)) = guard(|| {
+        let mut state = lock(state);
+        (state.snapshot(), state.proofs.clone())
+    }) else {
+        return;
+    };
     if snapshot.generation < *last {
         return;
     }
@@ -226,9 +260,15 @@ async fn publish(client: &Client, state: &Arc<Mutex<State>>, published: &tokio::
                 return Some((file.uri.clone()?, vec![lost_diagnostic(why)], file.version));
             }
             let diagnostics = guard(|| snapshot.analysis.diagnostics_for(id)).unwrap_or_default();
-            let converted =
+            let mut converted: Vec<Diagnostic> =
                 diagnostics.iter().map(|d| convert::diagnostic(&snapshot, &file.index, d)).collect();
-            Some((file.uri.clone()?, converted, file.version))
+            let uri = file.uri.clone()?;
+            // Proofs show only against the very text they were made for.
+            let text = snapshot.analysis.file(id).map(|f| f.text.as_str());
+            if let Some(proved) = proofs.get(&uri).filter(|p| Some(p.text.as_str()) == text) {
+                converted.extend(crate::prove::diagnostics(proved, &file.index));
+            }
+            Some((uri, converted, file.version))
         })
         .collect();
     for (uri, diagnostics, version) in batches {
@@ -277,7 +317,7 @@ fn capabilities() -> ServerCapabilities {
             ..CodeActionOptions::default()
         })),
         execute_command_provider: Some(ExecuteCommandOptions {
-            commands: vec![RUN_TEST_COMMAND.to_string()],
+            commands: vec![RUN_TEST_COMMAND.to_string(), PROVE_COMMAND.to_string()],
             ..ExecuteCommandOptions::default()
         }),
         ..ServerCapabilities::default()
@@ -356,6 +396,7 @@ impl LanguageServer for Backend {
             if state.docs.remove(&uri).is_none() {
                 return;
             }
+            state.proofs.remove(&uri);
             state.changed()
         };
         self.client.publish_diagnostics(uri, Vec::new(), None).await;
@@ -620,7 +661,7 @@ impl LanguageServer for Backend {
         else {
             return Ok(None);
         };
-        let lenses = data
+        let mut lenses: Vec<CodeLens> = data
             .parsed
             .tree
             .items
@@ -640,6 +681,27 @@ impl LanguageServer for Backend {
                 data: None,
             })
             .collect();
+        // "prove" above each invariant and spec: it proves the whole file.
+        for item in &data.parsed.tree.items {
+            let ItemKind::Contract(contract) = &item.kind else { continue };
+            for member in &contract.members {
+                let end = match &member.kind {
+                    MemberKind::Invariant(inv) => inv.name.span.hi,
+                    MemberKind::Spec(spec) => spec.name.span.hi,
+                    _ => continue,
+                };
+                lenses.push(CodeLens {
+                    range: index.range(member.span.lo, end),
+                    command: Some(Command {
+                        title: "▶ prove".into(),
+                        command: PROVE_COMMAND.into(),
+                        arguments: Some(vec![json!(uri)]),
+                    }),
+                    data: None,
+                });
+            }
+        }
+        lenses.sort_by_key(|l| (l.range.start.line, l.range.start.character));
         Ok(Some(lenses))
     }
 
@@ -673,6 +735,9 @@ impl LanguageServer for Backend {
     /// it is in the editor (unsaved changes included), with `writ test`'s
     /// runner; shows the verdict and logs the full report.
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
+        if params.command == PROVE_COMMAND {
+            return self.prove_command(params).await;
+        }
         if params.command != RUN_TEST_COMMAND {
             return Err(Error::invalid_params(format!("unknown command `{}`", params.command)));
         }

@@ -14,6 +14,7 @@
 use std::sync::Arc;
 
 use writ_compiler::ast::{ContractDef, ItemKind};
+use writ_compiler::span::Span;
 use writ_compiler::{Analysis, FileId};
 use writ_prover::body::EncodeError;
 use writ_prover::bounded::{Bounds, Call, Search, search, search_spec};
@@ -66,6 +67,8 @@ pub struct InvariantResult {
     pub invariant: String,
     /// For a spec clause: the function the spec describes.
     pub spec: Option<String>,
+    /// Where it is written: the invariant's name, or the clause.
+    pub span: Span,
     pub verdict: ProveVerdict,
     /// What the verdict rests on, in words.
     pub detail: String,
@@ -96,6 +99,27 @@ pub fn prove_file(
     Ok(out)
 }
 
+/// `prove_file` with a solver and a VM of its own, as the language server
+/// proves one document (`Err` with the reason when Z3 is missing, the VM
+/// does not start, or the prover and the VM disagree).
+pub fn prove_document(
+    analysis: &Analysis,
+    file: FileId,
+    options: ProveOptions,
+) -> Result<Vec<InvariantResult>, String> {
+    let mut solver = Solver::start(Budget(options.budget), None).map_err(|e| e.to_string())?;
+    let vm = writ_vm::Vm::new(writ_vm::VmOptions::in_memory())
+        .map_err(|e| format!("the VM did not start: {e}"))?;
+    prove_file(&mut solver, analysis, file, &Arc::new(vm), options)
+}
+
+/// The options `writ prove` runs with when none are given.
+impl Default for ProveOptions {
+    fn default() -> ProveOptions {
+        ProveOptions { depth: 4, budget: Budget::default().0 }
+    }
+}
+
 struct Context<'a> {
     analysis: &'a Analysis,
     file: FileId,
@@ -112,12 +136,14 @@ fn prove_contract(
     contract: &ContractDef,
 ) -> Result<Vec<InvariantResult>, String> {
     let file_name = cx.analysis.file(cx.file).map_or_else(String::new, |f| f.name.clone());
-    let invariants: Vec<String> = invariants(contract).iter().map(|inv| inv.name.value.clone()).collect();
+    let defs = invariants(contract);
+    let invariants: Vec<String> = defs.iter().map(|inv| inv.name.value.clone()).collect();
     let outcome = |invariant: &str, verdict, detail: String, test| InvariantResult {
         file: file_name.clone(),
         contract: contract.name.name.clone(),
         invariant: invariant.to_string(),
         spec: None,
+        span: defs.iter().find(|d| d.name.value == invariant).map_or(contract.name.span, |d| d.name.span),
         verdict,
         detail,
         test,
@@ -247,6 +273,7 @@ fn prove_specs(
             contract: contract.name.name.clone(),
             invariant: obligation.clause.clone(),
             spec: Some(obligation.function.clone()),
+            span: obligation.span,
             verdict,
             detail,
             test,
