@@ -230,11 +230,7 @@ pub fn callable(contract: &ContractDef) -> impl Iterator<Item = &FnDef> {
 
 /// Each storage field of `contract`: its index, name and type.
 pub fn storage_fields(analysis: &Analysis, file: FileId, contract: &ContractDef) -> Vec<(u32, String, Ty)> {
-    let Some(Def::Contract(id)) = analysis.typed_file(file).def(contract.name.id) else { return Vec::new() };
-    analysis
-        .tables()
-        .contracts
-        .get(id as usize)
+    info(analysis, file, contract)
         .map(|c| {
             c.storage.iter().enumerate().map(|(i, f)| (i as u32, f.name.clone(), f.ty.clone())).collect()
         })
@@ -244,11 +240,7 @@ pub fn storage_fields(analysis: &Analysis, file: FileId, contract: &ContractDef)
 /// Each role of `contract` (`Admin` first): its key among the storage
 /// terms (`body::role_field`) and its name.
 pub fn role_fields(analysis: &Analysis, file: FileId, contract: &ContractDef) -> Vec<(u32, String)> {
-    let Some(Def::Contract(id)) = analysis.typed_file(file).def(contract.name.id) else { return Vec::new() };
-    analysis
-        .tables()
-        .contracts
-        .get(id as usize)
+    info(analysis, file, contract)
         .map(|c| {
             c.roles
                 .iter()
@@ -257,6 +249,16 @@ pub fn role_fields(analysis: &Analysis, file: FileId, contract: &ContractDef) ->
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// What the checker knows of `contract`.
+fn info<'a>(
+    analysis: &'a Analysis,
+    file: FileId,
+    contract: &ContractDef,
+) -> Option<&'a writ_compiler::types::ContractInfo> {
+    let Some(Def::Contract(id)) = analysis.typed_file(file).def(contract.name.id) else { return None };
+    analysis.tables().contracts.get(id as usize)
 }
 
 /// Roles as a deployment leaves them: `deployer` holds `Admin` (the first

@@ -28,6 +28,8 @@ use std::collections::BTreeMap;
 
 use easy_smt::SExpr;
 use writ_compiler::ast::{ContractDef, Expr, ExprKind, FnDef, MemberKind, SpecClause, SpecDef};
+use writ_compiler::check::clause_text;
+use writ_compiler::check::old_calls;
 use writ_compiler::span::Span;
 use writ_compiler::types::{Def, SpecInfo, Ty};
 use writ_compiler::{Analysis, FileId};
@@ -420,29 +422,4 @@ fn exit_name(exit: &Exit) -> &str {
         Exit::Fail { name, .. } => name,
         Exit::Assertion => "Assertion",
     }
-}
-
-/// The `old(..)` calls in `e`.
-fn old_calls(e: &Expr) -> Vec<&Expr> {
-    let mut out = Vec::new();
-    writ_compiler::walk::walk_expr(e, &mut |node| {
-        if let writ_compiler::walk::Node::Expr(x) = node
-            && let ExprKind::Call { callee, .. } = &x.kind
-            && let ExprKind::Path(path) = &callee.kind
-            && path.is_single()
-            && path.last().name == "old"
-        {
-            out.push(x);
-        }
-    });
-    out
-}
-
-/// A clause as written, whitespace folded, without its `;`.
-pub fn clause_text(analysis: &Analysis, clause: &SpecClause) -> String {
-    analysis
-        .file(clause.span.file)
-        .and_then(|f| f.text.get(clause.span.range()))
-        .map(|t| t.trim_end_matches(';').split_whitespace().collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
 }

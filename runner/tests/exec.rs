@@ -140,17 +140,20 @@ fn the_fuzzer_finds_a_planted_violation_shrinks_it_and_prints_a_test_that_fails(
     assert_eq!(calls.len(), 2, "{test}");
     assert!(calls[0].contains(".deposit(") && calls[1].contains(".withdraw("), "{test}");
     // Pasted into the file, the printed test fails the same way.
-    let source = std::fs::read_to_string(&path).unwrap();
-    let pasted = format!("{source}\n{test}\n");
-    let analysis = Analysis::new(vec![("pasted.writ".to_string(), pasted)]);
+    let again = pasted_failure(&path, &test, &vm);
+    assert!(again.contains("the total is the sum of the deposits"), "{again}");
+}
+
+/// The failure of the fuzzer's printed `test` once pasted into `path`.
+fn pasted_failure(path: &Path, test: &str, vm: &Arc<writ_vm::Vm>) -> String {
+    let source = std::fs::read_to_string(path).unwrap();
+    let analysis = Analysis::new(vec![("pasted.writ".to_string(), format!("{source}\n{test}\n"))]);
     assert!(analysis.diagnostics().iter().all(|d| !d.is_error()), "{:#?}", analysis.diagnostics());
     let file = analysis.file_id("pasted.writ").unwrap();
-    let rerun = run_file(&analysis, file, &vm, &RunOptions::default()).unwrap_or_else(|_| panic!("runs"));
-    let pasted_result = rerun.results.iter().find(|r| r.name.contains("found by writ test --fuzz")).unwrap();
-    let CaseOutcome::Failed(again) = &pasted_result.outcome else {
-        panic!("the pasted test passed:\n{test}")
-    };
-    assert!(again.message.contains("the total is the sum of the deposits"), "{}", again.message);
+    let rerun = run_file(&analysis, file, vm, &RunOptions::default()).unwrap_or_else(|_| panic!("runs"));
+    let pasted = rerun.results.iter().find(|r| r.name.contains("found by writ test --fuzz")).unwrap();
+    let CaseOutcome::Failed(again) = &pasted.outcome else { panic!("the pasted test passed:\n{test}") };
+    again.message.clone()
 }
 
 // A spec is checked around the fuzzer's calls as around a test's: a
@@ -167,13 +170,8 @@ fn the_fuzzer_finds_a_broken_spec() {
     let CaseOutcome::Failed(failure) = &fuzzed.outcome else { panic!("the planted bug was not found") };
     assert!(failure.message.contains("the call breaks the spec of `take`"), "{}", failure.message);
     let test = failure.reproduction.clone().expect("a test to paste");
-    let source = std::fs::read_to_string(&path).unwrap();
-    let analysis = Analysis::new(vec![("pasted.writ".to_string(), format!("{source}\n{test}\n"))]);
-    let file = analysis.file_id("pasted.writ").unwrap();
-    let rerun = run_file(&analysis, file, &vm, &RunOptions::default()).unwrap_or_else(|_| panic!("runs"));
-    let pasted = rerun.results.iter().find(|r| r.name.contains("found by writ test --fuzz")).unwrap();
-    let CaseOutcome::Failed(again) = &pasted.outcome else { panic!("the pasted test passed:\n{test}") };
-    assert!(again.message.contains("`ensures self.held.get(caller())"), "{}", again.message);
+    let again = pasted_failure(&path, &test, &vm);
+    assert!(again.contains("`ensures self.held.get(caller())"), "{again}");
 }
 
 #[test]

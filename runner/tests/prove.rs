@@ -17,17 +17,23 @@ use writ_prover::{Budget, Solver, SolverError};
 use writ_runner::prove::{ProveOptions, prove_file};
 use writ_runner::{CaseOutcome, FuzzOptions, RunOptions, run_file};
 
-#[test]
-fn planted_bugs_are_found_and_fixes_proved() {
-    let mut solver = match Solver::start(Budget::default(), None) {
-        Ok(solver) => solver,
+/// A solver session; `None` (the test skipped) without Z3, except under
+/// CI, where `.ci/run` installs it.
+fn solver() -> Option<Solver> {
+    match Solver::start(Budget::default(), None) {
+        Ok(solver) => Some(solver),
         Err(e @ SolverError::NotInstalled(_)) => {
             assert!(std::env::var_os("CI").is_none(), "{e}");
             eprintln!("skipped: {e}");
-            return;
+            None
         }
         Err(e) => panic!("{e}"),
-    };
+    }
+}
+
+#[test]
+fn planted_bugs_are_found_and_fixes_proved() {
+    let Some(mut solver) = solver() else { return };
     let vm = Arc::new(writ_vm::Vm::new(writ_vm::VmOptions::in_memory()).unwrap());
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/prove");
     let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
@@ -77,15 +83,7 @@ fn planted_bugs_are_found_and_fixes_proved() {
 // to as well (replayed on the VM, like every counterexample).
 #[test]
 fn the_prover_finds_what_the_fuzzer_finds() {
-    let mut solver = match Solver::start(Budget::default(), None) {
-        Ok(solver) => solver,
-        Err(e @ SolverError::NotInstalled(_)) => {
-            assert!(std::env::var_os("CI").is_none(), "{e}");
-            eprintln!("skipped: {e}");
-            return;
-        }
-        Err(e) => panic!("{e}"),
-    };
+    let Some(mut solver) = solver() else { return };
     let vm = Arc::new(writ_vm::Vm::new(writ_vm::VmOptions::in_memory()).unwrap());
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/exec/fuzz");
     let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();

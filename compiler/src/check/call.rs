@@ -391,6 +391,13 @@ impl<'a> Checker<'a> {
             );
             return;
         };
+        self.abort_name(path, target, body, "the called contract");
+    }
+
+    /// A name of an abort, as `assert_aborts` and a spec's `aborts_if …
+    /// with` take it: a built-in abort, or an error of contract `target`
+    /// (`whose` says which, in the diagnostic).
+    pub(super) fn abort_name(&mut self, path: &Path, target: Option<ContractId>, body: &Body, whose: &str) {
         let name = path.last().name.clone();
         if path.is_single() && BUILTIN_ABORTS.contains(&name.as_str()) {
             return;
@@ -413,10 +420,7 @@ impl<'a> Checker<'a> {
                 let d = self.error(
                     Code::UnknownError,
                     path.span,
-                    format!(
-                        "`{}` is neither a built-in abort nor an error of the called contract",
-                        path.to_text()
-                    ),
+                    format!("`{}` is neither a built-in abort nor an error of {whose}", path.to_text()),
                 );
                 with_suggestion(d, path.span, suggestion);
             }

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 
 pub use call::methods_of;
 pub use expr::ROUNDING_MODES;
-pub use spec::CLAUSES as SPEC_CLAUSES;
+pub use spec::{CLAUSES as SPEC_CLAUSES, clause_text, old_calls};
 
 use crate::ast::{Ident, NodeId, SourceFile};
 use crate::diagnostic::{Code, Diagnostic};

@@ -7,7 +7,6 @@
 //! spec's `ensures` clauses alone.
 
 use super::body::Body;
-use super::call::BUILTIN_ABORTS;
 use super::declare::Work;
 use super::{BodyKind, Checker, suggest, with_suggestion};
 use crate::ast::*;
@@ -163,7 +162,7 @@ impl<'a> Checker<'a> {
                     format!("only `aborts_if` names an error, as `aborts_if cond with {}`", error.to_text()),
                 );
             } else {
-                self.abort_name(error, body);
+                self.abort_name(error, body.contract, body, "this contract");
             }
         }
         if word == "modifies" {
@@ -190,34 +189,6 @@ impl<'a> Checker<'a> {
         }
         body.scopes.pop();
         body.kind = BodyKind::Spec(func, false);
-    }
-
-    /// `with Name`: a built-in abort or one of the contract's errors.
-    fn abort_name(&mut self, path: &Path, body: &Body) {
-        let name = path.last().name.clone();
-        if path.is_single() && BUILTIN_ABORTS.contains(&name.as_str()) {
-            return;
-        }
-        let own = match (path.is_single(), body.contract) {
-            (true, Some(cid)) => {
-                self.t.contract(cid).and_then(|c| c.error(&name)).map(|i| Def::Error(cid, i))
-            }
-            _ => None,
-        };
-        match own.or_else(|| self.lookup_path(path, body.module, body.contract)) {
-            Some(def @ Def::Error(..)) => self.reference(path.last(), def),
-            _ => {
-                let mut names: Vec<String> = BUILTIN_ABORTS.iter().map(|s| s.to_string()).collect();
-                names.extend(self.record_names(body.contract, false));
-                let suggestion = suggest(&name, names.iter().map(String::as_str));
-                let d = self.error(
-                    Code::UnknownError,
-                    path.span,
-                    format!("`{}` is neither a built-in abort nor an error of this contract", path.to_text()),
-                );
-                with_suggestion(d, path.span, suggestion);
-            }
-        }
     }
 
     /// `modifies self.f`: a whole storage field.
@@ -270,4 +241,31 @@ fn hide_result(scope: &mut Vec<(String, LocalId)>) -> Vec<(String, LocalId)> {
         std::mem::take(scope).into_iter().partition(|(n, _)| n == "result");
     *scope = rest;
     result
+}
+
+/// The `old(..)` calls in `e`, in the order the tree walk meets them (the
+/// order `writ test` and the prover take their values in).
+pub fn old_calls(e: &Expr) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    crate::walk::walk_expr(e, &mut |node| {
+        if let crate::walk::Node::Expr(x) = node
+            && let ExprKind::Call { callee, .. } = &x.kind
+            && let ExprKind::Path(path) = &callee.kind
+            && path.is_single()
+            && path.last().name == "old"
+        {
+            out.push(x);
+        }
+    });
+    out
+}
+
+/// A clause as written, whitespace folded, without its `;`: how reports
+/// name it.
+pub fn clause_text(analysis: &crate::analysis::Analysis, clause: &SpecClause) -> String {
+    analysis
+        .file(clause.span.file)
+        .and_then(|f| f.text.get(clause.span.range()))
+        .map(|t| t.trim_end_matches(';').split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }

@@ -26,7 +26,8 @@ use super::module::decode_args;
 use super::tests::{Output, Part};
 use super::unsupported;
 use crate::analysis::Analysis;
-use crate::ast::{Expr, ExprKind, ItemKind, MemberKind, SpecClause, SpecDef};
+use crate::ast::{Expr, ExprKind, MemberKind, SpecDef};
+use crate::check::{clause_text, old_calls};
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;
 use crate::types::{ContractId, Def, SpecInfo, Ty};
@@ -83,17 +84,8 @@ pub const SPEC_POST_PREFIX: &str = "spec_post.";
 
 /// The specs of contract `cid` with their checked form, in source order.
 pub(super) fn contract_specs(analysis: &Analysis, cid: ContractId) -> Vec<(&SpecDef, SpecInfo)> {
-    let Some(info) = analysis.tables().contract(cid) else { return Vec::new() };
-    let Some(file) = analysis.file(info.span.file) else { return Vec::new() };
-    file.parsed
-        .tree
-        .items
-        .iter()
-        .filter_map(|item| match &item.kind {
-            ItemKind::Contract(c) if analysis.def_of(&c.name) == Some(Def::Contract(cid)) => Some(c),
-            _ => None,
-        })
-        .flat_map(|c| c.members.iter())
+    super::tests::contract_members(analysis, cid)
+        .into_iter()
         .filter_map(|m| match &m.kind {
             MemberKind::Spec(def) => Some((def, analysis.tables().spec_at(def.name.span)?.clone())),
             _ => None,
@@ -241,28 +233,4 @@ fn bind_params(
         f.old_values.insert(old.span, index);
     }
     Ok(if before { values.last().copied().flatten() } else { None })
-}
-
-/// The `old(..)` calls in `e`, outermost first.
-fn old_calls(e: &Expr) -> Vec<&Expr> {
-    let mut out = Vec::new();
-    crate::walk::walk_expr(e, &mut |node| {
-        if let crate::walk::Node::Expr(x) = node
-            && let ExprKind::Call { callee, .. } = &x.kind
-            && let ExprKind::Path(path) = &callee.kind
-            && path.is_single()
-            && path.last().name == "old"
-        {
-            out.push(x);
-        }
-    });
-    out
-}
-
-fn clause_text(analysis: &Analysis, clause: &SpecClause) -> String {
-    analysis
-        .file(clause.span.file)
-        .and_then(|f| f.text.get(clause.span.range()))
-        .map(|t| t.trim_end_matches(';').split_whitespace().collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
 }

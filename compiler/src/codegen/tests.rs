@@ -190,6 +190,17 @@ pub fn build_tests(
 
 /// The `invariant` blocks of contract `cid`, in source order.
 fn contract_invariants(analysis: &Analysis, cid: ContractId) -> Vec<&crate::ast::InvariantDef> {
+    contract_members(analysis, cid)
+        .into_iter()
+        .filter_map(|m| match &m.kind {
+            crate::ast::MemberKind::Invariant(def) => Some(def),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The members of contract `cid` as written, in source order.
+pub(super) fn contract_members(analysis: &Analysis, cid: ContractId) -> Vec<&crate::ast::Member> {
     let Some(info) = analysis.tables().contract(cid) else { return Vec::new() };
     let Some(file) = analysis.file(info.span.file) else { return Vec::new() };
     file.parsed
@@ -201,10 +212,6 @@ fn contract_invariants(analysis: &Analysis, cid: ContractId) -> Vec<&crate::ast:
             _ => None,
         })
         .flat_map(|c| c.members.iter())
-        .filter_map(|m| match &m.kind {
-            crate::ast::MemberKind::Invariant(def) => Some(def),
-            _ => None,
-        })
         .collect()
 }
 
