@@ -1,14 +1,16 @@
 //! The bounded search: sequences of calls from `init` that break an
-//! invariant.
+//! invariant, or that end in a call breaking a clause of a spec.
 //!
 //! Where the inductive check fails, the state it starts from may be one no
 //! sequence of calls reaches; this search decides whether a real one
 //! exists within a bound. A sequence is `init` then up to `depth` calls,
 //! each to any entry point with any arguments, made by one of a pool of
-//! named accounts (the caller and every `Address` argument are drawn from
-//! it), every account holding every role (a state the administrator can
-//! always reach by granting them). Each depth is one query: the invariant
-//! fails after the last call, every call before it returned.
+//! named accounts (the caller, the co-signers and every `Address`
+//! argument are drawn from it). Right after `init` the administrator may
+//! grant any account any role: which grants happen is the solver's choice,
+//! read back from the model for the reproduction. Each depth is one query:
+//! the invariant fails after the last call (or the last call breaks the
+//! clause), every call before it returned.
 //!
 //! What it finds is a sequence a test can replay (the accounts by name);
 //! what it does not find is stated with its bounds: no violation within
@@ -361,8 +363,9 @@ fn address_term(solver: &mut Solver, address: &[u8; 20]) -> SExpr {
     ctx.plus(shifted, ctx.numeral(low))
 }
 
-/// The facts of one call, with its caller drawn from `callers`, its
-/// `Address` arguments from `addresses`, and every role held.
+/// The facts of one call, with its caller drawn from `callers` and its
+/// `Address` arguments from `addresses` (roles a body reads without a
+/// contract's state are free booleans, held here).
 fn assume_call(
     solver: &mut Solver,
     call: &Encoded,
