@@ -17,7 +17,9 @@
 //!   `old(..)` values (taken before the call) and `P` evaluate without
 //!   aborting, and `P` is true;
 //! - `modifies`: where every `assumes` holds and the call returns, each
-//!   field the clauses do not list is unchanged.
+//!   field the clauses do not list is unchanged;
+//! - `emits`: where every `assumes` holds and the call returns, no `emit`
+//!   of an event the clauses do not list was reached.
 //!
 //! Invariant: a clause the prover cannot read is `Refused` by name, never
 //! approximated; the clauses that can be read are still proved, unless an
@@ -337,6 +339,14 @@ pub(crate) fn encode_spec_call(
                 }
                 (None, None) => Err(crate::body::Refused { span: clause.span, what: "this clause".into() }),
             },
+            "emits" => {
+                let allowed = listed_events(analysis, clauses);
+                let ctx = solver.ctx();
+                let other =
+                    call.emits.iter().filter(|(_, index)| !allowed.contains(index)).map(|(when, _)| *when);
+                let emitted = crate::any(ctx, other);
+                Ok(ctx.and(ctx.and(assumed, returns), emitted))
+            }
             _ => {
                 let listed = listed_fields(analysis, clauses);
                 let mut changed = Vec::new();
@@ -374,6 +384,22 @@ fn listed_fields(analysis: &Analysis, clauses: &[SpecClause]) -> Vec<u32> {
         .filter_map(|e| match &e.kind {
             ExprKind::Field { name, .. } => match analysis.def_of(name) {
                 Some(Def::Storage(_, index)) => Some(index),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// The events every `emits` clause lists, by index.
+fn listed_events(analysis: &Analysis, clauses: &[SpecClause]) -> Vec<u32> {
+    clauses
+        .iter()
+        .filter(|c| c.keyword.name == "emits")
+        .flat_map(|c| &c.exprs)
+        .filter_map(|e| match &e.kind {
+            ExprKind::Path(path) => match analysis.def_of(path.last()) {
+                Some(Def::Event(_, index)) => Some(index),
                 _ => None,
             },
             _ => None,

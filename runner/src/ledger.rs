@@ -726,6 +726,12 @@ fn spec_after(
         }
         (None, Outcome::Success(_)) => {}
     }
+    if let Some(allowed) = &spec.emits
+        && let Some(event) = success.events.iter().find(|e| !allowed.contains(&e.index))
+    {
+        let shown = show_event(abi, event.index, &event.data);
+        return Err(broken(format!("it emitted {shown}, which no `emits` clause lists")));
+    }
     for (index, name) in spec.unchanged.iter().flatten() {
         let mut prefix = vec![1u8];
         prefix.extend_from_slice(&index.to_be_bytes());

@@ -15,7 +15,7 @@ use crate::span::Span;
 use crate::types::*;
 
 /// The clause words, in the order the documentation lists them.
-pub const CLAUSES: &[&str] = &["assumes", "ensures", "aborts_if", "modifies"];
+pub const CLAUSES: &[&str] = &["assumes", "ensures", "aborts_if", "modifies", "emits"];
 
 impl<'a> Checker<'a> {
     pub(super) fn check_specs(&mut self, work: &Work<'a>) {
@@ -140,7 +140,7 @@ impl<'a> Checker<'a> {
             Code::InvalidClause,
             clause.keyword.span,
             format!(
-                "`{word}` is not a spec clause; a spec has `assumes`, `ensures`, `aborts_if` and `modifies`"
+                "`{word}` is not a spec clause; a spec has `assumes`, `ensures`, `aborts_if`, `modifies` and `emits`"
             ),
         );
         with_suggestion(d, clause.keyword.span, suggestion);
@@ -169,6 +169,10 @@ impl<'a> Checker<'a> {
             for e in &clause.exprs {
                 self.modified_field(e, body);
             }
+            return;
+        }
+        if word == "emits" {
+            self.emitted_events(&clause.exprs, body);
             return;
         }
         if let [_, extra, ..] = clause.exprs.as_slice() {
@@ -204,6 +208,38 @@ impl<'a> Checker<'a> {
                 e.span,
                 "`modifies` lists storage fields, such as `self.balances`; every field not listed must keep its value",
             );
+        }
+    }
+
+    /// `emits E, F`: events of the contract, or `emits nothing`.
+    fn emitted_events(&mut self, exprs: &[Expr], body: &Body) {
+        let Some(cid) = body.contract else { return };
+        for e in exprs {
+            let ExprKind::Path(path) = &e.kind else {
+                self.error(
+                    Code::InvalidClause,
+                    e.span,
+                    "`emits` lists events of the contract, or says `nothing`",
+                );
+                continue;
+            };
+            let name = &path.last().name;
+            let event =
+                if path.is_single() { self.t.contract(cid).and_then(|c| c.event(name)) } else { None };
+            match event {
+                Some(index) => self.reference(path.last(), Def::Event(cid, index)),
+                None if path.is_single() && name == "nothing" && exprs.len() == 1 => {}
+                None => {
+                    let names = self.record_names(Some(cid), true);
+                    let suggestion = suggest(name, names.iter().map(String::as_str));
+                    let d = self.error(
+                        Code::InvalidClause,
+                        path.span,
+                        format!("`{}` is not an event of this contract; `emits` lists events, or says `nothing` alone", path.to_text()),
+                    );
+                    with_suggestion(d, path.span, suggestion);
+                }
+            }
         }
     }
 

@@ -51,6 +51,9 @@ pub struct SpecCheck {
     /// Without a `modifies` clause, `None`; with one, the storage fields
     /// (index, name) a successful call must leave exactly as they were.
     pub unchanged: Option<Vec<(u32, String)>>,
+    /// Without an `emits` clause, `None`; with some, the events (by their
+    /// index in the contract) a successful call may emit.
+    pub emits: Option<Vec<u32>>,
 }
 
 #[derive(Debug, Clone)]
@@ -76,6 +79,7 @@ pub enum ClauseKind {
         olds: std::ops::Range<u32>,
     },
     Modifies,
+    Emits,
 }
 
 /// Export prefixes of a spec's two entries.
@@ -154,6 +158,7 @@ pub(super) fn compile_spec(
     let mut clauses = Vec::new();
     let mut unchanged: Option<Vec<u32>> = None;
     let mut next_old = 0u32;
+    let mut emits: Option<Vec<u32>> = None;
     for clause in &def.clauses {
         let text = clause_text(f.ctx.typed.analysis, clause);
         let kind = match clause.keyword.name.as_str() {
@@ -175,6 +180,17 @@ pub(super) fn compile_spec(
                     f.emit(I::End);
                 }
                 ClauseKind::Ensures { site, olds }
+            }
+            "emits" => {
+                let allowed = emits.get_or_insert_with(Vec::new);
+                for e in &clause.exprs {
+                    if let ExprKind::Path(path) = &e.kind
+                        && let Some(Def::Event(_, index)) = f.ctx.typed.def(path.last())
+                    {
+                        allowed.push(index);
+                    }
+                }
+                ClauseKind::Emits
             }
             _ => {
                 let listed = unchanged.get_or_insert_with(|| (0..storage.len() as u32).collect());
@@ -199,7 +215,7 @@ pub(super) fn compile_spec(
         fields.into_iter().map(|i| (i, storage.get(i as usize).cloned().unwrap_or_default())).collect()
     });
     let values = values.len() as u32;
-    Ok(SpecCheck { contract, function, span: def.name.span, pre, post, clauses, values, unchanged })
+    Ok(SpecCheck { contract, function, span: def.name.span, pre, post, clauses, values, unchanged, emits })
 }
 
 /// Decodes the call's arguments into the function's parameter locals,

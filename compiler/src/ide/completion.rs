@@ -128,6 +128,9 @@ pub fn completions(analysis: &Analysis, file: FileId, offset: u32) -> Vec<Comple
         (Some(Tok::Deploy), _) => contracts(tables),
         (Some(Tok::Requires), _) => roles(tables, contract),
         (Some(Tok::Spec), _) => entry_points(tables, contract),
+        (Some(Tok::Ident(word)), _) if word == "emits" && spec_around(&tokens, offset).is_some() => {
+            records(tables, contract, true)
+        }
         (Some(Tok::Pipe), Some(i)) if in_requires(&tokens, i) => roles(tables, contract),
         (Some(Tok::LBrace | Tok::Comma), Some(i)) if use_module(&tokens, i).is_some() => {
             let module = use_module(&tokens, i).unwrap_or_default();

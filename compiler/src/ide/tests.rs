@@ -89,12 +89,16 @@ fn completes_in_specs() {
     };
     assert_eq!(labels(&spec("    spec $0")), vec!["file", "amount_of"]);
     let words = labels(&spec("    spec file {\n        $0\n    }"));
-    assert_eq!(words.get(..4), Some(&["assumes", "ensures", "aborts_if", "modifies"].map(String::from)[..]));
+    assert_eq!(
+        words.get(..5),
+        Some(&["assumes", "ensures", "aborts_if", "modifies", "emits"].map(String::from)[..])
+    );
     let names = labels(&spec("    spec file {\n        ensures self.total >= $0;\n    }"));
     has_all(&names, &["year", "amount", "old"]);
     assert!(!names.iter().any(|n| n == "ensures"), "clause words offered inside an expression: {names:?}");
     let view = labels(&spec("    spec amount_of {\n        ensures res$0;\n    }"));
     has_all(&view, &["year", "result"]);
+    assert_eq!(labels(&spec("    spec file {\n        emits $0\n    }")), vec!["Filed"]);
 }
 
 // Locals in scope with their types; locals of other bodies are not offered.

@@ -95,6 +95,9 @@ pub struct Encoded {
     pub cosigners: Option<SExpr>,
     /// Whether the caller holds each role `requires` names, in order.
     pub roles: Vec<SExpr>,
+    /// Each `emit` the call can reach: when it is reached (a call that
+    /// then returns emitted it), and the event's index in its contract.
+    pub emits: Vec<(SExpr, u32)>,
 }
 
 /// What the encoding cannot model, and where.
@@ -283,6 +286,7 @@ pub fn encode_call(
         now: encoder.now,
         cosigners: encoder.cosigners,
         roles,
+        emits: encoder.emitted,
     })
 }
 
@@ -388,6 +392,8 @@ struct Encoder<'s, 'a> {
     aborts: Vec<(SExpr, Exit)>,
     /// In a spec's `ensures`: the value of each `old(..)`, by its span.
     olds: BTreeMap<Span, SExpr>,
+    /// Each `emit` reached: when, and the event's index in its contract.
+    emitted: Vec<(SExpr, u32)>,
 }
 
 impl<'s, 'a> Encoder<'s, 'a> {
@@ -433,6 +439,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
             exits: Vec::new(),
             aborts: Vec::new(),
             olds: BTreeMap::new(),
+            emitted: Vec::new(),
         }
     }
 
@@ -863,11 +870,14 @@ impl<'s, 'a> Encoder<'s, 'a> {
             ExprKind::Match { scrutinee, arms } => self.match_expr(state, scrutinee, arms, e),
             ExprKind::Break => self.leave_iteration(state, true, e.span),
             ExprKind::Continue => self.leave_iteration(state, false, e.span),
-            ExprKind::Emit { args, .. } => {
-                // What a call emits is not part of what invariants say;
-                // the arguments still run (and may abort).
+            ExprKind::Emit { event, args } => {
+                // The arguments run (and may abort); which event, and
+                // when, is what a spec's `emits` reads.
                 for arg in args {
                     self.expr(state, arg)?;
+                }
+                if let Some(Def::Event(_, index)) = self.typed.def(event.last().id) {
+                    self.emitted.push((state.live, index));
                 }
                 Ok(self.ctx().true_())
             }
