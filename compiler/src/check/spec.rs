@@ -1,6 +1,6 @@
 //! Checking `spec` members: the entry point a spec describes, its clauses
-//! (`assumes`, `ensures`, `aborts_if … [with Error]`, `modifies`), and the
-//! two names only specs have: `old(e)` and `result`.
+//! (`assumes`, `ensures`, `aborts_if … [with Error]`, `modifies`,
+//! `emits`), and the two names only specs have: `old(e)` and `result`.
 //!
 //! Invariant: a spec only reads. Its parameters are the function's own
 //! locals (so tools see one `amount`), and `result` is a local of the
