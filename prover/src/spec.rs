@@ -272,6 +272,28 @@ pub(crate) fn encode_spec_call(
         }
     }
     let assumed = crate::all(ctx, assumed);
+    // When several `aborts_if` conditions hold, the call may abort with the
+    // error of any of them (as `writ test` reads it): a clause is broken
+    // only when the call did not abort as one of the held clauses says.
+    // One clause the prover cannot read leaves the others unread too.
+    let mut answers = Vec::new();
+    let mut aborts_unreadable = None;
+    for (clause, condition) in clauses.iter().zip(&conditions) {
+        if clause.keyword.name != "aborts_if" {
+            continue;
+        }
+        match condition {
+            Some(Ok(value)) => {
+                let error = clause.with.as_ref().map(|(_, path)| path.last().name.as_str());
+                let named = call.aborts.iter().filter(|(_, exit)| error.is_none_or(|e| exit_name(exit) == e));
+                let aborted = crate::any(ctx, named.map(|(c, _)| *c));
+                answers.push(ctx.and(ctx.and(value.value, ctx.not(value.aborts)), aborted));
+            }
+            Some(Err(EncodeError::Refused(refused))) => aborts_unreadable = Some(refused.clone()),
+            _ => {}
+        }
+    }
+    let answered = crate::any(ctx, answers);
     let returns = call.returns;
     // After the call: `ensures` on the storage it leaves.
     let mut after_scope = SpecScope {
@@ -296,17 +318,12 @@ pub(crate) fn encode_spec_call(
                 Some(Ok(_)) if word == "assumes" => {
                     Ok(assumes_broken.get(&i).copied().unwrap_or_else(|| solver.ctx().false_()))
                 }
+                Some(Ok(_)) if aborts_unreadable.is_some() => Err(aborts_unreadable
+                    .clone()
+                    .unwrap_or(crate::body::Refused { span: clause.span, what: "this clause".into() })),
                 Some(Ok(value)) => {
-                    let error = clause.with.as_ref().map(|(_, path)| path.last().name.as_str());
                     let ctx = solver.ctx();
-                    let aborted = crate::any(
-                        ctx,
-                        call.aborts
-                            .iter()
-                            .filter(|(_, exit)| error.is_none_or(|e| exit_name(exit) == e))
-                            .map(|(c, _)| *c),
-                    );
-                    let held = ctx.and(value.value, ctx.not(aborted));
+                    let held = ctx.and(value.value, ctx.not(answered));
                     Ok(ctx.and(assumed, ctx.or(value.aborts, held)))
                 }
                 Some(Err(EncodeError::Refused(refused))) => Err(refused),
