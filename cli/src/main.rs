@@ -151,11 +151,11 @@ enum Command {
         /// Files or folders to prove; default is the current folder.
         paths: Vec<PathBuf>,
         /// Most calls after deploying in the search for a counterexample.
-        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=16))]
+        #[arg(long, default_value_t = writ_runner::prove::ProveOptions::default().depth, value_parser = clap::value_parser!(u32).range(0..=16))]
         depth: u32,
         /// The solver's budget per query, in Z3 resource steps (results
         /// depend on this and the Z3 version, never on the machine's speed).
-        #[arg(long, default_value_t = writ_prover::Budget::default().0)]
+        #[arg(long, default_value_t = writ_runner::prove::ProveOptions::default().budget)]
         budget: u64,
         /// Print the results as one JSON document.
         #[arg(long)]

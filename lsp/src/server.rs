@@ -105,7 +105,7 @@ impl Backend {
                 json!({ "ran": false, "message": why })
             }
             ProveRun::Ran { proofs, summary, counterexamples } => {
-                self.state().proofs.insert(uri, proofs);
+                self.state().proofs.insert(uri, Arc::new(proofs));
                 publish(&self.client, &self.state, &self.published).await;
                 let kind = if counterexamples > 0 { MessageType::ERROR } else { MessageType::INFO };
                 self.client.show_message(kind, summary.clone()).await;

@@ -80,8 +80,9 @@ impl Snapshot {
 pub struct State {
     pub docs: BTreeMap<Uri, Document>,
     pub generation: u64,
-    /// The last proofs of each document, for the text they were made for.
-    pub proofs: BTreeMap<Uri, crate::prove::Proofs>,
+    /// The last proofs of each document, for the text they were made for
+    /// (shared: every publish reads them).
+    pub proofs: BTreeMap<Uri, Arc<crate::prove::Proofs>>,
     snapshot: Option<Arc<Snapshot>>,
     /// The snapshot before the last change, which the next one re-parses
     /// edited files from.

@@ -389,7 +389,7 @@ fn assume_call(
 }
 
 /// Storage after a call that returned.
-fn after(before: &Storage, call: &Encoded) -> Storage {
+pub(crate) fn after(before: &Storage, call: &Encoded) -> Storage {
     before
         .iter()
         .map(|(field, (held, ty))| (*field, (call.post.get(field).copied().unwrap_or(*held), ty.clone())))

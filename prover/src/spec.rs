@@ -297,7 +297,7 @@ pub(crate) fn encode_spec_call(
     let returns = call.returns;
     // After the call: `ensures` on the storage it leaves.
     let mut after_scope = SpecScope {
-        storage: after(&before, &call),
+        storage: crate::bounded::after(&before, &call),
         olds,
         caller: scope.caller,
         now: scope.now,
@@ -357,7 +357,7 @@ pub(crate) fn encode_spec_call(
                 (None, None) => Err(crate::body::Refused { span: clause.span, what: "this clause".into() }),
             },
             "emits" => {
-                let allowed = listed_events(analysis, clauses);
+                let allowed = listed(analysis, clauses, "emits");
                 let ctx = solver.ctx();
                 let other =
                     call.emits.iter().filter(|(_, index)| !allowed.contains(index)).map(|(when, _)| *when);
@@ -365,11 +365,11 @@ pub(crate) fn encode_spec_call(
                 Ok(ctx.and(ctx.and(assumed, returns), emitted))
             }
             _ => {
-                let listed = listed_fields(analysis, clauses);
+                let kept = listed(analysis, clauses, "modifies");
                 let mut changed = Vec::new();
                 for (field, (held, ty)) in &before {
                     // Roles are not storage fields; `modifies` speaks of fields.
-                    if listed.contains(field) || crate::body::role_of(*field).is_some() {
+                    if kept.contains(field) || crate::body::role_of(*field).is_some() {
                         continue;
                     }
                     let Some(post) = call.post.get(field) else { continue };
@@ -384,42 +384,24 @@ pub(crate) fn encode_spec_call(
     Ok(SpecCall { facts, call, before, violations })
 }
 
-/// Storage after a call that returned.
-fn after(before: &Storage, call: &Encoded) -> Storage {
-    before
-        .iter()
-        .map(|(field, (held, ty))| (*field, (call.post.get(field).copied().unwrap_or(*held), ty.clone())))
-        .collect()
-}
-
-/// The storage fields every `modifies` clause lists, by index.
-fn listed_fields(analysis: &Analysis, clauses: &[SpecClause]) -> Vec<u32> {
+/// What the `modifies` (storage fields) or `emits` (events) clauses list,
+/// by index in the contract.
+fn listed(analysis: &Analysis, clauses: &[SpecClause], word: &str) -> Vec<u32> {
     clauses
         .iter()
-        .filter(|c| c.keyword.name == "modifies")
+        .filter(|c| c.keyword.name == word)
         .flat_map(|c| &c.exprs)
-        .filter_map(|e| match &e.kind {
-            ExprKind::Field { name, .. } => match analysis.def_of(name) {
-                Some(Def::Storage(_, index)) => Some(index),
+        .filter_map(|e| {
+            let name = match &e.kind {
+                ExprKind::Field { name, .. } => name,
+                ExprKind::Path(path) => path.last(),
+                _ => return None,
+            };
+            match analysis.def_of(name) {
+                Some(Def::Storage(_, index)) if word == "modifies" => Some(index),
+                Some(Def::Event(_, index)) if word == "emits" => Some(index),
                 _ => None,
-            },
-            _ => None,
-        })
-        .collect()
-}
-
-/// The events every `emits` clause lists, by index.
-fn listed_events(analysis: &Analysis, clauses: &[SpecClause]) -> Vec<u32> {
-    clauses
-        .iter()
-        .filter(|c| c.keyword.name == "emits")
-        .flat_map(|c| &c.exprs)
-        .filter_map(|e| match &e.kind {
-            ExprKind::Path(path) => match analysis.def_of(path.last()) {
-                Some(Def::Event(_, index)) => Some(index),
-                _ => None,
-            },
-            _ => None,
+            }
         })
         .collect()
 }
