@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use crate::init::init_network;
@@ -24,11 +25,51 @@ pub struct Testnet {
     validators: usize,
 }
 
-/// Ports nobody listens on now (the OS picks them; a test binds them soon after).
+/// Ports nobody listens on now, for nodes that bind them a moment later.
+///
+/// They come from outside the range the OS hands out for `bind(0)` and for
+/// the local end of outgoing connections: a port taken from that range and
+/// released could be given to a node's dial before the node listens on it
+/// (a CI run lost a partition test that way). Each process starts at its
+/// own offset and never hands a port out twice, so tests running side by
+/// side do not collide either; each port is checked free before it is given.
 pub fn free_ports(n: usize) -> std::io::Result<Vec<u16>> {
-    let listeners: Vec<std::net::TcpListener> =
-        (0..n).map(|_| std::net::TcpListener::bind("127.0.0.1:0")).collect::<Result<_, _>>()?;
-    listeners.iter().map(|l| l.local_addr().map(|a| a.port())).collect()
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let (low, span) = quiet_ports();
+    let start = std::process::id().wrapping_mul(7919) % span;
+    let mut ports = Vec::with_capacity(n);
+    for _ in 0..span {
+        if ports.len() == n {
+            return Ok(ports);
+        }
+        let offset = (start + NEXT.fetch_add(1, Ordering::Relaxed)) % span;
+        let Ok(port) = u16::try_from(low + offset) else { continue };
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            ports.push(port);
+        }
+    }
+    if ports.len() == n {
+        return Ok(ports);
+    }
+    Err(std::io::Error::new(std::io::ErrorKind::AddrInUse, "no free port outside the ephemeral range"))
+}
+
+/// The first port and the count of a range the OS does not hand out by
+/// itself: below its ephemeral range (Linux says where it is), else above.
+fn quiet_ports() -> (u32, u32) {
+    const FLOOR: u32 = 10_000;
+    let ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|text| {
+            let mut bounds = text.split_whitespace().map(|b| b.parse::<u32>().ok());
+            Some((bounds.next()??, bounds.next()??))
+        })
+        .unwrap_or((32_768, 60_999));
+    match ephemeral {
+        (first, _) if first >= FLOOR + 2_000 => (FLOOR, first - FLOOR),
+        (_, last) if last < 63_000 => (last + 1, 65_535 - last),
+        _ => (FLOOR, 20_000),
+    }
 }
 
 impl Testnet {
@@ -165,5 +206,28 @@ impl Testnet {
         for k in 0..self.nodes.len() {
             self.kill(k).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn free_ports_are_distinct_bindable_and_outside_the_ephemeral_range() {
+        let (low, span) = quiet_ports();
+        let mut all: Vec<u16> = free_ports(8).unwrap();
+        all.extend(free_ports(8).unwrap());
+        for &port in &all {
+            assert!(
+                (low..low + span).contains(&u32::from(port)),
+                "port {port} is outside {low}..{}",
+                low + span
+            );
+            std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        }
+        let distinct: std::collections::BTreeSet<_> = all.iter().collect();
+        assert_eq!(distinct.len(), all.len(), "a port was handed out twice: {all:?}");
     }
 }
