@@ -84,72 +84,22 @@ fn check_scoped(
     }
     let base = solver.depth();
     for (n, func) in callable(contract).enumerate() {
-        // A query that stopped the session leaves the rest of its entry
-        // point `Unknown`; the next one starts afresh.
-        solver.pop_to(base)?;
-        let init = func.kind == FnKind::Init;
-        solver.push()?;
-        let prefix = format!("k{n}_");
-        let (storage, mut facts, deployer) = if init {
-            let mut storage = initial_storage(solver, analysis, &fields)?;
-            let ctx = solver.ctx();
-            let sort = ctx.int_sort();
-            let deployer = ctx.declare_const(format!("{prefix}deployer"), sort)?;
-            let in_range = crate::sorts::address_range(solver.ctx(), deployer);
-            initial_roles(solver, &roles, deployer, &mut storage);
-            (storage, vec![in_range], Some(deployer))
-        } else {
-            let (storage, facts) =
-                assumed_state(solver, (analysis, file), (&fields, &roles), &invariants, &prefix)?;
-            (storage, facts, None)
-        };
-        let call = encode_call(solver, analysis, file, func, &format!("{prefix}call_"), storage.clone())?;
-        facts.extend(call.facts.iter().copied());
-        // `init`'s caller is the deployer, who holds `Admin`.
-        if let (Some(deployer), Some(caller)) = (deployer, call.caller) {
-            facts.push(solver.ctx().eq(deployer, caller));
-        }
-        facts.push(call.returns);
-        for fact in &facts {
-            solver.assert(*fact)?;
-        }
-        let after: Storage = call
-            .post
-            .iter()
-            .filter_map(|(field, term)| Some((*field, (*term, storage.get(field)?.1.clone()))))
-            .collect();
         let first = out.len();
-        for (i, inv) in invariants.iter().enumerate() {
-            let holds = match encode_check(
+        let mut next = 0;
+        while next < invariants.len() {
+            // A query that stopped the session is `Unknown`; the session
+            // is reset and the call encoded again for the next invariant.
+            solver.pop_to(base)?;
+            next = check_after(
                 solver,
-                analysis,
-                file,
-                &inv.body,
-                &format!("{prefix}post{i}_"),
-                after.clone(),
-            ) {
-                Ok(holds) => holds,
-                Err(EncodeError::Refused(refused)) => {
-                    let (invariant, after) = (inv.name.value.clone(), func.name.name.clone());
-                    out.push(Obligation { invariant, after, verdict: Verdict::Refused(refused) });
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            solver.push()?;
-            let broken = solver.ctx().not(holds);
-            solver.assert(broken)?;
-            let verdict = match solver.check_within(budget)? {
-                Answer::Unsat => Verdict::Proved,
-                Answer::Unknown => Verdict::Unknown,
-                Answer::Sat => Verdict::Counterexample(model(solver, &call, &storage, &fields, init)?),
-            };
-            solver.pop()?;
-            out.push(Obligation {
-                invariant: inv.name.value.clone(),
-                after: func.name.name.clone(),
-                verdict,
-            });
+                (analysis, file),
+                (&fields, &roles),
+                &invariants,
+                (n, func),
+                next,
+                budget,
+                &mut out,
+            )?;
         }
         // Proofs about the calls that return say nothing when none does:
         // asked last, and only when it matters, since a query that must
@@ -162,9 +112,87 @@ fn check_scoped(
                 obligation.verdict = Verdict::Vacuous;
             }
         }
-        solver.pop()?;
+        solver.pop_to(base)?;
     }
     Ok(out)
+}
+
+/// Checks invariants `from..` after a call of `func` (number `n`), in
+/// one scope it opens and leaves open: up to the first query that stops
+/// the session. Returns the number of the first invariant not checked.
+#[allow(clippy::too_many_arguments)]
+fn check_after(
+    solver: &mut Solver,
+    (analysis, file): (&Analysis, FileId),
+    (fields, roles): Layout<'_>,
+    invariants: &[&InvariantDef],
+    (n, func): (usize, &FnDef),
+    from: usize,
+    budget: Budget,
+    out: &mut Vec<Obligation>,
+) -> Result<usize, EncodeError> {
+    let init = func.kind == FnKind::Init;
+    solver.push()?;
+    let prefix = format!("k{n}_");
+    let (storage, mut facts, deployer) = if init {
+        let mut storage = initial_storage(solver, analysis, fields)?;
+        let ctx = solver.ctx();
+        let sort = ctx.int_sort();
+        let deployer = ctx.declare_const(format!("{prefix}deployer"), sort)?;
+        let in_range = crate::sorts::address_range(solver.ctx(), deployer);
+        initial_roles(solver, roles, deployer, &mut storage);
+        (storage, vec![in_range], Some(deployer))
+    } else {
+        let (storage, facts) = assumed_state(solver, (analysis, file), (fields, roles), invariants, &prefix)?;
+        (storage, facts, None)
+    };
+    let call = encode_call(solver, analysis, file, func, &format!("{prefix}call_"), storage.clone())?;
+    facts.extend(call.facts.iter().copied());
+    // `init`'s caller is the deployer, who holds `Admin`.
+    if let (Some(deployer), Some(caller)) = (deployer, call.caller) {
+        facts.push(solver.ctx().eq(deployer, caller));
+    }
+    facts.push(call.returns);
+    for fact in &facts {
+        solver.assert(*fact)?;
+    }
+    let after: Storage = call
+        .post
+        .iter()
+        .filter_map(|(field, term)| Some((*field, (*term, storage.get(field)?.1.clone()))))
+        .collect();
+    for (i, inv) in invariants.iter().enumerate().skip(from) {
+        let holds = match encode_check(
+            solver,
+            analysis,
+            file,
+            &inv.body,
+            &format!("{prefix}post{i}_"),
+            after.clone(),
+        ) {
+            Ok(holds) => holds,
+            Err(EncodeError::Refused(refused)) => {
+                let (invariant, after) = (inv.name.value.clone(), func.name.name.clone());
+                out.push(Obligation { invariant, after, verdict: Verdict::Refused(refused) });
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        solver.push()?;
+        let broken = solver.ctx().not(holds);
+        solver.assert(broken)?;
+        let verdict = match solver.check_within(budget)? {
+            Answer::Unsat => Verdict::Proved,
+            Answer::Unknown => Verdict::Unknown,
+            Answer::Sat => Verdict::Counterexample(model(solver, &call, &storage, fields, init)?),
+        };
+        solver.pop()?;
+        out.push(Obligation { invariant: inv.name.value.clone(), after: func.name.name.clone(), verdict });
+        if solver.is_canceled() {
+            return Ok(i + 1);
+        }
+    }
+    Ok(invariants.len())
 }
 
 /// A contract's storage fields (index, name, type) and roles (key, name).
@@ -337,10 +365,11 @@ fn arbitrary(
         // What each entry obeys is stated where an entry is read
         // (`body`'s `entry`), not here for all entries at once.
         // The sum of an arbitrary map is arbitrary too, except that a map
-        // of unsigned numbers never sums below zero.
+        // of unsigned numbers, or of lists (it sums their lengths), never
+        // sums below zero.
         let int_sort = ctx.int_sort();
         let sum = ctx.declare_const(format!("{name}_sum"), int_sort)?;
-        if matches!(**value_ty, Ty::Int(t) if !t.signed()) {
+        if matches!(&**value_ty, Ty::Int(t) if !t.signed()) || matches!(**value_ty, Ty::List(_)) {
             facts.push(ctx.gte(sum, ctx.numeral(0)));
         }
         return Ok(Some(Held::Map(MapTerms { present, values, sum })));

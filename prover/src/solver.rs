@@ -164,6 +164,22 @@ impl Solver {
 
     /// `check-sat` within the session's budget.
     pub fn check(&mut self) -> Result<Answer, SolverError> {
+        let answer = self.check_sat()?;
+        self.probe_after(answer)?;
+        Ok(answer)
+    }
+
+    /// After an `Unknown` not already known to have stopped the session,
+    /// whether it did (asked under the session's own limit: an empty
+    /// scope under a spent query's tiny one would fail by itself).
+    fn probe_after(&mut self, answer: Answer) -> Result<(), SolverError> {
+        if answer == Answer::Unknown && !self.canceled {
+            self.canceled = !self.answers()?;
+        }
+        Ok(())
+    }
+
+    fn check_sat(&mut self) -> Result<Answer, SolverError> {
         if self.canceled {
             return Ok(Answer::Unknown);
         }
@@ -182,13 +198,30 @@ impl Solver {
         Ok(answer)
     }
 
+    /// Whether the solver still takes commands. Z3 4.8 can give up with a
+    /// reason other than "canceled" (`unknown`, incomplete quantifiers)
+    /// after its step limit was reached, and then refuses the next `push`
+    /// or `pop` with an error; an empty scope opened and closed asks
+    /// without changing anything.
+    fn answers(&mut self) -> Result<bool, SolverError> {
+        let push = self.ctx.list(vec![self.ctx.atom("push")]);
+        self.ctx.raw_send(push)?;
+        if self.ctx.raw_recv()? != self.ctx.atom("success") {
+            return Ok(false);
+        }
+        let pop = self.ctx.list(vec![self.ctx.atom("pop")]);
+        self.ctx.raw_send(pop)?;
+        Ok(self.ctx.raw_recv()? == self.ctx.atom("success"))
+    }
+
     /// `check-sat` within `budget`, the session's budget restored after.
     pub fn check_within(&mut self, budget: Budget) -> Result<Answer, SolverError> {
         self.set_limit(budget)?;
-        let answer = self.check();
+        let answer = self.check_sat();
         let restored = self.set_limit(self.budget);
         let answer = answer?;
         restored?;
+        self.probe_after(answer)?;
         Ok(answer)
     }
 

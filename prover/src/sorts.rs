@@ -12,8 +12,14 @@
 //! `Tuple_Int_Bool`: a constructor `mk_…` and a selector per field, `…_0`,
 //! `…_1`); an enum is a datatype with a constructor per variant (`…_v0`,
 //! its fields `…_v0_0`, …; an enum or struct that holds itself is not modelled); an
-//! `Option<T>` one with `none_…` and `some_…`; a `List<T>` is SMT-LIB's
-//! `(Seq T)`. A datatype's name spells its shape: Z3 4.8 keeps the
+//! `Option<T>` one with `none_…` and `some_…`; a `List<T>` is a datatype
+//! of an array of elements and a length (`List<T>_elems`, `List<T>_len`),
+//! every element past the length being the element type's zero, so that
+//! two lists are equal exactly when the datatype's values are (lists
+//! inside structs compare right too). Not SMT-LIB's `(Seq T)`: Z3 4.8's
+//! sequences give up ("max unfolding") on the quantified facts that
+//! invariants over lists are, where arrays answer at once; the Move
+//! Prover's vectors are arrays for the same reason. A datatype's name spells its shape: Z3 4.8 keeps the
 //! constructors of a datatype after the scope that declared it is closed,
 //! so the structs of two programs proved in one session must never share
 //! a name.
@@ -37,8 +43,21 @@ pub fn sort(solver: &mut Solver, analysis: &Analysis, ty: &Ty) -> Result<Option<
         Ty::String => ctx.atom("String"),
         Ty::List(element) => {
             let Some(element) = sort(solver, analysis, element)? else { return Ok(None) };
+            let Some(name) = shape(analysis, ty) else { return Ok(None) };
+            if zero_term(solver.ctx(), analysis, ty).is_none() {
+                // No zero to fill the array past the length with.
+                return Ok(None);
+            }
+            if solver.has_datatype(&name) {
+                return Ok(Some(solver.ctx().atom(name)));
+            }
             let ctx = solver.ctx();
-            ctx.list(vec![ctx.atom("Seq"), element])
+            let elems =
+                ctx.list(vec![ctx.atom(format!("{name}_elems")), ctx.array_sort(ctx.int_sort(), element)]);
+            let len = ctx.list(vec![ctx.atom(format!("{name}_len")), ctx.int_sort()]);
+            let constructor = ctx.list(vec![ctx.atom(format!("mk_{name}")), elems, len]);
+            let decl = ctx.list(vec![constructor]);
+            solver.declare_datatype(&name, decl)?
         }
         Ty::Enum(_) | Ty::Option(_) => return choice_sort(solver, analysis, ty),
         Ty::Struct(_) | Ty::Tuple(_) => {
@@ -291,13 +310,17 @@ pub fn range(ctx: &Context, analysis: &Analysis, ty: &Ty, term: SExpr) -> Option
         Ty::Timestamp => Some(int::in_range(ctx, int::IntType::U64, term)),
         Ty::Date => Some(ctx.and(ctx.lte(ctx.numeral(DAY_MIN), term), ctx.lte(term, ctx.numeral(DAY_MAX)))),
         Ty::List(element) => {
-            // Every element obeys its type's range.
+            // Every element obeys its type's range; past the length each
+            // is the zero the lists built here hold there. The length is
+            // a `u64`, as `len()` returns it.
             let i = ctx.atom("list_i");
-            let nth = ctx.list(vec![ctx.atom("seq.nth"), term, i]);
-            let inner = range(ctx, analysis, element, nth)?;
-            let within =
-                ctx.and(ctx.lte(ctx.numeral(0), i), ctx.lt(i, ctx.list(vec![ctx.atom("seq.len"), term])));
-            Some(ctx.forall([("list_i", ctx.int_sort())], ctx.imp(within, inner)))
+            let len = list_len(ctx, analysis, ty, term)?;
+            let nth = list_nth(ctx, analysis, ty, term, i)?;
+            let inner = range(ctx, analysis, element, nth).unwrap_or_else(|| ctx.true_());
+            let past = ctx.eq(nth, zero_term(ctx, analysis, element)?);
+            let within = ctx.and(ctx.lte(ctx.numeral(0), i), ctx.lt(i, len));
+            let each = ctx.forall([("list_i", ctx.int_sort())], ctx.ite(within, inner, past));
+            Some(ctx.and(int::in_range(ctx, int::IntType::U64, len), each))
         }
         Ty::Enum(_) | Ty::Option(_) => {
             let (_, variants) = choices(analysis, ty)?;
@@ -330,49 +353,89 @@ pub fn range(ctx: &Context, analysis: &Analysis, ty: &Ty, term: SExpr) -> Option
 }
 
 /// The value storage starts with for `ty`: zero, `false`, the empty
-/// string, a struct of zero fields.
+/// string or list, a struct of zero fields; its sort declared.
 pub fn zero(solver: &mut Solver, analysis: &Analysis, ty: &Ty) -> Result<Option<SExpr>, SolverError> {
-    let Some(sort) = sort(solver, analysis, ty)? else { return Ok(None) };
-    let ctx = solver.ctx();
-    Ok(match ty {
+    if sort(solver, analysis, ty)?.is_none() {
+        return Ok(None);
+    }
+    Ok(zero_term(solver.ctx(), analysis, ty))
+}
+
+/// [`zero`], for a type whose sort is declared (or needs none).
+fn zero_term(ctx: &Context, analysis: &Analysis, ty: &Ty) -> Option<SExpr> {
+    match ty {
         Ty::Bool => Some(ctx.false_()),
         Ty::Int(_) | Ty::Decimal | Ty::Address | Ty::Hash | Ty::Timestamp | Ty::Date => Some(ctx.numeral(0)),
         Ty::String => Some(ctx.atom("\"\"")),
-        Ty::List(_) => Some(empty_list(ctx, sort)),
+        Ty::List(_) => list_of(ctx, analysis, ty, &[]),
         Ty::Option(_) => variant(ctx, analysis, ty, 0, Vec::new()),
         Ty::Enum(_) => {
             // Decision 20: the first variant whose fields all have a zero.
-            let Some((_, variants)) = choices(analysis, ty) else { return Ok(None) };
-            for (v, fields) in variants.iter().enumerate() {
-                let mut parts = Vec::new();
-                for f in fields {
-                    match zero(solver, analysis, f)? {
-                        Some(part) => parts.push(part),
-                        None => break,
-                    }
-                }
-                if parts.len() == fields.len() {
-                    return Ok(variant(solver.ctx(), analysis, ty, v, parts));
-                }
-            }
-            None
+            let (_, variants) = choices(analysis, ty)?;
+            variants.iter().enumerate().find_map(|(v, fields)| {
+                let parts: Option<Vec<SExpr>> = fields.iter().map(|f| zero_term(ctx, analysis, f)).collect();
+                variant(ctx, analysis, ty, v, parts?)
+            })
         }
         Ty::Struct(_) | Ty::Tuple(_) => {
-            let Some((_, fields)) = record(analysis, ty) else { return Ok(None) };
-            let mut parts = Vec::new();
-            for f in &fields {
-                let Some(part) = zero(solver, analysis, f)? else { return Ok(None) };
-                parts.push(part);
-            }
-            build(solver.ctx(), analysis, ty, parts)
+            let (_, fields) = record(analysis, ty)?;
+            let parts: Option<Vec<SExpr>> = fields.iter().map(|f| zero_term(ctx, analysis, f)).collect();
+            build(ctx, analysis, ty, parts?)
         }
         _ => None,
+    }
+}
+
+/// The sort of `ty` once declared, by name (no solver needed).
+fn declared_sort(ctx: &Context, analysis: &Analysis, ty: &Ty) -> Option<SExpr> {
+    Some(match ty {
+        Ty::Bool => ctx.bool_sort(),
+        Ty::Int(_) | Ty::Decimal | Ty::Address | Ty::Hash | Ty::Timestamp | Ty::Date => ctx.int_sort(),
+        Ty::String => ctx.atom("String"),
+        Ty::List(_) => ctx.atom(shape(analysis, ty)?),
+        Ty::Enum(_) | Ty::Option(_) => ctx.atom(choices(analysis, ty)?.0),
+        Ty::Struct(_) | Ty::Tuple(_) => ctx.atom(record(analysis, ty)?.0),
+        _ => return None,
     })
 }
 
-/// The empty list of sort `sort`.
-pub fn empty_list(ctx: &Context, sort: SExpr) -> SExpr {
-    ctx.list(vec![ctx.atom("as"), ctx.atom("seq.empty"), sort])
+/// The length of `list`, of type `list_ty`.
+pub fn list_len(ctx: &Context, analysis: &Analysis, list_ty: &Ty, list: SExpr) -> Option<SExpr> {
+    Some(ctx.list(vec![ctx.atom(format!("{}_len", shape(analysis, list_ty)?)), list]))
+}
+
+/// Element `i` of `list` (its element type's zero past the length).
+pub fn list_nth(ctx: &Context, analysis: &Analysis, list_ty: &Ty, list: SExpr, i: SExpr) -> Option<SExpr> {
+    let elems = ctx.list(vec![ctx.atom(format!("{}_elems", shape(analysis, list_ty)?)), list]);
+    Some(ctx.select(elems, i))
+}
+
+/// The list of `items`, in order.
+pub fn list_of(ctx: &Context, analysis: &Analysis, list_ty: &Ty, items: &[SExpr]) -> Option<SExpr> {
+    let Ty::List(element) = list_ty else { return None };
+    let array = ctx.array_sort(ctx.int_sort(), declared_sort(ctx, analysis, element)?);
+    let as_const = ctx.list(vec![ctx.atom("as"), ctx.atom("const"), array]);
+    let mut elems = ctx.list(vec![as_const, zero_term(ctx, analysis, element)?]);
+    for (i, item) in items.iter().enumerate() {
+        elems = ctx.store(elems, ctx.numeral(i), *item);
+    }
+    let name = shape(analysis, list_ty)?;
+    Some(ctx.list(vec![ctx.atom(format!("mk_{name}")), elems, ctx.numeral(items.len())]))
+}
+
+/// `list` with `element` appended.
+pub fn list_pushed(
+    ctx: &Context,
+    analysis: &Analysis,
+    list_ty: &Ty,
+    list: SExpr,
+    element: SExpr,
+) -> Option<SExpr> {
+    let name = shape(analysis, list_ty)?;
+    let len = list_len(ctx, analysis, list_ty, list)?;
+    let elems = ctx.list(vec![ctx.atom(format!("{name}_elems")), list]);
+    let longer = ctx.store(elems, len, element);
+    Some(ctx.list(vec![ctx.atom(format!("mk_{name}")), longer, ctx.plus(len, ctx.numeral(1))]))
 }
 
 /// The first and last day a `Date` can hold: 0001-01-01 and 9999-12-31.

@@ -98,29 +98,50 @@ pub fn check_specs(
     let depth = solver.depth();
     let mut out = Vec::new();
     for (n, described) in specs(analysis, contract).iter().enumerate() {
-        solver.pop_to(depth)?;
-        let result = check_spec(solver, (analysis, file), contract, (n, described), budget);
-        solver.pop_to(depth)?;
-        match result {
-            Ok(obligations) => out.extend(obligations),
-            // A function or state the prover cannot read: every clause of
-            // this spec is refused, with the reason; the other specs go on.
-            Err(EncodeError::Refused(refused)) => {
-                for (index, clause) in described.spec.clauses.iter().enumerate() {
-                    out.push(ClauseObligation {
-                        spec: n,
-                        index,
-                        function: described.func.name.name.clone(),
-                        clause: clause_text(analysis, clause),
-                        span: clause.span,
-                        verdict: Verdict::Refused(refused.clone()),
-                    });
+        let mut next = 0;
+        while next < described.spec.clauses.len() {
+            // A query that stopped the session is `Unknown`; the session
+            // is reset and the call encoded again for the clauses left.
+            solver.pop_to(depth)?;
+            let result = check_spec(solver, (analysis, file), contract, (n, described), next, budget);
+            solver.pop_to(depth)?;
+            match result {
+                Ok((obligations, after)) => {
+                    out.extend(obligations);
+                    next = after;
+                }
+                Err(e) => {
+                    refuse_rest(analysis, (n, described), next, e, &mut out)?;
+                    break;
                 }
             }
-            Err(e) => return Err(e),
         }
     }
     Ok(out)
+}
+
+/// A function or state the prover cannot read: every clause of the spec
+/// from `from` on is refused, with the reason; the other specs go on.
+/// Any other error ends the run.
+fn refuse_rest(
+    analysis: &Analysis,
+    (n, described): (usize, &Described<'_>),
+    from: usize,
+    error: EncodeError,
+    out: &mut Vec<ClauseObligation>,
+) -> Result<(), EncodeError> {
+    let EncodeError::Refused(refused) = error else { return Err(error) };
+    for (index, clause) in described.spec.clauses.iter().enumerate().skip(from) {
+        out.push(ClauseObligation {
+            spec: n,
+            index,
+            function: described.func.name.name.clone(),
+            clause: clause_text(analysis, clause),
+            span: clause.span,
+            verdict: Verdict::Refused(refused.clone()),
+        });
+    }
+    Ok(())
 }
 
 /// The call a spec describes, from an arbitrary state where the
@@ -140,8 +161,9 @@ fn check_spec(
     (analysis, file): (&Analysis, FileId),
     contract: &ContractDef,
     (spec, described): (usize, &Described<'_>),
+    from: usize,
     budget: Budget,
-) -> Result<Vec<ClauseObligation>, EncodeError> {
+) -> Result<(Vec<ClauseObligation>, usize), EncodeError> {
     let prefix = &format!("s{spec}_");
     let fields = storage_fields(analysis, file, contract);
     let roles = role_fields(analysis, file, contract);
@@ -156,7 +178,8 @@ fn check_spec(
     }
     let function = described.func.name.name.clone();
     let mut out = Vec::new();
-    for (index, (clause, violation)) in described.spec.clauses.iter().zip(&spec_call.violations).enumerate() {
+    let clauses = described.spec.clauses.iter().zip(&spec_call.violations).enumerate().skip(from);
+    for (index, (clause, violation)) in clauses {
         let text = clause_text(analysis, clause);
         let verdict = match violation {
             Err(refused) => Verdict::Refused(refused.clone()),
@@ -186,9 +209,12 @@ fn check_spec(
             span: clause.span,
             verdict,
         });
+        if solver.is_canceled() {
+            return Ok((out, index + 1));
+        }
     }
     solver.pop()?;
-    Ok(out)
+    Ok((out, described.spec.clauses.len()))
 }
 
 /// Encodes the call `described` speaks of on `before` (its facts are the

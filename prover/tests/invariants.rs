@@ -384,3 +384,85 @@ fn one_unreadable_invariant_does_not_stop_the_others() {
     assert_eq!(of("count at most ten"), vec!["proved", "proved"], "{all:?}");
     assert_eq!(of("few notes"), vec!["refused", "refused"], "{all:?}");
 }
+
+/// A contract whose invariant is `walk`, over a list kept sorted by `add`
+/// (or not, with `sorted` false).
+fn walking(walk: &str, sorted: bool) -> String {
+    let add = if sorted {
+        "require(self.xs.len() == 0 || self.xs[self.xs.len() - 1] <= x, \"unsorted\");\n        self.xs.push(x);"
+    } else {
+        "self.xs.push(x);"
+    };
+    format!(
+        "contract W {{\n    storage {{ xs: List<u64> }}\n    init() {{}}\n    pub fn add(x: u64) {{\n        {add}\n    }}\n    invariant \"sorted\" {{\n{walk}\n    }}\n}}\n"
+    )
+}
+
+// An invariant's loop that only checks is "for every iteration": a counted
+// `while` and a `for` over a range both prove a sorted list sorted, and
+// the calls that break it are found when `add` does not keep the order.
+#[test]
+fn counted_loops_in_invariants_are_quantifiers() {
+    if !z3() {
+        return;
+    }
+    let counted = "        let mut i = 1;\n        while i < self.xs.len() {\n            assert(self.xs[i - 1] <= self.xs[i]);\n            i += 1;\n        }\n        assert(i >= 1);";
+    let range =
+        "        for i in 1..self.xs.len() {\n            assert(self.xs[i - 1] <= self.xs[i]);\n        }";
+    for walk in [counted, range] {
+        let proved = verdicts(&check(&walking(walk, true)).unwrap());
+        assert!(proved.iter().all(|(_, _, v)| *v == "proved"), "{walk}\n{proved:?}");
+        // Unsorted, induction fails (or the solver cannot build a model of
+        // the quantified state in its budget) and the search finds two adds.
+        let broken = verdicts(&check(&walking(walk, false)).unwrap());
+        assert!(!broken.contains(&("add".into(), "sorted".into(), "proved")), "{walk}\n{broken:?}");
+        let writ_prover::bounded::Search::Found(calls, _) = search(&walking(walk, false), 0, 3) else {
+            panic!("{walk}: not found")
+        };
+        let entries: Vec<&str> = calls.iter().map(|c| c.entry.as_str()).collect();
+        assert_eq!(entries, ["init", "add", "add"], "{walk}\n{calls:?}");
+    }
+}
+
+// Loops the prover cannot read as "for every iteration" are refused by
+// name and place, never guessed: a `while` of another shape, a bound that
+// moves with the counter, a `break`, a loop that writes outside itself.
+#[test]
+fn other_loops_in_invariants_are_refused_by_name() {
+    if !z3() {
+        return;
+    }
+    let cases = [
+        (
+            "        let mut i = 0;\n        while i < self.xs.len() {\n            i += 2;\n        }",
+            "a `while` loop other than `while i < end { …; i += 1; }`",
+            "while",
+        ),
+        (
+            "        let mut i = 0;\n        while i < self.xs.len() - i {\n            i += 1;\n        }",
+            "a `while` loop other than `while i < end { …; i += 1; }`",
+            "while",
+        ),
+        (
+            "        for i in 0..self.xs.len() {\n            if self.xs[i] == 0 { break; }\n        }",
+            "`break` or `continue` outside a loop the prover unrolls",
+            "break",
+        ),
+        (
+            "        let mut n: u64 = 0;\n        for i in 0..self.xs.len() {\n            n = i;\n        }\n        assert(n >= 0);",
+            "a loop that changes what is outside it or returns",
+            "for",
+        ),
+    ];
+    for (walk, what, at) in cases {
+        let source = walking(walk, true);
+        let obligations = check(&source).unwrap();
+        let refused = obligations.iter().find_map(|o| match &o.verdict {
+            Verdict::Refused(r) => Some(r.clone()),
+            _ => None,
+        });
+        let r = refused.unwrap_or_else(|| panic!("{walk}\n{:?}", verdicts(&obligations)));
+        assert_eq!(r.what, what, "{walk}");
+        assert!(source[r.span.lo as usize..].starts_with(at), "{walk}: at {}", &source[r.span.lo as usize..]);
+    }
+}

@@ -179,16 +179,9 @@ fn prove_contract(
         let broken = where_(|v| matches!(v, Verdict::Counterexample(_)));
         let unknown = where_(|v| *v == Verdict::Unknown);
         let vacuous = where_(|v| *v == Verdict::Vacuous);
-        if broken.is_empty() {
+        if broken.is_empty() && unknown.is_empty() {
             let all: Vec<String> = mine.iter().map(|o| o.after.clone()).collect();
-            out.push(if !unknown.is_empty() {
-                outcome(
-                    invariant,
-                    ProveVerdict::Unknown,
-                    format!("the solver's budget ran out after {}", unknown.join(", ")),
-                    None,
-                )
-            } else if !vacuous.is_empty() {
+            out.push(if !vacuous.is_empty() {
                 outcome(
                     invariant,
                     ProveVerdict::Vacuous,
@@ -205,6 +198,14 @@ fn prove_contract(
             });
             continue;
         }
+        // Induction failed, or the solver could not decide it: the search
+        // from `init` finds a real counterexample or bounds the claim.
+        let undecided = match (broken.is_empty(), unknown.is_empty()) {
+            (false, _) => {
+                format!("{} does not keep it from every state where the invariants hold", broken.join(", "))
+            }
+            _ => format!("the solver's budget ran out proving it after {}", unknown.join(", ")),
+        };
         let bounds = Bounds { depth: cx.options.depth, accounts: cx.accounts, budget };
         let found = match search(solver, cx.analysis, cx.file, contract, index, &bounds) {
             Ok(found) => found,
@@ -230,18 +231,15 @@ fn prove_contract(
                 out.push(outcome(invariant, ProveVerdict::Counterexample, detail, Some(test)));
             }
             Search::NotFound { depth } => {
+                let strengthen = if broken.is_empty() { "" } else { "; it may need strengthening" };
                 let detail = format!(
-                    "{} does not keep it from every state where the invariants hold, but no sequence of up to {depth} calls by {} breaks it; it may need strengthening",
-                    broken.join(", "),
+                    "{undecided}, but no sequence of up to {depth} calls by {} breaks it{strengthen}",
                     names.join(", ")
                 );
                 out.push(outcome(invariant, ProveVerdict::Bounded, detail, None));
             }
             Search::Unknown { depth } => {
-                let detail = format!(
-                    "{} does not keep it by induction; the search spent its budget at depth {depth}",
-                    broken.join(", ")
-                );
+                let detail = format!("{undecided}; the search spent its budget at depth {depth}");
                 out.push(outcome(invariant, ProveVerdict::Unknown, detail, None));
             }
         }

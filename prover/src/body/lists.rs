@@ -1,8 +1,9 @@
 //! Lists as SMT-LIB sequences, and loops.
 //!
-//! A list is a `(Seq T)`: a literal is the concatenation of its elements,
-//! `push` appends, `len` and indexing are the sequence's (an index past the
-//! end aborts with `IndexOutOfRange`, as on the VM). A `for` over a list is
+//! A list is an array of elements and a length (`sorts`): a literal stores
+//! its elements in order, `push` stores one past the end, `len` and
+//! indexing read the datatype (an index past the end aborts with
+//! `IndexOutOfRange`, as on the VM). A `for` over a list is
 //! unrolled when the list's elements are known where the loop starts (a
 //! literal, or a function returning one: a table of tax brackets); each
 //! iteration runs under the condition that no `break` ran before it. A
@@ -18,6 +19,7 @@ use writ_compiler::span::Span;
 use writ_compiler::types::Ty;
 
 use super::{Encoder, Exit, Result, State, refuse};
+use crate::sorts;
 
 /// The states in which the iterations of the innermost loop being
 /// unrolled left it early.
@@ -31,20 +33,13 @@ impl Encoder<'_, '_> {
     /// `[a, b, c]`: the elements in order.
     pub(super) fn list_literal(&mut self, state: &mut State, elements: &[Expr], e: &Expr) -> Result<SExpr> {
         let ty = self.ty(e);
-        let sort = self.sort(&ty, e.span)?;
+        self.sort(&ty, e.span)?;
         let mut terms = Vec::with_capacity(elements.len());
         for element in elements {
             terms.push(self.expr(state, element)?);
         }
-        let ctx = self.ctx();
-        let list = match terms.as_slice() {
-            [] => crate::sorts::empty_list(ctx, sort),
-            [one] => ctx.list(vec![ctx.atom("seq.unit"), *one]),
-            _ => {
-                let mut items = vec![ctx.atom("seq.++")];
-                items.extend(terms.iter().map(|t| ctx.list(vec![ctx.atom("seq.unit"), *t])));
-                ctx.list(items)
-            }
+        let Some(list) = sorts::list_of(self.solver.ctx(), self.analysis, &ty, &terms) else {
+            return self.refuse_type(e.span, "lists of type", &ty);
         };
         let named = self.name(list, &ty, e.span)?;
         self.lists.insert(named, terms);
@@ -68,8 +63,7 @@ impl Encoder<'_, '_> {
         match (method, args) {
             ("len", []) => {
                 let list = self.expr(state, receiver)?;
-                let ctx = self.ctx();
-                Ok(Some(ctx.list(vec![ctx.atom("seq.len"), list])))
+                Ok(Some(self.list_len(&ty, list, e.span)?))
             }
             ("push", [value]) => {
                 self.push(state, receiver, value, e.span)?;
@@ -91,30 +85,42 @@ impl Encoder<'_, '_> {
             self.abort(state, missing, Exit::Abort(AbortCode::MissingKey));
             let old = self.entry(state, receiver, map, key);
             let element = self.expr(state, value)?;
-            let longer = self.appended(old, element);
+            let longer = self.appended(&self.ty(place), old, element, span)?;
             return self.write_entry(state, receiver, map, key, Some(longer), span);
         }
         let old = self.expr(state, place)?;
         let element = self.expr(state, value)?;
-        let longer = self.appended(old, element);
+        let longer = self.appended(&self.ty(place), old, element, span)?;
         self.write(state, place, longer, span)
     }
 
-    fn appended(&mut self, list: SExpr, element: SExpr) -> SExpr {
-        let ctx = self.ctx();
-        ctx.list(vec![ctx.atom("seq.++"), list, ctx.list(vec![ctx.atom("seq.unit"), element])])
+    fn appended(&mut self, ty: &Ty, list: SExpr, element: SExpr, span: Span) -> Result<SExpr> {
+        match sorts::list_pushed(self.solver.ctx(), self.analysis, ty, list, element) {
+            Some(longer) => Ok(longer),
+            None => self.refuse_type(span, "lists of type", ty),
+        }
+    }
+
+    /// The length of `list`, of type `ty`.
+    pub(super) fn list_len(&mut self, ty: &Ty, list: SExpr, span: Span) -> Result<SExpr> {
+        match sorts::list_len(self.solver.ctx(), self.analysis, ty, list) {
+            Some(len) => Ok(len),
+            None => self.refuse_type(span, "lists of type", ty),
+        }
     }
 
     /// `xs[i]` on a list value.
     pub(super) fn list_index(&mut self, state: &mut State, receiver: &Expr, index: &Expr) -> Result<SExpr> {
+        let ty = self.ty(receiver);
         let list = self.expr(state, receiver)?;
         let i = self.expr(state, index)?;
-        let ctx = self.ctx();
-        let len = ctx.list(vec![ctx.atom("seq.len"), list]);
-        let past = ctx.gte(i, len);
+        let len = self.list_len(&ty, list, receiver.span)?;
+        let past = self.ctx().gte(i, len);
         self.abort(state, past, Exit::Abort(AbortCode::IndexOutOfRange));
-        let ctx = self.ctx();
-        Ok(ctx.list(vec![ctx.atom("seq.nth"), list, i]))
+        match sorts::list_nth(self.solver.ctx(), self.analysis, &ty, list, i) {
+            Some(nth) => Ok(nth),
+            None => self.refuse_type(index.span, "lists of type", &ty),
+        }
     }
 
     /// `for pattern in over { body }` over a list whose elements are known.

@@ -23,20 +23,22 @@
 //! `caller()`, `Decimal`'s `round`, `trunc`, `floor`, `ceil` and `abs`;
 //! enums and `Option`s with `match` (`choice`), lists and loops over lists
 //! known where they start (`lists`), `Timestamp` and `Date` (`calendar`);
-//! `emit` (its arguments only), `grant` and `revoke` (no state the prover
-//! reads), `min`, `max`;
+//! `emit` (its arguments, and which event is reached where), `min`, `max`;
 //! maps in storage from those types to those types (index, `get` with
 //! `unwrap_or`/`unwrap`/`is_some`/`is_none`, `contains`, `insert`,
-//! `remove`, entry assignment), each with a ghost sum of its values; in
-//! invariants, a `for` over such a map whose body only checks (a
-//! quantifier) or only adds the value to an unsigned total (the ghost
-//! sum). A `requires` role check is a free choice of whether the caller
-//! holds each role. Calls of the program's own functions are encoded in
+//! `remove`, entry assignment), each with a ghost sum of its values (of
+//! their lengths, for lists); in invariants, loops whose body only checks
+//! (over a map, a range or a counter: quantifiers) and a `for` over a map
+//! that only adds its values to an unsigned total (the ghost sum), in
+//! `for_all`. Roles are arrays from addresses to booleans, read by
+//! `requires` and `has_role`, written by `grant` and `revoke`; `signed_by`
+//! reads the call's co-signers. Calls of the program's own functions are encoded in
 //! place (inlined, up to 16 deep; recursion and callees with `requires`
 //! are refused).
 
 mod calendar;
 mod choice;
+mod for_all;
 mod lists;
 
 use std::collections::{BTreeMap, HashMap};
@@ -46,8 +48,7 @@ use writ_abi::Rounding;
 use writ_abi::host::AbortCode;
 use writ_compiler::Analysis;
 use writ_compiler::ast::{
-    AssignOp, BinOp, Block, Expr, ExprKind, FnDef, ForIter, ItemKind, Lit, MemberKind, Pattern, PatternKind,
-    Stmt, StmtKind, UnOp,
+    AssignOp, BinOp, Block, Expr, ExprKind, FnDef, ForIter, ItemKind, Lit, MemberKind, Stmt, StmtKind, UnOp,
 };
 use writ_compiler::check::TypedFile;
 use writ_compiler::span::Span;
@@ -142,7 +143,8 @@ pub enum Held {
 /// A map as two arrays over its keys (whether each key is present, and the
 /// value under it) and the sum of its present values (a ghost the prover
 /// keeps up to date at every write, as the Move Prover does, so that an
-/// invariant may speak of the total; 0 for maps of non-numbers).
+/// invariant may speak of the total; for maps of lists, the sum of their
+/// lengths; 0 for maps of anything else).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MapTerms {
     pub present: SExpr,
@@ -572,13 +574,22 @@ impl<'s, 'a> Encoder<'s, 'a> {
             }
             StmtKind::Expr { expr, .. } => self.expr(state, expr).map(|_| ()),
             StmtKind::Empty => Ok(()),
-            StmtKind::While { .. } => refuse(stmt.span, "`while` loops"),
+            StmtKind::While { cond, body } => match self.checking {
+                true => match self.for_all_counted(state, cond, body, stmt.span)? {
+                    Some(()) => Ok(()),
+                    None => refuse(stmt.span, "a `while` loop other than `while i < end { …; i += 1; }`"),
+                },
+                false => refuse(stmt.span, "`while` loops"),
+            },
             StmtKind::For { pattern, iter: ForIter::Expr(over), body } => {
                 if matches!(self.ty(over), Ty::List(_)) || !self.checking {
                     self.unrolled_loop(state, pattern, over, body, stmt.span)
                 } else {
                     self.for_all(state, pattern, over, body, stmt.span)
                 }
+            }
+            StmtKind::For { pattern, iter: ForIter::Range(lo, hi), body } if self.checking => {
+                self.for_all_in_range(state, pattern, (lo, hi), body, stmt.span)
             }
             StmtKind::For { .. } => refuse(stmt.span, "`for` loops over a range"),
             StmtKind::Error => refuse(stmt.span, "code that did not parse"),
@@ -1354,14 +1365,30 @@ impl<'s, 'a> Encoder<'s, 'a> {
     ) -> Result<()> {
         let Some(field) = self.map_index(receiver) else { return refuse(span, "this map") };
         let ty = self.field_types.get(&field).cloned().unwrap_or(Ty::Error);
-        let numeric = matches!(&ty, Ty::Map(_, v) if matches!(**v, Ty::Int(_) | Ty::Decimal));
+        // The ghost sum adds numbers, or the lengths of lists.
+        let (summed, list_ty) = match &ty {
+            Ty::Map(_, v) if matches!(**v, Ty::Int(_) | Ty::Decimal) => (true, None),
+            Ty::Map(_, v) if matches!(**v, Ty::List(_)) => (true, Some((**v).clone())),
+            _ => (false, None),
+        };
+        let old_value = self.ctx().select(map.values, key);
+        let (old_measure, now) = match &list_ty {
+            Some(list_ty) => (
+                self.list_len(list_ty, old_value, span)?,
+                match value {
+                    Some(v) => self.list_len(list_ty, v, span)?,
+                    None => self.ctx().numeral(0),
+                },
+            ),
+            None => (old_value, value.unwrap_or_else(|| self.solver.ctx().numeral(0))),
+        };
         let ctx = self.ctx();
         let zero = ctx.numeral(0);
-        let was = ctx.ite(ctx.select(map.present, key), ctx.select(map.values, key), zero);
+        let was = ctx.ite(ctx.select(map.present, key), old_measure, zero);
         let written = MapTerms {
             present: ctx.store(map.present, key, if value.is_some() { ctx.true_() } else { ctx.false_() }),
             values: value.map_or(map.values, |value| ctx.store(map.values, key, value)),
-            sum: if numeric { ctx.plus(ctx.sub(map.sum, was), value.unwrap_or(zero)) } else { map.sum },
+            sum: if summed { ctx.plus(ctx.sub(map.sum, was), now) } else { map.sum },
         };
         let named = self.name_map(written, &ty, span)?;
         state.storage.insert(field, Held::Map(named));
@@ -1455,103 +1482,6 @@ impl<'s, 'a> Encoder<'s, 'a> {
         let value = self.entry(state, map_expr, map, key);
         let found = self.ctx().select(map.present, key);
         self.option_use(state, found, value, method, args, e).map(Some)
-    }
-
-    /// `for (k, v) in self.m { … }` in an invariant: the loop fails when
-    /// its body fails for some present key. The body may only check: it
-    /// must not assign what is outside it or return.
-    fn for_all(
-        &mut self,
-        state: &mut State,
-        pattern: &Pattern,
-        over: &Expr,
-        body: &Block,
-        span: Span,
-    ) -> Result<()> {
-        let Some(map) = self.map_field(state, over) else {
-            // A storage field the prover does not model is refused by name.
-            self.expr(state, over)?;
-            return refuse(over.span, "a loop over anything but a map in storage");
-        };
-        if let Some(()) = self.sum_loop(state, pattern, map, body)? {
-            return Ok(());
-        }
-        let (present, values) = (map.present, map.values);
-        let Some(Ty::Map(key_ty, _)) = self.map_index(over).and_then(|f| self.field_types.get(&f).cloned())
-        else {
-            return refuse(over.span, "this map");
-        };
-        let key_sort = self.sort(&key_ty, span)?;
-        self.names += 1;
-        let bound = format!("{}k{}", self.prefix, self.names);
-        let key = self.ctx().atom(bound.clone());
-        let mut inner = State { live: self.ctx().true_(), ..state.clone() };
-        let PatternKind::Tuple(parts) = &pattern.kind else { return refuse(pattern.span, "this pattern") };
-        let value = self.ctx().select(values, key);
-        for (part, term) in parts.iter().zip([key, value]) {
-            match &part.kind {
-                PatternKind::Wildcard => {}
-                PatternKind::Name(name) => match self.typed.def(name.id) {
-                    Some(Def::Local(local)) => {
-                        inner.locals.insert(local, term);
-                    }
-                    _ => return refuse(part.span, "this pattern"),
-                },
-                _ => return refuse(part.span, "this pattern"),
-            }
-        }
-        let (aborts_before, exits_before) = (self.aborts.len(), self.exits.len());
-        self.bound += 1;
-        let ran = self.block(&mut inner, body);
-        self.bound -= 1;
-        ran?;
-        let changed_outside = inner.storage != state.storage
-            || state.locals.iter().any(|(local, term)| inner.locals.get(local) != Some(term));
-        if self.exits.len() != exits_before || changed_outside {
-            return refuse(span, "a loop that changes what is outside it or returns");
-        }
-        let failures: Vec<SExpr> =
-            self.aborts.drain(aborts_before..).map(|(condition, _)| condition).collect();
-        let ctx = self.ctx();
-        let fails_somewhere = ctx.and(ctx.select(present, key), crate::any(ctx, failures));
-        let fails = ctx.exists([(bound, key_sort)], fails_somewhere);
-        self.abort(state, fails, Exit::Assertion);
-        Ok(())
-    }
-
-    /// `for (_, v) in self.m { total += v; }` with `total` an unsigned
-    /// integer local: `total` grows by the map's sum. Its partial sums only
-    /// grow, so the loop overflows exactly when the final total does.
-    fn sum_loop(
-        &mut self,
-        state: &mut State,
-        pattern: &Pattern,
-        map: MapTerms,
-        body: &Block,
-    ) -> Result<Option<()>> {
-        let PatternKind::Tuple(parts) = &pattern.kind else { return Ok(None) };
-        let [_, value_part] = parts.as_slice() else { return Ok(None) };
-        let PatternKind::Name(value_name) = &value_part.kind else { return Ok(None) };
-        let ([stmt], None) = (body.stmts.as_slice(), &body.tail) else { return Ok(None) };
-        let StmtKind::Assign { target, op: AssignOp::Add, value } = &stmt.kind else { return Ok(None) };
-        let (ExprKind::Path(total), ExprKind::Path(added)) = (&target.kind, &value.kind) else {
-            return Ok(None);
-        };
-        let (Some(Def::Local(total)), Some(Def::Local(added)), Some(Def::Local(bound))) =
-            (self.typed.def(total.last().id), self.typed.def(added.last().id), self.typed.def(value_name.id))
-        else {
-            return Ok(None);
-        };
-        let ty = self.local_ty(total);
-        let (Ty::Int(int_ty), true) = (&ty, added == bound) else { return Ok(None) };
-        if int_ty.signed() {
-            return Ok(None);
-        }
-        let Some(before) = state.locals.get(&total).copied() else { return Ok(None) };
-        let sum = self.arith(state, Arith::Add, &ty, before, map.sum, stmt.span)?;
-        let named = self.name(sum, &ty, stmt.span)?;
-        state.locals.insert(total, named);
-        Ok(Some(()))
     }
 
     fn decimal_method(
