@@ -90,7 +90,7 @@ fn check_scoped(
             // A query that stopped the session is `Unknown`; the session
             // is reset and the call encoded again for the next invariant.
             solver.pop_to(base)?;
-            next = check_after(
+            let checked = check_after(
                 solver,
                 (analysis, file),
                 (&fields, &roles),
@@ -99,7 +99,23 @@ fn check_scoped(
                 next,
                 budget,
                 &mut out,
-            )?;
+            );
+            next = match checked {
+                Ok(next) => next,
+                // Code of this entry point the prover cannot read: no
+                // invariant is shown kept by it; the others go on.
+                Err(EncodeError::Refused(refused)) => {
+                    for inv in invariants.iter().skip(next) {
+                        out.push(Obligation {
+                            invariant: inv.name.value.clone(),
+                            after: func.name.name.clone(),
+                            verdict: Verdict::Refused(refused.clone()),
+                        });
+                    }
+                    invariants.len()
+                }
+                Err(e) => return Err(e),
+            };
         }
         // Proofs about the calls that return say nothing when none does:
         // asked last, and only when it matters, since a query that must
@@ -369,8 +385,9 @@ fn arbitrary(
         // sums below zero.
         let int_sort = ctx.int_sort();
         let sum = ctx.declare_const(format!("{name}_sum"), int_sort)?;
-        if matches!(&**value_ty, Ty::Int(t) if !t.signed()) || matches!(**value_ty, Ty::List(_)) {
-            facts.push(ctx.gte(sum, ctx.numeral(0)));
+        let map = MapTerms { present, values, sum };
+        if let Some(bound) = crate::body::sum_bound(ctx, analysis, (key, value_ty), map, None) {
+            facts.push(bound);
         }
         return Ok(Some(Held::Map(MapTerms { present, values, sum })));
     }
@@ -381,7 +398,9 @@ fn arbitrary(
     Ok(Some(Held::Value(term)))
 }
 
-/// The arguments and the state before the call, as Writ values.
+/// The arguments and the state before the call, as Writ values (those of
+/// a type [`value_text`] can write; the others are left out: this is what
+/// the report shows of a failed induction, not a test to run).
 pub(crate) fn model(
     solver: &mut Solver,
     call: &Encoded,
@@ -391,7 +410,9 @@ pub(crate) fn model(
 ) -> Result<Vec<(String, String)>, EncodeError> {
     let mut out = Vec::new();
     for (name, term, ty) in &call.params {
-        out.push((name.clone(), value_text(solver, *term, ty)?));
+        if let Some(text) = printable(solver, *term, ty)? {
+            out.push((name.clone(), text));
+        }
     }
     if let Some(caller) = call.caller {
         out.push(("caller()".to_string(), value_text(solver, caller, &Ty::Address)?));
@@ -400,15 +421,33 @@ pub(crate) fn model(
         for (index, name, ty) in fields {
             // Maps are not listed yet: a model's array is a term, not a
             // list of entries.
-            if let Some((Held::Value(term), _)) = storage.get(index) {
-                out.push((format!("self.{name}"), value_text(solver, *term, ty)?));
+            if let Some((Held::Value(term), _)) = storage.get(index)
+                && let Some(text) = printable(solver, *term, ty)?
+            {
+                out.push((format!("self.{name}"), text));
             }
         }
     }
     Ok(out)
 }
 
-/// A model's value of `term` as Writ writes a value of `ty`.
+/// [`value_text`], `None` for a type it cannot write.
+fn printable(solver: &mut Solver, term: SExpr, ty: &Ty) -> Result<Option<String>, EncodeError> {
+    match ty {
+        Ty::Bool
+        | Ty::Decimal
+        | Ty::String
+        | Ty::Int(_)
+        | Ty::Address
+        | Ty::Hash
+        | Ty::Timestamp
+        | Ty::Date => value_text(solver, term, ty).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// A model's value of `term` as Writ writes a value of `ty`: a literal of
+/// a boolean, a number or a string; another type is a bad value.
 pub(crate) fn value_text(solver: &mut Solver, term: SExpr, ty: &Ty) -> Result<String, EncodeError> {
     Ok(match ty {
         Ty::Bool => solver.bool_value(term)?.to_string(),
@@ -416,6 +455,50 @@ pub(crate) fn value_text(solver: &mut Solver, term: SExpr, ty: &Ty) -> Result<St
             let raw = solver.int_value(term)?;
             raw.parse::<i128>().map_or(raw, |raw| writ_abi::Decimal::from_raw(raw).to_string())
         }
-        _ => solver.int_value(term)?,
+        Ty::String => writ_string(&solver.string_value(term)?),
+        Ty::Int(_) | Ty::Address | Ty::Hash | Ty::Timestamp | Ty::Date => solver.int_value(term)?,
+        _ => {
+            let what = "a value of a type the prover does not write as a literal".to_string();
+            return Err(EncodeError::Solver(crate::SolverError::BadValue(what)));
+        }
     })
+}
+
+/// `text` as a Writ string literal.
+fn writ_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            ' '..='~' => out.push(c),
+            other => out.push_str(&format!("\\u{{{:x}}}", u32::from(other))),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::writ_string;
+
+    // What the search prints as a string argument is a Writ literal that
+    // reads back as the same text.
+    #[test]
+    fn strings_are_written_as_writ_literals() {
+        for text in ["", "plain", "say \"hi\"", "back\\slash", "tab\there", "caf\u{e9}"] {
+            let literal = writ_string(text);
+            let source = format!("const S: String = {literal};\n");
+            let analysis = writ_compiler::Analysis::single("s.writ", &source);
+            assert!(!analysis.has_errors(), "{literal}: {:?}", analysis.diagnostics());
+            let lexed = writ_compiler::lexer::lex(writ_compiler::FileId(0), &source);
+            let read = lexed.tokens.iter().find_map(|(_, tok, _)| match tok {
+                writ_compiler::lexer::Tok::Str(s) => Some(s.clone()),
+                _ => None,
+            });
+            assert_eq!(read.as_deref(), Some(text), "{literal}");
+        }
+    }
 }

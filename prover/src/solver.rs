@@ -318,6 +318,18 @@ impl Solver {
             .ok_or_else(|| SolverError::BadValue(self.ctx.display(value).to_string()))
     }
 
+    /// The model's value of a string term, after a `Sat` answer: Z3's
+    /// literal decoded (`""` is a quote; `\u{..}`, `\u....` and `\x..`
+    /// are characters by their code).
+    pub fn string_value(&mut self, term: SExpr) -> Result<String, SolverError> {
+        let value = self.value(term)?;
+        let shown = self.ctx.display(value).to_string();
+        let Some(body) = shown.strip_prefix('"').and_then(|s| s.strip_suffix('"')) else {
+            return Err(SolverError::BadValue(shown));
+        };
+        Ok(decode_string(body))
+    }
+
     /// The model's value of a Boolean term, after a `Sat` answer.
     pub fn bool_value(&mut self, term: SExpr) -> Result<bool, SolverError> {
         let value = self.value(term)?;
@@ -343,4 +355,51 @@ fn z3_version() -> Result<String, SolverError> {
     let output =
         std::process::Command::new(Z3).arg("--version").output().map_err(SolverError::NotInstalled)?;
     Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+}
+
+/// The characters of the body of a Z3 string literal.
+fn decode_string(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some(c) = rest.chars().next() {
+        let escaped = match c {
+            '"' if rest.starts_with("\"\"") => Some(('"', 2)),
+            '\\' => escape(rest),
+            _ => None,
+        };
+        let (decoded, width) = escaped.unwrap_or((c, c.len_utf8()));
+        out.push(decoded);
+        rest = rest.get(width..).unwrap_or("");
+    }
+    out
+}
+
+/// The character an escape at the start of `text` stands for, and the
+/// escape's length; `None` when `text` starts with a plain backslash.
+fn escape(text: &str) -> Option<(char, usize)> {
+    let (digits, width) = if let Some(braced) = text.strip_prefix("\\u{") {
+        let end = braced.find('}')?;
+        (braced.get(..end)?, 4 + end)
+    } else if let Some(four) = text.strip_prefix("\\u") {
+        (four.get(..4)?, 6)
+    } else {
+        (text.strip_prefix("\\x")?.get(..2)?, 4)
+    };
+    let code = u32::from_str_radix(digits, 16).ok()?;
+    Some((char::from_u32(code)?, width))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_string;
+
+    #[test]
+    fn z3_string_literals_decode() {
+        assert_eq!(decode_string("plain"), "plain");
+        assert_eq!(decode_string("say \"\"hi\"\""), "say \"hi\"");
+        assert_eq!(decode_string("a\\u{7f}b\\u{1F600}"), "a\u{7f}b\u{1F600}");
+        assert_eq!(decode_string("\\u00e9\\x41"), "\u{e9}A");
+        // A backslash that starts no escape is itself.
+        assert_eq!(decode_string("a\\b\\u{zz}"), "a\\b\\u{zz}");
+    }
 }

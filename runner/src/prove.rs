@@ -164,12 +164,22 @@ fn prove_contract(
     let mut out = Vec::new();
     for (index, invariant) in invariants.iter().enumerate() {
         let mine: Vec<_> = obligations.iter().filter(|o| &o.invariant == invariant).collect();
-        if let Some(refused) = mine.iter().find_map(|o| match &o.verdict {
-            Verdict::Refused(refused) => Some(refused),
+        if let Some((refused, at)) = mine.iter().find_map(|o| match &o.verdict {
+            Verdict::Refused(refused) => Some((refused, &o.after)),
             _ => None,
         }) {
             let (line, column) = position(cx.analysis, cx.file, refused.span.lo);
-            let why = format!("not modelled yet: {} ({file_name}:{line}:{column})", refused.what);
+            let mut why = format!("not modelled yet: {} ({file_name}:{line}:{column})", refused.what);
+            // Where only some entry points are beyond the prover, say
+            // which ones keep the invariant all the same.
+            let kept: Vec<&str> =
+                mine.iter().filter(|o| o.verdict == Verdict::Proved).map(|o| o.after.as_str()).collect();
+            if !kept.is_empty() {
+                why.push_str(&format!(
+                    ", in {at}; kept by {} from every state where the invariants hold",
+                    kept.join(", ")
+                ));
+            }
             out.push(outcome(invariant, ProveVerdict::Unknown, why, None));
             continue;
         }
@@ -276,16 +286,15 @@ fn prove_specs(
             detail,
             test,
         };
-        let model = match &obligation.verdict {
+        // Induction failed (with the state and arguments it found), or the
+        // solver could not decide it: the search from `init` decides.
+        let undecided = match &obligation.verdict {
             Verdict::Proved => {
                 let detail = "for every input and every state where the invariants hold".to_string();
                 out.push(result(ProveVerdict::Proved, detail, None));
                 continue;
             }
-            Verdict::Unknown => {
-                out.push(result(ProveVerdict::Unknown, "the solver's budget ran out".into(), None));
-                continue;
-            }
+            Verdict::Unknown => "the solver's budget ran out proving it".to_string(),
             Verdict::Vacuous => {
                 out.push(result(ProveVerdict::Vacuous, "no call is described".into(), None));
                 continue;
@@ -296,12 +305,14 @@ fn prove_specs(
                 out.push(result(ProveVerdict::Unknown, why, None));
                 continue;
             }
-            Verdict::Counterexample(model) => model,
+            Verdict::Counterexample(model) => {
+                let shown: Vec<String> = model.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                format!("a call from a state where the invariants hold breaks it ({})", shown.join(", "))
+            }
         };
         let bounds = Bounds { depth: cx.options.depth, accounts: cx.accounts, budget };
         let found =
             search_spec(solver, cx.analysis, cx.file, contract, (obligation.spec, obligation.index), &bounds);
-        let shown: Vec<String> = model.iter().map(|(k, v)| format!("{k} = {v}")).collect();
         match found {
             Ok(Search::Found(calls, grants)) => {
                 let name = test_name(&format!("spec of {}: {}", obligation.function, obligation.clause));
@@ -316,18 +327,18 @@ fn prove_specs(
                 out.push(result(ProveVerdict::Counterexample, detail, Some(test)));
             }
             Ok(Search::NotFound { depth }) => {
+                let missing = match obligation.verdict {
+                    Verdict::Counterexample(_) => "; an invariant may be missing",
+                    _ => "",
+                };
                 let detail = format!(
-                    "a call from a state where the invariants hold breaks it ({}), but no sequence of up to {depth} calls by {} reaches one; an invariant may be missing",
-                    shown.join(", "),
+                    "{undecided}, but no sequence of up to {depth} calls by {} breaks it{missing}",
                     names.join(", ")
                 );
                 out.push(result(ProveVerdict::Bounded, detail, None));
             }
             Ok(Search::Unknown { depth }) => {
-                let detail = format!(
-                    "not proved by induction ({}); the search spent its budget at depth {depth}",
-                    shown.join(", ")
-                );
+                let detail = format!("{undecided}; the search spent its budget at depth {depth}");
                 out.push(result(ProveVerdict::Unknown, detail, None));
             }
             Err(EncodeError::Refused(refused)) => {

@@ -17,7 +17,7 @@ use writ_compiler::span::Span;
 use writ_compiler::types::{Def, LocalId, Ty};
 use writ_compiler::walk::{Node, walk_expr};
 
-use super::{Encoder, Exit, MapTerms, Result, State, refuse};
+use super::{Encoder, Exit, Result, State, refuse};
 use crate::int::Arith;
 
 impl Encoder<'_, '_> {
@@ -36,9 +36,6 @@ impl Encoder<'_, '_> {
             self.expr(state, over)?;
             return refuse(over.span, "a loop over anything but a map in storage");
         };
-        if let Some(()) = self.sum_loop(state, pattern, map, body)? {
-            return Ok(());
-        }
         let Some(Ty::Map(key_ty, _)) = self.map_index(over).and_then(|f| self.field_types.get(&f).cloned())
         else {
             return refuse(over.span, "this map");
@@ -59,7 +56,23 @@ impl Encoder<'_, '_> {
             }
         }
         let present = self.ctx().select(map.present, key);
-        self.fails_for_some(state, (bound, key_sort), present, &binds, &body.stmts, body, span)
+        match self.summing(pattern, body) {
+            Some((total, add)) => {
+                let checks = &body.stmts[..body.stmts.len() - 1];
+                if !checks.is_empty() {
+                    self.fails_for_some(state, (bound, key_sort), present, &binds, checks, body, span)?;
+                }
+                let Some(before) = state.locals.get(&total).copied() else {
+                    return refuse(add.span, "a total that holds no value before the loop");
+                };
+                let ty = self.local_ty(total);
+                let sum = self.arith(state, Arith::Add, &ty, before, map.sum, add.span)?;
+                let named = self.name(sum, &ty, add.span)?;
+                state.locals.insert(total, named);
+                Ok(())
+            }
+            None => self.fails_for_some(state, (bound, key_sort), present, &binds, &body.stmts, body, span),
+        }
     }
 
     /// `for i in lo..hi { … }`: `lo`, then `hi`, are evaluated once; fails
@@ -206,45 +219,67 @@ impl Encoder<'_, '_> {
         Ok(())
     }
 
-    /// `for (_, v) in self.m { total += v; }` (or `+= v.len()` for a map
-    /// of lists) with `total` an unsigned integer local: `total` grows by
-    /// the map's ghost sum. Its partial sums only grow, so the loop
-    /// overflows exactly when the final total does.
-    fn sum_loop(
-        &mut self,
-        state: &mut State,
-        pattern: &Pattern,
-        map: MapTerms,
-        body: &Block,
-    ) -> Result<Option<()>> {
-        let PatternKind::Tuple(parts) = &pattern.kind else { return Ok(None) };
-        let [_, value_part] = parts.as_slice() else { return Ok(None) };
-        let PatternKind::Name(value_name) = &value_part.kind else { return Ok(None) };
-        let ([stmt], None) = (body.stmts.as_slice(), &body.tail) else { return Ok(None) };
-        let StmtKind::Assign { target, op: AssignOp::Add, value } = &stmt.kind else { return Ok(None) };
-        let added = match &value.kind {
+    /// The total and the adding statement of a loop over a map that adds
+    /// each value `v` (or `v.len()`, for a map of lists) to a local after
+    /// checks that only assert: `for (k, v) in self.m { assert(..); …;
+    /// total += v; }`. Its partial sums must only grow, so that the loop
+    /// overflows exactly when the final total does: the total is unsigned,
+    /// or a check asserts `v >= 0` (or `v > 0`) and every iteration passes
+    /// it before adding. Then the loop fails exactly when some iteration's
+    /// checks fail or the total plus the map's ghost sum is out of range,
+    /// whatever order the keys come in. `None` for any other loop.
+    fn summing<'b>(&self, pattern: &Pattern, body: &'b Block) -> Option<(LocalId, &'b Stmt)> {
+        let PatternKind::Tuple(parts) = &pattern.kind else { return None };
+        let [_, value_part] = parts.as_slice() else { return None };
+        let PatternKind::Name(value_name) = &value_part.kind else { return None };
+        let Some(Def::Local(bound)) = self.typed.def(value_name.id) else { return None };
+        let (Some((add, checks)), None) = (body.stmts.split_last(), &body.tail) else { return None };
+        let StmtKind::Assign { target, op: AssignOp::Add, value } = &add.kind else { return None };
+        let (added, lengths) = match &value.kind {
             ExprKind::MethodCall { receiver, method, args }
                 if method.name == "len" && args.is_empty() && matches!(self.ty(receiver), Ty::List(_)) =>
             {
-                receiver
+                (&**receiver, true)
             }
-            _ if matches!(self.ty(value), Ty::Int(_) | Ty::Decimal) => value,
-            _ => return Ok(None),
+            _ if matches!(self.ty(value), Ty::Int(_) | Ty::Decimal) => (value, false),
+            _ => return None,
         };
-        let (Some(total), Some(added), Some(Def::Local(bound))) =
-            (self.local_of(target), self.local_of(added), self.typed.def(value_name.id))
-        else {
-            return Ok(None);
-        };
-        let ty = self.local_ty(total);
-        let (Ty::Int(int_ty), true) = (&ty, added == bound) else { return Ok(None) };
-        if int_ty.signed() {
-            return Ok(None);
+        let total = self.local_of(target)?;
+        if self.local_of(added) != Some(bound) {
+            return None;
         }
-        let Some(before) = state.locals.get(&total).copied() else { return Ok(None) };
-        let sum = self.arith(state, Arith::Add, &ty, before, map.sum, stmt.span)?;
-        let named = self.name(sum, &ty, stmt.span)?;
-        state.locals.insert(total, named);
-        Ok(Some(()))
+        let only_asserts = checks.iter().all(|c| self.assertion(c).is_some());
+        let unsigned = matches!(self.local_ty(total), Ty::Int(t) if !t.signed());
+        let non_negative =
+            lengths || checks.iter().filter_map(|c| self.assertion(c)).any(|a| self.at_least_zero(a, bound));
+        (only_asserts && (unsigned || non_negative)).then_some((total, add))
+    }
+
+    /// The condition of `assert(c);`.
+    fn assertion<'b>(&self, stmt: &'b Stmt) -> Option<&'b Expr> {
+        let StmtKind::Expr { expr, .. } = &stmt.kind else { return None };
+        let ExprKind::Call { callee, args } = &expr.kind else { return None };
+        let ExprKind::Path(path) = &callee.kind else { return None };
+        if self.typed.def(path.last().id).is_some() {
+            // The program's own function, not the built-in.
+            return None;
+        }
+        match (path.last().name.as_str(), args.as_slice()) {
+            ("assert", [condition] | [condition, _]) => Some(condition),
+            _ => None,
+        }
+    }
+
+    /// Whether `condition` is `v >= 0` or `v > 0` (any zero literal) on
+    /// the local `v`.
+    fn at_least_zero(&self, condition: &Expr, v: LocalId) -> bool {
+        let ExprKind::Binary { op: BinOp::Ge | BinOp::Gt, lhs, rhs } = &condition.kind else { return false };
+        let zero = match &rhs.kind {
+            ExprKind::Lit(Lit::Int(text) | Lit::Decimal(text)) => {
+                text.chars().all(|c| matches!(c, '0' | '.' | '_'))
+            }
+            _ => false,
+        };
+        zero && self.local_of(lhs) == Some(v)
     }
 }

@@ -152,6 +152,48 @@ pub struct MapTerms {
     pub sum: SExpr,
 }
 
+/// What the ghost sum of a map of type `Map<_, value_ty>` (keys of sort
+/// `key_sort`) obeys in every state, where no value is below zero (always,
+/// for unsigned numbers and for lists' lengths): the sum is not below zero
+/// either (`at: None`), and the value under key `at` does not exceed it.
+/// The sum of an arbitrary map is otherwise arbitrary, and an entry
+/// removed could take it below zero. Stated where an entry is read, like
+/// a value's range: a quantifier over every entry made the search for
+/// models slow.
+pub(crate) fn sum_bound(
+    ctx: &Context,
+    analysis: &Analysis,
+    (key_sort, value_ty): (SExpr, &Ty),
+    map: MapTerms,
+    at: Option<SExpr>,
+) -> Option<SExpr> {
+    let measure = |v: SExpr| match value_ty {
+        Ty::List(_) => sorts::list_len(ctx, analysis, value_ty, v),
+        _ => Some(v),
+    };
+    let never_negative = match value_ty {
+        Ty::Int(t) => !t.signed(),
+        Ty::Decimal => false,
+        Ty::List(_) => true,
+        _ => return None,
+    };
+    let zero = ctx.numeral(0);
+    let bound = match at {
+        None => ctx.gte(map.sum, zero),
+        Some(key) => {
+            let within = ctx.lte(measure(ctx.select(map.values, key))?, map.sum);
+            ctx.imp(ctx.select(map.present, key), within)
+        }
+    };
+    if never_negative {
+        return Some(bound);
+    }
+    let j = ctx.atom("ghost_j");
+    let non_negative = ctx.gte(measure(ctx.select(map.values, j))?, zero);
+    let all = ctx.forall([("ghost_j", key_sort)], ctx.imp(ctx.select(map.present, j), non_negative));
+    Some(ctx.imp(all, bound))
+}
+
 /// One way a call returns: when it is taken, the value, and the storage as
 /// it is then.
 #[derive(Debug, Clone)]
@@ -1321,12 +1363,27 @@ impl<'s, 'a> Encoder<'s, 'a> {
         };
         if self.bound == 0
             && let Some(value_ty) = value_ty
-            && let Some(fact) = sorts::range(self.solver.ctx(), self.analysis, &value_ty, value)
         {
             // Only where the read happens: on a path that has already
             // aborted, a value written may be out of range.
-            let fact = self.ctx().imp(state.live, fact);
-            self.facts.push(fact);
+            if let Some(fact) = sorts::range(self.solver.ctx(), self.analysis, &value_ty, value) {
+                let fact = self.ctx().imp(state.live, fact);
+                self.facts.push(fact);
+            }
+            let key_sort = self.map_index(receiver).and_then(|f| match self.field_types.get(&f) {
+                Some(Ty::Map(key_ty, _)) => Some((**key_ty).clone()),
+                _ => None,
+            });
+            if let Some(key_ty) = key_sort
+                && let Ok(Some(key_sort)) = sorts::sort(self.solver, self.analysis, &key_ty)
+                && let Some(fact) =
+                    sum_bound(self.solver.ctx(), self.analysis, (key_sort, &value_ty), map, Some(key))
+            {
+                // The ghost is the real sum only on a path that has not
+                // aborted: one that has may have written anything.
+                let fact = self.ctx().imp(state.live, fact);
+                self.facts.push(fact);
+            }
         }
         value
     }
