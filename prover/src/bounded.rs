@@ -407,11 +407,7 @@ fn joined(solver: &mut Solver, selector: SExpr, before: &Storage, choices: &[Cho
             let chosen = ctx.eq(selector, ctx.numeral(j));
             merged = match (post, merged) {
                 (Held::Value(a), Held::Value(b)) => Held::Value(ctx.ite(chosen, *a, b)),
-                (Held::Map(a), Held::Map(b)) => Held::Map(MapTerms {
-                    present: ctx.ite(chosen, a.present, b.present),
-                    values: ctx.ite(chosen, a.values, b.values),
-                    sum: ctx.ite(chosen, a.sum, b.sum),
-                }),
+                (Held::Map(a), Held::Map(b)) => Held::Map(MapTerms::ite(ctx, chosen, *a, b)),
                 _ => merged,
             };
         }

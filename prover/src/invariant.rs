@@ -25,7 +25,7 @@ use writ_compiler::{Analysis, FileId};
 
 use crate::body::{EncodeError, Encoded, Held, MapTerms, Refused, Storage, encode_call, encode_check};
 use crate::solver::Answer;
-use crate::{Budget, Solver, sorts};
+use crate::{Budget, Solver, int, sorts};
 
 /// The outcome of one obligation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -355,7 +355,7 @@ fn zero(solver: &mut Solver, analysis: &Analysis, ty: &Ty) -> Result<Option<Held
     };
     let present = constant(ctx.array_sort(key, ctx.bool_sort()), ctx.false_());
     let values = constant(ctx.array_sort(key, value_sort), fill);
-    Ok(Some(Held::Map(MapTerms { present, values, sum: ctx.numeral(0) })))
+    Ok(Some(Held::Map(MapTerms { present, values, sum: ctx.numeral(0), count: ctx.numeral(0) })))
 }
 
 /// A field in an arbitrary state: a constant of its type, with the facts
@@ -385,11 +385,15 @@ fn arbitrary(
         // sums below zero.
         let int_sort = ctx.int_sort();
         let sum = ctx.declare_const(format!("{name}_sum"), int_sort)?;
-        let map = MapTerms { present, values, sum };
+        // The count of keys is a `u64` (`len()`); which keys it counts
+        // is stated where one is read.
+        let count = ctx.declare_const(format!("{name}_count"), int_sort)?;
+        facts.push(int::in_range(ctx, int::IntType::U64, count));
+        let map = MapTerms { present, values, sum, count };
         if let Some(bound) = crate::body::sum_bound(ctx, analysis, (key, value_ty), map, None) {
             facts.push(bound);
         }
-        return Ok(Some(Held::Map(MapTerms { present, values, sum })));
+        return Ok(Some(Held::Map(map)));
     }
     let Some(sort) = sorts::sort(solver, analysis, ty)? else { return Ok(None) };
     let ctx = solver.ctx();

@@ -447,7 +447,8 @@ proptest! {
 
 /// A function over a map and a number in storage (starting empty): writes,
 /// `+=` and `-=` on entries, `insert`, `remove`, reads by index, `get`
-/// with `unwrap_or` and `unwrap`, `contains`, over keys that often meet.
+/// with `unwrap_or` and `unwrap`, `contains`, `len`, over keys that often
+/// meet.
 fn map_program(seed: u64) -> String {
     let mut rng = Rng(seed);
     let mut code = Gen::new(&mut rng, Kind::U64);
@@ -456,7 +457,7 @@ fn map_program(seed: u64) -> String {
         let key = code.rng.pick(&["a", "b", "0", "1"]);
         let value = code.value(1);
         let n = code.lets;
-        let line = match code.rng.below(10) {
+        let line = match code.rng.below(11) {
             0 => format!("self.m[{key}] = {value};"),
             1 => format!("self.m[{key}] += {value};"),
             2 => format!("self.m[{key}] -= {value};"),
@@ -468,6 +469,7 @@ fn map_program(seed: u64) -> String {
                 "if self.m.contains({key}) {{ self.total += {value}; }} else {{ self.m[{key}] = {value}; }}"
             ),
             8 => format!("let x{n}: u64 = self.m.get({key}).unwrap();"),
+            9 => format!("self.total += self.m.len() + {value};"),
             _ => format!("self.total += {value};"),
         };
         code.add_line(&mut body, &line, n);

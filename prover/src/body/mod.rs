@@ -150,6 +150,20 @@ pub struct MapTerms {
     pub present: SExpr,
     pub values: SExpr,
     pub sum: SExpr,
+    /// How many keys are present (`len()`), a ghost kept like the sum.
+    pub count: SExpr,
+}
+
+impl MapTerms {
+    /// `a` where `condition` holds, else `b`, term by term.
+    pub fn ite(ctx: &Context, condition: SExpr, a: MapTerms, b: MapTerms) -> MapTerms {
+        MapTerms {
+            present: ctx.ite(condition, a.present, b.present),
+            values: ctx.ite(condition, a.values, b.values),
+            sum: ctx.ite(condition, a.sum, b.sum),
+            count: ctx.ite(condition, a.count, b.count),
+        }
+    }
 }
 
 /// What the ghost sum of a map of type `Map<_, value_ty>` (keys of sort
@@ -1094,12 +1108,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
             let merged = match (a, b, &ty) {
                 (Held::Value(a), Held::Value(b), _) => Held::Value(self.ite(taken, *a, *b, &ty, span)?),
                 (Held::Map(a), Held::Map(b), Ty::Map(..)) => {
-                    let ctx = self.ctx();
-                    let merged = MapTerms {
-                        present: ctx.ite(taken, a.present, b.present),
-                        values: ctx.ite(taken, a.values, b.values),
-                        sum: ctx.ite(taken, a.sum, b.sum),
-                    };
+                    let merged = MapTerms::ite(self.ctx(), taken, *a, *b);
                     Held::Map(self.name_map(merged, &ty, span)?)
                 }
                 _ => return refuse(span, "a storage field held two ways"),
@@ -1356,6 +1365,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
     /// every entry of every map made the solver's search for models slow,
     /// and a fact about an entry never read cannot matter to the call.)
     fn entry(&mut self, state: &State, receiver: &Expr, map: MapTerms, key: SExpr) -> SExpr {
+        self.counted_key(state, map, key);
         let value = self.ctx().select(map.values, key);
         let value_ty = match self.map_index(receiver).and_then(|f| self.field_types.get(&f)) {
             Some(Ty::Map(_, value_ty)) => Some((**value_ty).clone()),
@@ -1388,6 +1398,19 @@ impl<'s, 'a> Encoder<'s, 'a> {
         value
     }
 
+    /// A present key is one of those the count counts: where one is read
+    /// or written, the count is at least one (true of every real state,
+    /// which the count of an arbitrary map does not say by itself).
+    fn counted_key(&mut self, state: &State, map: MapTerms, key: SExpr) {
+        if self.bound > 0 {
+            return;
+        }
+        let ctx = self.ctx();
+        let fact = ctx.imp(ctx.select(map.present, key), ctx.gte(map.count, ctx.numeral(1)));
+        let fact = ctx.imp(state.live, fact);
+        self.facts.push(fact);
+    }
+
     /// The field index of a map field of storage (for writing it back).
     fn map_index(&self, receiver: &Expr) -> Option<u32> {
         let ExprKind::Field { name, .. } = &receiver.kind else { return None };
@@ -1401,11 +1424,12 @@ impl<'s, 'a> Encoder<'s, 'a> {
     fn name_map(&mut self, map: MapTerms, ty: &Ty, span: Span) -> Result<MapTerms> {
         let Ty::Map(key, value) = ty else { return refuse(span, "this map") };
         let (present_sort, values_sort) = self.map_sorts(key, value, span)?;
-        let sum_sort = self.ctx().int_sort();
+        let int_sort = self.ctx().int_sort();
         Ok(MapTerms {
             present: self.name_sorted(map.present, present_sort)?,
             values: self.name_sorted(map.values, values_sort)?,
-            sum: self.name_sorted(map.sum, sum_sort)?,
+            sum: self.name_sorted(map.sum, int_sort)?,
+            count: self.name_sorted(map.count, int_sort)?,
         })
     }
 
@@ -1422,6 +1446,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
     ) -> Result<()> {
         let Some(field) = self.map_index(receiver) else { return refuse(span, "this map") };
         let ty = self.field_types.get(&field).cloned().unwrap_or(Ty::Error);
+        self.counted_key(state, map, key);
         // The ghost sum adds numbers, or the lengths of lists.
         let (summed, list_ty) = match &ty {
             Ty::Map(_, v) if matches!(**v, Ty::Int(_) | Ty::Decimal) => (true, None),
@@ -1441,11 +1466,15 @@ impl<'s, 'a> Encoder<'s, 'a> {
         };
         let ctx = self.ctx();
         let zero = ctx.numeral(0);
-        let was = ctx.ite(ctx.select(map.present, key), old_measure, zero);
+        let present = ctx.select(map.present, key);
+        let was = ctx.ite(present, old_measure, zero);
+        let was_counted = ctx.ite(present, ctx.numeral(1), zero);
+        let counted = ctx.numeral(u8::from(value.is_some()));
         let written = MapTerms {
             present: ctx.store(map.present, key, if value.is_some() { ctx.true_() } else { ctx.false_() }),
             values: value.map_or(map.values, |value| ctx.store(map.values, key, value)),
             sum: if summed { ctx.plus(ctx.sub(map.sum, was), now) } else { map.sum },
+            count: ctx.plus(ctx.sub(map.count, was_counted), counted),
         };
         let named = self.name_map(written, &ty, span)?;
         state.storage.insert(field, Held::Map(named));
@@ -1503,6 +1532,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
                     let key = self.expr(state, key)?;
                     Ok(Some(self.ctx().select(map.present, key)))
                 }
+                ("len", []) => Ok(Some(map.count)),
                 ("insert", [key, value]) => {
                     let key = self.expr(state, key)?;
                     let value = self.expr(state, value)?;
@@ -1661,6 +1691,7 @@ fn merge_exits(
                     present: part(|m| m.present),
                     values: part(|m| m.values),
                     sum: part(|m| m.sum),
+                    count: part(|m| m.count),
                 })
             }
         };
