@@ -59,6 +59,34 @@ pub fn sort(solver: &mut Solver, analysis: &Analysis, ty: &Ty) -> Result<Option<
             let decl = ctx.list(vec![constructor]);
             solver.declare_datatype(&name, decl)?
         }
+        Ty::Map(key, value) => {
+            // A map held as a value (an entry of a map in storage): its
+            // two arrays and its ghost sum and count, as a datatype.
+            let (Some(key), Some(value_sort)) =
+                (sort(solver, analysis, key)?, sort(solver, analysis, value)?)
+            else {
+                return Ok(None);
+            };
+            let Some(name) = shape(analysis, ty) else { return Ok(None) };
+            if zero_term(solver.ctx(), analysis, value).is_none() {
+                return Ok(None);
+            }
+            if solver.has_datatype(&name) {
+                return Ok(Some(solver.ctx().atom(name)));
+            }
+            let ctx = solver.ctx();
+            let field =
+                |suffix: &str, sort: SExpr| ctx.list(vec![ctx.atom(format!("{name}_{suffix}")), sort]);
+            let constructor = ctx.list(vec![
+                ctx.atom(format!("mk_{name}")),
+                field("present", ctx.array_sort(key, ctx.bool_sort())),
+                field("values", ctx.array_sort(key, value_sort)),
+                field("sum", ctx.int_sort()),
+                field("count", ctx.int_sort()),
+            ]);
+            let decl = ctx.list(vec![constructor]);
+            solver.declare_datatype(&name, decl)?
+        }
         Ty::Enum(_) | Ty::Option(_) => return choice_sort(solver, analysis, ty),
         Ty::Struct(_) | Ty::Tuple(_) => {
             let Some((name, fields)) = record(analysis, ty) else { return Ok(None) };
@@ -248,6 +276,7 @@ fn shape(analysis: &Analysis, ty: &Ty) -> Option<String> {
         Ty::Struct(_) | Ty::Tuple(_) => format!("<{}>", record(analysis, ty)?.0),
         Ty::Enum(_) | Ty::Option(_) => format!("<{}>", choices(analysis, ty)?.0),
         Ty::List(inner) => format!("List<{}>", shape(analysis, inner)?),
+        Ty::Map(key, value) => format!("Map<{}.{}>", shape(analysis, key)?, shape(analysis, value)?),
         _ => return None,
     })
 }
@@ -368,6 +397,18 @@ fn zero_term(ctx: &Context, analysis: &Analysis, ty: &Ty) -> Option<SExpr> {
         Ty::Int(_) | Ty::Decimal | Ty::Address | Ty::Hash | Ty::Timestamp | Ty::Date => Some(ctx.numeral(0)),
         Ty::String => Some(ctx.atom("\"\"")),
         Ty::List(_) => list_of(ctx, analysis, ty, &[]),
+        Ty::Map(key, value) => {
+            let name = shape(analysis, ty)?;
+            let key = declared_sort(ctx, analysis, key)?;
+            let constant = |sort: SExpr, fill: SExpr| {
+                let as_const = ctx.list(vec![ctx.atom("as"), ctx.atom("const"), ctx.array_sort(key, sort)]);
+                ctx.list(vec![as_const, fill])
+            };
+            let present = constant(ctx.bool_sort(), ctx.false_());
+            let values = constant(declared_sort(ctx, analysis, value)?, zero_term(ctx, analysis, value)?);
+            let zero = ctx.numeral(0);
+            Some(ctx.list(vec![ctx.atom(format!("mk_{name}")), present, values, zero, zero]))
+        }
         Ty::Option(_) => variant(ctx, analysis, ty, 0, Vec::new()),
         Ty::Enum(_) => {
             // Decision 20: the first variant whose fields all have a zero.
@@ -392,7 +433,7 @@ fn declared_sort(ctx: &Context, analysis: &Analysis, ty: &Ty) -> Option<SExpr> {
         Ty::Bool => ctx.bool_sort(),
         Ty::Int(_) | Ty::Decimal | Ty::Address | Ty::Hash | Ty::Timestamp | Ty::Date => ctx.int_sort(),
         Ty::String => ctx.atom("String"),
-        Ty::List(_) => ctx.atom(shape(analysis, ty)?),
+        Ty::List(_) | Ty::Map(..) => ctx.atom(shape(analysis, ty)?),
         Ty::Enum(_) | Ty::Option(_) => ctx.atom(choices(analysis, ty)?.0),
         Ty::Struct(_) | Ty::Tuple(_) => ctx.atom(record(analysis, ty)?.0),
         _ => return None,
@@ -421,6 +462,23 @@ pub fn list_of(ctx: &Context, analysis: &Analysis, list_ty: &Ty, items: &[SExpr]
     }
     let name = shape(analysis, list_ty)?;
     Some(ctx.list(vec![ctx.atom(format!("mk_{name}")), elems, ctx.numeral(items.len())]))
+}
+
+/// Part `part` (`present`, `values`, `sum` or `count`) of `map`, a map
+/// held as a value, of type `map_ty`.
+pub fn map_part(ctx: &Context, analysis: &Analysis, map_ty: &Ty, map: SExpr, part: &str) -> Option<SExpr> {
+    Some(ctx.list(vec![ctx.atom(format!("{}_{part}", shape(analysis, map_ty)?)), map]))
+}
+
+/// The map value of type `map_ty` of its parts, in `map_part`'s order.
+pub fn map_of(
+    ctx: &Context,
+    analysis: &Analysis,
+    map_ty: &Ty,
+    [present, values, sum, count]: [SExpr; 4],
+) -> Option<SExpr> {
+    let name = shape(analysis, map_ty)?;
+    Some(ctx.list(vec![ctx.atom(format!("mk_{name}")), present, values, sum, count]))
 }
 
 /// `list` with `element` appended.

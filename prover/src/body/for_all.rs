@@ -4,7 +4,8 @@
 //! never returns) fails exactly when its body fails for some iteration:
 //! which iteration fails first cannot matter, since an invariant only
 //! holds or not. So such a loop is "some iteration's body fails", over
-//! the present keys of a map in storage (`for (k, v) in self.m`), over a
+//! the present keys of a map (`for (k, v) in self.m`, or a map held in
+//! one), over a
 //! range (`for i in a..b`), or over a counter (`let mut i = a; while i < b
 //! { …; i += 1; }`, with `b` something the body cannot change). A loop
 //! that only adds a map's values, or the lengths of its lists, to an
@@ -31,14 +32,15 @@ impl Encoder<'_, '_> {
         body: &Block,
         span: Span,
     ) -> Result<()> {
-        let Some(map) = self.map_field(state, over) else {
-            // A storage field the prover does not model is refused by name.
+        let Ty::Map(key_ty, _) = self.ty(over) else {
             self.expr(state, over)?;
-            return refuse(over.span, "a loop over anything but a map in storage");
+            return refuse(over.span, "a loop over anything but a map");
         };
-        let Some(Ty::Map(key_ty, _)) = self.map_index(over).and_then(|f| self.field_types.get(&f).cloned())
-        else {
-            return refuse(over.span, "this map");
+        let map = match self.map_field(state, over) {
+            Some(map) => map,
+            // A storage field the prover does not model is refused by name
+            // on the way.
+            None => self.value_map(state, over)?,
         };
         let key_sort = self.sort(&key_ty, span)?;
         let (bound, key) = self.bound_variable("k");

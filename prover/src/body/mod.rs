@@ -40,6 +40,7 @@ mod calendar;
 mod choice;
 mod for_all;
 mod lists;
+mod map_values;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -733,13 +734,16 @@ impl<'s, 'a> Encoder<'s, 'a> {
                 state.storage.insert(field, Held::Value(named));
                 Ok(())
             }
-            ExprKind::Index { receiver, index } => {
+            ExprKind::Index { receiver, index } if matches!(self.ty(receiver), Ty::Map(..)) => {
                 let Some(map) = self.map_field(state, receiver) else {
-                    self.expr(state, receiver)?;
-                    return refuse(target.span, "assignment to an element of anything but a map in storage");
+                    return self.write_value_entry(state, receiver, index, Some(value), span);
                 };
                 let key = self.expr(state, index)?;
                 self.write_entry(state, receiver, map, key, Some(value), span)
+            }
+            ExprKind::Index { receiver, .. } => {
+                self.expr(state, receiver)?;
+                refuse(target.span, "assignment to an element of anything but a map")
             }
             ExprKind::Field { receiver, name } => {
                 let ty = self.ty(receiver);
@@ -912,6 +916,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
                     Ok(self.entry(state, receiver, map, key))
                 }
                 None if matches!(self.ty(receiver), Ty::List(_)) => self.list_index(state, receiver, index),
+                None if matches!(self.ty(receiver), Ty::Map(..)) => self.value_index(state, receiver, index),
                 None => refuse(e.span, "indexing anything but a map in storage or a list"),
             },
             ExprKind::StructLit { fields, .. } => {
@@ -1224,6 +1229,14 @@ impl<'s, 'a> Encoder<'s, 'a> {
         }
         match (name, args) {
             ("Some", [_]) => self.construct(state, 1, args, call),
+            ("new", []) if path.segments.len() == 2 && path.segments[0].name == "Map" => {
+                let ty = self.ty(call);
+                self.sort(&ty, span)?;
+                match sorts::zero(self.solver, self.analysis, &ty)? {
+                    Some(empty) => Ok(empty),
+                    None => self.refuse_type(span, "maps of type", &ty),
+                }
+            }
             ("old", [_]) => match self.olds.get(&span) {
                 Some(value) => Ok(*value),
                 None => refuse(span, "`old` outside a spec's `ensures`"),
@@ -1359,7 +1372,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
         }
     }
 
-    /// The value under `key` of `map`, the field `receiver`: what every
+    /// The value under `key` of `map`, the map at `receiver`: what every
     /// value of its type obeys is a fact where the read happens. (Stated for the
     /// entries read rather than for all entries at once: a quantifier over
     /// every entry of every map made the solver's search for models slow,
@@ -1367,25 +1380,18 @@ impl<'s, 'a> Encoder<'s, 'a> {
     fn entry(&mut self, state: &State, receiver: &Expr, map: MapTerms, key: SExpr) -> SExpr {
         self.counted_key(state, map, key);
         let value = self.ctx().select(map.values, key);
-        let value_ty = match self.map_index(receiver).and_then(|f| self.field_types.get(&f)) {
-            Some(Ty::Map(_, value_ty)) => Some((**value_ty).clone()),
-            _ => None,
+        let (key_ty, value_ty) = match self.ty(receiver) {
+            Ty::Map(key_ty, value_ty) => ((*key_ty).clone(), (*value_ty).clone()),
+            _ => return value,
         };
-        if self.bound == 0
-            && let Some(value_ty) = value_ty
-        {
+        if self.bound == 0 {
             // Only where the read happens: on a path that has already
             // aborted, a value written may be out of range.
             if let Some(fact) = sorts::range(self.solver.ctx(), self.analysis, &value_ty, value) {
                 let fact = self.ctx().imp(state.live, fact);
                 self.facts.push(fact);
             }
-            let key_sort = self.map_index(receiver).and_then(|f| match self.field_types.get(&f) {
-                Some(Ty::Map(key_ty, _)) => Some((**key_ty).clone()),
-                _ => None,
-            });
-            if let Some(key_ty) = key_sort
-                && let Ok(Some(key_sort)) = sorts::sort(self.solver, self.analysis, &key_ty)
+            if let Ok(Some(key_sort)) = sorts::sort(self.solver, self.analysis, &key_ty)
                 && let Some(fact) =
                     sum_bound(self.solver.ctx(), self.analysis, (key_sort, &value_ty), map, Some(key))
             {
@@ -1446,6 +1452,23 @@ impl<'s, 'a> Encoder<'s, 'a> {
     ) -> Result<()> {
         let Some(field) = self.map_index(receiver) else { return refuse(span, "this map") };
         let ty = self.field_types.get(&field).cloned().unwrap_or(Ty::Error);
+        let written = self.written(state, &ty, map, key, value, span)?;
+        let named = self.name_map(written, &ty, span)?;
+        state.storage.insert(field, Held::Map(named));
+        Ok(())
+    }
+
+    /// `map` (of type `ty`) with the entry under `key` set to `value`, or
+    /// removed (`None`), its sum and count kept.
+    fn written(
+        &mut self,
+        state: &State,
+        ty: &Ty,
+        map: MapTerms,
+        key: SExpr,
+        value: Option<SExpr>,
+        span: Span,
+    ) -> Result<MapTerms> {
         self.counted_key(state, map, key);
         // The ghost sum adds numbers, or the lengths of lists.
         let (summed, list_ty) = match &ty {
@@ -1476,9 +1499,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
             sum: if summed { ctx.plus(ctx.sub(map.sum, was), now) } else { map.sum },
             count: ctx.plus(ctx.sub(map.count, was_counted), counted),
         };
-        let named = self.name_map(written, &ty, span)?;
-        state.storage.insert(field, Held::Map(named));
-        Ok(())
+        Ok(written)
     }
 
     /// `self.m[k] = v`, `+=`, `-=`: the key first, then (for `+=` and
@@ -1556,6 +1577,9 @@ impl<'s, 'a> Encoder<'s, 'a> {
                 }
                 _ => refuse(e.span, format!("the map method `{method}`")),
             };
+        }
+        if matches!(self.ty(receiver), Ty::Map(..)) {
+            return self.value_method(state, receiver, method, args, e).map(Some);
         }
         let ExprKind::MethodCall { receiver: map_expr, method: get, args: get_args } = &receiver.kind else {
             return Ok(None);
