@@ -19,7 +19,10 @@
 //! inside structs compare right too). Not SMT-LIB's `(Seq T)`: Z3 4.8's
 //! sequences give up ("max unfolding") on the quantified facts that
 //! invariants over lists are, where arrays answer at once; the Move
-//! Prover's vectors are arrays for the same reason. A datatype's name spells its shape: Z3 4.8 keeps the
+//! Prover's vectors are arrays for the same reason. A map held as a value
+//! (an entry of another map) is a datatype of its two arrays and its ghost
+//! sum and count (`Map<K.V>_present`, `_values`, `_sum`, `_count`); a map
+//! in storage is those terms held apart (`body::MapTerms`). A datatype's name spells its shape: Z3 4.8 keeps the
 //! constructors of a datatype after the scope that declared it is closed,
 //! so the structs of two programs proved in one session must never share
 //! a name.

@@ -26,8 +26,9 @@
 //! `emit` (its arguments, and which event is reached where), `min`, `max`;
 //! maps in storage from those types to those types (index, `get` with
 //! `unwrap_or`/`unwrap`/`is_some`/`is_none`, `contains`, `insert`,
-//! `remove`, entry assignment), each with a ghost sum of its values (of
-//! their lengths, for lists); in invariants, loops whose body only checks
+//! `remove`, entry assignment, `len`), each with a ghost sum of its values
+//! (of their lengths, for lists) and count of keys; maps held in maps, as
+//! values (`map_values`); in invariants, loops whose body only checks
 //! (over a map, a range or a counter: quantifiers) and a `for` over a map
 //! that only adds its values to an unsigned total (the ghost sum), in
 //! `for_all`. Roles are arrays from addresses to booleans, read by
