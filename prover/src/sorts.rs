@@ -51,16 +51,9 @@ pub fn sort(solver: &mut Solver, analysis: &Analysis, ty: &Ty) -> Result<Option<
                 // No zero to fill the array past the length with.
                 return Ok(None);
             }
-            if solver.has_datatype(&name) {
-                return Ok(Some(solver.ctx().atom(name)));
-            }
             let ctx = solver.ctx();
-            let elems =
-                ctx.list(vec![ctx.atom(format!("{name}_elems")), ctx.array_sort(ctx.int_sort(), element)]);
-            let len = ctx.list(vec![ctx.atom(format!("{name}_len")), ctx.int_sort()]);
-            let constructor = ctx.list(vec![ctx.atom(format!("mk_{name}")), elems, len]);
-            let decl = ctx.list(vec![constructor]);
-            solver.declare_datatype(&name, decl)?
+            let fields = [("elems", ctx.array_sort(ctx.int_sort(), element)), ("len", ctx.int_sort())];
+            record_datatype(solver, &name, &fields)?
         }
         Ty::Map(key, value) => {
             // A map held as a value (an entry of a map in storage): its
@@ -74,21 +67,14 @@ pub fn sort(solver: &mut Solver, analysis: &Analysis, ty: &Ty) -> Result<Option<
             if zero_term(solver.ctx(), analysis, value).is_none() {
                 return Ok(None);
             }
-            if solver.has_datatype(&name) {
-                return Ok(Some(solver.ctx().atom(name)));
-            }
             let ctx = solver.ctx();
-            let field =
-                |suffix: &str, sort: SExpr| ctx.list(vec![ctx.atom(format!("{name}_{suffix}")), sort]);
-            let constructor = ctx.list(vec![
-                ctx.atom(format!("mk_{name}")),
-                field("present", ctx.array_sort(key, ctx.bool_sort())),
-                field("values", ctx.array_sort(key, value_sort)),
-                field("sum", ctx.int_sort()),
-                field("count", ctx.int_sort()),
-            ]);
-            let decl = ctx.list(vec![constructor]);
-            solver.declare_datatype(&name, decl)?
+            let fields = [
+                ("present", ctx.array_sort(key, ctx.bool_sort())),
+                ("values", ctx.array_sort(key, value_sort)),
+                ("sum", ctx.int_sort()),
+                ("count", ctx.int_sort()),
+            ];
+            record_datatype(solver, &name, &fields)?
         }
         Ty::Enum(_) | Ty::Option(_) => return choice_sort(solver, analysis, ty),
         Ty::Struct(_) | Ty::Tuple(_) => {
@@ -108,6 +94,21 @@ pub fn sort(solver: &mut Solver, analysis: &Analysis, ty: &Ty) -> Result<Option<
         }
         _ => return Ok(None),
     }))
+}
+
+/// The datatype `name` with one constructor, `mk_{name}`, and a selector
+/// `{name}_{field}` per field, declared once.
+fn record_datatype(solver: &mut Solver, name: &str, fields: &[(&str, SExpr)]) -> Result<SExpr, SolverError> {
+    if solver.has_datatype(name) {
+        return Ok(solver.ctx().atom(name));
+    }
+    let ctx = solver.ctx();
+    let mut constructor = vec![ctx.atom(format!("mk_{name}"))];
+    constructor.extend(
+        fields.iter().map(|(field, sort)| ctx.list(vec![ctx.atom(format!("{name}_{field}")), *sort])),
+    );
+    let decl = ctx.list(vec![ctx.list(constructor)]);
+    solver.declare_datatype(name, decl)
 }
 
 /// The datatype of an enum or an `Option`: a constructor per variant.

@@ -92,13 +92,7 @@ impl Encoder<'_, '_> {
             ("get", [key]) => {
                 let map = self.value_map(state, receiver)?;
                 let key = self.expr(state, key)?;
-                let ty = self.ty(e);
-                let value = self.entry(state, receiver, map, key);
-                let found = self.ctx().select(map.present, key);
-                let some = self.variant(&ty, 1, vec![value], e.span)?;
-                let none = self.variant(&ty, 0, Vec::new(), e.span)?;
-                let option = self.ctx().ite(found, some, none);
-                self.name(option, &ty, e.span)
+                self.entry_option(state, receiver, map, key, e)
             }
             ("insert", [key, value]) => {
                 let value = self.expr(state, value)?;

@@ -1405,6 +1405,25 @@ impl<'s, 'a> Encoder<'s, 'a> {
         value
     }
 
+    /// `map.get(key)` on the map at `receiver`: `Some` of the entry where
+    /// the key is present, else `None` (the `Option` is `e`'s type).
+    fn entry_option(
+        &mut self,
+        state: &State,
+        receiver: &Expr,
+        map: MapTerms,
+        key: SExpr,
+        e: &Expr,
+    ) -> Result<SExpr> {
+        let ty = self.ty(e);
+        let value = self.entry(state, receiver, map, key);
+        let found = self.ctx().select(map.present, key);
+        let some = self.variant(&ty, 1, vec![value], e.span)?;
+        let none = self.variant(&ty, 0, Vec::new(), e.span)?;
+        let option = self.ctx().ite(found, some, none);
+        self.name(option, &ty, e.span)
+    }
+
     /// A present key is one of those the count counts: where one is read
     /// or written, the count is at least one (true of every real state,
     /// which the count of an arbitrary map does not say by itself).
@@ -1568,13 +1587,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
                 }
                 ("get", [key]) => {
                     let key = self.expr(state, key)?;
-                    let ty = self.ty(e);
-                    let value = self.entry(state, receiver, map, key);
-                    let found = self.ctx().select(map.present, key);
-                    let some = self.variant(&ty, 1, vec![value], e.span)?;
-                    let none = self.variant(&ty, 0, Vec::new(), e.span)?;
-                    let option = self.ctx().ite(found, some, none);
-                    Ok(Some(self.name(option, &ty, e.span)?))
+                    self.entry_option(state, receiver, map, key, e).map(Some)
                 }
                 _ => refuse(e.span, format!("the map method `{method}`")),
             };
