@@ -285,6 +285,22 @@ fn shape(analysis: &Analysis, ty: &Ty) -> Option<String> {
     })
 }
 
+/// Whether a value of `ty` holds a map (a map held as a value keeps what
+/// its removed keys held, so its datatype's equality is not the VM's).
+pub fn holds_map(analysis: &Analysis, ty: &Ty) -> bool {
+    match ty {
+        Ty::Map(..) => true,
+        Ty::List(inner) | Ty::Option(inner) => holds_map(analysis, inner),
+        Ty::Struct(_) | Ty::Tuple(_) => {
+            // A struct that holds itself has no sort, and is refused anyway.
+            record(analysis, ty).is_some_and(|(_, fields)| fields.iter().any(|f| holds_map(analysis, f)))
+        }
+        Ty::Enum(_) => choices(analysis, ty)
+            .is_some_and(|(_, variants)| variants.iter().flatten().any(|f| holds_map(analysis, f))),
+        _ => false,
+    }
+}
+
 /// The first type inside `ty` (itself included) that has no sort: what a
 /// refusal should name.
 pub fn unmodelled(analysis: &Analysis, ty: &Ty) -> Option<Ty> {
@@ -331,6 +347,12 @@ pub fn build(ctx: &Context, analysis: &Analysis, ty: &Ty, fields: Vec<SExpr>) ->
 /// What every value of `ty` obeys (ranges, field by field); `None` when
 /// nothing needs saying.
 pub fn range(ctx: &Context, analysis: &Analysis, ty: &Ty, term: SExpr) -> Option<SExpr> {
+    range_within(ctx, analysis, ty, term, 0)
+}
+
+/// [`range`] inside `lists` lists: each list's quantifier has a name of
+/// its own, so an inner one never captures an outer one's index.
+fn range_within(ctx: &Context, analysis: &Analysis, ty: &Ty, term: SExpr, lists: u32) -> Option<SExpr> {
     match ty {
         Ty::Int(t) => Some(int::in_range(ctx, *t, term)),
         Ty::Decimal => Some(decimal::in_range(ctx, term)),
@@ -346,13 +368,14 @@ pub fn range(ctx: &Context, analysis: &Analysis, ty: &Ty, term: SExpr) -> Option
             // Every element obeys its type's range; past the length each
             // is the zero the lists built here hold there. The length is
             // a `u64`, as `len()` returns it.
-            let i = ctx.atom("list_i");
+            let name = format!("list_i{lists}");
+            let i = ctx.atom(name.clone());
             let len = list_len(ctx, analysis, ty, term)?;
             let nth = list_nth(ctx, analysis, ty, term, i)?;
-            let inner = range(ctx, analysis, element, nth).unwrap_or_else(|| ctx.true_());
+            let inner = range_within(ctx, analysis, element, nth, lists + 1).unwrap_or_else(|| ctx.true_());
             let past = ctx.eq(nth, zero_term(ctx, analysis, element)?);
             let within = ctx.and(ctx.lte(ctx.numeral(0), i), ctx.lt(i, len));
-            let each = ctx.forall([("list_i", ctx.int_sort())], ctx.ite(within, inner, past));
+            let each = ctx.forall([(name.as_str(), ctx.int_sort())], ctx.ite(within, inner, past));
             Some(ctx.and(int::in_range(ctx, int::IntType::U64, len), each))
         }
         Ty::Enum(_) | Ty::Option(_) => {
@@ -363,7 +386,7 @@ pub fn range(ctx: &Context, analysis: &Analysis, ty: &Ty, term: SExpr) -> Option
                     .iter()
                     .enumerate()
                     .filter_map(|(i, f)| {
-                        range(ctx, analysis, f, variant_field(ctx, analysis, ty, term, v, i)?)
+                        range_within(ctx, analysis, f, variant_field(ctx, analysis, ty, term, v, i)?, lists)
                     })
                     .collect();
                 if !parts.is_empty() {
@@ -377,7 +400,9 @@ pub fn range(ctx: &Context, analysis: &Analysis, ty: &Ty, term: SExpr) -> Option
             let parts: Vec<SExpr> = fields
                 .iter()
                 .enumerate()
-                .filter_map(|(i, f)| range(ctx, analysis, f, field(ctx, analysis, ty, term, i)?))
+                .filter_map(|(i, f)| {
+                    range_within(ctx, analysis, f, field(ctx, analysis, ty, term, i)?, lists)
+                })
                 .collect();
             (!parts.is_empty()).then(|| crate::all(ctx, parts))
         }

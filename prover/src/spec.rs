@@ -369,8 +369,11 @@ pub(crate) fn encode_spec_call(
                         &mut after_scope,
                     ) {
                         Ok(value) => {
-                            facts.extend(value.facts.iter().copied());
+                            // Read on the state the call leaves, its facts
+                            // hold where the call returns: an aborted call
+                            // leaves whatever it had half-written.
                             let ctx = solver.ctx();
+                            facts.extend(value.facts.iter().map(|fact| ctx.imp(returns, *fact)));
                             let old_abort = crate::any(ctx, old_aborts[i].iter().copied());
                             let broken = ctx.or(value.aborts, ctx.not(value.value));
                             let broken = ctx.or(old_abort, broken);

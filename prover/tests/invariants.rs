@@ -454,6 +454,13 @@ fn other_loops_in_invariants_are_refused_by_name() {
             "a loop that changes what is outside it or returns",
             "for",
         ),
+        // A `Decimal` counter's `+= 1` is a whole unit, not one step of
+        // the raw count a quantifier would range over.
+        (
+            "        let mut d: Decimal = 0.00;\n        while d < 3.00 {\n            assert(d >= 0.00);\n            d += 1;\n        }",
+            "a `while` loop other than `while i < end { …; i += 1; }`",
+            "while",
+        ),
     ];
     for (walk, what, at) in cases {
         let source = walking(walk, true);
@@ -465,5 +472,34 @@ fn other_loops_in_invariants_are_refused_by_name() {
         let r = refused.unwrap_or_else(|| panic!("{walk}\n{:?}", verdicts(&obligations)));
         assert_eq!(r.what, what, "{walk}");
         assert!(source[r.span.lo as usize..].starts_with(at), "{walk}: at {}", &source[r.span.lo as usize..]);
+    }
+}
+
+// A summing loop whose checks read the running total is not the ghost sum
+// (the checks would see the total before the loop), and maps held in maps
+// are not compared with `==` (a removed key's old value stays in the
+// datatype): both refused by name.
+#[test]
+fn sums_read_in_their_checks_and_map_equality_are_refused() {
+    if !z3() {
+        return;
+    }
+    let cases = [
+        (
+            "contract S {\n    storage { m: Map<u64, u64>, cap: u64 }\n    init() {}\n    pub fn put(k: u64, v: u64) { self.m[k] = v; }\n    invariant \"under the cap\" {\n        let mut total: u64 = 0;\n        for (_, v) in self.m {\n            assert(total + v <= self.cap);\n            total += v;\n        }\n    }\n}\n",
+            "a loop that changes what is outside it or returns",
+        ),
+        (
+            "contract E {\n    storage { n: Map<u64, Map<u64, u64>> }\n    init() {}\n    pub fn f() { self.n[1] = Map::new(); }\n    invariant \"not empty\" {\n        assert(self.n.get(1) != Some(Map::new()));\n    }\n}\n",
+            "`!=` on `Option<Map<u64, u64>>`",
+        ),
+    ];
+    for (source, what) in cases {
+        let obligations = check(source).unwrap();
+        assert!(!obligations.is_empty(), "{source}");
+        for o in &obligations {
+            let Verdict::Refused(r) = &o.verdict else { panic!("{source}\n{obligations:?}") };
+            assert_eq!(r.what, what, "{source}");
+        }
     }
 }

@@ -140,21 +140,31 @@ impl Encoder<'_, '_> {
     fn counted<'e>(&self, cond: &'e Expr, body: &Block) -> Option<(LocalId, &'e Expr)> {
         let ExprKind::Binary { op: BinOp::Lt, lhs, rhs } = &cond.kind else { return None };
         let counter = self.local_of(lhs)?;
+        // Steps of one over an integer: a `Decimal` counter's `1` is a whole
+        // unit, not one step of its raw count.
+        if !matches!(self.local_ty(counter), Ty::Int(_)) {
+            return None;
+        }
         let (Some((last, _)), None) = (body.stmts.split_last(), &body.tail) else { return None };
         let StmtKind::Assign { target, op: AssignOp::Add, value } = &last.kind else { return None };
         let one = matches!(&value.kind, ExprKind::Lit(Lit::Int(text)) if text == "1");
         if !one || self.local_of(target) != Some(counter) {
             return None;
         }
+        (!self.mentions(rhs, counter)).then_some((counter, &**rhs))
+    }
+
+    /// Whether `e` reads the local `local`.
+    fn mentions(&self, e: &Expr, local: LocalId) -> bool {
         let mut mentioned = false;
-        walk_expr(rhs, &mut |node| {
+        walk_expr(e, &mut |node| {
             if let Node::Expr(e) = node
-                && self.local_of(e) == Some(counter)
+                && self.local_of(e) == Some(local)
             {
                 mentioned = true;
             }
         });
-        (!mentioned).then_some((counter, &**rhs))
+        mentioned
     }
 
     fn local_of(&self, e: &Expr) -> Option<LocalId> {
@@ -248,6 +258,11 @@ impl Encoder<'_, '_> {
         };
         let total = self.local_of(target)?;
         if self.local_of(added) != Some(bound) {
+            return None;
+        }
+        // A check that reads the total would see the running total on the
+        // VM and the one before the loop here.
+        if checks.iter().filter_map(|c| self.assertion(c)).any(|a| self.mentions(a, total)) {
             return None;
         }
         let only_asserts = checks.iter().all(|c| self.assertion(c).is_some());

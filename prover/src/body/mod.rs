@@ -1070,7 +1070,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
             | Ty::Enum(_)
             | Ty::Option(_)
             | Ty::List(_)
-                if matches!(compare, Compare::Eq | Compare::Ne) =>
+                if matches!(compare, Compare::Eq | Compare::Ne) && !sorts::holds_map(self.analysis, ty) =>
             {
                 Ok(int::compare(self.ctx(), compare, a, b))
             }
@@ -1300,6 +1300,11 @@ impl<'s, 'a> Encoder<'s, 'a> {
             ("assert_eq", [a, b]) => {
                 let ty = self.ty(a);
                 self.sort(&ty, span)?;
+                if sorts::holds_map(self.analysis, &ty) {
+                    // A map held as a value keeps what its removed keys
+                    // held: its datatype's equality is not the VM's.
+                    return self.refuse_type(span, "`assert_eq` of", &ty);
+                }
                 let (a, b) = (self.expr(state, a)?, self.expr(state, b)?);
                 let ctx = self.ctx();
                 let failed = ctx.not(ctx.eq(a, b));
