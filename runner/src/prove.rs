@@ -20,7 +20,7 @@ use writ_prover::body::EncodeError;
 use writ_prover::bounded::{Bounds, Call, Search, search, search_spec};
 use writ_prover::invariant::{Verdict, check_contract, invariants};
 use writ_prover::spec::check_specs;
-use writ_prover::{Budget, Solver};
+use writ_prover::{Budget, Solver, SolverError};
 
 use crate::{CaseOutcome, Checks, RunOptions, account, run_file};
 
@@ -225,6 +225,10 @@ fn prove_contract(
                 out.push(outcome(invariant, ProveVerdict::Unknown, why, None));
                 continue;
             }
+            Err(EncodeError::Solver(SolverError::BadValue(what))) => {
+                out.push(outcome(invariant, ProveVerdict::Unknown, unwritable(&undecided, &what), None));
+                continue;
+            }
             Err(EncodeError::Solver(e)) => return Err(format!("the solver failed: {e}")),
         };
         let names: Vec<&str> = cx.accounts.iter().map(|(name, _)| name.as_str()).collect();
@@ -346,10 +350,22 @@ fn prove_specs(
                 let why = format!("not modelled yet: {} ({file_name}:{line}:{column})", refused.what);
                 out.push(result(ProveVerdict::Unknown, why, None));
             }
+            Err(EncodeError::Solver(SolverError::BadValue(what))) => {
+                out.push(result(ProveVerdict::Unknown, unwritable(&undecided, &what), None));
+            }
             Err(EncodeError::Solver(e)) => return Err(format!("the solver failed: {e}")),
         }
     }
     Ok(out)
+}
+
+/// The detail of a claim the search found broken by calls whose arguments
+/// (a struct, a list …) the prover cannot write as a test yet: not
+/// replayed, so not reported as a counterexample.
+fn unwritable(undecided: &str, what: &str) -> String {
+    format!(
+        "{undecided}; the search found calls that break it, but {what} cannot be written in a test yet, so they were not replayed"
+    )
 }
 
 /// 1-based line and column of a byte offset in `file`.
