@@ -22,9 +22,7 @@ use writ_compiler::types::Ty;
 use writ_compiler::{Analysis, FileId};
 
 use crate::body::{EncodeError, Encoded, Held, MapTerms, Storage, encode_call, encode_check};
-use crate::invariant::{
-    callable, initial_roles, initial_storage, invariants, role_fields, storage_fields, value_text,
-};
+use crate::invariant::{callable, initial_roles, initial_storage, invariants, role_fields, storage_fields};
 use crate::solver::Answer;
 use crate::spec::encode_spec_call;
 use crate::{Budget, Solver};
@@ -244,9 +242,9 @@ fn search_scoped(
                     solver.pop()?;
                     solver.check_within(budget)?;
                 }
-                let mut calls = sequence(solver, &steps, &selectors, accounts, &pool)?;
+                let mut calls = sequence(solver, analysis, &steps, &selectors, accounts, &pool)?;
                 if let Some(last) = &last {
-                    calls.push(call_of(solver, last, accounts, &pool)?);
+                    calls.push(call_of(solver, analysis, last, accounts, &pool)?);
                 }
                 let mut granted = Vec::new();
                 for (role, account, grant) in &grants {
@@ -419,6 +417,7 @@ fn joined(solver: &mut Solver, selector: SExpr, before: &Storage, choices: &[Cho
 /// The model's sequence: `init`, then the chosen entry point at each depth.
 fn sequence(
     solver: &mut Solver,
+    analysis: &Analysis,
     steps: &[Vec<Choice<'_>>],
     selectors: &[SExpr],
     accounts: &[(String, [u8; 20])],
@@ -430,12 +429,12 @@ fn sequence(
     if steps.len() > selectors.len()
         && let Some(choice) = at_depth.next().and_then(|c| c.first())
     {
-        calls.push(call_of(solver, choice, accounts, pool)?);
+        calls.push(call_of(solver, analysis, choice, accounts, pool)?);
     }
     for (choices, selector) in at_depth.zip(selectors) {
         let chosen: usize = solver.int_value(*selector)?.parse().unwrap_or(0);
         if let Some(choice) = choices.get(chosen) {
-            calls.push(call_of(solver, choice, accounts, pool)?);
+            calls.push(call_of(solver, analysis, choice, accounts, pool)?);
         }
     }
     Ok(calls)
@@ -443,19 +442,16 @@ fn sequence(
 
 fn call_of(
     solver: &mut Solver,
+    analysis: &Analysis,
     choice: &Choice<'_>,
     accounts: &[(String, [u8; 20])],
     pool: &[SExpr],
 ) -> Result<Call, EncodeError> {
+    let writer = crate::source::Writer { analysis, accounts, pool };
+    let first = || accounts.first().map(|(name, _)| name.clone()).unwrap_or_default();
+    // The caller and address arguments are drawn from the accounts.
     let account_of = |solver: &mut Solver, term: SExpr| -> Result<String, EncodeError> {
-        for ((name, _), account) in accounts.iter().zip(pool) {
-            let ctx = solver.ctx();
-            let same = ctx.eq(term, *account);
-            if solver.bool_value(same)? {
-                return Ok(name.clone());
-            }
-        }
-        Ok(accounts.first().map(|(name, _)| name.clone()).unwrap_or_default())
+        Ok(writer.account(solver, term)?.unwrap_or_else(first))
     };
     let caller = match choice.call.caller {
         Some(term) => account_of(solver, term)?,
@@ -465,7 +461,7 @@ fn call_of(
     for (_, term, ty) in &choice.call.params {
         args.push(match ty {
             Ty::Address => format!("account({:?})", account_of(solver, *term)?),
-            _ => value_text(solver, *term, ty)?,
+            _ => writer.source(solver, *term, ty)?,
         });
     }
     let time = match choice.call.now {

@@ -462,7 +462,8 @@ pub(crate) fn value_text(solver: &mut Solver, term: SExpr, ty: &Ty) -> Result<St
         Ty::String => writ_string(&solver.string_value(term)?),
         Ty::Int(_) | Ty::Address | Ty::Hash | Ty::Timestamp | Ty::Date => solver.int_value(term)?,
         _ => {
-            let what = "an argument of a type other than a number, a boolean, a string or an address".to_string();
+            let what =
+                "an argument of a type other than a number, a boolean, a string or an address".to_string();
             return Err(EncodeError::Solver(crate::SolverError::BadValue(what)));
         }
     })

@@ -36,6 +36,7 @@ pub mod int;
 pub mod invariant;
 pub mod solver;
 pub mod sorts;
+mod source;
 pub mod spec;
 
 pub use solver::{Budget, Solver, SolverError};
