@@ -86,6 +86,7 @@ fn check_scoped(
     for (n, func) in callable(contract).enumerate() {
         let first = out.len();
         let mut next = 0;
+        let mut refused = false;
         while next < invariants.len() {
             // A query that stopped the session is `Unknown`; the session
             // is reset and the call encoded again for the next invariant.
@@ -102,14 +103,23 @@ fn check_scoped(
             );
             next = match checked {
                 Ok(next) => next,
-                // Code of this entry point the prover cannot read: no
-                // invariant is shown kept by it; the others go on.
-                Err(EncodeError::Refused(refused)) => {
+                // Code of this entry point the prover cannot read: it keeps
+                // only the invariants that read nothing it can write (the
+                // frame rule); the others are refused, and the other entry
+                // points go on.
+                Err(EncodeError::Refused(why)) => {
+                    refused = true;
+                    let written = crate::frame::writes(analysis, file, &func.body);
                     for inv in invariants.iter().skip(next) {
+                        let read = crate::frame::reads(analysis, file, &inv.body);
+                        let verdict = match read.is_disjoint(&written) {
+                            true => Verdict::Proved,
+                            false => Verdict::Refused(why.clone()),
+                        };
                         out.push(Obligation {
                             invariant: inv.name.value.clone(),
                             after: func.name.name.clone(),
-                            verdict: Verdict::Refused(refused.clone()),
+                            verdict,
                         });
                     }
                     invariants.len()
@@ -122,7 +132,9 @@ fn check_scoped(
         // find a state (with every invariant holding) is the hardest kind.
         // Within a fiftieth of the budget (an entry point that can never
         // return is usually shown so at once); undecided, the proofs stand.
-        let proved = out.get(first..).is_some_and(|o| o.iter().all(|o| o.verdict == Verdict::Proved));
+        // (Not after a refusal: the solver holds only half an encoding.)
+        let proved =
+            !refused && out.get(first..).is_some_and(|o| o.iter().all(|o| o.verdict == Verdict::Proved));
         if proved && solver.check_within(Budget(budget.0 / 50))? == Answer::Unsat {
             for obligation in out.get_mut(first..).unwrap_or_default() {
                 obligation.verdict = Verdict::Vacuous;

@@ -32,6 +32,7 @@
 pub mod body;
 pub mod bounded;
 pub mod decimal;
+pub mod frame;
 pub mod int;
 pub mod invariant;
 pub mod solver;

@@ -1676,7 +1676,7 @@ fn rounding_mode(e: &Expr) -> Option<Rounding> {
 const INLINE_DEPTH_MAX: usize = 16;
 
 /// The declaration of function `id`: its file and its tree.
-fn find_fn(analysis: &Analysis, id: FnId) -> Option<(writ_compiler::FileId, &FnDef)> {
+pub(crate) fn find_fn(analysis: &Analysis, id: FnId) -> Option<(writ_compiler::FileId, &FnDef)> {
     for file in analysis.files() {
         let typed = analysis.typed_file(file.id);
         for item in &file.parsed.tree.items {
