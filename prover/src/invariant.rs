@@ -112,10 +112,10 @@ fn check_scoped(
                     let written = crate::frame::writes(analysis, file, &func.body);
                     for inv in invariants.iter().skip(next) {
                         let read = crate::frame::reads(analysis, file, &inv.body);
-                        let verdict = match read.is_disjoint(&written) {
-                            true => Verdict::Proved,
-                            false => Verdict::Refused(why.clone()),
-                        };
+                        // `init` is the base case: nothing held before it,
+                        // so leaving a field alone keeps nothing.
+                        let kept = func.kind != FnKind::Init && read.is_disjoint(&written);
+                        let verdict = if kept { Verdict::Proved } else { Verdict::Refused(why.clone()) };
                         out.push(Obligation {
                             invariant: inv.name.value.clone(),
                             after: func.name.name.clone(),
