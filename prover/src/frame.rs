@@ -33,70 +33,63 @@ pub enum Part {
 /// The parts of the state `block` (in `file`) and the functions it calls
 /// may write.
 pub fn writes(analysis: &Analysis, file: FileId, block: &Block) -> BTreeSet<Part> {
-    let mut out = BTreeSet::from([Part::Context]);
-    let mut seen = BTreeSet::new();
-    visit(
-        analysis,
-        file,
-        block,
-        &mut seen,
-        &mut |typed, node, out: &mut BTreeSet<Part>| match node {
-            Node::Stmt(stmt) => {
-                if let StmtKind::Assign { target, .. } = &stmt.kind {
-                    out.extend(root(typed, target));
-                }
+    collect(analysis, file, block, BTreeSet::from([Part::Context]), &mut |typed, node, out| match node {
+        Node::Stmt(stmt) => {
+            if let StmtKind::Assign { target, .. } = &stmt.kind {
+                out.extend(root(typed, target));
             }
-            Node::Expr(e) => match &e.kind {
-                ExprKind::MethodCall { receiver, method, .. }
-                    if builtins::method_of(typed.ty(receiver.id), &method.name)
-                        .is_some_and(|m| m.mutating) =>
-                {
-                    out.extend(root(typed, receiver));
-                }
-                ExprKind::Call { callee, .. } if builtin_named(typed, callee, &["grant", "revoke"]) => {
-                    out.insert(Part::Roles);
-                }
-                _ => {}
-            },
+        }
+        Node::Expr(e) => match &e.kind {
+            ExprKind::MethodCall { receiver, method, .. }
+                if builtins::method_of(typed.ty(receiver.id), &method.name).is_some_and(|m| m.mutating) =>
+            {
+                out.extend(root(typed, receiver));
+            }
+            ExprKind::Call { callee, .. } if builtin_named(typed, callee, &["grant", "revoke"]) => {
+                out.insert(Part::Roles);
+            }
             _ => {}
         },
-        &mut out,
-    );
-    out
+        _ => {}
+    })
 }
 
 /// The parts of the state `block` (in `file`) and the functions it calls
 /// read.
 pub fn reads(analysis: &Analysis, file: FileId, block: &Block) -> BTreeSet<Part> {
-    let mut out = BTreeSet::new();
-    let mut seen = BTreeSet::new();
-    visit(
-        analysis,
-        file,
-        block,
-        &mut seen,
-        &mut |typed, node, out: &mut BTreeSet<Part>| {
-            if let Node::Expr(e) = node {
-                match &e.kind {
-                    ExprKind::Field { .. } => out.extend(field(typed, e)),
-                    ExprKind::Call { callee, .. } if builtin_named(typed, callee, &["has_role"]) => {
-                        out.insert(Part::Roles);
-                    }
-                    ExprKind::Call { callee, .. }
-                        if builtin_named(typed, callee, &["caller", "now", "signed_by", "block_height"]) =>
-                    {
-                        out.insert(Part::Context);
-                    }
-                    _ => {}
+    collect(analysis, file, block, BTreeSet::new(), &mut |typed, node, out| {
+        if let Node::Expr(e) = node {
+            match &e.kind {
+                ExprKind::Field { .. } => out.extend(field(typed, e)),
+                ExprKind::Call { callee, .. } if builtin_named(typed, callee, &["has_role"]) => {
+                    out.insert(Part::Roles);
                 }
+                ExprKind::Call { callee, .. }
+                    if builtin_named(typed, callee, &["caller", "now", "signed_by", "block_height"]) =>
+                {
+                    out.insert(Part::Context);
+                }
+                _ => {}
             }
-        },
-        &mut out,
-    );
-    out
+        }
+    })
 }
 
 type Visitor<'v> = dyn FnMut(&TypedFile, Node<'_>, &mut BTreeSet<Part>) + 'v;
+
+/// `start` and what `f` adds to it from every node of `block` and, once
+/// each, of the bodies of the functions it calls.
+fn collect(
+    analysis: &Analysis,
+    file: FileId,
+    block: &Block,
+    start: BTreeSet<Part>,
+    f: &mut Visitor<'_>,
+) -> BTreeSet<Part> {
+    let mut out = start;
+    visit(analysis, file, block, &mut BTreeSet::new(), f, &mut out);
+    out
+}
 
 /// Walks `block` and, once each, the bodies of the functions it calls.
 fn visit(
