@@ -144,8 +144,9 @@ enum Command {
     /// Each invariant is checked after `init` and after every entry point,
     /// and each spec clause for every call of its function, from any state
     /// where the invariants hold (Z3, a subprocess); where that fails,
-    /// calls from `init` are searched up to --depth, and a sequence found
-    /// is replayed on the VM and printed as a test. Exits with 1 if any
+    /// calls from `init` (and from the state --from-test's test leaves)
+    /// are searched up to --depth, and a sequence found is replayed on the
+    /// VM and printed as a test. Exits with 1 if any
     /// invariant or spec clause has a counterexample. See docs/prove.md.
     Prove {
         /// Files or folders to prove; default is the current folder.
@@ -157,6 +158,11 @@ enum Command {
         /// depend on this and the Z3 version, never on the machine's speed).
         #[arg(long, default_value_t = writ_runner::prove::ProveOptions::default().budget)]
         budget: u64,
+        /// Where the search from `init` finds nothing, search also from the
+        /// state this test (of each file proved) leaves, by its accounts,
+        /// as `writ test --fuzz` goes on from a test.
+        #[arg(long, value_name = "TEST")]
+        from_test: Option<String>,
         /// Print the results as one JSON document.
         #[arg(long)]
         json: bool,
@@ -384,8 +390,8 @@ fn run(command: Command, color: bool) -> u8 {
         Command::Demo { nodes } => demo::run(color, nodes),
         Command::Build { paths, out } => build_cmd::build(&paths, &out, color),
         Command::Abi { file } => build_cmd::abi(&file),
-        Command::Prove { paths, depth, budget, json, dump_smt } => {
-            let options = writ_runner::prove::ProveOptions { depth, budget };
+        Command::Prove { paths, depth, budget, from_test, json, dump_smt } => {
+            let options = writ_runner::prove::ProveOptions { depth, budget, from_test };
             prove_cmd::run(&paths, options, json, dump_smt.as_deref(), color)
         }
         Command::Doc { paths, std, out } => build_cmd::doc(&paths, std, out.as_deref(), color),

@@ -44,7 +44,7 @@ pub fn run(paths: &[PathBuf], options: ProveOptions, json_out: bool, dump: Optio
     let mut results: Vec<InvariantResult> = Vec::new();
     let mut failed = false;
     for file in analysis.files().filter(|f| !f.is_library) {
-        match prove_file(&mut solver, &analysis, file.id, &vm, options) {
+        match prove_file(&mut solver, &analysis, file.id, &vm, options.clone()) {
             Ok(mut found) => results.append(&mut found),
             Err(message) => {
                 errln!("error: {}: {message}", file.name);

@@ -1,5 +1,6 @@
-//! The bounded search: sequences of calls from `init` that break an
-//! invariant, or that end in a call breaking a clause of a spec.
+//! The bounded search: sequences of calls from `init` (or from the state
+//! a test left the contract in, `concrete`) that break an invariant, or
+//! that end in a call breaking a clause of a spec.
 //!
 //! Where the inductive check fails, the state it starts from may be one no
 //! sequence of calls reaches; this search decides whether a real one
@@ -72,7 +73,7 @@ struct Choice<'f> {
 /// How far a search goes.
 #[derive(Debug, Clone, Copy)]
 pub struct Bounds<'a> {
-    /// Most calls after `init`.
+    /// Most calls after `init` (or after the state searched from).
     pub depth: u32,
     /// The accounts that call and are passed as addresses: each a name
     /// (for `account("…")` in a test) and its address. The first deploys
@@ -80,6 +81,10 @@ pub struct Bounds<'a> {
     pub accounts: &'a [(String, [u8; 20])],
     /// The solver's budget for each depth's query.
     pub budget: Budget,
+    /// Where sequences start: `None` for a deployment (`init`, then the
+    /// roles the administrator grants), or the state a test left the
+    /// contract in (no `init`; the accounts are the test's).
+    pub from: Option<&'a crate::concrete::Concrete>,
 }
 
 /// What a sequence must break.
@@ -141,7 +146,7 @@ fn search_scoped(
     goal: Goal,
     bounds: &Bounds<'_>,
 ) -> Result<Search, EncodeError> {
-    let Bounds { depth, accounts, budget } = *bounds;
+    let Bounds { depth, accounts, budget, .. } = *bounds;
     let described = crate::spec::specs(analysis, contract);
     let target = match goal {
         Goal::Invariant(n) => match invariants(contract).get(n).copied() {
@@ -157,25 +162,39 @@ fn search_scoped(
     let entries: Vec<&FnDef> = callable(contract).filter(|f| f.kind == FnKind::Entry).collect();
     let fields = storage_fields(analysis, file, contract);
     let roles = role_fields(analysis, file, contract);
-    let pool: Vec<SExpr> = accounts.iter().map(|(_, address)| address_term(solver, address)).collect();
+    let pool: Vec<SExpr> =
+        accounts.iter().map(|(_, address)| crate::concrete::address_term(solver.ctx(), address)).collect();
 
     solver.push()?;
-    let mut storage = initial_storage(solver, analysis, &fields)?;
-    if let Some(deployer) = pool.first() {
-        initial_roles(solver, &roles, *deployer, &mut storage);
-    }
     let mut steps: Vec<Vec<Choice<'_>>> = Vec::new();
     let mut clock = None;
-    if let Some(init) = init {
-        let call = encode_call(solver, analysis, file, init, "b0_", storage.clone())?;
-        clock = Some(tick(solver, 0, clock, std::slice::from_ref(&call))?);
-        // The first account deploys.
-        assume_call(solver, &call, pool.get(..1).unwrap_or_default(), &pool)?;
-        solver.assert(call.returns)?;
-        storage = after(&storage, &call);
-        steps.push(vec![Choice { func: init, call }]);
-    }
-    let grants = setup_grants(solver, &roles, &pool, &mut storage)?;
+    let (mut storage, grants) = match bounds.from {
+        None => {
+            let mut storage = initial_storage(solver, analysis, &fields)?;
+            if let Some(deployer) = pool.first() {
+                initial_roles(solver, &roles, *deployer, &mut storage);
+            }
+            if let Some(init) = init {
+                let call = encode_call(solver, analysis, file, init, "b0_", storage.clone())?;
+                clock = Some(tick(solver, 0, clock, std::slice::from_ref(&call))?);
+                // The first account deploys.
+                assume_call(solver, &call, pool.get(..1).unwrap_or_default(), &pool)?;
+                solver.assert(call.returns)?;
+                storage = after(&storage, &call);
+                steps.push(vec![Choice { func: init, call }]);
+            }
+            let grants = setup_grants(solver, &roles, &pool, &mut storage)?;
+            (storage, grants)
+        }
+        // A test's state: its storage and roles as they are, its clock
+        // the earliest time of the calls after it.
+        Some(state) => {
+            let storage = crate::concrete::storage(solver, analysis, &fields, &roles, state)?;
+            let ctx = solver.ctx();
+            clock = Some(crate::int::constant(ctx, i128::from(state.time)));
+            (storage, Vec::new())
+        }
+    };
     let mut selectors = Vec::new();
     let mut found = None;
     for d in 0..=depth {
@@ -350,15 +369,6 @@ fn small_arguments(solver: &mut Solver, steps: &[Vec<Choice<'_>>]) -> SExpr {
         }
     }
     crate::all(ctx, bounds)
-}
-
-/// An address as the prover's number: its 20 bytes, big-endian.
-fn address_term(solver: &mut Solver, address: &[u8; 20]) -> SExpr {
-    let ctx = solver.ctx();
-    let high = u128::from_be_bytes(address[..16].try_into().unwrap_or([0; 16]));
-    let low = u32::from_be_bytes(address[16..].try_into().unwrap_or([0; 4]));
-    let shifted = ctx.times(ctx.numeral(high), ctx.numeral(1u64 << 32));
-    ctx.plus(shifted, ctx.numeral(low))
 }
 
 /// The facts of one call, with its caller drawn from `callers` and its

@@ -326,9 +326,7 @@ pub(crate) fn initial_roles(
     storage: &mut Storage,
 ) {
     let ctx = solver.ctx();
-    let sort = ctx.array_sort(ctx.int_sort(), ctx.bool_sort());
-    let as_const = ctx.list(vec![ctx.atom("as"), ctx.atom("const"), sort]);
-    let nobody = ctx.list(vec![as_const, ctx.false_()]);
+    let nobody = crate::concrete::nobody(ctx);
     for (n, (key, _)) in roles.iter().enumerate() {
         let holders = if n == 0 { ctx.store(nobody, deployer, ctx.true_()) } else { nobody };
         storage.insert(*key, (Held::Value(holders), Ty::Role(0)));
@@ -354,19 +352,11 @@ pub fn initial_storage(
 /// A field as storage starts: its type's zero value, a map empty.
 fn zero(solver: &mut Solver, analysis: &Analysis, ty: &Ty) -> Result<Option<Held>, EncodeError> {
     let Ty::Map(key, value) = ty else { return Ok(sorts::zero(solver, analysis, ty)?.map(Held::Value)) };
-    let (Some(key), Some(value_sort)) =
-        (sorts::sort(solver, analysis, key)?, sorts::sort(solver, analysis, value)?)
-    else {
+    if sorts::sort(solver, analysis, key)?.is_none() || sorts::zero(solver, analysis, value)?.is_none() {
         return Ok(None);
-    };
-    let Some(fill) = sorts::zero(solver, analysis, value)? else { return Ok(None) };
+    }
     let ctx = solver.ctx();
-    let constant = |sort: SExpr, fill: SExpr| {
-        let as_const = ctx.list(vec![ctx.atom("as"), ctx.atom("const"), sort]);
-        ctx.list(vec![as_const, fill])
-    };
-    let present = constant(ctx.array_sort(key, ctx.bool_sort()), ctx.false_());
-    let values = constant(ctx.array_sort(key, value_sort), fill);
+    let Some((present, values)) = sorts::empty_map(ctx, analysis, key, value) else { return Ok(None) };
     Ok(Some(Held::Map(MapTerms { present, values, sum: ctx.numeral(0), count: ctx.numeral(0) })))
 }
 

@@ -17,13 +17,14 @@
 //! `tests/bodies.rs`, maps and structs in storage included);
 //! [`invariant`] is the inductive check of a contract's invariants,
 //! [`spec`] the same for each clause of a `spec` member, and [`bounded`]
-//! the search over call sequences from `init` (`tests/invariants.rs`, and
-//! the runner's planted bugs). `writ prove` runs them from the runner
-//! (`writ_runner::prove`), which replays every counterexample on the VM.
+//! the search over call sequences from `init` or from the state a test
+//! leaves ([`concrete`]) (`tests/invariants.rs`, and the runner's planted
+//! bugs). `writ prove` runs them from the runner (`writ_runner::prove`),
+//! which replays every counterexample on the VM.
 //!
-//! Not built yet: maps of maps, loops over ranges and over lists not known
-//! where the loop starts, `while`; an `emits` clause and aggregates in
-//! specs.
+//! Not built yet (docs/prove.md): loops outside invariants other than over
+//! lists known where they start, and anything they need (loop invariants,
+//! specs of library functions).
 //!
 //! Boundary: this crate speaks SMT-LIB and knows Writ's arithmetic rules,
 //! reading types from the compiler and abort codes from `writ-abi`; it never
@@ -31,6 +32,7 @@
 
 pub mod body;
 pub mod bounded;
+pub mod concrete;
 pub mod decimal;
 pub mod frame;
 pub mod int;

@@ -419,7 +419,19 @@ pub fn zero(solver: &mut Solver, analysis: &Analysis, ty: &Ty) -> Result<Option<
     Ok(zero_term(solver.ctx(), analysis, ty))
 }
 
-/// [`zero`], for a type whose sort is declared (or needs none).
+/// The two arrays of an empty map from `key` to `value` (sorts declared):
+/// no key present, every value the value type's zero.
+pub(crate) fn empty_map(ctx: &Context, analysis: &Analysis, key: &Ty, value: &Ty) -> Option<(SExpr, SExpr)> {
+    let key = declared_sort(ctx, analysis, key)?;
+    let constant = |sort: SExpr, fill: SExpr| {
+        let as_const = ctx.list(vec![ctx.atom("as"), ctx.atom("const"), ctx.array_sort(key, sort)]);
+        ctx.list(vec![as_const, fill])
+    };
+    let present = constant(ctx.bool_sort(), ctx.false_());
+    let values = constant(declared_sort(ctx, analysis, value)?, zero_term(ctx, analysis, value)?);
+    Some((present, values))
+}
+
 fn zero_term(ctx: &Context, analysis: &Analysis, ty: &Ty) -> Option<SExpr> {
     match ty {
         Ty::Bool => Some(ctx.false_()),
@@ -428,13 +440,7 @@ fn zero_term(ctx: &Context, analysis: &Analysis, ty: &Ty) -> Option<SExpr> {
         Ty::List(_) => list_of(ctx, analysis, ty, &[]),
         Ty::Map(key, value) => {
             let name = shape(analysis, ty)?;
-            let key = declared_sort(ctx, analysis, key)?;
-            let constant = |sort: SExpr, fill: SExpr| {
-                let as_const = ctx.list(vec![ctx.atom("as"), ctx.atom("const"), ctx.array_sort(key, sort)]);
-                ctx.list(vec![as_const, fill])
-            };
-            let present = constant(ctx.bool_sort(), ctx.false_());
-            let values = constant(declared_sort(ctx, analysis, value)?, zero_term(ctx, analysis, value)?);
+            let (present, values) = empty_map(ctx, analysis, key, value)?;
             let zero = ctx.numeral(0);
             Some(ctx.list(vec![ctx.atom(format!("mk_{name}")), present, values, zero, zero]))
         }

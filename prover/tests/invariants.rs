@@ -318,7 +318,8 @@ fn search(source: &str, invariant: usize, depth: u32) -> writ_prover::bounded::S
     assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics());
     let ItemKind::Contract(contract) = &analysis.user_files()[0].parsed.tree.items[0].kind else { panic!() };
     let accounts = [("alice".to_string(), [1u8; 20]), ("bob".to_string(), [2u8; 20])];
-    let bounds = writ_prover::bounded::Bounds { depth, accounts: &accounts, budget: Budget::default() };
+    let bounds =
+        writ_prover::bounded::Bounds { depth, accounts: &accounts, budget: Budget::default(), from: None };
     writ_prover::bounded::search(&mut solver, &analysis, FileId(0), contract, invariant, &bounds).unwrap()
 }
 

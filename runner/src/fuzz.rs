@@ -20,6 +20,7 @@ use writ_abi::{AbiType, Date, Decimal, TypeDefs, Value};
 use writ_compiler::codegen::TestCase;
 
 use crate::ledger::{Handle, call};
+use crate::setup_state::{body_lines, deploy_bindings};
 use crate::{CaseFailure, CaseOutcome, Prepared};
 
 /// How much to fuzz.
@@ -212,18 +213,6 @@ fn literal(
         }
         other => writ_abi::value::render(other, ty, defs),
     }
-}
-
-/// The `let NAME = deploy …` bindings of a test body, in order: the n-th
-/// names the n-th contract the test deploys.
-fn deploy_bindings(body: &str) -> Vec<String> {
-    body.lines()
-        .filter_map(|line| {
-            let rest = line.trim().strip_prefix("let ")?;
-            let (name, init) = rest.split_once('=')?;
-            init.trim().starts_with("deploy ").then(|| name.trim().trim_start_matches("mut ").to_string())
-        })
-        .collect()
 }
 
 /// Fuzzes from test `case` as the setup; `None` when it deploys nothing
@@ -436,18 +425,11 @@ fn reproduction(
     targets: &[Target],
     pool: &[([u8; 20], String)],
 ) -> String {
-    let body = source.get(case.body.lo as usize + 1..(case.body.hi as usize).saturating_sub(1)).unwrap_or("");
-    let bindings = deploy_bindings(body);
+    let body = body_lines(case, source);
+    let bindings = deploy_bindings(&body);
     let names = |a: &[u8; 20]| pool.iter().find(|(p, _)| p == a).map(|(_, n)| n.clone());
-    let mut out = format!("test \"{} (found by writ test --fuzz)\" {{", case.name.replace('"', "'"));
-    let lines: Vec<&str> = body.lines().collect();
-    let start = lines.iter().position(|l| !l.trim().is_empty()).unwrap_or(lines.len());
-    let end = lines.iter().rposition(|l| !l.trim().is_empty()).map_or(start, |i| i + 1);
-    out.push('\n');
-    for line in lines.get(start..end).unwrap_or(&[]) {
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
+    let mut out = format!("test \"{} (found by writ test --fuzz)\" {{\n", case.name.replace('"', "'"));
+    out.push_str(&body);
     out.push_str("    // the calls that break the invariant or spec:\n");
     for (t, c, co, args) in sequence {
         let (Some(target), Some((_, caller))) = (targets.get(*t), pool.get(*c)) else { continue };

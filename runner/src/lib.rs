@@ -17,6 +17,7 @@ mod ledger;
 mod property;
 pub mod prove;
 pub mod report;
+pub mod setup_state;
 mod spec_check;
 
 use std::sync::{Arc, Mutex, PoisonError};

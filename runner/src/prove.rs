@@ -22,15 +22,19 @@ use writ_prover::invariant::{Verdict, check_contract, invariants};
 use writ_prover::spec::check_specs;
 use writ_prover::{Budget, Solver, SolverError};
 
+use crate::setup_state::{Instance, Setup, setup_state};
 use crate::{CaseOutcome, Checks, RunOptions, account, run_file};
 
 /// The bounds of a run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProveOptions {
     /// Most calls after `init` in the bounded search.
     pub depth: u32,
     /// The solver's resource budget per query (Z3's `rlimit` steps).
     pub budget: u64,
+    /// `--from-test NAME`: the search also starts from the state this
+    /// test leaves (where it finds nothing from `init`).
+    pub from_test: Option<String>,
 }
 
 /// The accounts of the bounded search: the first deploys.
@@ -88,7 +92,17 @@ pub fn prove_file(
 ) -> Result<Vec<InvariantResult>, String> {
     let accounts: Vec<(String, [u8; 20])> =
         ACCOUNTS.iter().map(|name| (name.to_string(), account(name))).collect();
-    let cx = Context { analysis, file, vm, accounts: &accounts, options };
+    let setup = match &options.from_test {
+        Some(name) => match setup_state(analysis, file, vm, name)? {
+            Some(setup) => Some(setup),
+            None => {
+                let file_name = analysis.file(file).map_or("", |f| f.name.as_str());
+                return Err(format!("{file_name} has no test named \"{name}\" to search from (--from-test)"));
+            }
+        },
+        None => None,
+    };
+    let cx = Context { analysis, file, vm, accounts: &accounts, options, setup: setup.as_ref() };
     let mut out = Vec::new();
     let Some(data) = analysis.file(file) else { return Ok(out) };
     for item in &data.parsed.tree.items {
@@ -116,7 +130,7 @@ pub fn prove_document(
 /// The options `writ prove` runs with when none are given.
 impl Default for ProveOptions {
     fn default() -> ProveOptions {
-        ProveOptions { depth: 4, budget: Budget::default().0 }
+        ProveOptions { depth: 4, budget: Budget::default().0, from_test: None }
     }
 }
 
@@ -126,6 +140,8 @@ struct Context<'a> {
     vm: &'a Arc<writ_vm::Vm>,
     accounts: &'a [(String, [u8; 20])],
     options: ProveOptions,
+    /// The state of `--from-test`'s test, searched from too.
+    setup: Option<&'a Setup>,
 }
 
 /// Every invariant of `contract`, each with its verdict; `Err` when the
@@ -216,8 +232,9 @@ fn prove_contract(
             }
             _ => format!("the solver's budget ran out proving it after {}", unknown.join(", ")),
         };
-        let bounds = Bounds { depth: cx.options.depth, accounts: cx.accounts, budget };
-        let found = match search(solver, cx.analysis, cx.file, contract, index, &bounds) {
+        let (found, from, also) =
+            searched(cx, contract, |bounds| search(solver, cx.analysis, cx.file, contract, index, bounds));
+        let found = match found {
             Ok(found) => found,
             Err(EncodeError::Refused(refused)) => {
                 let (line, column) = position(cx.analysis, cx.file, refused.span.lo);
@@ -234,26 +251,33 @@ fn prove_contract(
         let names: Vec<&str> = cx.accounts.iter().map(|(name, _)| name.as_str()).collect();
         match found {
             Search::Found(calls, grants) => {
-                let name = test_name(invariant);
-                let test = reproduction(contract, &name, &calls, &grants);
+                let name = test_name(invariant, from);
+                let test = reproduction(head(contract, from), &name, &calls, &grants);
                 replay(cx, &test, &name, Checks::Invariants, &format!("invariant \"{invariant}\""))?;
                 let last = calls.last().map_or("init", |c| c.entry.as_str());
-                let detail = format!(
-                    "{} call(s) after deploying break it, the last {last} (replayed on the VM)",
-                    calls.len().saturating_sub(1)
-                );
+                let detail = match from {
+                    None => format!(
+                        "{} call(s) after deploying break it, the last {last} (replayed on the VM)",
+                        calls.len().saturating_sub(1)
+                    ),
+                    Some((setup, _)) => format!(
+                        "{} call(s) after test \"{}\" break it, the last {last} (replayed on the VM)",
+                        calls.len(),
+                        setup.test
+                    ),
+                };
                 out.push(outcome(invariant, ProveVerdict::Counterexample, detail, Some(test)));
             }
             Search::NotFound { depth } => {
                 let strengthen = if broken.is_empty() { "" } else { "; it may need strengthening" };
                 let detail = format!(
-                    "{undecided}, but no sequence of up to {depth} calls by {} breaks it{strengthen}",
+                    "{undecided}, but no sequence of up to {depth} calls by {} breaks it{also}{strengthen}",
                     names.join(", ")
                 );
                 out.push(outcome(invariant, ProveVerdict::Bounded, detail, None));
             }
             Search::Unknown { depth } => {
-                let detail = format!("{undecided}; the search spent its budget at depth {depth}");
+                let detail = format!("{undecided}; the search spent its budget at depth {depth}{also}");
                 out.push(outcome(invariant, ProveVerdict::Unknown, detail, None));
             }
         }
@@ -314,20 +338,23 @@ fn prove_specs(
                 format!("a call from a state where the invariants hold breaks it ({})", shown.join(", "))
             }
         };
-        let bounds = Bounds { depth: cx.options.depth, accounts: cx.accounts, budget };
-        let found =
-            search_spec(solver, cx.analysis, cx.file, contract, (obligation.spec, obligation.index), &bounds);
+        let clause = (obligation.spec, obligation.index);
+        let (found, from, also) = searched(cx, contract, |bounds| {
+            search_spec(solver, cx.analysis, cx.file, contract, clause, bounds)
+        });
         match found {
             Ok(Search::Found(calls, grants)) => {
-                let name = test_name(&format!("spec of {}: {}", obligation.function, obligation.clause));
-                let test = reproduction(contract, &name, &calls, &grants);
+                let name =
+                    test_name(&format!("spec of {}: {}", obligation.function, obligation.clause), from);
+                let test = reproduction(head(contract, from), &name, &calls, &grants);
                 let checks = Checks::Spec(obligation.function.clone());
                 replay(cx, &test, &name, checks, &format!("the spec of `{}`", obligation.function))?;
-                let detail = format!(
-                    "{} call(s) after deploying, the last {} breaks it (replayed on the VM)",
-                    calls.len().saturating_sub(1),
-                    obligation.function
-                );
+                let after = match from {
+                    None => format!("{} call(s) after deploying", calls.len().saturating_sub(1)),
+                    Some((setup, _)) => format!("{} call(s) after test \"{}\"", calls.len(), setup.test),
+                };
+                let detail =
+                    format!("{after}, the last {} breaks it (replayed on the VM)", obligation.function);
                 out.push(result(ProveVerdict::Counterexample, detail, Some(test)));
             }
             Ok(Search::NotFound { depth }) => {
@@ -336,13 +363,13 @@ fn prove_specs(
                     _ => "",
                 };
                 let detail = format!(
-                    "{undecided}, but no sequence of up to {depth} calls by {} breaks it{missing}",
+                    "{undecided}, but no sequence of up to {depth} calls by {} breaks it{also}{missing}",
                     names.join(", ")
                 );
                 out.push(result(ProveVerdict::Bounded, detail, None));
             }
             Ok(Search::Unknown { depth }) => {
-                let detail = format!("{undecided}; the search spent its budget at depth {depth}");
+                let detail = format!("{undecided}; the search spent its budget at depth {depth}{also}");
                 out.push(result(ProveVerdict::Unknown, detail, None));
             }
             Err(EncodeError::Refused(refused)) => {
@@ -377,42 +404,115 @@ fn position(analysis: &Analysis, file: FileId, offset: u32) -> (usize, usize) {
     (line, column)
 }
 
-fn test_name(invariant: &str) -> String {
-    format!("writ prove: {}", invariant.replace('"', "'"))
+fn test_name(claim: &str, from: From<'_>) -> String {
+    let name = match from {
+        None => format!("writ prove: {claim}"),
+        Some((setup, _)) => format!("writ prove: {claim} (after test {})", setup.test),
+    };
+    name.replace('"', "'")
+}
+
+/// Where a search found its sequence: `None` from `init`, or from the
+/// state the `--from-test` test leaves this instance in.
+type From<'s> = Option<(&'s Setup, &'s Instance)>;
+
+/// The search from `init`, then, where that finds nothing, from the state
+/// the `--from-test` test leaves: the result, where it was found, and what
+/// the second search says when it found nothing (for the detail).
+fn searched<'s>(
+    cx: &Context<'s>,
+    contract: &ContractDef,
+    mut run: impl FnMut(&Bounds<'_>) -> Result<Search, EncodeError>,
+) -> (Result<Search, EncodeError>, From<'s>, String) {
+    let budget = Budget(cx.options.budget);
+    let depth = cx.options.depth;
+    let first = run(&Bounds { depth, accounts: cx.accounts, budget, from: None });
+    let (Some(setup), Ok(Search::NotFound { .. } | Search::Unknown { .. })) = (cx.setup, &first) else {
+        return (first, None, String::new());
+    };
+    let test = &setup.test;
+    let Some(instance) = setup.instance(&contract.name.name) else {
+        let note = format!(
+            "; test \"{test}\" binds no `{}` to a name: nothing searched from it",
+            contract.name.name
+        );
+        return (first, None, note);
+    };
+    let names: Vec<&str> = setup.accounts.iter().map(|(name, _)| name.as_str()).collect();
+    let bounds = Bounds { depth, accounts: &setup.accounts, budget, from: Some(&instance.state) };
+    let from_test = format!("from the state test \"{test}\" leaves");
+    match run(&bounds) {
+        found @ Ok(Search::Found(..)) => (found, Some((setup, instance)), String::new()),
+        Ok(Search::NotFound { depth }) => {
+            (first, None, format!(", nor {from_test} up to {depth} calls by {}", names.join(", ")))
+        }
+        Ok(Search::Unknown { depth }) => {
+            (first, None, format!("; {from_test}, the search spent its budget at depth {depth}"))
+        }
+        Err(EncodeError::Refused(refused)) => {
+            (first, None, format!("; not searched {from_test}: {}", refused.what))
+        }
+        Err(EncodeError::Solver(SolverError::BadValue(what))) => (
+            first,
+            None,
+            format!(
+                "; {from_test}, calls break it, but {what} cannot be written in a test yet, so they were not replayed"
+            ),
+        ),
+        Err(e) => (Err(e), None, String::new()),
+    }
+}
+
+/// How a reproduction starts: by deploying `contract`, or with the body of
+/// the test whose state the search started from (and its handle).
+enum Head<'a> {
+    Deploy(&'a ContractDef),
+    Test(&'a Setup, &'a str),
+}
+
+fn head<'a>(contract: &'a ContractDef, from: From<'a>) -> Head<'a> {
+    match from.and_then(|(setup, instance)| Some((setup, instance.handle.as_deref()?))) {
+        Some((setup, handle)) => Head::Test(setup, handle),
+        None => Head::Deploy(contract),
+    }
 }
 
 /// The sequence as a Writ test: deploy, grant the roles the search chose,
-/// then the calls.
-fn reproduction(
-    contract: &ContractDef,
-    test_name: &str,
-    calls: &[Call],
-    grants: &[(String, String)],
-) -> String {
-    let name = &contract.name.name;
+/// then the calls (or the setup test's body, then the calls).
+fn reproduction(head: Head<'_>, test_name: &str, calls: &[Call], grants: &[(String, String)]) -> String {
     let mut out = format!("test \"{test_name}\" {{\n");
     let mut rest = calls.iter();
-    let init_args = match calls.first() {
-        Some(first) if first.entry == "init" => {
-            rest.next();
-            first.args.join(", ")
+    let c = match head {
+        Head::Test(setup, handle) => {
+            out.push_str(&setup.body);
+            out.push_str("    // the calls that break it:\n");
+            handle
         }
-        _ => String::new(),
+        Head::Deploy(contract) => {
+            let init_args = match calls.first() {
+                Some(first) if first.entry == "init" => {
+                    rest.next();
+                    first.args.join(", ")
+                }
+                _ => String::new(),
+            };
+            if let Some(time) = calls.first().filter(|c| c.entry == "init").and_then(|c| c.time.as_ref()) {
+                out.push_str(&format!("    set_time({time});\n"));
+            }
+            out.push_str(&format!("    let c = deploy {}({init_args});\n", contract.name.name));
+            for (role, account) in grants {
+                out.push_str(&format!("    c.grant_role({role}, account({account:?}));\n"));
+            }
+            "c"
+        }
     };
-    if let Some(time) = calls.first().filter(|c| c.entry == "init").and_then(|c| c.time.as_ref()) {
-        out.push_str(&format!("    set_time({time});\n"));
-    }
-    out.push_str(&format!("    let c = deploy {name}({init_args});\n"));
-    for (role, account) in grants {
-        out.push_str(&format!("    c.grant_role({role}, account({account:?}));\n"));
-    }
     for call in rest {
         if let Some(time) = &call.time {
             out.push_str(&format!("    set_time({time});\n"));
         }
         let signed: String = call.cosigners.iter().map(|s| format!(".signed_by(account({s:?}))")).collect();
         out.push_str(&format!(
-            "    c.from(account({:?})){signed}.{}({});\n",
+            "    {c}.from(account({:?})){signed}.{}({});\n",
             call.caller,
             call.entry,
             call.args.join(", ")

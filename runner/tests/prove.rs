@@ -51,12 +51,15 @@ fn planted_bugs_are_found_and_fixes_proved() {
             })
             .collect();
         expected.sort();
+        // `// from-test: NAME`: search from that test's state too.
+        let from_test =
+            text.lines().find_map(|l| l.strip_prefix("// from-test: ")).map(|t| t.trim().to_string());
         let analysis = Analysis::single(&name, &text);
         assert!(!analysis.has_errors(), "{name}: {:?}", analysis.diagnostics());
         let started = Instant::now();
-        let results =
-            prove_file(&mut solver, &analysis, FileId(0), &vm, ProveOptions { depth: 4, budget: 5_000_000 })
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let options = ProveOptions { depth: 4, budget: 5_000_000, from_test };
+        let results = prove_file(&mut solver, &analysis, FileId(0), &vm, options)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut got: Vec<(String, String)> = results
             .iter()
             .map(|r| {
@@ -75,6 +78,51 @@ fn planted_bugs_are_found_and_fixes_proved() {
         // Figures for docs/prove.md (`cargo test -p writ-runner --test
         // prove -- --nocapture`); never asserted.
         println!("{name}: {:.2} s", started.elapsed().as_secs_f64());
+    }
+}
+
+// The search from a test's state reaches what the search from `init`
+// does not (the docket's appeal needs five calls after deploying, the
+// search goes four deep); the sequence it prints starts with the test's
+// body. A test that is missing, fails or is a property is an error that
+// says so, never a silent search from `init` alone.
+#[test]
+fn a_search_from_a_tests_state_reaches_further_than_from_init() {
+    let Some(mut solver) = solver() else { return };
+    let vm = Arc::new(writ_vm::Vm::new(writ_vm::VmOptions::in_memory()).unwrap());
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/prove/docket.writ");
+    let text = std::fs::read_to_string(path).unwrap();
+    let analysis = Analysis::single("docket.writ", &text);
+    let invariant = |results: &[writ_runner::prove::InvariantResult]| {
+        results.iter().find(|r| r.spec.is_none()).cloned().unwrap()
+    };
+    let from_init = prove_file(&mut solver, &analysis, FileId(0), &vm, ProveOptions::default()).unwrap();
+    assert_eq!(invariant(&from_init).verdict.name(), "bounded", "{from_init:#?}");
+    let options = ProveOptions { from_test: Some("a case is decided".into()), ..ProveOptions::default() };
+    let from_test = prove_file(&mut solver, &analysis, FileId(0), &vm, options).unwrap();
+    let found = invariant(&from_test);
+    assert_eq!(found.verdict.name(), "counterexample", "{found:#?}");
+    let test = found.test.unwrap();
+    assert!(test.contains("    d.from(clerk).advance(id);\n    // the calls that break it:\n"), "{test}");
+    assert!(test.ends_with("    d.from(account(\"party\")).appeal(0);\n}"), "{test}");
+
+    let with_failing =
+        text.replace("d.from(clerk).advance(id);\n}", "d.from(clerk).advance(id);\n    assert(false);\n}");
+    let bad = [
+        ("a case is heard", text.clone(), "has no test named \"a case is heard\""),
+        ("a case is decided", with_failing, "the test \"a case is decided\" fails"),
+        (
+            "fees add up",
+            format!("{text}\nproperty \"fees add up\" (fee: u64) {{ assert(fee >= 0); }}\n"),
+            "is a property",
+        ),
+    ];
+    for (name, text, why) in bad {
+        let analysis = Analysis::single("docket.writ", &text);
+        assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics());
+        let options = ProveOptions { from_test: Some(name.into()), ..ProveOptions::default() };
+        let error = prove_file(&mut solver, &analysis, FileId(0), &vm, options).unwrap_err();
+        assert!(error.contains(why), "{error}");
     }
 }
 
@@ -189,9 +237,14 @@ fn a_spent_budget_is_unknown_never_an_error() {
     for name in ["permits_fixed.writ", "chain_fixed.writ"] {
         let text = std::fs::read_to_string(dir.join(name)).unwrap();
         let analysis = Analysis::single(name, &text);
-        let results =
-            prove_file(&mut solver, &analysis, FileId(0), &vm, ProveOptions { depth: 2, budget: 1 })
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let results = prove_file(
+            &mut solver,
+            &analysis,
+            FileId(0),
+            &vm,
+            ProveOptions { depth: 2, budget: 1, from_test: None },
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(results.len() >= 4, "{name}: {results:#?}");
         let verdicts: Vec<&str> = results.iter().map(|r| r.verdict.name()).collect();
         println!("{name}: {verdicts:?}");
