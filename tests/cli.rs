@@ -597,6 +597,33 @@ fn prove_reports_spec_clauses() {
     assert!(stdout(&out).contains("prove result: 0 counterexample, 5 proved"), "{}", stdout(&out));
 }
 
+// `--from-test`: the docket's late bug is out of reach from deploying
+// (exit 0, bounded) and two calls after the named test (exit 1, the test
+// printed starts with that test's body); a name no file has is bad usage.
+#[test]
+fn prove_searches_from_a_tests_state() {
+    let docket = std::fs::read_to_string(repo().join("runner/tests/prove/docket.writ"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dir = with_file("docket.writ", docket.as_bytes());
+    let out = writ(&["prove", "docket.writ"], dir.path());
+    if !z3_present(&out) {
+        return;
+    }
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("bounded         \"refunds never exceed the fees taken\""),
+        "{}",
+        stdout(&out)
+    );
+    let out = writ(&["prove", "docket.writ", "--from-test", "a case is decided"], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("2 call(s) after test \"a case is decided\" break it"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("// the calls that break it:"), "{}", stdout(&out));
+    let out = writ(&["prove", "docket.writ", "--from-test", "a case is heard"], dir.path());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no test named \"a case is heard\""), "{}", stderr(&out));
+}
+
 // What the prover does not model yet is named, with its place, and is not
 // a counterexample.
 #[test]

@@ -17,6 +17,14 @@ pub fn run(paths: &[PathBuf], options: ProveOptions, json_out: bool, dump: Optio
         Ok(analysis) => analysis,
         Err(code) => return code,
     };
+    if let Some(name) = &options.from_test
+        && !has_test(&analysis, name)
+    {
+        errln!(
+            "error: no test named \"{name}\" in the files given (--from-test names a test to search from)"
+        );
+        return 2;
+    }
     let script = match dump {
         Some(dir) => match std::fs::create_dir_all(dir) {
             Ok(()) => Some(dir.join("prove.smt2")),
@@ -123,4 +131,16 @@ pub fn run(paths: &[PathBuf], options: ProveOptions, json_out: bool, dump: Optio
         );
     }
     u8::from(failed || counterexamples > 0)
+}
+
+/// Whether some file of the run (not the standard library) has a test
+/// named `name` (a property does not count: `prove_file` says why).
+fn has_test(analysis: &writ_compiler::Analysis, name: &str) -> bool {
+    analysis.files().filter(|f| !f.is_library).any(|f| {
+        f.parsed.tree.items.iter().any(|item| match &item.kind {
+            writ_compiler::ast::ItemKind::Test(test) => test.name.value == name,
+            writ_compiler::ast::ItemKind::Property(property) => property.name.value == name,
+            _ => false,
+        })
+    })
 }

@@ -476,6 +476,50 @@ fn other_loops_in_invariants_are_refused_by_name() {
     }
 }
 
+/// A contract whose invariant asks `has_zero()`, a loop returning early
+/// (`walk`, returning `true` for a zero); `add` refuses a zero when
+/// `guarded`.
+fn zeros(walk: &str, guarded: bool) -> String {
+    let guard = if guarded { "require(x > 0, \"no zeros\");\n        " } else { "" };
+    format!(
+        "contract Z {{\n    storage {{ xs: List<u64> }}\n    init() {{}}\n    pub fn add(x: u64) {{\n        {guard}self.xs.push(x);\n    }}\n    fn has_zero() -> bool {{\n{walk}\n        false\n    }}\n    invariant \"no zeros\" {{\n        assert(!self.has_zero());\n    }}\n}}\n"
+    )
+}
+
+// A loop whose body is only `if c { return v; }` (`v` a literal) returns
+// `v` exactly when `c` holds for some element, whichever comes first: the
+// "for all" (or "there is") of a function a spec or invariant calls, over
+// a list's elements or a map's entries. It is proved where `add` refuses
+// zeros, the add that breaks it is found where it does not, and a
+// condition that can abort (the elements' order would then matter: here
+// an index the solver would have to show in range) is refused by name.
+#[test]
+fn a_loop_returning_early_is_there_is_an_element() {
+    if !z3() {
+        return;
+    }
+    let elements = "        for x in self.xs {\n            if x == 0 {\n                return true;\n            }\n        }";
+    let proved = verdicts(&check(&zeros(elements, true)).unwrap());
+    assert!(proved.iter().all(|(_, _, v)| *v == "proved"), "{proved:?}");
+    let broken = verdicts(&check(&zeros(elements, false)).unwrap());
+    assert!(!broken.contains(&("add".into(), "no zeros".into(), "proved")), "{broken:?}");
+    let writ_prover::bounded::Search::Found(calls, _) = search(&zeros(elements, false), 0, 3) else {
+        panic!("not found")
+    };
+    assert_eq!(calls.iter().map(|c| c.entry.as_str()).collect::<Vec<_>>(), ["init", "add"], "{calls:?}");
+    assert_eq!(calls[1].args, ["0"], "{calls:?}");
+    let indexed = "        for i in 0..self.xs.len() {\n            if self.xs[i] == 0 {\n                return true;\n            }\n        }";
+    let source = zeros(indexed, true);
+    let obligations = check(&source).unwrap();
+    let refused = obligations.iter().find_map(|o| match &o.verdict {
+        Verdict::Refused(r) => Some(r.clone()),
+        _ => None,
+    });
+    let r = refused.unwrap_or_else(|| panic!("{:?}", verdicts(&obligations)));
+    assert_eq!(r.what, "a loop returning early whose condition can abort or changes state");
+    assert!(source[r.span.lo as usize..].starts_with("for i in"), "{}", &source[r.span.lo as usize..]);
+}
+
 // A summing loop whose checks read the running total is not the ghost sum
 // (the checks would see the total before the loop), and maps held in maps
 // are not compared with `==` (a removed key's old value stays in the

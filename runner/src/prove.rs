@@ -92,14 +92,10 @@ pub fn prove_file(
 ) -> Result<Vec<InvariantResult>, String> {
     let accounts: Vec<(String, [u8; 20])> =
         ACCOUNTS.iter().map(|name| (name.to_string(), account(name))).collect();
+    // A file without that test searches from `init` only (`writ prove`
+    // checks that some file of the run has it).
     let setup = match &options.from_test {
-        Some(name) => match setup_state(analysis, file, vm, name)? {
-            Some(setup) => Some(setup),
-            None => {
-                let file_name = analysis.file(file).map_or("", |f| f.name.as_str());
-                return Err(format!("{file_name} has no test named \"{name}\" to search from (--from-test)"));
-            }
-        },
+        Some(name) => setup_state(analysis, file, vm, name)?,
         None => None,
     };
     let cx = Context { analysis, file, vm, accounts: &accounts, options, setup: setup.as_ref() };

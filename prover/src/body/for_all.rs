@@ -58,6 +58,9 @@ impl Encoder<'_, '_> {
             }
         }
         let present = self.ctx().select(map.present, key);
+        if let Some((cond, value)) = self.early_return(body) {
+            return self.returns_for_some(state, (bound, key_sort), present, &binds, (cond, value), span);
+        }
         match self.summing(pattern, body) {
             Some((total, add)) => {
                 let checks = &body.stmts[..body.stmts.len() - 1];
@@ -103,7 +106,102 @@ impl Encoder<'_, '_> {
         let ctx = self.ctx();
         let within = ctx.and(ctx.lte(from, i), ctx.lt(i, to));
         let binds: Vec<_> = binds.into_iter().map(|(local, ())| (local, i)).collect();
+        if let Some((cond, value)) = self.early_return(body) {
+            return self.returns_for_some(state, (bound, int_sort), within, &binds, (cond, value), span);
+        }
         self.fails_for_some(state, (bound, int_sort), within, &binds, &body.stmts, body, span)
+    }
+
+    /// `for x in list { … }` over a list whose elements are not known
+    /// where it starts: the body for every index below the length, with
+    /// `x` that element (a loop that only checks, or returns early).
+    pub(super) fn for_all_elements(
+        &mut self,
+        state: &mut State,
+        pattern: &Pattern,
+        list_ty: &Ty,
+        list: SExpr,
+        body: &Block,
+        span: Span,
+    ) -> Result<()> {
+        let Ty::List(element_ty) = list_ty else { return refuse(span, "a loop over anything but a list") };
+        let len = self.list_len(list_ty, list, span)?;
+        let int_sort = self.ctx().int_sort();
+        let (bound, i) = self.bound_variable("i");
+        let analysis = self.analysis;
+        let Some(element) = crate::sorts::list_nth(self.ctx(), analysis, list_ty, list, i) else {
+            return self.refuse_type(span, "lists of type", list_ty);
+        };
+        let mut binds = Vec::new();
+        // What the pattern names refers to the bound index: no `define`.
+        self.bound += 1;
+        let bound_pattern = self.pattern(pattern, element_ty, element, &mut binds);
+        self.bound -= 1;
+        bound_pattern?;
+        let ctx = self.ctx();
+        let within = ctx.and(ctx.lte(ctx.numeral(0), i), ctx.lt(i, len));
+        if let Some((cond, value)) = self.early_return(body) {
+            return self.returns_for_some(state, (bound, int_sort), within, &binds, (cond, value), span);
+        }
+        self.fails_for_some(state, (bound, int_sort), within, &binds, &body.stmts, body, span)
+    }
+
+    /// The condition and the value of a loop body that is only `if c {
+    /// return v; }`, `v` a literal: "is there an element for which …".
+    fn early_return<'b>(&self, body: &'b Block) -> Option<(&'b Expr, &'b Expr)> {
+        let ([stmt], None) = (body.stmts.as_slice(), &body.tail) else { return None };
+        let StmtKind::Expr { expr, .. } = &stmt.kind else { return None };
+        let ExprKind::If { cond, then_block, else_branch: None } = &expr.kind else { return None };
+        let (stmts, tail) = (&then_block.stmts, &then_block.tail);
+        let returned = match (stmts.as_slice(), tail) {
+            ([only], None) => match &only.kind {
+                StmtKind::Expr { expr, .. } => expr,
+                _ => return None,
+            },
+            ([], Some(tail)) => tail,
+            _ => return None,
+        };
+        let ExprKind::Return(Some(value)) = &returned.kind else { return None };
+        matches!(value.kind, ExprKind::Lit(_)).then_some((&**cond, &**value))
+    }
+
+    /// A loop whose body is `if c { return v; }` with `v` a literal: it
+    /// returns `v` when `c` holds for some value of the bound variable
+    /// where `domain` holds, and goes on otherwise. Which element comes
+    /// first cannot matter, as long as evaluating `c` never aborts and
+    /// changes nothing (refused otherwise): the VM returns the same `v`
+    /// from whichever it meets first.
+    fn returns_for_some(
+        &mut self,
+        state: &mut State,
+        (bound, sort): (String, SExpr),
+        domain: SExpr,
+        binds: &[(LocalId, SExpr)],
+        (cond, value): (&Expr, &Expr),
+        span: Span,
+    ) -> Result<()> {
+        let mut inner = State { live: self.ctx().true_(), ..state.clone() };
+        for (local, term) in binds {
+            inner.locals.insert(*local, *term);
+        }
+        let (aborts_before, exits_before) = (self.aborts.len(), self.exits.len());
+        self.bound += 1;
+        let outer_loops = std::mem::take(&mut self.loops);
+        let holds = self.expr(&mut inner, cond);
+        self.loops = outer_loops;
+        self.bound -= 1;
+        let holds = holds?;
+        let quiet = self.aborts.len() == aborts_before && self.exits.len() == exits_before;
+        if !quiet || inner.storage != state.storage {
+            return refuse(span, "a loop returning early whose condition can abort or changes state");
+        }
+        let value = self.expr(state, value)?;
+        let ctx = self.ctx();
+        let found = ctx.exists([(bound, sort)], ctx.and(domain, holds));
+        let (when, goes_on) = (ctx.and(state.live, found), ctx.and(state.live, ctx.not(found)));
+        self.exits.push(super::Return { when, value, storage: state.storage.clone() });
+        state.live = goes_on;
+        Ok(())
     }
 
     /// `while i < end { …; i += 1; }` with `i` a local holding its start:
@@ -272,7 +370,8 @@ impl Encoder<'_, '_> {
         (only_asserts && (unsigned || non_negative)).then_some((total, add))
     }
 
-    /// The condition of `assert(c);`.
+    /// The condition of `assert(c);` or `require(c, "…");` (alike here:
+    /// either fails the loop where `c` is false).
     fn assertion<'b>(&self, stmt: &'b Stmt) -> Option<&'b Expr> {
         let StmtKind::Expr { expr, .. } = &stmt.kind else { return None };
         let ExprKind::Call { callee, args } = &expr.kind else { return None };
@@ -282,7 +381,7 @@ impl Encoder<'_, '_> {
             return None;
         }
         match (path.last().name.as_str(), args.as_slice()) {
-            ("assert", [condition] | [condition, _]) => Some(condition),
+            ("assert", [condition] | [condition, _]) | ("require", [condition, _]) => Some(condition),
             _ => None,
         }
     }

@@ -139,6 +139,10 @@ impl Encoder<'_, '_> {
         };
         let list = self.expr(state, over)?;
         let Some(elements) = self.lists.get(&list).cloned() else {
+            if self.checking {
+                // An invariant's or a spec's loop: "for every element".
+                return self.for_all_elements(state, pattern, &ty, list, body, span);
+            }
             return refuse(
                 over.span,
                 "a `for` loop over a list whose elements are not known where it starts",

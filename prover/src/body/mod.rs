@@ -213,7 +213,7 @@ pub(crate) fn sum_bound(
 /// One way a call returns: when it is taken, the value, and the storage as
 /// it is then.
 #[derive(Debug, Clone)]
-struct Return {
+pub(super) struct Return {
     when: SExpr,
     value: SExpr,
     storage: BTreeMap<u32, Held>,
@@ -404,6 +404,9 @@ pub fn encode_spec_expr(
     scope: &mut SpecScope,
 ) -> Result<SpecValue> {
     let (mut encoder, mut state) = Encoder::start(solver, analysis, file, prefix, scope.storage.clone());
+    // A spec only reads, as an invariant does: the functions it calls may
+    // hold the loops an invariant may (aggregates: a sum, a "for all").
+    encoder.checking = true;
     encoder.caller = scope.caller;
     encoder.now = scope.now;
     encoder.cosigners = scope.cosigners;
