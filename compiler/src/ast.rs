@@ -332,6 +332,7 @@ impl Stmt {
                 };
                 iter_depth.max(body.depth)
             }
+            StmtKind::Invariant { cond } => cond.depth,
             StmtKind::Empty | StmtKind::Error => 0,
         }
     }
@@ -387,6 +388,12 @@ pub enum StmtKind {
         pattern: Pattern,
         iter: ForIter,
         body: Block,
+    },
+    /// `invariant cond;` at the start of a loop's body: what holds at the
+    /// start of every iteration. Never run: `writ prove` proves it (it
+    /// holds where the loop starts, and every iteration keeps it).
+    Invariant {
+        cond: Expr,
     },
     /// A lone `;`.
     Empty,

@@ -185,6 +185,7 @@ codes! {
     SpecTarget = "E2052", "spec of something that is not an entry point";
     InvalidClause = "E2053", "invalid spec clause";
     OldOutsideEnsures = "E2054", "`old` outside `ensures`";
+    MisplacedLoopInvariant = "E2055", "loop invariant outside the start of a loop";
 
     NotYetCompiled = "E3001", "not supported by code generation yet";
     FunctionTooLarge = "E3002", "function too large for the VM";

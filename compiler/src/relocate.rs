@@ -205,6 +205,7 @@ impl Places for StmtKind {
                 iter.places(f);
                 body.places(f);
             }
+            StmtKind::Invariant { cond } => cond.places(f),
             StmtKind::Empty | StmtKind::Error => {}
         }
     }

@@ -86,6 +86,7 @@ pub fn walk_block<'a>(block: &'a Block, f: &mut dyn FnMut(Node<'a>)) {
                 }
                 walk_block(body, f);
             }
+            StmtKind::Invariant { cond } => walk_expr(cond, f),
             StmtKind::Empty | StmtKind::Error => {}
         }
     }

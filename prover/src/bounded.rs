@@ -52,8 +52,10 @@ pub enum Search {
     /// the roles (role, account) the administrator grants right after
     /// deploying.
     Found(Vec<Call>, Vec<(String, String)>),
-    /// No sequence of up to this many calls breaks it.
-    NotFound { depth: u32 },
+    /// No sequence of up to this many calls breaks it; sequences through
+    /// the entry points `skipped` (encoded with more behaviours than the
+    /// VM has: `Encoded::approximations`) were not searched.
+    NotFound { depth: u32, skipped: Vec<String> },
     /// The budget ran out at this depth.
     Unknown { depth: u32 },
 }
@@ -151,11 +153,11 @@ fn search_scoped(
     let target = match goal {
         Goal::Invariant(n) => match invariants(contract).get(n).copied() {
             Some(inv) => Target::Invariant(inv),
-            None => return Ok(Search::NotFound { depth: 0 }),
+            None => return Ok(Search::NotFound { depth: 0, skipped: Vec::new() }),
         },
         Goal::Spec { spec, clause } => match described.get(spec) {
             Some(described) => Target::Spec(described, clause),
-            None => return Ok(Search::NotFound { depth: 0 }),
+            None => return Ok(Search::NotFound { depth: 0, skipped: Vec::new() }),
         },
     };
     let init = callable(contract).find(|f| f.kind == FnKind::Init);
@@ -176,6 +178,7 @@ fn search_scoped(
             }
             if let Some(init) = init {
                 let call = encode_call(solver, analysis, file, init, "b0_", storage.clone())?;
+                exact(&call)?;
                 clock = Some(tick(solver, 0, clock, std::slice::from_ref(&call))?);
                 // The first account deploys.
                 assume_call(solver, &call, pool.get(..1).unwrap_or_default(), &pool)?;
@@ -197,11 +200,20 @@ fn search_scoped(
     };
     let mut selectors = Vec::new();
     let mut found = None;
+    let mut skipped = Vec::new();
     for d in 0..=depth {
         if d > 0 {
             let mut choices = Vec::new();
             for (j, func) in entries.iter().enumerate() {
                 let call = encode_call(solver, analysis, file, func, &format!("b{d}_{j}_"), storage.clone())?;
+                // A behaviour of an approximate encoding may not be real:
+                // no sequence goes through it.
+                if !call.approximations.is_empty() {
+                    if !skipped.contains(&func.name.name) {
+                        skipped.push(func.name.name.clone());
+                    }
+                    continue;
+                }
                 assume_call(solver, &call, &pool, &pool)?;
                 choices.push(Choice { func, call });
             }
@@ -235,6 +247,7 @@ fn search_scoped(
                 let prefix = format!("b{d}_spec_");
                 let spec_call =
                     encode_spec_call(solver, (analysis, file), described, storage.clone(), &prefix)?;
+                exact(&spec_call.call)?;
                 for fact in &spec_call.facts {
                     solver.assert(*fact)?;
                 }
@@ -290,8 +303,20 @@ fn search_scoped(
     solver.pop()?;
     Ok(match found {
         Some((calls, grants)) => Search::Found(calls, grants),
-        None => Search::NotFound { depth },
+        None => Search::NotFound { depth, skipped },
     })
+}
+
+/// `Ok` when `call`'s encoding is exact; else the first approximation,
+/// refused: a sequence through it could not be trusted.
+fn exact(call: &Encoded) -> Result<(), EncodeError> {
+    match call.approximations.first() {
+        None => Ok(()),
+        Some(why) => Err(EncodeError::Refused(crate::body::Refused {
+            span: why.span,
+            what: format!("the search through code read with more behaviours than it has: {}", why.what),
+        })),
+    }
 }
 
 /// The roles the administrator may grant after deploying, before any

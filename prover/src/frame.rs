@@ -131,6 +131,15 @@ fn visit(
     }
 }
 
+/// The index of the storage field a place is rooted at (`self.m[k].f` →
+/// `m`'s).
+pub(crate) fn root_field(typed: &TypedFile, place: &Expr) -> Option<u32> {
+    match root(typed, place) {
+        Some(Part::Field(index)) => Some(index),
+        _ => None,
+    }
+}
+
 /// The field of `self` a place is rooted at (`self.m[k].f` → `m`).
 fn root(typed: &TypedFile, place: &Expr) -> Option<Part> {
     match &place.kind {

@@ -180,10 +180,27 @@ fn check_after(
     if let (Some(deployer), Some(caller)) = (deployer, call.caller) {
         facts.push(solver.ctx().eq(deployer, caller));
     }
-    facts.push(call.returns);
     for fact in &facts {
         solver.assert(*fact)?;
     }
+    // Its loop invariants first: every claim about the call rests on them.
+    // Where one is not shown, the call still keeps what it cannot write
+    // (the frame rule, as for code beyond the encoding).
+    if let Some(unshown) = crate::body::prove_loop_claims(solver, &call, budget)? {
+        let written = crate::frame::writes(analysis, file, &func.body);
+        for inv in invariants.iter().skip(from) {
+            let read = crate::frame::reads(analysis, file, &inv.body);
+            let kept = !init && read.is_disjoint(&written);
+            let verdict = if kept { Verdict::Proved } else { Verdict::Refused(unshown.clone()) };
+            out.push(Obligation {
+                invariant: inv.name.value.clone(),
+                after: func.name.name.clone(),
+                verdict,
+            });
+        }
+        return Ok(invariants.len());
+    }
+    solver.assert(call.returns)?;
     let after: Storage = call
         .post
         .iter()
@@ -210,6 +227,10 @@ fn check_after(
         let broken = solver.ctx().not(holds);
         solver.assert(broken)?;
         let verdict = match solver.check_within(budget)? {
+            // An approximate encoding's counterexample need not be real.
+            Answer::Sat | Answer::Unknown if !call.approximations.is_empty() => {
+                Verdict::Refused(crate::body::not_shown(&call.approximations))
+            }
             Answer::Unsat => Verdict::Proved,
             Answer::Unknown => Verdict::Unknown,
             Answer::Sat => Verdict::Counterexample(model(solver, &call, &storage, fields, init)?),

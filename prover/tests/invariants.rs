@@ -355,7 +355,10 @@ fn an_invariant_that_needs_strengthening_is_told_apart() {
     let obligations = check(source).unwrap();
     let cx = counterexample(&obligations, "bump", "a is never 3");
     assert_eq!(cx["self.a"], "1");
-    assert_eq!(search(source, 0, 3), writ_prover::bounded::Search::NotFound { depth: 3 });
+    assert_eq!(
+        search(source, 0, 3),
+        writ_prover::bounded::Search::NotFound { depth: 3, skipped: Vec::new() }
+    );
 }
 
 // An entry point refused half-way through leaves the solver session as it
@@ -571,4 +574,178 @@ fn an_unreadable_entry_point_keeps_what_it_cannot_write() {
     assert_eq!(after("hire", "nobody clerks"), Some("refused"), "{all:?}");
     // What the call's context says is every call's own: never kept by the frame.
     assert_eq!(after("spin", "not called by zero"), Some("refused"), "{all:?}");
+}
+
+const CLINIC: &str = r#"
+contract Clinic {
+    storage {
+        booked: Map<Address, u64>,
+        seats: u64,
+        capacity: u64,
+        weighed: u64,
+    }
+
+    event Booked(who: Address);
+
+    invariant "never over capacity" {
+        assert(self.seats <= self.capacity);
+    }
+
+    invariant "every booking holds a seat" {
+        for (_, n) in self.booked {
+            assert(n > 0);
+        }
+    }
+
+    invariant "weighed stays odd or zero" {
+        assert(self.weighed == 0 || self.weighed % 2 == 1);
+    }
+
+    spec book_all {
+        emits nothing;
+    }
+
+    init(capacity: u64) {
+        self.capacity = capacity;
+    }
+
+    pub fn book_all(people: List<Address>) {
+        for p in people {
+            require(self.seats < self.capacity, "the clinic is full");
+            self.seats += 1;
+            self.booked[p] = self.booked.get(p).unwrap_or(0) + 1;
+            emit Booked(p);
+        }
+    }
+
+    pub fn check_all(people: List<Address>) -> u64 {
+        for p in people {
+            require(self.booked.contains(p), "not booked");
+        }
+        self.seats
+    }
+
+    pub fn weigh(xs: List<u64>) {
+        let w = weight(xs);
+        require(w % 2 == 1, "odd weights only");
+        self.weighed = w;
+    }
+}
+
+fn weight(xs: List<u64>) -> u64 {
+    if xs.len() > 100 {
+        return weight(xs);
+    }
+    7
+}
+"#;
+
+// A loop in an entry point over elements not known where it starts is
+// read by its last iteration: from a state that agrees with the one before
+// the loop on all the body cannot write, where the body's first checks
+// hold. So "never over capacity" is proved (the first check is the loop's
+// invariant, and the VM checks it on every iteration); "every booking
+// holds a seat" needs what no check says of the map, and is refused as
+// not shown, never a counterexample (the state need not be reachable).
+// A loop that only checks, every failure the same `require`, stays exact;
+// a module's function the prover cannot read (recursion) returns any
+// value of its type; and an `emit` in such a loop counts as reached
+// whenever the loop runs, so `emits nothing` is never proved.
+#[test]
+fn loops_in_entry_points_are_read_by_their_last_iteration() {
+    if !z3() {
+        return;
+    }
+    let all = verdicts(&check(CLINIC).unwrap());
+    let of = |after: &str, inv: &str| {
+        all.iter().find(|(a, i, _)| a == after && i == inv).map(|(_, _, v)| *v).unwrap_or("missing")
+    };
+    assert_eq!(of("book_all", "never over capacity"), "proved", "{all:?}");
+    assert_eq!(of("book_all", "every booking holds a seat"), "refused", "{all:?}");
+    assert_eq!(of("check_all", "every booking holds a seat"), "proved", "{all:?}");
+    assert_eq!(of("weigh", "weighed stays odd or zero"), "proved", "{all:?}");
+    assert!(!all.iter().any(|(_, _, v)| *v == "counterexample"), "{all:?}");
+
+    let mut solver = common::solver().expect("z3");
+    let analysis = Analysis::single("t.writ", CLINIC);
+    let ItemKind::Contract(contract) = &analysis.user_files()[0].parsed.tree.items[0].kind else { panic!() };
+    let func = |name: &str| {
+        contract
+            .members
+            .iter()
+            .find_map(|m| match &m.kind {
+                writ_compiler::ast::MemberKind::Fn(f) if f.name.name == name => Some(f),
+                _ => None,
+            })
+            .unwrap()
+    };
+    let fields = writ_prover::invariant::storage_fields(&analysis, FileId(0), contract);
+    let encoded = |solver: &mut writ_prover::Solver, name: &str| {
+        let storage = writ_prover::invariant::initial_storage(solver, &analysis, &fields).unwrap();
+        let prefix = format!("{name}_");
+        writ_prover::body::encode_call(solver, &analysis, FileId(0), func(name), &prefix, storage).unwrap()
+    };
+    let book = encoded(&mut solver, "book_all");
+    assert_eq!(book.approximations.len(), 1, "{:?}", book.approximations);
+    assert_eq!(book.approximations[0].what, "a loop read by its last iteration");
+    assert!(encoded(&mut solver, "check_all").approximations.is_empty());
+    let weigh = encoded(&mut solver, "weigh");
+    assert!(
+        weigh.approximations[0].what.starts_with("a call read by its result's type alone (recursive calls")
+    );
+
+    let clauses =
+        writ_prover::spec::check_specs(&mut solver, &analysis, FileId(0), contract, Budget::default())
+            .unwrap();
+    assert_eq!(clauses.len(), 1);
+    assert!(matches!(clauses[0].verdict, Verdict::Refused(_)), "{clauses:?}");
+}
+
+/// A dividend split whose loop has the invariant `invariant` and whose
+/// body declares each part as it becomes owed when `declares` (else after
+/// the loop).
+fn dividends(invariant: &str, declares: bool) -> String {
+    let (inside, after) =
+        if declares { ("self.declared += part;", "") } else { ("", "self.declared += total;") };
+    format!(
+        "contract D {{\n    storage {{ owed: Map<Address, Decimal>, declared: Decimal, claimed: Decimal }}\n    init() {{}}\n    invariant \"claimed is never negative\" {{ assert(self.claimed >= 0.00); }}\n    invariant \"declared is claimed or owed\" {{ assert_eq(self.declared, self.claimed + self.total_owed()); }}\n    pub fn declare(holders: List<Address>, parts: List<Decimal>, total: Decimal) {{\n        let mut added = 0.00;\n        for i in 0..holders.len() {{\n            invariant {invariant};\n            let part = parts[i];\n            require(part >= 0.00, \"no part is negative\");\n            let holder = holders[i];\n            self.owed[holder] = self.owed.get(holder).unwrap_or(0.00) + part;\n            {inside}\n            added += part;\n        }}\n        require(added == total, \"the parts add up\");\n        {after}\n    }}\n    fn total_owed() -> Decimal {{\n        let mut sum = 0.00;\n        for (_, amount) in self.owed {{\n            require(amount >= 0.00, \"never negative\");\n            sum += amount;\n        }}\n        sum\n    }}\n}}\n"
+    )
+}
+
+// A loop invariant is shown to hold where its loop starts and to be kept
+// by every iteration (from any state where it holds, the loop variable one
+// further), and only then do proofs about the call rest on it: the
+// dividend split is proved with the right one; one an iteration does not
+// keep (the part declared after the loop), one false where the loop
+// starts, and `false` itself each leave the invariant that needs them
+// refused, named, never proved; what the call cannot write is still kept.
+#[test]
+fn loop_invariants_hold_where_the_loop_starts_and_every_iteration_keeps_them() {
+    if !z3() {
+        return;
+    }
+    let right = "self.declared == self.claimed + self.total_owed()";
+    let all = verdicts(&check(&dividends(right, true)).unwrap());
+    assert!(all.iter().all(|(_, _, v)| *v == "proved"), "{all:?}");
+    let cases = [
+        (dividends(right, false), "a loop invariant that an iteration may not keep"),
+        (
+            dividends("self.declared == 0.00", true),
+            "a loop invariant that may not hold where its loop starts",
+        ),
+        (dividends("false", true), "a loop invariant that may not hold where its loop starts"),
+    ];
+    for (source, what) in cases {
+        let obligations = check(&source).unwrap();
+        let found =
+            |inv: &str| obligations.iter().find(|o| o.after == "declare" && o.invariant == inv).unwrap();
+        let Verdict::Refused(r) = &found("declared is claimed or owed").verdict else {
+            panic!("{what}: {:?}", verdicts(&obligations))
+        };
+        assert_eq!(r.what, what);
+        // Named at the loop invariant's condition.
+        let condition = source.split("            invariant ").nth(1).unwrap().split(';').next().unwrap();
+        assert!(source[r.span.lo as usize..].starts_with(condition), "{what}");
+        assert_eq!(found("claimed is never negative").verdict, Verdict::Proved);
+    }
 }

@@ -165,7 +165,7 @@ fn prove_contract(
         Ok(obligations) => obligations,
         Err(EncodeError::Refused(refused)) => {
             let (line, column) = position(cx.analysis, cx.file, refused.span.lo);
-            let why = format!("not modelled yet: {} ({file_name}:{line}:{column})", refused.what);
+            let why = format!("{} ({file_name}:{line}:{column})", beyond(&refused.what));
             let mut out: Vec<InvariantResult> =
                 invariants.iter().map(|inv| outcome(inv, ProveVerdict::Unknown, why.clone(), None)).collect();
             out.extend(prove_specs(solver, cx, contract)?);
@@ -181,7 +181,7 @@ fn prove_contract(
             _ => None,
         }) {
             let (line, column) = position(cx.analysis, cx.file, refused.span.lo);
-            let mut why = format!("not modelled yet: {} ({file_name}:{line}:{column})", refused.what);
+            let mut why = format!("{} ({file_name}:{line}:{column})", beyond(&refused.what));
             // Where only some entry points are beyond the prover, say
             // which ones keep the invariant all the same.
             let kept: Vec<&str> =
@@ -234,7 +234,7 @@ fn prove_contract(
             Ok(found) => found,
             Err(EncodeError::Refused(refused)) => {
                 let (line, column) = position(cx.analysis, cx.file, refused.span.lo);
-                let why = format!("not modelled yet: {} ({file_name}:{line}:{column})", refused.what);
+                let why = format!("{} ({file_name}:{line}:{column})", beyond(&refused.what));
                 out.push(outcome(invariant, ProveVerdict::Unknown, why, None));
                 continue;
             }
@@ -264,11 +264,12 @@ fn prove_contract(
                 };
                 out.push(outcome(invariant, ProveVerdict::Counterexample, detail, Some(test)));
             }
-            Search::NotFound { depth } => {
+            Search::NotFound { depth, skipped } => {
                 let strengthen = if broken.is_empty() { "" } else { "; it may need strengthening" };
                 let detail = format!(
-                    "{undecided}, but no sequence of up to {depth} calls by {} breaks it{also}{strengthen}",
-                    names.join(", ")
+                    "{undecided}, but no sequence of up to {depth} calls by {} breaks it{}{also}{strengthen}",
+                    names.join(", "),
+                    not_through(&skipped)
                 );
                 out.push(outcome(invariant, ProveVerdict::Bounded, detail, None));
             }
@@ -325,7 +326,7 @@ fn prove_specs(
             }
             Verdict::Refused(refused) => {
                 let (line, column) = position(cx.analysis, cx.file, refused.span.lo);
-                let why = format!("not modelled yet: {} ({file_name}:{line}:{column})", refused.what);
+                let why = format!("{} ({file_name}:{line}:{column})", beyond(&refused.what));
                 out.push(result(ProveVerdict::Unknown, why, None));
                 continue;
             }
@@ -353,14 +354,15 @@ fn prove_specs(
                     format!("{after}, the last {} breaks it (replayed on the VM)", obligation.function);
                 out.push(result(ProveVerdict::Counterexample, detail, Some(test)));
             }
-            Ok(Search::NotFound { depth }) => {
+            Ok(Search::NotFound { depth, skipped }) => {
                 let missing = match obligation.verdict {
                     Verdict::Counterexample(_) => "; an invariant may be missing",
                     _ => "",
                 };
                 let detail = format!(
-                    "{undecided}, but no sequence of up to {depth} calls by {} breaks it{also}{missing}",
-                    names.join(", ")
+                    "{undecided}, but no sequence of up to {depth} calls by {} breaks it{}{also}{missing}",
+                    names.join(", "),
+                    not_through(&skipped)
                 );
                 out.push(result(ProveVerdict::Bounded, detail, None));
             }
@@ -370,7 +372,7 @@ fn prove_specs(
             }
             Err(EncodeError::Refused(refused)) => {
                 let (line, column) = position(cx.analysis, cx.file, refused.span.lo);
-                let why = format!("not modelled yet: {} ({file_name}:{line}:{column})", refused.what);
+                let why = format!("{} ({file_name}:{line}:{column})", beyond(&refused.what));
                 out.push(result(ProveVerdict::Unknown, why, None));
             }
             Err(EncodeError::Solver(SolverError::BadValue(what))) => {
@@ -389,6 +391,17 @@ fn unwritable(undecided: &str, what: &str) -> String {
     format!(
         "{undecided}; the search found calls that break it, but {what} cannot be written in a test yet, so they were not replayed"
     )
+}
+
+/// What the prover could not show, in words: a construct it does not
+/// model, or a claim its reading of a loop (by the loop's invariants, or
+/// its last iteration) does not carry.
+fn beyond(what: &str) -> String {
+    if what.starts_with("a loop invariant") || what.ends_with("which does not show it") {
+        format!("not shown: {what}")
+    } else {
+        format!("not modelled yet: {what}")
+    }
 }
 
 /// 1-based line and column of a byte offset in `file`.
@@ -439,9 +452,11 @@ fn searched<'s>(
     let from_test = format!("from the state test \"{test}\" leaves");
     match run(&bounds) {
         found @ Ok(Search::Found(..)) => (found, Some((setup, instance)), String::new()),
-        Ok(Search::NotFound { depth }) => {
-            (first, None, format!(", nor {from_test} up to {depth} calls by {}", names.join(", ")))
-        }
+        Ok(Search::NotFound { depth, skipped }) => (
+            first,
+            None,
+            format!(", nor {from_test} up to {depth} calls by {}{}", names.join(", "), not_through(&skipped)),
+        ),
         Ok(Search::Unknown { depth }) => {
             (first, None, format!("; {from_test}, the search spent its budget at depth {depth}"))
         }
@@ -456,6 +471,18 @@ fn searched<'s>(
             ),
         ),
         Err(e) => (Err(e), None, String::new()),
+    }
+}
+
+/// What a search left out, for its detail: the entry points read with
+/// more behaviours than they have (a loop by its last iteration).
+fn not_through(skipped: &[String]) -> String {
+    match skipped {
+        [] => String::new(),
+        _ => format!(
+            " (sequences through {} were not searched: its loops are read by their last iteration)",
+            skipped.join(", ")
+        ),
     }
 }
 

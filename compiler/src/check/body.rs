@@ -21,11 +21,25 @@ pub(super) struct Body {
     pub ret: Ty,
     pub(super) scopes: Vec<Vec<(String, LocalId)>>,
     pub loop_depth: u32,
+    /// The next block checked is a loop's body (its leading statements
+    /// may be `invariant`s).
+    pub(super) loop_body_next: bool,
+    /// Checking a loop invariant, which only reads (E2044).
+    pub(super) reading_only: bool,
 }
 
 impl Body {
     pub(super) fn new(module: usize, contract: Option<ContractId>, kind: BodyKind, ret: Ty) -> Body {
-        Body { module, contract, kind, ret, scopes: vec![Vec::new()], loop_depth: 0 }
+        Body {
+            module,
+            contract,
+            kind,
+            ret,
+            scopes: vec![Vec::new()],
+            loop_depth: 0,
+            loop_body_next: false,
+            reading_only: false,
+        }
     }
 
     pub fn lookup_local(&self, name: &str) -> Option<LocalId> {
@@ -253,7 +267,14 @@ impl<'a> Checker<'a> {
         let mut diverged = false;
         let mut warned = false;
         let mut value_ty = None;
+        // Loop invariants go first in a loop's body, and nowhere else.
+        let mut invariants_allowed = std::mem::take(&mut body.loop_body_next);
         for (i, stmt) in block.stmts.iter().enumerate() {
+            if let StmtKind::Invariant { cond } = &stmt.kind {
+                self.check_loop_invariant(cond, stmt.span, invariants_allowed, body);
+                continue;
+            }
+            invariants_allowed = false;
             if diverged && !warned && !matches!(stmt.kind, StmtKind::Empty | StmtKind::Error) {
                 self.warn(Code::UnreachableCode, stmt.span, "this code can never run");
                 warned = true;
@@ -302,6 +323,7 @@ impl<'a> Checker<'a> {
             StmtKind::While { cond, body: block } => {
                 self.check_expr(cond, body, Some(&Ty::Bool));
                 body.loop_depth += 1;
+                body.loop_body_next = true;
                 self.check_block(block, body, None, true);
                 body.loop_depth -= 1;
                 false
@@ -310,8 +332,24 @@ impl<'a> Checker<'a> {
                 self.check_for(pattern, iter, block, body);
                 false
             }
-            StmtKind::Empty | StmtKind::Error => false,
+            // Checked by `check_block`, which knows where it stands.
+            StmtKind::Invariant { .. } | StmtKind::Empty | StmtKind::Error => false,
         }
+    }
+
+    /// `invariant cond;`: a `bool` that only reads, at the start of a
+    /// loop's body (`allowed`), else E2055.
+    fn check_loop_invariant(&mut self, cond: &Expr, span: Span, allowed: bool, body: &mut Body) {
+        if !allowed {
+            self.error(
+                Code::MisplacedLoopInvariant,
+                span,
+                "a loop invariant goes at the start of a loop's body, before its other statements",
+            );
+        }
+        let reading = std::mem::replace(&mut body.reading_only, true);
+        self.check_expr(cond, body, Some(&Ty::Bool));
+        body.reading_only = reading;
     }
 
     fn check_for(&mut self, pattern: &Pattern, iter: &ForIter, block: &Block, body: &mut Body) {
@@ -362,6 +400,7 @@ impl<'a> Checker<'a> {
             self.bind_local(body, &name, ty, false, true);
         }
         body.loop_depth += 1;
+        body.loop_body_next = true;
         self.check_block(block, body, None, true);
         body.loop_depth -= 1;
         self.close_scope(body);
@@ -492,6 +531,14 @@ impl<'a> Checker<'a> {
 
     /// Records a storage write or an emit, refusing it where state must not change.
     pub(super) fn effect(&mut self, effect: Effect, span: Span, body: &mut Body) {
+        if body.reading_only {
+            self.error(
+                Code::InvariantWrites,
+                span,
+                "a loop invariant only reads: it cannot change storage or emit",
+            );
+            return;
+        }
         match body.kind {
             BodyKind::Fn(id) => {
                 if let Some(w) = self.fn_writes.get_mut(id as usize) {

@@ -129,16 +129,21 @@ impl<'a> Checker<'a> {
             calls.push(id);
         }
         if self.read_only(body) {
+            // A loop invariant only reads, as an invariant does.
+            let kind = if body.reading_only { BodyKind::Invariant } else { body.kind };
             if matches!(info.kind, FnKind::Entry | FnKind::Init) {
-                self.read_only_violation(span, &info.name, body.kind);
+                self.read_only_violation(span, &info.name, kind);
             } else {
-                self.read_only_calls.push((id, span, body.kind));
+                self.read_only_calls.push((id, span, kind));
             }
         }
         info.ret
     }
 
     fn read_only(&self, body: &Body) -> bool {
+        if body.reading_only {
+            return true;
+        }
         match body.kind {
             BodyKind::Fn(id) => self.t.fn_info(id).is_some_and(|f| f.kind == FnKind::View),
             BodyKind::Invariant | BodyKind::Spec(..) => true,

@@ -178,6 +178,7 @@ impl<'a> Printer<'a> {
                 parts.push(self.block(body));
                 concat(parts)
             }
+            StmtKind::Invariant { cond } => concat(vec![text("invariant "), self.expr(cond), text(";")]),
             StmtKind::Empty => text(";"),
             StmtKind::Error => self.verbatim(stmt.span),
         }

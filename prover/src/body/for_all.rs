@@ -66,6 +66,15 @@ impl Encoder<'_, '_> {
                 let checks = &body.stmts[..body.stmts.len() - 1];
                 if !checks.is_empty() {
                     self.fails_for_some(state, (bound, key_sort), present, &binds, checks, body, span)?;
+                    if !self.checking {
+                        // A check failing and the total overflowing: which
+                        // comes first depends on the keys' order.
+                        self.approximations.push(super::Refused {
+                            span,
+                            what: "a summing loop's checks and its total (which fails first is not modelled)"
+                                .into(),
+                        });
+                    }
                 }
                 let Some(before) = state.locals.get(&total).copied() else {
                     return refuse(add.span, "a total that holds no value before the loop");
@@ -320,12 +329,24 @@ impl Encoder<'_, '_> {
         if self.exits.len() != exits_before || changed_outside {
             return refuse(span, "a loop that changes what is outside it or returns");
         }
-        let failures: Vec<SExpr> =
-            self.aborts.drain(aborts_before..).map(|(condition, _)| condition).collect();
+        let failures: Vec<(SExpr, Exit)> = self.aborts.drain(aborts_before..).collect();
+        // Which iteration fails first cannot matter to an invariant; in
+        // code that runs it decides how the call aborts, which is known
+        // only where every way of failing is the same.
+        let exit = match failures.split_first() {
+            Some(((_, first), rest)) if rest.iter().all(|(_, e)| e == first) => first.clone(),
+            _ => Exit::Assertion,
+        };
+        if !self.checking && exit == Exit::Assertion && !failures.is_empty() {
+            self.approximations.push(super::Refused {
+                span,
+                what: "a loop's checks (which one fails first is not modelled)".into(),
+            });
+        }
         let ctx = self.ctx();
-        let fails_somewhere = ctx.and(domain, crate::any(ctx, failures));
+        let fails_somewhere = ctx.and(domain, crate::any(ctx, failures.into_iter().map(|(c, _)| c)));
         let fails = ctx.exists([(bound, sort)], fails_somewhere);
-        self.abort(state, fails, Exit::Assertion);
+        self.abort(state, fails, exit);
         Ok(())
     }
 

@@ -29,6 +29,13 @@ pub(super) struct LoopExits {
     continues: Vec<State>,
 }
 
+impl LoopExits {
+    /// The states `break`s and `continue`s left the loop in, apart.
+    pub(super) fn into_parts(self) -> (Vec<State>, Vec<State>) {
+        (self.breaks, self.continues)
+    }
+}
+
 impl Encoder<'_, '_> {
     /// `[a, b, c]`: the elements in order.
     pub(super) fn list_literal(&mut self, state: &mut State, elements: &[Expr], e: &Expr) -> Result<SExpr> {
@@ -143,10 +150,15 @@ impl Encoder<'_, '_> {
                 // An invariant's or a spec's loop: "for every element".
                 return self.for_all_elements(state, pattern, &ty, list, body, span);
             }
-            return refuse(
-                over.span,
-                "a `for` loop over a list whose elements are not known where it starts",
-            );
+            // Code that runs: exactly where it only checks, else by its
+            // last iteration (`havoc`).
+            let exact =
+                |this: &mut Self, s: &mut State| this.for_all_elements(s, pattern, &ty, list, body, span);
+            if self.exactly(state, exact)? {
+                return Ok(());
+            }
+            let over = super::havoc::Over::List(list, ty.clone());
+            return self.by_last_iteration(state, pattern, over, body, span);
         };
         if elements.len() > UNROLL_MAX {
             return refuse(over.span, format!("a `for` loop of more than {UNROLL_MAX} iterations"));

@@ -12,7 +12,11 @@
 //! with the code, not with the number of paths.
 //!
 //! Invariant: a construct the encoding does not model exactly is refused
-//! by name and place (`Refused`), never approximated. Encoded so far:
+//! by name and place (`Refused`), never approximated silently: in code
+//! that runs, a loop read by its last iteration and a module's function
+//! read by its result's type (`havoc`) allow more behaviours than the VM
+//! has, and each is recorded (`Encoded::approximations`), so that what is
+//! proved stays true and nothing found there is taken for real. Encoded so far:
 //! values of the types `sorts` models (`bool`, integers, `Decimal`,
 //! `Address`, `Hash`, `String`, structs and tuples of those), struct
 //! literals, fields and tuple fields, assignment into fields of locals,
@@ -40,6 +44,7 @@
 mod calendar;
 mod choice;
 mod for_all;
+mod havoc;
 mod lists;
 mod map_values;
 
@@ -101,6 +106,52 @@ pub struct Encoded {
     /// Each `emit` the call can reach: when it is reached (a call that
     /// then returns emitted it), and the event's index in its contract.
     pub emits: Vec<(SExpr, u32)>,
+    /// Where the encoding holds more behaviours than the VM has (a loop
+    /// read by its last iteration, a function read by its result's type:
+    /// `havoc`): what it says of every call still holds of every real one,
+    /// but a behaviour it allows may not be real, so no search goes
+    /// through it. Empty when the encoding is exact.
+    pub approximations: Vec<Refused>,
+    /// The loop invariants' claims (`invariant c;` in a loop read by its
+    /// last iteration): where each fails, and what it is. Every proof
+    /// about the call must show these conditions never hold, as the
+    /// encoding assumes the invariants.
+    pub loop_claims: Vec<(SExpr, Refused)>,
+}
+
+/// Proves each loop invariant claim of `call` (`Encoded::loop_claims`) in
+/// a query of its own, under the facts asserted so far, then asserts that
+/// none fails, so that later queries may rely on them. `Some` with the
+/// first claim not proved (the solver found a way it fails, or could not
+/// decide): nothing about the call can be shown then.
+pub fn prove_loop_claims(
+    solver: &mut Solver,
+    call: &Encoded,
+    budget: crate::Budget,
+) -> std::result::Result<Option<Refused>, SolverError> {
+    for (fails, what) in &call.loop_claims {
+        solver.push()?;
+        solver.assert(*fails)?;
+        let answer = solver.check_within(budget)?;
+        solver.pop()?;
+        if answer != crate::solver::Answer::Unsat {
+            return Ok(Some(what.clone()));
+        }
+    }
+    for (fails, _) in &call.loop_claims {
+        let holds = solver.ctx().not(*fails);
+        solver.assert(holds)?;
+    }
+    Ok(None)
+}
+
+/// What a claim an approximate encoding (`Encoded::approximations`) did
+/// not prove is beyond: the first approximation, as a refusal.
+pub fn not_shown(approximations: &[Refused]) -> Refused {
+    match approximations.first() {
+        Some(first) => Refused { span: first.span, what: format!("{}, which does not show it", first.what) },
+        None => Refused { span: Span::default(), what: "an approximate encoding".into() },
+    }
 }
 
 /// What the encoding cannot model, and where.
@@ -347,6 +398,8 @@ pub fn encode_call(
         cosigners: encoder.cosigners,
         roles,
         emits: encoder.emitted,
+        approximations: encoder.approximations,
+        loop_claims: encoder.loop_claims,
     })
 }
 
@@ -424,6 +477,8 @@ pub fn encode_spec_expr(
 struct Encoder<'s, 'a> {
     solver: &'s mut Solver,
     analysis: &'a Analysis,
+    /// The file of the code being encoded, and what the checker knows of it.
+    file: writ_compiler::FileId,
     typed: &'a TypedFile,
     prefix: &'s str,
     names: u32,
@@ -457,6 +512,10 @@ struct Encoder<'s, 'a> {
     olds: BTreeMap<Span, SExpr>,
     /// Each `emit` reached: when, and the event's index in its contract.
     emitted: Vec<(SExpr, u32)>,
+    /// Where the encoding over-approximates (see `Encoded`).
+    approximations: Vec<Refused>,
+    /// The loop invariants' claims (see `Encoded`).
+    loop_claims: Vec<(SExpr, Refused)>,
 }
 
 impl<'s, 'a> Encoder<'s, 'a> {
@@ -472,7 +531,8 @@ impl<'s, 'a> Encoder<'s, 'a> {
         let field_types = storage.iter().map(|(field, (_, ty))| (*field, ty.clone())).collect();
         let storage = storage.into_iter().map(|(field, (term, _))| (field, term)).collect();
         let live = solver.ctx().true_();
-        let encoder = Encoder::new(solver, analysis, analysis.typed_file(file), prefix, field_types);
+        let mut encoder = Encoder::new(solver, analysis, analysis.typed_file(file), prefix, field_types);
+        encoder.file = file;
         (encoder, State { live, locals: BTreeMap::new(), storage })
     }
 
@@ -486,6 +546,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
         Encoder {
             solver,
             analysis,
+            file: writ_compiler::FileId(0),
             typed,
             prefix,
             names: 0,
@@ -503,6 +564,8 @@ impl<'s, 'a> Encoder<'s, 'a> {
             aborts: Vec::new(),
             olds: BTreeMap::new(),
             emitted: Vec::new(),
+            approximations: Vec::new(),
+            loop_claims: Vec::new(),
         }
     }
 
@@ -634,7 +697,8 @@ impl<'s, 'a> Encoder<'s, 'a> {
                 self.write(state, target, new, stmt.span)
             }
             StmtKind::Expr { expr, .. } => self.expr(state, expr).map(|_| ()),
-            StmtKind::Empty => Ok(()),
+            // A loop's invariant is never run; `havoc` reads it.
+            StmtKind::Empty | StmtKind::Invariant { .. } => Ok(()),
             StmtKind::While { cond, body } => match self.checking {
                 true => match self.for_all_counted(state, cond, body, stmt.span)? {
                     Some(()) => Ok(()),
@@ -642,17 +706,42 @@ impl<'s, 'a> Encoder<'s, 'a> {
                 },
                 false => refuse(stmt.span, "`while` loops"),
             },
-            StmtKind::For { pattern, iter: ForIter::Expr(over), body } => {
-                if matches!(self.ty(over), Ty::List(_)) || !self.checking {
-                    self.unrolled_loop(state, pattern, over, body, stmt.span)
-                } else {
-                    self.for_all(state, pattern, over, body, stmt.span)
+            StmtKind::For { pattern, iter: ForIter::Expr(over), body } => match self.ty(over) {
+                Ty::List(_) => self.unrolled_loop(state, pattern, over, body, stmt.span),
+                _ if self.checking => self.for_all(state, pattern, over, body, stmt.span),
+                Ty::Map(key, _) => {
+                    // Code that runs: exactly where the loop only checks,
+                    // else by its last iteration (`havoc`).
+                    let exact =
+                        |this: &mut Self, s: &mut State| this.for_all(s, pattern, over, body, stmt.span);
+                    if self.exactly(state, exact)? {
+                        return Ok(());
+                    }
+                    let map = match self.map_field(state, over) {
+                        Some(map) => map,
+                        None => self.value_map(state, over)?,
+                    };
+                    let root = crate::frame::root_field(self.typed, over);
+                    let over = havoc::Over::Map(map, *key, root);
+                    self.by_last_iteration(state, pattern, over, body, stmt.span)
                 }
-            }
+                _ => self.unrolled_loop(state, pattern, over, body, stmt.span),
+            },
             StmtKind::For { pattern, iter: ForIter::Range(lo, hi), body } if self.checking => {
                 self.for_all_in_range(state, pattern, (lo, hi), body, stmt.span)
             }
-            StmtKind::For { .. } => refuse(stmt.span, "`for` loops over a range"),
+            StmtKind::For { pattern, iter: ForIter::Range(lo, hi), body } => {
+                let exact = |this: &mut Self, s: &mut State| {
+                    this.for_all_in_range(s, pattern, (lo, hi), body, stmt.span)
+                };
+                if self.exactly(state, exact)? {
+                    return Ok(());
+                }
+                let from = self.expr(state, lo)?;
+                let to = self.expr(state, hi)?;
+                let over = havoc::Over::Range(from, to);
+                self.by_last_iteration(state, pattern, over, body, stmt.span)
+            }
             StmtKind::Error => refuse(stmt.span, "code that did not parse"),
         }
     }
@@ -1189,13 +1278,25 @@ impl<'s, 'a> Encoder<'s, 'a> {
             inner.locals.insert(local, value);
         }
         let caller_typed = std::mem::replace(&mut self.typed, typed);
+        let caller_file = std::mem::replace(&mut self.file, file);
         let caller_exits = std::mem::take(&mut self.exits);
+        let mark = self.mark();
         self.inlining.push(id);
         let ran = self.block(&mut inner, &func.body);
         self.inlining.pop();
         self.typed = caller_typed;
+        self.file = caller_file;
         let mut exits = std::mem::replace(&mut self.exits, caller_exits);
-        let tail = ran?;
+        let tail = match ran {
+            // A function of a module (no `self`: it reads and writes no
+            // storage) beyond the encoding, called by code that runs:
+            // read by its result's type alone.
+            Err(EncodeError::Refused(why)) if !self.checking && info.contract.is_none() => {
+                self.back_to(mark);
+                return self.opaque_result(&info.ret, why, span);
+            }
+            ran => ran?,
+        };
         let has_value = func.ret.is_some();
         match (has_value, tail) {
             (true, Some(value)) => exits.push(Return { when: inner.live, value, storage: inner.storage }),
