@@ -624,6 +624,29 @@ fn prove_searches_from_a_tests_state() {
     assert!(stderr(&out).contains("no test named \"a case is heard\""), "{}", stderr(&out));
 }
 
+// `--timeout`: a run out of wall time starts no more contracts; their
+// claims are unknown and say why (the exit code is not a failure's).
+#[test]
+fn prove_starts_no_contract_after_its_timeout() {
+    let docket = std::fs::read_to_string(repo().join("runner/tests/prove/docket.writ"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dir = with_file("docket.writ", docket.as_bytes());
+    let out = writ(&["prove", "docket.writ", "--timeout", "0"], dir.path());
+    if !z3_present(&out) {
+        return;
+    }
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("prove result: 0 counterexample, 0 proved, 0 bounded, 3 unknown"), "{text}");
+    assert_eq!(
+        text.matches("not proved: the run's --timeout ran out before this contract was started").count(),
+        3,
+        "{text}"
+    );
+    let out = writ(&["prove", "docket.writ", "--timeout", "soon"], dir.path());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
 // What the prover does not model yet is named, with its place, and is not
 // a counterexample.
 #[test]

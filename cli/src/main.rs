@@ -163,6 +163,11 @@ enum Command {
         /// as `writ test --fuzz` goes on from a test.
         #[arg(long, value_name = "TEST")]
         from_test: Option<String>,
+        /// Start no contract after this many seconds of wall time; the
+        /// claims of those left are reported unknown. Verdicts reached do
+        /// not depend on it (each query has --budget).
+        #[arg(long, value_name = "SECONDS")]
+        timeout: Option<u64>,
         /// Print the results as one JSON document.
         #[arg(long)]
         json: bool,
@@ -390,8 +395,9 @@ fn run(command: Command, color: bool) -> u8 {
         Command::Demo { nodes } => demo::run(color, nodes),
         Command::Build { paths, out } => build_cmd::build(&paths, &out, color),
         Command::Abi { file } => build_cmd::abi(&file),
-        Command::Prove { paths, depth, budget, from_test, json, dump_smt } => {
-            let options = writ_runner::prove::ProveOptions { depth, budget, from_test };
+        Command::Prove { paths, depth, budget, from_test, timeout, json, dump_smt } => {
+            let deadline = timeout.map(|s| std::time::Instant::now() + std::time::Duration::from_secs(s));
+            let options = writ_runner::prove::ProveOptions { depth, budget, from_test, deadline };
             prove_cmd::run(&paths, options, json, dump_smt.as_deref(), color)
         }
         Command::Doc { paths, std, out } => build_cmd::doc(&paths, std, out.as_deref(), color),

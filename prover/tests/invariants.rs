@@ -552,7 +552,8 @@ fn sums_read_in_their_checks_and_map_equality_are_refused() {
     }
 }
 
-// An entry point beyond the encoding (a `while` loop) keeps every
+// An entry point beyond the encoding (a `while` whose condition calls a
+// function) keeps every
 // invariant that reads nothing it can write — directly, through a function
 // it calls, or through roles — and only those (the frame rule); one that
 // reads the call's context (`caller()`) is never kept that way.
@@ -561,7 +562,7 @@ fn an_unreadable_entry_point_keeps_what_it_cannot_write() {
     if !z3() {
         return;
     }
-    let source = "contract F {\n    roles { Clerk }\n    storage { a: u64, b: u64, c: Map<u64, u64> }\n    init() {\n        let mut i = 0;\n        while i < 2 { i += 1; }\n    }\n    pub fn spin(n: u64) {\n        let mut i = 0;\n        while i < n { i += 1; }\n        self.b = i;\n        bump(n);\n    }\n    pub fn hire(who: Address) {\n        let mut i = 0;\n        while i < 3 { i += 1; }\n        grant(Clerk, who);\n    }\n    fn bump(k: u64) {\n        self.c.insert(k, 1);\n    }\n    invariant \"a is small\" { assert(self.a < 10); }\n    invariant \"b is small\" { assert(self.b < 10); }\n    invariant \"c holds ones\" {\n        for (_, v) in self.c { assert(v == 1); }\n    }\n    invariant \"nobody clerks\" { assert(!has_role(Clerk, account_zero())); }\n    invariant \"not called by zero\" { assert(caller() != account_zero()); }\n}\nfn account_zero() -> Address { return 0x0000000000000000000000000000000000000000; }\n";
+    let source = "contract F {\n    roles { Clerk }\n    storage { a: u64, b: u64, c: Map<u64, u64> }\n    init() {\n        let mut i = 0;\n        while more(i, 2) { i += 1; }\n    }\n    pub fn spin(n: u64) {\n        let mut i = 0;\n        while more(i, n) { i += 1; }\n        self.b = i;\n        bump(n);\n    }\n    pub fn hire(who: Address) {\n        let mut i = 0;\n        while more(i, 3) { i += 1; }\n        grant(Clerk, who);\n    }\n    fn bump(k: u64) {\n        self.c.insert(k, 1);\n    }\n    invariant \"a is small\" { assert(self.a < 10); }\n    invariant \"b is small\" { assert(self.b < 10); }\n    invariant \"c holds ones\" {\n        for (_, v) in self.c { assert(v == 1); }\n    }\n    invariant \"nobody clerks\" { assert(!has_role(Clerk, account_zero())); }\n    invariant \"not called by zero\" { assert(caller() != account_zero()); }\n}\nfn account_zero() -> Address { return 0x0000000000000000000000000000000000000000; }\nfn more(i: u64, n: u64) -> bool { i < n }\n";
     let all = verdicts(&check(source).unwrap());
     let after = |f: &str, i: &str| all.iter().find(|(a, n, _)| a == f && n == i).map(|(_, _, v)| *v);
     // `init` is the base case: leaving `a` alone proves nothing of it.
@@ -748,4 +749,47 @@ fn loop_invariants_hold_where_the_loop_starts_and_every_iteration_keeps_them() {
         assert!(source[r.span.lo as usize..].starts_with(condition), "{what}");
         assert_eq!(found("claimed is never negative").verdict, Verdict::Proved);
     }
+}
+
+// A `while` in an entry point is read like a `for` by its last iteration:
+// the condition held at its start and fails after it; the first `require`
+// of the body holds in the state after it. So a fill loop that checks the
+// capacity first keeps "never over capacity", and one that does not is
+// not shown to (never a counterexample). A loop invariant on a counter
+// (`i <= n`) is proved where the loop starts and kept; one that is false
+// (`i < n`, broken by the last iteration) is not shown kept. A condition
+// that calls a function is refused by name.
+#[test]
+fn while_loops_in_entry_points_are_read_by_their_last_iteration() {
+    if !z3() {
+        return;
+    }
+    let fill = |check: &str, invariant: &str, cond: &str| {
+        format!(
+            "contract F {{\n    storage {{ count: u64, cap: u64 }}\n    init(cap: u64) {{ self.cap = cap; }}\n    invariant \"never over capacity\" {{ assert(self.count <= self.cap); }}\n    pub fn fill(n: u64) {{\n        let mut i: u64 = 0;\n        while {cond} {{\n            {invariant}\n            {check}\n            self.count += 1;\n            i += 1;\n        }}\n    }}\n    fn more(i: u64, n: u64) -> bool {{ i < n }}\n}}\n"
+        )
+    };
+    let checked = "require(self.count < self.cap, \"full\");";
+    let of = |source: &str| {
+        verdicts(&check(source).unwrap())
+            .into_iter()
+            .find(|(after, _, _)| after == "fill")
+            .map(|(_, _, v)| v)
+            .unwrap()
+    };
+    assert_eq!(of(&fill(checked, "", "i < n")), "proved");
+    assert_eq!(of(&fill("", "", "i < n")), "refused");
+    assert_eq!(of(&fill(checked, "invariant i <= n;", "i < n")), "proved");
+    let source = fill(checked, "invariant i < n;", "i < n");
+    let obligations = check(&source).unwrap();
+    let Verdict::Refused(r) = &obligations.iter().find(|o| o.after == "fill").unwrap().verdict else {
+        panic!("{:?}", verdicts(&obligations))
+    };
+    assert_eq!(r.what, "a loop invariant that an iteration may not keep");
+    let source = fill(checked, "", "self.more(i, n)");
+    let obligations = check(&source).unwrap();
+    let Verdict::Refused(r) = &obligations.iter().find(|o| o.after == "fill").unwrap().verdict else {
+        panic!("{:?}", verdicts(&obligations))
+    };
+    assert_eq!(r.what, "a `while` whose condition calls a function or changes state");
 }

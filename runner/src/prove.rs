@@ -35,6 +35,10 @@ pub struct ProveOptions {
     /// `--from-test NAME`: the search also starts from the state this
     /// test leaves (where it finds nothing from `init`).
     pub from_test: Option<String>,
+    /// `--timeout`: no contract is started after this moment; the claims
+    /// of those left are `unknown`, saying so. The verdicts reached do not
+    /// depend on it (each query has its budget of solver steps).
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// The accounts of the bounded search: the first deploys.
@@ -103,6 +107,10 @@ pub fn prove_file(
     let Some(data) = analysis.file(file) else { return Ok(out) };
     for item in &data.parsed.tree.items {
         if let ItemKind::Contract(contract) = &item.kind {
+            if cx.options.deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                out.extend(out_of_time(&cx, contract));
+                continue;
+            }
             out.extend(prove_contract(solver, &cx, contract)?);
         }
     }
@@ -126,7 +134,7 @@ pub fn prove_document(
 /// The options `writ prove` runs with when none are given.
 impl Default for ProveOptions {
     fn default() -> ProveOptions {
-        ProveOptions { depth: 4, budget: Budget::default().0, from_test: None }
+        ProveOptions { depth: 4, budget: Budget::default().0, from_test: None, deadline: None }
     }
 }
 
@@ -419,6 +427,32 @@ fn test_name(claim: &str, from: From<'_>) -> String {
         Some((setup, _)) => format!("writ prove: {claim} (after test {})", setup.test),
     };
     name.replace('"', "'")
+}
+
+/// The claims of a contract the run's `--timeout` left no time for: each
+/// `unknown`, saying so.
+fn out_of_time(cx: &Context<'_>, contract: &ContractDef) -> Vec<InvariantResult> {
+    let file = cx.analysis.file(cx.file).map_or_else(String::new, |f| f.name.clone());
+    let detail = "not proved: the run's --timeout ran out before this contract was started".to_string();
+    let result = |invariant: String, spec: Option<String>, span| InvariantResult {
+        file: file.clone(),
+        contract: contract.name.name.clone(),
+        invariant,
+        spec,
+        span,
+        verdict: ProveVerdict::Unknown,
+        detail: detail.clone(),
+        test: None,
+    };
+    let mut out: Vec<InvariantResult> =
+        invariants(contract).iter().map(|inv| result(inv.name.value.clone(), None, inv.name.span)).collect();
+    for described in writ_prover::spec::specs(cx.analysis, contract) {
+        for clause in &described.spec.clauses {
+            let text = writ_compiler::check::clause_text(cx.analysis, clause);
+            out.push(result(text, Some(described.func.name.name.clone()), clause.span));
+        }
+    }
+    out
 }
 
 /// Where a search found its sequence: `None` from `init`, or from the

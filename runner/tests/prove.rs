@@ -57,7 +57,7 @@ fn planted_bugs_are_found_and_fixes_proved() {
         let analysis = Analysis::single(&name, &text);
         assert!(!analysis.has_errors(), "{name}: {:?}", analysis.diagnostics());
         let started = Instant::now();
-        let options = ProveOptions { depth: 4, budget: 5_000_000, from_test };
+        let options = ProveOptions { depth: 4, budget: 5_000_000, from_test, deadline: None };
         let results = prove_file(&mut solver, &analysis, FileId(0), &vm, options)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut got: Vec<(String, String)> = results
@@ -235,7 +235,7 @@ fn a_spent_budget_is_unknown_never_an_error() {
             &analysis,
             FileId(0),
             &vm,
-            ProveOptions { depth: 2, budget: 1, from_test: None },
+            ProveOptions { depth: 2, budget: 1, from_test: None, deadline: None },
         )
         .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(results.len() >= 4, "{name}: {results:#?}");

@@ -64,23 +64,28 @@ impl Encoder<'_, '_> {
         match self.summing(pattern, body) {
             Some((total, add)) => {
                 let checks = &body.stmts[..body.stmts.len() - 1];
+                let aborts = self.aborts.len();
                 if !checks.is_empty() {
                     self.fails_for_some(state, (bound, key_sort), present, &binds, checks, body, span)?;
-                    if !self.checking {
-                        // A check failing and the total overflowing: which
-                        // comes first depends on the keys' order.
-                        self.approximations.push(super::Refused {
-                            span,
-                            what: "a summing loop's checks and its total (which fails first is not modelled)"
-                                .into(),
-                        });
-                    }
                 }
                 let Some(before) = state.locals.get(&total).copied() else {
                     return refuse(add.span, "a total that holds no value before the loop");
                 };
                 let ty = self.local_ty(total);
                 let sum = self.arith(state, Arith::Add, &ty, before, map.sum, add.span)?;
+                if !self.checking && !checks.is_empty() {
+                    // A check failing and the total overflowing: which
+                    // comes first depends on the keys' order, so the loop
+                    // only says that it aborts.
+                    for (_, exit) in self.aborts.iter_mut().skip(aborts) {
+                        *exit = Exit::Assertion;
+                    }
+                    self.approximations.push(super::Refused {
+                        span,
+                        what: "a summing loop's checks and its total (which fails first is not modelled)"
+                            .into(),
+                    });
+                }
                 let named = self.name(sum, &ty, add.span)?;
                 state.locals.insert(total, named);
                 Ok(())
@@ -194,13 +199,16 @@ impl Encoder<'_, '_> {
             inner.locals.insert(*local, *term);
         }
         let (aborts_before, exits_before) = (self.aborts.len(), self.exits.len());
+        let emitted_before = self.emitted.len();
         self.bound += 1;
         let outer_loops = std::mem::take(&mut self.loops);
         let holds = self.expr(&mut inner, cond);
         self.loops = outer_loops;
         self.bound -= 1;
         let holds = holds?;
-        let quiet = self.aborts.len() == aborts_before && self.exits.len() == exits_before;
+        let quiet = self.aborts.len() == aborts_before
+            && self.exits.len() == exits_before
+            && self.emitted.len() == emitted_before;
         if !quiet || inner.storage != state.storage {
             return refuse(span, "a loop returning early whose condition can abort or changes state");
         }
@@ -310,6 +318,7 @@ impl Encoder<'_, '_> {
             inner.locals.insert(*local, *term);
         }
         let (aborts_before, exits_before) = (self.aborts.len(), self.exits.len());
+        let emitted_before = self.emitted.len();
         self.bound += 1;
         // A `break` or `continue` here would leave this loop, not one
         // being unrolled outside it: with none on the stack, it is refused.
@@ -326,7 +335,9 @@ impl Encoder<'_, '_> {
                 inner.locals.get(local) != Some(rebound(local).as_ref().unwrap_or(term))
             })
             || binds.iter().any(|(local, term)| inner.locals.get(local) != Some(term));
-        if self.exits.len() != exits_before || changed_outside {
+        // An `emit` is an effect, not a check (and its condition would
+        // name the bound variable).
+        if self.exits.len() != exits_before || changed_outside || self.emitted.len() != emitted_before {
             return refuse(span, "a loop that changes what is outside it or returns");
         }
         let failures: Vec<(SExpr, Exit)> = self.aborts.drain(aborts_before..).collect();

@@ -41,8 +41,9 @@ use crate::frame::Part;
 pub(super) struct Mark {
     aborts: usize,
     emitted: usize,
-    facts: usize,
+    exits: usize,
     approximations: usize,
+    loop_claims: usize,
 }
 
 /// One iteration of a loop, arbitrary among them.
@@ -58,7 +59,10 @@ struct Iteration {
 }
 
 /// What a loop iterates over, evaluated where it starts.
-pub(super) enum Over {
+pub(super) enum Over<'e> {
+    /// `while cond`: the condition, read again at every iteration (it
+    /// writes nothing: refused otherwise).
+    While(&'e Expr),
     /// `lo..hi`.
     Range(SExpr, SExpr),
     /// A list value of this type.
@@ -72,18 +76,22 @@ impl Encoder<'_, '_> {
         Mark {
             aborts: self.aborts.len(),
             emitted: self.emitted.len(),
-            facts: self.facts.len(),
+            exits: self.exits.len(),
             approximations: self.approximations.len(),
+            loop_claims: self.loop_claims.len(),
         }
     }
 
-    /// Forgets what was recorded since `mark` (the solver keeps the names
-    /// it was given, which nothing refers to).
+    /// Forgets the behaviours recorded since `mark`: aborts, emits,
+    /// returns, approximations and loop claims. The solver keeps the names
+    /// it was given, and the facts stay: each is true of every value (a
+    /// range), and a constant cached on the way (the caller) keeps its own.
     pub(super) fn back_to(&mut self, mark: Mark) {
         self.aborts.truncate(mark.aborts);
         self.emitted.truncate(mark.emitted);
-        self.facts.truncate(mark.facts);
+        self.exits.truncate(mark.exits);
         self.approximations.truncate(mark.approximations);
+        self.loop_claims.truncate(mark.loop_claims);
     }
 
     /// Runs `attempt` (an exact reading of a loop); where it is refused,
@@ -110,9 +118,19 @@ impl Encoder<'_, '_> {
 
     /// A call of a module's function the prover cannot read (`why`): an
     /// arbitrary value of its result type.
-    pub(super) fn opaque_result(&mut self, ret: &Ty, why: Refused, span: Span) -> Result<SExpr> {
-        self.approximations
-            .push(Refused { span, what: format!("a call read by its result's type alone ({})", why.what) });
+    pub(super) fn opaque_result(
+        &mut self,
+        state: &mut State,
+        ret: &Ty,
+        why: Refused,
+        span: Span,
+    ) -> Result<SExpr> {
+        let what = format!("a call read by its result's type alone ({})", why.what);
+        // It may also abort, how is not known: with an exit no `with` of a
+        // spec names.
+        let aborts = self.fresh(&Ty::Bool, "call_aborts", span)?;
+        self.abort(state, aborts, super::Exit::Assertion);
+        self.approximations.push(Refused { span, what });
         if matches!(ret, Ty::Unit | Ty::Never) {
             return Ok(self.ctx().true_());
         }
@@ -122,6 +140,11 @@ impl Encoder<'_, '_> {
     /// A fresh constant of type `ty`, with the range every value of it
     /// obeys as a fact.
     fn fresh(&mut self, ty: &Ty, what: &str, span: Span) -> Result<SExpr> {
+        if self.bound > 0 {
+            // One constant would be one value for every element of the
+            // quantifier the code is in.
+            return refuse(span, "a value read by its type alone inside a loop read for every element");
+        }
         let sort = self.sort(ty, span)?;
         self.names += 1;
         let name = format!("{}{what}{}", self.prefix, self.names);
@@ -136,11 +159,19 @@ impl Encoder<'_, '_> {
     pub(super) fn by_last_iteration(
         &mut self,
         state: &mut State,
-        pattern: &Pattern,
-        over: Over,
+        pattern: Option<&Pattern>,
+        over: Over<'_>,
         body: &Block,
         span: Span,
     ) -> Result<()> {
+        if self.bound > 0 {
+            return refuse(span, "a loop read by its last iteration inside a loop read for every element");
+        }
+        if let Over::While(cond) = &over
+            && self.may_change_state(cond)
+        {
+            return refuse(cond.span, "a `while` whose condition calls a function or changes state");
+        }
         let written = crate::frame::writes(self.analysis, self.file, body);
         if let Over::Map(_, _, Some(field)) = &over
             && written.contains(&Part::Field(*field))
@@ -156,6 +187,8 @@ impl Encoder<'_, '_> {
             })
             .collect();
         let ran = match &over {
+            // The first test of the condition is the real one.
+            Over::While(cond) => self.expr(state, cond)?,
             Over::Range(lo, hi) => self.ctx().lt(*lo, *hi),
             Over::List(list, ty) => {
                 let len = self.list_len(ty, *list, span)?;
@@ -166,6 +199,18 @@ impl Encoder<'_, '_> {
             Over::Map(..) => self.fresh(&Ty::Bool, "loop_ran", span)?,
         };
         if !invariants.is_empty() {
+            // A list's or map's element at the start of an iteration is not
+            // the one a claim about the next would need: such a loop
+            // invariant reads only what the loop changes, not its element.
+            if let (Over::List(..) | Over::Map(..), Some(pattern)) = (&over, pattern) {
+                let elements = self.pattern_locals(pattern);
+                if let Some(reads) = invariants.iter().find(|e| self.reads_any(e, &elements)) {
+                    return refuse(
+                        reads.span,
+                        "a loop invariant that reads the element of a loop over a list or map",
+                    );
+                }
+            }
             self.loop_invariant_claims(state, (pattern, &over, ran), body, &invariants, span)?;
         }
         // The iteration that ends the loop: the last one, or any one that
@@ -182,6 +227,11 @@ impl Encoder<'_, '_> {
         last.live = crate::all(ctx, [state.live, ran, iteration.within, holds]);
         let mut never = state.clone();
         never.live = ctx.and(state.live, ctx.not(ran));
+        if let Over::While(cond) = &over {
+            // That iteration's test of the condition, which held.
+            let test = self.expr(&mut last, cond)?;
+            last.live = self.ctx().and(last.live, test);
+        }
         let emitted = self.emitted.len();
         self.loops.push(super::lists::LoopExits::default());
         let finished = self.block(&mut last, body);
@@ -200,7 +250,15 @@ impl Encoder<'_, '_> {
         let (breaks, continues) = exits.into_parts();
         let mut outcomes = vec![(never, None)];
         for mut finished in std::iter::once(last).chain(continues) {
-            finished.live = self.ctx().and(finished.live, iteration.last);
+            let ends = match &over {
+                // A `while` ends where the next test of its condition fails.
+                Over::While(cond) => {
+                    let test = self.expr(&mut finished, cond)?;
+                    self.ctx().not(test)
+                }
+                _ => iteration.last,
+            };
+            finished.live = self.ctx().and(finished.live, ends);
             outcomes.push((finished, None));
         }
         outcomes.extend(breaks.into_iter().map(|s| (s, None)));
@@ -248,9 +306,20 @@ impl Encoder<'_, '_> {
 
     /// An arbitrary iteration of a loop over `over`: what its pattern
     /// binds, where that iteration exists, and whether it is the last.
-    fn iteration(&mut self, over: &Over, pattern: &Pattern, span: Span) -> Result<Iteration> {
+    fn iteration(&mut self, over: &Over<'_>, pattern: Option<&Pattern>, span: Span) -> Result<Iteration> {
         let mut binds = Vec::new();
+        let pattern = match (over, pattern) {
+            // Every iteration of a `while` is "within"; its condition says
+            // which is the last.
+            (Over::While(_), _) => {
+                let ctx = self.ctx();
+                return Ok(Iteration { binds, within: ctx.true_(), last: ctx.true_(), index: None });
+            }
+            (_, Some(pattern)) => pattern,
+            (_, None) => return refuse(span, "a loop without a pattern"),
+        };
         let (within, last, index) = match over {
+            Over::While(_) => return refuse(span, "this loop"),
             Over::Range(lo, hi) => {
                 // The variable's type when it has a name; a plain integer
                 // (no range: `lo..hi` bounds it) for `_`.
@@ -311,13 +380,13 @@ impl Encoder<'_, '_> {
     fn loop_invariant_claims(
         &mut self,
         state: &State,
-        (pattern, over, ran): (&Pattern, &Over, SExpr),
+        (pattern, over, ran): (Option<&Pattern>, &Over<'_>, SExpr),
         body: &Block,
         invariants: &[&Expr],
         span: Span,
     ) -> Result<()> {
         let mut at_start = state.clone();
-        if let Over::Range(lo, _) = over {
+        if let (Over::Range(lo, _), Some(pattern)) = (over, pattern) {
             let mut binds = Vec::new();
             self.bind_parts(std::slice::from_ref(pattern), &[*lo], &mut binds)?;
             at_start.locals.extend(binds);
@@ -339,6 +408,10 @@ impl Encoder<'_, '_> {
         let holds = self.invariants_hold(&from, invariants)?;
         let ctx = self.ctx();
         from.live = crate::all(ctx, [state.live, iteration.within, holds]);
+        if let Over::While(cond) = over {
+            let test = self.expr(&mut from, cond)?;
+            from.live = self.ctx().and(from.live, test);
+        }
         // What the hypothetical run records is not the call's (its facts,
         // true of every value, stay).
         let (aborts, emitted, exits) = (self.aborts.len(), self.emitted.len(), self.exits.len());
@@ -354,7 +427,7 @@ impl Encoder<'_, '_> {
         let (_, continues) = loop_exits.into_parts();
         let mut broken = Vec::new();
         for mut after in std::iter::once(from).chain(continues) {
-            if let Some(i) = iteration.index {
+            if let (Some(i), Some(pattern)) = (iteration.index, pattern) {
                 let ctx = self.ctx();
                 let next = ctx.plus(i, ctx.numeral(1));
                 let mut binds = Vec::new();
@@ -424,6 +497,66 @@ impl Encoder<'_, '_> {
         let counted = ctx.gte(count, ctx.numeral(0));
         self.facts.push(counted);
         Ok(MapTerms { present, values, sum, count })
+    }
+
+    /// The locals a loop's pattern binds.
+    fn pattern_locals(&self, pattern: &Pattern) -> Vec<LocalId> {
+        let mut out = Vec::new();
+        let parts = match &pattern.kind {
+            PatternKind::Tuple(parts) => parts.iter().collect(),
+            _ => vec![pattern],
+        };
+        for part in parts {
+            if let PatternKind::Name(name) = &part.kind
+                && let Some(Def::Local(local)) = self.typed.def(name.id)
+            {
+                out.push(local);
+            }
+        }
+        out
+    }
+
+    /// Whether `e` reads one of `locals`.
+    fn reads_any(&self, e: &Expr, locals: &[LocalId]) -> bool {
+        let mut reads = false;
+        writ_compiler::walk::walk_expr(e, &mut |node| {
+            if let Node::Expr(e) = node
+                && let ExprKind::Path(path) = &e.kind
+                && let Some(Def::Local(local)) = self.typed.def(path.last().id)
+            {
+                reads |= locals.contains(&local);
+            }
+        });
+        reads
+    }
+
+    /// Whether evaluating `e` may change state: it calls a function of the
+    /// program or a mutating method of the table of built-ins.
+    fn may_change_state(&self, e: &Expr) -> bool {
+        let mut changes = false;
+        writ_compiler::walk::walk_expr(e, &mut |node| {
+            if let Node::Expr(e) = node {
+                match &e.kind {
+                    ExprKind::Call { callee, .. } => {
+                        if let ExprKind::Path(path) = &callee.kind
+                            && matches!(self.typed.def(path.last().id), Some(Def::Fn(_)))
+                        {
+                            changes = true;
+                        }
+                    }
+                    ExprKind::MethodCall { receiver, method, .. } => {
+                        let mutating =
+                            writ_compiler::builtins::method_of(self.typed.ty(receiver.id), &method.name)
+                                .is_some_and(|m| m.mutating);
+                        if mutating || matches!(self.typed.def(method.id), Some(Def::Fn(_))) {
+                            changes = true;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        });
+        changes
     }
 
     /// Binds each of `parts` (a name or `_`) to its term.

@@ -158,7 +158,7 @@ impl Encoder<'_, '_> {
                 return Ok(());
             }
             let over = super::havoc::Over::List(list, ty.clone());
-            return self.by_last_iteration(state, pattern, over, body, span);
+            return self.by_last_iteration(state, Some(pattern), over, body, span);
         };
         if elements.len() > UNROLL_MAX {
             return refuse(over.span, format!("a `for` loop of more than {UNROLL_MAX} iterations"));

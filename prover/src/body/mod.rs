@@ -704,7 +704,20 @@ impl<'s, 'a> Encoder<'s, 'a> {
                     Some(()) => Ok(()),
                     None => refuse(stmt.span, "a `while` loop other than `while i < end { …; i += 1; }`"),
                 },
-                false => refuse(stmt.span, "`while` loops"),
+                // Code that runs: exactly where it only checks, else by
+                // its last iteration (`havoc`).
+                false => {
+                    let exact = |this: &mut Self, s: &mut State| match this
+                        .for_all_counted(s, cond, body, stmt.span)?
+                    {
+                        Some(()) => Ok(()),
+                        None => refuse(stmt.span, "this `while`"),
+                    };
+                    if self.exactly(state, exact)? {
+                        return Ok(());
+                    }
+                    self.by_last_iteration(state, None, havoc::Over::While(cond), body, stmt.span)
+                }
             },
             StmtKind::For { pattern, iter: ForIter::Expr(over), body } => match self.ty(over) {
                 Ty::List(_) => self.unrolled_loop(state, pattern, over, body, stmt.span),
@@ -723,7 +736,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
                     };
                     let root = crate::frame::root_field(self.typed, over);
                     let over = havoc::Over::Map(map, *key, root);
-                    self.by_last_iteration(state, pattern, over, body, stmt.span)
+                    self.by_last_iteration(state, Some(pattern), over, body, stmt.span)
                 }
                 _ => self.unrolled_loop(state, pattern, over, body, stmt.span),
             },
@@ -740,7 +753,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
                 let from = self.expr(state, lo)?;
                 let to = self.expr(state, hi)?;
                 let over = havoc::Over::Range(from, to);
-                self.by_last_iteration(state, pattern, over, body, stmt.span)
+                self.by_last_iteration(state, Some(pattern), over, body, stmt.span)
             }
             StmtKind::Error => refuse(stmt.span, "code that did not parse"),
         }
@@ -1293,7 +1306,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
             // read by its result's type alone.
             Err(EncodeError::Refused(why)) if !self.checking && info.contract.is_none() => {
                 self.back_to(mark);
-                return self.opaque_result(&info.ret, why, span);
+                return self.opaque_result(state, &info.ret, why, span);
             }
             ran => ran?,
         };
