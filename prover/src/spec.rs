@@ -331,7 +331,8 @@ pub(crate) fn encode_spec_call(
         match condition {
             Some(Ok(value)) => {
                 let error = clause.with.as_ref().map(|(_, path)| path.last().name.as_str());
-                let named = call.aborts.iter().filter(|(_, exit)| error.is_none_or(|e| exit_name(exit) == e));
+                let named =
+                    call.aborts.iter().filter(|(_, exit)| error.is_none_or(|e| exit_name(exit) == Some(e)));
                 let aborted = crate::any(ctx, named.map(|(c, _)| *c));
                 answers.push(ctx.and(ctx.and(value.value, ctx.not(value.aborts)), aborted));
             }
@@ -488,12 +489,14 @@ fn differs(
     })
 }
 
-/// How `writ test` and `assert_aborts` name an abort.
-fn exit_name(exit: &Exit) -> &str {
-    match exit {
+/// How `writ test` and `assert_aborts` name an abort; `None` for one of
+/// a kind the encoding does not know, which no name matches.
+fn exit_name(exit: &Exit) -> Option<&str> {
+    Some(match exit {
         Exit::Abort(code) => code.name(),
         Exit::Require(_) => "Require",
         Exit::Fail { name, .. } => name,
         Exit::Assertion => "Assertion",
-    }
+        Exit::Unknown => return None,
+    })
 }

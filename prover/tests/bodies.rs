@@ -384,6 +384,8 @@ fn solved(
                 Exit::Require(message) => Seen::Aborted(AbortCode::Require, message.clone()),
                 Exit::Fail { index, .. } => Seen::Aborted(AbortCode::ContractError, index.to_string()),
                 Exit::Assertion => Seen::Aborted(AbortCode::AssertionFailed, String::new()),
+                // Never the VM's: an exact encoding has none.
+                Exit::Unknown => Seen::Aborted(AbortCode::AssertionFailed, "of a kind not known".into()),
             });
         }
     }

@@ -793,3 +793,21 @@ fn while_loops_in_entry_points_are_read_by_their_last_iteration() {
     };
     assert_eq!(r.what, "a `while` whose condition calls a function or changes state");
 }
+
+// Roles written in a loop or under an `if` (two states joined, each with
+// its array of holders): `hire` keeps the invariant by its check;
+// `hire_all` by its loop invariant over roles; `hire_any` checks nothing,
+// and is not shown to keep it (never a counterexample: the search leaves
+// out a loop read by its last iteration).
+#[test]
+fn roles_written_in_loops_and_branches() {
+    if !z3() {
+        return;
+    }
+    let source = "contract R {\n    roles { Clerk }\n    storage { banned: Address }\n\n    init(banned: Address) {\n        self.banned = banned;\n    }\n\n    invariant \"the banned address is never a clerk\" {\n        assert(!has_role(Clerk, self.banned));\n    }\n\n    pub fn hire_all(people: List<Address>) requires Admin {\n        for p in people {\n            invariant !has_role(Clerk, self.banned);\n            require(p != self.banned, \"banned\");\n            grant(Clerk, p);\n        }\n    }\n\n    pub fn hire(p: Address, ok: bool) requires Admin {\n        if ok {\n            require(p != self.banned, \"banned\");\n            grant(Clerk, p);\n        }\n    }\n\n    pub fn hire_any(people: List<Address>) requires Admin {\n        for p in people {\n            grant(Clerk, p);\n        }\n    }\n}\n";
+    let all = verdicts(&check(source).unwrap());
+    let after = |f: &str| all.iter().find(|(a, _, _)| a == f).map(|(_, _, v)| *v);
+    assert_eq!(after("hire"), Some("proved"), "{all:?}");
+    assert_eq!(after("hire_all"), Some("proved"), "{all:?}");
+    assert_eq!(after("hire_any"), Some("refused"), "{all:?}");
+}

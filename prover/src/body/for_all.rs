@@ -78,7 +78,7 @@ impl Encoder<'_, '_> {
                     // comes first depends on the keys' order, so the loop
                     // only says that it aborts.
                     for (_, exit) in self.aborts.iter_mut().skip(aborts) {
-                        *exit = Exit::Assertion;
+                        *exit = Exit::Unknown;
                     }
                     self.approximations.push(super::Refused {
                         span,
@@ -346,9 +346,9 @@ impl Encoder<'_, '_> {
         // only where every way of failing is the same.
         let exit = match failures.split_first() {
             Some(((_, first), rest)) if rest.iter().all(|(_, e)| e == first) => first.clone(),
-            _ => Exit::Assertion,
+            _ => Exit::Unknown,
         };
-        if !self.checking && exit == Exit::Assertion && !failures.is_empty() {
+        if !self.checking && exit == Exit::Unknown && !failures.is_empty() {
             self.approximations.push(super::Refused {
                 span,
                 what: "a loop's checks (which one fails first is not modelled)".into(),

@@ -129,7 +129,7 @@ impl Encoder<'_, '_> {
         // It may also abort, how is not known: with an exit no `with` of a
         // spec names.
         let aborts = self.fresh(&Ty::Bool, "call_aborts", span)?;
-        self.abort(state, aborts, super::Exit::Assertion);
+        self.abort(state, aborts, super::Exit::Unknown);
         self.approximations.push(Refused { span, what });
         if matches!(ret, Ty::Unit | Ty::Never) {
             return Ok(self.ctx().true_());
@@ -207,7 +207,7 @@ impl Encoder<'_, '_> {
                 if let Some(reads) = invariants.iter().find(|e| self.reads_any(e, &elements)) {
                     return refuse(
                         reads.span,
-                        "a loop invariant that reads the element of a loop over a list or map",
+                        "reading the element of a loop over a list or map in its loop invariant",
                     );
                 }
             }
@@ -408,16 +408,21 @@ impl Encoder<'_, '_> {
         let holds = self.invariants_hold(&from, invariants)?;
         let ctx = self.ctx();
         from.live = crate::all(ctx, [state.live, iteration.within, holds]);
-        if let Over::While(cond) = over {
-            let test = self.expr(&mut from, cond)?;
-            from.live = self.ctx().and(from.live, test);
-        }
         // What the hypothetical run records is not the call's (its facts,
         // true of every value, stay).
         let (aborts, emitted, exits) = (self.aborts.len(), self.emitted.len(), self.exits.len());
         let approximations = self.approximations.len();
         self.loops.push(super::lists::LoopExits::default());
-        let finished = self.block(&mut from, body);
+        let finished = match over {
+            Over::While(cond) => match self.expr(&mut from, cond) {
+                Ok(test) => {
+                    from.live = self.ctx().and(from.live, test);
+                    self.block(&mut from, body)
+                }
+                Err(e) => Err(e),
+            },
+            _ => self.block(&mut from, body),
+        };
         let loop_exits = self.loops.pop().unwrap_or_default();
         self.aborts.truncate(aborts);
         self.emitted.truncate(emitted);
@@ -455,7 +460,9 @@ impl Encoder<'_, '_> {
         }
         let checking = std::mem::replace(&mut self.checking, true);
         let mark = self.mark();
-        let mut scratch = State { live: self.ctx().true_(), ..state.clone() };
+        // On the state's own path: a fact stated where a value is read
+        // (its range) holds only there.
+        let mut scratch = state.clone();
         let mut values = Vec::new();
         let mut result = Ok(());
         for cond in invariants {

@@ -75,6 +75,10 @@ pub enum Exit {
     Fail { index: u32, name: String },
     /// `assert` or `assert_eq` (in invariants and tests) did not hold.
     Assertion,
+    /// An abort whose kind the encoding does not know (which of a loop's
+    /// different checks fails first, how a function read by its result's
+    /// type aborts): no `aborts_if … with` names it.
+    Unknown,
 }
 
 /// A function encoded: its parameters, when it returns and with what, and
@@ -1217,6 +1221,13 @@ impl<'s, 'a> Encoder<'s, 'a> {
             }
             let ty = self.field_types.get(field).cloned().unwrap_or(Ty::Error);
             let merged = match (a, b, &ty) {
+                // Who holds a role: an array from addresses to booleans.
+                (Held::Value(a), Held::Value(b), Ty::Role(_)) => {
+                    let ctx = self.ctx();
+                    let (merged, sort) =
+                        (ctx.ite(taken, *a, *b), ctx.array_sort(ctx.int_sort(), ctx.bool_sort()));
+                    Held::Value(self.name_sorted(merged, sort)?)
+                }
                 (Held::Value(a), Held::Value(b), _) => Held::Value(self.ite(taken, *a, *b, &ty, span)?),
                 (Held::Map(a), Held::Map(b), Ty::Map(..)) => {
                     let merged = MapTerms::ite(self.ctx(), taken, *a, *b);
@@ -1292,8 +1303,10 @@ impl<'s, 'a> Encoder<'s, 'a> {
         }
         let caller_typed = std::mem::replace(&mut self.typed, typed);
         let caller_file = std::mem::replace(&mut self.file, file);
-        let caller_exits = std::mem::take(&mut self.exits);
+        // Taken with the caller's returns in place: undoing the call must
+        // keep them.
         let mark = self.mark();
+        let caller_exits = std::mem::take(&mut self.exits);
         self.inlining.push(id);
         let ran = self.block(&mut inner, &func.body);
         self.inlining.pop();
