@@ -152,6 +152,16 @@ fn search_scoped(
     let described = crate::spec::specs(analysis, contract);
     let target = match goal {
         Goal::Invariant(n) => match invariants(contract).get(n).copied() {
+            // Which call's context would it be? A sequence's last call's
+            // is not what `writ test` checks the invariant with.
+            Some(inv)
+                if crate::frame::reads(analysis, file, &inv.body).contains(&crate::frame::Part::Context) =>
+            {
+                return Err(EncodeError::Refused(crate::body::Refused {
+                    span: inv.name.span,
+                    what: "searching for calls that break an invariant that reads the call's context (`caller()`, `now()`, `signed_by`)".into(),
+                }));
+            }
             Some(inv) => Target::Invariant(inv),
             None => return Ok(Search::NotFound { depth: 0, skipped: Vec::new() }),
         },

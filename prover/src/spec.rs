@@ -417,20 +417,49 @@ pub(crate) fn encode_spec_call(
             _ => {
                 let kept = listed(analysis, clauses, "modifies");
                 let mut changed = Vec::new();
+                let mut unreadable = None;
                 for (field, (held, ty)) in &before {
                     // Roles are not storage fields; `modifies` speaks of fields.
                     if kept.contains(field) || crate::body::role_of(*field).is_some() {
                         continue;
                     }
+                    // A map held in a value keeps a removed key's old value
+                    // in the solver's term: equal maps may differ there.
+                    let inner = match ty {
+                        Ty::Map(_, value) => &**value,
+                        other => other,
+                    };
+                    if crate::sorts::holds_map(analysis, inner) {
+                        let shown = analysis.tables().display(ty);
+                        unreadable = Some(crate::body::Refused {
+                            span: clause.span,
+                            what: format!(
+                                "`modifies` leaving out a field of type `{shown}` (maps held in values are not compared)"
+                            ),
+                        });
+                        break;
+                    }
                     let Some(post) = call.post.get(field) else { continue };
                     changed.push(differs(solver, analysis, ty, *held, *post)?);
                 }
-                let ctx = solver.ctx();
-                Ok(ctx.and(ctx.and(assumed, returns), crate::any(ctx, changed)))
+                match unreadable {
+                    Some(refused) => Err(refused),
+                    None => {
+                        let ctx = solver.ctx();
+                        Ok(ctx.and(ctx.and(assumed, returns), crate::any(ctx, changed)))
+                    }
+                }
             }
         };
         violations.push(violation);
     }
+    // The context the clauses asked for and the call did not is the
+    // call's all the same: the search draws it from its accounts and clock
+    // and the reproduction sets it.
+    let mut call = call;
+    call.caller = call.caller.or(after_scope.caller);
+    call.now = call.now.or(after_scope.now);
+    call.cosigners = call.cosigners.or(after_scope.cosigners);
     Ok(SpecCall { facts, call, before, violations })
 }
 

@@ -262,7 +262,7 @@ fn prove_contract(
                 let detail = match from {
                     None => format!(
                         "{} call(s) after deploying break it, the last {last} (replayed on the VM)",
-                        calls.len().saturating_sub(1)
+                        calls.iter().filter(|c| c.entry != "init").count()
                     ),
                     Some((setup, _)) => format!(
                         "{} call(s) after test \"{}\" break it, the last {last} (replayed on the VM)",
@@ -355,7 +355,10 @@ fn prove_specs(
                 let checks = Checks::Spec(obligation.function.clone());
                 replay(cx, &test, &name, checks, &format!("the spec of `{}`", obligation.function))?;
                 let after = match from {
-                    None => format!("{} call(s) after deploying", calls.len().saturating_sub(1)),
+                    None => format!(
+                        "{} call(s) after deploying",
+                        calls.iter().filter(|c| c.entry != "init").count()
+                    ),
                     Some((setup, _)) => format!("{} call(s) after test \"{}\"", calls.len(), setup.test),
                 };
                 let detail =
@@ -599,6 +602,9 @@ fn replay(cx: &Context<'_>, test: &str, name: &str, checks: Checks, expected: &s
             "the prover's counterexample ({expected}) did not replay on the VM ({why}); this is a bug of the prover:\n{test}"
         )
     };
+    if let Some(error) = with_test.diagnostics().into_iter().find(|d| d.is_error()) {
+        return Err(disagreement(format!("it does not compile: {}", error.message)));
+    }
     let report =
         run_file(&with_test, cx.file, cx.vm, &options).map_err(|e| disagreement(format!("{e:?}")))?;
     let Some(result) = report.results.first() else {

@@ -74,8 +74,12 @@ pub fn setup_state(
         return Err(format!("the test \"{name}\" fails, so it sets up nothing: {}", failure.message));
     }
     let source = analysis.file(file).map_or("", |f| f.text.as_str());
-    let body = body_lines(case, source);
-    let handles = deploy_bindings(&body);
+    let mut body = body_lines(case, source);
+    let (handles, tail) = test_bindings(analysis, file, name);
+    if tail {
+        // The body ends in an expression: the calls go after a `;`.
+        body.push_str("    ;\n");
+    }
     let mut accounts: Vec<(String, [u8; 20])> =
         ledger.names.iter().filter(|(_, n)| !n.contains('#')).map(|(a, n)| (n.clone(), *a)).collect();
     // `admin` deploys in the search's terms: first.
@@ -87,7 +91,11 @@ pub fn setup_state(
         let storage = ledger.world.storage_of(&deployed.address).unwrap_or(&empty);
         let mut state = read_state(abi, storage).map_err(|what| format!("{}: {what}", deployed.label))?;
         state.time = ledger.time();
-        instances.push(Instance { contract: abi.name.clone(), handle: handles.get(n).cloned(), state });
+        instances.push(Instance {
+            contract: abi.name.clone(),
+            handle: handles.get(n).cloned().flatten(),
+            state,
+        });
     }
     Ok(Some(Setup { test: name.to_string(), body, accounts, instances }))
 }
@@ -135,6 +143,52 @@ fn read_state(abi: &ContractAbi, storage: &MemoryState) -> Result<Concrete, Stri
         state.roles.push((index as u32, holders));
     }
     Ok(state)
+}
+
+/// The name each contract the test deploys is bound to at the end of its
+/// body, in the order they are deployed (`None` where it is not: a name
+/// bound again later, or every deploy when one is not a top-level `let x =
+/// deploy …`, whose order the text does not tell); and whether the body
+/// ends in an expression without `;`.
+fn test_bindings(analysis: &Analysis, file: FileId, name: &str) -> (Vec<Option<String>>, bool) {
+    use writ_compiler::ast::{ExprKind, ItemKind, StmtKind};
+    use writ_compiler::walk::{Node, walk_block};
+    let Some(data) = analysis.file(file) else { return (Vec::new(), false) };
+    let Some(test) = data.parsed.tree.items.iter().find_map(|item| match &item.kind {
+        ItemKind::Test(test) if test.name.value == name => Some(test),
+        _ => None,
+    }) else {
+        return (Vec::new(), false);
+    };
+    let mut deploys = 0;
+    walk_block(&test.body, &mut |node| {
+        if let Node::Expr(e) = node
+            && matches!(e.kind, ExprKind::Deploy { .. })
+        {
+            deploys += 1;
+        }
+    });
+    let bound: Vec<String> = test
+        .body
+        .stmts
+        .iter()
+        .filter_map(|stmt| match &stmt.kind {
+            StmtKind::Let { name, value, .. } if matches!(value.kind, ExprKind::Deploy { .. }) => {
+                Some(name.name.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    let tail = test.body.tail.is_some();
+    if bound.len() != deploys {
+        return (vec![None; deploys], tail);
+    }
+    let handles = bound
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (!bound.iter().skip(i + 1).any(|later| later == name)).then(|| name.clone()))
+        .collect();
+    (handles, tail)
 }
 
 /// The body of test `case` in `source`, without its braces and the blank

@@ -105,6 +105,15 @@ pub(crate) fn spec_after(
     }
     let abi = spec_abi(env, spec).ok_or_else(|| malformed(TestOp::Call))?;
     let success = match &report.outcome {
+        // The machine stopping a call (gas, memory, stack, a bound of the
+        // VM) is not the contract's doing: no clause speaks of it
+        // (docs/LANGUAGE.md §10.4).
+        Outcome::Aborted(
+            writ_vm::Abort::OutOfGas
+            | writ_vm::Abort::MemoryLimit
+            | writ_vm::Abort::StackLimit
+            | writ_vm::Abort::ResourceLimit { .. },
+        ) => return Ok(()),
         Outcome::Aborted(abort) => {
             let name = abort_name(abort, abi);
             let named = |c: &&ClauseCheck| match &c.kind {

@@ -105,6 +105,20 @@ fn a_search_from_a_tests_state_reaches_further_than_from_init() {
     assert!(test.contains("    d.from(clerk).advance(id);\n    // the calls that break it:\n"), "{test}");
     assert!(test.ends_with("    d.from(account(\"party\")).appeal(0);\n}"), "{test}");
 
+    // A deploy bound over two lines and a body that ends in an expression:
+    // the handle comes from the test's tree, the calls follow a `;`.
+    let split = text
+        .replace("let d = deploy Docket();", "let d =\n        deploy Docket();")
+        .replace("advance(id);\n}", "advance(id)\n}");
+    assert_ne!(split, text);
+    let analysis = Analysis::single("docket.writ", &split);
+    let options = ProveOptions { from_test: Some("a case is decided".into()), ..ProveOptions::default() };
+    let found = invariant(&prove_file(&mut solver, &analysis, FileId(0), &vm, options).unwrap());
+    assert_eq!(found.verdict.name(), "counterexample", "{found:#?}");
+    let test = found.test.unwrap();
+    assert!(test.contains("advance(id)\n    ;\n    // the calls that break it:\n"), "{test}");
+    assert!(test.contains("    d.from(account(\"party\")).appeal(0);\n"), "{test}");
+
     let with_failing =
         text.replace("d.from(clerk).advance(id);\n}", "d.from(clerk).advance(id);\n    assert(false);\n}");
     // A file without the test searches from `init` alone (`writ prove`

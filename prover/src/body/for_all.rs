@@ -19,6 +19,17 @@ use writ_compiler::types::{Def, LocalId, Ty};
 use writ_compiler::walk::{Node, walk_expr};
 
 use super::{Encoder, Exit, Result, State, refuse};
+
+/// One element's run inside a quantifier (`for_one_element`).
+struct Element<T> {
+    value: T,
+    /// The state it ended in.
+    inner: State,
+    /// Whether it returned or emitted.
+    effects: bool,
+    /// Where its aborts start among the encoder's.
+    aborts_before: usize,
+}
 use crate::int::Arith;
 
 impl Encoder<'_, '_> {
@@ -194,22 +205,9 @@ impl Encoder<'_, '_> {
         (cond, value): (&Expr, &Expr),
         span: Span,
     ) -> Result<()> {
-        let mut inner = State { live: self.ctx().true_(), ..state.clone() };
-        for (local, term) in binds {
-            inner.locals.insert(*local, *term);
-        }
-        let (aborts_before, exits_before) = (self.aborts.len(), self.exits.len());
-        let emitted_before = self.emitted.len();
-        self.bound += 1;
-        let outer_loops = std::mem::take(&mut self.loops);
-        let holds = self.expr(&mut inner, cond);
-        self.loops = outer_loops;
-        self.bound -= 1;
-        let holds = holds?;
-        let quiet = self.aborts.len() == aborts_before
-            && self.exits.len() == exits_before
-            && self.emitted.len() == emitted_before;
-        if !quiet || inner.storage != state.storage {
+        let ran = self.for_one_element(state, binds, |this, inner| this.expr(inner, cond))?;
+        let Element { value: holds, inner, effects, aborts_before } = ran;
+        if effects || self.aborts.len() != aborts_before || inner.storage != state.storage {
             return refuse(span, "a loop returning early whose condition can abort or changes state");
         }
         let value = self.expr(state, value)?;
@@ -313,31 +311,17 @@ impl Encoder<'_, '_> {
         body: &Block,
         span: Span,
     ) -> Result<()> {
-        let mut inner = State { live: self.ctx().true_(), ..state.clone() };
-        for (local, term) in binds {
-            inner.locals.insert(*local, *term);
-        }
-        let (aborts_before, exits_before) = (self.aborts.len(), self.exits.len());
-        let emitted_before = self.emitted.len();
-        self.bound += 1;
-        // A `break` or `continue` here would leave this loop, not one
-        // being unrolled outside it: with none on the stack, it is refused.
-        let outer_loops = std::mem::take(&mut self.loops);
         let checks =
             Block { stmts: stmts.to_vec(), tail: body.tail.clone(), span: body.span, depth: body.depth };
-        let ran = self.block(&mut inner, &checks);
-        self.loops = outer_loops;
-        self.bound -= 1;
-        ran?;
+        let ran = self.for_one_element(state, binds, |this, inner| this.block(inner, &checks))?;
+        let Element { inner, effects, aborts_before, .. } = ran;
         let rebound = |local: &LocalId| binds.iter().find(|(l, _)| l == local).map(|(_, t)| *t);
         let changed_outside = inner.storage != state.storage
             || state.locals.iter().any(|(local, term)| {
                 inner.locals.get(local) != Some(rebound(local).as_ref().unwrap_or(term))
             })
             || binds.iter().any(|(local, term)| inner.locals.get(local) != Some(term));
-        // An `emit` is an effect, not a check (and its condition would
-        // name the bound variable).
-        if self.exits.len() != exits_before || changed_outside || self.emitted.len() != emitted_before {
+        if effects || changed_outside {
             return refuse(span, "a loop that changes what is outside it or returns");
         }
         let failures: Vec<(SExpr, Exit)> = self.aborts.drain(aborts_before..).collect();
@@ -359,6 +343,33 @@ impl Encoder<'_, '_> {
         let fails = ctx.exists([(bound, sort)], fails_somewhere);
         self.abort(state, fails, exit);
         Ok(())
+    }
+
+    /// Runs `run` for one arbitrary element, bound by `binds`, inside the
+    /// quantifier of a loop read "for every element": from `state` on a
+    /// path of its own, with nothing named (terms there mention the bound
+    /// variable) and no enclosing loop to `break` to (refused).
+    fn for_one_element<T>(
+        &mut self,
+        state: &State,
+        binds: &[(LocalId, SExpr)],
+        run: impl FnOnce(&mut Self, &mut State) -> Result<T>,
+    ) -> Result<Element<T>> {
+        let mut inner = State { live: self.ctx().true_(), ..state.clone() };
+        for (local, term) in binds {
+            inner.locals.insert(*local, *term);
+        }
+        let (aborts_before, exits, emitted) = (self.aborts.len(), self.exits.len(), self.emitted.len());
+        self.bound += 1;
+        let outer_loops = std::mem::take(&mut self.loops);
+        let ran = run(self, &mut inner);
+        self.loops = outer_loops;
+        self.bound -= 1;
+        let value = ran?;
+        // A `return` or an `emit` is an effect, not a check (and its
+        // condition would name the bound variable).
+        let effects = self.exits.len() != exits || self.emitted.len() != emitted;
+        Ok(Element { value, inner, effects, aborts_before })
     }
 
     /// The total and the adding statement of a loop over a map that adds
