@@ -2,29 +2,36 @@
 //! exact encoding, read so that what is proved of every call still holds:
 //! a loop by its last iteration, a module's function by its result's type.
 //!
-//! A loop whose iterations cannot be unrolled ends in one of two ways: it
-//! never ran (an empty range, list or map), or its last iteration ran from
-//! some state the earlier ones left. That state is unknown, but it agrees
-//! with the state before the loop on everything the body cannot write, and
-//! the checks at the top of the body held in it, or the call would have
-//! aborted there: `require(self.total() == before + added, …)` as the
-//! first statement is the loop's invariant, checked by the VM on every
-//! iteration. So the loop is read as its body run once from an arbitrary
-//! such state (the loop variable at its last value), joined with the state
-//! where it never ran.
+//! A loop whose iterations cannot be unrolled (over a range, a list built
+//! at run time, a map; a `while`) ends in one of two ways: it never ran,
+//! or some iteration ended it — the last one run to its end, or any one
+//! that breaks out, returns or aborts. That iteration starts from a state
+//! the earlier ones left: unknown, but it agrees with the state before the
+//! loop on everything the body cannot write (`frame::writes`, and the
+//! locals the body assigns), and the loop's invariants (`invariant c;` at
+//! the top of the body) hold in it. So the loop is read as its body run
+//! once from an arbitrary such state, the loop variable at any of its
+//! values, joined with the state where it never ran; the `require`s at the
+//! top of the body then hold after them, as at run time. Each loop
+//! invariant is a claim of its own (`Encoded::loop_claims`): it holds
+//! where the loop starts, and an iteration from any state where it holds
+//! keeps it; every proof about the call rests on both.
 //!
 //! A function of a module (not of a contract: it has no `self`, so it
 //! reads and writes no storage and no context) that the prover cannot
-//! read returns an arbitrary value of its type.
+//! read returns an arbitrary value of its type, or aborts in a way no
+//! `aborts_if … with` names.
 //!
 //! Both allow behaviours the VM does not have (an unreachable state for
-//! the last iteration, any result). Everything the prover proves is about
+//! the iteration, any result). Everything the prover proves is about
 //! every behaviour of the encoding ("after every call that returns, the
 //! invariant holds"), so it holds of every real call; but a behaviour the
 //! encoding allows need not be real, so the bounded search leaves such
 //! code out, and each reading is recorded as an approximation
 //! (`Encoded::approximations`). Never used in invariants and specs, whose
-//! truth the prover also assumes: there it would be unsound.
+//! truth the prover also assumes: there it would be unsound; nor inside a
+//! loop read "for every element", where one constant would be one value
+//! for every element.
 
 use std::collections::BTreeSet;
 

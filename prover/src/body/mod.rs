@@ -32,14 +32,16 @@
 //! `unwrap_or`/`unwrap`/`is_some`/`is_none`, `contains`, `insert`,
 //! `remove`, entry assignment, `len`), each with a ghost sum of its values
 //! (of their lengths, for lists) and count of keys; maps held in maps, as
-//! values (`map_values`); in invariants, loops whose body only checks
-//! (over a map, a range or a counter: quantifiers) and a `for` over a map
-//! that only adds its values to an unsigned total (the ghost sum), in
-//! `for_all`. Roles are arrays from addresses to booleans, read by
-//! `requires` and `has_role`, written by `grant` and `revoke`; `signed_by`
-//! reads the call's co-signers. Calls of the program's own functions are encoded in
-//! place (inlined, up to 16 deep; recursion and callees with `requires`
-//! are refused).
+//! values (`map_values`); loops whose body only checks (over a map, a
+//! list, a range or a counter: quantifiers), returns a literal early, or
+//! adds a map's values to a total (the ghost sum), in `for_all`; other
+//! loops of code that runs by their last iteration, with their loop
+//! invariants (`havoc`). Roles are arrays from addresses to booleans, read
+//! by `requires` and `has_role`, written by `grant` and `revoke`;
+//! `signed_by` reads the call's co-signers. Calls of the program's own
+//! functions are encoded in place (inlined, up to 16 deep; callees with
+//! `requires` are refused, and so is recursion, but for a module's
+//! function, read by its result's type in code that runs).
 
 mod calendar;
 mod choice;
