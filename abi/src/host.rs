@@ -8,8 +8,9 @@
 //! a new `HOST_ABI_VERSION`.
 
 /// Version of everything in this file, recorded in every artifact.
-/// Version 2 added `int128` (u128 and i128 arithmetic).
-pub const HOST_ABI_VERSION: u32 = 2;
+/// Version 2 added `int128` (u128 and i128 arithmetic); version 3 added
+/// `call_contract` (calls between contracts).
+pub const HOST_ABI_VERSION: u32 = 3;
 
 /// The only module name a contract may import from.
 pub const IMPORT_MODULE: &str = "writ";
@@ -74,6 +75,19 @@ pub const VERIFY_ED25519: HostFn =
 /// Ends the call with an abort; never returns. Params: abort code (below),
 /// pointer and length of its data.
 pub const ABORT: HostFn = HostFn { name: "abort", params: &[I32, I32, I32], results: &[] };
+
+/// Calls an entry point of another contract and waits for it. Params:
+/// pointer to the callee's 20-byte address, pointer and length of the
+/// entry point's name, pointer and length of the arguments (canonical
+/// encoding of a tuple), pointer and length of the interface the caller
+/// expects (`crate::interface`), and the most gas to forward (0 or less:
+/// all the caller has left). Result: the length of the callee's result,
+/// which waits in the return buffer. Any abort of the callee, or a refusal
+/// of the call (no contract there, another interface, re-entry, too deep,
+/// a view calling a state-changing entry point), ends the calling
+/// transaction; it never returns.
+pub const CALL_CONTRACT: HostFn =
+    HostFn { name: "call_contract", params: &[I32, I32, I32, I32, I32, I32, I32, I64], results: &[I32] };
 
 /// Decimal values cross as pointers to 16 bytes holding the raw `i128`
 /// (the value times 10^18), little-endian. The host computes with the
@@ -169,6 +183,7 @@ pub const HOST_FUNCTIONS: &[HostFn] = &[
     DECIMAL_FROM_INT,
     DECIMAL_TO_INT,
     INT128,
+    CALL_CONTRACT,
 ];
 
 pub fn host_function(name: &str) -> Option<&'static HostFn> {

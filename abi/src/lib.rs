@@ -11,6 +11,7 @@ pub mod decimal;
 pub mod document;
 pub mod encode;
 pub mod host;
+pub mod interface;
 pub mod json;
 pub mod limits;
 pub mod reader;

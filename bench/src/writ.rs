@@ -128,14 +128,14 @@ pub fn call(
     caller: [u8; 20],
     state: &Arc<dyn State>,
 ) -> Done {
-    let call = Call { entry, args, context: context(caller), state: Arc::clone(state) };
+    let call = Call { entry, args, context: context(caller), state: Arc::clone(state), directory: None };
     // Cannot fail: VmError means the VM failed, not the contract (aborts are outcomes); the harness's own modules.
     done(entry, session.call(contract, call).expect("the VM itself does not fail"))
 }
 
 /// A call on a fresh instance.
 pub fn call_fresh(vm: &Vm, contract: &Contract, entry: &str, args: &[u8], state: &Arc<dyn State>) -> Done {
-    let call = Call { entry, args, context: context([1; 20]), state: Arc::clone(state) };
+    let call = Call { entry, args, context: context([1; 20]), state: Arc::clone(state), directory: None };
     // Cannot fail: VmError means the VM failed, not the contract (aborts are outcomes); the harness's own modules.
     done(entry, vm.call(contract, call).expect("the VM itself does not fail"))
 }

@@ -129,6 +129,8 @@ pub enum Receiver {
     Date,
     /// A deployed contract in a test.
     Handle,
+    /// A reference to a deployed contract, in contract code.
+    Ref,
 }
 
 impl Receiver {
@@ -144,6 +146,7 @@ impl Receiver {
             Ty::Timestamp => Receiver::Timestamp,
             Ty::Date => Receiver::Date,
             Ty::Handle(_) => Receiver::Handle,
+            Ty::Ref(_) => Receiver::Ref,
             _ => return None,
         })
     }
@@ -484,6 +487,15 @@ pub const METHODS: &[Method] = &[
         L::Inline,
         "The date `days` later (earlier when negative).",
     ),
+    method(
+        R::Handle,
+        "address",
+        &[],
+        S::Address,
+        L::Inline,
+        "The deployed contract's address (to pass where a contract reference is made with `C::at`).",
+    ),
+    method(R::Ref, "address", &[], S::Address, L::Inline, "The referenced contract's address."),
     method(
         R::Handle,
         "from",

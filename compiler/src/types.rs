@@ -88,6 +88,10 @@ pub enum Ty {
     Rounding,
     /// A deployed contract, in tests: `let t = deploy Token();`.
     Handle(ContractId),
+    /// A reference to a deployed contract of this interface, held by its
+    /// address: the type `Registry` in a contract's storage or parameters,
+    /// through which it calls the other contract's entry points.
+    Ref(ContractId),
     /// A role of a contract, such as `Clerk`.
     Role(ContractId),
     /// Already reported; accepted everywhere.
@@ -327,6 +331,7 @@ impl Tables {
             Ty::Role(id) => {
                 format!("role of {}", self.contracts.get(*id as usize).map_or("?", |c| c.name.as_str()))
             }
+            Ty::Ref(id) => self.contracts.get(*id as usize).map_or("?".into(), |c| c.name.clone()),
             Ty::Error => "{unknown}".into(),
         }
     }

@@ -39,7 +39,7 @@ use crate::store::{
     self, BLOCKS, CERTIFICATES, CODE, EVENTS, RECEIPTS, STATE, StoredHead, TX_INDEX, TXS, store_error,
 };
 use crate::tx::{Payload, SignedTransaction, TxError};
-use crate::world::BlockWorld;
+use crate::world::{BlockWorld, LedgerDirectory};
 
 /// Failures of the node itself (store, VM), not of a transaction.
 #[derive(Debug, thiserror::Error)]
@@ -146,6 +146,9 @@ impl From<StoredHead> for Head {
 
 /// Compiled contracts by code hash, the least recently used dropped past
 /// [`MODULES_CACHED_MAX`].
+/// A snapshot's table of deployed code, by code hash.
+pub(crate) type CodeTable = redb::ReadOnlyTable<&'static [u8], &'static [u8]>;
+
 pub(crate) struct Modules {
     vm: Arc<Vm>,
     cached: Mutex<BTreeMap<Hash32, (Deployed, u64)>>,
@@ -191,7 +194,15 @@ impl Modules {
         if let Some(found) = self.cached(code_hash) {
             return Ok(found);
         }
-        let table = read.open_table(CODE).map_err(store_error)?;
+        self.load_from(&read.open_table(CODE).map_err(store_error)?, code_hash)
+    }
+
+    /// The compiled contract of stored code `code_hash`, read from `table`
+    /// (a snapshot's code table) unless it is cached.
+    pub(crate) fn load_from(&self, table: &CodeTable, code_hash: &Hash32) -> Result<Deployed, LedgerError> {
+        if let Some(found) = self.cached(code_hash) {
+            return Ok(found);
+        }
         let code = table
             .get(&code_hash[..])
             .map_err(store_error)?
@@ -326,8 +337,16 @@ impl Reader {
         check_args(&deployed.abi, method, args)?;
         let block = BlockInfo { time: head.time, height: head.height };
         let context = execute::context(*contract, caller, &[], block, VIEW_GAS_LIMIT);
+        let directory =
+            LedgerDirectory::new(&read, &layer, &self.modules, BTreeMap::new()).map_err(unavailable)?;
         let view = ContractView { contract: *contract, layer };
-        let call = Call { entry: method, args, context, state: Arc::new(view) };
+        let call = Call {
+            entry: method,
+            args,
+            context,
+            state: Arc::new(view),
+            directory: Some(Arc::new(directory)),
+        };
         self.vm.call(&deployed.module, call).map_err(|e| Rejection::Module(e.to_string()))
     }
 

@@ -105,7 +105,7 @@ impl Receipt {
                 events: success
                     .events
                     .iter()
-                    .map(|e| Event { contract: *contract, index: e.index, data: e.data.clone() })
+                    .map(|e| Event { contract: e.contract, index: e.index, data: e.data.clone() })
                     .collect(),
             },
             writ_vm::Outcome::Aborted(abort) => Outcome::Aborted(abort.clone()),
@@ -166,7 +166,7 @@ impl Receipt {
                 out.push(ABORTED);
                 out.push(kind);
                 out.extend_from_slice(&detail.to_be_bytes());
-                put_bytes(&mut out, abort.data());
+                put_bytes(&mut out, &abort.data());
             }
         }
         out

@@ -78,7 +78,7 @@ pub fn receipt_json(receipt: &Receipt, abi: Option<&ContractAbi>, words: &dyn Ex
             let error = json!({
                 "name": words.abort_name(abort, abi),
                 "message": words.abort_message(abort, abi),
-                "data": hex(abort.data()),
+                "data": hex(&abort.data()),
                 "kind": numbers.kind,
                 "detail": numbers.detail,
             });

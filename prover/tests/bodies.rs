@@ -313,7 +313,8 @@ fn on_vm(vm: &Vm, contract: &Arc<writ_vm::Contract>, kind: Kind, a: i128, b: i12
         block_height: 0,
         gas_limit: 10_000_000,
     };
-    let call = Call { entry: "f", args: &args, context, state: Arc::new(MemoryState::new()) };
+    let call =
+        Call { entry: "f", args: &args, context, state: Arc::new(MemoryState::new()), directory: None };
     let report = vm.call(contract, call).unwrap();
     match report.outcome {
         Outcome::Success(s) => {

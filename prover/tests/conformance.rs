@@ -201,7 +201,7 @@ fn on_vm(entry: &str, args: Vec<(AbiType, Value)>, returns: AbiType) -> Result<S
         block_height: 0,
         gas_limit: 1_000_000,
     };
-    let call = Call { entry, args: &encoded, context, state: Arc::new(MemoryState::new()) };
+    let call = Call { entry, args: &encoded, context, state: Arc::new(MemoryState::new()), directory: None };
     let report = vm.call(contract, call).unwrap();
     match report.outcome {
         Outcome::Success(s) => {

@@ -23,8 +23,8 @@ use writ_compiler::codegen::{Site, SpecCheck};
 use writ_vm::execute::{Action, BlockInfo, Executed, Execution, Executor, Skip, Transaction, execute};
 use writ_vm::explain::{abort_name, describe_abort, show_event, show_tuple};
 use writ_vm::{
-    Call, CallContext, CallReport, Contract, Event, MemoryWorld, Outcome, TestHost, TestStop, Vm, VmError,
-    World,
+    Abort, Call, CallContext, CallReport, Contract, Event, MemoryWorld, Outcome, TestHost, TestStop, Vm,
+    VmError, World,
 };
 
 /// The test clock's start: 2024-01-01 00:00:00 UTC.
@@ -298,7 +298,7 @@ fn perform_op(
             match (report.outcome, expected) {
                 (Outcome::Success(success), None) => Ok(success.result),
                 (Outcome::Aborted(abort), None) => {
-                    Err(fail(format!("the call aborted: {}", describe_abort(&abort, abi))))
+                    Err(fail(format!("the call aborted: {}", explain_abort(ledger, env, &abort, abi))))
                 }
                 (Outcome::Success(success), Some(expected)) => {
                     let returns = abi.entry(&method).map_or(AbiType::Unit, |e| e.returns.clone());
@@ -311,13 +311,13 @@ fn perform_op(
                     Err(fail(format!("expected the call to abort{wanted}, but it succeeded{shown}")))
                 }
                 (Outcome::Aborted(abort), Some(expected)) => {
-                    let name = abort_name(&abort, abi);
+                    let name = abort_name(&abort, abi_explaining(ledger, env, &abort, abi));
                     if expected.is_empty() || expected == name {
                         Ok(Vec::new())
                     } else {
                         Err(fail(format!(
                             "expected the call to abort with {expected}, but it aborted with {}",
-                            describe_abort(&abort, abi)
+                            explain_abort(ledger, env, &abort, abi)
                         )))
                     }
                 }
@@ -436,9 +436,9 @@ pub(crate) fn deploy_report(
     let executed = transact(ledger, env, caller, &[], action, false)?;
     let shown_args = show_args(abi, "init", args);
     let line = format!("deploy {}({shown_args}) as {}", abi.name, who(ledger, &caller));
-    record(ledger, line, &executed.report, abi);
+    record(ledger, env, line, &executed.report, abi);
     ledger.height += 1;
-    if let Outcome::Success(success) = &executed.report.outcome {
+    if let Outcome::Success(_) = &executed.report.outcome {
         let label = format!("{}#{}", abi.name, ledger.deployed.len() + 1);
         ledger.gas.push(GasRecord {
             contract: abi.name.clone(),
@@ -447,8 +447,8 @@ pub(crate) fn deploy_report(
         });
         ledger.successful_args.push((code, "init".to_string(), args.to_vec()));
         ledger.names.insert(executed.contract, label.clone());
-        let last_events = success.events.clone();
-        ledger.deployed.push(Deployed { address: executed.contract, code, label, last_events });
+        ledger.deployed.push(Deployed { address: executed.contract, code, label, last_events: Vec::new() });
+        share_events(ledger, &executed.contract, &executed.report);
     }
     Ok(executed)
 }
@@ -465,12 +465,12 @@ fn deploy(
     let Executed { contract, report, .. } = deploy_report(ledger, env, code, caller, args)?;
     match report.outcome {
         Outcome::Success(_) => {
-            check_invariants(ledger, env, ledger.deployed.len() - 1)?;
+            after_transaction(ledger, env, &contract, &report)?;
             Ok(Handle { contract, caller: account("admin"), cosigners: Vec::new() }.encode())
         }
         Outcome::Aborted(abort) => Err(Failure {
             site: Some(site),
-            message: format!("deploying {} aborted: {}", abi.name, describe_abort(&abort, abi)),
+            message: format!("deploying {} aborted: {}", abi.name, explain_abort(ledger, env, &abort, abi)),
         }),
     }
 }
@@ -520,30 +520,21 @@ pub(crate) fn call<'e>(
     for signer in &handle.cosigners {
         line.push_str(&format!(", signed by {}", who(ledger, signer)));
     }
-    record(ledger, line, &report, abi);
+    record(ledger, env, line, &report, abi);
     ledger.height += 1;
-    if let Some(deployed) = ledger.deployed.get_mut(position) {
-        match &report.outcome {
-            Outcome::Success(success) => {
-                if !view {
-                    deployed.last_events = success.events.clone();
-                }
-                ledger.gas.push(GasRecord {
-                    contract: abi.name.clone(),
-                    entry: method.to_string(),
-                    gas: report.gas_used,
-                });
-                ledger.successful_args.push((code, method.to_string(), args.to_vec()));
-            }
-            Outcome::Aborted(_) if !view => deployed.last_events.clear(),
-            Outcome::Aborted(_) => {}
-        }
+    if matches!(report.outcome, Outcome::Success(_)) {
+        ledger.gas.push(GasRecord {
+            contract: abi.name.clone(),
+            entry: method.to_string(),
+            gas: report.gas_used,
+        });
+        ledger.successful_args.push((code, method.to_string(), args.to_vec()));
     }
     if let Some((spec, state, kept)) = before {
         spec_after(ledger, env, spec, (args, &report), (state, kept), context)?;
     }
-    if !view && matches!(report.outcome, Outcome::Success(_)) {
-        check_invariants(ledger, env, position)?;
+    if !view {
+        after_transaction(ledger, env, &handle.contract, &report)?;
     }
     Ok((report, abi))
 }
@@ -567,7 +558,7 @@ pub(crate) fn run_in_harness(
 ) -> Result<HarnessRun, Failure> {
     let scratch = Arc::new(Mutex::new(Ledger::new()));
     let runner = Runner { ledger: Arc::clone(&scratch), env: Arc::clone(env) };
-    let call = Call { entry, args, context, state: Arc::clone(state) };
+    let call = Call { entry, args, context, state: Arc::clone(state), directory: None };
     let report = env
         .vm
         .run_harness(&env.harness, call, Box::new(runner), true)
@@ -657,17 +648,92 @@ impl TestHost for CoverageHost {
 }
 
 /// Adds a trace line: the call and how it ended.
-fn record(ledger: &mut Ledger, call: String, report: &CallReport, abi: &ContractAbi) {
+fn record(ledger: &mut Ledger, env: &Env, call: String, report: &CallReport, abi: &ContractAbi) {
     let end = match &report.outcome {
         Outcome::Success(success) => {
-            let events: Vec<String> =
-                success.events.iter().map(|e| show_event(abi, e.index, &e.data)).collect();
+            let events: Vec<String> = success
+                .events
+                .iter()
+                .map(|e| {
+                    let shown = show_event(abi_of(ledger, env, &e.contract).unwrap_or(abi), e.index, &e.data);
+                    if abi_of(ledger, env, &e.contract).is_some_and(|emitter| !std::ptr::eq(emitter, abi)) {
+                        format!("{shown} from {}", who(ledger, &e.contract))
+                    } else {
+                        shown
+                    }
+                })
+                .collect();
             if events.is_empty() { "ok".to_string() } else { format!("ok, emitted {}", events.join(", ")) }
         }
-        Outcome::Aborted(abort) => format!("aborted: {}", describe_abort(abort, abi)),
+        Outcome::Aborted(abort) => format!("aborted: {}", explain_abort(ledger, env, abort, abi)),
     };
     let line = ledger.named(format!("{call} -> {end} (gas {})", report.gas_used));
     ledger.trace.push(TraceEntry { line });
+}
+
+/// The ABI of the test's contract deployed at `address`, if any.
+fn abi_of<'e>(ledger: &Ledger, env: &'e Env, address: &[u8; 20]) -> Option<&'e ContractAbi> {
+    let deployed = ledger.deployed.iter().find(|d| d.address == *address)?;
+    env.contracts.get(deployed.code).map(|(_, abi)| abi)
+}
+
+/// The ABI that explains `abort`: the aborting callee's, when a contract
+/// called from this call aborted and the test deployed it; else `abi`.
+fn abi_explaining<'e>(ledger: &Ledger, env: &'e Env, abort: &Abort, abi: &'e ContractAbi) -> &'e ContractAbi {
+    match writ_vm::explain::aborted_in(abort) {
+        Some(callee) => abi_of(ledger, env, callee).unwrap_or(abi),
+        None => abi,
+    }
+}
+
+/// Each contract's last events after a call to `called`: those it
+/// emitted, for every contract that emitted any and for `called` itself
+/// (none, if the call aborted).
+fn share_events(ledger: &mut Ledger, called: &[u8; 20], report: &CallReport) {
+    let events = match &report.outcome {
+        Outcome::Success(success) => success.events.as_slice(),
+        Outcome::Aborted(_) => &[],
+    };
+    for deployed in &mut ledger.deployed {
+        let own: Vec<Event> = events.iter().filter(|e| e.contract == deployed.address).cloned().collect();
+        if deployed.address == *called || !own.is_empty() {
+            deployed.last_events = own;
+        }
+    }
+}
+
+/// After a state-changing call to `called` ended: each contract's events
+/// become its last ones (those it emitted, if any, or none for the called
+/// contract itself), and the invariants of every contract the call wrote
+/// are checked.
+fn after_transaction(
+    ledger: &mut Ledger,
+    env: &Arc<Env>,
+    called: &[u8; 20],
+    report: &CallReport,
+) -> Result<(), Failure> {
+    share_events(ledger, called, report);
+    let Outcome::Success(success) = &report.outcome else { return Ok(()) };
+    let written: Vec<usize> = ledger
+        .deployed
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.address == *called || success.called_writes.iter().any(|(a, _)| *a == d.address))
+        .map(|(position, _)| position)
+        .collect();
+    for position in written {
+        check_invariants(ledger, env, position)?;
+    }
+    Ok(())
+}
+
+/// `abort` in words, naming the called contract that aborted, if any.
+fn explain_abort(ledger: &Ledger, env: &Env, abort: &Abort, abi: &ContractAbi) -> String {
+    let described = describe_abort(abort, abi_explaining(ledger, env, abort, abi));
+    match writ_vm::explain::aborted_in(abort) {
+        Some(callee) => format!("{described}, in the called contract {}", who(ledger, callee)),
+        None => described,
+    }
 }
 
 /// A test account's name, a contract's label, or the address in hex.

@@ -322,6 +322,7 @@ impl Prepared {
                 gas_limit: self.env.gas_limit,
             },
             state: Arc::new(MemoryState::new()),
+            directory: None,
         };
         let report = self.vm.run_harness(&self.harness, call, Box::new(runner), false);
         let mut ledger = std::mem::take(&mut *ledger.lock().unwrap_or_else(PoisonError::into_inner));

@@ -88,6 +88,7 @@ fn main() {
         args,
         context: context(),
         state: Arc::clone(&state_arc),
+        directory: None,
     };
 
     println!("writ-vm call benchmarks (median of 5 runs)");

@@ -111,15 +111,22 @@ fn main() {
     let mut state = MemoryState::new();
     let fund = args(vec![(AbiType::Address, Value::Address([1; 20])), (AbiType::U64, Value::U64(1 << 40))]);
     let empty: Arc<dyn State> = Arc::new(MemoryState::new());
-    let r =
-        vm.call(&contract, Call { entry: "fund", args: &fund, context: context(1), state: empty }).unwrap();
+    let r = vm
+        .call(
+            &contract,
+            Call { entry: "fund", args: &fund, context: context(1), state: empty, directory: None },
+        )
+        .unwrap();
     let Outcome::Success(s) = r.outcome else { panic!("fund failed") };
     state.apply(&s.writes);
     let state: Arc<dyn State> = Arc::new(state);
 
     let mut call = |entry: &str, a: &[u8], from: u8| -> Vec<u8> {
         let report = session
-            .call(&contract, Call { entry, args: a, context: context(from), state: Arc::clone(&state) })
+            .call(
+                &contract,
+                Call { entry, args: a, context: context(from), state: Arc::clone(&state), directory: None },
+            )
             .unwrap();
         match report.outcome {
             Outcome::Success(s) => s.result,

@@ -2,8 +2,9 @@
 //! for the node's blocks, replay and `writ test`. It owns the contract
 //! address rule, the call context a transaction runs with, and the state
 //! transition: the sender's nonce advances whatever the outcome; only a
-//! successful call's writes are kept; only a successful deployment leaves
-//! a contract behind.
+//! successful call's writes are kept (its own and those of every contract
+//! it called), all or none; only a successful deployment leaves a contract
+//! behind.
 //!
 //! Invariant: the outcome is a function of the world, the transaction and
 //! the block; nothing here reads a clock or depends on who calls it. What
@@ -177,6 +178,7 @@ pub fn execute<W: World>(
         args,
         context: context(address, tx.sender, tx.cosigners, block, tx.gas_limit),
         state: world.storage(&address),
+        directory: Some(world.directory()),
     };
     let report = executor.run(&code, call)?;
     world.set_nonce(&tx.sender, next_nonce);
@@ -184,6 +186,9 @@ pub fn execute<W: World>(
     let mut deployed = false;
     if let Outcome::Success(success) = &report.outcome {
         world.apply_writes(&address, &success.writes);
+        for (callee, writes) in &success.called_writes {
+            world.apply_writes(callee, writes);
+        }
         if deploying {
             world.record_contract(&address, &code, &tx.sender, block.height);
             deployed = true;

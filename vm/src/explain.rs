@@ -10,7 +10,7 @@ use writ_abi::host::AbortCode;
 use writ_abi::value::render;
 use writ_abi::{AbiType, TypeDefs, Value};
 
-use crate::outcome::Abort;
+use crate::outcome::{Abort, CallProblem};
 
 /// Values encoded as a tuple of `types`, shown comma-separated.
 pub fn show_tuple(types: &[AbiType], bytes: &[u8], defs: &TypeDefs) -> String {
@@ -45,7 +45,31 @@ pub fn abort_name(abort: &Abort, abi: &ContractAbi) -> String {
         Abort::OutOfGas => "OutOfGas".to_string(),
         // The language names every VM bound `ResourceLimit` (memory, stack).
         Abort::ResourceLimit { .. } | Abort::MemoryLimit | Abort::StackLimit => "ResourceLimit".to_string(),
+        // The callee's own name for it: `abi` is then the callee's.
+        Abort::Callee { abort, .. } => abort_name(abort, abi),
+        Abort::CallRefused { why } => call_problem_name(*why).to_string(),
         other => other.to_string(),
+    }
+}
+
+/// The name `assert_aborts` matches for a refused call between contracts.
+pub fn call_problem_name(why: CallProblem) -> &'static str {
+    match why {
+        CallProblem::NoContract => "NoContract",
+        CallProblem::NoSuchEntryPoint => "NoSuchEntryPoint",
+        CallProblem::InterfaceMismatch => "InterfaceMismatch",
+        CallProblem::Reentrancy => "Reentrancy",
+        CallProblem::DepthLimit => "CallDepthLimit",
+        CallProblem::StateChangeFromView => "StateChangeFromView",
+    }
+}
+
+/// The contract whose ABI explains `abort`: the callee that aborted, or
+/// `None` when it is the called contract's own.
+pub fn aborted_in(abort: &Abort) -> Option<&[u8; 20]> {
+    match abort {
+        Abort::Callee { contract, .. } => Some(contract),
+        _ => None,
     }
 }
 
@@ -90,6 +114,9 @@ pub fn describe_abort(abort: &Abort, abi: &ContractAbi) -> String {
             crate::limits::MEMORY_BYTES_MAX / (1024 * 1024)
         ),
         Abort::ResourceLimit { what } => format!("ResourceLimit ({what} over the VM's bound)"),
+        // Said with the callee's ABI; the caller names the callee.
+        Abort::Callee { abort, .. } => describe_abort(abort, abi),
+        Abort::CallRefused { why } => format!("{} ({why})", call_problem_name(*why)),
         other => abort_name(other, abi),
     }
 }

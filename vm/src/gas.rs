@@ -53,6 +53,10 @@ pub struct GasSchedule {
     /// `decimal_mul`, `decimal_div`, `decimal_round`, `decimal_from_int`,
     /// `decimal_to_int`: 256-bit arithmetic on 16-byte operands.
     pub decimal: HostCharge,
+    /// `call_contract`: base for setting up the callee's frame, per byte
+    /// of name, arguments and interface read; the callee's own gas is
+    /// then taken from the caller's as it was used.
+    pub contract_call: HostCharge,
 }
 
 /// Version 1 of the schedule. One unit of wasmtime fuel (about one Wasm
@@ -77,4 +81,5 @@ pub const GAS_SCHEDULE_V1: GasSchedule = GasSchedule {
     verify_ed25519: HostCharge { base: 20_000, per_byte: 4 },
     abort: HostCharge { base: 20, per_byte: 1 },
     decimal: HostCharge { base: 60, per_byte: 0 },
+    contract_call: HostCharge { base: 2_000, per_byte: 1 },
 };

@@ -12,6 +12,7 @@ use sha2::Digest;
 use wasmtime::{Caller, Linker, Memory, ResourceLimiter};
 use writ_abi::host::{self, AbortCode};
 
+use crate::calls::Frames;
 use crate::gas::{GasSchedule, HostCharge};
 use crate::limits;
 use crate::outcome::{Abort, Event, GuestTrap, Resource};
@@ -40,6 +41,9 @@ pub(crate) enum Stop {
     OutOfGas,
     Abort(Abort),
     State(StateError),
+    /// A called contract's run failed in the VM or the store: the node's
+    /// failure, never the transaction's.
+    Node(crate::vm::VmError),
 }
 
 /// What one call carries while it runs.
@@ -51,6 +55,9 @@ pub(crate) struct CallData {
     pub schedule: &'static GasSchedule,
     /// The entry point is a view: writes, removals and events are refused.
     pub read_only: bool,
+    /// What calls between contracts share, while this call is the one
+    /// running (a caller hands it to its callee and takes it back).
+    pub frames: Option<Box<Frames>>,
 }
 
 /// The store's data: the instance's memory handle, the current call, and
@@ -122,16 +129,16 @@ impl ResourceLimiter for Limiter {
     }
 }
 
-type HostResult<T> = Result<T, wasmtime::Error>;
-type Ctx<'a> = Caller<'a, HostState>;
+pub(crate) type HostResult<T> = Result<T, wasmtime::Error>;
+pub(crate) type Ctx<'a> = Caller<'a, HostState>;
 
 /// Records why the call stops and returns the error that unwinds it.
-fn stop(caller: &mut Ctx<'_>, reason: Stop) -> wasmtime::Error {
+pub(crate) fn stop(caller: &mut Ctx<'_>, reason: Stop) -> wasmtime::Error {
     caller.data_mut().stop = Some(reason);
     wasmtime::Error::msg("writ host stop")
 }
 
-fn trap(caller: &mut Ctx<'_>, what: GuestTrap) -> wasmtime::Error {
+pub(crate) fn trap(caller: &mut Ctx<'_>, what: GuestTrap) -> wasmtime::Error {
     stop(caller, Stop::Abort(Abort::GuestTrap { what }))
 }
 
@@ -140,7 +147,7 @@ fn resource(caller: &mut Ctx<'_>, what: Resource) -> wasmtime::Error {
 }
 
 /// Takes `gas` from the call's fuel, or ends the call with `OutOfGas`.
-fn charge(caller: &mut Ctx<'_>, gas: u64) -> HostResult<()> {
+pub(crate) fn charge(caller: &mut Ctx<'_>, gas: u64) -> HostResult<()> {
     let fuel = caller.get_fuel()?;
     match fuel.checked_sub(gas) {
         Some(left) => caller.set_fuel(left),
@@ -160,13 +167,17 @@ fn charge_of(caller: &Ctx<'_>, pick: fn(&GasSchedule) -> HostCharge) -> HostChar
     }
 }
 
-fn charge_for(caller: &mut Ctx<'_>, pick: fn(&GasSchedule) -> HostCharge, bytes: u64) -> HostResult<()> {
+pub(crate) fn charge_for(
+    caller: &mut Ctx<'_>,
+    pick: fn(&GasSchedule) -> HostCharge,
+    bytes: u64,
+) -> HostResult<()> {
     let gas = charge_of(caller, pick).for_bytes(bytes);
     charge(caller, gas)
 }
 
 /// A length argument, refused above `max` with `what`.
-fn length(caller: &mut Ctx<'_>, len: i32, max: u32, what: Resource) -> HostResult<u32> {
+pub(crate) fn length(caller: &mut Ctx<'_>, len: i32, max: u32, what: Resource) -> HostResult<u32> {
     let len = len as u32;
     if len > max {
         return Err(resource(caller, what));
@@ -175,7 +186,7 @@ fn length(caller: &mut Ctx<'_>, len: i32, max: u32, what: Resource) -> HostResul
 }
 
 /// Copies `len` bytes at `ptr` out of guest memory.
-fn read_guest(caller: &mut Ctx<'_>, ptr: i32, len: u32) -> HostResult<Vec<u8>> {
+pub(crate) fn read_guest(caller: &mut Ctx<'_>, ptr: i32, len: u32) -> HostResult<Vec<u8>> {
     let start = ptr as u32 as usize;
     let end = start.saturating_add(len as usize);
     let bytes =
@@ -204,16 +215,16 @@ fn write_guest(caller: &mut Ctx<'_>, ptr: i32, bytes: &[u8]) -> HostResult<()> {
 }
 
 /// The running call's data, or a trap if there is none.
-fn call_data<'c>(caller: &'c mut Ctx<'_>) -> Option<&'c mut CallData> {
+pub(crate) fn call_data<'c>(caller: &'c mut Ctx<'_>) -> Option<&'c mut CallData> {
     caller.data_mut().call.as_mut()
 }
 
-fn state_error(caller: &mut Ctx<'_>, error: StateError) -> wasmtime::Error {
+pub(crate) fn state_error(caller: &mut Ctx<'_>, error: StateError) -> wasmtime::Error {
     stop(caller, Stop::State(error))
 }
 
 /// Puts `bytes` in the return buffer and returns its length.
-fn set_return(caller: &mut Ctx<'_>, bytes: Vec<u8>) -> i32 {
+pub(crate) fn set_return(caller: &mut Ctx<'_>, bytes: Vec<u8>) -> i32 {
     let len = bytes.len() as i32;
     if let Some(call) = call_data(caller) {
         call.return_buffer = Some(bytes);
@@ -334,7 +345,8 @@ fn emit(mut caller: Ctx<'_>, index: i32, ptr: i32, len: i32) -> HostResult<()> {
     charge_for(&mut caller, |s| s.emit, u64::from(len))?;
     let data = read_guest(&mut caller, ptr, len)?;
     if let Some(call) = call_data(&mut caller) {
-        call.events.push(Event { index: index as u32, data });
+        let contract = call.context.contract;
+        call.events.push(Event { contract, index: index as u32, data });
     }
     Ok(())
 }
@@ -610,6 +622,7 @@ pub(crate) fn linker(engine: &wasmtime::Engine) -> Result<Linker<HostState>, was
     linker.func_wrap(m, host::DECIMAL_FROM_INT.name, decimal_from_int)?;
     linker.func_wrap(m, host::DECIMAL_TO_INT.name, decimal_to_int)?;
     linker.func_wrap(m, host::INT128.name, int128)?;
+    linker.func_wrap(m, host::CALL_CONTRACT.name, crate::calls::call_contract)?;
     Ok(linker)
 }
 
@@ -640,12 +653,13 @@ pub(crate) fn harness_linker(engine: &wasmtime::Engine) -> Result<Linker<HostSta
     Ok(linker)
 }
 
-/// Per-call data for a call reading `state`.
+/// Per-call data for a transaction's call reading `state`.
 pub(crate) fn call_data_for(
     state: Arc<dyn State>,
     context: CallContext,
     schedule: &'static GasSchedule,
     read_only: bool,
+    frames: Box<Frames>,
 ) -> CallData {
     CallData {
         overlay: Overlay::new(state),
@@ -654,6 +668,7 @@ pub(crate) fn call_data_for(
         context,
         schedule,
         read_only,
+        frames: Some(frames),
     }
 }
 

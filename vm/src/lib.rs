@@ -10,6 +10,7 @@
 #![deny(unsafe_code)]
 
 mod cache;
+mod calls;
 pub mod engine;
 pub mod execute;
 pub mod explain;
@@ -29,9 +30,10 @@ pub use engine::InstanceAllocation;
 pub use gas::{GAS_SCHEDULE_V1, GasSchedule, HostCharge};
 pub use host::{CallContext, TestHost, TestStop};
 pub use outcome::{
-    Abort, AbortNumbers, ArgumentsProblem, CallReport, Event, GuestTrap, Outcome, Resource, Success, Write,
+    Abort, AbortNumbers, ArgumentsProblem, CallProblem, CallReport, Event, GuestTrap, Outcome, Resource,
+    Success, Write,
 };
 pub use state::{MemoryState, State, StateError};
 pub use validate::{ValidationError, validate, validate_harness};
 pub use vm::{Call, CodeHash, Contract, DeployError, Session, Vm, VmError, VmOptions};
-pub use world::{Address, MemoryWorld, World};
+pub use world::{Address, Directory, MemoryWorld, World};

@@ -80,6 +80,22 @@ pub const CALL_GAS_LIMIT_MAX: u64 = 10_000_000_000;
 /// small budget of its own; a reset that needs more is a broken module.
 pub const RESET_FUEL_MAX: u64 = 100_000;
 
+/// Most contracts on one transaction's call stack, the transaction's own
+/// call included. Each level may use `STACK_BYTES_MAX` of native stack
+/// (the VM grows the host stack before entering a callee), so the bound
+/// keeps a transaction's stack and instances small; eight is deeper than
+/// any workflow between agencies needs (a registry consulted by an office
+/// consulted by a court is three).
+pub const CALL_DEPTH_MAX: usize = 8;
+
+/// Longest entry-point name `call_contract` accepts, in bytes. Names are
+/// identifiers; the bound keeps the lookup short.
+pub const ENTRY_NAME_BYTES_MAX: u32 = 256;
+
+/// Longest interface description `call_contract` accepts, in bytes
+/// (`writ_abi::interface`): a few bytes per parameter and field.
+pub const INTERFACE_BYTES_MAX: u32 = 64 * 1024;
+
 /// Instances a session keeps for reuse. Beyond this the oldest is dropped;
 /// it bounds the memory a long block can pin.
 pub const SESSION_INSTANCES_MAX: usize = 256;

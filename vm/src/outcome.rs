@@ -1,8 +1,14 @@
 //! What a call produced: success with its result, events and writes, or an
 //! abort with its cause; gas used in every case.
 //!
+//! A transaction's call may call other contracts (`host::call_contract`);
+//! its report covers them all: every contract's writes, every event in
+//! emission order, and, when a called contract aborted, which one and how.
+//!
 //! Invariant: outcomes go into receipts, so they are plain data, equal on
 //! every node: no OS error text, no `Debug` dumps, no wasmtime messages.
+
+use std::borrow::Cow;
 
 use writ_abi::host::AbortCode;
 
@@ -32,11 +38,18 @@ pub struct Success {
     pub events: Vec<Event>,
     /// The call's net storage changes, in ascending key order.
     pub writes: Vec<Write>,
+    /// The net storage changes of every other contract the call reached
+    /// through calls between contracts, by ascending address, each in
+    /// ascending key order. Contracts only read are not listed.
+    pub called_writes: Vec<([u8; 20], Vec<Write>)>,
 }
 
 /// One emitted event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
+    /// The contract that emitted it (its index and data follow that
+    /// contract's ABI).
+    pub contract: [u8; 20],
     /// The event's index in declaration order.
     pub index: u32,
     /// The canonical encoding of its fields as a tuple.
@@ -83,6 +96,67 @@ pub enum Abort {
     /// assertion, an unexpected abort). Contracts cannot cause it.
     #[error("stopped by the test runner")]
     TestStopped,
+    /// A contract this call reached through a call between contracts
+    /// aborted, and with it the whole transaction. `contract` is the one
+    /// that aborted (the deepest, however many calls lie between), and
+    /// `abort` how: never itself a `Callee`.
+    #[error("the called contract {} aborted: {abort}", hex20(contract))]
+    Callee { contract: [u8; 20], abort: Box<Abort> },
+    /// The VM refused a call between contracts before the callee ran.
+    #[error("call refused: {why}")]
+    CallRefused { why: CallProblem },
+}
+
+/// Why the VM refused a call between contracts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CallProblem {
+    #[error("no contract at that address")]
+    NoContract,
+    #[error("the contract there has no such entry point")]
+    NoSuchEntryPoint,
+    /// The callee's entry point takes or returns other types than the
+    /// caller was compiled for (or is not the kind it expects).
+    #[error("the contract there has another interface")]
+    InterfaceMismatch,
+    /// The callee is already on the call stack.
+    #[error("re-entering a contract already on the call stack")]
+    Reentrancy,
+    #[error("the call depth limit was reached")]
+    DepthLimit,
+    /// A view, or a contract called by one, called an entry point that may
+    /// change state.
+    #[error("a view called an entry point that may change state")]
+    StateChangeFromView,
+}
+
+impl CallProblem {
+    /// The stable number receipts record (see [`AbortNumbers`]).
+    pub fn number(self) -> u32 {
+        match self {
+            CallProblem::NoContract => 0,
+            CallProblem::NoSuchEntryPoint => 1,
+            CallProblem::InterfaceMismatch => 2,
+            CallProblem::Reentrancy => 3,
+            CallProblem::DepthLimit => 4,
+            CallProblem::StateChangeFromView => 5,
+        }
+    }
+
+    pub fn from_number(number: u32) -> Option<CallProblem> {
+        Some(match number {
+            0 => CallProblem::NoContract,
+            1 => CallProblem::NoSuchEntryPoint,
+            2 => CallProblem::InterfaceMismatch,
+            3 => CallProblem::Reentrancy,
+            4 => CallProblem::DepthLimit,
+            5 => CallProblem::StateChangeFromView,
+            _ => return None,
+        })
+    }
+}
+
+fn hex20(address: &[u8; 20]) -> String {
+    address.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// Which VM bound a call exceeded.
@@ -188,17 +262,39 @@ impl Abort {
             Abort::UnknownEntryPoint => (6, 0),
             Abort::GuestTrap { what } => (7, what.number()),
             Abort::TestStopped => (8, 0),
+            // The callee's own kind as the detail; its address, detail and
+            // data are the data.
+            Abort::Callee { abort, .. } => (9, u32::from(abort.numbers().kind)),
+            Abort::CallRefused { why } => (10, why.number()),
         };
         AbortNumbers { kind, detail }
     }
 
     /// The abort's data: what a contract passed to `abort` (for a contract
-    /// error, its index as 4 bytes big-endian then its fields); empty for
-    /// every abort the VM raises itself.
-    pub fn data(&self) -> &[u8] {
+    /// error, its index as 4 bytes big-endian then its fields); for a
+    /// callee's abort, the callee's address, its abort's detail (4 bytes
+    /// big-endian) and data; empty for every other abort the VM raises.
+    pub fn data(&self) -> Cow<'_, [u8]> {
         match self {
-            Abort::ContractAbort { data, .. } => data,
-            _ => &[],
+            Abort::ContractAbort { data, .. } => Cow::Borrowed(data),
+            Abort::Callee { contract, abort } => {
+                let inner = abort.data();
+                let mut data = Vec::with_capacity(24 + inner.len());
+                data.extend_from_slice(contract);
+                data.extend(abort.numbers().detail.to_be_bytes());
+                data.extend_from_slice(&inner);
+                Cow::Owned(data)
+            }
+            _ => Cow::Borrowed(&[]),
+        }
+    }
+
+    /// The abort a transaction reports when contract `contract`, called
+    /// from another, aborted with `self`: the deepest callee is kept.
+    pub fn in_callee(self, contract: [u8; 20]) -> Abort {
+        match self {
+            Abort::Callee { .. } => self,
+            abort => Abort::Callee { contract, abort: Box::new(abort) },
         }
     }
 
@@ -221,6 +317,15 @@ impl Abort {
             6 => Abort::UnknownEntryPoint,
             7 => Abort::GuestTrap { what: GuestTrap::from_number(detail)? },
             8 => Abort::TestStopped,
+            9 => {
+                let kind = u8::try_from(detail).ok().filter(|kind| *kind != 9)?;
+                let contract: [u8; 20] = data.get(..20)?.try_into().ok()?;
+                let inner_detail = u32::from_be_bytes(data.get(20..24)?.try_into().ok()?);
+                let inner =
+                    Abort::from_numbers(AbortNumbers { kind, detail: inner_detail }, data.get(24..)?)?;
+                return Some(Abort::Callee { contract, abort: Box::new(inner) });
+            }
+            10 => Abort::CallRefused { why: CallProblem::from_number(detail)? },
             _ => return None,
         };
         let canonical = abort.numbers() == numbers && data.is_empty();
@@ -378,6 +483,12 @@ mod tests {
             (trap(T::StateChangeInView), 7, 13),
             (trap(T::Other), 7, 14),
             (Abort::TestStopped, 8, 0),
+            (Abort::CallRefused { why: CallProblem::NoContract }, 10, 0),
+            (Abort::CallRefused { why: CallProblem::NoSuchEntryPoint }, 10, 1),
+            (Abort::CallRefused { why: CallProblem::InterfaceMismatch }, 10, 2),
+            (Abort::CallRefused { why: CallProblem::Reentrancy }, 10, 3),
+            (Abort::CallRefused { why: CallProblem::DepthLimit }, 10, 4),
+            (Abort::CallRefused { why: CallProblem::StateChangeFromView }, 10, 5),
         ]
     }
 
@@ -405,8 +516,31 @@ mod tests {
         }
         let data = vec![0, 0, 0, 2, 9, 9];
         let abort = Abort::ContractAbort { code: AbortCode::ContractError, data: data.clone() };
-        assert_eq!(Abort::from_numbers(abort.numbers(), abort.data()), Some(abort));
+        assert_eq!(Abort::from_numbers(abort.numbers(), &abort.data()), Some(abort));
         // Data on an abort that carries none has no meaning: refused.
         assert_eq!(Abort::from_numbers(Abort::OutOfGas.numbers(), &data), None);
+    }
+
+    // A callee's abort carries the inner abort whole: every pinned abort
+    // survives the trip inside one, and a callee inside a callee, a short
+    // address or trailing bytes are refused.
+    #[test]
+    fn callee_aborts_round_trip_and_nest_once() {
+        for (inner, _, _) in pinned() {
+            let inner = match inner {
+                Abort::ContractAbort { code, .. } => Abort::ContractAbort { code, data: vec![0, 0, 0, 1, 7] },
+                other => other,
+            };
+            let abort = inner.clone().in_callee([4; 20]);
+            assert_eq!(abort.clone().in_callee([5; 20]), abort, "the deepest callee is kept");
+            assert_eq!(Abort::from_numbers(abort.numbers(), &abort.data()), Some(abort.clone()), "{abort:?}");
+            let mut longer = abort.data().into_owned();
+            longer.push(0);
+            let canonical_data = matches!(inner, Abort::ContractAbort { .. });
+            assert_eq!(Abort::from_numbers(abort.numbers(), &longer).is_some(), canonical_data);
+        }
+        let data = Abort::OutOfGas.in_callee([1; 20]).data().into_owned();
+        assert_eq!(Abort::from_numbers(AbortNumbers { kind: 9, detail: 9 }, &data), None);
+        assert_eq!(Abort::from_numbers(AbortNumbers { kind: 9, detail: 0 }, &data[..19]), None);
     }
 }

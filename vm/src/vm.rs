@@ -7,7 +7,7 @@
 //! report as a fresh one for modules whose `writ_reset` does its job (see
 //! `Session`).
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -15,15 +15,19 @@ use sha2::{Digest, Sha256};
 use wasmtime::{Engine, Instance, InstancePre, Linker, Module, Store, Trap, TypedFunc};
 use writ_abi::document::{EntryKind, ReadAbiError, read_from_module};
 use writ_abi::host;
+use writ_abi::interface::interface;
 
 use crate::cache::DiskCache;
+use crate::calls::Frames;
 use crate::engine::{self, InstanceAllocation};
 use crate::gas::{GAS_SCHEDULE_V1, GasSchedule};
+use crate::host::CallData;
 use crate::host::{CallContext, HostState, Stop, TestHost, call_data_for, harness_linker, linker};
 use crate::limits;
 use crate::outcome::{Abort, ArgumentsProblem, CallReport, GuestTrap, Outcome, Resource, Success};
 use crate::state::{State, StateError};
 use crate::validate::{ValidationError, validate, validate_harness};
+use crate::world::Directory;
 
 /// SHA-256 of a module's bytes: the name of deployed code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -92,6 +96,10 @@ pub struct Contract {
     pre: InstancePre<HostState>,
     entries: BTreeSet<String>,
     views: BTreeSet<String>,
+    /// Each entry point's interface (`writ_abi::interface`), as the ABI
+    /// document declares it; a contract calling this one must expect
+    /// exactly these bytes. Empty for a module without a document.
+    interfaces: BTreeMap<String, Vec<u8>>,
 }
 
 impl Contract {
@@ -104,6 +112,12 @@ impl Contract {
     /// run read-only: a write, removal or event aborts the call.
     pub fn is_view(&self, entry: &str) -> bool {
         self.views.contains(entry)
+    }
+
+    /// The interface of exported entry point `entry`, if the ABI document
+    /// declares it.
+    pub(crate) fn interface(&self, entry: &str) -> Option<&[u8]> {
+        self.interfaces.get(entry).map(Vec::as_slice)
     }
 }
 
@@ -141,14 +155,19 @@ impl Vm {
             return Ok(contract);
         }
         validate(bytes)?;
-        let views = match read_from_module(bytes) {
-            Ok(abi) => abi
-                .entry_points
-                .iter()
-                .filter(|entry| entry.kind == EntryKind::View)
-                .map(|entry| entry.name.clone())
-                .collect(),
-            Err(ReadAbiError::Missing) => BTreeSet::new(),
+        let (views, mut interfaces) = match read_from_module(bytes) {
+            Ok(abi) => (
+                abi.entry_points
+                    .iter()
+                    .filter(|entry| entry.kind == EntryKind::View)
+                    .map(|entry| entry.name.clone())
+                    .collect(),
+                abi.entry_points
+                    .iter()
+                    .map(|entry| (entry.name.clone(), interface(entry, &abi.types)))
+                    .collect::<BTreeMap<_, _>>(),
+            ),
+            Err(ReadAbiError::Missing) => (BTreeSet::new(), BTreeMap::new()),
             Err(error) => return Err(DeployError::Abi(error)),
         };
         let compile = |error: wasmtime::Error| DeployError::Compile { message: error.to_string() };
@@ -163,12 +182,15 @@ impl Vm {
                 module
             }
         };
-        let entries = module
+        let entries: BTreeSet<String> = module
             .exports()
             .filter_map(|export| export.name().strip_prefix(host::ENTRY_PREFIX).map(str::to_string))
             .collect();
+        // A document may declare what the module does not export; only
+        // what can run is callable.
+        interfaces.retain(|name, _| entries.contains(name));
         let pre = self.linker.instantiate_pre(&module).map_err(compile)?;
-        let contract = Arc::new(Contract { code_hash, pre, entries, views });
+        let contract = Arc::new(Contract { code_hash, pre, entries, views, interfaces });
         let mut compiled = self.compiled.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         compiled.insert(code_hash, Arc::clone(&contract));
         Ok(contract)
@@ -186,7 +208,13 @@ impl Vm {
             .filter_map(|export| export.name().strip_prefix(host::ENTRY_PREFIX).map(str::to_string))
             .collect();
         let pre = self.harness_linker.instantiate_pre(&module).map_err(compile)?;
-        Ok(Arc::new(Contract { code_hash: CodeHash::of(bytes), pre, entries, views: BTreeSet::new() }))
+        Ok(Arc::new(Contract {
+            code_hash: CodeHash::of(bytes),
+            pre,
+            entries,
+            views: BTreeSet::new(),
+            interfaces: BTreeMap::new(),
+        }))
     }
 
     /// Runs one entry point of a harness on a fresh instance, with `runner`
@@ -204,9 +232,9 @@ impl Vm {
         if let Some(report) = refuse_early(harness, &call) {
             return Ok(report);
         }
-        let mut live = self.instantiate(harness)?;
+        let mut live = instantiate(&self.engine, harness)?;
         live.store.data_mut().test_host = Some(runner);
-        Ok(run(&mut live, self.schedule, read_only, call)?.0)
+        Ok(run(&mut live, self.schedule, read_only, call, Pool::default())?.0)
     }
 
     /// The compiled contract for a code hash, if this VM has it.
@@ -220,27 +248,26 @@ impl Vm {
         if let Some(report) = refuse_early(contract, &call) {
             return Ok(report);
         }
-        let mut live = self.instantiate(contract)?;
-        Ok(run(&mut live, self.schedule, contract.is_view(call.entry), call)?.0)
+        let mut live = instantiate(&self.engine, contract)?;
+        Ok(run(&mut live, self.schedule, contract.is_view(call.entry), call, Pool::default())?.0)
     }
 
     /// A scope in which instances are reused between calls.
     pub fn session(&self) -> Session<'_> {
-        Session { vm: self, live: HashMap::new(), order: VecDeque::new() }
+        Session { vm: self, pool: Pool::default() }
     }
+}
 
-    fn instantiate(&self, contract: &Contract) -> Result<Live, VmError> {
-        let mut store = Store::new(&self.engine, HostState::new());
-        store.limiter(|state| &mut state.limiter);
-        let instance = contract.pre.instantiate(&mut store).map_err(engine_error)?;
-        let memory = instance.get_memory(&mut store, host::EXPORT_MEMORY);
-        store.data_mut().memory = memory;
-        let reset =
-            instance.get_typed_func::<(), ()>(&mut store, host::EXPORT_RESET).map_err(engine_error)?;
-        let alloc =
-            instance.get_typed_func::<i32, i32>(&mut store, host::EXPORT_ALLOC).map_err(engine_error)?;
-        Ok(Live { store, instance, reset, alloc, entries: HashMap::new() })
-    }
+/// A fresh instance of `contract` in a store of its own.
+pub(crate) fn instantiate(engine: &Engine, contract: &Contract) -> Result<Live, VmError> {
+    let mut store = Store::new(engine, HostState::new());
+    store.limiter(|state| &mut state.limiter);
+    let instance = contract.pre.instantiate(&mut store).map_err(engine_error)?;
+    let memory = instance.get_memory(&mut store, host::EXPORT_MEMORY);
+    store.data_mut().memory = memory;
+    let reset = instance.get_typed_func::<(), ()>(&mut store, host::EXPORT_RESET).map_err(engine_error)?;
+    let alloc = instance.get_typed_func::<i32, i32>(&mut store, host::EXPORT_ALLOC).map_err(engine_error)?;
+    Ok(Live { store, instance, reset, alloc, entries: HashMap::new() })
 }
 
 /// One call's inputs.
@@ -252,10 +279,14 @@ pub struct Call<'a> {
     pub args: &'a [u8],
     pub context: CallContext,
     pub state: Arc<dyn State>,
+    /// The other contracts the call may call, or `None` where there are
+    /// none to reach (a call to one contract alone: every call it makes
+    /// to another is refused with `NoContract`).
+    pub directory: Option<Arc<dyn Directory>>,
 }
 
 /// An instance and its typed exports.
-struct Live {
+pub(crate) struct Live {
     store: Store<HostState>,
     instance: Instance,
     reset: TypedFunc<(), ()>,
@@ -271,10 +302,12 @@ struct Live {
 /// size) is the same on every node as long as every node uses sessions
 /// over the same calls in the same order: the ledger opens one session per
 /// block. An instance whose call aborted is dropped, never reused.
+///
+/// Contracts a call reaches through calls between contracts run on
+/// instances from the same pool, so a warm callee costs no instantiation.
 pub struct Session<'vm> {
     vm: &'vm Vm,
-    live: HashMap<([u8; 20], CodeHash), Live>,
-    order: VecDeque<([u8; 20], CodeHash)>,
+    pool: Pool,
 }
 
 impl Session<'_> {
@@ -283,24 +316,48 @@ impl Session<'_> {
             return Ok(report);
         }
         let key = (call.context.contract, contract.code_hash);
-        let mut live = match self.live.remove(&key) {
+        let mut live = match self.pool.take(&key) {
             Some(live) => live,
-            None => self.vm.instantiate(contract)?,
+            None => instantiate(&self.vm.engine, contract)?,
         };
-        let (report, reusable) = run(&mut live, self.vm.schedule, contract.is_view(call.entry), call)?;
+        let pool = std::mem::take(&mut self.pool);
+        let (report, reusable, pool) =
+            run(&mut live, self.vm.schedule, contract.is_view(call.entry), call, pool)?;
+        self.pool = pool;
         if reusable {
-            if !self.order.contains(&key) {
-                self.order.push_back(key);
-            }
-            self.live.insert(key, live);
-            while self.live.len() > limits::SESSION_INSTANCES_MAX {
-                let Some(oldest) = self.order.pop_front() else { break };
-                self.live.remove(&oldest);
-            }
-        } else {
-            self.order.retain(|k| *k != key);
+            self.pool.put(key, live);
         }
         Ok(report)
+    }
+}
+
+/// Instances kept for reuse, one per (contract address, code hash), the
+/// least recently used dropped beyond `SESSION_INSTANCES_MAX`.
+#[derive(Default)]
+pub(crate) struct Pool {
+    live: HashMap<([u8; 20], CodeHash), Live>,
+    order: VecDeque<([u8; 20], CodeHash)>,
+}
+
+impl Pool {
+    /// The kept instance for `key`; it is the caller's until it is `put`
+    /// back (an instance whose call aborted never is).
+    pub(crate) fn take(&mut self, key: &([u8; 20], CodeHash)) -> Option<Live> {
+        let live = self.live.remove(key);
+        if live.is_some() {
+            self.order.retain(|k| k != key);
+        }
+        live
+    }
+
+    pub(crate) fn put(&mut self, key: ([u8; 20], CodeHash), live: Live) {
+        self.order.retain(|k| *k != key);
+        self.order.push_back(key);
+        self.live.insert(key, live);
+        while self.live.len() > limits::SESSION_INSTANCES_MAX {
+            let Some(oldest) = self.order.pop_front() else { break };
+            self.live.remove(&oldest);
+        }
     }
 }
 
@@ -318,45 +375,75 @@ fn refuse_early(contract: &Contract, call: &Call<'_>) -> Option<CallReport> {
     Some(CallReport { gas_used: 0, outcome: Outcome::Aborted(abort) })
 }
 
-/// Runs a call on `live`; also says whether the instance may be reused.
+/// Runs a transaction's call on `live`, with `pool` for the contracts it
+/// calls; also says whether the instance may be reused, and gives the
+/// pool back.
 fn run(
     live: &mut Live,
     schedule: &'static GasSchedule,
     read_only: bool,
     call: Call<'_>,
-) -> Result<(CallReport, bool), VmError> {
-    let gas_limit = call.context.gas_limit;
-    let data = call_data_for(call.state, call.context, schedule, read_only);
+    pool: Pool,
+) -> Result<(CallReport, bool, Pool), VmError> {
+    let frames = Frames::new(call.directory, call.context.contract, pool);
+    let data = call_data_for(call.state, call.context, schedule, read_only, Box::new(frames));
+    let Ran { result, gas_used, mut data } = run_frame(live, schedule, data, call.entry, call.args)?;
+    let Some(mut frames) = data.frames.take() else {
+        return Err(VmError::Engine { message: "call frames vanished".to_string() });
+    };
+    let pool = std::mem::take(&mut frames.pool);
+    match result {
+        Ok(result) => {
+            let success = Success {
+                result,
+                events: data.events,
+                writes: data.overlay.take_writes(),
+                called_writes: frames.take_writes(),
+            };
+            Ok((CallReport { gas_used, outcome: Outcome::Success(success) }, true, pool))
+        }
+        Err(abort) => Ok((CallReport { gas_used, outcome: Outcome::Aborted(abort) }, false, pool)),
+    }
+}
+
+/// What running one contract's entry point gave: its result or abort, the
+/// gas it used (its whole limit after `OutOfGas`), and its call data back.
+pub(crate) struct Ran {
+    pub result: Result<Vec<u8>, Abort>,
+    pub gas_used: u64,
+    pub data: CallData,
+}
+
+/// Runs `entry` on `live` with `data` (whose context holds the gas limit):
+/// a transaction's call, or a call from another contract.
+pub(crate) fn run_frame(
+    live: &mut Live,
+    schedule: &GasSchedule,
+    data: CallData,
+    entry: &str,
+    args: &[u8],
+) -> Result<Ran, VmError> {
+    let gas_limit = data.context.gas_limit;
     {
         let state = live.store.data_mut();
         state.call = Some(data);
         state.stop = None;
         state.limiter.memory_refused = false;
     }
-    let result = run_steps(live, schedule, call.entry, call.args, gas_limit);
+    let result = run_steps(live, schedule, entry, args, gas_limit);
     let fuel_left = live.store.get_fuel().map_err(engine_error)?;
-    let call_data = live.store.data_mut().call.take();
+    let Some(data) = live.store.data_mut().call.take() else {
+        return Err(VmError::Engine { message: "call data vanished".to_string() });
+    };
     let gas_used = gas_limit.saturating_sub(fuel_left);
-    let report = match result {
-        Ok(result) => {
-            let Some(mut call_data) = call_data else {
-                return Err(VmError::Engine { message: "call data vanished".to_string() });
-            };
-            let success =
-                Success { result, events: call_data.events, writes: call_data.overlay.take_writes() };
-            return Ok((CallReport { gas_used, outcome: Outcome::Success(success) }, true));
-        }
-        Err(Failure::Abort(Abort::OutOfGas)) => {
-            CallReport { gas_used: gas_limit, outcome: Outcome::Aborted(Abort::OutOfGas) }
-        }
-        Err(Failure::Abort(abort)) => CallReport { gas_used, outcome: Outcome::Aborted(abort) },
-        Err(Failure::Reset) => CallReport {
-            gas_used: 0,
-            outcome: Outcome::Aborted(Abort::GuestTrap { what: GuestTrap::ResetFailed }),
-        },
+    let (result, gas_used) = match result {
+        Ok(result) => (Ok(result), gas_used),
+        Err(Failure::Abort(Abort::OutOfGas)) => (Err(Abort::OutOfGas), gas_limit),
+        Err(Failure::Abort(abort)) => (Err(abort), gas_used),
+        Err(Failure::Reset) => (Err(Abort::GuestTrap { what: GuestTrap::ResetFailed }), 0),
         Err(Failure::Node(error)) => return Err(error),
     };
-    Ok((report, false))
+    Ok(Ran { result, gas_used, data })
 }
 
 enum Failure {
@@ -447,6 +534,7 @@ fn classify(store: &mut Store<HostState>, error: wasmtime::Error) -> Failure {
             Stop::OutOfGas => Failure::Abort(Abort::OutOfGas),
             Stop::Abort(abort) => Failure::Abort(abort),
             Stop::State(error) => Failure::Node(VmError::State(error)),
+            Stop::Node(error) => Failure::Node(error),
         };
     }
     let Some(trap) = error.downcast_ref::<Trap>() else {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::outcome::Write;
-use crate::state::{MemoryState, State};
+use crate::state::{MemoryState, State, StateError};
 use crate::vm::{Contract, VmError};
 
 /// An account's or a contract's 20-byte address.
@@ -34,6 +34,11 @@ pub trait World {
     /// for an address nothing has written to, such as a deployment's).
     fn storage(&self, address: &Address) -> Arc<dyn State>;
 
+    /// What a running call reads when it calls another contract: the
+    /// world as it is now, before the transaction's own changes (those the
+    /// VM keeps itself until the transaction ends).
+    fn directory(&self) -> Arc<dyn Directory>;
+
     fn set_nonce(&mut self, account: &Address, nonce: u64);
 
     /// Applies a successful call's writes to `contract`'s storage.
@@ -48,6 +53,17 @@ pub trait World {
         deployer: &Address,
         height: u64,
     );
+}
+
+/// The contracts a call may reach through calls between contracts: their
+/// code and their storage as of the transaction's start. A running call
+/// holds it, so it owns what it reads (a snapshot, or handles on one).
+pub trait Directory: Send + Sync {
+    /// The compiled contract deployed at `address`, if any.
+    fn contract(&self, address: &Address) -> Result<Option<Arc<Contract>>, StateError>;
+
+    /// The storage of the contract at `address` (empty if never written).
+    fn storage(&self, address: &Address) -> Arc<dyn State>;
 }
 
 /// A world kept in memory: the test runner's ledger, tools and tests.
@@ -87,6 +103,12 @@ impl World for MemoryWorld {
         }
     }
 
+    fn directory(&self) -> Arc<dyn Directory> {
+        // The maps hold `Arc`s, so the copy shares every contract and every
+        // storage map with the world.
+        Arc::new(MemoryDirectory { contracts: self.contracts.clone(), storage: self.storage.clone() })
+    }
+
     fn set_nonce(&mut self, account: &Address, nonce: u64) {
         self.nonces.insert(*account, nonce);
     }
@@ -99,5 +121,24 @@ impl World for MemoryWorld {
 
     fn record_contract(&mut self, address: &Address, contract: &Arc<Contract>, _: &Address, _: u64) {
         self.contracts.insert(*address, Arc::clone(contract));
+    }
+}
+
+/// A `MemoryWorld`'s contracts and storage as of one moment.
+struct MemoryDirectory {
+    contracts: BTreeMap<Address, Arc<Contract>>,
+    storage: BTreeMap<Address, Arc<MemoryState>>,
+}
+
+impl Directory for MemoryDirectory {
+    fn contract(&self, address: &Address) -> Result<Option<Arc<Contract>>, StateError> {
+        Ok(self.contracts.get(address).cloned())
+    }
+
+    fn storage(&self, address: &Address) -> Arc<dyn State> {
+        match self.storage.get(address) {
+            Some(state) => Arc::clone(state) as Arc<dyn State>,
+            None => Arc::new(MemoryState::new()),
+        }
     }
 }

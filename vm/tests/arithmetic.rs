@@ -78,7 +78,7 @@ fn run(entry: &str, args: Vec<(AbiType, Value)>, returns: AbiType) -> Result<Val
         block_height: 0,
         gas_limit: 1_000_000,
     };
-    let call = Call { entry, args: &encoded, context, state: Arc::new(MemoryState::new()) };
+    let call = Call { entry, args: &encoded, context, state: Arc::new(MemoryState::new()), directory: None };
     let report = vm.call(contract, call).unwrap_or_else(|e| panic!("{e}"));
     match report.outcome {
         Outcome::Success(s) => Ok(writ_abi::decode_value(&returns, &s.result, &TypeDefs::default())

@@ -64,7 +64,8 @@ impl Chain {
             block_height: 1,
             gas_limit: GAS,
         };
-        let call = Call { entry, args: &encoded, context, state: Arc::new(self.state.clone()) };
+        let call =
+            Call { entry, args: &encoded, context, state: Arc::new(self.state.clone()), directory: None };
         let report = self.vm.call(&self.contract, call).unwrap_or_else(|e| panic!("{e}"));
         if let Outcome::Success(success) = &report.outcome {
             self.state.apply(&success.writes);

@@ -31,7 +31,7 @@ proptest! {
         for contract in [&counter, &token] {
             let entries: Vec<&str> = contract.entry_points().filter(|e| *e != "recurse").collect();
             let entry = entries[pick % entries.len()];
-            let report = vm.call(contract, Call { entry, args: &args, context: context(gas), state: state.clone() }).unwrap();
+            let report = vm.call(contract, Call { entry, args: &args, context: context(gas), state: state.clone(), directory: None }).unwrap();
             prop_assert!(report.gas_used <= gas);
         }
     }
@@ -49,7 +49,7 @@ proptest! {
             let entries: Vec<String> = contract.entry_points().map(str::to_string).collect();
             for entry in &entries {
                 let state = Arc::new(MemoryState::new());
-                let _ = vm.call(&contract, Call { entry, args: &noise, context: context(100_000), state });
+                let _ = vm.call(&contract, Call { entry, args: &noise, context: context(100_000), state, directory: None });
             }
         }
     }

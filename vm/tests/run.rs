@@ -43,7 +43,7 @@ fn call_with(
     gas: u64,
 ) -> CallReport {
     let state = Arc::new(state.clone());
-    vm.call(contract, Call { entry, args, context: context(gas), state }).unwrap()
+    vm.call(contract, Call { entry, args, context: context(gas), state, directory: None }).unwrap()
 }
 
 fn call(vm: &Vm, contract: &Contract, entry: &str, args: &[u8], state: &MemoryState) -> CallReport {
@@ -296,7 +296,7 @@ fn same_call_same_report_across_calls_sessions_and_fresh_engines() {
     for _ in 0..2 {
         for ((c, entry, args), report) in runs.iter().zip(&reports) {
             let arc_state = Arc::new(state.clone());
-            let call = Call { entry, args, context: context(GAS), state: arc_state };
+            let call = Call { entry, args, context: context(GAS), state: arc_state, directory: None };
             assert_eq!(&session.call(c, call).unwrap(), report, "{entry} in a session");
         }
     }

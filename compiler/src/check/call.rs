@@ -27,6 +27,13 @@ pub const BUILTIN_ABORTS: &[&str] = &[
     "MissingKey",
     "OutOfGas",
     "ResourceLimit",
+    // Refusals of a call between contracts (`writ_vm::CallProblem`).
+    "NoContract",
+    "NoSuchEntryPoint",
+    "InterfaceMismatch",
+    "Reentrancy",
+    "CallDepthLimit",
+    "StateChangeFromView",
 ];
 
 impl<'a> Checker<'a> {
@@ -56,6 +63,17 @@ impl<'a> Checker<'a> {
             if user.is_none() && builtins::function_named(name).is_some() {
                 return self.builtin_call(name, args, span, body, hint);
             }
+        }
+        if path.segments.len() == 2
+            && name == "at"
+            && let Some(Def::Contract(cid)) =
+                self.lookup_name(&path.segments[0].name, body.module, body.contract)
+        {
+            // `Registry::at(address)`: the contract there, as a `Registry`.
+            self.reference(&path.segments[0], Def::Contract(cid));
+            let contract = self.contract_name(cid);
+            self.check_args(&format!("`{contract}::at`"), &[Ty::Address], args, span, body);
+            return Ty::Ref(cid);
         }
         if path.segments.len() == 2
             && name == "new"
@@ -528,6 +546,11 @@ impl<'a> Checker<'a> {
         if let Ty::Handle(cid) = ty {
             return self.handle_method(cid, method, args, span, body);
         }
+        if let Ty::Ref(cid) = ty
+            && builtins::method_of(&ty, &method.name).is_none()
+        {
+            return self.contract_call(cid, method, args, span, body);
+        }
         if mutating && matches!(ty, Ty::List(_) | Ty::Map(..)) {
             if root == PlaceRoot::Invalid {
                 self.error(
@@ -648,6 +671,80 @@ impl<'a> Checker<'a> {
             }
         }
         Ty::Decimal
+    }
+
+    /// `registry.is_registered(who)`: a call to an entry point of another
+    /// deployed contract, through a reference of its type.
+    fn contract_call(
+        &mut self,
+        cid: ContractId,
+        method: &Ident,
+        args: &[Expr],
+        span: Span,
+        body: &mut Body,
+    ) -> Ty {
+        if body.is_test() || body.contract.is_none() {
+            self.error(
+                Code::TestOnly,
+                span,
+                "calls through a contract reference are made by contracts; a test calls through the handle `deploy` gave it",
+            );
+        }
+        let Some(contract) = self.t.contract(cid) else { return Ty::Error };
+        let contract_name = contract.name.clone();
+        let found =
+            contract.fns.iter().copied().find(|f| self.t.fn_info(*f).is_some_and(|i| i.name == method.name));
+        let entry_names: Vec<String> = contract
+            .fns
+            .iter()
+            .filter_map(|f| self.t.fn_info(*f))
+            .filter(|f| matches!(f.kind, FnKind::Entry | FnKind::View))
+            .map(|f| f.name.clone())
+            .collect();
+        match found.and_then(|f| self.t.fn_info(f).cloned().map(|i| (f, i))) {
+            Some((id, info)) if matches!(info.kind, FnKind::Entry | FnKind::View) => {
+                self.reference(method, Def::Fn(id));
+                let params: Vec<Ty> = info.params.iter().map(|p| p.ty.clone()).collect();
+                self.check_args(&format!("`{contract_name}.{}`", info.name), &params, args, span, body);
+                if info.kind == FnKind::Entry {
+                    // Calling an entry point that may change state changes
+                    // state, for views and the functions they call alike.
+                    if let BodyKind::Fn(caller) = body.kind
+                        && let Some(writes) = self.fn_writes.get_mut(caller as usize)
+                    {
+                        *writes = true;
+                    }
+                    if self.read_only(body) {
+                        let kind = if body.reading_only { BodyKind::Invariant } else { body.kind };
+                        self.read_only_violation(span, &format!("{contract_name}.{}", info.name), kind);
+                    }
+                }
+                info.ret
+            }
+            Some((_, info)) => {
+                self.error(
+                    Code::UnknownMethod,
+                    method.span,
+                    format!(
+                        "`{}` is private to `{contract_name}`; only its `pub fn` and `pub view fn` entry points can be called",
+                        info.name
+                    ),
+                );
+                self.infer_args(args, body);
+                Ty::Error
+            }
+            None => {
+                let suggestion = suggest(&method.name, entry_names.iter().map(String::as_str));
+                let d = self.error(
+                    Code::UnknownMethod,
+                    method.span,
+                    format!("the contract `{contract_name}` has no entry point `{}`", method.name),
+                );
+                with_suggestion(d, method.span, suggestion);
+                self.infer_args(args, body);
+                Ty::Error
+            }
+        }
     }
 
     fn handle_method(

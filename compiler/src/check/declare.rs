@@ -511,6 +511,11 @@ impl<'a> Checker<'a> {
                 self.reference(path.last(), Def::Enum(id));
                 return if arity(self, 0) { Ty::Enum(id) } else { Ty::Error };
             }
+            // A contract's name as a type: a reference to a deployed one.
+            Some(Def::Contract(id)) => {
+                self.reference(path.last(), Def::Contract(id));
+                return if arity(self, 0) { Ty::Ref(id) } else { Ty::Error };
+            }
             _ => {}
         }
         if !path.is_single() {

@@ -23,7 +23,8 @@ pub fn abi_type(tables: &Tables, ty: &Ty) -> Option<AbiType> {
         Ty::String => AbiType::String,
         Ty::Bytes => AbiType::Bytes,
         Ty::Hash => AbiType::Hash,
-        Ty::Address => AbiType::Address,
+        // A contract reference crosses as the contract's address.
+        Ty::Address | Ty::Ref(_) => AbiType::Address,
         Ty::Timestamp => AbiType::Timestamp,
         Ty::Date => AbiType::Date,
         Ty::Unit => AbiType::Unit,

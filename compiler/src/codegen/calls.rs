@@ -34,6 +34,10 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             return Ok(());
         }
         let name = path.last().name.as_str();
+        if let (Ty::Ref(_), "at", [address]) = (ty, name, args) {
+            // `Registry::at(address)` is the address, now typed.
+            return self.expr(address);
+        }
         if path.segments.len() == 2 && name == "new" && path.segments[0].name == "List" {
             return self.list_literal(&[], span);
         }
@@ -241,8 +245,18 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         ty: &Ty,
         span: Span,
     ) -> Out {
-        if let Ty::Handle(_) = self.ty(receiver) {
-            return self.handle_method(receiver, method, args, ty, span);
+        match (self.ty(receiver), method.name.as_str()) {
+            // A handle is the runner's bytes: a length, then the address.
+            (Ty::Handle(_), "address") => {
+                self.expr(receiver)?;
+                wasm!(self; i32.const(4) i32.add);
+                return Ok(());
+            }
+            (Ty::Handle(_), _) => return self.handle_method(receiver, method, args, ty, span),
+            // A reference is held as its address.
+            (Ty::Ref(_), "address") => return self.expr(receiver),
+            (Ty::Ref(cid), _) => return self.contract_call(receiver, cid, method, args, ty, span),
+            _ => {}
         }
         if matches!(receiver.kind, ExprKind::SelfValue) {
             let Some(Def::Fn(id)) = self.ctx.typed.def(method) else {

@@ -16,6 +16,8 @@ mod core;
 #[allow(clippy::result_large_err)]
 mod calls;
 #[allow(clippy::result_large_err)]
+mod contract_calls;
+#[allow(clippy::result_large_err)]
 mod func;
 #[allow(clippy::result_large_err)]
 mod lists;

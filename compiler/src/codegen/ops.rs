@@ -211,7 +211,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             return Ok(());
         }
         match (repr(ty), ty) {
-            (Some(Repr::Ptr), Ty::Address | Ty::Hash) => {
+            (Some(Repr::Ptr), Ty::Address | Ty::Ref(_) | Ty::Hash) => {
                 if !matches!(op, BinOp::Eq | BinOp::Ne) {
                     return Err(unsupported(span, "ordering of addresses"));
                 }

@@ -42,7 +42,10 @@ pub fn repr(ty: &Ty) -> Option<Repr> {
         Ty::Int(IntTy::U64 | IntTy::I64) | Ty::Timestamp => Repr::I64,
         // A test's contract handle is held like `Bytes`: the runner's opaque
         // description of the contract and who calls it.
-        Ty::Address | Ty::Hash | Ty::Decimal | Ty::String | Ty::Bytes | Ty::Handle(_) => Repr::Ptr,
+        // A contract reference is held exactly as its address is.
+        Ty::Address | Ty::Ref(_) | Ty::Hash | Ty::Decimal | Ty::String | Ty::Bytes | Ty::Handle(_) => {
+            Repr::Ptr
+        }
         // 128-bit integers are held like a Decimal's raw: 16 bytes, little endian.
         Ty::Int(IntTy::U128 | IntTy::I128) => Repr::Ptr,
         Ty::Tuple(parts) if parts.is_empty() => Repr::None,
@@ -58,7 +61,7 @@ pub fn scalar_size(ty: &Ty) -> Option<u32> {
         Ty::Bool | Ty::Int(IntTy::U8) => 1,
         Ty::Int(IntTy::U32) | Ty::Role(_) | Ty::Date | Ty::Rounding => 4,
         Ty::Int(IntTy::U64 | IntTy::I64) | Ty::Timestamp => 8,
-        Ty::Address => 20,
+        Ty::Address | Ty::Ref(_) => 20,
         Ty::Hash => 32,
         Ty::Decimal | Ty::Int(IntTy::U128 | IntTy::I128) => 16,
         _ => return None,

@@ -412,7 +412,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.call_rt(Runtime::Bswap64);
                 self.emit(I::I64Store(mem(0, 0)));
             }
-            Ty::Address | Ty::Hash => {
+            Ty::Address | Ty::Ref(_) | Ty::Hash => {
                 self.emit(I::I32Const(scalar_size(ty).unwrap_or(0) as i32));
                 self.call_rt(Runtime::Copy);
             }
@@ -451,7 +451,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
                 self.call_rt(Runtime::Bswap64);
             }
             // Addresses and hashes are used where they lie.
-            Ty::Address | Ty::Hash => {}
+            Ty::Address | Ty::Ref(_) | Ty::Hash => {}
             Ty::Decimal | Ty::Int(IntTy::I128) => self.call_rt(Runtime::DecDecode),
             Ty::Int(IntTy::U128) => self.call_rt(Runtime::U128Decode),
             _ => return Err(unsupported(span, "loading this type")),
