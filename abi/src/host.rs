@@ -80,8 +80,8 @@ pub const ABORT: HostFn = HostFn { name: "abort", params: &[I32, I32, I32], resu
 /// pointer to the callee's 20-byte address, pointer and length of the
 /// entry point's name, pointer and length of the arguments (canonical
 /// encoding of a tuple), pointer and length of the interface the caller
-/// expects (`crate::interface`), and the most gas to forward (0 or less:
-/// all the caller has left). Result: the length of the callee's result,
+/// expects (`crate::interface`), and the most gas to forward (a `u64`:
+/// `u64::MAX`, all ones, forwards all the caller has left). Result: the length of the callee's result,
 /// which waits in the return buffer. Any abort of the callee, or a refusal
 /// of the call (no contract there, another interface, re-entry, too deep,
 /// a view calling a state-changing entry point), ends the calling

@@ -198,6 +198,24 @@ fn coverage_counts_are_exact() {
     );
 }
 
+// A contract called from another reports its probes to the same counts:
+// `bump` ran twice through `twice`, its `else` both times.
+#[test]
+fn coverage_counts_calls_between_contracts() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/exec/coverage/calls.writ");
+    let options = RunOptions { coverage: true, ..RunOptions::default() };
+    let report = run_with(&path, &vm(), &options);
+    assert!(
+        matches!(report.results[0].outcome, CaseOutcome::Passed { .. }),
+        "{:?}",
+        report.results[0].outcome
+    );
+    let coverage = report.coverage.expect("coverage");
+    let file = coverage.files.get("exec/coverage/calls.writ").expect("the contracts' file");
+    let lines: Vec<(u32, u64)> = file.lines.iter().map(|(l, c)| (*l, *c)).collect();
+    assert_eq!(lines, vec![(6, 2), (7, 0), (9, 2), (11, 2), (17, 1), (19, 1), (20, 1)]);
+}
+
 #[test]
 fn the_fuzzer_builds_nested_values_of_recursive_types() {
     let vm = vm();

@@ -131,9 +131,10 @@ pub(crate) fn call_contract(
         },
     };
 
-    // Forward what was asked, never more than the caller has left.
+    // Forward what was asked (`gas` is a u64; all ones asks for
+    // everything), never more than the caller has left.
     let left = caller.get_fuel()?;
-    let forwarded = if gas <= 0 { left } else { (gas as u64).min(left) };
+    let forwarded = (gas as u64).min(left);
     let overlay = frames.overlays.remove(&address).unwrap_or_else(|| Overlay::new(state));
     frames.stack.push(address);
     let events = call_data(&mut caller).map(|data| std::mem::take(&mut data.events)).unwrap_or_default();
@@ -153,11 +154,15 @@ pub(crate) fn call_contract(
         read_only: read_only || contract.is_view(&entry),
         frames: Some(frames),
     };
+    // Only contracts built with coverage probes have a test host (the
+    // runner's probe counter): it follows the running frame.
+    live.store.data_mut().test_host = caller.data_mut().test_host.take();
     // The callee gets a full Wasm stack of its own, whatever its callers
     // used: on a fresh segment of the host stack when little is left.
     let ran = stacker::maybe_grow(CALLEE_STACK_RED_ZONE, CALLEE_STACK_SEGMENT, || {
         run_frame(&mut live, schedule, callee, &entry, &args)
     });
+    caller.data_mut().test_host = live.store.data_mut().test_host.take();
     let Ran { result, gas_used, data: mut callee } = match ran {
         Ok(ran) => ran,
         Err(error) => return Err(stop(&mut caller, Stop::Node(error))),

@@ -155,21 +155,7 @@ impl Vm {
             return Ok(contract);
         }
         validate(bytes)?;
-        let (views, mut interfaces) = match read_from_module(bytes) {
-            Ok(abi) => (
-                abi.entry_points
-                    .iter()
-                    .filter(|entry| entry.kind == EntryKind::View)
-                    .map(|entry| entry.name.clone())
-                    .collect(),
-                abi.entry_points
-                    .iter()
-                    .map(|entry| (entry.name.clone(), interface(entry, &abi.types)))
-                    .collect::<BTreeMap<_, _>>(),
-            ),
-            Err(ReadAbiError::Missing) => (BTreeSet::new(), BTreeMap::new()),
-            Err(error) => return Err(DeployError::Abi(error)),
-        };
+        let (views, mut interfaces) = declared(bytes)?;
         let compile = |error: wasmtime::Error| DeployError::Compile { message: error.to_string() };
         let from_disk = self.disk.as_ref().and_then(|disk| disk.load(&self.engine, &code_hash));
         let module = match from_disk {
@@ -182,10 +168,7 @@ impl Vm {
                 module
             }
         };
-        let entries: BTreeSet<String> = module
-            .exports()
-            .filter_map(|export| export.name().strip_prefix(host::ENTRY_PREFIX).map(str::to_string))
-            .collect();
+        let entries = entry_names(&module);
         // A document may declare what the module does not export; only
         // what can run is callable.
         interfaces.retain(|name, _| entries.contains(name));
@@ -201,20 +184,15 @@ impl Vm {
     /// contracts, so deployable code can never be linked to the runner.
     pub fn prepare_harness(&self, bytes: &[u8]) -> Result<Arc<Contract>, DeployError> {
         validate_harness(bytes)?;
+        // A contract built with coverage probes is a harness that still
+        // declares its views and interfaces: other contracts call it.
+        let (views, mut interfaces) = declared(bytes)?;
         let compile = |error: wasmtime::Error| DeployError::Compile { message: error.to_string() };
         let module = Module::from_binary(&self.engine, bytes).map_err(compile)?;
-        let entries = module
-            .exports()
-            .filter_map(|export| export.name().strip_prefix(host::ENTRY_PREFIX).map(str::to_string))
-            .collect();
+        let entries = entry_names(&module);
+        interfaces.retain(|name, _| entries.contains(name));
         let pre = self.harness_linker.instantiate_pre(&module).map_err(compile)?;
-        Ok(Arc::new(Contract {
-            code_hash: CodeHash::of(bytes),
-            pre,
-            entries,
-            views: BTreeSet::new(),
-            interfaces: BTreeMap::new(),
-        }))
+        Ok(Arc::new(Contract { code_hash: CodeHash::of(bytes), pre, entries, views, interfaces }))
     }
 
     /// Runs one entry point of a harness on a fresh instance, with `runner`
@@ -258,6 +236,31 @@ impl Vm {
     }
 }
 
+/// The entry points a compiled module exports, without the prefix.
+fn entry_names(module: &Module) -> BTreeSet<String> {
+    module
+        .exports()
+        .filter_map(|export| export.name().strip_prefix(host::ENTRY_PREFIX).map(str::to_string))
+        .collect()
+}
+
+/// The views and each entry point's interface, as a module's ABI document
+/// declares them; none for a module without one.
+fn declared(bytes: &[u8]) -> Result<(BTreeSet<String>, BTreeMap<String, Vec<u8>>), DeployError> {
+    match read_from_module(bytes) {
+        Ok(abi) => Ok((
+            abi.entry_points
+                .iter()
+                .filter(|entry| entry.kind == EntryKind::View)
+                .map(|entry| entry.name.clone())
+                .collect(),
+            abi.entry_points.iter().map(|entry| (entry.name.clone(), interface(entry, &abi.types))).collect(),
+        )),
+        Err(ReadAbiError::Missing) => Ok((BTreeSet::new(), BTreeMap::new())),
+        Err(error) => Err(DeployError::Abi(error)),
+    }
+}
+
 /// A fresh instance of `contract` in a store of its own.
 pub(crate) fn instantiate(engine: &Engine, contract: &Contract) -> Result<Live, VmError> {
     let mut store = Store::new(engine, HostState::new());
@@ -287,7 +290,7 @@ pub struct Call<'a> {
 
 /// An instance and its typed exports.
 pub(crate) struct Live {
-    store: Store<HostState>,
+    pub(crate) store: Store<HostState>,
     instance: Instance,
     reset: TypedFunc<(), ()>,
     alloc: TypedFunc<i32, i32>,

@@ -537,6 +537,11 @@ impl<'a> Checker<'a> {
         if matches!(receiver.kind, ExprKind::SelfValue) {
             return self.self_call(receiver.span, method, args, span, body);
         }
+        if let ExprKind::MethodCall { receiver: inner, method: with_gas, args: limit } = &receiver.kind
+            && with_gas.name == "with_gas"
+        {
+            return self.call_with_gas(inner, with_gas, limit, method, args, span, body);
+        }
         let mutating = builtins::METHODS.iter().any(|m| m.mutating && m.name == method.name);
         let (ty, root) = if mutating && is_place(receiver) {
             self.check_place(receiver, body)
@@ -671,6 +676,53 @@ impl<'a> Checker<'a> {
             }
         }
         Ty::Decimal
+    }
+
+    /// `registry.with_gas(n).entry(args)`: a call to another contract that
+    /// forwards at most `n` gas. `with_gas` means nothing on its own, so it
+    /// is accepted only right before the call it limits.
+    #[allow(clippy::too_many_arguments)]
+    fn call_with_gas(
+        &mut self,
+        reference: &Expr,
+        with_gas: &Ident,
+        limit: &[Expr],
+        method: &Ident,
+        args: &[Expr],
+        span: Span,
+        body: &mut Body,
+    ) -> Ty {
+        let ty = self.infer_expr(reference, body, None);
+        match limit {
+            [limit] => {
+                self.check_expr(limit, body, Some(&Ty::Int(IntTy::U64)));
+            }
+            _ => {
+                self.error(
+                    Code::ArgumentCount,
+                    with_gas.span,
+                    "`with_gas` takes the most gas to forward, a `u64`",
+                );
+                self.infer_args(limit, body);
+            }
+        }
+        match ty {
+            Ty::Ref(cid) => self.contract_call(cid, method, args, span, body),
+            Ty::Error => {
+                self.infer_args(args, body);
+                Ty::Error
+            }
+            other => {
+                let shown = self.display(&other);
+                self.error(
+                    Code::UnknownMethod,
+                    with_gas.span,
+                    format!("`with_gas` limits a call to another contract, and `{shown}` is not a contract reference"),
+                );
+                self.infer_args(args, body);
+                Ty::Error
+            }
+        }
     }
 
     /// `registry.is_registered(who)`: a call to an entry point of another

@@ -255,8 +255,15 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             (Ty::Handle(_), _) => return self.handle_method(receiver, method, args, ty, span),
             // A reference is held as its address.
             (Ty::Ref(_), "address") => return self.expr(receiver),
-            (Ty::Ref(cid), _) => return self.contract_call(receiver, cid, method, args, ty, span),
+            (Ty::Ref(cid), _) => return self.contract_call(receiver, None, cid, method, args, ty, span),
             _ => {}
+        }
+        // `r.with_gas(n).entry(args)`: the same call, forwarding at most `n`.
+        if let ExprKind::MethodCall { receiver: inner, method: with_gas, args: limit } = &receiver.kind
+            && with_gas.name == "with_gas"
+            && let (Ty::Ref(cid), [limit]) = (self.ty(inner), limit.as_slice())
+        {
+            return self.contract_call(inner, Some(limit), cid, method, args, ty, span);
         }
         if matches!(receiver.kind, ExprKind::SelfValue) {
             let Some(Def::Fn(id)) = self.ctx.typed.def(method) else {

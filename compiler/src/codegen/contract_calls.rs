@@ -19,11 +19,14 @@ use crate::span::Span;
 use crate::types::{ContractId, Def, Ty};
 
 impl FnCompiler<'_, '_> {
-    /// Calls entry point `method` of the contract `receiver` refers to;
-    /// leaves its result (of type `ty`) on the stack.
+    /// Calls entry point `method` of the contract `receiver` refers to,
+    /// forwarding at most `gas` (a `u64` expression; all the gas left when
+    /// `None`); leaves its result (of type `ty`) on the stack.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn contract_call(
         &mut self,
         receiver: &Expr,
+        gas: Option<&Expr>,
         cid: ContractId,
         method: &Ident,
         args: &[Expr],
@@ -41,9 +44,15 @@ impl FnCompiler<'_, '_> {
                 doc.entry(&method.name).map(|entry| writ_abi::interface::interface(entry, &doc.types))
             })
             .ok_or_else(|| unsupported(span, "a call to an entry point whose types have no ABI form"))?;
-        let address = self.temp(ValType::I32);
+        let (address, limit) = (self.temp(ValType::I32), self.temp(ValType::I64));
         self.expr(receiver)?;
         self.emit(I::LocalSet(address));
+        match gas {
+            Some(gas) => self.expr(gas)?,
+            // All ones: everything the caller has left.
+            None => self.emit(I::I64Const(-1)),
+        }
+        self.emit(I::LocalSet(limit));
         let mut encoded = Vec::new();
         for (arg, param) in args.iter().zip(&params) {
             self.expr(arg)?;
@@ -58,8 +67,7 @@ impl FnCompiler<'_, '_> {
             i32.const(name_at as i32) i32.const(method.name.len() as i32)
             local.get(p) local.get(len)
             i32.const(interface_at as i32) i32.const(interface.len() as i32)
-            // Forward all the gas left: the callee's use is charged as it goes.
-            i64.const(0)
+            local.get(limit)
         );
         self.call_host(writ_abi::host::CALL_CONTRACT.name);
         if repr(ty) == Some(Repr::None) {
