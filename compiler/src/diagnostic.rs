@@ -186,6 +186,7 @@ codes! {
     InvalidClause = "E2053", "invalid spec clause";
     OldOutsideEnsures = "E2054", "`old` outside `ensures`";
     MisplacedLoopInvariant = "E2055", "loop invariant outside the start of a loop";
+    ContractCallOutsideContract = "E2056", "call through a contract reference outside a contract";
 
     NotYetCompiled = "E3001", "not supported by code generation yet";
     FunctionTooLarge = "E3002", "function too large for the VM";

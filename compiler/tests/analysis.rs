@@ -56,6 +56,11 @@ const DEFINITIONS: &[&str] = &[
     "contract C { init() {} pub fn $1g() {} } test \"t\" { let c = deploy C(); c.g$0(); }",
     // A role named bare in a test, resolved through the handle's contract.
     "contract C { roles { $1Clerk } init() {} } test \"t\" { let c = deploy C(); c.grant_role(Cle$0rk, account(\"a\")); }",
+    // An entry point of another contract, called through a reference,
+    // and the contract named as a type.
+    "contract R { pub view fn $1ok() -> bool { true } } contract O { storage { r: R } pub fn f() -> bool { self.r.o$0k() } }",
+    "contract $1R { pub view fn ok() -> bool { true } } contract O { storage { r: R$0 } pub fn f() -> bool { self.r.ok() } }",
+    "contract $1R { pub view fn ok() -> bool { true } } contract O { pub fn f(a: Address) -> bool { R$0::at(a).ok() } }",
     // A private function called from an entry point.
     "contract C { init() {} fn $1helper() -> u64 { return 1; } pub fn f() -> u64 { return help$0er(); } }",
     // The innermost binding wins in nested blocks.

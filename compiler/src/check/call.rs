@@ -737,7 +737,7 @@ impl<'a> Checker<'a> {
     ) -> Ty {
         if body.is_test() || body.contract.is_none() {
             self.error(
-                Code::TestOnly,
+                Code::ContractCallOutsideContract,
                 span,
                 "calls through a contract reference are made by contracts; a test calls through the handle `deploy` gave it",
             );

@@ -187,7 +187,9 @@ fn members(tables: &Tables, receiver: &Receiver) -> Vec<Completion> {
                 out.push(Completion::new(i.to_string(), CompletionKind::Field, Some(tables.display(part))));
             }
         }
-        Receiver::Value(ty @ Ty::Handle(cid)) => {
+        // A test's handle and a contract's reference offer the same entry
+        // points, plus their own built-in methods.
+        Receiver::Value(ty @ (Ty::Handle(cid) | Ty::Ref(cid))) => {
             let fns = tables.contract(*cid).map(|c| c.fns.as_slice()).unwrap_or_default();
             for f in fns.iter().filter_map(|f| tables.fn_info(*f)) {
                 if matches!(f.kind, FnKind::Entry | FnKind::View) {

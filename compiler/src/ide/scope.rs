@@ -339,7 +339,8 @@ fn method_result(analysis: &Analysis, ty: &Ty, name: &str) -> Option<Ty> {
         (Ty::Date, "year" | "month" | "day") => u32_ty,
         (Ty::Handle(cid), "from" | "signed_by") => Ty::Handle(*cid),
         (Ty::Handle(_), "has_role") => Ty::Bool,
-        (Ty::Handle(cid), method) => {
+        (Ty::Handle(_) | Ty::Ref(_), "address") => Ty::Address,
+        (Ty::Handle(cid) | Ty::Ref(cid), method) => {
             let contract = analysis.tables().contract(*cid)?;
             let id = contract
                 .fns

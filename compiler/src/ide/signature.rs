@@ -162,7 +162,7 @@ fn method_help(
                 });
             }
             match ty {
-                Ty::Handle(cid) => contract_fn(cid).map(|f| fn_help(tables, f, &f.name)),
+                Ty::Handle(cid) | Ty::Ref(cid) => contract_fn(cid).map(|f| fn_help(tables, f, &f.name)),
                 _ => None,
             }
         }
