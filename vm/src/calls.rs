@@ -20,11 +20,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::host::{
-    CallContext, CallData, Ctx, HostResult, Stop, call_data, charge_for, length, read_guest, set_return,
-    state_error, stop,
+    CallContext, CallData, Ctx, HostResult, Stop, call_data, charge_for, read_guest, set_return, state_error,
+    stop,
 };
 use crate::limits;
-use crate::outcome::{Abort, CallProblem, Event, Resource, Write};
+use crate::outcome::{Abort, ArgumentsProblem, CallProblem, Event, Write};
 use crate::state::{Overlay, State, StateError};
 use crate::vm::{Contract, Pool, Ran, VmError, instantiate, run_frame};
 use crate::world::{Address, Directory};
@@ -85,7 +85,15 @@ pub(crate) fn call_contract(
     if entry_len as u32 > limits::ENTRY_NAME_BYTES_MAX || interface_len as u32 > limits::INTERFACE_BYTES_MAX {
         return Err(mismatch(&mut caller));
     }
-    let args_len = length(&mut caller, args_len, limits::ARGS_BYTES_MAX, Resource::ResultBytes)?;
+    // Arguments past the bound a transaction's own call has are refused
+    // the same way.
+    let args_len = args_len as u32;
+    if args_len > limits::ARGS_BYTES_MAX {
+        return Err(stop(
+            &mut caller,
+            Stop::Abort(Abort::InvalidArguments { why: ArgumentsProblem::TooLong }),
+        ));
+    }
     let read = u64::from(entry_len as u32) + u64::from(args_len) + u64::from(interface_len as u32);
     charge_for(&mut caller, |s| s.contract_call, read)?;
     let address: Address = match read_guest(&mut caller, address_ptr, 20)?.try_into() {
