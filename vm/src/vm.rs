@@ -99,7 +99,7 @@ pub struct Contract {
     /// Each entry point's interface (`writ_abi::interface`), as the ABI
     /// document declares it; a contract calling this one must expect
     /// exactly these bytes. Empty for a module without a document.
-    interfaces: BTreeMap<String, Vec<u8>>,
+    interfaces: Interfaces,
 }
 
 impl Contract {
@@ -244,9 +244,12 @@ fn entry_names(module: &Module) -> BTreeSet<String> {
         .collect()
 }
 
+/// Entry point names to their interfaces (`writ_abi::interface`).
+type Interfaces = BTreeMap<String, Vec<u8>>;
+
 /// The views and each entry point's interface, as a module's ABI document
 /// declares them; none for a module without one.
-fn declared(bytes: &[u8]) -> Result<(BTreeSet<String>, BTreeMap<String, Vec<u8>>), DeployError> {
+fn declared(bytes: &[u8]) -> Result<(BTreeSet<String>, Interfaces), DeployError> {
     match read_from_module(bytes) {
         Ok(abi) => Ok((
             abi.entry_points
