@@ -606,7 +606,7 @@ async fn proof(
 /// node's words (`receipt_json.rs`).
 pub fn decorate(reader: &Reader, receipt: &Receipt) -> Json {
     let abi = abi_for(reader, receipt);
-    receipt_json(receipt, abi.as_deref(), &VmWords)
+    receipt_json(receipt, abi.as_deref(), &|contract| reader.abi_of(contract), &VmWords)
 }
 
 /// Serves the API on `listener` and produces blocks until `stop` turns true.

@@ -16,7 +16,7 @@ use writ_abi::{AbiType, Value};
 use writ_vm::Abort;
 
 use crate::chain::Reader;
-use crate::crypto::hex;
+use crate::crypto::{Address, hex};
 use crate::receipt::{Event, Outcome, Receipt, Status};
 use crate::tx::Payload;
 
@@ -61,8 +61,15 @@ pub fn abi_for(chain: &Reader, receipt: &Receipt) -> Option<Arc<ContractAbi>> {
 /// The receipt as the API serves it: the canonical fields in hex and
 /// numbers, plus what the ABI and `words` make of them (`value`, the
 /// error's `name` and `message`, each event's `name` and `fields`). With
-/// no ABI, names fall back to numbers (`#2`, `ContractError`).
-pub fn receipt_json(receipt: &Receipt, abi: Option<&ContractAbi>, words: &dyn Explain) -> Json {
+/// no ABI, names fall back to numbers (`#2`, `ContractError`). Events and
+/// aborts of other contracts the call reached are read with their own
+/// ABIs, from `abi_of`.
+pub fn receipt_json(
+    receipt: &Receipt,
+    abi: Option<&ContractAbi>,
+    abi_of: &dyn Fn(&Address) -> Option<Arc<ContractAbi>>,
+    words: &dyn Explain,
+) -> Json {
     let fallback;
     let abi = match abi {
         Some(abi) => abi,
@@ -75,13 +82,20 @@ pub fn receipt_json(receipt: &Receipt, abi: Option<&ContractAbi>, words: &dyn Ex
         Outcome::Success { result, .. } => (json!(hex(result)), Json::Null),
         Outcome::Aborted(abort) => {
             let numbers = abort.numbers();
-            let error = json!({
-                "name": words.abort_name(abort, abi),
-                "message": words.abort_message(abort, abi),
+            // A called contract's abort is named in that contract's terms.
+            let aborted_in = writ_vm::explain::aborted_in(abort);
+            let callee_abi = aborted_in.and_then(abi_of);
+            let explaining = callee_abi.as_deref().unwrap_or(abi);
+            let mut error = json!({
+                "name": words.abort_name(abort, explaining),
+                "message": words.abort_message(abort, explaining),
                 "data": hex(&abort.data()),
                 "kind": numbers.kind,
                 "detail": numbers.detail,
             });
+            if let (Some(callee), Some(fields)) = (aborted_in, error.as_object_mut()) {
+                fields.insert("contract".into(), json!(hex(callee)));
+            }
             (Json::Null, error)
         }
     };
@@ -100,7 +114,18 @@ pub fn receipt_json(receipt: &Receipt, abi: Option<&ContractAbi>, words: &dyn Ex
         "gas_used": receipt.gas_used,
         "result": result,
         "error": error,
-        "events": receipt.events().iter().map(|e| event_json(abi, e)).collect::<Vec<_>>(),
+        "events": receipt
+            .events()
+            .iter()
+            .map(|e| {
+                if e.contract == receipt.contract {
+                    event_json(abi, e)
+                } else {
+                    let emitter = abi_of(&e.contract);
+                    event_json(emitter.as_deref().unwrap_or(&ContractAbi::empty()), e)
+                }
+            })
+            .collect::<Vec<_>>(),
     });
     if let (Outcome::Success { result, .. }, Some(entry), Some(fields)) =
         (&receipt.outcome, abi.entry(&receipt.method), object.as_object_mut())

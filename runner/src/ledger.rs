@@ -436,7 +436,7 @@ pub(crate) fn deploy_report(
     let executed = transact(ledger, env, caller, &[], action, false)?;
     let shown_args = show_args(abi, "init", args);
     let line = format!("deploy {}({shown_args}) as {}", abi.name, who(ledger, &caller));
-    record(ledger, env, line, &executed.report, abi);
+    record(ledger, env, (line, &executed.contract), &executed.report, abi);
     ledger.height += 1;
     if let Outcome::Success(_) = &executed.report.outcome {
         let label = format!("{}#{}", abi.name, ledger.deployed.len() + 1);
@@ -520,7 +520,7 @@ pub(crate) fn call<'e>(
     for signer in &handle.cosigners {
         line.push_str(&format!(", signed by {}", who(ledger, signer)));
     }
-    record(ledger, env, line, &report, abi);
+    record(ledger, env, (line, &handle.contract), &report, abi);
     ledger.height += 1;
     if matches!(report.outcome, Outcome::Success(_)) {
         ledger.gas.push(GasRecord {
@@ -648,18 +648,24 @@ impl TestHost for CoverageHost {
 }
 
 /// Adds a trace line: the call and how it ended.
-fn record(ledger: &mut Ledger, env: &Env, call: String, report: &CallReport, abi: &ContractAbi) {
+fn record(
+    ledger: &mut Ledger,
+    env: &Env,
+    (call, called): (String, &[u8; 20]),
+    report: &CallReport,
+    abi: &ContractAbi,
+) {
     let end = match &report.outcome {
         Outcome::Success(success) => {
             let events: Vec<String> = success
                 .events
                 .iter()
                 .map(|e| {
-                    let shown = show_event(abi_of(ledger, env, &e.contract).unwrap_or(abi), e.index, &e.data);
-                    if abi_of(ledger, env, &e.contract).is_some_and(|emitter| !std::ptr::eq(emitter, abi)) {
-                        format!("{shown} from {}", who(ledger, &e.contract))
+                    if e.contract == *called {
+                        show_event(abi, e.index, &e.data)
                     } else {
-                        shown
+                        let emitter = abi_of(ledger, env, &e.contract).unwrap_or(abi);
+                        format!("{} from {}", show_event(emitter, e.index, &e.data), who(ledger, &e.contract))
                     }
                 })
                 .collect();

@@ -16,7 +16,7 @@
 //! and the arguments: the call stack, the pending writes and the events
 //! travel with the running frame, never through shared mutable state.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::host::{
@@ -39,13 +39,21 @@ pub(crate) struct Frames {
     stack: Vec<Address>,
     /// The pending writes of every callee that has returned, by address.
     overlays: BTreeMap<Address, Overlay>,
+    /// Every contract the transaction has reached, its own included.
+    reached: BTreeSet<Address>,
     /// Instances for callees (a block's session lends its own).
     pub pool: Pool,
 }
 
 impl Frames {
     pub fn new(directory: Option<Arc<dyn Directory>>, contract: Address, pool: Pool) -> Frames {
-        Frames { directory, stack: vec![contract], overlays: BTreeMap::new(), pool }
+        Frames {
+            directory,
+            stack: vec![contract],
+            overlays: BTreeMap::new(),
+            reached: BTreeSet::from([contract]),
+            pool,
+        }
     }
 
     /// Every callee's net writes, by ascending address, leaving out
@@ -69,7 +77,7 @@ const CALLEE_STACK_SEGMENT: usize = limits::STACK_BYTES_MAX + 1024 * 1024;
 /// interface_len, gas) -> result_len`: see `writ_abi::host::CALL_CONTRACT`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn call_contract(
-    mut caller: Ctx<'_>,
+    caller: Ctx<'_>,
     address_ptr: i32,
     entry_ptr: i32,
     entry_len: i32,
@@ -79,30 +87,52 @@ pub(crate) fn call_contract(
     interface_len: i32,
     gas: i64,
 ) -> HostResult<i32> {
+    let request = Request {
+        address_ptr,
+        entry: (entry_ptr, entry_len as u32),
+        args: (args_ptr, args_len as u32),
+        interface: (interface_ptr, interface_len as u32),
+        gas: gas as u64,
+    };
+    // Finding, compiling and running the callee all happen on a stack with
+    // room for a full Wasm stack and the host's frames, whatever the
+    // callers used: a fresh segment of the host stack when little is left.
+    stacker::maybe_grow(CALLEE_STACK_RED_ZONE, CALLEE_STACK_SEGMENT, move || call(caller, request))
+}
+
+/// The guest's pointers and lengths for one call.
+struct Request {
+    address_ptr: i32,
+    entry: (i32, u32),
+    args: (i32, u32),
+    interface: (i32, u32),
+    /// The most gas to forward, a `u64` (all ones: everything left).
+    gas: u64,
+}
+
+fn call(mut caller: Ctx<'_>, request: Request) -> HostResult<i32> {
+    let Request { address_ptr, entry: (entry_ptr, entry_len), args: (args_ptr, args_len), gas, .. } = request;
+    let (interface_ptr, interface_len) = request.interface;
     // A name or interface past its bound can only come from a module the
     // compiler did not make; it is refused as the interface it cannot be.
-    let mismatch = |caller: &mut Ctx<'_>| refuse(caller, CallProblem::InterfaceMismatch);
-    if entry_len as u32 > limits::ENTRY_NAME_BYTES_MAX || interface_len as u32 > limits::INTERFACE_BYTES_MAX {
-        return Err(mismatch(&mut caller));
+    if entry_len > limits::ENTRY_NAME_BYTES_MAX || interface_len > limits::INTERFACE_BYTES_MAX {
+        return Err(refuse(&mut caller, CallProblem::InterfaceMismatch));
     }
     // Arguments past the bound a transaction's own call has are refused
     // the same way.
-    let args_len = args_len as u32;
     if args_len > limits::ARGS_BYTES_MAX {
-        return Err(stop(
-            &mut caller,
-            Stop::Abort(Abort::InvalidArguments { why: ArgumentsProblem::TooLong }),
-        ));
+        let too_long = Abort::InvalidArguments { why: ArgumentsProblem::TooLong };
+        return Err(stop(&mut caller, Stop::Abort(too_long)));
     }
-    let read = u64::from(entry_len as u32) + u64::from(args_len) + u64::from(interface_len as u32);
+    let read = u64::from(entry_len) + u64::from(args_len) + u64::from(interface_len);
     charge_for(&mut caller, |s| s.contract_call, read)?;
     let address: Address = match read_guest(&mut caller, address_ptr, 20)?.try_into() {
         Ok(address) => address,
-        Err(_) => return Err(mismatch(&mut caller)),
+        Err(_) => return Err(refuse(&mut caller, CallProblem::InterfaceMismatch)),
     };
-    let entry = read_guest(&mut caller, entry_ptr, entry_len as u32)?;
+    let entry = read_guest(&mut caller, entry_ptr, entry_len)?;
     let args = read_guest(&mut caller, args_ptr, args_len)?;
-    let expected = read_guest(&mut caller, interface_ptr, interface_len as u32)?;
+    let expected = read_guest(&mut caller, interface_ptr, interface_len)?;
     let Ok(entry) = String::from_utf8(entry) else {
         return Err(refuse(&mut caller, CallProblem::NoSuchEntryPoint));
     };
@@ -117,7 +147,17 @@ pub(crate) fn call_contract(
     };
     // From here on, every way out gives the frames back first: the
     // transaction's call needs them (and the instances in them) to end.
-    let (contract, state) = match check(&frames, &address, &entry, &expected, read_only) {
+    let found = check(&frames, &address, &entry, &expected, read_only).and_then(|(contract, state)| {
+        // What crosses is what the callee declares: nothing else reaches
+        // its code, however the caller was built.
+        match contract.callable(&entry) {
+            Some((callable, types)) if writ_abi::decode_value(&callable.params, &args, types).is_ok() => {
+                Ok((Arc::clone(&contract), state))
+            }
+            _ => Err(Refusal::Call(CallProblem::MalformedArguments)),
+        }
+    });
+    let (contract, state) = match found {
         Ok(found) => found,
         Err(reason) => {
             give_back(&mut caller, frames, None);
@@ -139,12 +179,12 @@ pub(crate) fn call_contract(
         },
     };
 
-    // Forward what was asked (`gas` is a u64; all ones asks for
-    // everything), never more than the caller has left.
+    // Forward what was asked, never more than the caller has left.
     let left = caller.get_fuel()?;
-    let forwarded = (gas as u64).min(left);
+    let forwarded = gas.min(left);
     let overlay = frames.overlays.remove(&address).unwrap_or_else(|| Overlay::new(state));
     frames.stack.push(address);
+    frames.reached.insert(address);
     let events = call_data(&mut caller).map(|data| std::mem::take(&mut data.events)).unwrap_or_default();
     let callee = CallData {
         overlay,
@@ -153,7 +193,9 @@ pub(crate) fn call_contract(
         context: CallContext {
             contract: address,
             caller: context.contract,
-            signers: context.signers,
+            // Signatures consent to the transaction's own call, not to
+            // what the contracts it reaches do on the signers' behalf.
+            signers: Vec::new(),
             block_time: context.block_time,
             block_height: context.block_height,
             gas_limit: forwarded,
@@ -165,11 +207,7 @@ pub(crate) fn call_contract(
     // Only contracts built with coverage probes have a test host (the
     // runner's probe counter): it follows the running frame.
     live.store.data_mut().test_host = caller.data_mut().test_host.take();
-    // The callee gets a full Wasm stack of its own, whatever its callers
-    // used: on a fresh segment of the host stack when little is left.
-    let ran = stacker::maybe_grow(CALLEE_STACK_RED_ZONE, CALLEE_STACK_SEGMENT, || {
-        run_frame(&mut live, schedule, callee, &entry, &args)
-    });
+    let ran = run_frame(&mut live, schedule, callee, &entry, &args, limits::CALLEE_RESET_FUEL_MAX);
     caller.data_mut().test_host = live.store.data_mut().test_host.take();
     let Ran { result, gas_used, data: mut callee } = match ran {
         Ok(ran) => ran,
@@ -183,6 +221,13 @@ pub(crate) fn call_contract(
     // The callee's gas comes out of the caller's, which forwarded no more
     // than it had, so this never goes below zero.
     caller.set_fuel(left.saturating_sub(gas_used))?;
+    let result = result.and_then(|result| {
+        let returns = contract.callable(&entry).map(|(callable, types)| (&callable.returns, types));
+        match returns {
+            Some((returns, types)) if writ_abi::decode_value(returns, &result, types).is_ok() => Ok(result),
+            _ => Err(Abort::CallRefused { why: CallProblem::MalformedResult }),
+        }
+    });
     match result {
         Ok(result) => {
             frames.overlays.insert(address, callee.overlay);
@@ -220,15 +265,18 @@ fn check(
     if frames.stack.contains(address) {
         return Err(Refusal::Call(CallProblem::Reentrancy));
     }
+    if !frames.reached.contains(address) && frames.reached.len() >= limits::CONTRACTS_PER_TRANSACTION_MAX {
+        return Err(Refusal::Call(CallProblem::TooManyContracts));
+    }
     let Some(directory) = &frames.directory else {
         return Err(Refusal::Call(CallProblem::NoContract));
     };
     let contract =
         directory.contract(address).map_err(Refusal::State)?.ok_or(Refusal::Call(CallProblem::NoContract))?;
-    let Some(interface) = contract.interface(entry) else {
+    let Some((callable, _)) = contract.callable(entry) else {
         return Err(Refusal::Call(CallProblem::NoSuchEntryPoint));
     };
-    if interface != expected {
+    if callable.interface != expected {
         return Err(Refusal::Call(CallProblem::InterfaceMismatch));
     }
     if read_only && !contract.is_view(entry) {

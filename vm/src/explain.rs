@@ -61,6 +61,9 @@ pub fn call_problem_name(why: CallProblem) -> &'static str {
         CallProblem::Reentrancy => "Reentrancy",
         CallProblem::DepthLimit => "CallDepthLimit",
         CallProblem::StateChangeFromView => "StateChangeFromView",
+        CallProblem::MalformedArguments => "MalformedArguments",
+        CallProblem::MalformedResult => "MalformedResult",
+        CallProblem::TooManyContracts => "TooManyContracts",
     }
 }
 

@@ -88,6 +88,18 @@ pub const RESET_FUEL_MAX: u64 = 100_000;
 /// consulted by a court is three).
 pub const CALL_DEPTH_MAX: usize = 8;
 
+/// Most distinct contracts one transaction may reach, its own included.
+/// A contract reached for the first time in a block may have to be loaded
+/// and compiled, work that gas cannot price the same on every node; the
+/// bound keeps that work per transaction small.
+pub const CONTRACTS_PER_TRANSACTION_MAX: usize = 64;
+
+/// Fuel a called contract's `writ_reset` may use, outside gas like a
+/// transaction's own (`RESET_FUEL_MAX`) but smaller: the base charge of a
+/// call (`GasSchedule::contract_call`) is at least this much, so resets
+/// cannot give a loop of calls more work than it pays for.
+pub const CALLEE_RESET_FUEL_MAX: u64 = 2_000;
+
 /// Longest entry-point name `call_contract` accepts, in bytes. Names are
 /// identifiers; the bound keeps the lookup short.
 pub const ENTRY_NAME_BYTES_MAX: u32 = 256;
@@ -99,3 +111,14 @@ pub const INTERFACE_BYTES_MAX: u32 = 64 * 1024;
 /// Instances a session keeps for reuse. Beyond this the oldest is dropped;
 /// it bounds the memory a long block can pin.
 pub const SESSION_INSTANCES_MAX: usize = 256;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The base charge of a call pays for the callee's reset.
+    #[test]
+    fn a_call_pays_at_least_its_callees_reset() {
+        assert!(crate::gas::GAS_SCHEDULE_V1.contract_call.base >= CALLEE_RESET_FUEL_MAX);
+    }
+}

@@ -127,6 +127,18 @@ pub enum CallProblem {
     /// change state.
     #[error("a view called an entry point that may change state")]
     StateChangeFromView,
+    /// The arguments are not a canonical encoding of the callee's
+    /// parameter types (only a module the compiler did not make sends such).
+    #[error("the arguments do not fit the entry point's parameters")]
+    MalformedArguments,
+    /// The callee returned bytes that are not a canonical encoding of the
+    /// result type it declares.
+    #[error("the result does not fit the entry point's result type")]
+    MalformedResult,
+    /// The transaction already reached `CONTRACTS_PER_TRANSACTION_MAX`
+    /// contracts.
+    #[error("the transaction reached too many contracts")]
+    TooManyContracts,
 }
 
 impl CallProblem {
@@ -139,6 +151,9 @@ impl CallProblem {
             CallProblem::Reentrancy => 3,
             CallProblem::DepthLimit => 4,
             CallProblem::StateChangeFromView => 5,
+            CallProblem::MalformedArguments => 6,
+            CallProblem::MalformedResult => 7,
+            CallProblem::TooManyContracts => 8,
         }
     }
 
@@ -150,6 +165,9 @@ impl CallProblem {
             3 => CallProblem::Reentrancy,
             4 => CallProblem::DepthLimit,
             5 => CallProblem::StateChangeFromView,
+            6 => CallProblem::MalformedArguments,
+            7 => CallProblem::MalformedResult,
+            8 => CallProblem::TooManyContracts,
             _ => return None,
         })
     }
@@ -489,6 +507,9 @@ mod tests {
             (Abort::CallRefused { why: CallProblem::Reentrancy }, 10, 3),
             (Abort::CallRefused { why: CallProblem::DepthLimit }, 10, 4),
             (Abort::CallRefused { why: CallProblem::StateChangeFromView }, 10, 5),
+            (Abort::CallRefused { why: CallProblem::MalformedArguments }, 10, 6),
+            (Abort::CallRefused { why: CallProblem::MalformedResult }, 10, 7),
+            (Abort::CallRefused { why: CallProblem::TooManyContracts }, 10, 8),
         ]
     }
 

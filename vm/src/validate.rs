@@ -39,6 +39,14 @@ pub enum ValidationError {
     TableCount { count: u32 },
     #[error("table declares {elements} elements; the limit is {max}")]
     TableTooLarge { elements: u64, max: u64 },
+    /// An active data or element segment that does not fit the initial
+    /// memory or table: instantiating the module would fail, on every node
+    /// and at every call, so it is refused at deployment.
+    #[error("{what} segment {index} ends at {end}, past the initial {what_in} of {size}")]
+    SegmentOutOfBounds { what: &'static str, what_in: &'static str, index: u32, end: u64, size: u64 },
+    /// An active segment's offset is not a plain `i32.const`.
+    #[error("{what} segment {index} has an offset that is not a constant")]
+    SegmentOffset { what: &'static str, index: u32 },
     #[error("module has {count} functions; the limit is {max}")]
     TooManyFunctions { count: u32, max: u32 },
     #[error("function {func} body is {bytes} bytes; the limit is {max}")]
@@ -134,6 +142,9 @@ struct Facts {
     tables: u32,
     globals: u32,
     data_bytes: usize,
+    /// The initial memory in bytes and table in elements (0 if none).
+    memory_bytes: u64,
+    table_elements: u64,
     exports: Vec<(String, ExternalKind, u32)>,
     next_body: u32,
     /// A test harness may also import `writ_test.op`; contracts may not.
@@ -231,6 +242,7 @@ fn check_payload(payload: &Payload<'_>, facts: &mut Facts) -> Result<(), Validat
             for memory in reader.clone() {
                 let memory = memory.map_err(malformed)?;
                 facts.memories += 1;
+                facts.memory_bytes = memory.initial.saturating_mul(limits::WASM_PAGE_BYTES);
                 if memory.memory64 || memory.shared {
                     return Err(ValidationError::MemoryKind);
                 }
@@ -252,6 +264,7 @@ fn check_payload(payload: &Payload<'_>, facts: &mut Facts) -> Result<(), Validat
             for table in reader.clone() {
                 let table = table.map_err(malformed)?;
                 facts.tables += 1;
+                facts.table_elements = table.ty.initial;
                 let max = limits::TABLE_ELEMENTS_MAX;
                 if table.ty.initial > max {
                     return Err(ValidationError::TableTooLarge { elements: table.ty.initial, max });
@@ -277,14 +290,32 @@ fn check_payload(payload: &Payload<'_>, facts: &mut Facts) -> Result<(), Validat
             }
         }
         Payload::DataSection(reader) => {
-            for data in reader.clone() {
-                facts.data_bytes = facts.data_bytes.saturating_add(data.map_err(malformed)?.data.len());
+            for (index, data) in reader.clone().into_iter().enumerate() {
+                let data = data.map_err(malformed)?;
+                facts.data_bytes = facts.data_bytes.saturating_add(data.data.len());
+                if let wasmparser::DataKind::Active { offset_expr, .. } = &data.kind {
+                    let segment = Segment { what: "data", what_in: "memory", index: index as u32 };
+                    segment.check(offset_expr, data.data.len() as u64, facts.memory_bytes)?;
+                }
             }
             if facts.data_bytes > limits::DATA_SEGMENT_BYTES_MAX {
                 return Err(ValidationError::DataTooLarge {
                     bytes: facts.data_bytes,
                     max: limits::DATA_SEGMENT_BYTES_MAX,
                 });
+            }
+        }
+        Payload::ElementSection(reader) => {
+            for (index, element) in reader.clone().into_iter().enumerate() {
+                let element = element.map_err(malformed)?;
+                if let wasmparser::ElementKind::Active { offset_expr, .. } = &element.kind {
+                    let count = match &element.items {
+                        wasmparser::ElementItems::Functions(items) => items.count(),
+                        wasmparser::ElementItems::Expressions(_, items) => items.count(),
+                    };
+                    let segment = Segment { what: "element", what_in: "table", index: index as u32 };
+                    segment.check(offset_expr, u64::from(count), facts.table_elements)?;
+                }
             }
         }
         Payload::StartSection { func, .. } => return Err(ValidationError::StartFunction { func: *func }),
@@ -297,6 +328,40 @@ fn check_payload(payload: &Payload<'_>, facts: &mut Facts) -> Result<(), Validat
         _ => {}
     }
     Ok(())
+}
+
+/// An active segment, for the bounds check.
+struct Segment {
+    what: &'static str,
+    what_in: &'static str,
+    index: u32,
+}
+
+impl Segment {
+    /// Refuses the segment unless its offset is an `i32.const` and its
+    /// `len` units from there fit in `size`.
+    fn check(&self, offset: &wasmparser::ConstExpr<'_>, len: u64, size: u64) -> Result<(), ValidationError> {
+        let refused = || ValidationError::SegmentOffset { what: self.what, index: self.index };
+        let mut ops = offset.get_operators_reader();
+        let start = match ops.read() {
+            Ok(wasmparser::Operator::I32Const { value }) => u64::from(value as u32),
+            _ => return Err(refused()),
+        };
+        if !matches!(ops.read(), Ok(wasmparser::Operator::End)) {
+            return Err(refused());
+        }
+        let end = start.saturating_add(len);
+        if end > size {
+            return Err(ValidationError::SegmentOutOfBounds {
+                what: self.what,
+                what_in: self.what_in,
+                index: self.index,
+                end,
+                size,
+            });
+        }
+        Ok(())
+    }
 }
 
 fn check_import(import: &wasmparser::Import<'_>, facts: &mut Facts) -> Result<(), ValidationError> {

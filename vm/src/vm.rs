@@ -16,6 +16,7 @@ use wasmtime::{Engine, Instance, InstancePre, Linker, Module, Store, Trap, Typed
 use writ_abi::document::{EntryKind, ReadAbiError, read_from_module};
 use writ_abi::host;
 use writ_abi::interface::interface;
+use writ_abi::{AbiType, TypeDefs};
 
 use crate::cache::DiskCache;
 use crate::calls::Frames;
@@ -96,10 +97,23 @@ pub struct Contract {
     pre: InstancePre<HostState>,
     entries: BTreeSet<String>,
     views: BTreeSet<String>,
-    /// Each entry point's interface (`writ_abi::interface`), as the ABI
-    /// document declares it; a contract calling this one must expect
-    /// exactly these bytes. Empty for a module without a document.
+    /// What another contract may call, as the ABI document declares it:
+    /// every exported entry point but `init`. Empty for a module without
+    /// a document.
     interfaces: Interfaces,
+    /// The named types the document's signatures refer to.
+    types: TypeDefs,
+}
+
+/// An entry point as other contracts call it.
+pub(crate) struct Callable {
+    /// Its interface (`writ_abi::interface`): a caller must expect exactly
+    /// these bytes.
+    pub interface: Vec<u8>,
+    /// The tuple of its parameters' types, and its result's type: what the
+    /// VM holds arguments and results to before they cross.
+    pub params: AbiType,
+    pub returns: AbiType,
 }
 
 impl Contract {
@@ -114,10 +128,10 @@ impl Contract {
         self.views.contains(entry)
     }
 
-    /// The interface of exported entry point `entry`, if the ABI document
-    /// declares it.
-    pub(crate) fn interface(&self, entry: &str) -> Option<&[u8]> {
-        self.interfaces.get(entry).map(Vec::as_slice)
+    /// Entry point `entry` as another contract may call it, if it may,
+    /// with the named types its signature refer to.
+    pub(crate) fn callable(&self, entry: &str) -> Option<(&Callable, &TypeDefs)> {
+        self.interfaces.get(entry).map(|callable| (callable, &self.types))
     }
 }
 
@@ -155,7 +169,7 @@ impl Vm {
             return Ok(contract);
         }
         validate(bytes)?;
-        let (views, mut interfaces) = declared(bytes)?;
+        let Declared { views, mut interfaces, types } = declared(bytes)?;
         let compile = |error: wasmtime::Error| DeployError::Compile { message: error.to_string() };
         let from_disk = self.disk.as_ref().and_then(|disk| disk.load(&self.engine, &code_hash));
         let module = match from_disk {
@@ -173,7 +187,7 @@ impl Vm {
         // what can run is callable.
         interfaces.retain(|name, _| entries.contains(name));
         let pre = self.linker.instantiate_pre(&module).map_err(compile)?;
-        let contract = Arc::new(Contract { code_hash, pre, entries, views, interfaces });
+        let contract = Arc::new(Contract { code_hash, pre, entries, views, interfaces, types });
         let mut compiled = self.compiled.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         compiled.insert(code_hash, Arc::clone(&contract));
         Ok(contract)
@@ -186,13 +200,13 @@ impl Vm {
         validate_harness(bytes)?;
         // A contract built with coverage probes is a harness that still
         // declares its views and interfaces: other contracts call it.
-        let (views, mut interfaces) = declared(bytes)?;
+        let Declared { views, mut interfaces, types } = declared(bytes)?;
         let compile = |error: wasmtime::Error| DeployError::Compile { message: error.to_string() };
         let module = Module::from_binary(&self.engine, bytes).map_err(compile)?;
         let entries = entry_names(&module);
         interfaces.retain(|name, _| entries.contains(name));
         let pre = self.harness_linker.instantiate_pre(&module).map_err(compile)?;
-        Ok(Arc::new(Contract { code_hash: CodeHash::of(bytes), pre, entries, views, interfaces }))
+        Ok(Arc::new(Contract { code_hash: CodeHash::of(bytes), pre, entries, views, interfaces, types }))
     }
 
     /// Runs one entry point of a harness on a fresh instance, with `runner`
@@ -244,24 +258,50 @@ fn entry_names(module: &Module) -> BTreeSet<String> {
         .collect()
 }
 
-/// Entry point names to their interfaces (`writ_abi::interface`).
-type Interfaces = BTreeMap<String, Vec<u8>>;
+/// Entry point names to what other contracts call.
+type Interfaces = BTreeMap<String, Callable>;
 
-/// The views and each entry point's interface, as a module's ABI document
-/// declares them; none for a module without one.
-fn declared(bytes: &[u8]) -> Result<(BTreeSet<String>, Interfaces), DeployError> {
-    match read_from_module(bytes) {
-        Ok(abi) => Ok((
-            abi.entry_points
-                .iter()
-                .filter(|entry| entry.kind == EntryKind::View)
-                .map(|entry| entry.name.clone())
-                .collect(),
-            abi.entry_points.iter().map(|entry| (entry.name.clone(), interface(entry, &abi.types))).collect(),
-        )),
-        Err(ReadAbiError::Missing) => Ok((BTreeSet::new(), BTreeMap::new())),
-        Err(error) => Err(DeployError::Abi(error)),
-    }
+/// What a module's ABI document declares: its views, what other contracts
+/// may call (never `init`, which runs once, at deployment), and the named
+/// types; nothing for a module without a document.
+struct Declared {
+    views: BTreeSet<String>,
+    interfaces: Interfaces,
+    types: TypeDefs,
+}
+
+fn declared(bytes: &[u8]) -> Result<Declared, DeployError> {
+    let abi = match read_from_module(bytes) {
+        Ok(abi) => abi,
+        Err(ReadAbiError::Missing) => {
+            return Ok(Declared {
+                views: BTreeSet::new(),
+                interfaces: BTreeMap::new(),
+                types: TypeDefs::default(),
+            });
+        }
+        Err(error) => return Err(DeployError::Abi(error)),
+    };
+    let views = abi
+        .entry_points
+        .iter()
+        .filter(|entry| entry.kind == EntryKind::View)
+        .map(|entry| entry.name.clone())
+        .collect();
+    let interfaces = abi
+        .entry_points
+        .iter()
+        .filter(|entry| entry.kind != EntryKind::Init)
+        .map(|entry| {
+            let callable = Callable {
+                interface: interface(entry, &abi.types),
+                params: AbiType::Tuple(entry.params.iter().map(|p| p.ty.clone()).collect()),
+                returns: entry.returns.clone(),
+            };
+            (entry.name.clone(), callable)
+        })
+        .collect();
+    Ok(Declared { views, interfaces, types: abi.types })
 }
 
 /// A fresh instance of `contract` in a store of its own.
@@ -393,7 +433,8 @@ fn run(
 ) -> Result<(CallReport, bool, Pool), VmError> {
     let frames = Frames::new(call.directory, call.context.contract, pool);
     let data = call_data_for(call.state, call.context, schedule, read_only, Box::new(frames));
-    let Ran { result, gas_used, mut data } = run_frame(live, schedule, data, call.entry, call.args)?;
+    let Ran { result, gas_used, mut data } =
+        run_frame(live, schedule, data, call.entry, call.args, limits::RESET_FUEL_MAX)?;
     let Some(mut frames) = data.frames.take() else {
         return Err(VmError::Engine { message: "call frames vanished".to_string() });
     };
@@ -428,6 +469,7 @@ pub(crate) fn run_frame(
     data: CallData,
     entry: &str,
     args: &[u8],
+    reset_fuel: u64,
 ) -> Result<Ran, VmError> {
     let gas_limit = data.context.gas_limit;
     {
@@ -436,7 +478,7 @@ pub(crate) fn run_frame(
         state.stop = None;
         state.limiter.memory_refused = false;
     }
-    let result = run_steps(live, schedule, entry, args, gas_limit);
+    let result = run_steps(live, schedule, (entry, args), gas_limit, reset_fuel);
     let fuel_left = live.store.get_fuel().map_err(engine_error)?;
     let Some(data) = live.store.data_mut().call.take() else {
         return Err(VmError::Engine { message: "call data vanished".to_string() });
@@ -467,13 +509,13 @@ impl From<VmError> for Failure {
 fn run_steps(
     live: &mut Live,
     schedule: &GasSchedule,
-    entry: &str,
-    args: &[u8],
+    (entry, args): (&str, &[u8]),
     gas_limit: u64,
+    reset_fuel: u64,
 ) -> Result<Vec<u8>, Failure> {
     let store = &mut live.store;
     // Reset runs on its own fixed budget, outside the call's gas.
-    store.set_fuel(limits::RESET_FUEL_MAX).map_err(engine_error)?;
+    store.set_fuel(reset_fuel).map_err(engine_error)?;
     if live.reset.call(&mut *store, ()).is_err() {
         store.set_fuel(0).map_err(engine_error)?;
         return Err(Failure::Reset);

@@ -189,3 +189,35 @@ fn refusals_read_as_sentences() {
     let text = err.to_string();
     assert!(text.starts_with("function 3 uses instruction `F32Const` at byte "), "{text}");
 }
+
+// A segment that would not fit the initial memory or table makes every
+// instantiation fail: refused at deployment, so no call can hit it.
+#[test]
+fn segments_must_fit_the_initial_memory_and_table() {
+    Module { extra: r#"(data (i32.const 65532) "abcd")"#, ..BASE }.check().unwrap();
+    let err = Module { extra: r#"(data (i32.const 65533) "abcd")"#, ..BASE }.check().unwrap_err();
+    assert_eq!(
+        err,
+        ValidationError::SegmentOutOfBounds {
+            what: "data",
+            what_in: "memory",
+            index: 0,
+            end: 65537,
+            size: 65536
+        }
+    );
+    let err = Module { extra: r#"(data (i32.const -1) "a")"#, ..BASE }.check().unwrap_err();
+    assert!(matches!(err, ValidationError::SegmentOutOfBounds { end: 4294967296, .. }), "{err:?}");
+    let table = r#"(table 2 funcref) (func $f) (elem (i32.const 1) $f $f)"#;
+    let err = Module { extra: table, ..BASE }.check().unwrap_err();
+    assert_eq!(
+        err,
+        ValidationError::SegmentOutOfBounds { what: "element", what_in: "table", index: 0, end: 3, size: 2 }
+    );
+    Module { extra: r#"(table 2 funcref) (func $f) (elem (i32.const 0) $f $f)"#, ..BASE }.check().unwrap();
+    let err = Module { extra: r#"(global i32 (i32.const 0)) (data (global.get 0) "a")"#, ..BASE }.check();
+    assert!(
+        matches!(err, Err(ValidationError::SegmentOffset { .. }) | Err(ValidationError::Malformed { .. })),
+        "{err:?}"
+    );
+}

@@ -34,6 +34,9 @@ pub const BUILTIN_ABORTS: &[&str] = &[
     "Reentrancy",
     "CallDepthLimit",
     "StateChangeFromView",
+    "MalformedArguments",
+    "MalformedResult",
+    "TooManyContracts",
 ];
 
 impl<'a> Checker<'a> {
@@ -740,6 +743,14 @@ impl<'a> Checker<'a> {
                 Code::ContractCallOutsideContract,
                 span,
                 "calls through a contract reference are made by contracts; a test calls through the handle `deploy` gave it",
+            );
+        } else if body.reading_only || matches!(body.kind, BodyKind::Invariant | BodyKind::Spec(..)) {
+            // Invariants and specs are checked against one contract's
+            // state, by the runner and the prover alike.
+            self.error(
+                Code::ContractCallOutsideContract,
+                span,
+                "an invariant or a spec reads its own contract's state only; call other contracts from entry points",
             );
         }
         let Some(contract) = self.t.contract(cid) else { return Ty::Error };
