@@ -125,7 +125,7 @@ fn term(ctx: &Context, analysis: &Analysis, value: &Value, ty: &Ty) -> Result<SE
         (Ty::Int(_), Value::I64(n)) => int::constant(ctx, i128::from(*n)),
         (Ty::Int(_), Value::I128(n)) => int::constant(ctx, *n),
         (Ty::Decimal, Value::Decimal(d)) => int::constant(ctx, d.raw()),
-        (Ty::Address, Value::Address(a)) => address_term(ctx, a),
+        (Ty::Address | Ty::Ref(_), Value::Address(a)) => address_term(ctx, a),
         (Ty::Hash, Value::Hash(h)) => hash_term(ctx, h),
         (Ty::Timestamp, Value::Timestamp(t)) => ctx.numeral(*t),
         (Ty::Date, Value::Date(d)) => int::constant(ctx, i128::from(d.days())),

@@ -466,6 +466,7 @@ fn printable(solver: &mut Solver, term: SExpr, ty: &Ty) -> Result<Option<String>
         | Ty::String
         | Ty::Int(_)
         | Ty::Address
+        | Ty::Ref(_)
         | Ty::Hash
         | Ty::Timestamp
         | Ty::Date => value_text(solver, term, ty).map(Some),
@@ -483,7 +484,9 @@ pub(crate) fn value_text(solver: &mut Solver, term: SExpr, ty: &Ty) -> Result<St
             raw.parse::<i128>().map_or(raw, |raw| writ_abi::Decimal::from_raw(raw).to_string())
         }
         Ty::String => writ_string(&solver.string_value(term)?),
-        Ty::Int(_) | Ty::Address | Ty::Hash | Ty::Timestamp | Ty::Date => solver.int_value(term)?,
+        Ty::Int(_) | Ty::Address | Ty::Ref(_) | Ty::Hash | Ty::Timestamp | Ty::Date => {
+            solver.int_value(term)?
+        }
         _ => {
             let what =
                 "an argument of a type other than a number, a boolean, a string or an address".to_string();

@@ -42,7 +42,9 @@ pub fn sort(solver: &mut Solver, analysis: &Analysis, ty: &Ty) -> Result<Option<
     let ctx = solver.ctx();
     Ok(Some(match ty {
         Ty::Bool => ctx.bool_sort(),
-        Ty::Int(_) | Ty::Decimal | Ty::Address | Ty::Hash | Ty::Timestamp | Ty::Date => ctx.int_sort(),
+        Ty::Int(_) | Ty::Decimal | Ty::Address | Ty::Ref(_) | Ty::Hash | Ty::Timestamp | Ty::Date => {
+            ctx.int_sort()
+        }
         Ty::String => ctx.atom("String"),
         Ty::List(element) => {
             let Some(element) = sort(solver, analysis, element)? else { return Ok(None) };
@@ -272,7 +274,7 @@ fn shape(analysis: &Analysis, ty: &Ty) -> Option<String> {
         Ty::Bool => "Bool".into(),
         Ty::Int(t) => t.name().into(),
         Ty::Decimal => "Decimal".into(),
-        Ty::Address => "Address".into(),
+        Ty::Address | Ty::Ref(_) => "Address".into(),
         Ty::Hash => "Hash".into(),
         Ty::String => "String".into(),
         Ty::Timestamp => "Timestamp".into(),
@@ -309,6 +311,7 @@ pub fn unmodelled(analysis: &Analysis, ty: &Ty) -> Option<Ty> {
         | Ty::Int(_)
         | Ty::Decimal
         | Ty::Address
+        | Ty::Ref(_)
         | Ty::Hash
         | Ty::String
         | Ty::Timestamp
@@ -356,7 +359,8 @@ fn range_within(ctx: &Context, analysis: &Analysis, ty: &Ty, term: SExpr, lists:
     match ty {
         Ty::Int(t) => Some(int::in_range(ctx, *t, term)),
         Ty::Decimal => Some(decimal::in_range(ctx, term)),
-        Ty::Address => Some(address_range(ctx, term)),
+        // A contract reference is its address.
+        Ty::Address | Ty::Ref(_) => Some(address_range(ctx, term)),
         Ty::Hash => {
             let limit =
                 ctx.times(ctx.numeral(1u128 << 127), ctx.times(ctx.numeral(1u128 << 127), ctx.numeral(4)));
@@ -435,7 +439,9 @@ pub(crate) fn empty_map(ctx: &Context, analysis: &Analysis, key: &Ty, value: &Ty
 fn zero_term(ctx: &Context, analysis: &Analysis, ty: &Ty) -> Option<SExpr> {
     match ty {
         Ty::Bool => Some(ctx.false_()),
-        Ty::Int(_) | Ty::Decimal | Ty::Address | Ty::Hash | Ty::Timestamp | Ty::Date => Some(ctx.numeral(0)),
+        Ty::Int(_) | Ty::Decimal | Ty::Address | Ty::Ref(_) | Ty::Hash | Ty::Timestamp | Ty::Date => {
+            Some(ctx.numeral(0))
+        }
         Ty::String => Some(ctx.atom("\"\"")),
         Ty::List(_) => list_of(ctx, analysis, ty, &[]),
         Ty::Map(key, value) => {
@@ -466,7 +472,9 @@ fn zero_term(ctx: &Context, analysis: &Analysis, ty: &Ty) -> Option<SExpr> {
 fn declared_sort(ctx: &Context, analysis: &Analysis, ty: &Ty) -> Option<SExpr> {
     Some(match ty {
         Ty::Bool => ctx.bool_sort(),
-        Ty::Int(_) | Ty::Decimal | Ty::Address | Ty::Hash | Ty::Timestamp | Ty::Date => ctx.int_sort(),
+        Ty::Int(_) | Ty::Decimal | Ty::Address | Ty::Ref(_) | Ty::Hash | Ty::Timestamp | Ty::Date => {
+            ctx.int_sort()
+        }
         Ty::String => ctx.atom("String"),
         Ty::List(_) | Ty::Map(..) => ctx.atom(shape(analysis, ty)?),
         Ty::Enum(_) | Ty::Option(_) => ctx.atom(choices(analysis, ty)?.0),

@@ -64,6 +64,10 @@ impl Writer<'_> {
                 Some(name) => format!("account({name:?})"),
                 None => format!("0x{}", hex(solver, term, 20)?),
             },
+            Ty::Ref(cid) => {
+                let contract = analysis.tables().contract(*cid).map_or("?", |c| c.name.as_str());
+                format!("{contract}::at({})", self.source_at(solver, term, &Ty::Address, depth + 1)?)
+            }
             Ty::Hash => format!("0x{}", hex(solver, term, 32)?),
             Ty::Decimal => {
                 let text = value_text(solver, term, ty)?;

@@ -45,6 +45,7 @@
 
 mod calendar;
 mod choice;
+mod contract_calls;
 mod for_all;
 mod havoc;
 mod lists;
@@ -985,6 +986,9 @@ impl<'s, 'a> Encoder<'s, 'a> {
                     // `self.load(..)` is the same internal call as `load(..)`.
                     return self.inline(state, id, args, e.span);
                 }
+                if let Some(value) = self.contract_call(state, receiver, method, args, e)? {
+                    return Ok(value);
+                }
                 let name = method.name.as_str();
                 if let Some(value) = self.map_method(state, receiver, name, args, e)? {
                     return Ok(value);
@@ -1174,6 +1178,7 @@ impl<'s, 'a> Encoder<'s, 'a> {
             }
             Ty::Bool
             | Ty::Address
+            | Ty::Ref(_)
             | Ty::Hash
             | Ty::String
             | Ty::Struct(_)
@@ -1361,6 +1366,8 @@ impl<'s, 'a> Encoder<'s, 'a> {
             None => {}
         }
         match (name, args) {
+            // `Registry::at(addr)`: the reference is the address.
+            ("at", [address]) if matches!(self.ty(call), Ty::Ref(_)) => self.expr(state, address),
             ("Some", [_]) => self.construct(state, 1, args, call),
             ("new", []) if path.segments.len() == 2 && path.segments[0].name == "Map" => {
                 let ty = self.ty(call);
