@@ -204,25 +204,20 @@ fn walk(node: &Node, into_block: crate::demo_run::IntoBlock<'_>, color: bool) ->
         for artifact in &built.artifacts {
             let _ = writeln!(
                 out,
-                "      compiled: {} bytes, code hash {}…",
+                "      compiled {}: {} bytes, code hash {}…",
+                artifact.contract,
                 artifact.wasm.len(),
                 artifact.code_hash().get(..16).unwrap_or("")
             );
-            say(out.trim_end());
-            match crate::demo_run::run(
-                node,
-                into_block,
-                &artifact.wasm,
-                &artifact.abi,
-                steps,
-                &mut done,
-                total,
-            ) {
-                Ok(ok) => failed |= !ok,
-                Err(message) => {
-                    errln!("error: {message}");
-                    failed = true;
-                }
+        }
+        say(out.trim_end());
+        // The workflow deploys the contracts it needs in order, passing
+        // earlier ones' addresses to later constructors.
+        match crate::demo_run::run(node, into_block, &built.artifacts, steps, &mut done, total) {
+            Ok(ok) => failed |= !ok,
+            Err(message) => {
+                errln!("error: {message}");
+                failed = true;
             }
         }
         say("");
@@ -247,23 +242,47 @@ fn print_contract(tables: &Tables, contract: &ContractInfo, out: &mut String) {
     }
     let events: Vec<&str> = contract.events.iter().map(|e| e.name.as_str()).collect();
     let errors: Vec<&str> = contract.errors.iter().map(|e| e.name.as_str()).collect();
-    let _ = writeln!(out, "        events: {}", events.join(", "));
-    let _ = writeln!(out, "        errors: {}", errors.join(", "));
+    let listed = |names: Vec<&str>| if names.is_empty() { "none".to_string() } else { names.join(", ") };
+    let _ = writeln!(out, "        events: {}", listed(events));
+    let _ = writeln!(out, "        errors: {}", listed(errors));
 }
 
 /// The scripted steps of each example.
 fn workflow(example: &str) -> Vec<crate::demo_run::Step> {
-    use crate::demo_run::{Step, day, money, text, who};
+    use crate::demo_run::{Step, contract_at, day, money, text, who};
     use writ_abi::Value;
-    let step = |caller, entry, args, what| Step { caller, cosigners: &[], entry, args, what };
+    let step = |caller, entry, args, what| Step { contract: "", caller, cosigners: &[], entry, args, what };
+    let on = |contract, step: Step| Step { contract, ..step };
     let role = |index: u32| Value::U32(index);
     match example {
         "tax" => vec![
-            step(
-                "tax office",
-                "init",
-                vec![money("60000.00"), money("0.0005")],
-                "deploy with a 60 000 allowance and 0.05 % a day late penalty",
+            on("CitizenRegistry", step("registry office", "init", vec![], "deploy the citizen registry")),
+            on(
+                "CitizenRegistry",
+                step(
+                    "registry office",
+                    "grant_role",
+                    vec![role(1), who("registry office")],
+                    "the registry office takes the Registrar role",
+                ),
+            ),
+            on(
+                "CitizenRegistry",
+                step(
+                    "registry office",
+                    "enrol",
+                    vec![who("wang"), Value::Enum { variant: 0, fields: vec![] }, text("110101-1980")],
+                    "Wang is enrolled as a person",
+                ),
+            ),
+            on(
+                "TaxOffice",
+                step(
+                    "tax office",
+                    "init",
+                    vec![money("60000.00"), money("0.0005"), contract_at("CitizenRegistry")],
+                    "deploy with a 60 000 allowance, 0.05 % a day late penalty and the registry to consult",
+                ),
             ),
             step(
                 "tax office",
@@ -272,11 +291,18 @@ fn workflow(example: &str) -> Vec<crate::demo_run::Step> {
                 "the office takes the Authority role",
             ),
             step("tax office", "grant_role", vec![role(2), who("assessor")], "an assessor is appointed"),
+            step("li", "collected", vec![], "anyone may read what the office holds"),
+            step(
+                "tax office",
+                "register",
+                vec![who("li"), text("320102-1975")],
+                "refused: Li is not in the citizen registry (the registry's own error)",
+            ),
             step(
                 "tax office",
                 "register",
                 vec![who("wang"), text("110101-1980")],
-                "a taxpayer is registered",
+                "a taxpayer is registered, after the registry confirms who they are",
             ),
             step(
                 "wang",
@@ -326,6 +352,7 @@ fn workflow(example: &str) -> Vec<crate::demo_run::Step> {
                     "refused: a hand-over without the lab's signature",
                 ),
                 Step {
+                    contract: "",
                     caller: "officer",
                     cosigners: &["lab"],
                     entry: "hand_over",

@@ -12,14 +12,19 @@
 use ed25519_dalek::SigningKey;
 use writ_abi::document::{ContractAbi, EntryKind};
 use writ_abi::{AbiType, Date, Decimal, TypeDefs, Value};
+use writ_compiler::codegen::Artifact;
 use writ_ledger::crypto::{Address, address_of, hex};
 use writ_ledger::node::Node;
 use writ_ledger::receipt::Outcome;
 use writ_ledger::tx::{Payload, Transaction};
 use writ_vm::explain::{describe_abort, show_event, show_tuple};
 
-/// One step of a workflow; the first step of each is the deployment.
+/// One step of a workflow. An `init` step deploys its contract; every
+/// other step calls the contract of that name deployed before. A step with
+/// no contract name goes to the contract deployed last (an `init` without
+/// one deploys the example's first contract).
 pub struct Step {
+    pub contract: &'static str,
     pub caller: &'static str,
     pub cosigners: &'static [&'static str],
     pub entry: &'static str,
@@ -43,6 +48,21 @@ pub fn account(name: &str) -> Address {
 
 pub fn who(name: &'static str) -> Value {
     Value::Address(account(name))
+}
+
+/// Stands for the address of contract `name` as this workflow deployed it
+/// (a constructor argument naming a contract deployed before): replaced
+/// before the step is encoded.
+pub fn contract_at(name: &str) -> Value {
+    Value::Address(placeholder(name))
+}
+
+fn placeholder(name: &str) -> Address {
+    use sha2::Digest;
+    let digest: [u8; 32] = sha2::Sha256::digest(format!("writ-demo-contract:{name}").as_bytes()).into();
+    let mut address = [0u8; 20];
+    address.copy_from_slice(digest.get(..20).unwrap_or(&[0u8; 20]));
+    address
 }
 
 pub fn text(s: &str) -> Value {
@@ -83,39 +103,65 @@ pub type IntoBlock<'a> = &'a dyn Fn(&Node, &[u8; 32]) -> Result<u64, String>;
 pub fn run(
     node: &Node,
     into_block: IntoBlock<'_>,
-    wasm: &[u8],
-    abi: &ContractAbi,
+    artifacts: &[Artifact],
     steps: &[Step],
     done: &mut usize,
     total: usize,
 ) -> Result<bool, String> {
     let names: Vec<&str> =
         steps.iter().flat_map(|s| std::iter::once(s.caller).chain(s.cosigners.iter().copied())).collect();
-    let readable = |line: String| {
+    // Contracts deployed so far, by name, in the order deployed.
+    let mut deployed: Vec<(&str, Address)> = Vec::new();
+    let readable = |line: String, deployed: &[(&str, Address)]| {
         let mut line = line;
         for name in &names {
             line = line.replace(&format!("0x{}", hex(&account(name))), name);
         }
+        for (name, address) in deployed {
+            line = line.replace(&format!("0x{}", hex(address)), name);
+        }
         line
     };
-    let mut contract: Option<Address> = None;
     let mut all_ok = true;
     let chain_id = node.reader().chain_id().to_string();
     for step in steps {
         *done += 1;
+        let named = match (step.contract, step.entry, deployed.last()) {
+            ("", "init", _) | ("", _, None) => artifacts.first().map(|a| a.contract.as_str()),
+            ("", _, Some((last, _))) => Some(*last),
+            (name, _, _) => Some(name),
+        };
+        let artifact = named
+            .and_then(|name| artifacts.iter().find(|a| a.contract == name))
+            .ok_or_else(|| format!("the example has no contract `{}`", step.contract))?;
+        let (wasm, abi) = (&artifact.wasm, &artifact.abi);
+        let contract = deployed.iter().find(|(name, _)| *name == artifact.contract).map(|(_, a)| *a);
+        // The addresses of contracts deployed before, where the step names one.
+        let args: Vec<Value> = step
+            .args
+            .iter()
+            .map(|arg| match arg {
+                Value::Address(a) => {
+                    let named = deployed.iter().find(|(name, _)| placeholder(name) == *a);
+                    Value::Address(named.map_or(*a, |(_, address)| *address))
+                }
+                other => other.clone(),
+            })
+            .collect();
+
         let shown_args = {
             let entry = abi.entry(step.entry);
             let types: Vec<AbiType> =
                 entry.map(|e| e.params.iter().map(|p| p.ty.clone()).collect()).unwrap_or_default();
-            let bytes = encode(abi, step.entry, &step.args)?;
+            let bytes = encode(abi, step.entry, &args)?;
             show_tuple(&types, &bytes, &abi.types)
         };
         say(&format!("  [{done:>2}/{total}] {} ({})", step.what, step.caller));
-        say(&readable(format!("          {}({shown_args})", step.entry)));
+        say(&readable(format!("          {}.{}({shown_args})", artifact.contract, step.entry), &deployed));
         let is_view = abi.entry(step.entry).is_some_and(|e| e.kind == EntryKind::View);
         if is_view {
             let target = contract.ok_or("a view before the deployment")?;
-            let args = encode(abi, step.entry, &step.args)?;
+            let args = encode(abi, step.entry, &args)?;
             let report = node
                 .reader()
                 .view(&target, step.entry, &args, account(step.caller))
@@ -124,7 +170,10 @@ pub fn run(
                 writ_vm::Outcome::Success(success) => {
                     let returns = abi.entry(step.entry).map_or(AbiType::Unit, |e| e.returns.clone());
                     let shown = show_tuple(std::slice::from_ref(&returns), &success.result, &abi.types);
-                    say(&readable(format!("          query -> {shown}   gas {}", report.gas_used)));
+                    say(&readable(
+                        format!("          query -> {shown}   gas {}", report.gas_used),
+                        &deployed,
+                    ));
                 }
                 writ_vm::Outcome::Aborted(abort) => {
                     all_ok = false;
@@ -135,7 +184,7 @@ pub fn run(
         }
         let signer = key(step.caller);
         let cosigners: Vec<SigningKey> = step.cosigners.iter().map(|c| key(c)).collect();
-        let args = encode(abi, step.entry, &step.args)?;
+        let args = encode(abi, step.entry, &args)?;
         let payload = match (step.entry, contract) {
             ("init", _) => Payload::Deploy { code: wasm.to_vec(), args },
             (method, Some(target)) => Payload::Call { contract: target, method: method.to_string(), args },
@@ -163,7 +212,7 @@ pub fn run(
             Outcome::Success { result, events } => {
                 all_ok &= !expected_abort;
                 if step.entry == "init" {
-                    contract = Some(receipt.contract);
+                    deployed.push((&artifact.contract, receipt.contract));
                     say(&format!(
                         "          block {}: deployed at {}   gas {}",
                         block,
@@ -180,25 +229,49 @@ pub fn run(
                             show_tuple(std::slice::from_ref(&returns), result, &TypeDefs::default())
                         )
                     };
-                    say(&readable(format!(
-                        "          block {}: ok{shown}   gas {}",
-                        block, receipt.gas_used
-                    )));
+                    say(&readable(
+                        format!("          block {}: ok{shown}   gas {}", block, receipt.gas_used),
+                        &deployed,
+                    ));
                 }
                 for event in events {
-                    say(&readable(format!("          event {}", show_event(abi, event.index, &event.data))));
+                    let emitter = abi_of(artifacts, &deployed, &event.contract).unwrap_or(abi);
+                    let shown = show_event(emitter, event.index, &event.data);
+                    let from = if event.contract == receipt.contract {
+                        String::new()
+                    } else {
+                        format!(" from 0x{}", hex(&event.contract))
+                    };
+                    say(&readable(format!("          event {shown}{from}"), &deployed));
                 }
             }
             Outcome::Aborted(abort) => {
                 all_ok &= expected_abort;
-                let reason = describe_abort(abort, abi);
+                // A called contract's abort is told in its own terms.
+                let reason = match writ_vm::explain::aborted_in(abort) {
+                    Some(callee) => {
+                        let callee_abi = abi_of(artifacts, &deployed, callee).unwrap_or(abi);
+                        format!("{}, in 0x{}", describe_abort(abort, callee_abi), hex(callee))
+                    }
+                    None => describe_abort(abort, abi),
+                };
                 let note = if expected_abort { "" } else { "  (unexpected)" };
-                say(&readable(format!(
-                    "          block {}: aborted: {reason}   gas {}{note}",
-                    block, receipt.gas_used
-                )));
+                say(&readable(
+                    format!("          block {}: aborted: {reason}   gas {}{note}", block, receipt.gas_used),
+                    &deployed,
+                ));
             }
         }
     }
     Ok(all_ok)
+}
+
+/// The ABI of the contract this workflow deployed at `address`.
+fn abi_of<'a>(
+    artifacts: &'a [Artifact],
+    deployed: &[(&str, Address)],
+    address: &Address,
+) -> Option<&'a ContractAbi> {
+    let (name, _) = deployed.iter().find(|(_, a)| a == address)?;
+    artifacts.iter().find(|artifact| artifact.contract == *name).map(|artifact| &artifact.abi)
 }

@@ -155,8 +155,12 @@ fn examples_compile() {
         let source = std::fs::read_to_string(root.join(folder).join(file)).unwrap_or_default();
         let (artifacts, diagnostics) = build(file, &source);
         assert!(diagnostics.is_empty(), "{file}: {diagnostics:?}");
-        assert_eq!(artifacts.len(), 1);
-        validate(&artifacts[0].wasm);
+        // The tax office comes with the citizen registry it consults (and
+        // a test double of it).
+        assert_eq!(artifacts.len(), if folder == "tax" { 3 } else { 1 }, "{file}");
+        for artifact in &artifacts {
+            validate(&artifact.wasm);
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! real VM and do what the source says: storage, events, roles, errors,
 //! arithmetic checks, Decimal money, text, and the same gas every run.
 
+#![allow(clippy::unwrap_used)]
 use std::sync::Arc;
 
 use writ_abi::host::AbortCode;
@@ -12,13 +13,19 @@ use writ_vm::{Abort, Call, CallContext, CallReport, Contract, MemoryState, Outco
 
 const GAS: u64 = 50_000_000;
 
-fn compile(path: &str) -> Vec<u8> {
+/// The module of contract `name` in the file (its first without a name).
+fn compile_named(path: &str, name: Option<&str>) -> Vec<u8> {
     let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
     let source = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()));
     let analysis = Analysis::single(path, &source);
     let output = build_file(&analysis, FileId(0));
     assert!(output.diagnostics.is_empty(), "{path}: {:?}", output.diagnostics);
-    output.artifacts.into_iter().next().unwrap_or_else(|| panic!("no artifact")).wasm
+    let mut artifacts = output.artifacts.into_iter();
+    let found = match name {
+        Some(name) => artifacts.find(|a| a.contract == name),
+        None => artifacts.next(),
+    };
+    found.unwrap_or_else(|| panic!("no artifact")).wasm
 }
 
 fn account(n: u8) -> [u8; 20] {
@@ -31,13 +38,19 @@ struct Chain {
     contract: Arc<Contract>,
     state: MemoryState,
     time: i64,
+    /// Other contracts the calls may reach.
+    directory: Option<Arc<dyn writ_vm::Directory>>,
 }
 
 impl Chain {
     fn deploy(path: &str) -> Chain {
+        Chain::deploy_named(path, None)
+    }
+
+    fn deploy_named(path: &str, name: Option<&str>) -> Chain {
         let vm = Vm::new(VmOptions::in_memory()).unwrap_or_else(|e| panic!("{e}"));
-        let contract = vm.prepare(&compile(path)).unwrap_or_else(|e| panic!("{e}"));
-        Chain { vm, contract, state: MemoryState::new(), time: 1_700_000_000 }
+        let contract = vm.prepare(&compile_named(path, name)).unwrap_or_else(|e| panic!("{e}"));
+        Chain { vm, contract, state: MemoryState::new(), time: 1_700_000_000, directory: None }
     }
 
     fn call(&mut self, from: u8, entry: &str, args: &[(AbiType, Value)]) -> CallReport {
@@ -64,8 +77,13 @@ impl Chain {
             block_height: 1,
             gas_limit: GAS,
         };
-        let call =
-            Call { entry, args: &encoded, context, state: Arc::new(self.state.clone()), directory: None };
+        let call = Call {
+            entry,
+            args: &encoded,
+            context,
+            state: Arc::new(self.state.clone()),
+            directory: self.directory.clone(),
+        };
         let report = self.vm.call(&self.contract, call).unwrap_or_else(|e| panic!("{e}"));
         if let Outcome::Success(success) = &report.outcome {
             self.state.apply(&success.writes);
@@ -291,10 +309,16 @@ fn gas_snapshot() {
 // payment, refund, and an audit that reassesses.
 #[test]
 fn tax_example_workflow() {
-    let mut chain = Chain::deploy("examples/tax/tax.writ");
+    let mut chain = Chain::deploy_named("examples/tax/tax.writ", Some("TaxOffice"));
+    let registry = citizen_registry(&mut chain, &[(5, "TAX-5")]);
     let decimal = |text: &str| Value::Decimal(text.parse().unwrap_or(Decimal::ZERO));
     let year = (AbiType::U32, Value::U32(2022));
-    chain.ok(1, "init", &[dec("60000.00"), dec("0.0005")], AbiType::Unit);
+    chain.ok(
+        1,
+        "init",
+        &[dec("60000.00"), dec("0.0005"), (AbiType::Address, Value::Address(registry))],
+        AbiType::Unit,
+    );
     for role in [1u32, 2] {
         chain.ok(1, "grant_role", &[(AbiType::U32, Value::U32(role)), addr(1)], AbiType::Unit);
     }
@@ -325,7 +349,7 @@ fn tax_example_workflow() {
     let abi = build_file(&analysis, FileId(0))
         .artifacts
         .into_iter()
-        .next()
+        .find(|a| a.contract == "TaxOffice")
         .map(|a| a.abi)
         .unwrap_or_else(|| panic!("no artifact"));
     let returns = abi.entry("tax_return").map(|e| e.returns.clone()).unwrap_or(AbiType::Unit);
@@ -360,6 +384,45 @@ fn tax_example_workflow() {
         AbiType::Unit,
     );
     assert_eq!(chain.ok(1, "balance", &[addr(5), year.clone()], AbiType::Decimal), decimal("930"));
+}
+
+/// The tax example's citizen registry, deployed by account 1 into a world
+/// `chain`'s calls can reach, with `people` enrolled as persons; its address.
+fn citizen_registry(chain: &mut Chain, people: &[(u8, &str)]) -> [u8; 20] {
+    use writ_vm::World;
+    use writ_vm::execute::{Action, BlockInfo, Execution, Transaction, execute};
+    let code = chain.vm.prepare(&compile_named("examples/tax/tax.writ", Some("CitizenRegistry"))).unwrap();
+    let mut world = writ_vm::MemoryWorld::new();
+    let block = BlockInfo { time: chain.time, height: 1 };
+    let send = |world: &mut writ_vm::MemoryWorld, action: Action<'_>| {
+        let nonce = world.nonce(&account(1)).unwrap();
+        let tx = Transaction { sender: account(1), nonce, cosigners: &[], gas_limit: GAS, action };
+        let Ok(Execution::Executed(executed)) = execute(world, &mut &chain.vm, &tx, block) else {
+            panic!("skipped")
+        };
+        assert!(matches!(executed.report.outcome, Outcome::Success(_)), "{:?}", executed.report);
+        executed.contract
+    };
+    let address = send(&mut world, Action::Deploy { code, args: &[] });
+    let encode = |args: &[(AbiType, Value)]| {
+        let (types, values): (Vec<AbiType>, Vec<Value>) = args.iter().cloned().unzip();
+        writ_abi::encode_value(&AbiType::Tuple(types), &Value::Tuple(values), &TypeDefs::default()).unwrap()
+    };
+    let registrar = encode(&[(AbiType::U32, Value::U32(1)), addr(1)]);
+    send(&mut world, Action::Call { contract: address, entry: "grant_role", args: &registrar });
+    let mut kinds = TypeDefs::default();
+    kinds.enums.insert("Kind".into(), vec![("Person".into(), vec![]), ("Entity".into(), vec![])]);
+    for (who, id) in people {
+        let person = Value::Enum { variant: 0, fields: vec![] };
+        let (types, values) = (
+            AbiType::Tuple(vec![AbiType::Address, AbiType::Named("Kind".into()), AbiType::String]),
+            Value::Tuple(vec![Value::Address(account(*who)), person, Value::String(id.to_string())]),
+        );
+        let args = writ_abi::encode_value(&types, &values, &kinds).unwrap();
+        send(&mut world, Action::Call { contract: address, entry: "enrol", args: &args });
+    }
+    chain.directory = Some(world.directory());
+    address
 }
 
 // The shipped share register, compiled and run: classes, issuing with
