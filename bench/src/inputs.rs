@@ -27,6 +27,8 @@ pub struct Sizes {
     pub hashes: u64,
     /// Bytes of the evidence record.
     pub record_bytes: usize,
+    /// Calls to another contract in one transaction (and as many within one).
+    pub calls: u64,
 }
 
 impl Sizes {
@@ -42,6 +44,7 @@ impl Sizes {
         fresh_views: 1_000_000,
         hashes: 100_000,
         record_bytes: 1_024,
+        calls: 100_000,
     };
 
     /// A smoke run: every check, little work (the test suite runs it in
@@ -57,6 +60,7 @@ impl Sizes {
         fresh_views: 30,
         hashes: 50,
         record_bytes: 1_024,
+        calls: 200,
     };
 }
 

@@ -18,6 +18,7 @@
 // the reason (`expect`); it never handles user input.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod calls;
 mod evm;
 mod inputs;
 mod native;
@@ -47,10 +48,10 @@ out only with --quick or --only (the revm column is then skipped).
 
   --quick          small inputs, one run: a smoke test of every check
   --runs N         timed runs per figure (the median is reported)
-  --only WORKLOAD  one of loop, transfer, tax, view, sha256 (for profiling)";
+  --only WORKLOAD  one of loop, transfer, tax, view, sha256, calls (for profiling)";
 
 /// Workload names accepted by `--only`.
-const WORKLOADS: [&str; 5] = ["loop", "transfer", "tax", "view", "sha256"];
+const WORKLOADS: [&str; 6] = ["loop", "transfer", "tax", "view", "sha256", "calls"];
 
 struct Options {
     quick: bool,
@@ -297,8 +298,13 @@ fn main() {
     }
     println!("All results equal across the engines.\n");
 
-    print_times(&rows);
-    print_gas(&rows);
+    if !rows.is_empty() {
+        print_times(&rows);
+        print_gas(&rows);
+    }
+    if options.runs("calls") {
+        calls::print(&calls::crossing(&writ_side.vm, sizes.calls, sizes.runs));
+    }
     if options.only.is_none() {
         print_compilation(&sizes, &wasm, solc.as_ref());
     }
