@@ -11,7 +11,7 @@ mod common;
 use std::path::Path;
 use std::sync::Arc;
 
-use common::{account, address_json, args, key, token};
+use common::{account, address_json, args, escrow, key, token};
 use ed25519_dalek::SigningKey;
 use serde_json::{Value as Json, json};
 use writ_ledger::block::Block;
@@ -70,6 +70,13 @@ impl Script {
         self.tx(signer, &[], Payload::Call { contract, method: method.into(), args })
     }
 
+    /// A call to the escrow, which calls the token.
+    fn escrow_call(&mut self, signer: u8, method: &str, values: Json) -> SignedTransaction {
+        let args = args(&escrow(), method, &values);
+        let contract = contract_address(&account(7), 0);
+        self.tx(signer, &[], Payload::Call { contract, method: method.into(), args })
+    }
+
     /// The blocks of the run, in order.
     fn blocks(&mut self) -> Vec<Vec<SignedTransaction>> {
         let first = contract_address(&account(1), 0);
@@ -79,10 +86,16 @@ impl Script {
             self.tx(1, &[], Payload::Deploy { code: self.code.clone(), args: init.clone() }),
             self.tx(2, &[], Payload::Deploy { code: self.code.clone(), args: init }),
         ]];
-        let mut mints = Vec::new();
+        // Account 7 deploys an escrow over the first token, which it funds;
+        // every account has credit there.
+        let escrow_init = args(&escrow(), "init", &json!([address_json(&first)]));
+        let escrow_address = contract_address(&account(7), 0);
+        let mut mints = vec![self.tx(7, &[], Payload::Deploy { code: escrow(), args: escrow_init })];
+        mints.push(self.call(1, first, "mint", json!([address_json(&escrow_address), "900"])));
         for n in 1..=6u8 {
             mints.push(self.call(1, first, "mint", json!([address_json(&account(n)), "1000"])));
             mints.push(self.call(2, second, "mint", json!([address_json(&account(n)), "50"])));
+            mints.push(self.escrow_call(7, "credit", json!([address_json(&account(n)), "250"])));
         }
         blocks.push(mints);
         for _ in 0..8 {
@@ -91,6 +104,15 @@ impl Script {
                 let from = 1 + self.random(6) as u8;
                 let to = 1 + self.random(6) as u8;
                 let amount = self.random(400).to_string();
+                // Some releases from the escrow: a call between contracts
+                // that succeeds, fails in the escrow, or fails in the token
+                // once the escrow's tokens run out (undoing the escrow's
+                // writes with it).
+                if self.random(4) == 0 {
+                    let amount = self.random(120).to_string();
+                    block.push(self.escrow_call(from, "release", json!([amount])));
+                    continue;
+                }
                 let contract = if self.random(3) == 0 { second } else { first };
                 block.push(self.call(from, contract, "send", json!([address_json(&account(to)), amount])));
             }
@@ -162,6 +184,26 @@ fn two_chains_make_identical_blocks_receipts_and_roots() {
         .collect();
     assert!(receipts.iter().any(|r| r.status() == Status::Aborted));
     assert!(receipts.iter().filter(|r| r.status() == Status::Success).count() > 50);
+    // Calls between contracts ran, and both ways of failing happened: in
+    // the escrow itself, and in the token it called.
+    let escrow_address = contract_address(&account(7), 0);
+    let releases: Vec<&Receipt> =
+        receipts.iter().filter(|r| r.contract == escrow_address && r.method == "release").collect();
+    assert!(releases.iter().any(|r| r.status() == Status::Success && r.events().len() == 2), "paid out");
+    assert!(
+        releases.iter().any(|r| matches!(
+            &r.outcome,
+            writ_ledger::receipt::Outcome::Aborted(writ_vm::Abort::Callee { .. })
+        )),
+        "refused by the token"
+    );
+    assert!(
+        releases.iter().any(|r| matches!(
+            &r.outcome,
+            writ_ledger::receipt::Outcome::Aborted(writ_vm::Abort::ContractAbort { .. })
+        )),
+        "refused by the escrow"
+    );
     let last = a.reader().block(a.head().height).unwrap().unwrap();
     assert_eq!(last.transactions.len(), 2, "the gapped and foreign transactions are left out");
     // Independent replays from genesis reach the same head.

@@ -1,7 +1,9 @@
 //! Canonical receipts on a real chain: a fixed block sequence of the token
 //! contract (a deployment that succeeds and one that runs out of gas,
 //! calls that succeed with and without events or a result, a contract
-//! error, a failed role check, a call out of gas) pins every block's hash
+//! error, a failed role check, a call out of gas) and of an escrow that
+//! calls it (events of two contracts in one receipt, the token's abort
+//! inside the escrow's call) pins every block's hash
 //! and roots and every receipt's bytes in a snapshot; and rendering the
 //! same chain in other words changes no byte and no root.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -10,7 +12,7 @@ mod common;
 
 use std::fmt::Write as _;
 
-use common::{account, address_json, args, key, token};
+use common::{account, address_json, args, escrow, key, token};
 use serde_json::{Value as Json, json};
 use writ_abi::document::ContractAbi;
 use writ_abi::host::AbortCode;
@@ -60,6 +62,13 @@ impl Signer {
         let args = args(&self.code, method, &values);
         self.tx(signer, gas_limit, Payload::Call { contract, method: method.into(), args })
     }
+
+    /// A call to the escrow account 4 deployed.
+    fn escrow(&mut self, signer: u8, method: &str, values: Json) -> SignedTransaction {
+        let args = args(&escrow(), method, &values);
+        let contract = contract_address(&account(4), 0);
+        self.tx(signer, GAS, Payload::Call { contract, method: method.into(), args })
+    }
 }
 
 /// The fixed sequence: what each block holds, in order.
@@ -89,6 +98,16 @@ fn blocks() -> Vec<Vec<SignedTransaction>> {
             // A view called in a transaction returns its result bytes.
             s.call(3, GAS, token, "balance", json!([to(2)])),
             s.call(2, GAS_TOO_LITTLE, token, "send", json!([to(1), "1"])),
+        ],
+        vec![
+            // An escrow over the token, holding 10 tokens, crediting 25.
+            s.tx(4, GAS, deploy(&args(&escrow(), "init", &json!([address_json(&token)])), &escrow())),
+            s.call(1, GAS, token, "mint", json!([address_json(&contract_address(&account(4), 0)), "10"])),
+            s.escrow(4, "credit", json!([to(2), "25"])),
+            // Paid through the token: the token's Sent, then the escrow's Released.
+            s.escrow(2, "release", json!(["5"])),
+            // The escrow has 5 left: the token's Insufficient(5, 20) ends the call.
+            s.escrow(2, "release", json!(["20"])),
         ],
     ]
 }
@@ -259,7 +278,7 @@ fn changing_the_words_changes_no_root() {
         };
         assert_eq!(hex(&header.hash()), block.hash);
     }
-    assert_eq!(differently_worded, 4);
+    assert_eq!(differently_worded, 5);
     // After all that rendering the chain holds the same bytes and roots,
     // and a second chain that never rendered anything agrees.
     let after: Vec<(Block, Vec<Vec<u8>>)> = (1..=chain.head().height)
@@ -315,4 +334,17 @@ fn the_api_renders_names_and_fields_from_the_abi() {
     assert!(insufficient["error"]["data"].as_str().unwrap().starts_with("00000000"));
     assert_eq!(insufficient["result"], Json::Null);
     assert_eq!(render(balance)["value"], "300");
+    // Through the escrow: the token's event is read with the token's ABI,
+    // and the token's refusal is named in the token's terms.
+    let [.., released, refused] = &made[3].1[..] else { panic!("five receipts in block 4") };
+    let released = render(released);
+    let names: Vec<&Json> = released["events"].as_array().unwrap().iter().map(|e| &e["name"]).collect();
+    assert_eq!(names, [&json!("Sent"), &json!("Released")], "{released}");
+    assert_eq!(released["events"][0]["contract"], hex(&contract_address(&account(1), 0)));
+    assert_eq!(released["events"][0]["fields"]["amount"], "5");
+    let refused = render(refused);
+    assert_eq!(refused["error"]["name"], "Insufficient", "{refused}");
+    assert_eq!(refused["error"]["message"], "Insufficient(5, 20)");
+    assert_eq!(refused["error"]["contract"], hex(&contract_address(&account(1), 0)));
+    assert_eq!((refused["error"]["kind"].clone(), refused["error"]["detail"].clone()), (json!(9), json!(4)));
 }

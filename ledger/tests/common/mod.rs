@@ -18,12 +18,23 @@ pub fn token() -> Vec<u8> {
 }
 
 fn compile_token() -> Vec<u8> {
+    compile("Token")
+}
+
+/// The escrow of the token's file: it calls the token (`release`).
+#[allow(dead_code)]
+pub fn escrow() -> Vec<u8> {
+    static CODE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    CODE.get_or_init(|| compile("Escrow")).clone()
+}
+
+fn compile(contract: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runner/tests/exec/pass/token.writ");
     let source = std::fs::read_to_string(&path).unwrap();
     let analysis = writ_compiler::Analysis::single("token.writ", &source);
     let output = writ_compiler::codegen::build_file(&analysis, writ_compiler::FileId(0));
     assert!(output.diagnostics.is_empty(), "{:?}", output.diagnostics);
-    output.artifacts.into_iter().find(|a| a.contract == "Token").unwrap().wasm
+    output.artifacts.into_iter().find(|a| a.contract == contract).unwrap().wasm
 }
 
 /// A chain in `dir` with its own in-memory VM.
