@@ -378,7 +378,7 @@ fn cli_workflow_proofs_and_restart() {
     }
 
     let source = token_source();
-    let deployed = cli.ok(&["deploy", source.to_str().unwrap(), "--key", "alice"]);
+    let deployed = cli.ok(&["deploy", source.to_str().unwrap(), "--contract", "Token", "--key", "alice"]);
     let token = address_in(&deployed, "deployed Token at ");
 
     // Successful calls exit 0 and print the receipt.
