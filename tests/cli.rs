@@ -717,3 +717,80 @@ fn replay_dump(dir: &std::path::Path) -> (String, String) {
     let replayed = replayed.unwrap_or_else(|e| panic!("z3: {e}"));
     (script, String::from_utf8_lossy(&replayed.stdout).into_owned())
 }
+
+// Packages end to end: `writ new` makes one whose tests pass; a second
+// package depends on it by path and calls its contract; `check`, `test`,
+// `build` and `fmt` take the package folder, the build records the package
+// and its sources in the ABI and builds only the package's own contracts;
+// a circular or missing dependency is a usage error naming it.
+#[test]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+fn packages_from_new_to_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = writ(&["new", "registry"], dir.path());
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    assert!(stderr(&made).contains("created package `registry`"), "{}", stderr(&made));
+    let tested = writ(&["test", "registry"], dir.path());
+    assert_eq!(tested.status.code(), Some(0), "{}{}", stdout(&tested), stderr(&tested));
+    assert!(stdout(&tested).contains("test \"a clerk records a name\" ... ok"), "{}", stdout(&tested));
+    let again = writ(&["new", "registry"], dir.path());
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+
+    let office = dir.path().join("office");
+    std::fs::create_dir_all(office.join("src")).unwrap();
+    std::fs::create_dir_all(office.join("tests")).unwrap();
+    std::fs::write(
+        office.join("writ.toml"),
+        "[package]\nname = \"office\"\nversion = \"0.3.0\"\n\n[dependencies]\nregistry = { path = \"../registry\" }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        office.join("src/office.writ"),
+        "use registry::registry::{Registry};\n\npub contract Office {\n    storage {\n        registry: Registry,\n    }\n\n    init(registry: Registry) {\n        self.registry = registry;\n    }\n\n    pub view fn known(who: Address) -> bool {\n        self.registry.name_of(who).is_some()\n    }\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        office.join("tests/office.writ"),
+        "use registry::registry::{Registry};\nuse crate::office::{Office};\n\ntest \"the office asks the registry\" {\n    let clerk = account(\"clerk\");\n    let registry = deploy Registry();\n    registry.grant_role(Clerk, clerk);\n    registry.from(clerk).record(account(\"alice\"), \"Alice\");\n    let office = deploy Office(Registry::at(registry.address()));\n    assert(office.known(account(\"alice\")));\n    assert(!office.known(account(\"bob\")));\n}\n",
+    )
+    .unwrap();
+    let checked = writ(&["check", "office"], dir.path());
+    assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
+    assert!(stderr(&checked).contains("checked 3 files"), "{}", stderr(&checked));
+    let tested = writ(&["test"], &office);
+    assert_eq!(tested.status.code(), Some(0), "{}{}", stdout(&tested), stderr(&tested));
+    assert!(stdout(&tested).contains("1 passed"), "{}", stdout(&tested));
+    let out = dir.path().join("out");
+    let built = writ(&["build", "office", "-o", out.to_str().unwrap()], dir.path());
+    assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+    assert!(stderr(&built).contains("built 1 contract"), "only the package's own: {}", stderr(&built));
+    let abi = writ_abi::document::read_from_module(&std::fs::read(out.join("Office.wasm")).unwrap()).unwrap();
+    let package = abi.package.expect("the package is recorded");
+    assert_eq!((package.name.as_str(), package.version.as_str()), ("office", "0.3.0"));
+    let modules: Vec<&str> = package.sources.keys().map(String::as_str).collect();
+    assert_eq!(modules, ["office::office", "registry::registry"], "tests are not part of the build");
+    let formatted = writ(&["fmt", "--check", "office"], dir.path());
+    assert_eq!(formatted.status.code(), Some(0), "{}", stderr(&formatted));
+
+    // A dependency back on the office: a cycle.
+    std::fs::write(
+        dir.path().join("registry/writ.toml"),
+        "[package]\nname = \"registry\"\nversion = \"0.1.0\"\n\n[dependencies]\noffice = { path = \"../office\" }\n",
+    )
+    .unwrap();
+    let cycle = writ(&["check", "office"], dir.path());
+    assert_eq!(cycle.status.code(), Some(2), "{}", stderr(&cycle));
+    assert!(
+        stderr(&cycle).contains("circular dependencies: office -> registry -> office"),
+        "{}",
+        stderr(&cycle)
+    );
+    std::fs::write(
+        dir.path().join("registry/writ.toml"),
+        "[package]\nname = \"registry\"\nversion = \"0.1.0\"\n\n[dependencies]\nledger = { path = \"../ledger\" }\n",
+    )
+    .unwrap();
+    let missing = writ(&["test", "office"], dir.path());
+    assert_eq!(missing.status.code(), Some(2), "{}", stderr(&missing));
+    assert!(stderr(&missing).contains("the dependency `ledger`"), "{}", stderr(&missing));
+}

@@ -326,6 +326,37 @@ fn definition_in_file_and_library() {
     client.shutdown();
 }
 
+// A document inside a package is checked with the package: an import
+// from a module that is not open resolves (no diagnostic), go to definition
+// opens that module's file, and an import of a private item is refused.
+#[test]
+fn a_package_document_sees_its_package() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = dir.path().join("office");
+    std::fs::create_dir_all(root.join("src")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(root.join("writ.toml"), "[package]\nname = \"office\"\nversion = \"1.0.0\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        root.join("src/fees.writ"),
+        "pub fn fee(n: u64) -> u64 {\n    n * 2\n}\n\nfn hidden() -> u64 {\n    1\n}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let main = root.join("src/main.writ");
+    let text = "use crate::fees::{fee};\n\nfn total() -> u64 {\n    fee(2)\n}\n";
+    std::fs::write(&main, text).unwrap_or_else(|e| panic!("{e}"));
+    let uri = format!("file://{}", main.display());
+    let mut client = Client::start();
+    client.open(&uri, text);
+    assert_eq!(client.diagnostics(&uri, 1), Vec::<Value>::new());
+    let definition = client.at("textDocument/definition", &uri, 3, 5);
+    let fees = format!("file://{}", root.join("src/fees.writ").display());
+    assert_eq!(definition, json!({ "uri": fees, "range": range(0, 7, 0, 10) }));
+    client.change_full(&uri, 2, "use crate::fees::{hidden};\n\nfn total() -> u64 {\n    hidden()\n}\n");
+    let diagnostics = client.diagnostics(&uri, 2);
+    assert!(diagnostics.iter().any(|d| d["code"] == "E2057"), "{diagnostics:?}");
+    client.shutdown();
+}
+
 // References list every mention, with or without the declaration.
 #[test]
 fn references_with_and_without_declaration() {

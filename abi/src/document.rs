@@ -19,6 +19,10 @@ pub struct ContractAbi {
     /// SHA-256 of the source file, hex: with the compiler version, what an
     /// auditor needs to rebuild the same bytes.
     pub source_hash: String,
+    /// The package the contract was built from, when it was built as part
+    /// of one: the rest of what an auditor needs to rebuild it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<PackageRecord>,
     /// Role names by index; `Admin` is index 0.
     pub roles: Vec<String>,
     pub entry_points: Vec<EntryPoint>,
@@ -30,6 +34,16 @@ pub struct ContractAbi {
     pub storage: Vec<Field>,
     /// The structs and enums the types above refer to by name.
     pub types: TypeDefs,
+}
+
+/// A package as an artifact records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageRecord {
+    pub name: String,
+    pub version: String,
+    /// SHA-256 (hex) of every source file the build read, of the package
+    /// and of its dependencies, by module path (`tax_office::office`).
+    pub sources: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +93,7 @@ impl ContractAbi {
             host_abi_version: crate::host::HOST_ABI_VERSION,
             compiler_version: String::new(),
             source_hash: String::new(),
+            package: None,
             roles: Vec::new(),
             entry_points: Vec::new(),
             events: Vec::new(),

@@ -23,7 +23,7 @@ pub fn load_checked(paths: &[PathBuf], color: bool, what: &str) -> Result<Analys
     for (name, diagnostic) in &loaded.undecodable {
         errln!("{}", writ_compiler::render::plain(diagnostic, name, ""));
     }
-    let analysis = Analysis::new(loaded.sources);
+    let analysis = loaded.analysis();
     let diagnostics = analysis.diagnostics();
     if !diagnostics.is_empty() {
         errout!("{}", render(&diagnostics, &analysis.sources(), RenderOptions { color, ascii: false }));
@@ -43,7 +43,7 @@ pub fn build(paths: &[PathBuf], out: &Path, color: bool) -> u8 {
     let options = RenderOptions { color, ascii: false };
     let mut artifacts = Vec::new();
     let mut failed = Vec::new();
-    for file in analysis.files().filter(|f| !f.is_library) {
+    for file in analysis.own_files() {
         let output = build_file(&analysis, file.id);
         artifacts.extend(output.artifacts);
         failed.extend(output.diagnostics);

@@ -33,7 +33,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use writ_compiler::Analysis;
 use writ_compiler::render::{RenderOptions, render};
 
 /// Writ: contracts for public-sector workflows, their compiler and tools.
@@ -49,11 +48,24 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Make a new package: `writ.toml`, a module with a contract in
+    /// `src/`, and its test in `tests/`.
+    ///
+    /// NAME is the package's name (lowercase letters, digits and `_`); the
+    /// package goes into a new folder of that name, or into --path.
+    New {
+        name: String,
+        /// The folder to make (it must not exist); default `./NAME`.
+        #[arg(long)]
+        path: Option<std::path::PathBuf>,
+    },
     /// Check `.writ` files for errors and warnings without building them.
     ///
     /// PATHS may be files or folders (searched recursively for `.writ`
-    /// files); the default is the current folder. Exits with 1 if any
-    /// error is found.
+    /// files); the default is the current folder. A folder with a
+    /// `writ.toml` is a package: its modules and its dependencies are
+    /// checked together (every command below takes a package the same
+    /// way). Exits with 1 if any error is found.
     Check {
         /// Files or folders to check.
         paths: Vec<std::path::PathBuf>,
@@ -390,6 +402,7 @@ fn main() -> ExitCode {
 
 fn run(command: Command, color: bool) -> u8 {
     match command {
+        Command::New { name, path } => new_package(&name, path),
         Command::Check { paths, short, deny_warnings } => check(&paths, short, deny_warnings, color),
         Command::Fmt { paths, check } => fmt_cmd::run(&paths, check, color),
         Command::Demo { nodes } => demo::run(color, nodes),
@@ -458,6 +471,23 @@ fn run(command: Command, color: bool) -> u8 {
     }
 }
 
+fn new_package(name: &str, path: Option<std::path::PathBuf>) -> u8 {
+    let dir = path.unwrap_or_else(|| std::path::PathBuf::from(name));
+    match writ_package::scaffold(&dir, name) {
+        Ok(written) => {
+            for file in &written {
+                errln!("created {}", file.display());
+            }
+            errln!("created package `{name}`; try `writ test {}`", dir.display());
+            0
+        }
+        Err(e) => {
+            errln!("error: {e}");
+            2
+        }
+    }
+}
+
 fn check(paths: &[std::path::PathBuf], short: bool, deny_warnings: bool, color: bool) -> u8 {
     let loaded = match files::load(paths) {
         Ok(loaded) => loaded,
@@ -466,8 +496,9 @@ fn check(paths: &[std::path::PathBuf], short: bool, deny_warnings: bool, color: 
             return 2;
         }
     };
-    let count = loaded.sources.len() + loaded.undecodable.len();
-    let analysis = Analysis::new(loaded.sources);
+    let count = loaded.packaged.as_ref().map_or(loaded.sources.len(), |(_, files)| files.len())
+        + loaded.undecodable.len();
+    let analysis = loaded.analysis();
     let mut diagnostics = analysis.diagnostics();
     if !diagnostics.iter().any(writ_compiler::Diagnostic::is_error) {
         diagnostics.extend(writ_compiler::codegen::size_diagnostics(&analysis));

@@ -347,7 +347,7 @@ fn module_of(file: &Path, contract: Option<&str>, color: bool) -> Result<Vec<u8>
     let analysis = crate::build_cmd::load_checked(&[file.to_path_buf()], color, "not deployed")
         .map_err(|code| Failed(code, "the source does not compile".into()))?;
     let mut artifacts = Vec::new();
-    for f in analysis.files().filter(|f| !f.is_library) {
+    for f in analysis.own_files() {
         let output = writ_compiler::codegen::build_file(&analysis, f.id);
         if !output.diagnostics.is_empty() {
             let text = writ_compiler::render::render(

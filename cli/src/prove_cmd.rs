@@ -51,7 +51,7 @@ pub fn run(paths: &[PathBuf], options: ProveOptions, json_out: bool, dump: Optio
     };
     let mut results: Vec<InvariantResult> = Vec::new();
     let mut failed = false;
-    for file in analysis.files().filter(|f| !f.is_library) {
+    for file in analysis.own_files() {
         match prove_file(&mut solver, &analysis, file.id, &vm, options.clone()) {
             Ok(mut found) => results.append(&mut found),
             Err(message) => {
@@ -136,7 +136,7 @@ pub fn run(paths: &[PathBuf], options: ProveOptions, json_out: bool, dump: Optio
 /// Whether some file of the run (not the standard library) has a test
 /// named `name` (a property does not count: `prove_file` says why).
 fn has_test(analysis: &writ_compiler::Analysis, name: &str) -> bool {
-    analysis.files().filter(|f| !f.is_library).any(|f| {
+    analysis.own_files().any(|f| {
         f.parsed.tree.items.iter().any(|item| match &item.kind {
             writ_compiler::ast::ItemKind::Test(test) => test.name.value == name,
             writ_compiler::ast::ItemKind::Property(property) => property.name.value == name,

@@ -5,7 +5,7 @@
 //!
 //! Invariant: an `Analysis` is an immutable snapshot; edits make a new one.
 
-use crate::check::{self, CheckOutput, ModuleSource, Reference};
+use crate::check::{self, CheckOutput, ModuleSource, PackageScope, Reference};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::parser::{self, Parsed};
 use crate::span::{FileId, Span};
@@ -17,11 +17,26 @@ pub struct FileData {
     pub id: FileId,
     /// The name shown in diagnostics (a path for user files).
     pub name: String,
-    /// The module path: the name for user files, `std::…` for the library.
+    /// The module path: `std::…` for the library, `package::a::b` for a
+    /// package's file, the name for a file checked on its own.
     pub module: String,
     pub text: String,
     pub parsed: Parsed,
     pub is_library: bool,
+    /// Which of the analysis's packages the file belongs to, if any.
+    pub package: Option<usize>,
+}
+
+/// One file of a package, as `Analysis::packaged` takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageFile {
+    /// The name shown in diagnostics (its path).
+    pub name: String,
+    /// Its module path: `registry::people` for `registry/src/people.writ`.
+    pub module: String,
+    /// Its package, an index into the packages given with it.
+    pub package: usize,
+    pub text: String,
 }
 
 /// What `Analysis::after` leaves of the analysis it re-parsed from: no
@@ -42,6 +57,8 @@ pub struct Hover {
 pub struct Analysis {
     /// The user files, `FileId(0)` first.
     files: Vec<FileData>,
+    /// The packages the files belong to (none for files on their own).
+    packages: Vec<PackageScope>,
     library: &'static Library,
     output: CheckOutput,
 }
@@ -73,6 +90,7 @@ fn library() -> &'static Library {
                     text: text.to_string(),
                     parsed: parser::parse(id, text),
                     is_library: true,
+                    package: None,
                 }
             })
             .collect();
@@ -83,6 +101,7 @@ fn library() -> &'static Library {
             .iter()
             .map(|f| ModuleSource {
                 path: &f.module,
+                package: None,
                 tree: &f.parsed.tree,
                 nodes: f.parsed.nodes,
                 is_library: true,
@@ -117,10 +136,48 @@ impl Analysis {
             .map(|(i, (name, text))| {
                 let id = FileId(i as u32);
                 let parsed = parser::parse(id, &text);
-                FileData { id, module: name.clone(), name, text, parsed, is_library: false }
+                FileData { id, module: name.clone(), name, text, parsed, is_library: false, package: None }
             })
             .collect();
-        Analysis::checked(files)
+        Analysis::checked(files, Vec::new())
+    }
+
+    /// Parses and checks the files of `packages` together (a package and
+    /// its dependencies), with the standard library. A file's module path
+    /// decides what `use` finds; `crate::` is its own package's name.
+    pub fn packaged(packages: Vec<PackageScope>, inputs: Vec<PackageFile>) -> Analysis {
+        let files = inputs
+            .into_iter()
+            .enumerate()
+            .map(|(i, input)| {
+                let id = FileId(i as u32);
+                let parsed = parser::parse(id, &input.text);
+                let package = (input.package < packages.len()).then_some(input.package);
+                FileData {
+                    id,
+                    name: input.name,
+                    module: input.module,
+                    text: input.text,
+                    parsed,
+                    is_library: false,
+                    package,
+                }
+            })
+            .collect();
+        Analysis::checked(files, packages)
+    }
+
+    /// The files the analysis is about: every user file but a dependency's
+    /// (for a package, the first package is the one being built; the
+    /// others are its dependencies, checked with it but not built, tested
+    /// or proved).
+    pub fn own_files(&self) -> impl Iterator<Item = &FileData> {
+        self.files.iter().filter(|f| f.package.is_none_or(|p| p == 0))
+    }
+
+    /// The package file `id` belongs to, if any.
+    pub fn package_of(&self, id: FileId) -> Option<&PackageScope> {
+        self.file(id).and_then(|f| f.package).and_then(|p| self.packages.get(p))
     }
 
     /// Like `new`, for the files of `previous` after edits, with the same
@@ -138,24 +195,33 @@ impl Analysis {
                 ok.then(|| std::mem::replace(&mut old.parsed, parser::parse(id, "")))
             });
             let parsed = reused.unwrap_or_else(|| parser::parse(id, &text));
-            files.push(FileData { id, module: name.clone(), name, text, parsed, is_library: false });
+            files.push(FileData {
+                id,
+                module: name.clone(),
+                name,
+                text,
+                parsed,
+                is_library: false,
+                package: None,
+            });
         }
-        (Analysis::checked(files), Spent(previous))
+        (Analysis::checked(files, Vec::new()), Spent(previous))
     }
 
-    fn checked(files: Vec<FileData>) -> Analysis {
+    fn checked(files: Vec<FileData>, packages: Vec<PackageScope>) -> Analysis {
         let library = library();
         let modules: Vec<ModuleSource<'_>> = files
             .iter()
             .map(|f| ModuleSource {
                 path: &f.module,
+                package: f.package.and_then(|p| packages.get(p)),
                 tree: &f.parsed.tree,
                 nodes: f.parsed.nodes,
                 is_library: false,
             })
             .collect();
         let output = check::check(&library.checked, &modules);
-        Analysis { files, library, output }
+        Analysis { files, packages, library, output }
     }
 
     /// Convenience for one file.

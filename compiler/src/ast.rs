@@ -93,6 +93,9 @@ pub struct Item {
     pub span: Span,
     /// The `///` lines just above the item, markers removed.
     pub doc: Option<String>,
+    /// Declared `pub` (a function: `pub fn`): other modules of a package,
+    /// and packages that depend on it, may import it.
+    pub public: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

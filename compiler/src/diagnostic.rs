@@ -187,6 +187,8 @@ codes! {
     OldOutsideEnsures = "E2054", "`old` outside `ensures`";
     MisplacedLoopInvariant = "E2055", "loop invariant outside the start of a loop";
     ContractCallOutsideContract = "E2056", "call through a contract reference outside a contract";
+    PrivateItem = "E2057", "private item";
+    MissingDependency = "E2058", "package not among the dependencies";
 
     NotYetCompiled = "E3001", "not supported by code generation yet";
     FunctionTooLarge = "E3002", "function too large for the VM";

@@ -410,6 +410,14 @@ pub struct Lexed {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Whether `word` is a keyword: it lexes as one token that is not an
+/// identifier (the lexer's own table decides, so no list is kept twice).
+pub fn is_keyword(word: &str) -> bool {
+    let mut lexer = Raw::lexer(word);
+    matches!(lexer.next(), Some(Ok(raw)) if raw != Raw::Ident && lexer.span().end == word.len())
+        && lexer.next().is_none()
+}
+
 /// At most this many tokens are reserved up front (10 MB of them); a
 /// longer list grows as usual.
 const TOKENS_RESERVED_MAX: usize = 1 << 18;

@@ -102,7 +102,7 @@ macro_rules! fields {
 fields!(Ident { span, id; name });
 fields!(Path { segments, span; });
 fields!(SourceFile { items, span; });
-fields!(Item { kind, span; doc });
+fields!(Item { kind, span; doc, public });
 fields!(UseItem { module, names; braced });
 fields!(StructDef { name, fields; });
 fields!(FieldDef { name, ty, span; });

@@ -207,3 +207,94 @@ fn typed_program_by_node_id() {
     let ItemKind::Fn(f) = &file.parsed.tree.items[1].kind else { panic!("no fn") };
     assert!(matches!(analysis.def_of(&f.name), Some(Def::Fn(_))));
 }
+
+#[allow(clippy::unwrap_used)]
+mod packages {
+    use writ_compiler::Analysis;
+    use writ_compiler::analysis::PackageFile;
+    use writ_compiler::check::PackageScope;
+    use writ_compiler::span::FileId;
+
+    fn scope(name: &str, dependencies: &[&str]) -> PackageScope {
+        PackageScope {
+            name: name.into(),
+            version: "1.0.0".into(),
+            dependencies: dependencies.iter().map(|d| d.to_string()).collect(),
+        }
+    }
+
+    fn file(module: &str, package: usize, text: &str) -> PackageFile {
+        PackageFile {
+            name: format!("{}.writ", module.replace("::", "/")),
+            module: module.into(),
+            package,
+            text: text.into(),
+        }
+    }
+
+    fn codes(analysis: &Analysis) -> Vec<String> {
+        analysis.diagnostics().iter().map(|d| format!("{} {}", d.code.as_str(), d.message)).collect()
+    }
+
+    // Modules of a package and of its dependencies import each other's
+    // `pub` items; `crate::` is the package's own name.
+    #[test]
+    fn packages_share_what_they_declare_pub() {
+        let analysis = Analysis::packaged(
+            vec![scope("office", &["registry"]), scope("registry", &[])],
+            vec![
+                file(
+                    "office::office",
+                    0,
+                    "use registry::people::{Registry, Person, MAX};\nuse crate::fees::{fee};\npub contract Office {\n    storage { registry: Registry, last: Person }\n    pub fn charge() -> u64 { fee(self.registry.count()) + MAX }\n}\n",
+                ),
+                file("office::fees", 0, "pub fn fee(n: u64) -> u64 { n * 2 }\n"),
+                file(
+                    "registry::people",
+                    1,
+                    "pub struct Person { name: String }\npub const MAX: u64 = 10;\npub contract Registry {\n    storage { n: u64 }\n    pub view fn count() -> u64 { self.n }\n}\n",
+                ),
+            ],
+        );
+        assert_eq!(codes(&analysis), Vec::<String>::new());
+        // Go to definition crosses files and packages.
+        let text = &analysis.file(FileId(0)).unwrap().text;
+        let at = text.find("count()").unwrap() as u32 + 1;
+        let target = analysis.definition_at(FileId(0), at).unwrap();
+        assert_eq!(target.file, FileId(2));
+    }
+
+    #[test]
+    fn private_items_missing_dependencies_and_crate_outside_a_package_are_refused() {
+        let analysis = Analysis::packaged(
+            vec![scope("office", &[]), scope("registry", &[])],
+            vec![
+                file(
+                    "office::a",
+                    0,
+                    "use crate::b::{hidden, shown};\nuse registry::people::{x};\nuse office::b::{shown};\nfn f() -> u64 { shown() }\n",
+                ),
+                file("office::b", 0, "fn hidden() -> u64 { 1 }\npub fn shown() -> u64 { 2 }\n"),
+                file("registry::people", 1, "pub fn x() -> u64 { 3 }\n"),
+            ],
+        );
+        let found = codes(&analysis);
+        assert!(found.iter().any(|c| c.starts_with("E2057 `hidden` is private")), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|c| c.starts_with("E2058 the package `office` does not depend on a package `registry`")),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|c| c.starts_with("E2027 a package names its own modules with `crate::`")),
+            "{found:?}"
+        );
+        let alone = Analysis::single("a.writ", "use crate::b::{c};\n");
+        assert!(
+            codes(&alone).iter().any(|c| c.contains("this file is not in a package")),
+            "{:?}",
+            codes(&alone)
+        );
+    }
+}

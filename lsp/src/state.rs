@@ -167,6 +167,60 @@ fn free<T: Send + 'static>(value: T) {
     let _ = std::thread::Builder::new().name("writ-lsp-free".into()).spawn(move || drop(value));
 }
 
+/// A user file of a snapshot: its URI and, when it is open, its document.
+struct Member<'d> {
+    uri: Option<Uri>,
+    doc: Option<&'d Document>,
+}
+
+/// What is left of a snapshot's analysis, to be freed.
+enum Spent {
+    Parts(#[allow(dead_code)] writ_compiler::analysis::Spent),
+    Whole(#[allow(dead_code)] Analysis),
+}
+
+/// The analysis of the package the first open document in one belongs to,
+/// with every open document: the package's files (an open one's text as
+/// edited, the others from disk), its dependencies', then the open
+/// documents outside it on their own. `None` when no open document is in
+/// a package that can be read (its errors then show as the files' own).
+fn package_analysis<'d>(user: &[(&Uri, &'d Document)]) -> Option<(Analysis, Vec<Member<'d>>)> {
+    let root = user.iter().find_map(|(uri, _)| writ_package::find_root(&uri.to_file_path()?))?;
+    let loaded = writ_package::load(&root).ok()?;
+    // The loader names files by their canonical paths; so are the
+    // documents' paths compared (a folder may be reached through a link).
+    let paths: Vec<Option<PathBuf>> =
+        user.iter().map(|(uri, _)| uri.to_file_path().and_then(|p| std::fs::canonicalize(p).ok())).collect();
+    let open = |path: &Path| paths.iter().position(|p| p.as_deref() == Some(path)).and_then(|i| user.get(i));
+    let mut members = Vec::new();
+    let mut files = loaded.package_files(|file| {
+        let found = open(&file.path);
+        let text = match found {
+            Some((_, doc)) => doc.text.clone(),
+            None => String::from_utf8(file.bytes.clone()).ok()?,
+        };
+        let uri = match found {
+            Some((uri, _)) => Some((*uri).clone()),
+            None => Uri::from_file_path(&file.path),
+        };
+        members.push(Member { uri, doc: found.map(|(_, doc)| *doc) });
+        Some(text)
+    });
+    for (uri, doc) in user {
+        if members.iter().any(|m| m.uri.as_ref() == Some(*uri)) {
+            continue;
+        }
+        files.push(writ_compiler::analysis::PackageFile {
+            name: uri.to_string(),
+            module: uri.to_string(),
+            package: usize::MAX,
+            text: doc.text.clone(),
+        });
+        members.push(Member { uri: Some((*uri).clone()), doc: Some(*doc) });
+    }
+    Some((Analysis::packaged(loaded.scopes(), files), members))
+}
+
 /// The snapshot of `docs`, re-parsing edited files from `base`; also what
 /// is left of `base`, to be freed.
 fn build(
@@ -181,20 +235,31 @@ fn build(
         path.starts_with(dir)
     };
     let user: Vec<(&Uri, &Document)> = docs.iter().filter(|(uri, _)| !is_library_doc(uri)).collect();
-    let inputs = user.iter().map(|(uri, doc)| (uri.to_string(), doc.text.clone())).collect();
-    let (analysis, spent) = match base {
-        Some(base) => {
-            let (analysis, spent) = Analysis::after(base.analysis, inputs);
-            (analysis, Some((spent, base.files)))
+    // A document inside a package is checked with the whole package (its
+    // other files read from disk) and its dependencies.
+    let (analysis, spent, user) = match package_analysis(&user) {
+        Some((analysis, members)) => (analysis, base.map(|b| (Spent::Whole(b.analysis), b.files)), members),
+        None => {
+            let inputs = user.iter().map(|(uri, doc)| (uri.to_string(), doc.text.clone())).collect();
+            let members =
+                user.iter().map(|(uri, doc)| Member { uri: Some((*uri).clone()), doc: Some(*doc) }).collect();
+            match base {
+                Some(base) => {
+                    let (analysis, spent) = Analysis::after(base.analysis, inputs);
+                    (analysis, Some((Spent::Parts(spent), base.files)), members)
+                }
+                None => (Analysis::new(inputs), None, members),
+            }
         }
-        None => (Analysis::new(inputs), None),
     };
     let mut files = Vec::new();
     for file in analysis.files() {
         let (uri, version, lost) = match user.get(file.id.0 as usize) {
-            Some((uri, doc)) if !file.is_library => {
-                (Some((*uri).clone()), Some(doc.version), doc.lost.clone())
-            }
+            Some(member) if !file.is_library => (
+                member.uri.clone(),
+                member.doc.map(|doc| doc.version),
+                member.doc.and_then(|doc| doc.lost.clone()),
+            ),
             _ => {
                 (library_dir.and_then(|dir| Uri::from_file_path(library_path(dir, &file.module))), None, None)
             }

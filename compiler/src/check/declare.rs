@@ -67,13 +67,15 @@ impl<'a> Checker<'a> {
                 work.consts.push((id, c, m, None));
             }
             ItemKind::Fn(f) => {
-                if f.kind != FnKind::Private {
+                // A module's `pub fn` is a function other modules may import;
+                // a view is an entry point, and only a contract has those.
+                if f.kind == FnKind::View {
                     self.error(
                         Code::ContractOnly,
                         f.name.span,
-                        "`pub fn` declares an entry point, and only a contract has entry points",
+                        "`pub view fn` declares a view entry point, and only a contract has entry points",
                     )
-                    .with_hint_text("remove `pub` (and `view`) to declare a plain function");
+                    .with_hint_text("write `pub fn` to share a plain function with other modules");
                 }
                 let id = self.declare_fn(f, None, item.doc.clone());
                 self.bind_module(m, &f.name, Def::Fn(id));
@@ -138,7 +140,9 @@ impl<'a> Checker<'a> {
         self.t.fns.push(FnInfo {
             name: f.name.name.clone(),
             span: f.name.span,
-            kind: f.kind,
+            // Outside a contract, `pub` is visibility alone: the function
+            // is a plain one.
+            kind: if contract.is_none() { FnKind::Private } else { f.kind },
             contract,
             params: Vec::new(),
             ret: Ty::Unit,
@@ -300,21 +304,49 @@ impl<'a> Checker<'a> {
     }
 
     fn resolve_use(&mut self, u: &UseItem, m: usize) {
-        let path = u.module.to_text();
+        let Some(path) = self.module_path_of(u, m) else { return };
         let Some(target) = self.modules.iter().position(|module| module.path == path) else {
-            let paths: Vec<&str> = self.modules.iter().filter(|x| x.is_library).map(|x| x.path).collect();
+            let package = self.modules[m].package;
+            let mut paths: Vec<&str> = self
+                .modules
+                .iter()
+                .filter(|x| x.is_library || (x.package.is_some() && x.package == package))
+                .map(|x| x.path)
+                .collect();
+            paths.sort_unstable();
             let suggestion = suggest(&path, paths.iter().copied());
-            let message = if path.starts_with("crate") {
-                format!("`{path}`: imports from other files of a package are not supported yet")
-            } else {
-                format!("there is no module `{path}`; the standard library has {}", paths.join(", "))
+            let written = u.module.to_text();
+            let message = match package {
+                Some(_) if written != path => {
+                    format!("there is no module `{written}` (`{path}`); there are {}", paths.join(", "))
+                }
+                Some(_) => format!("there is no module `{path}`; there are {}", paths.join(", ")),
+                None => format!("there is no module `{path}`; the standard library has {}", paths.join(", ")),
             };
             let span = u.module.span;
             let d = self.error(Code::UnknownModule, span, message);
             with_suggestion(d, span, suggestion);
             return;
         };
+        // Another module of a package shares only what it declares `pub`;
+        // the standard library shares everything.
+        let guarded = target != m && self.modules[target].package.is_some();
         for name in &u.names {
+            if guarded
+                && !declares_public(self.modules[target].tree, &name.name)
+                && let Some(def) = self.scopes[target].items.get(&name.name).copied()
+            {
+                self.reference(name, def);
+                self.error(
+                    Code::PrivateItem,
+                    name.span,
+                    format!(
+                        "`{}` is private to module `{path}`; declare it `pub` there to share it",
+                        name.name
+                    ),
+                );
+                continue;
+            }
             let Some(def) = self.scopes[target].items.get(&name.name).copied() else {
                 let names: Vec<String> = self.scopes[target].items.keys().cloned().collect();
                 let suggestion = suggest(&name.name, names.iter().map(String::as_str));
@@ -334,6 +366,54 @@ impl<'a> Checker<'a> {
             }
             self.reference(name, def);
             self.scopes[m].imports.insert(name.name.clone(), (def, name.span));
+        }
+    }
+
+    /// The module path a `use` in module `m` names: `crate::` is the
+    /// package's own name, and a package may import only from itself, its
+    /// dependencies and the standard library. `None` once reported.
+    fn module_path_of(&mut self, u: &UseItem, m: usize) -> Option<String> {
+        let written = u.module.to_text();
+        let first = u.module.segments.first().map(|s| s.name.as_str()).unwrap_or("");
+        let span = u.module.span;
+        match (first, self.modules[m].package) {
+            ("std", _) => Some(written),
+            ("crate", Some(package)) => Some(written.replacen("crate", &package.name, 1)),
+            ("crate", None) => {
+                self.error(
+                    Code::UnknownModule,
+                    span,
+                    "`crate::` names a module of this file's package, and this file is not in a package (a folder with `writ.toml`)",
+                );
+                None
+            }
+            (name, Some(package)) if name == package.name => {
+                let d = self.error(
+                    Code::UnknownModule,
+                    span,
+                    format!("a package names its own modules with `crate::`, not `{name}::`"),
+                );
+                with_suggestion(d, span, Some(written.replacen(name, "crate", 1)));
+                None
+            }
+            (name, Some(package)) if package.dependencies.iter().any(|d| d == name) => Some(written),
+            (name, Some(package)) => {
+                let d = self.error(
+                    Code::MissingDependency,
+                    span,
+                    format!(
+                        "the package `{}` does not depend on a package `{name}`; add it under [dependencies] in its writ.toml",
+                        package.name
+                    ),
+                );
+                if package.dependencies.is_empty() {
+                    d.notes.push("it has no dependencies".to_string());
+                } else {
+                    d.notes.push(format!("its dependencies are {}", package.dependencies.join(", ")));
+                }
+                None
+            }
+            (_, None) => Some(written),
         }
     }
 
@@ -738,4 +818,19 @@ impl HintText for crate::diagnostic::Diagnostic {
     fn with_hint_text(&mut self, text: &str) {
         self.notes.push(text.to_string());
     }
+}
+
+/// Whether module `tree` declares an item `name` with `pub`.
+fn declares_public(tree: &SourceFile, name: &str) -> bool {
+    tree.items.iter().any(|item| {
+        let declared = match &item.kind {
+            ItemKind::Struct(s) => &s.name,
+            ItemKind::Enum(e) => &e.name,
+            ItemKind::Const(c) => &c.name,
+            ItemKind::Fn(f) => &f.name,
+            ItemKind::Contract(c) => &c.name,
+            _ => return false,
+        };
+        declared.name == name && item.public
+    })
 }

@@ -26,14 +26,28 @@ use crate::types::{ContractId, Def, FnId, LocalId, Tables, Ty};
 /// One module to check: a user file or a standard library module.
 #[derive(Debug, Clone, Copy)]
 pub struct ModuleSource<'a> {
-    /// `std::tax` for library modules; the file's name for user files.
+    /// `std::tax` for library modules; `package::a::b` for a package's
+    /// file; the file's name for a file checked on its own.
     pub path: &'a str,
+    /// The package the module belongs to: `None` for the library and for
+    /// files checked on their own.
+    pub package: Option<&'a PackageScope>,
     pub tree: &'a SourceFile,
     /// How many node ids the tree uses (`parser::Parsed::nodes`): the
     /// typed tables are sized once instead of growing node by node.
     pub nodes: u32,
     /// Library modules are checked but their warnings are not reported.
     pub is_library: bool,
+}
+
+/// A package as the checker sees it: its name, the first segment of its
+/// modules' paths, what `crate::` means in its files; its version; and the
+/// packages it may import from, by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageScope {
+    pub name: String,
+    pub version: String,
+    pub dependencies: Vec<String>,
 }
 
 /// A use of a name (or its declaration) and what it refers to.

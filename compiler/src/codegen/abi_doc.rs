@@ -106,6 +106,7 @@ pub fn document(tables: &Tables, cid: ContractId, source_hash: &str) -> Option<C
         host_abi_version: writ_abi::host::HOST_ABI_VERSION,
         compiler_version: super::COMPILER_VERSION.to_string(),
         source_hash: source_hash.to_string(),
+        package: None,
         roles: contract.roles.iter().map(|r| r.name.clone()).collect(),
         entry_points,
         events: contract.events.iter().map(record).collect(),

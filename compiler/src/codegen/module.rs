@@ -90,7 +90,8 @@ pub(super) fn compile_contract(
         diagnostics.dedup_by_key(|d| d.span);
         return Err(diagnostics);
     }
-    let abi = abi_doc::document(tables, cid, source_hash).ok_or_else(Vec::new)?;
+    let mut abi = abi_doc::document(tables, cid, source_hash).ok_or_else(Vec::new)?;
+    abi.package = package_record(analysis, contract.span.file);
     let abi_json = serde_json::to_vec(&abi).unwrap_or_default();
     let runtime: Vec<Compiled> = RUNTIME.iter().map(|r| runtime_function(&mut ctx, *r)).collect();
     let wasm = assemble(&ctx, runtime, compiled_users, wrappers, Some(&abi_json));
@@ -526,6 +527,29 @@ pub(super) fn assemble(
         module.section(&CustomSection { name: host::ABI_SECTION.into(), data: abi_json.into() });
     }
     module.finish()
+}
+
+/// What the ABI document records of the package `file` belongs to: its
+/// name and version, and the hash of every source file of the analysis
+/// (the package's and its dependencies', tests left out), by module path.
+fn package_record(
+    analysis: &crate::Analysis,
+    file: crate::FileId,
+) -> Option<writ_abi::document::PackageRecord> {
+    let package = analysis.package_of(file)?;
+    let sources = analysis
+        .user_files()
+        .iter()
+        // Tests are not part of what is built: changing one changes no
+        // artifact.
+        .filter(|f| f.package.is_some() && f.module.split("::").nth(1) != Some("tests"))
+        .map(|f| (f.module.clone(), super::sha256_hex(f.text.as_bytes())))
+        .collect();
+    Some(writ_abi::document::PackageRecord {
+        name: package.name.clone(),
+        version: package.version.clone(),
+        sources,
+    })
 }
 
 #[cfg(test)]

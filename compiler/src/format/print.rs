@@ -207,13 +207,15 @@ impl<'a> Printer<'a> {
     }
 
     fn item(&mut self, item: &Item) -> Doc {
+        // A function's `pub` is printed with its prefix.
+        let public = |doc: Doc| if item.public { concat(vec![text("pub "), doc]) } else { doc };
         match &item.kind {
             ItemKind::Use(u) => self.use_item(u, item.span.hi),
-            ItemKind::Struct(s) => self.struct_def(s, item.span.hi),
-            ItemKind::Enum(e) => self.enum_def(e, item.span.hi),
-            ItemKind::Const(c) => self.const_def(c),
+            ItemKind::Struct(s) => public(self.struct_def(s, item.span.hi)),
+            ItemKind::Enum(e) => public(self.enum_def(e, item.span.hi)),
+            ItemKind::Const(c) => public(self.const_def(c)),
             ItemKind::Fn(f) => self.fn_def(f),
-            ItemKind::Contract(c) => self.contract(c, item.span.hi),
+            ItemKind::Contract(c) => public(self.contract(c, item.span.hi)),
             ItemKind::Test(t) => {
                 let body = self.block(&t.body);
                 concat(vec![text(format!("test {} ", str_lit(&t.name.value))), body])

@@ -1,0 +1,337 @@
+//! Reading a package and the packages it depends on, transitively.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use writ_compiler::analysis::PackageFile;
+use writ_compiler::check::PackageScope;
+
+use crate::manifest::{MANIFEST, Manifest};
+use crate::{PackageError, io_reason, is_module_name};
+
+/// One package of a load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Package {
+    pub name: String,
+    pub version: String,
+    /// Its folder, as found (canonical).
+    pub root: PathBuf,
+    /// The names of the packages it depends on, sorted.
+    pub dependencies: Vec<String>,
+}
+
+/// One source file of a load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedFile {
+    /// Its path, for messages.
+    pub path: PathBuf,
+    /// Its module path: `registry::people`, `registry::tests::flows`.
+    pub module: String,
+    /// Its package, an index into `Loaded::packages`.
+    pub package: usize,
+    pub bytes: Vec<u8>,
+}
+
+/// A package and every package it depends on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loaded {
+    /// The package asked for first, then its dependencies as first met.
+    pub packages: Vec<Package>,
+    /// Every package's files, by package, each package's in module order.
+    /// Only the first package's tests are read.
+    pub files: Vec<LoadedFile>,
+}
+
+impl Loaded {
+    /// The packages as the checker scopes them.
+    pub fn scopes(&self) -> Vec<PackageScope> {
+        self.packages
+            .iter()
+            .map(|p| PackageScope {
+                name: p.name.clone(),
+                version: p.version.clone(),
+                dependencies: p.dependencies.clone(),
+            })
+            .collect()
+    }
+
+    /// The files for `Analysis::packaged`, with `decode` turning each
+    /// file's bytes into text (or `None`, for the caller to report).
+    pub fn package_files(&self, mut decode: impl FnMut(&LoadedFile) -> Option<String>) -> Vec<PackageFile> {
+        self.files
+            .iter()
+            .filter_map(|file| {
+                let text = decode(file)?;
+                Some(PackageFile {
+                    name: file.path.display().to_string(),
+                    module: file.module.clone(),
+                    package: file.package,
+                    text,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The folder of the package `path` is in: the nearest folder, from `path`
+/// up, that holds a `writ.toml`.
+pub fn find_root(path: &Path) -> Option<PathBuf> {
+    let start = if path.is_dir() { path } else { path.parent()? };
+    start.ancestors().find(|dir| dir.join(MANIFEST).is_file()).map(Path::to_path_buf)
+}
+
+/// Reads the package in `dir` and every package it depends on.
+pub fn load(dir: &Path) -> Result<Loaded, PackageError> {
+    let mut loader =
+        Loader { loaded: Loaded { packages: Vec::new(), files: Vec::new() }, at: BTreeMap::new() };
+    loader.visit(dir, &mut Vec::new())?;
+    Ok(loader.loaded)
+}
+
+struct Loader {
+    loaded: Loaded,
+    /// Packages read so far: canonical folder to index.
+    at: BTreeMap<PathBuf, usize>,
+}
+
+impl Loader {
+    /// Reads the package in `dir` (once) and its dependencies; its index.
+    /// `chain` holds the packages being read, outermost first.
+    fn visit(&mut self, dir: &Path, chain: &mut Vec<String>) -> Result<usize, PackageError> {
+        let root = std::fs::canonicalize(dir)
+            .map_err(|e| PackageError::Read { path: dir.to_path_buf(), reason: io_reason(&e) })?;
+        let manifest = Manifest::read(&root)?;
+        if let Some(start) = chain.iter().position(|name| *name == manifest.name) {
+            let mut cycle = chain.get(start..).unwrap_or_default().to_vec();
+            cycle.push(manifest.name);
+            return Err(PackageError::Cycle { chain: cycle });
+        }
+        if let Some(index) = self.at.get(&root) {
+            return Ok(*index);
+        }
+        if let Some(other) = self.loaded.packages.iter().find(|p| p.name == manifest.name) {
+            return Err(PackageError::DuplicatePackage {
+                name: manifest.name,
+                first: other.root.clone(),
+                second: root,
+            });
+        }
+        let index = self.loaded.packages.len();
+        self.at.insert(root.clone(), index);
+        self.loaded.packages.push(Package {
+            name: manifest.name.clone(),
+            version: manifest.version.clone(),
+            root: root.clone(),
+            dependencies: manifest.dependencies.keys().cloned().collect(),
+        });
+        let mut files = modules(&root, &manifest.name, "src", None)?;
+        if index == 0 {
+            files.extend(modules(&root, &manifest.name, "tests", Some("tests"))?);
+        }
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        for pair in files.windows(2) {
+            if let [(module, first), (again, second)] = pair
+                && module == again
+            {
+                return Err(PackageError::DuplicateModule {
+                    module: module.clone(),
+                    first: first.clone(),
+                    second: second.clone(),
+                });
+            }
+        }
+        for (module, path) in files {
+            let bytes = std::fs::read(&path)
+                .map_err(|e| PackageError::Read { path: path.clone(), reason: io_reason(&e) })?;
+            self.loaded.files.push(LoadedFile { path, module, package: index, bytes });
+        }
+        chain.push(manifest.name.clone());
+        for (name, relative) in &manifest.dependencies {
+            let dependency = root.join(relative);
+            if !dependency.join(MANIFEST).is_file() {
+                return Err(PackageError::MissingDependency {
+                    path: root.join(MANIFEST),
+                    name: name.clone(),
+                    dependency,
+                });
+            }
+            let found = self.visit(&dependency, chain)?;
+            let found_name = self.loaded.packages.get(found).map(|p| p.name.clone()).unwrap_or_default();
+            if found_name != *name {
+                return Err(PackageError::MisnamedDependency {
+                    path: root.join(MANIFEST),
+                    name: name.clone(),
+                    dependency,
+                    found: found_name,
+                });
+            }
+        }
+        chain.pop();
+        Ok(index)
+    }
+}
+
+/// The `.writ` files under `root/folder` with their module paths:
+/// `package::` (then `prefix::`) then the path's folders and the file's
+/// stem. A missing folder has none.
+fn modules(
+    root: &Path,
+    package: &str,
+    folder: &str,
+    prefix: Option<&str>,
+) -> Result<Vec<(String, PathBuf)>, PackageError> {
+    let base = root.join(folder);
+    let mut found = Vec::new();
+    if base.is_dir() {
+        walk(&base, &mut found)?;
+    }
+    let mut out = Vec::new();
+    for path in found {
+        let relative = path.strip_prefix(&base).unwrap_or(&path).with_extension("");
+        let mut segments = vec![package.to_string()];
+        segments.extend(prefix.map(str::to_string));
+        for part in relative.components() {
+            let segment = part.as_os_str().to_string_lossy().into_owned();
+            if !is_module_name(&segment) {
+                return Err(PackageError::BadModuleName { file: path.clone(), segment });
+            }
+            segments.push(segment);
+        }
+        out.push((segments.join("::"), path));
+    }
+    Ok(out)
+}
+
+/// Every `.writ` file below `dir`, skipping hidden folders.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), PackageError> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| PackageError::Read { path: dir.to_path_buf(), reason: io_reason(&e) })?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        if path.is_dir() {
+            if !hidden {
+                walk(&path, out)?;
+            }
+        } else if path.extension().is_some_and(|e| e == "writ") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes a package `name` into `dir/name` with `deps` (name, path)
+    /// and `files` (path under the package, text).
+    fn package(dir: &Path, folder: &str, name: &str, deps: &[(&str, &str)], files: &[(&str, &str)]) {
+        let root = dir.join(folder);
+        std::fs::create_dir_all(&root).unwrap_or_else(|e| panic!("{e}"));
+        let mut manifest = format!("[package]\nname = \"{name}\"\nversion = \"1.0.0\"\n[dependencies]\n");
+        for (dep, path) in deps {
+            manifest.push_str(&format!("{dep} = {{ path = \"{path}\" }}\n"));
+        }
+        std::fs::write(root.join(MANIFEST), manifest).unwrap_or_else(|e| panic!("{e}"));
+        for (path, text) in files {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap_or(&root)).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(path, text).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+
+    fn temp() -> tempfile::TempDir {
+        tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    // Modules follow the files; a package reached twice (a diamond) is
+    // read once; only the first package's tests are read.
+    #[test]
+    fn modules_follow_the_files_and_shared_dependencies_load_once() {
+        let dir = temp();
+        package(
+            dir.path(),
+            "office",
+            "office",
+            &[("registry", "../registry"), ("fees", "../fees")],
+            &[("src/office.writ", ""), ("src/rules/late.writ", ""), ("tests/flows.writ", "")],
+        );
+        package(dir.path(), "fees", "fees", &[("registry", "../registry")], &[("src/fees.writ", "")]);
+        package(dir.path(), "registry", "registry", &[], &[("src/people.writ", ""), ("tests/t.writ", "")]);
+        let loaded = load(&dir.path().join("office")).unwrap_or_else(|e| panic!("{e}"));
+        let names: Vec<&str> = loaded.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["office", "fees", "registry"]);
+        let modules: Vec<(&str, usize)> =
+            loaded.files.iter().map(|f| (f.module.as_str(), f.package)).collect();
+        assert_eq!(
+            modules,
+            [
+                ("office::office", 0),
+                ("office::rules::late", 0),
+                ("office::tests::flows", 0),
+                ("fees::fees", 1),
+                ("registry::people", 2),
+            ]
+        );
+        assert_eq!(loaded.packages[0].dependencies, ["fees", "registry"]);
+    }
+
+    // Every way a package graph can be wrong is an error that names it.
+    #[test]
+    fn bad_graphs_are_refused_by_name() {
+        let dir = temp();
+        package(dir.path(), "a", "a", &[("b", "../b")], &[]);
+        package(dir.path(), "b", "b", &[("c", "../c")], &[]);
+        package(dir.path(), "c", "c", &[("a", "../a")], &[]);
+        assert_eq!(
+            load(&dir.path().join("a")),
+            Err(PackageError::Cycle { chain: vec!["a".into(), "b".into(), "c".into(), "a".into()] })
+        );
+
+        let dir = temp();
+        package(dir.path(), "a", "a", &[("b", "../nowhere")], &[]);
+        assert!(
+            matches!(load(&dir.path().join("a")), Err(PackageError::MissingDependency { name, .. }) if name == "b")
+        );
+
+        let dir = temp();
+        package(dir.path(), "a", "a", &[("b", "../c")], &[]);
+        package(dir.path(), "c", "c", &[], &[]);
+        assert!(
+            matches!(load(&dir.path().join("a")), Err(PackageError::MisnamedDependency { found, .. }) if found == "c")
+        );
+
+        // Two folders holding packages of one name.
+        let dir = temp();
+        package(dir.path(), "a", "a", &[("b", "../b"), ("c", "../c")], &[]);
+        package(dir.path(), "b", "b", &[], &[]);
+        package(dir.path(), "c", "c", &[("b", "../other_b")], &[]);
+        package(dir.path(), "other_b", "b", &[], &[]);
+        assert!(
+            matches!(load(&dir.path().join("a")), Err(PackageError::DuplicatePackage { name, .. }) if name == "b")
+        );
+
+        let dir = temp();
+        package(dir.path(), "a", "a", &[], &[("src/Two Words.writ", "")]);
+        assert!(
+            matches!(load(&dir.path().join("a")), Err(PackageError::BadModuleName { segment, .. }) if segment == "Two Words")
+        );
+        let dir = temp();
+        package(dir.path(), "a", "a", &[], &[("src/tests.writ", "")]);
+        assert!(matches!(load(&dir.path().join("a")), Err(PackageError::BadModuleName { .. })));
+
+        let dir = temp();
+        assert!(matches!(load(&dir.path().join("none")), Err(PackageError::Read { .. })));
+    }
+
+    #[test]
+    fn the_root_is_found_from_any_file_inside() {
+        let dir = temp();
+        package(dir.path(), "a", "a", &[], &[("src/deep/er.writ", "")]);
+        let root = dir.path().join("a");
+        assert_eq!(find_root(&root.join("src/deep/er.writ")), Some(root.clone()));
+        assert_eq!(find_root(&root), Some(root));
+        assert_eq!(find_root(dir.path()), None);
+    }
+}

@@ -1,0 +1,170 @@
+//! `writ.toml`: a package's name, version and dependencies by path.
+//!
+//! ```toml
+//! [package]
+//! name = "tax_office"
+//! version = "0.1.0"
+//!
+//! [dependencies]
+//! registry = { path = "../registry" }
+//! ```
+//!
+//! Unknown keys are refused (a misspelt `dependencies` would otherwise
+//! leave a package silently without them); every error names the line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::{PackageError, io_reason, is_module_name};
+
+/// The manifest's file name, at a package's root.
+pub const MANIFEST: &str = "writ.toml";
+
+/// A package's manifest, read and checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    pub name: String,
+    pub version: String,
+    /// Each dependency's name and its folder, relative to the manifest's.
+    pub dependencies: BTreeMap<String, PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    package: RawPackage,
+    #[serde(default)]
+    dependencies: BTreeMap<String, RawDependency>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPackage {
+    name: String,
+    version: String,
+    /// For people; the build does not read it.
+    #[serde(default)]
+    #[allow(dead_code)]
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDependency {
+    path: String,
+}
+
+impl Manifest {
+    /// Reads `dir/writ.toml`.
+    pub fn read(dir: &Path) -> Result<Manifest, PackageError> {
+        let path = dir.join(MANIFEST);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| PackageError::Read { path: path.clone(), reason: io_reason(&e) })?;
+        Manifest::parse(&path, &text)
+    }
+
+    /// Parses the text of the manifest at `path` (named in errors).
+    pub fn parse(path: &Path, text: &str) -> Result<Manifest, PackageError> {
+        let raw: Raw = toml::from_str(text).map_err(|error| {
+            let (line, column) = error.span().map_or((1, 1), |span| line_column(text, span.start));
+            PackageError::Manifest {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: error.message().trim_end().to_string(),
+            }
+        })?;
+        let name = raw.package.name;
+        if !is_module_name(&name) {
+            return Err(PackageError::BadName { path: path.to_path_buf(), name });
+        }
+        let version = raw.package.version.trim().to_string();
+        if version.is_empty() {
+            let (line, column) = find(text, "version");
+            let message = "the version must not be empty".to_string();
+            return Err(PackageError::Manifest { path: path.to_path_buf(), line, column, message });
+        }
+        let mut dependencies = BTreeMap::new();
+        for (dependency, raw) in raw.dependencies {
+            if !is_module_name(&dependency) {
+                return Err(PackageError::BadName { path: path.to_path_buf(), name: dependency });
+            }
+            if dependency == name {
+                let (line, column) = find(text, &dependency);
+                let message = format!("the package `{name}` cannot depend on itself");
+                return Err(PackageError::Manifest { path: path.to_path_buf(), line, column, message });
+            }
+            dependencies.insert(dependency, PathBuf::from(raw.path));
+        }
+        Ok(Manifest { name, version, dependencies })
+    }
+}
+
+/// The 1-based line and column of byte `at` in `text`.
+fn line_column(text: &str, at: usize) -> (usize, usize) {
+    let before = text.get(..at.min(text.len())).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Where the key `word` is first set in `text` (a line starting with it,
+/// then `=` or a space), for an error about it.
+fn find(text: &str, word: &str) -> (usize, usize) {
+    text.lines()
+        .enumerate()
+        .find_map(|(n, line)| {
+            let rest = line.trim_start().strip_prefix(word)?;
+            let column = line.len() - line.trim_start().len() + 1;
+            (rest.starts_with('=') || rest.starts_with(' ')).then_some((n + 1, column))
+        })
+        .unwrap_or((1, 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Manifest, PackageError> {
+        Manifest::parse(Path::new("writ.toml"), text)
+    }
+
+    #[test]
+    fn a_manifest_reads_name_version_and_dependencies() {
+        let manifest = parse(
+            "[package]\nname = \"tax_office\"\nversion = \"1.2.0\"\n\n[dependencies]\nregistry = { path = \"../registry\" }\n",
+        );
+        let mut dependencies = BTreeMap::new();
+        dependencies.insert("registry".to_string(), PathBuf::from("../registry"));
+        assert_eq!(
+            manifest,
+            Ok(Manifest { name: "tax_office".into(), version: "1.2.0".into(), dependencies })
+        );
+    }
+
+    #[test]
+    fn mistakes_are_named_with_their_line() {
+        let misspelt =
+            parse("[package]\nname = \"a\"\nversion = \"1\"\n[dependencys]\nb = { path = \"b\" }\n");
+        let Err(PackageError::Manifest { line, message, .. }) = misspelt else { panic!("{misspelt:?}") };
+        assert_eq!(line, 4, "{message}");
+        assert!(message.contains("dependencys"), "{message}");
+        let syntax = parse("[package]\nname = \"a\nversion = \"1\"\n");
+        assert!(matches!(syntax, Err(PackageError::Manifest { line: 2, .. })), "{syntax:?}");
+        let no_version = parse("[package]\nname = \"a\"\n");
+        assert!(matches!(no_version, Err(PackageError::Manifest { .. })), "{no_version:?}");
+        assert!(matches!(
+            parse("[package]\nname = \"Tax Office\"\nversion = \"1\"\n"),
+            Err(PackageError::BadName { .. })
+        ));
+        assert!(matches!(
+            parse("[package]\nname = \"contract\"\nversion = \"1\"\n"),
+            Err(PackageError::BadName { .. })
+        ));
+        let itself =
+            parse("[package]\nname = \"a\"\nversion = \"1\"\n[dependencies]\na = { path = \".\" }\n");
+        assert!(matches!(itself, Err(PackageError::Manifest { line: 5, .. })), "{itself:?}");
+    }
+}
