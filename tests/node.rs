@@ -1196,3 +1196,39 @@ fn reads_are_answered_while_a_block_executes() {
     }
     assert!(seen_executing, "no read was answered while the block executed");
 }
+
+// `writ deploy PKG` deploys the package's contracts in the order its
+// writ.toml lists them, an earlier contract's address standing in for
+// `"@Name"` in a later one's arguments; the office then calls the registry
+// across a call between contracts on the node.
+#[test]
+fn a_package_deploys_its_contracts_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    let node = NodeProcess::start(&dir.path().join("data"), 20);
+    let cli = Cli { node: &node.url, keys: &keys };
+    let alice = address_in(&cli.ok(&["key", "new", "alice"]), "address ");
+    let package = dir.path().join("agencies");
+    std::fs::create_dir_all(package.join("src")).unwrap();
+    std::fs::write(
+        package.join("writ.toml"),
+        "[package]\nname = \"agencies\"\nversion = \"1.0.0\"\n\n[[deploy]]\ncontract = \"Registry\"\n\n[[deploy]]\ncontract = \"Office\"\nargs = { registry = \"@Registry\", fee = \"7\" }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        package.join("src/agencies.writ"),
+        "pub contract Registry {\n    storage {\n        known: Map<Address, bool>,\n    }\n\n    pub fn enrol(who: Address) {\n        self.known[who] = true;\n    }\n\n    pub view fn is_known(who: Address) -> bool {\n        self.known.get(who).unwrap_or(false)\n    }\n}\n\npub contract Office {\n    storage {\n        registry: Registry,\n        fee: u64,\n    }\n\n    init(registry: Registry, fee: u64) {\n        self.registry = registry;\n        self.fee = fee;\n    }\n\n    pub view fn fee_for(who: Address) -> u64 {\n        if self.registry.is_known(who) { self.fee } else { 0 }\n    }\n\n    pub view fn registry() -> Address {\n        self.registry.address()\n    }\n}\n",
+    )
+    .unwrap();
+    let deployed = cli.ok(&["deploy", package.to_str().unwrap(), "--key", "alice"]);
+    let registry = address_in(&deployed, "deployed Registry at ");
+    let office = address_in(&deployed, "deployed Office at ");
+    assert!(
+        deployed.find("deployed Registry").unwrap() < deployed.find("deployed Office").unwrap(),
+        "{deployed}"
+    );
+    assert_eq!(cli.ok(&["query", &office, "registry"]).trim(), format!("\"{registry}\""));
+    assert_eq!(cli.ok(&["query", &office, "fee_for", &format!(r#"["{alice}"]"#)]).trim(), r#""0""#);
+    cli.ok(&["call", &registry, "enrol", &format!(r#"["{alice}"]"#), "--key", "alice"]);
+    assert_eq!(cli.ok(&["query", &office, "fee_for", &format!(r#"["{alice}"]"#)]).trim(), r#""7""#);
+}

@@ -230,7 +230,9 @@ enum Command {
     /// The API is described by the OpenAPI document at /openapi.json.
     /// Stop it with Ctrl-C. See docs/ledger.md.
     Node(node_cmd::NodeArgs),
-    /// Deploy a contract: a `.writ` file (compiled first) or a built `.wasm`.
+    /// Deploy a contract: a `.writ` file (compiled first) or a built `.wasm`;
+    /// or a package folder, whose writ.toml lists the contracts to deploy in
+    /// order, each `init`'s arguments naming earlier ones as `"@Name"`.
     Deploy {
         file: PathBuf,
         /// The contract to deploy when the file has several.

@@ -318,6 +318,9 @@ pub fn deploy(
     send: &SendArgs,
     color: bool,
 ) -> Result<(), Failed> {
+    if contract.is_none() && args.is_none() && file.join(writ_package::MANIFEST).is_file() {
+        return deploy_package(file, send, color);
+    }
     let code = module_of(file, contract, color)?;
     let abi = read_from_module(&code).map_err(|e| usage(format!("`{}`: {e}", file.display())))?;
     let init = abi.entry("init").ok_or_else(|| usage("the module has no `init` entry point"))?;
@@ -335,6 +338,76 @@ pub fn deploy(
     show_receipt(&receipt)?;
     say(&format!("deployed {} at 0x{}", abi.name, receipt["contract"].as_str().unwrap_or("?")));
     Ok(())
+}
+
+/// `writ deploy PKG`: the package's `[[deploy]]` steps in order, each
+/// contract's `init` arguments naming the contracts deployed before it as
+/// `"@Name"`, replaced by their addresses.
+fn deploy_package(dir: &Path, send: &SendArgs, color: bool) -> Result<(), Failed> {
+    let manifest = writ_package::Manifest::read(dir).map_err(|e| usage(e.to_string()))?;
+    if manifest.deploy.is_empty() {
+        return Err(usage(format!(
+            "the package `{}` lists nothing to deploy: add [[deploy]] steps to its writ.toml (docs/packages.md)",
+            manifest.name
+        )));
+    }
+    let analysis = crate::build_cmd::load_checked(&[dir.to_path_buf()], color, "not deployed")
+        .map_err(|code| Failed(code, "the package does not compile".into()))?;
+    let mut artifacts = Vec::new();
+    for f in analysis.own_files() {
+        let output = writ_compiler::codegen::build_file(&analysis, f.id);
+        if !output.diagnostics.is_empty() {
+            let options = writ_compiler::render::RenderOptions { color, ascii: false };
+            errout!("{}", writ_compiler::render::render(&output.diagnostics, &analysis.sources(), options));
+            return Err(refused("not deployed, because of the errors above"));
+        }
+        artifacts.extend(output.artifacts);
+    }
+    let client = Client::new(&send.node);
+    let mut deployed: Vec<(String, String)> = Vec::new();
+    for step in &manifest.deploy {
+        let artifact = artifacts.iter().find(|a| a.contract == step.contract).ok_or_else(|| {
+            let names: Vec<&str> = artifacts.iter().map(|a| a.contract.as_str()).collect();
+            usage(format!(
+                "the package has no contract `{}` to deploy (it has: {})",
+                step.contract,
+                names.join(", ")
+            ))
+        })?;
+        let init = artifact.abi.entry("init").ok_or_else(|| usage("the module has no `init` entry point"))?;
+        let mut values = match &step.args {
+            Some(args) => serde_json::to_value(args)
+                .map_err(|e| usage(format!("arguments of `{}`: {e}", step.contract)))?,
+            None => Json::Array(Vec::new()),
+        };
+        name_addresses(&mut values, &deployed);
+        let encoded = writ_ledger::args::encode_args(&init.params, &values, &artifact.abi.types)
+            .map_err(|e| usage(format!("arguments of `{}`'s `init`: {e}", step.contract)))?;
+        let payload = Payload::Deploy { code: artifact.wasm.clone(), args: encoded };
+        let receipt = submit(&client, &send.keys, &send.key, &send.cosign, send.gas_limit, payload)?;
+        show_receipt(&receipt)?;
+        let address = format!("0x{}", receipt["contract"].as_str().unwrap_or("?"));
+        say(&format!("deployed {} at {address}", step.contract));
+        deployed.push((step.contract.clone(), address));
+    }
+    Ok(())
+}
+
+/// Replaces every string `"@Name"` in `value` with the address of the
+/// contract `Name` deployed before (the manifest checked there is one).
+fn name_addresses(value: &mut Json, deployed: &[(String, String)]) {
+    match value {
+        Json::String(text) => {
+            if let Some((_, address)) =
+                text.strip_prefix('@').and_then(|name| deployed.iter().find(|(n, _)| n == name))
+            {
+                *text = address.clone();
+            }
+        }
+        Json::Array(items) => items.iter_mut().for_each(|v| name_addresses(v, deployed)),
+        Json::Object(fields) => fields.values_mut().for_each(|v| name_addresses(v, deployed)),
+        _ => {}
+    }
 }
 
 /// The module to deploy: a built artifact, or a source file compiled now.

@@ -21,7 +21,7 @@ mod manifest;
 mod scaffold;
 
 pub use load::{Loaded, LoadedFile, Package, find_root, load};
-pub use manifest::{MANIFEST, Manifest};
+pub use manifest::{DeployStep, MANIFEST, Manifest};
 pub use scaffold::scaffold;
 
 use std::path::PathBuf;

@@ -23,12 +23,45 @@ use crate::{PackageError, io_reason, is_module_name};
 pub const MANIFEST: &str = "writ.toml";
 
 /// A package's manifest, read and checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Manifest {
     pub name: String,
     pub version: String,
     /// Each dependency's name and its folder, relative to the manifest's.
     pub dependencies: BTreeMap<String, PathBuf>,
+    /// What `writ deploy` of the package deploys, in order.
+    pub deploy: Vec<DeployStep>,
+}
+
+/// One contract `writ deploy` deploys: its name and the arguments of its
+/// `init` (as `--args` takes them: a list in order or a table by name), in
+/// which a string `"@Name"` stands for the address of contract `Name`
+/// deployed by an earlier step.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeployStep {
+    pub contract: String,
+    #[serde(default)]
+    pub args: Option<toml::Value>,
+}
+
+impl DeployStep {
+    /// The contracts of earlier steps this one's arguments name.
+    pub fn names(&self) -> Vec<String> {
+        fn walk(value: &toml::Value, out: &mut Vec<String>) {
+            match value {
+                toml::Value::String(text) => out.extend(text.strip_prefix('@').map(str::to_string)),
+                toml::Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+                toml::Value::Table(table) => table.values().for_each(|v| walk(v, out)),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        if let Some(args) = &self.args {
+            walk(args, &mut out);
+        }
+        out
+    }
 }
 
 #[derive(Deserialize)]
@@ -37,6 +70,8 @@ struct Raw {
     package: RawPackage,
     #[serde(default)]
     dependencies: BTreeMap<String, RawDependency>,
+    #[serde(default)]
+    deploy: Vec<DeployStep>,
 }
 
 #[derive(Deserialize)]
@@ -98,7 +133,22 @@ impl Manifest {
             }
             dependencies.insert(dependency, PathBuf::from(raw.path));
         }
-        Ok(Manifest { name, version, dependencies })
+        // Each step may name only contracts deployed before it.
+        let mut deployed: Vec<&str> = Vec::new();
+        for step in &raw.deploy {
+            for named in step.names() {
+                if !deployed.contains(&named.as_str()) {
+                    let (line, column) = find(text, "contract");
+                    let message = format!(
+                        "the deployment of `{}` names `@{named}`, which no earlier [[deploy]] step deploys",
+                        step.contract
+                    );
+                    return Err(PackageError::Manifest { path: path.to_path_buf(), line, column, message });
+                }
+            }
+            deployed.push(&step.contract);
+        }
+        Ok(Manifest { name, version, dependencies, deploy: raw.deploy })
     }
 }
 
@@ -140,8 +190,25 @@ mod tests {
         dependencies.insert("registry".to_string(), PathBuf::from("../registry"));
         assert_eq!(
             manifest,
-            Ok(Manifest { name: "tax_office".into(), version: "1.2.0".into(), dependencies })
+            Ok(Manifest {
+                name: "tax_office".into(),
+                version: "1.2.0".into(),
+                dependencies,
+                deploy: Vec::new()
+            })
         );
+        let planned = parse(
+            "[package]\nname = \"a\"\nversion = \"1\"\n[[deploy]]\ncontract = \"Registry\"\n[[deploy]]\ncontract = \"Office\"\nargs = [\"60000.00\", \"@Registry\"]\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let contracts: Vec<&str> = planned.deploy.iter().map(|s| s.contract.as_str()).collect();
+        assert_eq!(contracts, ["Registry", "Office"]);
+        assert_eq!(planned.deploy[1].names(), ["Registry"]);
+        let early = parse(
+            "[package]\nname = \"a\"\nversion = \"1\"\n[[deploy]]\ncontract = \"Office\"\nargs = { registry = \"@Registry\" }\n[[deploy]]\ncontract = \"Registry\"\n",
+        );
+        let Err(PackageError::Manifest { message, .. }) = early else { panic!("{early:?}") };
+        assert!(message.contains("no earlier [[deploy]] step"), "{message}");
     }
 
     #[test]
