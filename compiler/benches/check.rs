@@ -1,7 +1,8 @@
 //! Front-end speed on a generated 10 000-line program: lexing, parsing,
 //! the whole check (parse + names + types, standard library included),
 //! both again after a one-line edit (re-parsing the edited item only) and
-//! formatting. Target: the whole check under 100 ms in release.
+//! formatting; and the check of a package of 50 modules that import from
+//! each other. Target: the whole check under 100 ms in release.
 //!
 //! Run: `cargo bench -p writ-compiler --bench check`.
 
@@ -9,6 +10,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use writ_compiler::analysis::PackageFile;
+use writ_compiler::check::PackageScope;
 use writ_compiler::{Analysis, FileId};
 
 /// One contract of about 100 lines; repeated with fresh names.
@@ -123,7 +126,52 @@ fn program(lines_wanted: usize) -> String {
     out
 }
 
+/// A package of `modules` modules: each holds one register contract (about
+/// 100 lines) and a function that calls the one before it, imported with
+/// `use crate::…`; each contract also holds a reference to the previous
+/// module's contract and calls it.
+fn package(modules: usize) -> (Vec<PackageScope>, Vec<PackageFile>) {
+    let files = (0..modules)
+        .map(|n| {
+            let mut text = String::new();
+            if n > 0 {
+                let p = n - 1;
+                text.push_str(&format!("use crate::m{p}::{{Register{p}, weight{p}}};\n\n"));
+            }
+            text.push_str(&format!("pub {}", contract(n)));
+            let previous = if n > 0 { format!("weight{}(x) + 1", n - 1) } else { "x".to_string() };
+            text.push_str(&format!("\npub fn weight{n}(x: u64) -> u64 {{\n    {previous}\n}}\n"));
+            if n > 0 {
+                let p = n - 1;
+                text.push_str(&format!(
+                    "\npub contract Link{n} {{\n    storage {{\n        previous: Register{p},\n    }}\n\n    pub view fn total(owner: Address) -> Decimal {{\n        self.previous.total(owner)\n    }}\n}}\n"
+                ));
+            }
+            PackageFile { name: format!("src/m{n}.writ"), module: format!("bench::m{n}"), package: 0, text }
+        })
+        .collect();
+    let scope = PackageScope { name: "bench".into(), version: "1.0.0".into(), dependencies: Vec::new() };
+    (vec![scope], files)
+}
+
 fn bench(c: &mut Criterion) {
+    let (scopes, files) = package(50);
+    let lines: usize = files.iter().map(|f| f.text.lines().count()).sum();
+    let analysis = Analysis::packaged(scopes.clone(), files.clone());
+    let errors: Vec<_> = analysis.diagnostics();
+    assert!(errors.is_empty(), "generated package has diagnostics: {:?}", errors.first());
+    println!("package: 50 modules, {lines} lines");
+    let mut group = c.benchmark_group("package_50_modules");
+    group.measurement_time(Duration::from_secs(4)).sample_size(20);
+    group.bench_function("check", |b| {
+        b.iter_batched(
+            || (scopes.clone(), files.clone()),
+            |(scopes, files)| Analysis::packaged(scopes, files),
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+
     let source = program(10_000);
     let lines = source.lines().count();
     // The generated program must be valid, or the figures would measure
