@@ -118,8 +118,13 @@ pub fn doc(paths: &[PathBuf], std: bool, out: Option<&Path>, color: bool) -> u8 
             Err(code) => return code,
         }
     };
-    for file in analysis.files().filter(|f| f.is_library == std) {
-        text.push_str(&writ_compiler::docgen::markdown(&analysis, file.id));
+    let files: Vec<_> = if std {
+        analysis.files().filter(|f| f.is_library).map(|f| f.id).collect()
+    } else {
+        analysis.own_files().map(|f| f.id).collect()
+    };
+    for file in files {
+        text.push_str(&writ_compiler::docgen::markdown(&analysis, file));
     }
     let text = format!("{}\n", text.trim_end());
     match out {

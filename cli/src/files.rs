@@ -110,6 +110,19 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
 /// Reads the files `paths` name; a single path naming a package (the
 /// current folder when none is given and it holds `writ.toml`) reads the
 /// package and its dependencies.
+/// The files `writ fmt` formats: for a package, its own modules and tests
+/// (never a dependency's, even one kept inside its folder); else every
+/// `.writ` file the paths name.
+pub fn to_format(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    if let [one] = paths
+        && let Some(dir) = package_dir(one)
+    {
+        let package = writ_package::load(&dir).map_err(|e| e.to_string())?;
+        return Ok(package.files.into_iter().filter(|f| f.package == 0).map(|f| f.path).collect());
+    }
+    collect(paths)
+}
+
 pub fn load(paths: &[PathBuf]) -> Result<Loaded, String> {
     let here = [PathBuf::from(".")];
     let single = match paths {
@@ -117,7 +130,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, String> {
         [one] => Some(one),
         _ => None,
     };
-    if let Some(dir) = single.and_then(|path| package_dir(path)) {
+    if let Some(dir) = single.and_then(|path| package_dir(path).or_else(|| writ_package::find_root(path))) {
         return load_package(&dir);
     }
     let mut loaded = Loaded { sources: Vec::new(), undecodable: Vec::new(), packaged: None };

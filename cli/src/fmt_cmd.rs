@@ -11,7 +11,7 @@ use writ_compiler::FileId;
 use writ_compiler::render::{RenderOptions, render};
 
 pub fn run(paths: &[PathBuf], check: bool, color: bool) -> u8 {
-    let files = match crate::files::collect(paths) {
+    let files = match crate::files::to_format(paths) {
         Ok(files) => files,
         Err(message) => {
             errln!("error: {message}");

@@ -253,8 +253,11 @@ async fn publish(client: &Client, state: &Arc<Mutex<State>>, published: &tokio::
         return;
     }
     *last = snapshot.generation;
+    // Open documents only: a package's other files are in the analysis, but
+    // diagnostics of a file the editor never opened could never be cleared.
     let batches: Vec<(Uri, Vec<Diagnostic>, Option<i32>)> = snapshot
         .user_files()
+        .filter(|(_, file)| file.version.is_some())
         .filter_map(|(id, file)| {
             if let Some(why) = &file.lost {
                 return Some((file.uri.clone()?, vec![lost_diagnostic(why)], file.version));

@@ -202,18 +202,22 @@ fn modules(
     Ok(out)
 }
 
-/// Every `.writ` file below `dir`, skipping hidden folders.
+/// Every `.writ` file below `dir`. Hidden entries (an editor's lock and
+/// backup files) and symbolic links are skipped: a link could lead back up
+/// and never end, or make one file two modules.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), PackageError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| PackageError::Read { path: dir.to_path_buf(), reason: io_reason(&e) })?;
-    for entry in entries.flatten() {
+    let unreadable =
+        |e: std::io::Error| PackageError::Read { path: dir.to_path_buf(), reason: io_reason(&e) };
+    for entry in std::fs::read_dir(dir).map_err(unreadable)? {
+        let entry = entry.map_err(unreadable)?;
         let path = entry.path();
-        let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        if path.is_dir() {
-            if !hidden {
-                walk(&path, out)?;
-            }
-        } else if path.extension().is_some_and(|e| e == "writ") {
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let kind = entry.file_type().map_err(unreadable)?;
+        if kind.is_dir() {
+            walk(&path, out)?;
+        } else if kind.is_file() && path.extension().is_some_and(|e| e == "writ") {
             out.push(path);
         }
     }
@@ -323,6 +327,22 @@ mod tests {
 
         let dir = temp();
         assert!(matches!(load(&dir.path().join("none")), Err(PackageError::Read { .. })));
+    }
+
+    // A link back up the tree and an editor's hidden lock file are not
+    // modules: the walk ends and the package loads.
+    #[cfg(unix)]
+    #[test]
+    fn links_and_hidden_files_are_skipped() {
+        let dir = temp();
+        package(dir.path(), "a", "a", &[], &[("src/m.writ", ""), ("src/.#m.writ", "")]);
+        let src = dir.path().join("a/src");
+        std::os::unix::fs::symlink(&src, src.join("loop")).unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink(src.join("m.writ"), src.join("twin.writ"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let loaded = load(&dir.path().join("a")).unwrap_or_else(|e| panic!("{e}"));
+        let modules: Vec<&str> = loaded.files.iter().map(|f| f.module.as_str()).collect();
+        assert_eq!(modules, ["a::m"]);
     }
 
     #[test]

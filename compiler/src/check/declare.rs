@@ -376,6 +376,19 @@ impl<'a> Checker<'a> {
         let written = u.module.to_text();
         let first = u.module.segments.first().map(|s| s.name.as_str()).unwrap_or("");
         let span = u.module.span;
+        // A package's source does not import its tests (a dependency's are
+        // never read, and the build leaves them out).
+        if let Some(package) = self.modules[m].package
+            && u.module.segments.get(1).is_some_and(|s| s.name == "tests")
+            && self.modules[m].path.split("::").nth(1) != Some("tests")
+        {
+            self.error(
+                Code::UnknownModule,
+                span,
+                format!("the tests of `{}` are not part of what its modules may import", package.name),
+            );
+            return None;
+        }
         match (first, self.modules[m].package) {
             ("std", _) => Some(written),
             ("crate", Some(package)) => Some(written.replacen("crate", &package.name, 1)),
@@ -687,7 +700,10 @@ impl<'a> Checker<'a> {
         let last = &last[0].name;
         let module_path: Vec<&str> = prefix.iter().map(|s| s.name.as_str()).collect();
         let module_path = module_path.join("::");
-        if let Some(target) = self.modules.iter().position(|x| x.path == module_path) {
+        // A qualified path reaches the standard library only: a package's
+        // modules share their items through `use`, which holds them to
+        // visibility and to the package's dependencies.
+        if let Some(target) = self.modules.iter().position(|x| x.path == module_path && x.is_library) {
             return self.scopes[target].items.get(last).copied();
         }
         // `Enum::Variant`, `Contract::Member`, and through a contract,

@@ -105,7 +105,7 @@ pub fn build_file(analysis: &Analysis, file: FileId) -> BuildOutput {
 /// deploys. Constructs not compiled yet (E3001) are left to `writ build`.
 pub fn size_diagnostics(analysis: &Analysis) -> Vec<Diagnostic> {
     let mut found = Vec::new();
-    for file in analysis.files().filter(|f| !f.is_library) {
+    for file in analysis.own_files() {
         let built = build_file(analysis, file.id).diagnostics;
         let tested = build_tests(analysis, file.id, false).err().unwrap_or_default();
         found.extend(
