@@ -353,16 +353,7 @@ fn deploy_package(dir: &Path, send: &SendArgs, color: bool) -> Result<(), Failed
     }
     let analysis = crate::build_cmd::load_checked(&[dir.to_path_buf()], color, "not deployed")
         .map_err(|code| Failed(code, "the package does not compile".into()))?;
-    let mut artifacts = Vec::new();
-    for f in analysis.own_files() {
-        let output = writ_compiler::codegen::build_file(&analysis, f.id);
-        if !output.diagnostics.is_empty() {
-            let options = writ_compiler::render::RenderOptions { color, ascii: false };
-            errout!("{}", writ_compiler::render::render(&output.diagnostics, &analysis.sources(), options));
-            return Err(refused("not deployed, because of the errors above"));
-        }
-        artifacts.extend(output.artifacts);
-    }
+    let artifacts = build_own(&analysis, color)?;
     let client = Client::new(&send.node);
     let mut deployed: Vec<(String, String)> = Vec::new();
     for step in &manifest.deploy {
@@ -410,6 +401,24 @@ fn name_addresses(value: &mut Json, deployed: &[(String, String)]) {
     }
 }
 
+/// The contracts of the analysis's own files, built; errors rendered.
+fn build_own(
+    analysis: &writ_compiler::Analysis,
+    color: bool,
+) -> Result<Vec<writ_compiler::codegen::Artifact>, Failed> {
+    let mut artifacts = Vec::new();
+    for f in analysis.own_files() {
+        let output = writ_compiler::codegen::build_file(analysis, f.id);
+        if !output.diagnostics.is_empty() {
+            let options = writ_compiler::render::RenderOptions { color, ascii: false };
+            errout!("{}", writ_compiler::render::render(&output.diagnostics, &analysis.sources(), options));
+            return Err(refused("not deployed, because of the errors above"));
+        }
+        artifacts.extend(output.artifacts);
+    }
+    Ok(artifacts)
+}
+
 /// The module to deploy: a built artifact, or a source file compiled now.
 fn module_of(file: &Path, contract: Option<&str>, color: bool) -> Result<Vec<u8>, Failed> {
     if file.extension().is_some_and(|e| e == "wasm") {
@@ -419,20 +428,7 @@ fn module_of(file: &Path, contract: Option<&str>, color: bool) -> Result<Vec<u8>
     }
     let analysis = crate::build_cmd::load_checked(&[file.to_path_buf()], color, "not deployed")
         .map_err(|code| Failed(code, "the source does not compile".into()))?;
-    let mut artifacts = Vec::new();
-    for f in analysis.own_files() {
-        let output = writ_compiler::codegen::build_file(&analysis, f.id);
-        if !output.diagnostics.is_empty() {
-            let text = writ_compiler::render::render(
-                &output.diagnostics,
-                &analysis.sources(),
-                writ_compiler::render::RenderOptions { color, ascii: false },
-            );
-            errout!("{text}");
-            return Err(refused("not deployed, because of the errors above"));
-        }
-        artifacts.extend(output.artifacts);
-    }
+    let artifacts = build_own(&analysis, color)?;
     let names: Vec<String> = artifacts.iter().map(|a| a.contract.clone()).collect();
     let chosen = match contract {
         Some(name) => artifacts.into_iter().find(|a| a.contract == name),

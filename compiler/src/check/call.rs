@@ -753,7 +753,39 @@ impl<'a> Checker<'a> {
                 "an invariant or a spec reads its own contract's state only; call other contracts from entry points",
             );
         }
-        let Some(contract) = self.t.contract(cid) else { return Ty::Error };
+        let contract_name = self.contract_name(cid);
+        let Some((_, info)) = self.entry_point(cid, method, args, body, &[]) else { return Ty::Error };
+        let params: Vec<Ty> = info.params.iter().map(|p| p.ty.clone()).collect();
+        self.check_args(&format!("`{contract_name}.{}`", info.name), &params, args, span, body);
+        if info.kind == FnKind::Entry {
+            // Calling an entry point that may change state changes state,
+            // for views and the functions they call alike.
+            if let BodyKind::Fn(caller) = body.kind
+                && let Some(writes) = self.fn_writes.get_mut(caller as usize)
+            {
+                *writes = true;
+            }
+            if self.read_only(body) {
+                let kind = if body.reading_only { BodyKind::Invariant } else { body.kind };
+                self.read_only_violation(span, &format!("{contract_name}.{}", info.name), kind);
+            }
+        }
+        info.ret
+    }
+
+    /// Entry point `method` (a `pub fn` or `pub view fn`) of contract
+    /// `cid`, recorded as what `method` refers to; else reported (private,
+    /// or unknown with a suggestion among the entry points and `also`),
+    /// with `args` inferred, and `None`.
+    fn entry_point(
+        &mut self,
+        cid: ContractId,
+        method: &Ident,
+        args: &[Expr],
+        body: &mut Body,
+        also: &[String],
+    ) -> Option<(FnId, crate::types::FnInfo)> {
+        let contract = self.t.contract(cid)?;
         let contract_name = contract.name.clone();
         let found =
             contract.fns.iter().copied().find(|f| self.t.fn_info(*f).is_some_and(|i| i.name == method.name));
@@ -763,26 +795,12 @@ impl<'a> Checker<'a> {
             .filter_map(|f| self.t.fn_info(*f))
             .filter(|f| matches!(f.kind, FnKind::Entry | FnKind::View))
             .map(|f| f.name.clone())
+            .chain(also.iter().cloned())
             .collect();
         match found.and_then(|f| self.t.fn_info(f).cloned().map(|i| (f, i))) {
             Some((id, info)) if matches!(info.kind, FnKind::Entry | FnKind::View) => {
                 self.reference(method, Def::Fn(id));
-                let params: Vec<Ty> = info.params.iter().map(|p| p.ty.clone()).collect();
-                self.check_args(&format!("`{contract_name}.{}`", info.name), &params, args, span, body);
-                if info.kind == FnKind::Entry {
-                    // Calling an entry point that may change state changes
-                    // state, for views and the functions they call alike.
-                    if let BodyKind::Fn(caller) = body.kind
-                        && let Some(writes) = self.fn_writes.get_mut(caller as usize)
-                    {
-                        *writes = true;
-                    }
-                    if self.read_only(body) {
-                        let kind = if body.reading_only { BodyKind::Invariant } else { body.kind };
-                        self.read_only_violation(span, &format!("{contract_name}.{}", info.name), kind);
-                    }
-                }
-                info.ret
+                Some((id, info))
             }
             Some((_, info)) => {
                 self.error(
@@ -794,7 +812,7 @@ impl<'a> Checker<'a> {
                     ),
                 );
                 self.infer_args(args, body);
-                Ty::Error
+                None
             }
             None => {
                 let suggestion = suggest(&method.name, entry_names.iter().map(String::as_str));
@@ -805,7 +823,7 @@ impl<'a> Checker<'a> {
                 );
                 with_suggestion(d, method.span, suggestion);
                 self.infer_args(args, body);
-                Ty::Error
+                None
             }
         }
     }
@@ -829,49 +847,12 @@ impl<'a> Checker<'a> {
             self.check_args(&format!("`{}`", method.name), &params, args, span, body);
             return resolve(generated.ret);
         }
-        let Some(contract) = self.t.contract(cid) else { return Ty::Error };
-        let found =
-            contract.fns.iter().copied().find(|f| self.t.fn_info(*f).is_some_and(|i| i.name == method.name));
-        let entry_names: Vec<String> = contract
-            .fns
-            .iter()
-            .filter_map(|f| self.t.fn_info(*f))
-            .filter(|f| matches!(f.kind, FnKind::Entry | FnKind::View))
-            .map(|f| f.name.clone())
-            .chain(builtins::methods_of(&Ty::Handle(cid)).map(|m| m.name.to_string()))
-            .collect();
-        let contract_name = contract.name.clone();
-        match found.and_then(|f| self.t.fn_info(f).cloned().map(|i| (f, i))) {
-            Some((id, info)) if matches!(info.kind, FnKind::Entry | FnKind::View) => {
-                self.reference(method, Def::Fn(id));
-                let params: Vec<Ty> = info.params.iter().map(|p| p.ty.clone()).collect();
-                self.check_args(&format!("`{}`", info.name), &params, args, span, body);
-                info.ret
-            }
-            Some((_, info)) => {
-                self.error(
-                    Code::UnknownMethod,
-                    method.span,
-                    format!(
-                        "`{}` is private to `{contract_name}`; only `pub fn` entry points can be called",
-                        info.name
-                    ),
-                );
-                self.infer_args(args, body);
-                Ty::Error
-            }
-            None => {
-                let suggestion = suggest(&method.name, entry_names.iter().map(String::as_str));
-                let d = self.error(
-                    Code::UnknownMethod,
-                    method.span,
-                    format!("the contract `{contract_name}` has no entry point `{}`", method.name),
-                );
-                with_suggestion(d, method.span, suggestion);
-                self.infer_args(args, body);
-                Ty::Error
-            }
-        }
+        let generated: Vec<String> =
+            builtins::methods_of(&Ty::Handle(cid)).map(|m| m.name.to_string()).collect();
+        let Some((_, info)) = self.entry_point(cid, method, args, body, &generated) else { return Ty::Error };
+        let params: Vec<Ty> = info.params.iter().map(|p| p.ty.clone()).collect();
+        self.check_args(&format!("`{}`", info.name), &params, args, span, body);
+        info.ret
     }
 }
 

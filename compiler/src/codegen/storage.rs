@@ -288,6 +288,16 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
         Ok(())
     }
 
+    /// With the length a host call returned on the stack, copies the return
+    /// buffer into a fresh block; the local holding its pointer.
+    pub(super) fn copy_return_buffer(&mut self) -> u32 {
+        let out = self.temp(ValType::I32);
+        self.call_rt(Runtime::Alloc);
+        self.emit(I::LocalTee(out));
+        self.call_host("return_copy");
+        out
+    }
+
     /// Pushes the value whose encoding starts at `ptr`.
     pub(super) fn decode_value(&mut self, ptr: u32, ty: &Ty, span: Span) -> Out {
         match ty {

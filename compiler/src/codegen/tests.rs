@@ -420,10 +420,7 @@ impl<'c, 'a> FnCompiler<'c, 'a> {
             self.emit(I::Drop);
             return Ok(());
         }
-        let out = self.temp(ValType::I32);
-        self.call_rt(super::core::Runtime::Alloc);
-        self.emit(I::LocalTee(out));
-        self.call_host("return_copy");
+        let out = self.copy_return_buffer();
         match output {
             Output::Value(ty) => self.decode_value(out, ty, span),
             _ => {
