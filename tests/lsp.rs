@@ -338,7 +338,7 @@ fn a_package_document_sees_its_package() {
         .unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(
         root.join("src/fees.writ"),
-        "pub fn fee(n: u64) -> u64 {\n    n * 2\n}\n\nfn hidden() -> u64 {\n    1\n}\n",
+        "pub fn fee(n: u64) -> u64 {\n    n * 2\n}\n\nfn hidden() -> u64 {\n    let unused = 1;\n    1\n}\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let main = root.join("src/main.writ");
@@ -348,8 +348,12 @@ fn a_package_document_sees_its_package() {
     let mut client = Client::start();
     client.open(&uri, text);
     assert_eq!(client.diagnostics(&uri, 1), Vec::<Value>::new());
-    let definition = client.at("textDocument/definition", &uri, 3, 5);
     let fees = format!("file://{}", root.join("src/fees.writ").display());
+    // The package's unopened file has its diagnostics too.
+    let published = client.notification("textDocument/publishDiagnostics", |p| p["uri"] == json!(fees));
+    let warned = published["diagnostics"].as_array().is_some_and(|d| d.iter().any(|d| d["code"] == "W0001"));
+    assert!(warned, "{published}");
+    let definition = client.at("textDocument/definition", &uri, 3, 5);
     assert_eq!(definition, json!({ "uri": fees, "range": range(0, 7, 0, 10) }));
     client.change_full(&uri, 2, "use crate::fees::{hidden};\n\nfn total() -> u64 {\n    hidden()\n}\n");
     let diagnostics = client.diagnostics(&uri, 2);

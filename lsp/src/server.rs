@@ -35,8 +35,8 @@ pub struct Backend {
     state: Arc<Mutex<State>>,
     /// When the last change arrived, for the debounce.
     last_change: Arc<Mutex<Option<Instant>>>,
-    /// The generation of the last published diagnostics.
-    published: Arc<tokio::sync::Mutex<u64>>,
+    /// What the last published diagnostics were for.
+    published: Arc<tokio::sync::Mutex<Published>>,
     delay: Arc<Mutex<Duration>>,
 }
 
@@ -46,7 +46,7 @@ impl Backend {
             client,
             state: Arc::new(Mutex::new(State::default())),
             last_change: Arc::new(Mutex::new(None)),
-            published: Arc::new(tokio::sync::Mutex::new(0)),
+            published: Arc::new(tokio::sync::Mutex::new(Published::default())),
             delay: Arc::new(Mutex::new(Duration::from_millis(DIAGNOSTICS_DELAY_MS))),
         }
     }
@@ -239,9 +239,19 @@ fn failed(message: impl Into<String>) -> Error {
     Error { code: ErrorCode::ServerError(REQUEST_FAILED), message: message.into().into(), data: None }
 }
 
-/// Publishes diagnostics for every open document, unless newer ones
-/// were published already.
-async fn publish(client: &Client, state: &Arc<Mutex<State>>, published: &tokio::sync::Mutex<u64>) {
+/// The generation of the last published diagnostics, and the files they
+/// were published for.
+#[derive(Default)]
+pub struct Published {
+    generation: u64,
+    uris: std::collections::BTreeSet<Uri>,
+}
+
+/// Publishes diagnostics for every user file of the snapshot (the open
+/// documents, and the other files of an open document's package), unless
+/// newer ones were published already; a file no longer in the snapshot
+/// gets an empty list, so nothing is left behind.
+async fn publish(client: &Client, state: &Arc<Mutex<State>>, published: &tokio::sync::Mutex<Published>) {
     let mut last = published.lock().await;
     let Some((snapshot, proofs)) = guard(|| {
         let mut state = lock(state);
@@ -249,15 +259,12 @@ async fn publish(client: &Client, state: &Arc<Mutex<State>>, published: &tokio::
     }) else {
         return;
     };
-    if snapshot.generation < *last {
+    if snapshot.generation < last.generation {
         return;
     }
-    *last = snapshot.generation;
-    // Open documents only: a package's other files are in the analysis, but
-    // diagnostics of a file the editor never opened could never be cleared.
+    last.generation = snapshot.generation;
     let batches: Vec<(Uri, Vec<Diagnostic>, Option<i32>)> = snapshot
         .user_files()
-        .filter(|(_, file)| file.version.is_some())
         .filter_map(|(id, file)| {
             if let Some(why) = &file.lost {
                 return Some((file.uri.clone()?, vec![lost_diagnostic(why)], file.version));
@@ -274,8 +281,14 @@ async fn publish(client: &Client, state: &Arc<Mutex<State>>, published: &tokio::
             Some((uri, converted, file.version))
         })
         .collect();
+    let now: std::collections::BTreeSet<Uri> = batches.iter().map(|(uri, _, _)| uri.clone()).collect();
+    let gone: Vec<Uri> = last.uris.difference(&now).cloned().collect();
+    last.uris = now;
     for (uri, diagnostics, version) in batches {
         client.publish_diagnostics(uri, diagnostics, version).await;
+    }
+    for uri in gone {
+        client.publish_diagnostics(uri, Vec::new(), None).await;
     }
 }
 
