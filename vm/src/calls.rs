@@ -221,6 +221,19 @@ fn call(mut caller: Ctx<'_>, request: Request) -> HostResult<i32> {
     // The callee's gas comes out of the caller's, which forwarded no more
     // than it had, so this never goes below zero.
     caller.set_fuel(left.saturating_sub(gas_used))?;
+    // Holding the result to its declared type is paid per byte, as the
+    // arguments were, before the work.
+    if let Ok(bytes) = &result {
+        let cost = schedule.contract_call.per_byte.saturating_mul(bytes.len() as u64);
+        match caller.get_fuel()?.checked_sub(cost) {
+            Some(left) => caller.set_fuel(left)?,
+            None => {
+                caller.set_fuel(0)?;
+                give_back(&mut caller, frames, None);
+                return Err(stop(&mut caller, Stop::OutOfGas));
+            }
+        }
+    }
     let result = result.and_then(|result| {
         let returns = contract.callable(&entry).map(|(callable, types)| (&callable.returns, types));
         match returns {

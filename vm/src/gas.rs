@@ -54,8 +54,10 @@ pub struct GasSchedule {
     /// `decimal_to_int`: 256-bit arithmetic on 16-byte operands.
     pub decimal: HostCharge,
     /// `call_contract`: base for setting up the callee's frame, per byte
-    /// of name, arguments and interface read; the callee's own gas is
-    /// then taken from the caller's as it was used.
+    /// of name, arguments and interface read, and again per byte of the
+    /// result; the callee's own gas is then taken from the caller's as it
+    /// was used. The per-byte charge pays for holding arguments and result
+    /// to the declared types (a decoding that builds every value).
     pub contract_call: HostCharge,
 }
 
@@ -81,5 +83,5 @@ pub const GAS_SCHEDULE_V1: GasSchedule = GasSchedule {
     verify_ed25519: HostCharge { base: 20_000, per_byte: 4 },
     abort: HostCharge { base: 20, per_byte: 1 },
     decimal: HostCharge { base: 60, per_byte: 0 },
-    contract_call: HostCharge { base: 2_000, per_byte: 1 },
+    contract_call: HostCharge { base: 2_000, per_byte: 16 },
 };
