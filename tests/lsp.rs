@@ -358,6 +358,15 @@ fn a_package_document_sees_its_package() {
     client.change_full(&uri, 2, "use crate::fees::{hidden};\n\nfn total() -> u64 {\n    hidden()\n}\n");
     let diagnostics = client.diagnostics(&uri, 2);
     assert!(diagnostics.iter().any(|d| d["code"] == "E2057"), "{diagnostics:?}");
+    // A manifest that cannot be read is said so on the package's documents.
+    std::fs::write(root.join("writ.toml"), "[package]\nname = \"office\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    client.change_full(&uri, 3, "fn total() -> u64 {\n    2\n}\n");
+    let diagnostics = client.diagnostics(&uri, 3);
+    let said = diagnostics
+        .iter()
+        .any(|d| d["message"].as_str().is_some_and(|m| m.contains("package cannot be read")));
+    assert!(said, "{diagnostics:?}");
     client.shutdown();
 }
 

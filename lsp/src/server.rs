@@ -168,6 +168,18 @@ fn lost_diagnostic(why: &str) -> Diagnostic {
     }
 }
 
+fn package_diagnostic(why: &str) -> Diagnostic {
+    Diagnostic {
+        range: Range::default(),
+        severity: Some(DiagnosticSeverity::ERROR),
+        source: Some("writ".into()),
+        message: format!(
+            "this file's package cannot be read ({why}); the file is checked on its own until it can"
+        ),
+        ..Diagnostic::default()
+    }
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -273,6 +285,12 @@ async fn publish(client: &Client, state: &Arc<Mutex<State>>, published: &tokio::
             let mut converted: Vec<Diagnostic> =
                 diagnostics.iter().map(|d| convert::diagnostic(&snapshot, &file.index, d)).collect();
             let uri = file.uri.clone()?;
+            // A document of a package that cannot be read says why first.
+            if let Some((root, why)) = &snapshot.package_error
+                && uri.to_file_path().is_some_and(|path| path.starts_with(root))
+            {
+                converted.insert(0, package_diagnostic(why));
+            }
             // Proofs show only against the very text they were made for.
             let text = snapshot.analysis.file(id).map(|f| f.text.as_str());
             if let Some(proved) = proofs.get(&uri).filter(|p| Some(p.text.as_str()) == text) {

@@ -51,6 +51,9 @@ pub struct Snapshot {
     pub library_docs: Vec<(Uri, FileId)>,
     /// The change counter this snapshot reflects.
     pub generation: u64,
+    /// A package an open document is in that could not be read (its
+    /// folder and why): its documents are checked on their own meanwhile.
+    pub package_error: Option<(PathBuf, String)>,
 }
 
 impl Snapshot {
@@ -184,9 +187,14 @@ enum Spent {
 /// edited, the others from disk), its dependencies', then the open
 /// documents outside it on their own. `None` when no open document is in
 /// a package that can be read (its errors then show as the files' own).
-fn package_analysis<'d>(user: &[(&Uri, &'d Document)]) -> Option<(Analysis, Vec<Member<'d>>)> {
+fn package_analysis<'d>(
+    user: &[(&Uri, &'d Document)],
+) -> Option<Result<(Analysis, Vec<Member<'d>>), (PathBuf, String)>> {
     let root = user.iter().find_map(|(uri, _)| writ_package::find_root(&uri.to_file_path()?))?;
-    let loaded = writ_package::load(&root).ok()?;
+    let loaded = match writ_package::load(&root) {
+        Ok(loaded) => loaded,
+        Err(error) => return Some(Err((root, error.to_string()))),
+    };
     // The loader names files by their canonical paths; so are the
     // documents' paths compared (a folder may be reached through a link).
     let paths: Vec<Option<PathBuf>> =
@@ -218,7 +226,7 @@ fn package_analysis<'d>(user: &[(&Uri, &'d Document)]) -> Option<(Analysis, Vec<
         });
         members.push(Member { uri: Some((*uri).clone()), doc: Some(*doc) });
     }
-    Some((Analysis::packaged(loaded.scopes(), files), members))
+    Some(Ok((Analysis::packaged(loaded.scopes(), files), members)))
 }
 
 /// The snapshot of `docs`, re-parsing edited files from `base`; also what
@@ -237,9 +245,13 @@ fn build(
     let user: Vec<(&Uri, &Document)> = docs.iter().filter(|(uri, _)| !is_library_doc(uri)).collect();
     // A document inside a package is checked with the whole package (its
     // other files read from disk) and its dependencies.
+    let mut package_error = None;
     let (analysis, spent, user) = match package_analysis(&user) {
-        Some((analysis, members)) => (analysis, base.map(|b| (Spent::Whole(b.analysis), b.files)), members),
-        None => {
+        Some(Ok((analysis, members))) => {
+            (analysis, base.map(|b| (Spent::Whole(b.analysis), b.files)), members)
+        }
+        found => {
+            package_error = found.and_then(Result::err);
             let inputs = user.iter().map(|(uri, doc)| (uri.to_string(), doc.text.clone())).collect();
             let members =
                 user.iter().map(|(uri, doc)| Member { uri: Some((*uri).clone()), doc: Some(*doc) }).collect();
@@ -278,5 +290,5 @@ fn build(
             Some((uri.clone(), file.id))
         })
         .collect();
-    (Snapshot { analysis, files, library_docs, generation }, spent)
+    (Snapshot { analysis, files, library_docs, generation, package_error }, spent)
 }
