@@ -187,9 +187,11 @@ enum Spent {
 /// edited, the others from disk), its dependencies', then the open
 /// documents outside it on their own. `None` when no open document is in
 /// a package that can be read (its errors then show as the files' own).
-fn package_analysis<'d>(
-    user: &[(&Uri, &'d Document)],
-) -> Option<Result<(Analysis, Vec<Member<'d>>), (PathBuf, String)>> {
+/// A package's analysis with the snapshot's members, or the package's
+/// folder and why it could not be read.
+type PackageResult<'d> = Result<(Analysis, Vec<Member<'d>>), (PathBuf, String)>;
+
+fn package_analysis<'d>(user: &[(&Uri, &'d Document)]) -> Option<PackageResult<'d>> {
     let root = user.iter().find_map(|(uri, _)| writ_package::find_root(&uri.to_file_path()?))?;
     let loaded = match writ_package::load(&root) {
         Ok(loaded) => loaded,
