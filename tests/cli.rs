@@ -735,6 +735,13 @@ fn packages_from_new_to_build() {
     assert!(stdout(&tested).contains("test \"a clerk records a name\" ... ok"), "{}", stdout(&tested));
     let again = writ(&["new", "registry"], dir.path());
     assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    // One file of a package: the package is checked whole, that file's
+    // tests alone run.
+    let one = writ(&["test", "registry/tests/registry.writ"], dir.path());
+    assert!(stdout(&one).contains("a clerk records a name"), "{}{}", stdout(&one), stderr(&one));
+    let other = writ(&["test", "registry/src/registry.writ"], dir.path());
+    assert_eq!(other.status.code(), Some(0), "{}{}", stdout(&other), stderr(&other));
+    assert!(!stdout(&other).contains("a clerk records a name"), "{}", stdout(&other));
 
     let office = dir.path().join("office");
     std::fs::create_dir_all(office.join("src")).unwrap();

@@ -110,6 +110,18 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
 /// Reads the files `paths` name; a single path naming a package (the
 /// current folder when none is given and it holds `writ.toml`) reads the
 /// package and its dependencies.
+/// Whether `file` (of the analysis) is one the command was asked about:
+/// with a single `.writ` file named inside a package (which is checked
+/// whole), that file only; otherwise every file of the analysis's own.
+pub fn asked_for(paths: &[PathBuf], file: &writ_compiler::analysis::FileData) -> bool {
+    match paths {
+        [one] if one.is_file() && one.extension().is_some_and(|e| e == "writ") && file.package.is_some() => {
+            std::fs::canonicalize(one).is_ok_and(|path| path.display().to_string() == file.name)
+        }
+        _ => true,
+    }
+}
+
 /// The files `writ fmt` formats: for a package, its own modules and tests
 /// (never a dependency's, even one kept inside its folder); else every
 /// `.writ` file the paths name.

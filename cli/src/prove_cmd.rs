@@ -51,7 +51,7 @@ pub fn run(paths: &[PathBuf], options: ProveOptions, json_out: bool, dump: Optio
     };
     let mut results: Vec<InvariantResult> = Vec::new();
     let mut failed = false;
-    for file in analysis.own_files() {
+    for file in analysis.own_files().filter(|f| crate::files::asked_for(paths, f)) {
         match prove_file(&mut solver, &analysis, file.id, &vm, options.clone()) {
             Ok(mut found) => results.append(&mut found),
             Err(message) => {

@@ -28,7 +28,7 @@ pub fn run(paths: &[PathBuf], options: &RunOptions, gas: bool, lcov: Option<&Pat
     let mut broken = 0;
     let mut reports = Vec::new();
     let mut stdout = std::io::stdout().lock();
-    for file in analysis.own_files() {
+    for file in analysis.own_files().filter(|f| crate::files::asked_for(paths, f)) {
         match run_file(&analysis, file.id, &vm, options) {
             Ok(report) if report.results.is_empty() => totals.add(&report),
             Ok(report) => {
