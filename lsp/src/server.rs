@@ -157,25 +157,24 @@ impl Backend {
 
 /// What a stale document shows instead of its diagnostics.
 fn lost_diagnostic(why: &str) -> Diagnostic {
-    Diagnostic {
-        range: Range::default(),
-        severity: Some(DiagnosticSeverity::ERROR),
-        source: Some("writ".into()),
-        message: format!(
-            "the language server lost an edit to this file ({why}); close and reopen it to get answers again"
-        ),
-        ..Diagnostic::default()
-    }
+    file_error(format!(
+        "the language server lost an edit to this file ({why}); close and reopen it to get answers again"
+    ))
 }
 
 fn package_diagnostic(why: &str) -> Diagnostic {
+    file_error(format!(
+        "this file's package cannot be read ({why}); the file is checked on its own until it can"
+    ))
+}
+
+/// An error about the whole file, shown at its start.
+fn file_error(message: String) -> Diagnostic {
     Diagnostic {
         range: Range::default(),
         severity: Some(DiagnosticSeverity::ERROR),
         source: Some("writ".into()),
-        message: format!(
-            "this file's package cannot be read ({why}); the file is checked on its own until it can"
-        ),
+        message,
         ..Diagnostic::default()
     }
 }
