@@ -855,3 +855,114 @@ fn emacs_eglot_end_to_end() {
         assert!(report.contains("ok   with status 0") && !report.contains("FAIL"), "{report}");
     }
 }
+
+// References and rename reach every module of the package and the
+// packages it depends on, opened or not; a rename checks the renamed
+// package as a package (its `use crate::…` still resolve).
+#[test]
+fn references_and_rename_across_modules_and_packages() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap_or(dir.path())).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(path, text).unwrap_or_else(|e| panic!("{e}"));
+    };
+    write("registry/writ.toml", "[package]\nname = \"registry\"\nversion = \"1.0.0\"\n");
+    write("registry/src/people.writ", "pub fn fee(n: u64) -> u64 {\n    n * 2\n}\n");
+    write(
+        "office/writ.toml",
+        "[package]\nname = \"office\"\nversion = \"1.0.0\"\n\n[dependencies]\nregistry = { path = \"../registry\" }\n",
+    );
+    let main_text = "use registry::people::{fee};\nuse crate::more::{more};\n\nfn total() -> u64 {\n    fee(2) + more()\n}\n";
+    write("office/src/main.writ", main_text);
+    write("office/src/more.writ", "use registry::people::{fee};\n\npub fn more() -> u64 {\n    fee(3)\n}\n");
+    let uri_of = |path: &str| {
+        format!("file://{}", std::fs::canonicalize(dir.path().join(path)).unwrap_or_default().display())
+    };
+    let (main, more, people) =
+        (uri_of("office/src/main.writ"), uri_of("office/src/more.writ"), uri_of("registry/src/people.writ"));
+    let mut client = Client::start();
+    client.open(&main, main_text);
+    assert_eq!(client.diagnostics(&main, 1), Vec::<Value>::new());
+    let found = client.result(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": main }, "position": pos(4, 5), "context": { "includeDeclaration": true } }),
+    );
+    let mut places: Vec<(String, Value)> = found
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|l| (l["uri"].as_str().unwrap_or("").to_string(), l["range"].clone()))
+        .collect();
+    places.sort_by_key(|(uri, range)| (uri.clone(), range.to_string()));
+    let mut expected = vec![
+        (main.clone(), range(0, 23, 0, 26)),
+        (main.clone(), range(4, 4, 4, 7)),
+        (more.clone(), range(0, 23, 0, 26)),
+        (more.clone(), range(3, 4, 3, 7)),
+        (people.clone(), range(0, 7, 0, 10)),
+    ];
+    expected.sort_by_key(|(uri, range)| (uri.clone(), range.to_string()));
+    assert_eq!(places, expected);
+    let renamed = client.result(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": main }, "position": pos(4, 5), "newName": "levy" }),
+    );
+    for (uri, count) in [(&main, 2), (&more, 2), (&people, 1)] {
+        let edits = renamed["changes"][uri].as_array().cloned().unwrap_or_default();
+        assert_eq!(edits.len(), count, "{uri}: {renamed}");
+        assert!(edits.iter().all(|e| e["newText"] == "levy"), "{renamed}");
+    }
+    // A module-level rename that would clash in another module is refused.
+    let clash = client.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": main }, "position": pos(4, 5), "newName": "more" }),
+    );
+    assert!(clash["error"]["message"].as_str().is_some_and(|m| m.contains("more")), "{clash}");
+    client.shutdown();
+}
+
+// A contract known only by its artifact (an `abi` dependency): definition
+// opens the interface written from it, and a rename that would edit it is
+// refused, since no edit would reach the artifact.
+#[test]
+fn an_abi_dependency_opens_as_its_interface_and_is_not_renamed() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let analysis = writ_compiler::Analysis::single(
+        "sanctions.writ",
+        "contract SanctionsList {\n    storage { listed: Map<Address, bool> }\n    pub view fn is_listed(who: Address) -> bool { self.listed.get(who).unwrap_or(false) }\n}\n",
+    );
+    let built = writ_compiler::codegen::build_file(&analysis, writ_compiler::FileId(0));
+    std::fs::write(dir.path().join("SanctionsList.wasm"), &built.artifacts[0].wasm)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let root = dir.path().join("exchange");
+    std::fs::create_dir_all(root.join("src")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        root.join("writ.toml"),
+        "[package]\nname = \"exchange\"\nversion = \"1.0.0\"\n\n[dependencies]\nsanctions = { abi = \"../SanctionsList.wasm\" }\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let text = "use sanctions::SanctionsList;\n\npub contract Exchange {\n    storage { sanctions: SanctionsList }\n    pub view fn clear(who: Address) -> bool { !self.sanctions.is_listed(who) }\n}\n";
+    let main = root.join("src/main.writ");
+    std::fs::write(&main, text).unwrap_or_else(|e| panic!("{e}"));
+    let uri = format!("file://{}", std::fs::canonicalize(&main).unwrap_or_default().display());
+    let mut client = Client::start();
+    client.open(&uri, text);
+    assert_eq!(client.diagnostics(&uri, 1), Vec::<Value>::new());
+    let definition = client.at("textDocument/definition", &uri, 4, 65);
+    let target = definition["uri"].as_str().unwrap_or("").to_string();
+    assert!(target.ends_with("/interfaces/sanctions.writ"), "{definition}");
+    let shown = std::fs::read_to_string(target.trim_start_matches("file://")).unwrap_or_default();
+    let line = definition["range"]["start"]["line"].as_u64().unwrap_or(0) as usize;
+    assert!(
+        shown.lines().nth(line).is_some_and(|l| l.contains("pub view fn is_listed(who: Address) -> bool;")),
+        "{shown}"
+    );
+    let refused = client.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": uri }, "position": pos(4, 65), "newName": "is_banned" }),
+    );
+    assert!(refused["error"]["message"].as_str().is_some_and(|m| m.contains("artifact")), "{refused}");
+    client.shutdown();
+}

@@ -1232,3 +1232,77 @@ fn a_package_deploys_its_contracts_in_order() {
     cli.ok(&["call", &registry, "enrol", &format!(r#"["{alice}"]"#), "--key", "alice"]);
     assert_eq!(cli.ok(&["query", &office, "fee_for", &format!(r#"["{alice}"]"#)]).trim(), r#""7""#);
 }
+
+// A package that has only another agency's built artifact calls the
+// contract deployed from it: the interface comes from the artifact's ABI
+// (an `abi` dependency), and a contract of another shape at the address
+// is refused at the call.
+#[test]
+fn a_contract_calls_one_known_only_by_its_artifact() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    let node = NodeProcess::start(&dir.path().join("data"), 20);
+    let cli = Cli { node: &node.url, keys: &keys };
+    let alice = address_in(&cli.ok(&["key", "new", "alice"]), "address ");
+    // The registry's agency builds it and hands over only the artifact.
+    let registry_source = |result: &str, value: &str| {
+        format!(
+            "pub contract Registry {{\n    storage {{\n        known: Map<Address, bool>,\n    }}\n\n    pub fn enrol(who: Address) {{\n        self.known[who] = true;\n    }}\n\n    pub view fn is_known(who: Address) -> {result} {{\n        {value}\n    }}\n}}\n"
+        )
+    };
+    let write_package = |folder: &str, manifest: &str, source: &str| {
+        let root = dir.path().join(folder);
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join("writ.toml"), manifest).unwrap();
+        std::fs::write(root.join("src/main.writ"), source).unwrap();
+        root
+    };
+    let registry = write_package(
+        "registry",
+        "[package]\nname = \"registry\"\nversion = \"2.1.0\"\n",
+        &registry_source("bool", "self.known.get(who).unwrap_or(false)"),
+    );
+    let built = dir.path().join("vendor");
+    cli.ok(&["build", registry.to_str().unwrap(), "-o", built.to_str().unwrap()]);
+    let artifact = built.join("Registry.wasm");
+    let interface = cli.ok(&["abi", "--interface", artifact.to_str().unwrap()]);
+    assert!(interface.contains("pub view fn is_known(who: Address) -> bool;"), "{interface}");
+    let registry_at = address_in(
+        &cli.ok(&["deploy", artifact.to_str().unwrap(), "--key", "alice"]),
+        "deployed Registry at ",
+    );
+
+    let office_manifest = |registry_at: &str| {
+        format!(
+            "[package]\nname = \"office\"\nversion = \"1.0.0\"\n\n[dependencies]\nregistry = {{ abi = \"../vendor/Registry.wasm\" }}\n\n[[deploy]]\ncontract = \"Office\"\nargs = [\"{registry_at}\"]\n"
+        )
+    };
+    let office_source = "use registry::Registry;\n\npub contract Office {\n    storage {\n        registry: Registry,\n    }\n\n    init(registry: Registry) {\n        self.registry = registry;\n    }\n\n    pub view fn fee_for(who: Address) -> u64 {\n        if self.registry.is_known(who) { 7 } else { 0 }\n    }\n}\n";
+    let office = write_package("office", &office_manifest(&registry_at), office_source);
+    let office_at =
+        address_in(&cli.ok(&["deploy", office.to_str().unwrap(), "--key", "alice"]), "deployed Office at ");
+    let fee = |office_at: &str| cli.run(&["query", office_at, "fee_for", &format!(r#"["{alice}"]"#)]);
+    assert_eq!(stdout(&fee(&office_at)).trim(), r#""0""#);
+    cli.ok(&["call", &registry_at, "enrol", &format!(r#"["{alice}"]"#), "--key", "alice"]);
+    assert_eq!(stdout(&fee(&office_at)).trim(), r#""7""#);
+
+    // A registry whose `is_known` answers with a number: the office, built
+    // against the first artifact, is refused at the call, not misled.
+    let other = write_package(
+        "registry_v3",
+        "[package]\nname = \"registry\"\nversion = \"3.0.0\"\n",
+        &registry_source("u64", "1"),
+    );
+    let other_built = dir.path().join("vendor_v3");
+    cli.ok(&["build", other.to_str().unwrap(), "-o", other_built.to_str().unwrap()]);
+    let other_at = address_in(
+        &cli.ok(&["deploy", other_built.join("Registry.wasm").to_str().unwrap(), "--key", "alice"]),
+        "deployed Registry at ",
+    );
+    std::fs::write(office.join("writ.toml"), office_manifest(&other_at)).unwrap();
+    let misled_at =
+        address_in(&cli.ok(&["deploy", office.to_str().unwrap(), "--key", "alice"]), "deployed Office at ");
+    let refused = fee(&misled_at);
+    assert_ne!(refused.status.code(), Some(0), "{}", stdout(&refused));
+    assert!(stderr(&refused).contains("InterfaceMismatch"), "{}", stderr(&refused));
+}

@@ -85,7 +85,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
     })
 }
 
-pub fn abi(file: &Path) -> u8 {
+pub fn abi(file: &Path, interface: bool) -> u8 {
     let bytes = match std::fs::read(file) {
         Ok(bytes) => bytes,
         Err(e) => {
@@ -94,6 +94,16 @@ pub fn abi(file: &Path) -> u8 {
         }
     };
     match writ_abi::document::read_from_module(&bytes) {
+        Ok(abi) if interface => match writ_compiler::interface::interface_source(&abi) {
+            Ok(text) => {
+                let _ = write!(std::io::stdout().lock(), "{text}");
+                0
+            }
+            Err(e) => {
+                errln!("error: `{}`: {e}", file.display());
+                1
+            }
+        },
         Ok(abi) => {
             let text = serde_json::to_string_pretty(&abi).unwrap_or_default();
             let _ = writeln!(std::io::stdout().lock(), "{text}");

@@ -203,9 +203,15 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// Print the ABI document of a built artifact as JSON.
+    ///
+    /// With --interface, print instead the Writ interface other contracts
+    /// call it through (what an `abi` dependency in writ.toml declares).
     Abi {
         /// A `.wasm` file written by `writ build`.
         file: std::path::PathBuf,
+        /// Print the contract's interface as Writ source.
+        #[arg(long)]
+        interface: bool,
     },
     /// Walk through the three example workflows (tax, evidence, equity).
     ///
@@ -409,7 +415,7 @@ fn run(command: Command, color: bool) -> u8 {
         Command::Fmt { paths, check } => fmt_cmd::run(&paths, check, color),
         Command::Demo { nodes } => demo::run(color, nodes),
         Command::Build { paths, out } => build_cmd::build(&paths, &out, color),
-        Command::Abi { file } => build_cmd::abi(&file),
+        Command::Abi { file, interface } => build_cmd::abi(&file, interface),
         Command::Prove { paths, depth, budget, from_test, timeout, json, dump_smt } => {
             let deadline = timeout.map(|s| std::time::Instant::now() + std::time::Duration::from_secs(s));
             let options = writ_runner::prove::ProveOptions { depth, budget, from_test, deadline };

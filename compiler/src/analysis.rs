@@ -208,6 +208,26 @@ impl Analysis {
         (Analysis::checked(files, Vec::new()), Spent(previous))
     }
 
+    /// The same user files (names, modules, packages) with `texts`, in
+    /// order, checked again: what an edit across files would give.
+    pub fn with_texts(&self, texts: Vec<String>) -> Analysis {
+        let files = self
+            .files
+            .iter()
+            .zip(texts)
+            .map(|(f, text)| FileData {
+                id: f.id,
+                name: f.name.clone(),
+                module: f.module.clone(),
+                parsed: parser::parse(f.id, &text),
+                text,
+                is_library: false,
+                package: f.package,
+            })
+            .collect();
+        Analysis::checked(files, self.packages.clone())
+    }
+
     fn checked(files: Vec<FileData>, packages: Vec<PackageScope>) -> Analysis {
         let library = library();
         let modules: Vec<ModuleSource<'_>> = files

@@ -177,6 +177,9 @@ pub struct FnDef {
     /// Roles named by `requires A | B`.
     pub requires: Vec<Ident>,
     pub body: Block,
+    /// Written as a signature ended by `;` (an interface's entry point):
+    /// `body` is an empty block at the `;`, not written by anyone.
+    pub signature: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,6 +193,9 @@ pub struct Param {
 pub struct ContractDef {
     pub name: Ident,
     pub members: Vec<Member>,
+    /// Declared with `interface`: entry-point signatures of a contract
+    /// deployed elsewhere, whose bodies are empty and never checked.
+    pub interface: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -189,6 +189,8 @@ codes! {
     ContractCallOutsideContract = "E2056", "call through a contract reference outside a contract";
     PrivateItem = "E2057", "private item";
     MissingDependency = "E2058", "package not among the dependencies";
+    DeployInterface = "E2059", "deploy of an interface";
+    InterfaceMember = "E2060", "not an entry-point signature in an interface";
 
     NotYetCompiled = "E3001", "not supported by code generation yet";
     FunctionTooLarge = "E3002", "function too large for the VM";

@@ -98,7 +98,8 @@ fn entry(out: &mut String, heading: &str, signature: &str, doc: Option<&str>) {
 fn contract(out: &mut String, analysis: &Analysis, c: &crate::ast::ContractDef, doc: Option<&str>) {
     let tables = analysis.tables();
     let file_text = analysis.file(c.name.span.file).map_or("", |f| f.text.as_str());
-    let _ = writeln!(out, "### contract `{}`\n", c.name.name);
+    let keyword = if c.interface { "interface" } else { "contract" };
+    let _ = writeln!(out, "### {keyword} `{}`\n", c.name.name);
     if let Some(doc) = doc {
         let _ = writeln!(out, "{}\n", doc.trim());
     }

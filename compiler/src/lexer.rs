@@ -26,6 +26,8 @@ enum Raw {
     Fn,
     #[token("contract")]
     Contract,
+    #[token("interface")]
+    Interface,
     #[token("test")]
     Test,
     #[token("property")]
@@ -220,6 +222,7 @@ pub enum Tok {
     Const,
     Fn,
     Contract,
+    Interface,
     Test,
     Property,
     Roles,
@@ -315,6 +318,7 @@ impl Tok {
             Tok::Const => "const",
             Tok::Fn => "fn",
             Tok::Contract => "contract",
+            Tok::Interface => "interface",
             Tok::Test => "test",
             Tok::Property => "property",
             Tok::Roles => "roles",
@@ -465,6 +469,7 @@ fn convert(raw: Raw, slice: &str, span: Span, out: &mut Lexed) -> Option<Tok> {
         Raw::Const => Tok::Const,
         Raw::Fn => Tok::Fn,
         Raw::Contract => Tok::Contract,
+        Raw::Interface => Tok::Interface,
         Raw::Test => Tok::Test,
         Raw::Property => Tok::Property,
         Raw::Roles => Tok::Roles,

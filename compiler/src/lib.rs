@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod docgen;
 pub mod format;
 pub mod ide;
+pub mod interface;
 pub mod lexer;
 pub mod limits;
 pub mod parser;

@@ -223,6 +223,8 @@ pub struct ContractInfo {
     pub fns: Vec<FnId>,
     pub init: Option<FnId>,
     pub doc: Option<String>,
+    /// Declared with `interface`: signatures only, nothing to deploy or build.
+    pub interface: bool,
 }
 
 impl ContractInfo {
@@ -395,7 +397,8 @@ impl Tables {
             }
             Def::Contract(id) => {
                 let c = self.contract(id)?;
-                (format!("contract {}", c.name), c.doc.clone())
+                let keyword = if c.interface { "interface" } else { "contract" };
+                (format!("{keyword} {}", c.name), c.doc.clone())
             }
             Def::Role(id, i) => {
                 let c = self.contract(id)?;

@@ -507,6 +507,9 @@ impl LanguageServer for Backend {
             return Err(failed(format!("not renamed: an open file is out of date ({why}); reopen it first")));
         }
         match guard(|| ide::rename(&snapshot.analysis, file, offset, &name)) {
+            Some(Ok(spans)) if spans.iter().any(|s| snapshot.is_from_artifact(s.file)) => Err(failed(
+                "not renamed: the name is declared by a contract known only by its artifact (an `abi` dependency)",
+            )),
             Some(Ok(spans)) => {
                 let edits = spans.into_iter().map(|s| (s, name.clone())).collect();
                 Ok(Some(convert::workspace_edit(&snapshot, edits)))

@@ -77,6 +77,16 @@ impl Snapshot {
     pub fn user_files(&self) -> impl Iterator<Item = (FileId, &SnapshotFile)> {
         self.analysis.files().filter(|f| !f.is_library).filter_map(|f| self.file(f.id).map(|s| (f.id, s)))
     }
+
+    /// Whether file `id` is an interface written from an artifact (an
+    /// `abi` dependency): no edit of it would reach the artifact.
+    pub fn is_from_artifact(&self, id: FileId) -> bool {
+        let folder = interfaces_dir();
+        self.file(id)
+            .and_then(|f| f.uri.as_ref())
+            .and_then(|uri| uri.to_file_path())
+            .is_some_and(|path| path.starts_with(&folder))
+    }
 }
 
 #[derive(Debug, Default)]
@@ -164,6 +174,23 @@ fn write_library(analysis: &Analysis) -> Option<PathBuf> {
     Some(dir)
 }
 
+/// Writes the interface an `abi` dependency `package` reads from its
+/// artifact to the cache folder, for definitions to open; its path.
+fn write_interface(package: &str, text: &str) -> Option<PathBuf> {
+    let dir = interfaces_dir();
+    let path = dir.join(format!("{package}.writ"));
+    if std::fs::read_to_string(&path).ok().as_deref() != Some(text) {
+        std::fs::create_dir_all(&dir).ok()?;
+        std::fs::write(&path, text).ok()?;
+    }
+    Some(path)
+}
+
+/// Where the interfaces of `abi` dependencies are written for editors.
+fn interfaces_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("writ-lsp-{}", env!("CARGO_PKG_VERSION"))).join("interfaces")
+}
+
 /// Frees a large value on another thread: dropping a big file's trees and
 /// tables takes a while, and must not delay the next diagnostics.
 fn free<T: Send + 'static>(value: T) {
@@ -211,6 +238,9 @@ fn package_analysis<'d>(user: &[(&Uri, &'d Document)]) -> Option<PackageResult<'
         };
         let uri = match found {
             Some((uri, _)) => Some((*uri).clone()),
+            // An editor cannot show the artifact: definitions go to the
+            // interface's text, written out like the library's.
+            None if file.from_artifact => write_interface(&file.module, &text).and_then(Uri::from_file_path),
             None => Uri::from_file_path(&file.path),
         };
         members.push(Member { uri, doc: found.map(|(_, doc)| *doc) });

@@ -21,7 +21,7 @@ mod manifest;
 mod scaffold;
 
 pub use load::{Loaded, LoadedFile, Package, find_root, load};
-pub use manifest::{DeployStep, MANIFEST, Manifest};
+pub use manifest::{Dependency, DeployStep, MANIFEST, Manifest};
 pub use scaffold::scaffold;
 
 use std::path::PathBuf;
@@ -41,6 +41,8 @@ pub enum PackageError {
     MissingDependency { path: PathBuf, name: String, dependency: PathBuf },
     #[error("{path}: the dependency `{name}` at `{dependency}` is the package `{found}`")]
     MisnamedDependency { path: PathBuf, name: String, dependency: PathBuf, found: String },
+    #[error("{path}: the dependency `{name}` at `{artifact}`: {reason}")]
+    BadArtifact { path: PathBuf, name: String, artifact: PathBuf, reason: String },
     #[error("circular dependencies: {}", chain.join(" -> "))]
     Cycle { chain: Vec<String> },
     #[error("two packages are named `{name}`: `{first}` and `{second}`")]

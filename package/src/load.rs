@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use writ_compiler::analysis::PackageFile;
 use writ_compiler::check::PackageScope;
 
-use crate::manifest::{MANIFEST, Manifest};
+use crate::manifest::{Dependency, MANIFEST, Manifest};
 use crate::{PackageError, io_reason, is_module_name};
 
 /// One package of a load.
@@ -14,7 +14,8 @@ use crate::{PackageError, io_reason, is_module_name};
 pub struct Package {
     pub name: String,
     pub version: String,
-    /// Its folder, as found (canonical).
+    /// Its folder, as found (canonical); for an `abi` dependency, its
+    /// artifact.
     pub root: PathBuf,
     /// The names of the packages it depends on, sorted.
     pub dependencies: Vec<String>,
@@ -30,6 +31,9 @@ pub struct LoadedFile {
     /// Its package, an index into `Loaded::packages`.
     pub package: usize,
     pub bytes: Vec<u8>,
+    /// Written from the artifact at `path` (an `abi` dependency's
+    /// interface): `bytes` are not the file's.
+    pub from_artifact: bool,
 }
 
 /// A package and every package it depends on.
@@ -143,10 +147,17 @@ impl Loader {
         for (module, path) in files {
             let bytes = std::fs::read(&path)
                 .map_err(|e| PackageError::Read { path: path.clone(), reason: io_reason(&e) })?;
-            self.loaded.files.push(LoadedFile { path, module, package: index, bytes });
+            self.loaded.files.push(LoadedFile { path, module, package: index, bytes, from_artifact: false });
         }
         chain.push(manifest.name.clone());
-        for (name, relative) in &manifest.dependencies {
+        for (name, source) in &manifest.dependencies {
+            let relative = match source {
+                Dependency::Path(folder) => folder,
+                Dependency::Abi(artifact) => {
+                    self.artifact(&root.join(MANIFEST), name, &root.join(artifact))?;
+                    continue;
+                }
+            };
             let dependency = root.join(relative);
             if !dependency.join(MANIFEST).is_file() {
                 return Err(PackageError::MissingDependency {
@@ -168,6 +179,46 @@ impl Loader {
         }
         chain.pop();
         Ok(index)
+    }
+
+    /// Reads the artifact of `abi` dependency `name` (once) as a package of
+    /// one module, `name`, holding the interface its ABI document gives.
+    fn artifact(&mut self, manifest: &Path, name: &str, artifact: &Path) -> Result<(), PackageError> {
+        let bad = |reason: String| PackageError::BadArtifact {
+            path: manifest.to_path_buf(),
+            name: name.to_string(),
+            artifact: artifact.to_path_buf(),
+            reason,
+        };
+        let canonical = std::fs::canonicalize(artifact).map_err(|e| bad(io_reason(&e)))?;
+        if let Some(other) = self.loaded.packages.iter().find(|p| p.name == name) {
+            if other.root == canonical {
+                return Ok(());
+            }
+            return Err(PackageError::DuplicatePackage {
+                name: name.to_string(),
+                first: other.root.clone(),
+                second: canonical,
+            });
+        }
+        let bytes = std::fs::read(&canonical).map_err(|e| bad(io_reason(&e)))?;
+        let abi = writ_abi::document::read_from_module(&bytes).map_err(|e| bad(e.to_string()))?;
+        let text = writ_compiler::interface::interface_source(&abi).map_err(bad)?;
+        let index = self.loaded.packages.len();
+        self.loaded.packages.push(Package {
+            name: name.to_string(),
+            version: abi.package.map_or_else(|| "0.0.0".to_string(), |p| p.version),
+            root: canonical,
+            dependencies: Vec::new(),
+        });
+        self.loaded.files.push(LoadedFile {
+            path: artifact.to_path_buf(),
+            module: name.to_string(),
+            package: index,
+            bytes: text.into_bytes(),
+            from_artifact: true,
+        });
+        Ok(())
     }
 }
 
@@ -343,6 +394,102 @@ mod tests {
         let loaded = load(&dir.path().join("a")).unwrap_or_else(|e| panic!("{e}"));
         let modules: Vec<&str> = loaded.files.iter().map(|f| f.module.as_str()).collect();
         assert_eq!(modules, ["a::m"]);
+    }
+
+    /// Builds `source`'s contract `Registry` into `dir/Registry.wasm`.
+    fn artifact(dir: &Path, source: &str) {
+        let analysis = writ_compiler::Analysis::single("registry.writ", source);
+        let file = analysis.own_files().next().map(|f| f.id).unwrap_or_else(|| panic!("no file"));
+        let built = writ_compiler::codegen::build_file(&analysis, file);
+        let wasm = &built.artifacts.first().unwrap_or_else(|| panic!("{:?}", built.diagnostics)).wasm;
+        std::fs::write(dir.join("Registry.wasm"), wasm).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    fn abi_package(dir: &Path, folder: &str, name: &str, deps: &[(&str, &str)], files: &[(&str, &str)]) {
+        package(dir, folder, name, &[], files);
+        let manifest = dir.join(folder).join(MANIFEST);
+        let mut text = std::fs::read_to_string(&manifest).unwrap_or_else(|e| panic!("{e}"));
+        for (dep, artifact) in deps {
+            text.push_str(&format!("{dep} = {{ abi = \"{artifact}\" }}\n"));
+        }
+        std::fs::write(manifest, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    // An `abi` dependency is a package of one module holding the interface
+    // its artifact's document gives; the office checks against it.
+    #[test]
+    fn an_abi_dependency_is_the_interface_of_its_artifact() {
+        let dir = temp();
+        artifact(
+            dir.path(),
+            "contract Registry {\n    storage { n: u64 }\n    pub fn bump() { self.n += 1; }\n    pub view fn count() -> u64 { self.n }\n}\n",
+        );
+        abi_package(
+            dir.path(),
+            "office",
+            "office",
+            &[("registry", "../Registry.wasm")],
+            &[(
+                "src/office.writ",
+                "use registry::Registry;\n\npub contract Office {\n    storage { registry: Registry }\n    init(registry: Registry) { self.registry = registry; }\n    pub view fn seen() -> u64 { self.registry.count() }\n}\n",
+            )],
+        );
+        let loaded = load(&dir.path().join("office")).unwrap_or_else(|e| panic!("{e}"));
+        let modules: Vec<(&str, usize)> =
+            loaded.files.iter().map(|f| (f.module.as_str(), f.package)).collect();
+        assert_eq!(modules, [("office::office", 0), ("registry", 1)]);
+        let text = String::from_utf8_lossy(&loaded.files[1].bytes).into_owned();
+        assert!(
+            text.contains("pub interface Registry {\n    pub fn bump();\n    pub view fn count() -> u64;\n}"),
+            "{text}"
+        );
+        let files = loaded.package_files(|f| String::from_utf8(f.bytes.clone()).ok());
+        let analysis = writ_compiler::Analysis::packaged(loaded.scopes(), files);
+        assert_eq!(analysis.diagnostics(), Vec::new());
+    }
+
+    #[test]
+    fn an_unusable_artifact_is_refused_by_name() {
+        let dir = temp();
+        abi_package(dir.path(), "a", "a", &[("gone", "../Gone.wasm")], &[]);
+        let missing = load(&dir.path().join("a"));
+        assert!(
+            matches!(&missing, Err(PackageError::BadArtifact { name, reason, .. }) if name == "gone" && reason == "no such file or folder"),
+            "{missing:?}"
+        );
+        std::fs::write(dir.path().join("Text.wasm"), "not wasm").unwrap_or_else(|e| panic!("{e}"));
+        abi_package(dir.path(), "b", "b", &[("text", "../Text.wasm")], &[]);
+        let text = load(&dir.path().join("b"));
+        assert!(
+            matches!(&text, Err(PackageError::BadArtifact { reason, .. }) if reason.contains("not a WebAssembly module")),
+            "{text:?}"
+        );
+        // Two packages that mean different artifacts by one name.
+        artifact(dir.path(), "contract Registry { pub view fn n() -> u64 { 1 } }\n");
+        let other = dir.path().join("other");
+        std::fs::create_dir_all(&other).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::copy(dir.path().join("Registry.wasm"), other.join("Registry.wasm"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        abi_package(dir.path(), "c", "c", &[("registry", "../Registry.wasm")], &[]);
+        let mut manifest =
+            std::fs::read_to_string(dir.path().join("c").join(MANIFEST)).unwrap_or_else(|e| panic!("{e}"));
+        manifest.push_str("d = { path = \"../d\" }\n");
+        std::fs::write(dir.path().join("c").join(MANIFEST), manifest).unwrap_or_else(|e| panic!("{e}"));
+        abi_package(dir.path(), "d", "d", &[("registry", "../other/Registry.wasm")], &[]);
+        let twice = load(&dir.path().join("c"));
+        assert!(
+            matches!(&twice, Err(PackageError::DuplicatePackage { name, .. }) if name == "registry"),
+            "{twice:?}"
+        );
+        // The same artifact reached twice is one package.
+        abi_package(dir.path(), "e", "e", &[("registry", "../Registry.wasm")], &[]);
+        let mut manifest =
+            std::fs::read_to_string(dir.path().join("e").join(MANIFEST)).unwrap_or_else(|e| panic!("{e}"));
+        manifest.push_str("f = { path = \"../f\" }\n");
+        std::fs::write(dir.path().join("e").join(MANIFEST), manifest).unwrap_or_else(|e| panic!("{e}"));
+        abi_package(dir.path(), "f", "f", &[("registry", "../Registry.wasm")], &[]);
+        let shared = load(&dir.path().join("e")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(shared.packages.iter().filter(|p| p.name == "registry").count(), 1);
     }
 
     #[test]

@@ -7,7 +7,12 @@
 //!
 //! [dependencies]
 //! registry = { path = "../registry" }
+//! sanctions = { abi = "../vendor/SanctionsList.wasm" }
 //! ```
+//!
+//! A `path` dependency is a package, read from source; an `abi` one is a
+//! contract built elsewhere, of which only its artifact is at hand: its
+//! interface is read from the artifact's ABI document.
 //!
 //! Unknown keys are refused (a misspelt `dependencies` would otherwise
 //! leave a package silently without them); every error names the line.
@@ -27,10 +32,19 @@ pub const MANIFEST: &str = "writ.toml";
 pub struct Manifest {
     pub name: String,
     pub version: String,
-    /// Each dependency's name and its folder, relative to the manifest's.
-    pub dependencies: BTreeMap<String, PathBuf>,
+    /// Each dependency by name.
+    pub dependencies: BTreeMap<String, Dependency>,
     /// What `writ deploy` of the package deploys, in order.
     pub deploy: Vec<DeployStep>,
+}
+
+/// Where a dependency comes from; paths are relative to the manifest's folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dependency {
+    /// A package's folder.
+    Path(PathBuf),
+    /// A built artifact (`.wasm`) whose ABI document gives the interface.
+    Abi(PathBuf),
 }
 
 /// One contract `writ deploy` deploys: its name and the arguments of its
@@ -88,7 +102,10 @@ struct RawPackage {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDependency {
-    path: String,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    abi: Option<String>,
 }
 
 impl Manifest {
@@ -131,7 +148,22 @@ impl Manifest {
                 let message = format!("the package `{name}` cannot depend on itself");
                 return Err(PackageError::Manifest { path: path.to_path_buf(), line, column, message });
             }
-            dependencies.insert(dependency, PathBuf::from(raw.path));
+            let source = match (raw.path, raw.abi) {
+                (Some(folder), None) => Dependency::Path(PathBuf::from(folder)),
+                (None, Some(artifact)) => Dependency::Abi(PathBuf::from(artifact)),
+                (both, _) => {
+                    let (line, column) = find(text, &dependency);
+                    let message = if both.is_some() {
+                        format!("the dependency `{dependency}` has both a `path` and an `abi`: give one")
+                    } else {
+                        format!(
+                            "the dependency `{dependency}` needs a `path` (a package's folder) or an `abi` (a built `.wasm`)"
+                        )
+                    };
+                    return Err(PackageError::Manifest { path: path.to_path_buf(), line, column, message });
+                }
+            };
+            dependencies.insert(dependency, source);
         }
         // Each step may name only contracts deployed before it.
         let mut deployed: Vec<&str> = Vec::new();
@@ -187,7 +219,7 @@ mod tests {
             "[package]\nname = \"tax_office\"\nversion = \"1.2.0\"\n\n[dependencies]\nregistry = { path = \"../registry\" }\n",
         );
         let mut dependencies = BTreeMap::new();
-        dependencies.insert("registry".to_string(), PathBuf::from("../registry"));
+        dependencies.insert("registry".to_string(), Dependency::Path(PathBuf::from("../registry")));
         assert_eq!(
             manifest,
             Ok(Manifest {
@@ -233,5 +265,25 @@ mod tests {
         let itself =
             parse("[package]\nname = \"a\"\nversion = \"1\"\n[dependencies]\na = { path = \".\" }\n");
         assert!(matches!(itself, Err(PackageError::Manifest { line: 5, .. })), "{itself:?}");
+        let both = parse(
+            "[package]\nname = \"a\"\nversion = \"1\"\n[dependencies]\nb = { path = \"b\", abi = \"b.wasm\" }\n",
+        );
+        let Err(PackageError::Manifest { line: 5, message, .. }) = both else { panic!("{both:?}") };
+        assert!(message.contains("both a `path` and an `abi`"), "{message}");
+        let neither = parse("[package]\nname = \"a\"\nversion = \"1\"\n[dependencies]\nb = {}\n");
+        let Err(PackageError::Manifest { line: 5, message, .. }) = neither else { panic!("{neither:?}") };
+        assert!(message.contains("needs a `path`"), "{message}");
+    }
+
+    #[test]
+    fn an_abi_dependency_names_an_artifact() {
+        let manifest = parse(
+            "[package]\nname = \"a\"\nversion = \"1\"\n[dependencies]\nsanctions = { abi = \"vendor/Sanctions.wasm\" }\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            manifest.dependencies.get("sanctions"),
+            Some(&Dependency::Abi(PathBuf::from("vendor/Sanctions.wasm")))
+        );
     }
 }

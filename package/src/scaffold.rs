@@ -36,7 +36,7 @@ pub fn scaffold(dir: &Path, name: &str) -> Result<Vec<PathBuf>, PackageError> {
 
 fn manifest(name: &str) -> String {
     format!(
-        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n\n# Packages this one imports from, by path: `use other::module::{{Item}};`\n[dependencies]\n"
+        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n\n# Packages this one imports from: `use other::module::{{Item}};`\n# other = {{ path = \"../other\" }}, or a contract built elsewhere:\n# sanctions = {{ abi = \"../vendor/SanctionsList.wasm\" }}\n[dependencies]\n"
     )
 }
 

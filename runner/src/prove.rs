@@ -106,7 +106,10 @@ pub fn prove_file(
     let mut out = Vec::new();
     let Some(data) = analysis.file(file) else { return Ok(out) };
     for item in &data.parsed.tree.items {
-        if let ItemKind::Contract(contract) = &item.kind {
+        // An interface has no code: nothing of it to prove.
+        if let ItemKind::Contract(contract) = &item.kind
+            && !contract.interface
+        {
             if cx.options.deadline.is_some_and(|d| std::time::Instant::now() >= d) {
                 out.extend(out_of_time(&cx, contract));
                 continue;

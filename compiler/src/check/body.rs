@@ -98,6 +98,10 @@ impl<'a> Checker<'a> {
 
     fn check_fn(&mut self, id: FnId, f: &FnDef, m: usize) {
         let Some(info) = self.t.fn_info(id).cloned() else { return };
+        // An interface's signature has no body to check.
+        if info.contract.and_then(|c| self.t.contract(c)).is_some_and(|c| c.interface) {
+            return;
+        }
         let mut body = Body::new(m, info.contract, BodyKind::Fn(id), info.ret.clone());
         for (param, p) in info.params.iter().zip(&f.params) {
             // A repeated parameter was reported by the signature pass.

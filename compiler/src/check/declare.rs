@@ -162,6 +162,7 @@ impl<'a> Checker<'a> {
             span: c.name.span,
             roles: vec![RoleInfo { name: "Admin".into(), span: c.name.span }],
             doc,
+            interface: c.interface,
             ..ContractInfo::default()
         });
         self.contract_scopes.push(HashMap::new());
@@ -170,8 +171,38 @@ impl<'a> Checker<'a> {
         self.bind_module(m, &c.name, Def::Contract(cid));
         self.contract_scopes[cid as usize].insert("Admin".into(), Def::Role(cid, 0));
         for member in &c.members {
+            if c.interface && !self.interface_member(member) {
+                continue;
+            }
             self.declare_member(member, cid, m, work);
         }
+    }
+
+    /// Whether `member` of an interface is one it may hold: an entry
+    /// point's signature. Anything else is reported and left out.
+    fn interface_member(&mut self, member: &Member) -> bool {
+        let problem = match &member.kind {
+            MemberKind::Fn(f) if f.signature && matches!(f.kind, FnKind::Entry | FnKind::View) => {
+                return true;
+            }
+            MemberKind::Broken => return false,
+            MemberKind::Fn(f) if f.kind == FnKind::Init => {
+                "an interface has no `init`: it runs where the contract is deployed"
+            }
+            MemberKind::Fn(f) if f.kind == FnKind::Private => {
+                "an interface lists entry points only: `pub fn` or `pub view fn`"
+            }
+            MemberKind::Fn(_) => "an interface's entry point has no body: end its signature with `;`",
+            _ => {
+                "an interface holds entry-point signatures only: storage, events, errors, types, invariants and specs belong to the contract"
+            }
+        };
+        let span = match &member.kind {
+            MemberKind::Fn(f) if !f.signature => Span { hi: f.body.span.lo, ..member.span },
+            _ => member.span,
+        };
+        self.error(Code::InterfaceMember, span, problem);
+        false
     }
 
     fn declare_member(&mut self, member: &'a Member, cid: ContractId, m: usize, work: &mut Work<'a>) {

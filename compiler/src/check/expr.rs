@@ -987,6 +987,17 @@ impl<'a> Checker<'a> {
             }
         };
         self.reference(contract.last(), Def::Contract(cid));
+        if self.t.contract(cid).is_some_and(|c| c.interface) {
+            self.error(
+                Code::DeployInterface,
+                contract.span,
+                format!(
+                    "`{name}` is an interface: it has no code to deploy; deploy a contract with the same \
+                     entry points and reach it as `{name}::at(deployed.address())`",
+                    name = contract.to_text()
+                ),
+            );
+        }
         let params: Vec<Ty> = self
             .t
             .contract(cid)

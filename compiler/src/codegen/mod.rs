@@ -44,6 +44,8 @@ mod storage;
 mod tests;
 
 pub use self::core::{Probe, ProbeKind, Site};
+/// The ABI document of a contract (or interface) as the checker typed it.
+pub use abi_doc::document as abi_document;
 pub use specs::{ClauseCheck, ClauseKind, SPEC_POST_PREFIX, SPEC_PRE_PREFIX, SpecCheck};
 pub use tests::{Invariant, PropertyParam, TestCase, TestHarness, build_tests};
 
@@ -89,7 +91,11 @@ pub fn build_file(analysis: &Analysis, file: FileId) -> BuildOutput {
     let source_hash = sha256_hex(data.text.as_bytes());
     let typed = Typed::new(analysis);
     for item in &data.parsed.tree.items {
+        // An interface is built where its contract is, not here.
         let ItemKind::Contract(contract) = &item.kind else { continue };
+        if contract.interface {
+            continue;
+        }
         let Some(Def::Contract(cid)) = analysis.def_of(&contract.name) else { continue };
         match module::compile_contract(analysis, &typed, cid, &source_hash, None) {
             Ok((artifact, _)) => output.artifacts.push(artifact),

@@ -291,6 +291,7 @@ impl<'a> Printer<'a> {
         concat(vec![text(format!("const {}: {} = ", c.name.name, type_text(&c.ty))), value, text(";")])
     }
 
+    /// A function; an interface's signature ends with `;`.
     fn fn_def(&mut self, f: &FnDef) -> Doc {
         let head = match f.kind {
             FnKind::Private => format!("fn {}", f.name.name),
@@ -309,6 +310,10 @@ impl<'a> Printer<'a> {
             let roles: Vec<&str> = f.requires.iter().map(|r| r.name.as_str()).collect();
             tail.push_str(&format!(" requires {}", roles.join(" | ")));
         }
+        if f.signature {
+            tail.push(';');
+            return concat(vec![text(head), params, text(tail)]);
+        }
         tail.push(' ');
         let body = self.block(&f.body);
         concat(vec![text(head), params, text(tail), body])
@@ -324,12 +329,14 @@ impl<'a> Printer<'a> {
                 p.member(member)
             });
             if let (Some(line), Some((_, before))) = (lines.get_mut(first_line), prev) {
-                line.0 |= needs_blank(before, &member.kind);
+                // An interface's signatures may sit in a run, like `use` items.
+                line.0 |= !c.interface && needs_blank(before, &member.kind);
             }
             prev = Some((member.span.hi, &member.kind));
         }
         self.trivia.close(&mut lines, prev.map(|p| p.0), Blank::Keep, end);
-        concat(vec![text(format!("contract {} ", c.name.name)), braced_lines(lines)])
+        let keyword = if c.interface { "interface" } else { "contract" };
+        concat(vec![text(format!("{keyword} {} ", c.name.name)), braced_lines(lines)])
     }
 
     fn member(&mut self, member: &Member) -> Doc {

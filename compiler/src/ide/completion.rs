@@ -76,6 +76,7 @@ pub const KEYWORDS: &[&str] = &[
     "if",
     "in",
     "init",
+    "interface",
     "invariant",
     "let",
     "match",
@@ -363,7 +364,8 @@ fn general(
     }
     out.extend(module_items(tables, file));
     for c in tables.contracts.iter().filter(|c| c.span.file == file.id) {
-        out.push(Completion::new(&c.name, CompletionKind::Contract, Some(format!("contract {}", c.name))));
+        let keyword = if c.interface { "interface" } else { "contract" };
+        out.push(Completion::new(&c.name, CompletionKind::Contract, Some(format!("{keyword} {}", c.name))));
     }
     out.extend(roles(tables, contract));
     out.extend(imported(analysis, file));

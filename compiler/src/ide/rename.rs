@@ -101,7 +101,8 @@ pub fn rename(
     let spans = analysis.references_at(file, offset);
     let renamed = apply(analysis, &spans, new_name);
     let before = error_counts(analysis);
-    let renamed_analysis = Analysis::new(renamed);
+    // Checked as the same package, so `use crate::…` still resolves.
+    let renamed_analysis = analysis.with_texts(renamed);
     let after = error_counts(&renamed_analysis);
     let new_error = renamed_analysis
         .diagnostics()
@@ -122,8 +123,8 @@ fn error_counts(analysis: &Analysis) -> HashMap<crate::Code, usize> {
     counts
 }
 
-/// The user files with every span replaced by `new_name`.
-fn apply(analysis: &Analysis, spans: &[Span], new_name: &str) -> Vec<(String, String)> {
+/// The user files' texts with every span replaced by `new_name`.
+fn apply(analysis: &Analysis, spans: &[Span], new_name: &str) -> Vec<String> {
     analysis
         .files()
         .filter(|f| !f.is_library)
@@ -136,7 +137,7 @@ fn apply(analysis: &Analysis, spans: &[Span], new_name: &str) -> Vec<(String, St
                     text.replace_range(span.range(), new_name);
                 }
             }
-            (f.name.clone(), text)
+            text
         })
         .collect()
 }

@@ -1,0 +1,239 @@
+//! The Writ source of an interface, written from a built contract's ABI
+//! document: what lets a contract call one whose source it does not have
+//! (`docs/LANGUAGE.md` §9.9, "Interfaces"; `docs/packages.md`).
+//!
+//! Invariant: the text is a function of the document and is already in
+//! `writ fmt`'s form; checked, each entry point's interface bytes
+//! (`writ_abi::interface`) equal those the VM makes from the document, so
+//! calls compiled against it pass the run-time check. A document that
+//! cannot be written as Writ (a name that is not one, a type it names but
+//! does not define) is an error naming what, never text that misleads.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use writ_abi::document::{ContractAbi, EntryKind, EntryPoint, Field};
+use writ_abi::value::Defined;
+use writ_abi::{AbiType, TypeDefs};
+
+/// The source of the interface of the contract `abi` describes, with the
+/// structs and enums its entry points use, each declared `pub`.
+pub fn interface_source(abi: &ContractAbi) -> Result<String, String> {
+    name_ok(&abi.name, "the contract")?;
+    let mut out = String::new();
+    let _ =
+        writeln!(out, "// The interface of `{}`, written by `writ abi --interface` from its ABI:", abi.name);
+    let _ = write!(out, "// compiler {}, host ABI {}", abi.compiler_version, abi.host_abi_version);
+    if let Some(package) = &abi.package {
+        let _ = write!(out, ", package {} {}", package.name, package.version);
+    }
+    let _ = writeln!(out, ",\n// source SHA-256 {}.", abi.source_hash);
+    // `init` runs only at deployment and the role entry points are the
+    // compiler's own: neither is another contract's to call.
+    let callable: Vec<_> =
+        abi.entry_points.iter().filter(|e| e.kind != EntryKind::Init && !e.generated).collect();
+    let used = used_types(&callable, &abi.types);
+    for (name, fields) in abi.types.structs.iter().filter(|(name, _)| used.contains(name.as_str())) {
+        name_ok(name, "a struct")?;
+        let _ = writeln!(out, "\npub struct {name} {{");
+        for (field, ty) in fields {
+            name_ok(field, "a field")?;
+            let _ = writeln!(out, "    {field}: {},", type_text(ty, &abi.types)?);
+        }
+        out.push_str("}\n");
+    }
+    for (name, variants) in abi.types.enums.iter().filter(|(name, _)| used.contains(name.as_str())) {
+        if is_builtin_rounding(name, variants) {
+            continue;
+        }
+        name_ok(name, "an enum")?;
+        let _ = writeln!(out, "\npub enum {name} {{");
+        for (variant, fields) in variants {
+            name_ok(variant, "a variant")?;
+            if fields.is_empty() {
+                let _ = writeln!(out, "    {variant},");
+            } else {
+                let types: Vec<String> =
+                    fields.iter().map(|t| type_text(t, &abi.types)).collect::<Result<_, _>>()?;
+                let _ = writeln!(out, "    {variant}({}),", types.join(", "));
+            }
+        }
+        out.push_str("}\n");
+    }
+    if abi.roles.len() > 1 {
+        let roles: Vec<String> = abi.roles.iter().map(|r| format!("`{r}`")).collect();
+        let _ = writeln!(out, "\n/// Roles: {}.", roles.join(", "));
+    } else {
+        out.push('\n');
+    }
+    let _ = writeln!(out, "pub interface {} {{", abi.name);
+    for entry in callable {
+        name_ok(&entry.name, "an entry point")?;
+        if !entry.requires.is_empty() {
+            let roles: Vec<String> = entry.requires.iter().map(|r| format!("`{r}`")).collect();
+            let _ = writeln!(out, "    /// Requires {}.", roles.join(" or "));
+        }
+        let keyword = if entry.kind == EntryKind::View { "pub view fn" } else { "pub fn" };
+        let params = entry.params.iter().map(|p| param_text(p, &abi.types)).collect::<Result<Vec<_>, _>>()?;
+        let ret = match &entry.returns {
+            AbiType::Unit => String::new(),
+            ty => format!(" -> {}", type_text(ty, &abi.types)?),
+        };
+        let _ = writeln!(out, "    {keyword} {}({}){ret};", entry.name, params.join(", "));
+    }
+    out.push_str("}\n");
+    // The formatter decides the layout, so the text is what `writ fmt` keeps.
+    crate::format::format_source(crate::FileId(0), &out).map_err(|errors| {
+        let first = errors.first().map_or_else(String::new, |d| d.message.clone());
+        format!("the document does not make a Writ interface: {first}")
+    })
+}
+
+/// The named types the entry points' parameters and results reach; the
+/// document also defines those only its storage, events and errors use.
+fn used_types<'a>(entries: &[&'a EntryPoint], types: &'a TypeDefs) -> BTreeSet<&'a str> {
+    let mut pending: Vec<&AbiType> =
+        entries.iter().flat_map(|e| e.params.iter().map(|p| &p.ty).chain([&e.returns])).collect();
+    let mut used = BTreeSet::new();
+    while let Some(ty) = pending.pop() {
+        match ty {
+            AbiType::Option(inner) | AbiType::List(inner) => pending.push(inner),
+            AbiType::Map(key, value) => pending.extend([&**key, &**value]),
+            AbiType::Tuple(parts) => pending.extend(parts),
+            AbiType::Named(name) if used.insert(name.as_str()) => match types.get(name) {
+                Some(Defined::Struct(fields)) => pending.extend(fields.iter().map(|(_, ty)| ty)),
+                Some(Defined::Enum(variants)) => pending.extend(variants.iter().flat_map(|(_, f)| f)),
+                None => {}
+            },
+            _ => {}
+        }
+    }
+    used
+}
+
+fn param_text(field: &Field, types: &TypeDefs) -> Result<String, String> {
+    name_ok(&field.name, "a parameter")?;
+    Ok(format!("{}: {}", field.name, type_text(&field.ty, types)?))
+}
+
+/// How `ty` is written in source.
+fn type_text(ty: &AbiType, types: &TypeDefs) -> Result<String, String> {
+    Ok(match ty {
+        AbiType::Bool => "bool".into(),
+        AbiType::U8 => "u8".into(),
+        AbiType::U32 => "u32".into(),
+        AbiType::U64 => "u64".into(),
+        AbiType::U128 => "u128".into(),
+        AbiType::I64 => "i64".into(),
+        AbiType::I128 => "i128".into(),
+        AbiType::Decimal => "Decimal".into(),
+        AbiType::String => "String".into(),
+        AbiType::Bytes => "Bytes".into(),
+        AbiType::Hash => "Hash".into(),
+        AbiType::Address => "Address".into(),
+        AbiType::Timestamp => "Timestamp".into(),
+        AbiType::Date => "Date".into(),
+        AbiType::Unit => "()".into(),
+        AbiType::Option(inner) => format!("Option<{}>", type_text(inner, types)?),
+        AbiType::List(inner) => format!("List<{}>", type_text(inner, types)?),
+        AbiType::Map(key, value) => format!("Map<{}, {}>", type_text(key, types)?, type_text(value, types)?),
+        AbiType::Tuple(parts) => {
+            let parts: Vec<String> = parts.iter().map(|p| type_text(p, types)).collect::<Result<_, _>>()?;
+            match parts.as_slice() {
+                [one] => format!("({one},)"),
+                _ => format!("({})", parts.join(", ")),
+            }
+        }
+        AbiType::Named(name) => {
+            if types.get(name).is_none() {
+                return Err(format!("the document names the type `{name}` but does not define it"));
+            }
+            name.clone()
+        }
+    })
+}
+
+/// The document's description of the built-in `Rounding` (`abi_doc`).
+fn is_builtin_rounding(name: &str, variants: &[(String, Vec<AbiType>)]) -> bool {
+    name == "Rounding"
+        && variants.len() == crate::check::ROUNDING_MODES.len()
+        && variants.iter().zip(crate::check::ROUNDING_MODES).all(|((v, f), m)| v == m && f.is_empty())
+}
+
+/// Whether `name` can be written as a Writ name.
+fn name_ok(name: &str, what: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let shaped = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    // `from` is a keyword only after `deploy C(...)`; elsewhere a name.
+    if shaped && (!crate::lexer::is_keyword(name) || name == "from") {
+        Ok(())
+    } else {
+        Err(format!("{what} is named `{}`, which is not a Writ name", name.escape_debug()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn abi(entry_points: Vec<EntryPoint>, types: TypeDefs) -> ContractAbi {
+        ContractAbi { name: "Registry".into(), entry_points, types, ..ContractAbi::empty() }
+    }
+
+    fn entry(name: &str, kind: EntryKind, params: Vec<(&str, AbiType)>, returns: AbiType) -> EntryPoint {
+        EntryPoint {
+            name: name.into(),
+            kind,
+            params: params.into_iter().map(|(n, ty)| Field { name: n.into(), ty }).collect(),
+            returns,
+            requires: Vec::new(),
+            generated: false,
+        }
+    }
+
+    #[test]
+    fn names_that_are_not_writ_names_are_refused() {
+        let bad = abi(vec![entry("fn", EntryKind::Call, vec![], AbiType::Unit)], TypeDefs::default());
+        assert_eq!(
+            interface_source(&bad).err().as_deref(),
+            Some("an entry point is named `fn`, which is not a Writ name")
+        );
+        let spaced = abi(
+            vec![entry("ok", EntryKind::View, vec![("a b", AbiType::U8)], AbiType::Unit)],
+            TypeDefs::default(),
+        );
+        assert_eq!(
+            interface_source(&spaced).err().as_deref(),
+            Some("a parameter is named `a b`, which is not a Writ name")
+        );
+        let undefined = abi(
+            vec![entry("ok", EntryKind::View, vec![], AbiType::Named("Gone".into()))],
+            TypeDefs::default(),
+        );
+        assert_eq!(
+            interface_source(&undefined).err().as_deref(),
+            Some("the document names the type `Gone` but does not define it")
+        );
+    }
+
+    #[test]
+    fn init_and_generated_entry_points_are_left_out() {
+        let mut granted = entry("grant_role", EntryKind::Call, vec![], AbiType::Unit);
+        granted.generated = true;
+        let document = abi(
+            vec![
+                entry("init", EntryKind::Init, vec![], AbiType::Unit),
+                entry("status", EntryKind::View, vec![("who", AbiType::Address)], AbiType::Bool),
+                granted,
+            ],
+            TypeDefs::default(),
+        );
+        let text = interface_source(&document).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            text.contains("pub interface Registry {\n    pub view fn status(who: Address) -> bool;\n}\n"),
+            "{text}"
+        );
+        assert!(!text.contains("init") && !text.contains("grant_role"), "{text}");
+    }
+}
