@@ -3,6 +3,9 @@
 //! `tests/data/check/err` reports exactly the codes its `// expect:` line
 //! names (and the rendered report is snapshot-tested), and together the
 //! fixtures exercise every diagnostic code.
+//! A fixture may hold packages of several modules (`fixture/mod.rs`).
+
+mod fixture;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -30,7 +33,7 @@ fn check_file(path: &Path) -> (Vec<Diagnostic>, String, String) {
     match decode_source(FileId(0), bytes) {
         Err(d) => (vec![d.clone()], String::new(), writ_compiler::render::plain(&d, &name, "")),
         Ok(text) => {
-            let analysis = Analysis::single(&name, &text);
+            let analysis = fixture::analysis(&name, &text);
             let diagnostics = analysis.diagnostics();
             let report =
                 render(&diagnostics, &analysis.sources(), RenderOptions { color: false, ascii: true });
@@ -100,8 +103,7 @@ fn err_fixtures_report_expected_codes() {
 
 // Every diagnostic code is exercised by some fixture, except those that
 // need inputs too large for a fixture file (tested below, and E1006 in the
-// parser's tests) and those that need a package of several modules (E2057,
-// E2058: `tests/analysis.rs`, module `packages`).
+// parser's tests).
 #[test]
 fn every_code_has_a_fixture() {
     let mut covered = BTreeSet::new();
@@ -113,14 +115,7 @@ fn every_code_has_a_fixture() {
         .iter()
         .filter(|c| {
             !covered.contains(c)
-                && !matches!(
-                    c,
-                    Code::SourceTooLarge
-                        | Code::TooManyErrors
-                        | Code::ChainTooLong
-                        | Code::PrivateItem
-                        | Code::MissingDependency
-                )
+                && !matches!(c, Code::SourceTooLarge | Code::TooManyErrors | Code::ChainTooLong)
         })
         // Code generation diagnostics come from `writ build`; the back
         // end's own tests cover them.

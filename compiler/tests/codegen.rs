@@ -3,6 +3,8 @@
 //! refuses (E3001) what it cannot compile yet instead of mistranslating it.
 //! Executing the code is tested on the VM, which depends on this crate.
 
+mod fixture;
+
 use std::path::Path;
 
 use wasmparser::{Parser, Payload, Validator, WasmFeatures};
@@ -12,11 +14,16 @@ use writ_compiler::codegen::{Artifact, build_file};
 use writ_compiler::{Analysis, Code, FileId};
 
 fn build(name: &str, source: &str) -> (Vec<Artifact>, Vec<writ_compiler::Diagnostic>) {
-    let analysis = Analysis::single(name, source);
+    let analysis = fixture::analysis(name, source);
     let errors: Vec<_> = analysis.diagnostics().into_iter().filter(|d| d.is_error()).collect();
     assert!(errors.is_empty(), "{name} has errors: {errors:?}");
-    let output = build_file(&analysis, FileId(0));
-    (output.artifacts, output.diagnostics)
+    let (mut artifacts, mut diagnostics) = (Vec::new(), Vec::new());
+    for file in analysis.own_files() {
+        let mut output = build_file(&analysis, file.id);
+        artifacts.append(&mut output.artifacts);
+        diagnostics.append(&mut output.diagnostics);
+    }
+    (artifacts, diagnostics)
 }
 
 /// `build` without the checker's approval: what the back end does with

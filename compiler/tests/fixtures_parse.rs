@@ -23,8 +23,6 @@ const NOT_COVERED: &[&str] = &[
     "E0002", // a file over 8 MiB: tested in Rust, not kept as data
     "E1005", // more than 200 errors: tested in Rust, not kept as data
     "E1006", // a chain of more than 4 096 operands: tested in Rust, not kept as data
-    "E2057", // a private item of another module: needs a package, tests/analysis.rs `packages`
-    "E2058", // a package not among the dependencies: needs a package, tests/analysis.rs `packages`
     "E3001", // code generation: `writ build`, covered by tests/codegen.rs
     "E3002", // a body over the VM's limits: generated in tests/cli.rs, not kept as data
     "E3003", // a module over 2 MiB: generated in tests/cli.rs, not kept as data

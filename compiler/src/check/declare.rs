@@ -365,9 +365,10 @@ impl<'a> Checker<'a> {
         for name in &u.names {
             if guarded
                 && !declares_public(self.modules[target].tree, &name.name)
-                && let Some(def) = self.scopes[target].items.get(&name.name).copied()
+                && self.scopes[target].items.contains_key(&name.name)
             {
-                self.reference(name, def);
+                // Bound below all the same, so its uses are not reported
+                // again as unknown names.
                 self.error(
                     Code::PrivateItem,
                     name.span,
@@ -376,7 +377,6 @@ impl<'a> Checker<'a> {
                         name.name
                     ),
                 );
-                continue;
             }
             let Some(def) = self.scopes[target].items.get(&name.name).copied() else {
                 let names: Vec<String> = self.scopes[target].items.keys().cloned().collect();
@@ -455,7 +455,10 @@ impl<'a> Checker<'a> {
                 } else {
                     d.notes.push(format!("its dependencies are {}", package.dependencies.join(", ")));
                 }
-                None
+                // When the package is loaded all the same (another package
+                // depends on it), the import resolves, so its uses are not
+                // reported again as unknown names.
+                self.modules.iter().any(|module| module.path == written).then_some(written)
             }
             (_, None) => Some(written),
         }
