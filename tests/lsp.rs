@@ -26,6 +26,11 @@ struct Client {
 
 impl Client {
     fn start() -> Client {
+        Client::start_with(json!({}))
+    }
+
+    /// Starts a server, telling it the client has `capabilities`.
+    fn start_with(capabilities: Value) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_writ"))
             .arg("lsp")
             .stdin(Stdio::piped())
@@ -38,8 +43,10 @@ impl Client {
         // The server's own framing layer reads its answers.
         let messages = read_messages(stdout);
         let mut client = Client { child, stdin, messages, backlog: Vec::new(), next_id: 0 };
-        let init =
-            client.request("initialize", json!({ "capabilities": {}, "processId": null, "rootUri": null }));
+        let init = client.request(
+            "initialize",
+            json!({ "capabilities": capabilities, "processId": null, "rootUri": null }),
+        );
         assert!(init["result"]["capabilities"]["hoverProvider"].as_bool() == Some(true), "{init}");
         client.notify("initialized", json!({}));
         client
@@ -964,5 +971,43 @@ fn an_abi_dependency_opens_as_its_interface_and_is_not_renamed() {
         json!({ "textDocument": { "uri": uri }, "position": pos(4, 65), "newName": "is_banned" }),
     );
     assert!(refused["error"]["message"].as_str().is_some_and(|m| m.contains("artifact")), "{refused}");
+    client.shutdown();
+}
+
+// An editor that watches files for the server is asked to report package
+// files; a module created on disk is seen at once, without an edit of the
+// open document.
+#[test]
+fn files_changed_on_disk_are_seen_when_the_editor_watches_them() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = dir.path().join("office");
+    std::fs::create_dir_all(root.join("src")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(root.join("writ.toml"), "[package]\nname = \"office\"\nversion = \"1.0.0\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = "use crate::fees::{fee};\n\npub fn total() -> u64 {\n    fee(2)\n}\n";
+    let main = root.join("src/main.writ");
+    std::fs::write(&main, text).unwrap_or_else(|e| panic!("{e}"));
+    let uri = format!("file://{}", std::fs::canonicalize(&main).unwrap_or_default().display());
+    let mut client = Client::start_with(
+        json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } }),
+    );
+    let registration = client.message(|m| m["method"] == "client/registerCapability");
+    let registered = &registration["params"]["registrations"][0];
+    assert_eq!(registered["method"], "workspace/didChangeWatchedFiles", "{registration}");
+    let globs: Vec<&str> = registered["registerOptions"]["watchers"]
+        .as_array()
+        .map(|w| w.iter().filter_map(|w| w["globPattern"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(globs, ["**/*.writ", "**/writ.toml", "**/*.wasm"]);
+    let answer = json!({ "jsonrpc": "2.0", "id": registration["id"], "result": null });
+    client.send_raw(&answer.to_string());
+    client.open(&uri, text);
+    let before = client.diagnostics(&uri, 1);
+    assert!(before.iter().any(|d| d["code"] == "E2027"), "{before:?}");
+    let fees = root.join("src/fees.writ");
+    std::fs::write(&fees, "pub fn fee(n: u64) -> u64 {\n    n * 2\n}\n").unwrap_or_else(|e| panic!("{e}"));
+    let created = json!({ "changes": [{ "uri": format!("file://{}", fees.display()), "type": 1 }] });
+    client.notify("workspace/didChangeWatchedFiles", created);
+    assert_eq!(client.diagnostics(&uri, 1), Vec::<Value>::new());
     client.shutdown();
 }

@@ -38,7 +38,14 @@ pub struct Backend {
     /// What the last published diagnostics were for.
     published: Arc<tokio::sync::Mutex<Published>>,
     delay: Arc<Mutex<Duration>>,
+    /// Whether the editor watches files for the server (it said it can
+    /// register `workspace/didChangeWatchedFiles`).
+    watch_files: Arc<Mutex<bool>>,
 }
+
+/// The files whose changes on disk change an analysis: modules,
+/// manifests, and the artifacts `abi` dependencies read.
+const WATCHED: &[&str] = &["**/*.writ", "**/writ.toml", "**/*.wasm"];
 
 impl Backend {
     pub fn new(client: Client) -> Backend {
@@ -48,6 +55,7 @@ impl Backend {
             last_change: Arc::new(Mutex::new(None)),
             published: Arc::new(tokio::sync::Mutex::new(Published::default())),
             delay: Arc::new(Mutex::new(Duration::from_millis(DIAGNOSTICS_DELAY_MS))),
+            watch_files: Arc::new(Mutex::new(false)),
         }
     }
 
@@ -376,6 +384,8 @@ impl LanguageServer for Backend {
         if let Some(ms) = delay {
             *lock(&self.delay) = Duration::from_millis(ms.min(5_000));
         }
+        let watch = params.capabilities.workspace.as_ref().and_then(|w| w.did_change_watched_files.as_ref());
+        *lock(&self.watch_files) = watch.and_then(|w| w.dynamic_registration) == Some(true);
         Ok(InitializeResult {
             capabilities: capabilities(),
             server_info: Some(ServerInfo {
@@ -384,6 +394,46 @@ impl LanguageServer for Backend {
             }),
             offset_encoding: None,
         })
+    }
+
+    /// Asks the editor to report changes to package files on disk, so a
+    /// new module, an edited `writ.toml` or a rebuilt artifact is seen
+    /// without waiting for the next edit of an open document.
+    async fn initialized(&self, _: InitializedParams) {
+        if !*lock(&self.watch_files) {
+            return;
+        }
+        let watchers = WATCHED
+            .iter()
+            .map(|glob| FileSystemWatcher {
+                glob_pattern: GlobPattern::String((*glob).to_string()),
+                kind: None,
+            })
+            .collect();
+        let options = DidChangeWatchedFilesRegistrationOptions { watchers };
+        let registration = Registration {
+            id: "writ-package-files".into(),
+            method: "workspace/didChangeWatchedFiles".into(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        // Not awaited here: the editor answers when it will, and nothing
+        // else waits for it.
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            let _ = client.register_capability(vec![registration]).await;
+        });
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let generation = {
+            let mut state = self.state();
+            // An open document's own text is the editor's, not the disk's.
+            if params.changes.iter().all(|c| state.docs.contains_key(&c.uri)) {
+                return;
+            }
+            state.changed()
+        };
+        self.schedule_diagnostics(generation);
     }
 
     async fn shutdown(&self) -> Result<()> {
