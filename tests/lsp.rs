@@ -1011,3 +1011,42 @@ fn files_changed_on_disk_are_seen_when_the_editor_watches_them() {
     assert_eq!(client.diagnostics(&uri, 1), Vec::<Value>::new());
     client.shutdown();
 }
+
+// Documents of several packages open at once are each checked with their
+// own package; a package named like another open one cannot join them and
+// says so on its documents.
+#[test]
+fn documents_of_several_packages_are_each_checked_with_theirs() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut client = Client::start();
+    let mut open = |folder: &str, name: &str| {
+        let root = dir.path().join(folder);
+        std::fs::create_dir_all(root.join("src")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            root.join("writ.toml"),
+            format!("[package]\nname = \"{name}\"\nversion = \"1.0.0\"\n"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(root.join("src/fees.writ"), "pub fn fee() -> u64 {\n    2\n}\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = "use crate::fees::{fee};\n\npub fn total() -> u64 {\n    fee()\n}\n";
+        let main = root.join("src/main.writ");
+        std::fs::write(&main, text).unwrap_or_else(|e| panic!("{e}"));
+        let uri = format!("file://{}", std::fs::canonicalize(&main).unwrap_or_default().display());
+        client.open(&uri, text);
+        uri
+    };
+    let office = open("office", "office");
+    let court = open("court", "court");
+    let twin = open("twin", "office");
+    assert_eq!(client.diagnostics(&office, 1), Vec::<Value>::new());
+    assert_eq!(client.diagnostics(&court, 1), Vec::<Value>::new());
+    let refused = client.diagnostics(&twin, 1);
+    let said = refused.iter().any(|d| {
+        d["message"].as_str().is_some_and(|m| {
+            m.contains("package cannot be read") && m.contains("two packages are named `office`")
+        })
+    });
+    assert!(said, "{refused:?}");
+    client.shutdown();
+}

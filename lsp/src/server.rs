@@ -293,8 +293,11 @@ async fn publish(client: &Client, state: &Arc<Mutex<State>>, published: &tokio::
                 diagnostics.iter().map(|d| convert::diagnostic(&snapshot, &file.index, d)).collect();
             let uri = file.uri.clone()?;
             // A document of a package that cannot be read says why first.
-            if let Some((root, why)) = &snapshot.package_error
-                && uri.to_file_path().is_some_and(|path| path.starts_with(root))
+            let path = uri.to_file_path();
+            if let Some((_, why)) = snapshot
+                .package_errors
+                .iter()
+                .find(|(root, _)| path.as_ref().is_some_and(|path| path.starts_with(root)))
             {
                 converted.insert(0, package_diagnostic(why));
             }

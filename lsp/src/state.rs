@@ -51,9 +51,9 @@ pub struct Snapshot {
     pub library_docs: Vec<(Uri, FileId)>,
     /// The change counter this snapshot reflects.
     pub generation: u64,
-    /// A package an open document is in that could not be read (its
+    /// Each package an open document is in that could not be read (its
     /// folder and why): its documents are checked on their own meanwhile.
-    pub package_error: Option<(PathBuf, String)>,
+    pub package_errors: Vec<(PathBuf, String)>,
 }
 
 impl Snapshot {
@@ -209,21 +209,37 @@ enum Spent {
     Whole(#[allow(dead_code)] Analysis),
 }
 
-/// The analysis of the package the first open document in one belongs to,
-/// with every open document: the package's files (an open one's text as
-/// edited, the others from disk), its dependencies', then the open
-/// documents outside it on their own. `None` when no open document is in
-/// a package that can be read (its errors then show as the files' own).
-/// A package's analysis with the snapshot's members, or the package's
-/// folder and why it could not be read.
-type PackageResult<'d> = Result<(Analysis, Vec<Member<'d>>), (PathBuf, String)>;
+/// The analysis of the packages the open documents are in, checked as one
+/// set with every open document: the packages' files (an open one's text
+/// as edited, the others from disk), their dependencies', then the open
+/// documents in no package on their own. Also each package that could not
+/// be read, by folder, with why (its documents are then checked on their
+/// own). `None` for the analysis when no open document is in a package
+/// that can be read.
+type PackageResult<'d> = (Option<(Analysis, Vec<Member<'d>>)>, Vec<(PathBuf, String)>);
 
-fn package_analysis<'d>(user: &[(&Uri, &'d Document)]) -> Option<PackageResult<'d>> {
-    let root = user.iter().find_map(|(uri, _)| writ_package::find_root(&uri.to_file_path()?))?;
-    let loaded = match writ_package::load(&root) {
-        Ok(loaded) => loaded,
-        Err(error) => return Some(Err((root, error.to_string()))),
-    };
+fn package_analysis<'d>(user: &[(&Uri, &'d Document)]) -> PackageResult<'d> {
+    let mut roots: Vec<PathBuf> = Vec::new();
+    for root in user.iter().filter_map(|(uri, _)| writ_package::find_root(&uri.to_file_path()?)) {
+        if !roots.contains(&root) {
+            roots.push(root);
+        }
+    }
+    let mut errors = Vec::new();
+    let mut merged: Option<writ_package::Loaded> = None;
+    for root in roots {
+        let read = writ_package::load(&root).and_then(|loaded| match merged.as_mut() {
+            Some(all) => all.merge(loaded),
+            None => {
+                merged = Some(loaded);
+                Ok(())
+            }
+        });
+        if let Err(error) = read {
+            errors.push((root, error.to_string()));
+        }
+    }
+    let Some(loaded) = merged else { return (None, errors) };
     // The loader names files by their canonical paths; so are the
     // documents' paths compared (a folder may be reached through a link).
     let paths: Vec<Option<PathBuf>> =
@@ -258,7 +274,7 @@ fn package_analysis<'d>(user: &[(&Uri, &'d Document)]) -> Option<PackageResult<'
         });
         members.push(Member { uri: Some((*uri).clone()), doc: Some(*doc) });
     }
-    Some(Ok((Analysis::packaged(loaded.scopes(), files), members)))
+    (Some((Analysis::packaged(loaded.scopes(), files), members)), errors)
 }
 
 /// The snapshot of `docs`, re-parsing edited files from `base`; also what
@@ -277,13 +293,10 @@ fn build(
     let user: Vec<(&Uri, &Document)> = docs.iter().filter(|(uri, _)| !is_library_doc(uri)).collect();
     // A document inside a package is checked with the whole package (its
     // other files read from disk) and its dependencies.
-    let mut package_error = None;
-    let (analysis, spent, user) = match package_analysis(&user) {
-        Some(Ok((analysis, members))) => {
-            (analysis, base.map(|b| (Spent::Whole(b.analysis), b.files)), members)
-        }
-        found => {
-            package_error = found.and_then(Result::err);
+    let (found, package_errors) = package_analysis(&user);
+    let (analysis, spent, user) = match found {
+        Some((analysis, members)) => (analysis, base.map(|b| (Spent::Whole(b.analysis), b.files)), members),
+        None => {
             let inputs = user.iter().map(|(uri, doc)| (uri.to_string(), doc.text.clone())).collect();
             let members =
                 user.iter().map(|(uri, doc)| Member { uri: Some((*uri).clone()), doc: Some(*doc) }).collect();
@@ -322,5 +335,5 @@ fn build(
             Some((uri.clone(), file.id))
         })
         .collect();
-    (Snapshot { analysis, files, library_docs, generation, package_error }, spent)
+    (Snapshot { analysis, files, library_docs, generation, package_errors }, spent)
 }

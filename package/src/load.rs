@@ -47,6 +47,43 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// Adds the packages of `other` not already here (the same folder),
+    /// so several packages are checked as one set, as an editor with
+    /// documents of several packages open needs. Refused, changing
+    /// nothing, when `other` holds a package of a name already here from
+    /// another folder: module paths start with package names, so two
+    /// packages of one name cannot be checked together.
+    pub fn merge(&mut self, other: Loaded) -> Result<(), PackageError> {
+        let mut index = Vec::with_capacity(other.packages.len());
+        let mut added = Vec::new();
+        for package in &other.packages {
+            match self.packages.iter().position(|p| p.name == package.name) {
+                Some(found) if self.packages[found].root == package.root => index.push(found),
+                Some(found) => {
+                    return Err(PackageError::DuplicatePackage {
+                        name: package.name.clone(),
+                        first: self.packages[found].root.clone(),
+                        second: package.root.clone(),
+                    });
+                }
+                None => {
+                    index.push(self.packages.len() + added.len());
+                    added.push(package.clone());
+                }
+            }
+        }
+        let first_new = self.packages.len();
+        self.packages.extend(added);
+        for mut file in other.files {
+            let Some(&to) = index.get(file.package) else { continue };
+            if to >= first_new {
+                file.package = to;
+                self.files.push(file);
+            }
+        }
+        Ok(())
+    }
+
     /// The packages as the checker scopes them.
     pub fn scopes(&self) -> Vec<PackageScope> {
         self.packages
@@ -490,6 +527,30 @@ mod tests {
         abi_package(dir.path(), "f", "f", &[("registry", "../Registry.wasm")], &[]);
         let shared = load(&dir.path().join("e")).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(shared.packages.iter().filter(|p| p.name == "registry").count(), 1);
+    }
+
+    // Two open packages sharing a dependency are one set with the shared
+    // package once; a second package of a taken name is refused whole.
+    #[test]
+    fn loads_merge_sharing_dependencies() {
+        let dir = temp();
+        package(dir.path(), "office", "office", &[("registry", "../registry")], &[("src/main.writ", "")]);
+        package(dir.path(), "court", "court", &[("registry", "../registry")], &[("src/main.writ", "")]);
+        package(dir.path(), "registry", "registry", &[], &[("src/people.writ", "")]);
+        package(dir.path(), "other", "registry", &[], &[("src/people.writ", "")]);
+        let mut merged = load(&dir.path().join("office")).unwrap_or_else(|e| panic!("{e}"));
+        merged
+            .merge(load(&dir.path().join("court")).unwrap_or_else(|e| panic!("{e}")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let names: Vec<&str> = merged.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["office", "registry", "court"]);
+        let modules: Vec<(&str, usize)> =
+            merged.files.iter().map(|f| (f.module.as_str(), f.package)).collect();
+        assert_eq!(modules, [("office::main", 0), ("registry::people", 1), ("court::main", 2)]);
+        let before = merged.clone();
+        let clash = merged.merge(load(&dir.path().join("other")).unwrap_or_else(|e| panic!("{e}")));
+        assert!(matches!(clash, Err(PackageError::DuplicatePackage { name, .. }) if name == "registry"));
+        assert_eq!(merged, before);
     }
 
     #[test]
