@@ -959,7 +959,8 @@ fn an_abi_dependency_opens_as_its_interface_and_is_not_renamed() {
     assert_eq!(client.diagnostics(&uri, 1), Vec::<Value>::new());
     let definition = client.at("textDocument/definition", &uri, 4, 65);
     let target = definition["uri"].as_str().unwrap_or("").to_string();
-    assert!(target.ends_with("/interfaces/sanctions.writ"), "{definition}");
+    let file_name = target.rsplit('/').next().unwrap_or("");
+    assert!(target.contains("/interfaces/") && file_name.starts_with("sanctions-"), "{definition}");
     let shown = std::fs::read_to_string(target.trim_start_matches("file://")).unwrap_or_default();
     let line = definition["range"]["start"]["line"].as_u64().unwrap_or(0) as usize;
     assert!(

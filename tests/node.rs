@@ -1300,8 +1300,22 @@ fn a_contract_calls_one_known_only_by_its_artifact() {
         "deployed Registry at ",
     );
     std::fs::write(office.join("writ.toml"), office_manifest(&other_at)).unwrap();
-    let misled_at =
-        address_in(&cli.ok(&["deploy", office.to_str().unwrap(), "--key", "alice"]), "deployed Office at ");
+    // `writ deploy` refuses at once; forced, the call is refused by the VM.
+    cli.fails(
+        &["deploy", office.to_str().unwrap(), "--key", "alice"],
+        1,
+        "does not have that interface: `is_known` takes or returns other types there",
+    );
+    let nowhere = "0x00000000000000000000000000000000000000aa";
+    std::fs::write(office.join("writ.toml"), office_manifest(nowhere)).unwrap();
+    cli.fails(
+        &["deploy", office.to_str().unwrap(), "--key", "alice"],
+        1,
+        "holds no contract this node knows",
+    );
+    std::fs::write(office.join("writ.toml"), office_manifest(&other_at)).unwrap();
+    let forced = cli.ok(&["deploy", office.to_str().unwrap(), "--key", "alice", "--no-interface-check"]);
+    let misled_at = address_in(&forced, "deployed Office at ");
     let refused = fee(&misled_at);
     assert_ne!(refused.status.code(), Some(0), "{}", stdout(&refused));
     assert!(stderr(&refused).contains("InterfaceMismatch"), "{}", stderr(&refused));

@@ -14,7 +14,7 @@
 //! breaks no caller; a recursive enum is written once and then referred
 //! to by its position, so the bytes are finite.
 
-use crate::document::{EntryKind, EntryPoint};
+use crate::document::{ContractAbi, EntryKind, EntryPoint};
 use crate::value::{AbiType, Defined, TypeDefs};
 
 /// The bytes of `entry`'s interface, reading named types in `types`.
@@ -31,6 +31,31 @@ pub fn interface(entry: &EntryPoint, types: &TypeDefs) -> Vec<u8> {
     }
     writer.shape(&entry.returns);
     writer.out
+}
+
+/// Why the contract `found` describes cannot answer every call made
+/// through `expected`'s interface: the first of `expected`'s callable entry
+/// points it lacks or holds with another interface. `None` when it can.
+/// What `writ deploy` checks of an address passed where a contract
+/// reference is taken, before the VM checks each call.
+pub fn mismatch(expected: &ContractAbi, found: &ContractAbi) -> Option<String> {
+    let callable = |e: &&EntryPoint| e.kind != EntryKind::Init && !e.generated;
+    for entry in expected.entry_points.iter().filter(callable) {
+        let Some(theirs) = found.entry(&entry.name).filter(|e| e.kind != EntryKind::Init) else {
+            return Some(format!("it has no entry point `{}`", entry.name));
+        };
+        if interface(entry, &expected.types) != interface(theirs, &found.types) {
+            let what = match (entry.kind, theirs.kind) {
+                (EntryKind::View, EntryKind::Call) => "may change state there, where a view is expected",
+                (EntryKind::Call, EntryKind::View) => {
+                    "is a view there, where an entry point that may change state is expected"
+                }
+                _ => "takes or returns other types there",
+            };
+            return Some(format!("`{}` {what}", entry.name));
+        }
+    }
+    None
 }
 
 struct Writer<'a> {
@@ -148,6 +173,36 @@ mod tests {
         let mut renamed = entry(EntryKind::View, vec![AbiType::Address], AbiType::Bool);
         renamed.params[0].name = "who".into();
         assert_eq!(interface(&renamed, &types), view);
+    }
+
+    #[test]
+    fn a_mismatch_names_the_first_entry_point_that_differs() {
+        let contract =
+            |entries: Vec<EntryPoint>| ContractAbi { entry_points: entries, ..ContractAbi::empty() };
+        let mut is_known = entry(EntryKind::View, vec![AbiType::Address], AbiType::Bool);
+        is_known.name = "is_known".into();
+        let expected = contract(vec![is_known.clone()]);
+        assert_eq!(mismatch(&expected, &contract(vec![is_known.clone()])), None);
+        assert_eq!(
+            mismatch(&expected, &contract(vec![])),
+            Some("it has no entry point `is_known`".to_string())
+        );
+        let mut counted = is_known.clone();
+        counted.returns = AbiType::U64;
+        assert_eq!(
+            mismatch(&expected, &contract(vec![counted])),
+            Some("`is_known` takes or returns other types there".to_string())
+        );
+        let mut changing = is_known.clone();
+        changing.kind = EntryKind::Call;
+        assert_eq!(
+            mismatch(&expected, &contract(vec![changing])),
+            Some("`is_known` may change state there, where a view is expected".to_string())
+        );
+        // More entry points than the interface names are no mismatch.
+        let mut extra = is_known.clone();
+        extra.name = "other".into();
+        assert_eq!(mismatch(&expected, &contract(vec![extra, is_known])), None);
     }
 
     #[test]

@@ -247,6 +247,10 @@ enum Command {
         /// Arguments of `init`, as JSON: an array in order or an object by name.
         #[arg(long)]
         args: Option<String>,
+        /// Deploy even when an address passed for a contract reference holds
+        /// no contract, or one of another interface.
+        #[arg(long)]
+        no_interface_check: bool,
         #[command(flatten)]
         send: SendOptions,
     },
@@ -441,13 +445,16 @@ fn run(command: Command, color: bool) -> u8 {
         }
         Command::Key { action: KeyAction::List, keys } => node_cmd::report(node_cmd::key_list(&keys)),
         Command::Node(args) => node_cmd::report(node_cmd::node(args)),
-        Command::Deploy { file, contract, args, send } => node_cmd::report(node_cmd::deploy(
-            &file,
-            contract.as_deref(),
-            args.as_deref(),
-            &send.into_args(),
-            color,
-        )),
+        Command::Deploy { file, contract, args, no_interface_check, send } => {
+            node_cmd::report(node_cmd::deploy(
+                &file,
+                contract.as_deref(),
+                args.as_deref(),
+                &send.into_args(),
+                !no_interface_check,
+                color,
+            ))
+        }
         Command::Call { address, method, args, send } => {
             node_cmd::report(node_cmd::call(&address, &method, args.as_deref(), &send.into_args()))
         }

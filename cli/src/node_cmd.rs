@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use serde_json::{Value as Json, json};
 use writ_abi::document::{ContractAbi, read_from_module};
+use writ_compiler::codegen::{InitReference, init_references};
 use writ_ledger::crypto::{address_of, hex, parse_hex};
 use writ_ledger::keys::Keystore;
 use writ_ledger::tx::{Payload, Transaction};
@@ -316,17 +317,22 @@ pub fn deploy(
     contract: Option<&str>,
     args: Option<&str>,
     send: &SendArgs,
+    check_references: bool,
     color: bool,
 ) -> Result<(), Failed> {
     if contract.is_none() && args.is_none() && file.join(writ_package::MANIFEST).is_file() {
-        return deploy_package(file, send, color);
+        return deploy_package(file, send, check_references, color);
     }
-    let code = module_of(file, contract, color)?;
+    let (code, references) = module_of(file, contract, color)?;
     let abi = read_from_module(&code).map_err(|e| usage(format!("`{}`: {e}", file.display())))?;
     let init = abi.entry("init").ok_or_else(|| usage("the module has no `init` entry point"))?;
-    let encoded = writ_ledger::args::encode_args(&init.params, &parse_json_args(args)?, &abi.types)
+    let values = parse_json_args(args)?;
+    let encoded = writ_ledger::args::encode_args(&init.params, &values, &abi.types)
         .map_err(|e| usage(format!("arguments of `init`: {e}")))?;
     let client = Client::new(&send.node);
+    if check_references {
+        check_reference_args(&client, &abi.name, &references, &values)?;
+    }
     let receipt = submit(
         &client,
         &send.keys,
@@ -343,7 +349,7 @@ pub fn deploy(
 /// `writ deploy PKG`: the package's `[[deploy]]` steps in order, each
 /// contract's `init` arguments naming the contracts deployed before it as
 /// `"@Name"`, replaced by their addresses.
-fn deploy_package(dir: &Path, send: &SendArgs, color: bool) -> Result<(), Failed> {
+fn deploy_package(dir: &Path, send: &SendArgs, check_references: bool, color: bool) -> Result<(), Failed> {
     let manifest = writ_package::Manifest::read(dir).map_err(|e| usage(e.to_string()))?;
     if manifest.deploy.is_empty() {
         return Err(usage(format!(
@@ -374,6 +380,14 @@ fn deploy_package(dir: &Path, send: &SendArgs, color: bool) -> Result<(), Failed
         name_addresses(&mut values, &deployed);
         let encoded = writ_ledger::args::encode_args(&init.params, &values, &artifact.abi.types)
             .map_err(|e| usage(format!("arguments of `{}`'s `init`: {e}", step.contract)))?;
+        if check_references {
+            check_reference_args(
+                &client,
+                &step.contract,
+                &references_of(&analysis, &step.contract),
+                &values,
+            )?;
+        }
         let payload = Payload::Deploy { code: artifact.wasm.clone(), args: encoded };
         let receipt = submit(&client, &send.keys, &send.key, &send.cosign, send.gas_limit, payload)?;
         show_receipt(&receipt)?;
@@ -419,12 +433,60 @@ fn build_own(
     Ok(artifacts)
 }
 
-/// The module to deploy: a built artifact, or a source file compiled now.
-fn module_of(file: &Path, contract: Option<&str>, color: bool) -> Result<Vec<u8>, Failed> {
+/// The parameters of contract `name`'s `init` (in the analysis's own
+/// files) that take references to other contracts.
+fn references_of(analysis: &writ_compiler::Analysis, name: &str) -> Vec<InitReference> {
+    let tables = analysis.tables();
+    let found = tables.contracts.iter().position(|c| c.name == name && !c.interface);
+    found.map(|cid| init_references(tables, cid as u32)).unwrap_or_default()
+}
+
+/// Refuses to deploy `contract` when an address passed for one of its
+/// contract references (`values`, as for `--args`) holds no contract, or
+/// one without the interface the parameter's type declares: caught here,
+/// before the deployment, rather than at the first call.
+fn check_reference_args(
+    client: &Client,
+    contract: &str,
+    references: &[InitReference],
+    values: &Json,
+) -> Result<(), Failed> {
+    for reference in references {
+        let value = match values {
+            Json::Array(items) => items.get(reference.index),
+            Json::Object(fields) => fields.get(&reference.name),
+            _ => None,
+        };
+        let Some(address) = value.and_then(Json::as_str) else { continue };
+        let what = format!("`{contract}`'s `init` takes `{}: {}`", reference.name, reference.expects);
+        let found = abi_of(client, address).map_err(|e| {
+            refused(format!(
+                "{what}, but {address} holds no contract this node knows ({}); deploy it first, or pass --no-interface-check",
+                e.1
+            ))
+        })?;
+        if let Some(why) = writ_abi::interface::mismatch(&reference.document, &found) {
+            return Err(refused(format!(
+                "{what}, but the contract at {address} (`{}`) does not have that interface: {why}; not deployed (pass --no-interface-check to deploy all the same)",
+                found.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The module to deploy, a built artifact or a source file compiled now,
+/// and the contract references its `init` takes (known from source only).
+fn module_of(
+    file: &Path,
+    contract: Option<&str>,
+    color: bool,
+) -> Result<(Vec<u8>, Vec<InitReference>), Failed> {
     if file.extension().is_some_and(|e| e == "wasm") {
-        return std::fs::read(file).map_err(|e| {
+        let code = std::fs::read(file).map_err(|e| {
             usage(format!("cannot read `{}`: {}", file.display(), crate::files::io_reason(&e)))
-        });
+        })?;
+        return Ok((code, Vec::new()));
     }
     let analysis = crate::build_cmd::load_checked(&[file.to_path_buf()], color, "not deployed")
         .map_err(|code| Failed(code, "the source does not compile".into()))?;
@@ -435,7 +497,7 @@ fn module_of(file: &Path, contract: Option<&str>, color: bool) -> Result<Vec<u8>
         None if artifacts.len() == 1 => artifacts.into_iter().next(),
         None => None,
     };
-    chosen.map(|a| a.wasm).ok_or_else(|| match contract {
+    chosen.map(|a| (a.wasm, references_of(&analysis, &a.contract))).ok_or_else(|| match contract {
         Some(name) => {
             usage(format!("no contract `{name}` in `{}` (it has: {})", file.display(), names.join(", ")))
         }

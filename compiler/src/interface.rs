@@ -20,21 +20,24 @@ use writ_abi::{AbiType, TypeDefs};
 /// structs and enums its entry points use, each declared `pub`.
 pub fn interface_source(abi: &ContractAbi) -> Result<String, String> {
     name_ok(&abi.name, "the contract")?;
+    // Free text of the document goes into comments: escaped, so a line
+    // break in it cannot end the comment and start source.
+    let plain = |text: &str| text.escape_debug().to_string();
     let mut out = String::new();
     let _ =
         writeln!(out, "// The interface of `{}`, written by `writ abi --interface` from its ABI:", abi.name);
-    let _ = write!(out, "// compiler {}, host ABI {}", abi.compiler_version, abi.host_abi_version);
+    let _ = write!(out, "// compiler {}, host ABI {}", plain(&abi.compiler_version), abi.host_abi_version);
     if let Some(package) = &abi.package {
-        let _ = write!(out, ", package {} {}", package.name, package.version);
+        let _ = write!(out, ", package {} {}", plain(&package.name), plain(&package.version));
     }
-    let _ = writeln!(out, ",\n// source SHA-256 {}.", abi.source_hash);
+    let _ = writeln!(out, ",\n// source SHA-256 {}.", plain(&abi.source_hash));
     // `init` runs only at deployment and the role entry points are the
     // compiler's own: neither is another contract's to call.
     let callable: Vec<_> =
         abi.entry_points.iter().filter(|e| e.kind != EntryKind::Init && !e.generated).collect();
     let used = used_types(&callable, &abi.types);
+    declared_once(abi, &used)?;
     for (name, fields) in abi.types.structs.iter().filter(|(name, _)| used.contains(name.as_str())) {
-        name_ok(name, "a struct")?;
         let _ = writeln!(out, "\npub struct {name} {{");
         for (field, ty) in fields {
             name_ok(field, "a field")?;
@@ -46,7 +49,6 @@ pub fn interface_source(abi: &ContractAbi) -> Result<String, String> {
         if is_builtin_rounding(name, variants) {
             continue;
         }
-        name_ok(name, "an enum")?;
         let _ = writeln!(out, "\npub enum {name} {{");
         for (variant, fields) in variants {
             name_ok(variant, "a variant")?;
@@ -59,6 +61,9 @@ pub fn interface_source(abi: &ContractAbi) -> Result<String, String> {
             }
         }
         out.push_str("}\n");
+    }
+    for role in abi.roles.iter().chain(callable.iter().flat_map(|e| &e.requires)) {
+        name_ok(role, "a role")?;
     }
     if abi.roles.len() > 1 {
         let roles: Vec<String> = abi.roles.iter().map(|r| format!("`{r}`")).collect();
@@ -87,6 +92,35 @@ pub fn interface_source(abi: &ContractAbi) -> Result<String, String> {
         let first = errors.first().map_or_else(String::new, |d| d.message.clone());
         format!("the document does not make a Writ interface: {first}")
     })
+}
+
+/// Refuses a document whose interface would declare one name twice (the
+/// contract and a type, or a struct and an enum), or a type named like a
+/// built-in one: the text would not check, or would mean other types.
+fn declared_once(abi: &ContractAbi, used: &BTreeSet<&str>) -> Result<(), String> {
+    let structs = abi.types.structs.keys().filter(|n| used.contains(n.as_str()));
+    let enums = abi
+        .types
+        .enums
+        .iter()
+        .filter(|(n, variants)| used.contains(n.as_str()) && !is_builtin_rounding(n, variants))
+        .map(|(n, _)| n);
+    let mut seen = BTreeSet::from([abi.name.as_str()]);
+    if crate::builtins::type_named(&abi.name).is_some() {
+        return Err(format!("the contract is named `{}`, like a built-in type", abi.name));
+    }
+    for name in structs.chain(enums) {
+        name_ok(name, "a type")?;
+        if crate::builtins::type_named(name).is_some() {
+            return Err(format!("a type is named `{name}`, like a built-in type"));
+        }
+        if !seen.insert(name.as_str()) {
+            return Err(format!(
+                "the name `{name}` is given to two declarations (the contract or its types)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The named types the entry points' parameters and results reach; the
@@ -206,6 +240,30 @@ mod tests {
         assert_eq!(
             interface_source(&spaced).err().as_deref(),
             Some("a parameter is named `a b`, which is not a Writ name")
+        );
+        let mut injected =
+            abi(vec![entry("ok", EntryKind::View, vec![], AbiType::Unit)], TypeDefs::default());
+        injected.compiler_version = "1\npub interface Extra { pub fn stolen(); }\n//".into();
+        let text = interface_source(&injected).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!text.contains("\npub interface Extra"), "{text}");
+        injected.roles = vec!["Admin".into(), "A\npub fn x();".into()];
+        assert_eq!(
+            interface_source(&injected).err().as_deref(),
+            Some("a role is named `A\\npub fn x();`, which is not a Writ name")
+        );
+        let mut twice = TypeDefs::default();
+        twice.structs.insert("Registry".into(), vec![]);
+        let clash = abi(vec![entry("ok", EntryKind::View, vec![], AbiType::Named("Registry".into()))], twice);
+        assert_eq!(
+            interface_source(&clash).err().as_deref(),
+            Some("the name `Registry` is given to two declarations (the contract or its types)")
+        );
+        let mut dated = TypeDefs::default();
+        dated.structs.insert("Date".into(), vec![]);
+        let builtin = abi(vec![entry("ok", EntryKind::View, vec![], AbiType::Named("Date".into()))], dated);
+        assert_eq!(
+            interface_source(&builtin).err().as_deref(),
+            Some("a type is named `Date`, like a built-in type")
         );
         let undefined = abi(
             vec![entry("ok", EntryKind::View, vec![], AbiType::Named("Gone".into()))],

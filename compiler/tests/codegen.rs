@@ -280,3 +280,20 @@ fn a_long_flat_chain_compiles_on_a_small_stack() {
     let built = worker.unwrap_or_else(|e| panic!("thread: {e}")).join();
     assert_eq!(built.ok(), Some(1), "the passes must not overflow a 2 MiB stack");
 }
+
+// Two different types of one name in a contract's ABI would be described
+// as one: the build refuses rather than let callers and the VM agree on an
+// encoding that is not the contract's.
+#[test]
+fn types_of_one_name_in_an_abi_are_refused() {
+    let source = "struct Status {\n    ok: bool,\n}\n\nstruct Wrapper {\n    s: Status,\n}\n\ncontract Office {\n    enum Status { Open, Closed }\n\n    pub view fn wrapped(w: Wrapper) -> bool {\n        w.s.ok\n    }\n\n    pub view fn inner(s: Status) -> bool {\n        match s {\n            Status::Open => true,\n            Status::Closed => false,\n        }\n    }\n}\n";
+    let (artifacts, diagnostics) = build("clash.writ", source);
+    assert!(artifacts.is_empty());
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.code == Code::NotYetCompiled
+                && d.message.contains("two different types named `Status`")),
+        "{diagnostics:?}"
+    );
+}

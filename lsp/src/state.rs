@@ -175,10 +175,18 @@ fn write_library(analysis: &Analysis) -> Option<PathBuf> {
 }
 
 /// Writes the interface an `abi` dependency `package` reads from its
-/// artifact to the cache folder, for definitions to open; its path.
-fn write_interface(package: &str, text: &str) -> Option<PathBuf> {
+/// `artifact` to the cache folder, for definitions to open; its path. The
+/// file is named for the artifact too, so two workspaces whose
+/// dependencies share a name but not an artifact keep a file each.
+fn write_interface(artifact: &Path, package: &str, text: &str) -> Option<PathBuf> {
+    // FNV-1a of the artifact's path: a stable, short file name.
+    let key = artifact
+        .as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
     let dir = interfaces_dir();
-    let path = dir.join(format!("{package}.writ"));
+    let path = dir.join(format!("{package}-{key:016x}.writ"));
     if std::fs::read_to_string(&path).ok().as_deref() != Some(text) {
         std::fs::create_dir_all(&dir).ok()?;
         std::fs::write(&path, text).ok()?;
@@ -256,7 +264,9 @@ fn package_analysis<'d>(user: &[(&Uri, &'d Document)]) -> PackageResult<'d> {
             Some((uri, _)) => Some((*uri).clone()),
             // An editor cannot show the artifact: definitions go to the
             // interface's text, written out like the library's.
-            None if file.from_artifact => write_interface(&file.module, &text).and_then(Uri::from_file_path),
+            None if file.from_artifact => {
+                write_interface(&file.path, &file.module, &text).and_then(Uri::from_file_path)
+            }
             None => Uri::from_file_path(&file.path),
         };
         members.push(Member { uri, doc: found.map(|(_, doc)| *doc) });

@@ -245,11 +245,11 @@ impl Loader {
         self.loaded.packages.push(Package {
             name: name.to_string(),
             version: abi.package.map_or_else(|| "0.0.0".to_string(), |p| p.version),
-            root: canonical,
+            root: canonical.clone(),
             dependencies: Vec::new(),
         });
         self.loaded.files.push(LoadedFile {
-            path: artifact.to_path_buf(),
+            path: canonical,
             module: name.to_string(),
             package: index,
             bytes: text.into_bytes(),

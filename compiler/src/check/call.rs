@@ -105,6 +105,24 @@ impl<'a> Checker<'a> {
         match self.lookup_path(path, body.module, body.contract) {
             Some(Def::Fn(id)) => {
                 self.reference(path.last(), Def::Fn(id));
+                // Another contract's code runs in that contract, with its
+                // storage: only through a reference (an interface's
+                // signature has no code at all).
+                if let Some(owner) = self.t.fn_info(id).and_then(|f| f.contract)
+                    && Some(owner) != body.contract
+                {
+                    let contract = self.contract_name(owner);
+                    self.error(
+                        Code::OtherContractFn,
+                        path.span,
+                        format!(
+                            "`{}` belongs to `{contract}`, and runs there: call it through a reference, `{contract}::at(address).{name}(...)` (in a test, through the handle `deploy` gave)",
+                            path.to_text()
+                        ),
+                    );
+                    self.infer_args(args, body);
+                    return self.t.fn_info(id).map_or(Ty::Error, |f| f.ret.clone());
+                }
                 self.user_call(id, args, span, body)
             }
             Some(Def::Variant(eid, index)) => {

@@ -156,6 +156,8 @@ impl<'a> Checker<'a> {
     }
 
     fn declare_contract(&mut self, c: &'a ContractDef, doc: Option<String>, m: usize, work: &mut Work<'a>) {
+        // A contract's name is a type too (a reference to one).
+        self.reserved(&c.name);
         let cid = self.t.contracts.len() as ContractId;
         self.t.contracts.push(ContractInfo {
             name: c.name.name.clone(),

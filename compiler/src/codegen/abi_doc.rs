@@ -116,9 +116,54 @@ pub fn document(tables: &Tables, cid: ContractId, source_hash: &str) -> Option<C
     })
 }
 
+/// A parameter of a contract's `init` that takes a reference to another
+/// contract: what `writ deploy` checks the address passed for it against.
+#[derive(Debug, Clone)]
+pub struct InitReference {
+    /// Its position among the parameters and its name.
+    pub index: usize,
+    pub name: String,
+    /// The contract or interface it refers to, and that one's document.
+    pub expects: String,
+    pub document: ContractAbi,
+}
+
+/// The parameters of contract `cid`'s `init` that are contract references.
+pub fn init_references(tables: &Tables, cid: ContractId) -> Vec<InitReference> {
+    let Some(init) = tables.contract(cid).and_then(|c| c.init).and_then(|id| tables.fn_info(id)) else {
+        return Vec::new();
+    };
+    init.params
+        .iter()
+        .enumerate()
+        .filter_map(|(index, param)| {
+            let Ty::Ref(target) = param.ty else { return None };
+            Some(InitReference {
+                index,
+                name: param.name.clone(),
+                expects: tables.contract(target)?.name.clone(),
+                document: document(tables, target, "")?,
+            })
+        })
+        .collect()
+}
+
+/// A name two different structs or enums of contract `cid`'s document
+/// share, if any: the document names types by name alone, so it would
+/// describe one of them for both, and callers and the VM would agree on
+/// an encoding that is not the contract's.
+pub fn type_name_clash(tables: &Tables, cid: ContractId) -> Option<String> {
+    let contract = tables.contract(cid)?;
+    walk_types(tables, pending_types(tables, contract)).1
+}
+
 /// The definitions of every struct and enum the document mentions, found
 /// by walking the types of entry points, events, errors and storage.
 fn type_defs(tables: &Tables, contract: &crate::types::ContractInfo) -> TypeDefs {
+    type_defs_of(tables, pending_types(tables, contract))
+}
+
+fn pending_types(tables: &Tables, contract: &crate::types::ContractInfo) -> Vec<Ty> {
     let mut pending: Vec<Ty> = Vec::new();
     for id in contract.init.iter().chain(contract.fns.iter()) {
         if let Some(f) = tables.fn_info(*id).filter(|f| f.kind != FnKind::Private) {
@@ -130,13 +175,37 @@ fn type_defs(tables: &Tables, contract: &crate::types::ContractInfo) -> TypeDefs
         pending.extend(record.fields.iter().map(|f| f.ty.clone()));
     }
     pending.extend(contract.storage.iter().map(|f| f.ty.clone()));
-    type_defs_of(tables, pending)
+    pending
 }
 
 /// The definitions of every struct and enum reachable from `pending`.
-pub fn type_defs_of(tables: &Tables, mut pending: Vec<Ty>) -> TypeDefs {
+pub fn type_defs_of(tables: &Tables, pending: Vec<Ty>) -> TypeDefs {
+    walk_types(tables, pending).0
+}
+
+/// `type_defs_of`, and the first name two different types reached share.
+fn walk_types(tables: &Tables, mut pending: Vec<Ty>) -> (TypeDefs, Option<String>) {
     let mut defs = TypeDefs::default();
+    let mut owners: std::collections::BTreeMap<String, Ty> = std::collections::BTreeMap::new();
+    let mut clash = None;
     while let Some(ty) = pending.pop() {
+        let name = match &ty {
+            Ty::Struct(id) => tables.struct_info(*id).map(|s| s.name.clone()),
+            Ty::Enum(id) => tables.enum_info(*id).map(|e| e.name.clone()),
+            _ => None,
+        };
+        if let Some(name) = name {
+            match owners.get(&name) {
+                Some(owner) if *owner != ty => {
+                    clash.get_or_insert(name);
+                    continue;
+                }
+                Some(_) => continue,
+                None => {
+                    owners.insert(name, ty.clone());
+                }
+            }
+        }
         match &ty {
             Ty::Option(t) | Ty::List(t) => pending.push((**t).clone()),
             Ty::Map(k, v) => pending.extend([(**k).clone(), (**v).clone()]),
@@ -172,7 +241,7 @@ pub fn type_defs_of(tables: &Tables, mut pending: Vec<Ty>) -> TypeDefs {
             _ => {}
         }
     }
-    defs
+    (defs, clash)
 }
 
 fn fields_of(tables: &Tables, list: &[FieldInfo]) -> Vec<(String, AbiType)> {

@@ -39,6 +39,12 @@ impl FnCompiler<'_, '_> {
         };
         let params: Vec<Ty> =
             tables.fn_info(id).map(|f| f.params.iter().map(|p| p.ty.clone()).collect()).unwrap_or_default();
+        if let Some(name) = super::abi_doc::type_name_clash(tables, cid) {
+            let what = format!(
+                "a call to a contract with two different types named `{name}` in its ABI (rename one)"
+            );
+            return Err(unsupported(span, &what));
+        }
         let interface = document(tables, cid, "")
             .and_then(|doc| {
                 doc.entry(&method.name).map(|entry| writ_abi::interface::interface(entry, &doc.types))

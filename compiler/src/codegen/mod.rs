@@ -46,6 +46,7 @@ mod tests;
 pub use self::core::{Probe, ProbeKind, Site};
 /// The ABI document of a contract (or interface) as the checker typed it.
 pub use abi_doc::document as abi_document;
+pub use abi_doc::{InitReference, init_references};
 pub use specs::{ClauseCheck, ClauseKind, SPEC_POST_PREFIX, SPEC_PRE_PREFIX, SpecCheck};
 pub use tests::{Invariant, PropertyParam, TestCase, TestHarness, build_tests};
 

@@ -85,6 +85,15 @@ pub(super) fn compile_contract(
     // Compile user functions reached from the entry points (and from each other).
     let compiled_users = ctx.compile_queued(&mut diagnostics);
     diagnostics.extend(ctx.internal_errors(contract.span));
+    if let Some(name) = abi_doc::type_name_clash(tables, cid) {
+        diagnostics.push(super::unsupported(
+            contract.span,
+            &format!(
+                "`{}`, with two different types named `{name}` in its ABI (which names types by name alone: rename one),",
+                contract.name
+            ),
+        ));
+    }
     if !diagnostics.is_empty() {
         diagnostics.sort_by_key(|d| d.span);
         diagnostics.dedup_by_key(|d| d.span);
@@ -169,7 +178,10 @@ fn collect_fns<'a>(analysis: &'a Analysis) -> HashMap<FnId, &'a FnDef> {
                 ItemKind::Fn(f) => add(f),
                 ItemKind::Contract(c) => {
                     for m in &c.members {
-                        if let MemberKind::Fn(f) = &m.kind {
+                        // An interface's signature has no code to compile.
+                        if let MemberKind::Fn(f) = &m.kind
+                            && !f.signature
+                        {
                             add(f);
                         }
                     }

@@ -331,8 +331,14 @@ fn roles(tables: &Tables, contract: Option<ContractId>) -> Vec<Completion> {
         .collect()
 }
 
+/// What `deploy` may deploy: contracts, not interfaces.
 fn contracts(tables: &Tables) -> Vec<Completion> {
-    tables.contracts.iter().map(|c| Completion::new(&c.name, CompletionKind::Contract, None)).collect()
+    tables
+        .contracts
+        .iter()
+        .filter(|c| !c.interface)
+        .map(|c| Completion::new(&c.name, CompletionKind::Contract, None))
+        .collect()
 }
 
 /// Whether the `|` at `i` separates roles after `requires`.

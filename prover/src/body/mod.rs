@@ -1822,7 +1822,8 @@ pub(crate) fn find_fn(analysis: &Analysis, id: FnId) -> Option<(writ_compiler::F
             let found = match &item.kind {
                 ItemKind::Fn(f) if typed.def(f.name.id) == Some(Def::Fn(id)) => Some(f),
                 ItemKind::Contract(c) => c.members.iter().find_map(|m| match &m.kind {
-                    MemberKind::Fn(f) if typed.def(f.name.id) == Some(Def::Fn(id)) => Some(f),
+                    // An interface's signature has no body to read.
+                    MemberKind::Fn(f) if !f.signature && typed.def(f.name.id) == Some(Def::Fn(id)) => Some(f),
                     _ => None,
                 }),
                 _ => None,
