@@ -28,7 +28,7 @@
   :type 'integer)
 
 (defconst writ-keywords
-  '("contract" "storage" "init" "fn" "pub" "view" "requires" "let" "mut" "if" "else"
+  '("contract" "interface" "storage" "init" "fn" "pub" "view" "requires" "let" "mut" "if" "else"
     "match" "for" "in" "while" "break" "continue" "return" "emit" "fail" "struct" "enum"
     "event" "error" "roles" "use" "const" "test" "property" "invariant" "spec" "self" "true"
     "false" "as" "deploy" "from")
