@@ -801,3 +801,55 @@ fn packages_from_new_to_build() {
     assert_eq!(missing.status.code(), Some(2), "{}", stderr(&missing));
     assert!(stderr(&missing).contains("the dependency `ledger`"), "{}", stderr(&missing));
 }
+
+// A package whose dependency is only a built artifact (`abi`) tests
+// against that artifact's own code: its tests deploy it through the
+// interface written from it, with its `init`, roles and entry points.
+#[test]
+#[allow(clippy::unwrap_used)]
+fn a_package_tests_against_a_built_artifact() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("registry/writ.toml", "[package]\nname = \"registry\"\nversion = \"2.0.0\"\n");
+    write(
+        "registry/src/registry.writ",
+        "pub contract Registry {\n    roles { Clerk }\n\n    storage {\n        known: Map<Address, bool>,\n        fee: u64,\n    }\n\n    init(fee: u64) {\n        self.fee = fee;\n    }\n\n    pub fn enrol(who: Address) requires Clerk {\n        self.known[who] = true;\n    }\n\n    pub view fn fee_of(who: Address) -> u64 {\n        if self.known.get(who).unwrap_or(false) { self.fee } else { 0 }\n    }\n}\n",
+    );
+    let built = writ(&["build", "registry", "-o", "vendor"], dir.path());
+    assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+    write(
+        "office/writ.toml",
+        "[package]\nname = \"office\"\nversion = \"1.0.0\"\n\n[dependencies]\nregistry = { abi = \"../vendor/Registry.wasm\" }\n",
+    );
+    write(
+        "office/src/office.writ",
+        "use registry::Registry;\n\npub contract Office {\n    storage {\n        registry: Registry,\n    }\n\n    init(registry: Registry) {\n        self.registry = registry;\n    }\n\n    pub view fn fee_for(who: Address) -> u64 {\n        self.registry.fee_of(who) * 2\n    }\n}\n",
+    );
+    write(
+        "office/tests/flows.writ",
+        "use crate::office::Office;\nuse registry::Registry;\n\ntest \"the office consults the registry's own code\" {\n    let registry = deploy Registry(5);\n    let office = deploy Office(Registry::at(registry.address()));\n    let alice = account(\"alice\");\n    assert_eq(office.fee_for(alice), 0);\n    registry.grant_role(Clerk, account(\"clerk\"));\n    registry.from(account(\"clerk\")).enrol(alice);\n    assert_eq(office.fee_for(alice), 10);\n    assert_aborts(registry.from(alice).enrol(alice), MissingRole);\n}\n",
+    );
+    let interface = writ(&["abi", "--interface", "vendor/Registry.wasm"], dir.path());
+    assert!(
+        stdout(&interface).contains(
+            "    roles { Clerk }\n\n    init(fee: u64);\n    pub fn enrol(who: Address) requires Clerk;\n"
+        ),
+        "{}",
+        stdout(&interface)
+    );
+    let tested = writ(&["test", "office"], dir.path());
+    assert_eq!(tested.status.code(), Some(0), "{}{}", stdout(&tested), stderr(&tested));
+    assert!(
+        stdout(&tested).contains("the office consults the registry's own code\" ... ok"),
+        "{}",
+        stdout(&tested)
+    );
+    // Only the office is built: the registry's code is the artifact's.
+    let office = writ(&["build", "office", "-o", "out"], dir.path());
+    assert!(stderr(&office).contains("built 1 contract"), "{}", stderr(&office));
+    assert!(!dir.path().join("out/Registry.wasm").exists());
+}

@@ -147,7 +147,13 @@ fn package(modules: usize) -> (Vec<PackageScope>, Vec<PackageFile>) {
                     "\npub contract Link{n} {{\n    storage {{\n        previous: Register{p},\n    }}\n\n    pub view fn total(owner: Address) -> Decimal {{\n        self.previous.total(owner)\n    }}\n}}\n"
                 ));
             }
-            PackageFile { name: format!("src/m{n}.writ"), module: format!("bench::m{n}"), package: 0, text }
+            PackageFile {
+                name: format!("src/m{n}.writ"),
+                module: format!("bench::m{n}"),
+                package: 0,
+                text,
+                artifact: None,
+            }
         })
         .collect();
     let scope = PackageScope { name: "bench".into(), version: "1.0.0".into(), dependencies: Vec::new() };

@@ -5,6 +5,8 @@
 //!
 //! Invariant: an `Analysis` is an immutable snapshot; edits make a new one.
 
+use std::sync::Arc;
+
 use crate::check::{self, CheckOutput, ModuleSource, PackageScope, Reference};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::parser::{self, Parsed};
@@ -25,10 +27,13 @@ pub struct FileData {
     pub is_library: bool,
     /// Which of the analysis's packages the file belongs to, if any.
     pub package: Option<usize>,
+    /// The built artifact the file's interface was written from (an `abi`
+    /// dependency): the code a test deploys for it.
+    pub artifact: Option<Arc<[u8]>>,
 }
 
 /// One file of a package, as `Analysis::packaged` takes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PackageFile {
     /// The name shown in diagnostics (its path).
     pub name: String,
@@ -37,6 +42,8 @@ pub struct PackageFile {
     /// Its package, an index into the packages given with it.
     pub package: usize,
     pub text: String,
+    /// The artifact the text was written from, for an `abi` dependency.
+    pub artifact: Option<Arc<[u8]>>,
 }
 
 /// What `Analysis::after` leaves of the analysis it re-parsed from: no
@@ -91,6 +98,7 @@ fn library() -> &'static Library {
                     parsed: parser::parse(id, text),
                     is_library: true,
                     package: None,
+                    artifact: None,
                 }
             })
             .collect();
@@ -105,6 +113,7 @@ fn library() -> &'static Library {
                 tree: &f.parsed.tree,
                 nodes: f.parsed.nodes,
                 is_library: true,
+                from_artifact: false,
             })
             .collect();
         let checked = check::CheckedLibrary::new(&modules);
@@ -136,7 +145,16 @@ impl Analysis {
             .map(|(i, (name, text))| {
                 let id = FileId(i as u32);
                 let parsed = parser::parse(id, &text);
-                FileData { id, module: name.clone(), name, text, parsed, is_library: false, package: None }
+                FileData {
+                    id,
+                    module: name.clone(),
+                    name,
+                    text,
+                    parsed,
+                    is_library: false,
+                    package: None,
+                    artifact: None,
+                }
             })
             .collect();
         Analysis::checked(files, Vec::new())
@@ -161,6 +179,7 @@ impl Analysis {
                     parsed,
                     is_library: false,
                     package,
+                    artifact: input.artifact,
                 }
             })
             .collect();
@@ -203,6 +222,7 @@ impl Analysis {
                 parsed,
                 is_library: false,
                 package: None,
+                artifact: None,
             });
         }
         (Analysis::checked(files, Vec::new()), Spent(previous))
@@ -223,6 +243,7 @@ impl Analysis {
                 text,
                 is_library: false,
                 package: f.package,
+                artifact: f.artifact.clone(),
             })
             .collect();
         Analysis::checked(files, self.packages.clone())
@@ -238,6 +259,7 @@ impl Analysis {
                 tree: &f.parsed.tree,
                 nodes: f.parsed.nodes,
                 is_library: false,
+                from_artifact: f.artifact.is_some(),
             })
             .collect();
         let output = check::check(&library.checked, &modules);

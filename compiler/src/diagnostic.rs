@@ -190,7 +190,7 @@ codes! {
     PrivateItem = "E2057", "private item";
     MissingDependency = "E2058", "package not among the dependencies";
     DeployInterface = "E2059", "deploy of an interface";
-    InterfaceMember = "E2060", "not an entry-point signature in an interface";
+    InterfaceMember = "E2060", "not a signature or roles in an interface";
     OtherContractFn = "E2061", "another contract's function called directly";
 
     NotYetCompiled = "E3001", "not supported by code generation yet";

@@ -33,9 +33,10 @@ pub fn interface_source(abi: &ContractAbi) -> Result<String, String> {
     let _ = writeln!(out, ",\n// source SHA-256 {}.", plain(&abi.source_hash));
     // `init` runs only at deployment and the role entry points are the
     // compiler's own: neither is another contract's to call.
-    let callable: Vec<_> =
-        abi.entry_points.iter().filter(|e| e.kind != EntryKind::Init && !e.generated).collect();
-    let used = used_types(&callable, &abi.types);
+    // `init` is written too (unless the compiler made it), for a test to
+    // deploy the artifact with its arguments.
+    let declared: Vec<_> = abi.entry_points.iter().filter(|e| !e.generated).collect();
+    let used = used_types(&declared, &abi.types);
     declared_once(abi, &used)?;
     for (name, fields) in abi.types.structs.iter().filter(|(name, _)| used.contains(name.as_str())) {
         let _ = writeln!(out, "\npub struct {name} {{");
@@ -62,29 +63,45 @@ pub fn interface_source(abi: &ContractAbi) -> Result<String, String> {
         }
         out.push_str("}\n");
     }
-    for role in abi.roles.iter().chain(callable.iter().flat_map(|e| &e.requires)) {
+    // Roles keep their positions (a role crosses as its index): `Admin`
+    // first, as every contract has it, then the others in order.
+    let (admin, roles) = abi.roles.split_first().map_or((None, &[][..]), |(a, r)| (Some(a), r));
+    if admin.is_some_and(|a| a != "Admin") {
+        return Err("the document's first role is not `Admin`".to_string());
+    }
+    for role in roles {
         name_ok(role, "a role")?;
     }
-    if abi.roles.len() > 1 {
-        let roles: Vec<String> = abi.roles.iter().map(|r| format!("`{r}`")).collect();
-        let _ = writeln!(out, "\n/// Roles: {}.", roles.join(", "));
-    } else {
-        out.push('\n');
+    let _ = writeln!(out, "\npub interface {} {{", abi.name);
+    if !roles.is_empty() {
+        let _ = writeln!(out, "    roles {{ {} }}\n", roles.join(", "));
     }
-    let _ = writeln!(out, "pub interface {} {{", abi.name);
-    for entry in callable {
-        name_ok(&entry.name, "an entry point")?;
-        if !entry.requires.is_empty() {
-            let roles: Vec<String> = entry.requires.iter().map(|r| format!("`{r}`")).collect();
-            let _ = writeln!(out, "    /// Requires {}.", roles.join(" or "));
+    for entry in declared {
+        if entry.kind != EntryKind::Init {
+            name_ok(&entry.name, "an entry point")?;
+        }
+        if let Some(role) = entry.requires.iter().find(|r| !abi.roles.contains(r)) {
+            return Err(format!(
+                "`{}` requires the role `{}`, which the document does not list",
+                entry.name,
+                role.escape_debug()
+            ));
+        }
+        let requires = match entry.requires.as_slice() {
+            [] => String::new(),
+            roles => format!(" requires {}", roles.join(" | ")),
+        };
+        let params = entry.params.iter().map(|p| param_text(p, &abi.types)).collect::<Result<Vec<_>, _>>()?;
+        if entry.kind == EntryKind::Init {
+            let _ = writeln!(out, "    init({}){requires};", params.join(", "));
+            continue;
         }
         let keyword = if entry.kind == EntryKind::View { "pub view fn" } else { "pub fn" };
-        let params = entry.params.iter().map(|p| param_text(p, &abi.types)).collect::<Result<Vec<_>, _>>()?;
         let ret = match &entry.returns {
             AbiType::Unit => String::new(),
             ty => format!(" -> {}", type_text(ty, &abi.types)?),
         };
-        let _ = writeln!(out, "    {keyword} {}({}){ret};", entry.name, params.join(", "));
+        let _ = writeln!(out, "    {keyword} {}({}){ret}{requires};", entry.name, params.join(", "));
     }
     out.push_str("}\n");
     // The formatter decides the layout, so the text is what `writ fmt` keeps.
@@ -276,22 +293,38 @@ mod tests {
     }
 
     #[test]
-    fn init_and_generated_entry_points_are_left_out() {
+    fn generated_entry_points_are_left_out_and_init_is_kept() {
         let mut granted = entry("grant_role", EntryKind::Call, vec![], AbiType::Unit);
         granted.generated = true;
-        let document = abi(
+        granted.requires = vec!["Admin".into()];
+        let mut init = entry("init", EntryKind::Init, vec![("limit", AbiType::U64)], AbiType::Unit);
+        init.requires = vec!["Clerk".into()];
+        let mut enrol = entry("enrol", EntryKind::Call, vec![("who", AbiType::Address)], AbiType::Unit);
+        enrol.requires = vec!["Clerk".into(), "Admin".into()];
+        let mut document = abi(
             vec![
-                entry("init", EntryKind::Init, vec![], AbiType::Unit),
+                init,
                 entry("status", EntryKind::View, vec![("who", AbiType::Address)], AbiType::Bool),
+                enrol,
                 granted,
             ],
             TypeDefs::default(),
         );
+        document.roles = vec!["Admin".into(), "Clerk".into()];
         let text = interface_source(&document).unwrap_or_else(|e| panic!("{e}"));
-        assert!(
-            text.contains("pub interface Registry {\n    pub view fn status(who: Address) -> bool;\n}\n"),
-            "{text}"
+        let body = "pub interface Registry {\n    roles { Clerk }\n\n    init(limit: u64) requires Clerk;\n    pub view fn status(who: Address) -> bool;\n    pub fn enrol(who: Address) requires Clerk | Admin;\n}\n";
+        assert!(text.ends_with(body), "{text}");
+        // A role a requirement names must be one the document lists, and
+        // `Admin` comes first, as roles cross as their positions.
+        document.roles = vec!["Admin".into()];
+        assert_eq!(
+            interface_source(&document).err().as_deref(),
+            Some("`init` requires the role `Clerk`, which the document does not list")
         );
-        assert!(!text.contains("init") && !text.contains("grant_role"), "{text}");
+        document.roles = vec!["Clerk".into(), "Admin".into()];
+        assert_eq!(
+            interface_source(&document).err().as_deref(),
+            Some("the document's first role is not `Admin`")
+        );
     }
 }

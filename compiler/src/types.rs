@@ -223,8 +223,11 @@ pub struct ContractInfo {
     pub fns: Vec<FnId>,
     pub init: Option<FnId>,
     pub doc: Option<String>,
-    /// Declared with `interface`: signatures only, nothing to deploy or build.
+    /// Declared with `interface`: signatures only, nothing to build.
     pub interface: bool,
+    /// An interface written from a built artifact, whose code tests may
+    /// deploy (an `abi` dependency's).
+    pub from_artifact: bool,
 }
 
 impl ContractInfo {

@@ -229,6 +229,7 @@ mod packages {
             module: module.into(),
             package,
             text: text.into(),
+            artifact: None,
         }
     }
 
@@ -314,6 +315,7 @@ fn qualified_paths_do_not_bypass_use() {
         module: module.into(),
         package,
         text: text.into(),
+        artifact: None,
     };
     let analysis = Analysis::packaged(
         vec![scope("office"), scope("registry")],

@@ -264,7 +264,7 @@ fn package_analysis<'d>(user: &[(&Uri, &'d Document)]) -> PackageResult<'d> {
             Some((uri, _)) => Some((*uri).clone()),
             // An editor cannot show the artifact: definitions go to the
             // interface's text, written out like the library's.
-            None if file.from_artifact => {
+            None if file.artifact.is_some() => {
                 write_interface(&file.path, &file.module, &text).and_then(Uri::from_file_path)
             }
             None => Uri::from_file_path(&file.path),
@@ -281,6 +281,7 @@ fn package_analysis<'d>(user: &[(&Uri, &'d Document)]) -> PackageResult<'d> {
             module: uri.to_string(),
             package: usize::MAX,
             text: doc.text.clone(),
+            artifact: None,
         });
         members.push(Member { uri: Some((*uri).clone()), doc: Some(*doc) });
     }

@@ -31,9 +31,9 @@ pub struct LoadedFile {
     /// Its package, an index into `Loaded::packages`.
     pub package: usize,
     pub bytes: Vec<u8>,
-    /// Written from the artifact at `path` (an `abi` dependency's
-    /// interface): `bytes` are not the file's.
-    pub from_artifact: bool,
+    /// The artifact at `path` the interface in `bytes` was written from
+    /// (an `abi` dependency's), which a test may deploy.
+    pub artifact: Option<std::sync::Arc<[u8]>>,
 }
 
 /// A package and every package it depends on.
@@ -108,6 +108,7 @@ impl Loaded {
                     module: file.module.clone(),
                     package: file.package,
                     text,
+                    artifact: file.artifact.clone(),
                 })
             })
             .collect()
@@ -184,7 +185,7 @@ impl Loader {
         for (module, path) in files {
             let bytes = std::fs::read(&path)
                 .map_err(|e| PackageError::Read { path: path.clone(), reason: io_reason(&e) })?;
-            self.loaded.files.push(LoadedFile { path, module, package: index, bytes, from_artifact: false });
+            self.loaded.files.push(LoadedFile { path, module, package: index, bytes, artifact: None });
         }
         chain.push(manifest.name.clone());
         for (name, source) in &manifest.dependencies {
@@ -253,7 +254,7 @@ impl Loader {
             module: name.to_string(),
             package: index,
             bytes: text.into_bytes(),
-            from_artifact: true,
+            artifact: Some(bytes.into()),
         });
         Ok(())
     }

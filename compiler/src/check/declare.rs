@@ -165,6 +165,7 @@ impl<'a> Checker<'a> {
             roles: vec![RoleInfo { name: "Admin".into(), span: c.name.span }],
             doc,
             interface: c.interface,
+            from_artifact: c.interface && self.modules[m].from_artifact,
             ..ContractInfo::default()
         });
         self.contract_scopes.push(HashMap::new());
@@ -180,23 +181,21 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Whether `member` of an interface is one it may hold: an entry
-    /// point's signature. Anything else is reported and left out.
+    /// Whether `member` of an interface is one it may hold: the roles its
+    /// entry points require, and signatures (of `init` too, for deploying
+    /// the contract's artifact in tests). Anything else is reported and
+    /// left out.
     fn interface_member(&mut self, member: &Member) -> bool {
         let problem = match &member.kind {
-            MemberKind::Fn(f) if f.signature && matches!(f.kind, FnKind::Entry | FnKind::View) => {
-                return true;
-            }
+            MemberKind::Fn(f) if f.signature && f.kind != FnKind::Private => return true,
+            MemberKind::Roles(_) => return true,
             MemberKind::Broken => return false,
-            MemberKind::Fn(f) if f.kind == FnKind::Init => {
-                "an interface has no `init`: it runs where the contract is deployed"
-            }
             MemberKind::Fn(f) if f.kind == FnKind::Private => {
                 "an interface lists entry points only: `pub fn` or `pub view fn`"
             }
             MemberKind::Fn(_) => "an interface's entry point has no body: end its signature with `;`",
             _ => {
-                "an interface holds entry-point signatures only: storage, events, errors, types, invariants and specs belong to the contract"
+                "an interface holds roles and entry-point signatures only: storage, events, errors, types, invariants and specs belong to the contract"
             }
         };
         let span = match &member.kind {

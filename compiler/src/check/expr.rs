@@ -987,7 +987,7 @@ impl<'a> Checker<'a> {
             }
         };
         self.reference(contract.last(), Def::Contract(cid));
-        if self.t.contract(cid).is_some_and(|c| c.interface) {
+        if self.t.contract(cid).is_some_and(|c| c.interface && !c.from_artifact) {
             self.error(
                 Code::DeployInterface,
                 contract.span,

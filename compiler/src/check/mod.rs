@@ -38,6 +38,9 @@ pub struct ModuleSource<'a> {
     pub nodes: u32,
     /// Library modules are checked but their warnings are not reported.
     pub is_library: bool,
+    /// Written from a built artifact (an `abi` dependency's interface): its
+    /// interfaces have code, the artifact, that tests may deploy.
+    pub from_artifact: bool,
 }
 
 /// A package as the checker sees it: its name, the first segment of its

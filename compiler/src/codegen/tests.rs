@@ -161,6 +161,14 @@ pub fn build_tests(
     let mut probes: Vec<Probe> = Vec::new();
     let mut next_point = 0;
     for cid in &harness.contracts {
+        // An interface written from an artifact deploys the artifact itself.
+        if let Some(found) = artifact_of(analysis, *cid) {
+            match found {
+                Ok(artifact) => contracts.push(artifact),
+                Err(d) => diagnostics.push(d),
+            }
+            continue;
+        }
         let source_hash = contract_source_hash(analysis, *cid);
         let counting =
             coverage.then(|| CoverageCtx { base: probes.len() as u32, next_point, probes: Vec::new() });
@@ -213,6 +221,25 @@ pub(super) fn contract_members(analysis: &Analysis, cid: ContractId) -> Vec<&cra
         })
         .flat_map(|c| c.members.iter())
         .collect()
+}
+
+/// The built artifact behind interface `cid`, when it was written from one;
+/// an error when those bytes no longer read as an artifact of it.
+fn artifact_of(analysis: &Analysis, cid: ContractId) -> Option<Result<Artifact, Diagnostic>> {
+    let contract = analysis.tables().contract(cid).filter(|c| c.from_artifact)?;
+    let bytes = analysis.file(contract.span.file)?.artifact.clone()?;
+    let abi = match writ_abi::document::read_from_module(&bytes) {
+        Ok(abi) if abi.name == contract.name => abi,
+        Ok(abi) => {
+            let message = format!("the artifact behind `{}` is the contract `{}`", contract.name, abi.name);
+            return Some(Err(Diagnostic::error(crate::Code::InternalError, contract.span, message)));
+        }
+        Err(e) => {
+            let message = format!("the artifact behind `{}` cannot be read: {e}", contract.name);
+            return Some(Err(Diagnostic::error(crate::Code::InternalError, contract.span, message)));
+        }
+    };
+    Some(Ok(Artifact { contract: contract.name.clone(), wasm: bytes.to_vec(), abi }))
 }
 
 fn contract_source_hash(analysis: &Analysis, cid: ContractId) -> String {
