@@ -437,7 +437,8 @@ fn build_own(
 /// files) that take references to other contracts.
 fn references_of(analysis: &writ_compiler::Analysis, name: &str) -> Vec<InitReference> {
     let tables = analysis.tables();
-    let found = tables.contracts.iter().position(|c| c.name == name && !c.interface);
+    let own = |c: &writ_compiler::types::ContractInfo| analysis.own_files().any(|f| f.id == c.span.file);
+    let found = tables.contracts.iter().position(|c| c.name == name && !c.interface && own(c));
     found.map(|cid| init_references(tables, cid as u32)).unwrap_or_default()
 }
 

@@ -71,6 +71,10 @@ pub fn interface_source(abi: &ContractAbi) -> Result<String, String> {
     }
     for role in roles {
         name_ok(role, "a role")?;
+        // Inside the interface a role's name would hide a type's.
+        if role == "Admin" || abi.types.get(role).is_some() || *role == abi.name {
+            return Err(format!("the role `{role}` is named like another declaration"));
+        }
     }
     let _ = writeln!(out, "\npub interface {} {{", abi.name);
     if !roles.is_empty() {
@@ -93,7 +97,10 @@ pub fn interface_source(abi: &ContractAbi) -> Result<String, String> {
         };
         let params = entry.params.iter().map(|p| param_text(p, &abi.types)).collect::<Result<Vec<_>, _>>()?;
         if entry.kind == EntryKind::Init {
-            let _ = writeln!(out, "    init({}){requires};", params.join(", "));
+            if !entry.requires.is_empty() {
+                return Err("the document's `init` requires roles, which Writ cannot declare".to_string());
+            }
+            let _ = writeln!(out, "    init({});", params.join(", "));
             continue;
         }
         let keyword = if entry.kind == EntryKind::View { "pub view fn" } else { "pub fn" };
@@ -297,8 +304,7 @@ mod tests {
         let mut granted = entry("grant_role", EntryKind::Call, vec![], AbiType::Unit);
         granted.generated = true;
         granted.requires = vec!["Admin".into()];
-        let mut init = entry("init", EntryKind::Init, vec![("limit", AbiType::U64)], AbiType::Unit);
-        init.requires = vec!["Clerk".into()];
+        let init = entry("init", EntryKind::Init, vec![("limit", AbiType::U64)], AbiType::Unit);
         let mut enrol = entry("enrol", EntryKind::Call, vec![("who", AbiType::Address)], AbiType::Unit);
         enrol.requires = vec!["Clerk".into(), "Admin".into()];
         let mut document = abi(
@@ -312,14 +318,14 @@ mod tests {
         );
         document.roles = vec!["Admin".into(), "Clerk".into()];
         let text = interface_source(&document).unwrap_or_else(|e| panic!("{e}"));
-        let body = "pub interface Registry {\n    roles { Clerk }\n\n    init(limit: u64) requires Clerk;\n    pub view fn status(who: Address) -> bool;\n    pub fn enrol(who: Address) requires Clerk | Admin;\n}\n";
+        let body = "pub interface Registry {\n    roles { Clerk }\n\n    init(limit: u64);\n    pub view fn status(who: Address) -> bool;\n    pub fn enrol(who: Address) requires Clerk | Admin;\n}\n";
         assert!(text.ends_with(body), "{text}");
         // A role a requirement names must be one the document lists, and
         // `Admin` comes first, as roles cross as their positions.
         document.roles = vec!["Admin".into()];
         assert_eq!(
             interface_source(&document).err().as_deref(),
-            Some("`init` requires the role `Clerk`, which the document does not list")
+            Some("`enrol` requires the role `Clerk`, which the document does not list")
         );
         document.roles = vec!["Clerk".into(), "Admin".into()];
         assert_eq!(

@@ -428,10 +428,19 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        // Build output elsewhere (`*.wasm` under `target/`) is not ours:
+        // only an artifact an `abi` dependency reads counts.
+        let snapshot = self.snapshot();
+        let counts = |change: &FileEvent| match change.uri.to_file_path() {
+            Some(path) if path.extension().is_some_and(|e| e == "wasm") => {
+                snapshot.as_ref().is_some_and(|s| s.reads_artifact(&path))
+            }
+            _ => true,
+        };
         let generation = {
             let mut state = self.state();
             // An open document's own text is the editor's, not the disk's.
-            if params.changes.iter().all(|c| state.docs.contains_key(&c.uri)) {
+            if params.changes.iter().all(|c| state.docs.contains_key(&c.uri) || !counts(c)) {
                 return;
             }
             state.changed()

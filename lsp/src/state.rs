@@ -81,11 +81,13 @@ impl Snapshot {
     /// Whether file `id` is an interface written from an artifact (an
     /// `abi` dependency): no edit of it would reach the artifact.
     pub fn is_from_artifact(&self, id: FileId) -> bool {
-        let folder = interfaces_dir();
-        self.file(id)
-            .and_then(|f| f.uri.as_ref())
-            .and_then(|uri| uri.to_file_path())
-            .is_some_and(|path| path.starts_with(&folder))
+        self.analysis.file(id).is_some_and(|f| f.artifact.is_some())
+    }
+
+    /// Whether `path` is an artifact an `abi` dependency was read from.
+    pub fn reads_artifact(&self, path: &Path) -> bool {
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.analysis.user_files().iter().any(|f| f.artifact.is_some() && Path::new(&f.name) == path)
     }
 }
 

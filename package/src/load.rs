@@ -72,11 +72,12 @@ impl Loaded {
                 }
             }
         }
-        let first_new = self.packages.len();
         self.packages.extend(added);
+        // A package already here as a dependency lacks its tests, which a
+        // load of it as a root has: every file not here yet is added.
         for mut file in other.files {
             let Some(&to) = index.get(file.package) else { continue };
-            if to >= first_new {
+            if !self.files.iter().any(|f| f.path == file.path) {
                 file.package = to;
                 self.files.push(file);
             }
@@ -537,7 +538,7 @@ mod tests {
         let dir = temp();
         package(dir.path(), "office", "office", &[("registry", "../registry")], &[("src/main.writ", "")]);
         package(dir.path(), "court", "court", &[("registry", "../registry")], &[("src/main.writ", "")]);
-        package(dir.path(), "registry", "registry", &[], &[("src/people.writ", "")]);
+        package(dir.path(), "registry", "registry", &[], &[("src/people.writ", ""), ("tests/t.writ", "")]);
         package(dir.path(), "other", "registry", &[], &[("src/people.writ", "")]);
         let mut merged = load(&dir.path().join("office")).unwrap_or_else(|e| panic!("{e}"));
         merged
@@ -548,6 +549,14 @@ mod tests {
         let modules: Vec<(&str, usize)> =
             merged.files.iter().map(|f| (f.module.as_str(), f.package)).collect();
         assert_eq!(modules, [("office::main", 0), ("registry::people", 1), ("court::main", 2)]);
+        // The registry as a root of its own brings its tests.
+        merged
+            .merge(load(&dir.path().join("registry")).unwrap_or_else(|e| panic!("{e}")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            merged.files.last().map(|f| (f.module.as_str(), f.package)),
+            Some(("registry::tests::t", 1))
+        );
         let before = merged.clone();
         let clash = merged.merge(load(&dir.path().join("other")).unwrap_or_else(|e| panic!("{e}")));
         assert!(matches!(clash, Err(PackageError::DuplicatePackage { name, .. }) if name == "registry"));

@@ -555,7 +555,10 @@ fn package_record(
         // Tests are not part of what is built: changing one changes no
         // artifact.
         .filter(|f| f.package.is_some() && f.module.split("::").nth(1) != Some("tests"))
-        .map(|f| (f.module.clone(), super::sha256_hex(f.text.as_bytes())))
+        // An `abi` dependency's module is the artifact's: its bytes are
+        // hashed, not the interface text written from them (which a newer
+        // compiler may write differently).
+        .map(|f| (f.module.clone(), super::sha256_hex(f.artifact.as_deref().unwrap_or(f.text.as_bytes()))))
         .collect();
     Some(writ_abi::document::PackageRecord {
         name: package.name.clone(),
