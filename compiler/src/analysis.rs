@@ -32,6 +32,22 @@ pub struct FileData {
     pub artifact: Option<Arc<[u8]>>,
 }
 
+impl FileData {
+    /// A user file checked on its own: its module path is its name.
+    fn alone(id: FileId, name: String, text: String, parsed: Parsed) -> FileData {
+        FileData {
+            id,
+            module: name.clone(),
+            name,
+            text,
+            parsed,
+            is_library: false,
+            package: None,
+            artifact: None,
+        }
+    }
+}
+
 /// One file of a package, as `Analysis::packaged` takes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PackageFile {
@@ -145,16 +161,7 @@ impl Analysis {
             .map(|(i, (name, text))| {
                 let id = FileId(i as u32);
                 let parsed = parser::parse(id, &text);
-                FileData {
-                    id,
-                    module: name.clone(),
-                    name,
-                    text,
-                    parsed,
-                    is_library: false,
-                    package: None,
-                    artifact: None,
-                }
+                FileData::alone(id, name, text, parsed)
             })
             .collect();
         Analysis::checked(files, Vec::new())
@@ -214,16 +221,7 @@ impl Analysis {
                 ok.then(|| std::mem::replace(&mut old.parsed, parser::parse(id, "")))
             });
             let parsed = reused.unwrap_or_else(|| parser::parse(id, &text));
-            files.push(FileData {
-                id,
-                module: name.clone(),
-                name,
-                text,
-                parsed,
-                is_library: false,
-                package: None,
-                artifact: None,
-            });
+            files.push(FileData::alone(id, name, text, parsed));
         }
         (Analysis::checked(files, Vec::new()), Spent(previous))
     }
