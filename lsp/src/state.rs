@@ -164,16 +164,26 @@ fn library_path(dir: &Path, module: &str) -> PathBuf {
 /// cannot be written, in which case definitions in the library are not
 /// offered.
 fn write_library(analysis: &Analysis) -> Option<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("writ-lsp-{}", env!("CARGO_PKG_VERSION"))).join("stdlib");
+    let dir = cache_dir().join("stdlib");
     for file in analysis.files().filter(|f| f.is_library) {
-        let path = library_path(&dir, &file.module);
-        if std::fs::read_to_string(&path).ok().as_deref() == Some(file.text.as_str()) {
-            continue;
-        }
-        std::fs::create_dir_all(path.parent()?).ok()?;
-        std::fs::write(&path, &file.text).ok()?;
+        write_if_changed(&library_path(&dir, &file.module), &file.text)?;
     }
     Some(dir)
+}
+
+/// The per-version folder where the server writes files for editors to
+/// open: the library's modules, the interfaces of `abi` dependencies.
+fn cache_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("writ-lsp-{}", env!("CARGO_PKG_VERSION")))
+}
+
+/// Writes `text` to `path` (and its folder) unless it already holds it.
+fn write_if_changed(path: &Path, text: &str) -> Option<()> {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+        std::fs::create_dir_all(path.parent()?).ok()?;
+        std::fs::write(path, text).ok()?;
+    }
+    Some(())
 }
 
 /// Writes the interface an `abi` dependency `package` reads from its
@@ -187,18 +197,9 @@ fn write_interface(artifact: &Path, package: &str, text: &str) -> Option<PathBuf
         .as_encoded_bytes()
         .iter()
         .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
-    let dir = interfaces_dir();
-    let path = dir.join(format!("{package}-{key:016x}.writ"));
-    if std::fs::read_to_string(&path).ok().as_deref() != Some(text) {
-        std::fs::create_dir_all(&dir).ok()?;
-        std::fs::write(&path, text).ok()?;
-    }
+    let path = cache_dir().join("interfaces").join(format!("{package}-{key:016x}.writ"));
+    write_if_changed(&path, text)?;
     Some(path)
-}
-
-/// Where the interfaces of `abi` dependencies are written for editors.
-fn interfaces_dir() -> PathBuf {
-    std::env::temp_dir().join(format!("writ-lsp-{}", env!("CARGO_PKG_VERSION"))).join("interfaces")
 }
 
 /// Frees a large value on another thread: dropping a big file's trees and
